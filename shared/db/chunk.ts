@@ -1,0 +1,14 @@
+/** D1 binds at most 100 parameters per statement in production (local SQLite allows far more). */
+export const D1_MAX_PARAMS = 100;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (size < 1) throw new RangeError(`chunk size must be positive, got ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** How many rows of `columns` bound values fit in one statement. */
+export function rowsPerStatement(columns: number): number {
+  return Math.max(1, Math.floor(D1_MAX_PARAMS / columns));
+}

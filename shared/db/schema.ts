@@ -1,0 +1,88 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+// `num` is an explicit rowid alias: the FTS5 index (migrations/0001_papers_fts.sql) points at it,
+// and an implicit rowid could be renumbered by VACUUM.
+export const papers = sqliteTable(
+  "papers",
+  {
+    num: integer("num").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    /** Latest arXiv version seen; 0 while only the daily feed has described the paper. */
+    version: integer("version").notNull(),
+    title: text("title").notNull(),
+    abstract: text("abstract").notNull(),
+    authors: text("authors", { mode: "json" }).$type<string[]>().notNull(),
+    categories: text("categories", { mode: "json" }).$type<string[]>().notNull(),
+    primaryCategory: text("primary_category"),
+    published: text("published").notNull(),
+    updated: text("updated").notNull(),
+    comment: text("comment"),
+    journalRef: text("journal_ref"),
+    doi: text("doi"),
+    codeUrl: text("code_url"),
+    githubStars: integer("github_stars"),
+    projectUrl: text("project_url"),
+    aiSummary: text("ai_summary"),
+    aiKeywords: text("ai_keywords", { mode: "json" }).$type<string[]>(),
+    withdrawnAt: text("withdrawn_at"),
+    createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+    changedAt: text("changed_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+  },
+  (t) => [index("papers_published_idx").on(t.published)],
+);
+
+export const dailyEntries = sqliteTable(
+  "daily_entries",
+  {
+    /** A paper is featured on one day at most. */
+    paperId: text("paper_id")
+      .primaryKey()
+      .references(() => papers.id),
+    day: text("day").notNull(),
+    source: text("source", { enum: ["hf-daily", "submission", "curator"] }).notNull(),
+    submitterName: text("submitter_name"),
+    submitterFullname: text("submitter_fullname"),
+    submitterAvatarUrl: text("submitter_avatar_url"),
+    upstreamUpvotes: integer("upstream_upvotes").notNull().default(0),
+    numComments: integer("num_comments").notNull().default(0),
+    thumbnail: text("thumbnail"),
+    createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+  },
+  (t) => [index("daily_entries_day_idx").on(t.day, t.upstreamUpvotes)],
+);
+
+export const announcements = sqliteTable(
+  "announcements",
+  {
+    day: text("day").notNull(),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id),
+    category: text("category").notNull(),
+    type: text("type", { enum: ["new", "cross", "replace"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.paperId] }), index("announcements_paper_idx").on(t.paperId)],
+);
+
+export const ingestRuns = sqliteTable(
+  "ingest_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    source: text("source", { enum: ["arxiv-rss", "arxiv-api", "hf-daily"] }).notNull(),
+    target: text("target"),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    status: text("status", { enum: ["running", "ok", "failed"] }).notNull(),
+    read: integer("read").notNull().default(0),
+    inserted: integer("inserted").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    error: text("error"),
+  },
+  (t) => [index("ingest_runs_source_idx").on(t.source, t.startedAt)],
+);
+
+export type PaperRow = typeof papers.$inferSelect;
+export type DailyEntryRow = typeof dailyEntries.$inferSelect;
+export type IngestRunRow = typeof ingestRuns.$inferSelect;

@@ -1,0 +1,34 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./test/support/test-worker.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token",
+            ARXIV_API_URL: "https://export.arxiv.test/api/query",
+            ARXIV_RSS_URL: "https://rss.arxiv.test/rss",
+            HF_DAILY_PAPERS_URL: "https://hf.test/api/daily_papers",
+            ARXIV_CATEGORIES: "cs.AI,cs.CL,cs.CV,cs.LG,stat.ML",
+            CONTACT_EMAIL: "tests@paperboy.example",
+            ARXIV_MIN_INTERVAL_MS: "0",
+          },
+          // The API worker reaches the ingest worker's RPC entrypoint; in tests both live in the
+          // one test worker (test/support/test-worker.ts), so the binding points back at it.
+          serviceBindings: { INGEST: { name: "paperboy-api", entrypoint: "IngestEntrypoint" } },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+      exclude: ["test/browser/**"],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+    },
+  };
+});

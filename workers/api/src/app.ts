@@ -1,0 +1,18 @@
+import { Hono } from "hono";
+import { adminRoutes } from "./admin/admin-routes";
+import type { AppEnv } from "./env";
+import { handleError, notFound } from "./errors";
+import { siteRoutes } from "./site/site-routes";
+
+/** The table of contents: one sub-app per feature. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.get("/healthz", (c) => c.text("ok"));
+  app.route("/admin", adminRoutes);
+  app.route("/", siteRoutes);
+  app.notFound(() => {
+    throw notFound("there is no page at this address");
+  });
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { IngestEntrypoint } from "../../ingest/src/index";
+
+/** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
+export interface Env {
+  DB: D1Database;
+  INGEST: Service<IngestEntrypoint>;
+  MAIL_QUEUE: Queue;
+  SITE_URL: string;
+  /** "true" only in local runs: enables /dev pages. */
+  DEV_MODE?: string;
+  /** Secret: bearer token for /admin. */
+  ADMIN_TOKEN?: string;
+}
+
+export type AppEnv = { Bindings: Env };

@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import type { AppEnv } from "./env";
+import { errorPage } from "./site/error-page";
+
+/** The one error every handler throws; `code` is machine-readable, `message` safe to show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
+export const notFound = (message = "not found") => new ApiError(404, "not_found", message);
+
+/** Describes the first zod issue the way a client can act on it: "limit: must be at most 100". */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request";
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  return `${where}${issue.message}`;
+}
+
+const wantsJson = (c: Context) => {
+  const path = new URL(c.req.url).pathname;
+  return path.startsWith("/api/") || path === "/api" || path.startsWith("/admin") || path.startsWith("/webhooks");
+};
+
+export function handleError(err: Error, c: Context<AppEnv>) {
+  let status: ContentfulStatusCode = 500;
+  let code = "internal_error";
+  let message = "something went wrong on our side";
+  if (err instanceof ApiError) {
+    ({ status, code, message } = err);
+  } else if (err instanceof z.ZodError) {
+    status = 400;
+    code = "invalid_request";
+    message = describeZodError(err);
+  } else if (err instanceof HTTPException) {
+    status = err.status as ContentfulStatusCode;
+    code = status === 401 ? "unauthorized" : "http_error";
+    message = err.message || "request refused";
+  } else {
+    console.error("unhandled error", err);
+  }
+  if (wantsJson(c)) return c.json({ error: message, code }, status);
+  return c.html(errorPage(status, message), status);
+}

@@ -1,0 +1,24 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { isArxivAnnouncementHour } from "../../../shared/domain/schedule";
+import { IngestRequest } from "../../../shared/papers/ingest-request";
+import type { Env } from "./env";
+import { runIngest, type IngestOutcome } from "./run-ingest";
+
+/** Called by the API worker's POST /admin/ingest through a service binding. */
+export class IngestEntrypoint extends WorkerEntrypoint<Env> {
+  async runIngest(request: unknown): Promise<IngestOutcome> {
+    return runIngest(this.env, IngestRequest.parse(request));
+  }
+}
+
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const at = new Date(controller.scheduledTime);
+  if (controller.cron === "15 * * * *") {
+    await runIngest(env, { source: "hf-daily", date: at.toISOString().slice(0, 10) });
+    await runIngest(env, { source: "arxiv-api" });
+    return;
+  }
+  if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });
+}
+
+export default { scheduled } satisfies ExportedHandler<Env>;

@@ -1,0 +1,75 @@
+import type { PaperRow } from "../../../shared/db/schema";
+import type { PaperRecord } from "../../../shared/papers/records";
+
+export type PaperValues = Omit<PaperRow, "num" | "createdAt" | "changedAt">;
+
+const ARXIV_FIELDS = [
+  "version",
+  "title",
+  "abstract",
+  "authors",
+  "categories",
+  "primaryCategory",
+  "updated",
+  "comment",
+  "journalRef",
+  "doi",
+] as const;
+const ENRICHMENT_FIELDS = ["codeUrl", "githubStars", "projectUrl", "aiSummary", "aiKeywords"] as const;
+
+export function toValues(r: PaperRecord, now: string): PaperValues {
+  return {
+    id: r.id,
+    version: r.version,
+    title: r.title,
+    abstract: r.abstract,
+    authors: r.authors,
+    categories: r.categories,
+    primaryCategory: r.primaryCategory ?? null,
+    published: r.published,
+    updated: r.updated,
+    comment: r.comment ?? null,
+    journalRef: r.journalRef ?? null,
+    doi: r.doi ?? null,
+    codeUrl: r.codeUrl ?? null,
+    githubStars: r.githubStars ?? null,
+    projectUrl: r.projectUrl ?? null,
+    aiSummary: r.aiSummary ?? null,
+    aiKeywords: r.aiKeywords ?? null,
+    withdrawnAt: r.withdrawn ? now : null,
+  };
+}
+
+/**
+ * What a paper's row becomes when a source describes it again, or null when nothing changes.
+ * arXiv metadata follows the newest version (version 0 means the source does not know it, as for
+ * the daily feed); the first publication time never moves once arXiv gave it; code, project and
+ * AI fields come from the daily feed, which arXiv's comment-derived links only fill in.
+ */
+export function mergePaper(existing: PaperValues, incoming: PaperRecord, now: string): PaperValues | null {
+  const next: PaperValues = { ...existing };
+  const fresh = toValues(incoming, now);
+  const newer =
+    incoming.version > existing.version ||
+    (incoming.version > 0 && incoming.version === existing.version && incoming.updated > existing.updated);
+  if (newer) {
+    for (const f of ARXIV_FIELDS) (next as Record<string, unknown>)[f] = fresh[f];
+    if (existing.version === 0) next.published = fresh.published;
+    if (incoming.withdrawn && !existing.withdrawnAt) next.withdrawnAt = now;
+  } else if (incoming.version > 0 && incoming.version === existing.version) {
+    // Same version from another arXiv source: fill what the other one did not carry.
+    for (const f of ["comment", "journalRef", "doi", "primaryCategory"] as const) next[f] ??= fresh[f];
+    if (!existing.categories.length) next.categories = fresh.categories;
+  }
+  const fromDailyFeed = incoming.version === 0;
+  for (const f of ENRICHMENT_FIELDS) {
+    const value = fresh[f];
+    if (value === null) continue;
+    if (fromDailyFeed || existing[f] === null) (next as Record<string, unknown>)[f] = value;
+  }
+  return samePaper(existing, next) ? null : next;
+}
+
+function samePaper(a: PaperValues, b: PaperValues): boolean {
+  return (Object.keys(a) as (keyof PaperValues)[]).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}

@@ -1,0 +1,136 @@
+import { desc, eq } from "drizzle-orm";
+import { createDb, type Db } from "../../../shared/db/client";
+import { ingestRuns, papers } from "../../../shared/db/schema";
+import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
+import { emptyBatch, type ParsedBatch } from "../../../shared/papers/records";
+import { readConfig, type Env, type IngestConfig } from "./env";
+import { parseArxivAtom } from "./sources/arxiv-api";
+import { parseArxivRss } from "./sources/arxiv-rss";
+import { parseHfDaily } from "./sources/hf-daily";
+import { createPacer, fetchText, realSleep } from "./upstream";
+import { upsertBatch, type UpsertResult } from "./upsert";
+
+export interface IngestDeps {
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface IngestOutcome extends IngestRunRecord {
+  changedPapers: string[];
+  changedDays: string[];
+}
+
+const ARXIV_PAGE_SIZE = 500;
+const ARXIV_MAX_RESULTS = 2000;
+
+/**
+ * One recorded ingest run: fetch, parse, upsert in one transaction, record the counts. A failure
+ * at any step is recorded on the run and leaves the data as it was.
+ */
+export async function runIngest(env: Env, request: IngestRequest, deps: IngestDeps = {}): Promise<IngestOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const db = createDb(env.DB);
+  const target = request.date ?? request.ids?.join(",") ?? request.categories?.join("+") ?? null;
+  const run = await db
+    .insert(ingestRuns)
+    .values({ source: request.source, target, startedAt: now().toISOString(), status: "running" })
+    .returning()
+    .get();
+
+  let batch: ParsedBatch = emptyBatch();
+  let result: UpsertResult = { inserted: 0, updated: 0, changedPapers: [], changedDays: [] };
+  let error: string | null = null;
+  try {
+    const config = readConfig(env);
+    batch = await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now);
+    result = await upsertBatch(db, batch, now().toISOString());
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+    console.error(`ingest ${request.source} failed`, error);
+  }
+  if (!error && batch.problems.length) console.warn(`ingest ${request.source} skipped records`, batch.problems);
+
+  const finished = await db
+    .update(ingestRuns)
+    .set({
+      finishedAt: now().toISOString(),
+      status: error ? "failed" : "ok",
+      read: batch.read,
+      inserted: result.inserted,
+      updated: result.updated,
+      skipped: batch.skipped,
+      error,
+    })
+    .where(eq(ingestRuns.id, run.id))
+    .returning()
+    .get();
+  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays };
+}
+
+async function fetchAndParse(
+  db: Db,
+  config: IngestConfig,
+  request: IngestRequest,
+  sleep: (ms: number) => Promise<void>,
+  now: () => Date,
+): Promise<ParsedBatch> {
+  const userAgent = `Paperboy/1.0 (+mailto:${config.CONTACT_EMAIL})`;
+  switch (request.source) {
+    case "hf-daily": {
+      const day = request.date ?? now().toISOString().slice(0, 10);
+      const url = `${config.HF_DAILY_PAPERS_URL}?date=${day}&limit=100`;
+      const { body } = await fetchText(url, { userAgent, sleep });
+      return parseHfDaily(body, day);
+    }
+    case "arxiv-rss": {
+      const categories = request.categories ?? config.ARXIV_CATEGORIES;
+      const { body } = await fetchText(`${config.ARXIV_RSS_URL}/${categories.join("+")}`, { userAgent, sleep });
+      return parseArxivRss(body, categories);
+    }
+    case "arxiv-api": {
+      const pace = createPacer(config.ARXIV_MIN_INTERVAL_MS, sleep);
+      const get = async (params: Record<string, string>) => {
+        await pace();
+        const url = `${config.ARXIV_API_URL}?${new URLSearchParams(params)}`;
+        const { body } = await fetchText(url, { userAgent, sleep, acceptStatus: [400] });
+        return parseArxivAtom(body);
+      };
+      if (request.date) return fetchSubmissions(get, request.categories ?? config.ARXIV_CATEGORIES, request.date);
+      const ids = request.ids ?? (await papersMissingMetadata(db));
+      if (!ids.length) return emptyBatch();
+      return get({ id_list: ids.join(","), max_results: String(ids.length) });
+    }
+  }
+}
+
+/** A day's submissions in the categories, page by page (arXiv caps a query at 2,000 results). */
+async function fetchSubmissions(
+  get: (params: Record<string, string>) => ReturnType<typeof parseArxivAtom>,
+  categories: string[],
+  day: string,
+): Promise<ParsedBatch> {
+  const compact = day.replaceAll("-", "");
+  const query = `(${categories.map((c) => `cat:${c}`).join(" OR ")}) AND submittedDate:[${compact}0000 TO ${compact}2359]`;
+  const all = emptyBatch();
+  for (let start = 0; start < ARXIV_MAX_RESULTS; start += ARXIV_PAGE_SIZE) {
+    const page = await get({
+      search_query: query,
+      sortBy: "submittedDate",
+      sortOrder: "descending",
+      start: String(start),
+      max_results: String(ARXIV_PAGE_SIZE),
+    });
+    all.papers.push(...page.papers);
+    all.read += page.read;
+    all.skipped += page.skipped;
+    all.problems.push(...page.problems);
+    if (page.read < ARXIV_PAGE_SIZE || start + page.read >= page.totalResults) break;
+  }
+  return all;
+}
+
+/** Papers known only from the daily feed (version 0), to be described by arXiv's API. */
+async function papersMissingMetadata(db: Db): Promise<string[]> {
+  const rows = await db.select({ id: papers.id }).from(papers).where(eq(papers.version, 0)).orderBy(desc(papers.num)).limit(100).all();
+  return rows.map((r) => r.id);
+}

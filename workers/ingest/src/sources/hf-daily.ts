@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { accept, DailyEntryRecord, emptyBatch, PaperRecord, type ParsedBatch } from "../../../../shared/papers/records";
+import { MalformedUpstream } from "./xml";
+
+const HF_HOST = "https://huggingface.co";
+
+// Loose on purpose: only what we keep is described, and each item is validated on its own so
+// that one odd item is skipped instead of failing the day.
+const UpstreamItem = z.object({
+  paper: z.object({
+    id: z.string(),
+    title: z.string().optional(),
+    summary: z.string().optional(),
+    authors: z.array(z.object({ name: z.string(), hidden: z.boolean().optional() })).default([]),
+    publishedAt: z.string().optional(),
+    submittedOnDailyAt: z.string().optional(),
+    upvotes: z.number().optional(),
+    githubRepo: z.string().optional(),
+    githubStars: z.number().optional(),
+    projectPage: z.string().optional(),
+    ai_summary: z.string().optional(),
+    ai_keywords: z.array(z.string()).optional(),
+  }),
+  title: z.string().optional(),
+  summary: z.string().optional(),
+  thumbnail: z.string().optional(),
+  numComments: z.number().optional(),
+  submittedBy: z.object({ name: z.string().optional(), fullname: z.string().optional(), avatarUrl: z.string().optional() }).optional(),
+});
+
+const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
+const dayOf = (iso: string | undefined) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : undefined);
+/** Empty strings stand for "none" upstream; we store absence. */
+const present = (s: string | undefined) => (s && s.trim() ? s : undefined);
+
+/**
+ * Parses Hugging Face's /api/daily_papers JSON, in the current schema and the 2024 one (no
+ * submittedOnDailyAt: the entry's day is then the day that was asked for).
+ */
+export function parseHfDaily(json: string, requestedDay: string | undefined): ParsedBatch {
+  let items: unknown;
+  try {
+    items = JSON.parse(json);
+  } catch {
+    throw new MalformedUpstream("daily papers feed is not JSON");
+  }
+  if (!Array.isArray(items)) throw new MalformedUpstream("daily papers feed is not an array");
+  const batch = emptyBatch();
+  for (const raw of items) {
+    batch.read++;
+    const item = accept(batch, UpstreamItem, raw, "item");
+    if (!item) continue;
+    const p = item.paper;
+    const label = p.id;
+    const paper = accept(
+      batch,
+      PaperRecord,
+      {
+        id: p.id,
+        version: 0,
+        title: p.title ?? item.title,
+        abstract: p.summary ?? item.summary ?? "",
+        authors: p.authors.filter((a) => !a.hidden).map((a) => a.name),
+        categories: [],
+        published: p.publishedAt,
+        updated: p.publishedAt,
+        codeUrl: present(p.githubRepo),
+        githubStars: p.githubStars,
+        projectUrl: present(p.projectPage),
+        aiSummary: p.ai_summary,
+        aiKeywords: p.ai_keywords,
+      },
+      label,
+    );
+    if (!paper) continue;
+    const entry = accept(
+      batch,
+      DailyEntryRecord,
+      {
+        day: dayOf(p.submittedOnDailyAt) ?? requestedDay ?? dayOf(p.publishedAt),
+        paperId: paper.id,
+        source: "hf-daily",
+        submitterName: item.submittedBy?.name,
+        submitterFullname: item.submittedBy?.fullname,
+        submitterAvatarUrl: absolute(item.submittedBy?.avatarUrl),
+        upstreamUpvotes: p.upvotes ?? 0,
+        numComments: item.numComments ?? 0,
+        thumbnail: item.thumbnail,
+      },
+      label,
+    );
+    if (!entry) continue;
+    batch.papers.push(paper);
+    batch.entries.push(entry);
+  }
+  return batch;
+}

@@ -1,0 +1,140 @@
+import { eq, inArray, type BatchItem } from "drizzle-orm";
+import type { Db } from "../../../shared/db/client";
+import { chunk, D1_MAX_PARAMS, rowsPerStatement } from "../../../shared/db/chunk";
+import { announcements, dailyEntries, papers } from "../../../shared/db/schema";
+import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "../../../shared/papers/records";
+import { mergePaper, toValues, type PaperValues } from "./merge";
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+  /** Papers whose row or daily entry changed, and the days whose listing changed: what to purge. */
+  changedPapers: string[];
+  changedDays: string[];
+}
+
+const PAPER_COLUMNS = 20; // the columns an insert binds, timestamps included
+const ENTRY_COLUMNS = 10;
+const ANNOUNCEMENT_COLUMNS = 4;
+
+/** One record per paper: the highest version wins, later enrichment fills in. */
+function dedupePapers(records: PaperRecord[]): PaperRecord[] {
+  const byId = new Map<string, PaperRecord>();
+  for (const r of records) {
+    const seen = byId.get(r.id);
+    if (!seen || r.version > seen.version) byId.set(r.id, { ...seen, ...r });
+  }
+  return [...byId.values()];
+}
+
+async function selectChunked<T>(ids: string[], select: (ids: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (const part of chunk(ids, D1_MAX_PARAMS - 10)) out.push(...(await select(part)));
+  return out;
+}
+
+/**
+ * Writes a parsed batch: new rows inserted, changed rows updated, unchanged rows left alone (a
+ * rerun writes nothing). Every write goes into one D1 batch, a transaction: a failure leaves the
+ * database as it was. Inserts are chunked under D1's 100-parameter limit.
+ */
+export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
+  const incoming = dedupePapers(batch.papers);
+  const ids = incoming.map((p) => p.id);
+  const existingPapers = new Map(
+    (await selectChunked(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
+      const { num: _num, createdAt: _c, changedAt: _ch, ...values } = row;
+      return [row.id, values as PaperValues] as const;
+    }),
+  );
+
+  const writes: BatchItem<"sqlite">[] = [];
+  const changedPapers = new Set<string>();
+  const changedDays = new Set<string>();
+  let inserted = 0;
+  let updated = 0;
+
+  const newPapers: (PaperValues & { changedAt: string; createdAt: string })[] = [];
+  for (const record of incoming) {
+    const existing = existingPapers.get(record.id);
+    if (!existing) {
+      newPapers.push({ ...toValues(record, now), createdAt: now, changedAt: now });
+      changedPapers.add(record.id);
+      continue;
+    }
+    const merged = mergePaper(existing, record, now);
+    if (!merged) continue;
+    writes.push(db.update(papers).set({ ...merged, changedAt: now }).where(eq(papers.id, record.id)));
+    changedPapers.add(record.id);
+    updated++;
+  }
+  for (const rows of chunk(newPapers, rowsPerStatement(PAPER_COLUMNS))) writes.push(db.insert(papers).values(rows));
+  inserted += newPapers.length;
+
+  const entryResult = await planEntries(db, batch.entries, now);
+  writes.push(...entryResult.writes);
+  inserted += entryResult.inserted;
+  updated += entryResult.updated;
+  for (const e of entryResult.changed) {
+    changedPapers.add(e.paperId);
+    changedDays.add(e.day);
+  }
+
+  const seenAnnouncements = new Set(
+    (
+      await selectChunked([...new Set(batch.announcements.map((a) => a.paperId))], (part) =>
+        db.select({ day: announcements.day, paperId: announcements.paperId }).from(announcements).where(inArray(announcements.paperId, part)).all(),
+      )
+    ).map((a) => `${a.day} ${a.paperId}`),
+  );
+  const newAnnouncements = batch.announcements.filter((a) => {
+    const key = `${a.day} ${a.paperId}`;
+    if (seenAnnouncements.has(key)) return false;
+    seenAnnouncements.add(key);
+    return true;
+  });
+  for (const rows of chunk(newAnnouncements, rowsPerStatement(ANNOUNCEMENT_COLUMNS))) {
+    writes.push(db.insert(announcements).values(rows));
+  }
+  inserted += newAnnouncements.length;
+
+  const [first, ...rest] = writes;
+  if (first) await db.batch([first, ...rest]);
+  return { inserted, updated, changedPapers: [...changedPapers], changedDays: [...changedDays] };
+}
+
+/** Daily entries: a paper keeps the first day it was featured; upvotes and comments follow upstream. */
+async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
+  const unique = [...new Map(entries.map((e) => [e.paperId, e])).values()];
+  const existing = new Map(
+    (
+      await selectChunked(
+        unique.map((e) => e.paperId),
+        (part) => db.select().from(dailyEntries).where(inArray(dailyEntries.paperId, part)).all(),
+      )
+    ).map((row) => [row.paperId, row]),
+  );
+  const writes: BatchItem<"sqlite">[] = [];
+  const changed: { paperId: string; day: string }[] = [];
+  const fresh: (DailyEntryRecord & { createdAt: string })[] = [];
+  let updated = 0;
+  for (const e of unique) {
+    const row = existing.get(e.paperId);
+    if (!row) {
+      fresh.push({ ...e, createdAt: now });
+      changed.push(e);
+      continue;
+    }
+    if (row.upstreamUpvotes === e.upstreamUpvotes && row.numComments === e.numComments) continue;
+    writes.push(
+      db
+        .update(dailyEntries)
+        .set({ upstreamUpvotes: e.upstreamUpvotes, numComments: e.numComments })
+        .where(eq(dailyEntries.paperId, e.paperId)),
+    );
+    changed.push({ paperId: e.paperId, day: row.day });
+    updated++;
+  }
+  for (const rows of chunk(fresh, rowsPerStatement(ENTRY_COLUMNS))) writes.push(db.insert(dailyEntries).values(rows));
+  return { writes, inserted: fresh.length, updated, changed };
+}

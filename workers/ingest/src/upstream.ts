@@ -1,0 +1,64 @@
+export class UpstreamError extends Error {}
+
+export interface FetchOptions {
+  userAgent: string;
+  /** Attempts in all, the first included. */
+  attempts?: number;
+  timeoutMs?: number;
+  /** Accepted statuses besides 2xx (arXiv answers a malformed id with 400 and an Atom error). */
+  acceptStatus?: number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Seconds or an HTTP date, as Retry-After allows; capped so that a run cannot hang on it. */
+function retryAfterMs(header: string | null, fallback: number): number {
+  if (!header) return fallback;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Math.min(Math.max(ms, 0) || fallback, 60_000);
+}
+
+/**
+ * GET with a User-Agent, a timeout, and exponential backoff on 429, 5xx and network failures
+ * (Retry-After honoured). Anything else that is not 2xx fails at once.
+ */
+export async function fetchText(url: string, opts: FetchOptions): Promise<{ status: number; body: string }> {
+  const attempts = opts.attempts ?? 3;
+  const sleep = opts.sleep ?? realSleep;
+  let lastError = "";
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const backoff = 1000 * 2 ** attempt;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { "User-Agent": opts.userAgent, Accept: "application/atom+xml, application/rss+xml, application/json;q=0.9, */*;q=0.1" },
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      lastError = err instanceof Error && err.name === "TimeoutError" ? "timed out" : `network error: ${String(err)}`;
+      if (attempt < attempts) await sleep(backoff);
+      continue;
+    }
+    if (response.ok || opts.acceptStatus?.includes(response.status)) {
+      return { status: response.status, body: await response.text() };
+    }
+    await response.body?.cancel();
+    lastError = `HTTP ${response.status}`;
+    const transient = response.status === 429 || response.status >= 500;
+    if (!transient) break;
+    if (attempt < attempts) await sleep(retryAfterMs(response.headers.get("Retry-After"), backoff));
+  }
+  throw new UpstreamError(`${new URL(url).host}: ${lastError}`);
+}
+
+/** Spaces requests to one host: arXiv asks for one request every 3 seconds. */
+export function createPacer(minIntervalMs: number, sleep = realSleep) {
+  let last = 0;
+  return async () => {
+    const wait = last + minIntervalMs - Date.now();
+    if (last && wait > 0) await sleep(wait);
+    last = Date.now();
+  };
+}
