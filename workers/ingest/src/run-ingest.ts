@@ -105,7 +105,7 @@ async function fetchAndParse(
 
 /** A day's submissions in the categories, page by page (arXiv caps a query at 2,000 results). */
 async function fetchSubmissions(
-  get: (params: Record<string, string>) => ReturnType<typeof parseArxivAtom>,
+  get: (params: Record<string, string>) => Promise<ReturnType<typeof parseArxivAtom>>,
   categories: string[],
   day: string,
 ): Promise<ParsedBatch> {

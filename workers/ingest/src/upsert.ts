@@ -1,4 +1,5 @@
-import { eq, inArray, type BatchItem } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../../shared/db/client";
 import { chunk, D1_MAX_PARAMS, rowsPerStatement } from "../../../shared/db/chunk";
 import { announcements, dailyEntries, papers } from "../../../shared/db/schema";

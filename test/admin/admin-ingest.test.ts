@@ -1,0 +1,42 @@
+import { SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import * as fx from "../support/fixtures";
+import { json, stubUpstream } from "../support/upstream-stub";
+
+afterEach(() => vi.restoreAllMocks());
+
+const post = (body: unknown, token?: string) =>
+  SELF.fetch("https://paperboy.test/admin/ingest", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+describe("POST /admin/ingest", () => {
+  it("answers 401 without the admin token, and with a wrong one", async () => {
+    for (const token of [undefined, "wrong"]) {
+      const res = await post({ source: "hf-daily" }, token);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: "unauthorized" });
+    }
+  });
+
+  it("answers 400 with one error shape for an unknown source, a bad date or a body that is not JSON", async () => {
+    for (const body of [{ source: "nope" }, { source: "hf-daily", date: "2026-13-45" }, "not json", { source: "hf-daily", extra: 1 }]) {
+      const res = await post(body, "test-admin-token");
+      expect(res.status).toBe(400);
+      const error = (await res.json()) as { error: string; code: string };
+      expect(error.code).toMatch(/^invalid_/);
+      expect(error.error.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("runs the ingest through the service binding and answers with the run's record", async () => {
+    stubUpstream({ "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026) });
+    const res = await post({ source: "hf-daily", date: "2026-06-12" }, "test-admin-token");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ source: "hf-daily", target: "2026-06-12", status: "ok", read: 30, inserted: 60, updated: 0, skipped: 0 });
+    const home = await SELF.fetch("https://paperboy.test/");
+    expect(await home.text()).toContain("On the Limits of LLM Adaptability");
+  });
+});

@@ -1,0 +1,44 @@
+import { createScheduledController, env } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { isArxivAnnouncementHour } from "../../shared/domain/schedule";
+import { scheduled } from "../../workers/ingest/src/index";
+import * as fx from "../support/fixtures";
+import { json, stubUpstream, xml } from "../support/upstream-stub";
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("the arXiv announcement schedule (20:00 US Eastern, Sunday to Thursday)", () => {
+  it.each([
+    ["2026-07-07T00:30:00Z", true], // Monday 20:30 EDT
+    ["2026-07-07T01:30:00Z", false], // Monday 21:30 EDT
+    ["2026-12-08T00:30:00Z", false], // Monday 19:30 EST
+    ["2026-12-08T01:30:00Z", true], // Monday 20:30 EST
+    ["2026-07-06T00:30:00Z", true], // Sunday 20:30 EDT
+    ["2026-07-11T00:30:00Z", false], // Friday 20:30 EDT: no announcement
+    ["2026-07-12T00:30:00Z", false], // Saturday
+  ])("at %s is %s", (at, expected) => {
+    expect(isArxivAnnouncementHour(new Date(at))).toBe(expected);
+  });
+});
+
+describe("scheduled()", () => {
+  it("pulls the arXiv listing only from the cron that falls after the announcement", async () => {
+    const { calls } = stubUpstream({ "https://rss.arxiv.test/rss/cs.AI+cs.CL+cs.CV+cs.LG+stat.ML": () => xml(fx.rssAI) });
+    await scheduled(createScheduledController({ cron: "30 1 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T01:30:00Z") }), env);
+    expect(calls).toEqual([]);
+    await scheduled(createScheduledController({ cron: "30 0 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T00:30:00Z") }), env);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("pulls the daily feed hourly, then asks arXiv about the papers it only knows from it", async () => {
+    const { calls } = stubUpstream({
+      "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026),
+      "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults),
+    });
+    await scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-12T09:15:00Z") }), { ...env, ARXIV_MIN_INTERVAL_MS: "0" });
+    expect(calls[0]).toBe("https://hf.test/api/daily_papers?date=2026-06-12&limit=100");
+    const idList = new URL(calls[1]!).searchParams.get("id_list")!.split(",");
+    expect(idList).toHaveLength(30);
+    expect(idList).toContain("2606.00467");
+  });
+});
