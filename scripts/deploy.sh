@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Deploys Paperboy to your Cloudflare account: D1 database and queues (created when missing),
+# remote migrations first, then the three workers. Needs `npx wrangler login` (or
+# CLOUDFLARE_API_TOKEN) and the secrets described in docs/deploy.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export WRANGLER_SEND_METRICS=false
+w() { npx wrangler "$@"; }
+
+configs=(wrangler.toml workers/ingest/wrangler.toml workers/mailer/wrangler.toml)
+placeholder=00000000-0000-4000-8000-000000000001
+
+if grep -q "$placeholder" wrangler.toml; then
+  id=$(w d1 list --json | node -e 'const l=JSON.parse(require("fs").readFileSync(0,"utf8"));const d=l.find(x=>x.name==="paperboy");if(d)console.log(d.uuid)')
+  if [ -z "$id" ]; then
+    w d1 create paperboy >/dev/null
+    id=$(w d1 list --json | node -e 'const l=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(l.find(x=>x.name==="paperboy").uuid)')
+  fi
+  sed -i.bak "s/$placeholder/$id/" "${configs[@]}" && rm -f wrangler.toml.bak workers/*/wrangler.toml.bak
+  echo "D1 database paperboy: $id (written into the three configs; commit them)"
+fi
+
+for q in paperboy-mail paperboy-mail-dlq; do
+  w queues info "$q" >/dev/null 2>&1 || w queues create "$q"
+done
+
+w d1 migrations apply paperboy --remote -c wrangler.toml
+# The API worker calls the ingest worker's entrypoint: deploy ingest and mailer first.
+w deploy -c workers/ingest/wrangler.toml
+w deploy -c workers/mailer/wrangler.toml
+w deploy -c wrangler.toml
