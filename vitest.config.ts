@@ -18,6 +18,7 @@ export default defineConfig(async () => {
             ARXIV_CATEGORIES: "cs.AI,cs.CL,cs.CV,cs.LG,stat.ML",
             CONTACT_EMAIL: "tests@paperboy.example",
             ARXIV_MIN_INTERVAL_MS: "0",
+            UPSTREAM_BACKOFF_MS: "0",
           },
           // The API worker reaches the ingest worker's RPC entrypoint; in tests both live in the
           // one test worker (test/support/test-worker.ts), so the binding points back at it.

@@ -39,4 +39,14 @@ describe("POST /admin/ingest", () => {
     const home = await SELF.fetch("https://paperboy.test/");
     expect(await home.text()).toContain("On the Limits of LLM Adaptability");
   });
+
+  it("keeps yesterday's papers serving when today's run fails upstream", async () => {
+    stubUpstream({ "https://hf.test/api/daily_papers": () => new Response("bad gateway", { status: 502 }) });
+    const res = await post({ source: "hf-daily", date: "2026-06-13" }, "test-admin-token");
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ status: "failed", error: "hf.test: HTTP 502", inserted: 0 });
+    const home = await SELF.fetch("https://paperboy.test/");
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("On the Limits of LLM Adaptability");
+  });
 });

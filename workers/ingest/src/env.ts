@@ -9,6 +9,7 @@ export interface Env {
   ARXIV_CATEGORIES: string;
   CONTACT_EMAIL: string;
   ARXIV_MIN_INTERVAL_MS?: string;
+  UPSTREAM_BACKOFF_MS?: string;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -24,6 +25,7 @@ export const IngestConfig = z.object({
     .pipe(z.array(z.string()).min(1)),
   CONTACT_EMAIL: z.email(),
   ARXIV_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(3000),
+  UPSTREAM_BACKOFF_MS: z.coerce.number().int().min(0).default(1000),
 });
 export type IngestConfig = z.output<typeof IngestConfig>;
 

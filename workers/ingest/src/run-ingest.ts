@@ -75,16 +75,17 @@ async function fetchAndParse(
   now: () => Date,
 ): Promise<ParsedBatch> {
   const userAgent = `Paperboy/1.0 (+mailto:${config.CONTACT_EMAIL})`;
+  const backoffBaseMs = config.UPSTREAM_BACKOFF_MS;
   switch (request.source) {
     case "hf-daily": {
       const day = request.date ?? now().toISOString().slice(0, 10);
       const url = `${config.HF_DAILY_PAPERS_URL}?date=${day}&limit=100`;
-      const { body } = await fetchText(url, { userAgent, sleep });
+      const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs });
       return parseHfDaily(body, day);
     }
     case "arxiv-rss": {
       const categories = request.categories ?? config.ARXIV_CATEGORIES;
-      const { body } = await fetchText(`${config.ARXIV_RSS_URL}/${categories.join("+")}`, { userAgent, sleep });
+      const { body } = await fetchText(`${config.ARXIV_RSS_URL}/${categories.join("+")}`, { userAgent, sleep, backoffBaseMs });
       return parseArxivRss(body, categories);
     }
     case "arxiv-api": {
@@ -92,7 +93,7 @@ async function fetchAndParse(
       const get = async (params: Record<string, string>) => {
         await pace();
         const url = `${config.ARXIV_API_URL}?${new URLSearchParams(params)}`;
-        const { body } = await fetchText(url, { userAgent, sleep, acceptStatus: [400] });
+        const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs, acceptStatus: [400] });
         return parseArxivAtom(body);
       };
       if (request.date) return fetchSubmissions(get, request.categories ?? config.ARXIV_CATEGORIES, request.date);

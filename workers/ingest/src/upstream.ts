@@ -7,6 +7,8 @@ export interface FetchOptions {
   timeoutMs?: number;
   /** Accepted statuses besides 2xx (arXiv answers a malformed id with 400 and an Atom error). */
   acceptStatus?: number[];
+  /** First backoff; doubles with each attempt. */
+  backoffBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
   const sleep = opts.sleep ?? realSleep;
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const backoff = 1000 * 2 ** attempt;
+    const backoff = (opts.backoffBaseMs ?? 1000) * 2 ** attempt;
     let response: Response;
     try {
       response = await fetch(url, {
