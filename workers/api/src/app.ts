@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminRoutes } from "./admin/admin-routes";
+import { apiRoutes } from "./api/api-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { siteRoutes } from "./site/site-routes";
@@ -9,6 +10,7 @@ export function createApp() {
   const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/admin", adminRoutes);
+  app.route("/api", apiRoutes);
   app.route("/", siteRoutes);
   app.notFound(() => {
     throw notFound("there is no page at this address");

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import type { z } from "zod";
+import { createDb } from "../../../../shared/db/client";
+import type { AppEnv } from "../env";
+import { ApiError, describeZodError, notFound } from "../errors";
+import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
+import { apiMiddleware, sendJson } from "./api-http";
+import { toHfDailyPaper, toHfPaper } from "./hf-shape";
+import { buildOpenApi } from "./openapi";
+import { listDaily, paperWithEntry, searchPapersForApi } from "./api-queries";
+
+export const apiRoutes = new Hono<AppEnv>();
+
+apiRoutes.use("*", ...apiMiddleware);
+
+function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
+  return parsed.data;
+}
+
+apiRoutes.get("/", (c) => {
+  const site = c.env.SITE_URL;
+  return sendJson(c, {
+    name: "Paperboy API",
+    description: "Hugging Face-compatible daily papers API",
+    openapi: `${site}/api/openapi.json`,
+    docs: `${site}/docs/api`,
+  });
+});
+
+apiRoutes.get("/openapi.json", (c) => sendJson(c, buildOpenApi(c.env.SITE_URL)));
+
+apiRoutes.get("/daily_papers", async (c) => {
+  const query = parseQuery(DailyPapersQuery, c.req.query());
+  const rows = await listDaily(createDb(c.env.DB), query);
+  const items = rows.map(toHfDailyPaper);
+  if (items.length === query.limit) {
+    // Absolute: huggingface_hub's paginate() requests the next link as given.
+    const next = new URL(c.req.url);
+    next.searchParams.set("p", String(query.p + 1));
+    next.searchParams.set("limit", String(query.limit));
+    c.header("Link", `<${next.toString()}>; rel="next"`);
+  }
+  return sendJson(c, items);
+});
+
+// Declared before /papers/:id so that "search" is never read as an id.
+apiRoutes.get("/papers/search", async (c) => {
+  const query = parseQuery(SearchQuery, c.req.query());
+  const rows = await searchPapersForApi(createDb(c.env.DB), query.q, query.limit);
+  return sendJson(c, rows.map(toHfDailyPaper));
+});
+
+// Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
+apiRoutes.get("/papers/:id{.+}", async (c) => {
+  const raw = c.req.param("id");
+  const id = PaperId.safeParse(raw);
+  if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error).replace(/^[^:]*: /, "")}`);
+  const row = await paperWithEntry(createDb(c.env.DB), id.data);
+  if (!row) throw notFound(`no paper ${id.data} here`);
+  return sendJson(c, toHfPaper(row));
+});
+
+apiRoutes.all("*", () => {
+  throw notFound("there is no API endpoint at this address; see /api/openapi.json");
+});

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { ARXIV_ID } from "../../../../shared/papers/records";
+
+/** Query and path schemas of the JSON API: the validators, and the source of /api/openapi.json. */
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const WEEK = /^\d{4}-W\d{2}$/;
+const MONTH = /^\d{4}-\d{2}$/;
+
+/** Query values arrive as strings; an integer parameter must be written as one. */
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((n) => n ?? fallback);
+
+export const MAX_LIMIT = 100;
+export const DEFAULT_LIMIT = 50;
+/** Deep pages are refused rather than scanned: p * limit stays under 10,000 rows. */
+export const MAX_OFFSET = 10_000;
+
+export const DailyPapersQuery = z
+  .object({
+    date: z
+      .string()
+      .regex(DATE, "must be a date like 2026-06-12")
+      .optional()
+      .meta({ description: "one UTC day, YYYY-MM-DD", example: "2026-06-12" }),
+    week: z
+      .string()
+      .regex(WEEK, "must be an ISO week like 2026-W24")
+      .optional()
+      .meta({ description: "one ISO 8601 week, YYYY-Www (Monday to Sunday)", example: "2026-W24" }),
+    month: z
+      .string()
+      .regex(MONTH, "must be a month like 2026-06")
+      .optional()
+      .meta({ description: "one calendar month, YYYY-MM", example: "2026-06" }),
+    submitter: z
+      .string()
+      .min(1)
+      .max(100, "must be at most 100 characters")
+      .optional()
+      .meta({ description: "only papers submitted by this user name" }),
+    sort: z
+      .enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" })
+      .optional()
+      .transform((s) => s ?? "publishedAt")
+      .meta({ description: "publishedAt: newest day first, then most upvoted; trending: the trending score" }),
+    p: intParam(0, 1000, 0).meta({ description: "0-based page number", example: "0" }),
+    limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT).meta({ description: "items per page, 1 to 100 (default 50)" }),
+  })
+  .refine((q) => [q.date, q.week, q.month].filter(Boolean).length <= 1, {
+    message: "give at most one of date, week and month",
+    path: ["date"],
+  })
+  .refine((q) => q.p * q.limit < MAX_OFFSET, { message: `p * limit must stay under ${MAX_OFFSET}`, path: ["p"] });
+export type DailyPapersQuery = z.output<typeof DailyPapersQuery>;
+
+export const MAX_QUERY = 250;
+
+export const SearchQuery = z.object({
+  q: z
+    .string({ error: "q is required" })
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, "must not be empty").max(MAX_QUERY, `must be at most ${MAX_QUERY} characters`))
+    .meta({ description: "words to find in title, authors and abstract (best match first)", example: "diffusion" }),
+  limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT).meta({ description: "at most this many results, 1 to 100 (default 50)" }),
+});
+export type SearchQuery = z.output<typeof SearchQuery>;
+
+export const PaperId = z
+  .string()
+  .regex(ARXIV_ID, "must be an arXiv id such as 2606.00467 or astro-ph/0601001 (no version)")
+  .meta({ description: "arXiv id without version; old-style ids keep their slash", example: "2606.00467" });
+
+export const ApiErrorBody = z
+  .object({
+    error: z.string().meta({ description: "what is wrong, for people" }),
+    code: z.string().meta({ description: "what is wrong, for programs", example: "invalid_request" }),
+  })
+  .meta({ id: "Error" });
