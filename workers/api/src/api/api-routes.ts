@@ -12,6 +12,13 @@ import { listDaily, paperWithEntry, searchPapersForApi } from "./api-queries";
 export const apiRoutes = new Hono<AppEnv>();
 
 apiRoutes.use("*", ...apiMiddleware);
+apiRoutes.use("*", async (c, next) => {
+  if (!["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+    c.header("Allow", "GET, HEAD, OPTIONS");
+    throw new ApiError(405, "method_not_allowed", "this API is read-only: use GET or HEAD");
+  }
+  await next();
+});
 
 function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(query);
