@@ -86,3 +86,93 @@ export const ingestRuns = sqliteTable(
 export type PaperRow = typeof papers.$inferSelect;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
+
+// ---- Email subscriptions (issue 5) ----
+
+const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+export const subscribers = sqliteTable(
+  "subscribers",
+  {
+    id: text("id").primaryKey(),
+    /** Normalised (trimmed, lower-cased) address. */
+    email: text("email").notNull().unique(),
+    status: text("status", { enum: ["pending", "confirmed", "unsubscribed"] }).notNull(),
+    frequency: text("frequency", { enum: ["daily", "weekly"] }).notNull(),
+    categories: text("categories", { mode: "json" }).$type<string[]>().notNull(),
+    keywords: text("keywords", { mode: "json" }).$type<string[]>().notNull(),
+    confirmedAt: text("confirmed_at"),
+    unsubscribedAt: text("unsubscribed_at"),
+    createdAt: text("created_at").notNull().default(nowIso),
+    updatedAt: text("updated_at").notNull().default(nowIso),
+  },
+  (t) => [index("subscribers_due_idx").on(t.status, t.frequency)],
+);
+
+/** Consent: when, from which form text, and when confirmed. Deleted with the subscriber on erasure. */
+export const consents = sqliteTable(
+  "consents",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id, { onDelete: "cascade" }),
+    formText: text("form_text").notNull(),
+    givenAt: text("given_at").notNull(),
+    confirmedAt: text("confirmed_at"),
+  },
+  (t) => [index("consents_subscriber_idx").on(t.subscriberId)],
+);
+
+/** Addresses never to be mailed, stored only as SHA-256 of the normalised address. */
+export const suppressions = sqliteTable("suppressions", {
+  emailHash: text("email_hash").primaryKey(),
+  reason: text("reason", { enum: ["erased", "bounced", "complained", "invalid"] }).notNull(),
+  createdAt: text("created_at").notNull().default(nowIso),
+});
+
+/** One row per (subscriber, period): the digest goes out once. `period` is "daily:2026-06-12" or "weekly:2026-W24". */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    subscriberId: text("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id, { onDelete: "cascade" }),
+    period: text("period").notNull(),
+    status: text("status", { enum: ["queued", "sending", "sent", "skipped", "failed"] }).notNull(),
+    detail: text("detail"),
+    idempotencyKey: text("idempotency_key"),
+    providerId: text("provider_id"),
+    attempts: integer("attempts").notNull().default(0),
+    updatedAt: text("updated_at").notNull().default(nowIso),
+  },
+  (t) => [primaryKey({ columns: [t.subscriberId, t.period] }), index("deliveries_period_idx").on(t.period, t.status)],
+);
+
+/** Mails of local runs without a Resend key, shown by /dev/outbox. */
+export const outbox = sqliteTable("outbox", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  html: text("html").notNull(),
+  text: text("text").notNull(),
+  headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  idempotencyKey: text("idempotency_key"),
+  createdAt: text("created_at").notNull().default(nowIso),
+});
+
+/** Fixed-window counters for the subscription forms, keyed by a hashed client or address. */
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: integer("window_start").notNull(),
+  count: integer("count").notNull(),
+});
+
+/** Time slots for calls to Resend, shared by every mailer invocation: one row per limiter. */
+export const sendPacer = sqliteTable("send_pacer", {
+  name: text("name").primaryKey(),
+  nextAtMs: integer("next_at_ms").notNull(),
+});
+
+export type SubscriberRow = typeof subscribers.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
