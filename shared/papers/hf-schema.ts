@@ -76,11 +76,13 @@ export const HfDailyPaper = z
     paper: HfPaper,
     publishedAt: HfTimestamp.meta({ description: "when the paper was submitted to the daily list" }),
     title: z.string().min(1).meta({ description: "the paper's title (clients read this one)" }),
-    summary: z.string(),
+    /** Absent from the 2024 schema; ours always repeats the abstract here. */
+    summary: z.string().optional(),
     thumbnail: z.string(),
     numComments: z.number().int().min(0),
     submittedBy: HfUser,
-    isAuthorParticipating: z.boolean(),
+    /** Absent from the 2024 schema; always present in ours. */
+    isAuthorParticipating: z.boolean().optional(),
   })
   // Upstream's 2024 items re-wrap arXiv's hard line breaks in the item title: equal up to whitespace.
   .refine((item) => collapse(item.title) === collapse(item.paper.title), {

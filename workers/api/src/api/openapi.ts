@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../../../shared/papers/hf-schema";
+import { HfAuthor, HfDailyPaper, HfDailyPapers, HfPaper, HfUser } from "../../../../shared/papers/hf-schema";
 import { ApiErrorBody, DailyPapersQuery, DEFAULT_LIMIT, MAX_LIMIT, PaperId, SearchQuery } from "./api-schemas";
 import { RATE_LIMIT_PERIOD_S } from "./api-http";
 
 type JsonSchema = Record<string, unknown>;
 
-const COMPONENTS = [HfPaper, HfDailyPaper, HfDailyPapers, ApiErrorBody];
+const COMPONENTS = [HfUser, HfAuthor, HfPaper, HfDailyPaper, HfDailyPapers, ApiErrorBody];
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 /** The response schemas, from the same zod schemas the contract tests use. */
@@ -15,7 +15,11 @@ function components(): Record<string, JsonSchema> {
     const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
     if (id) registry.add(schema, { id });
   }
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
+  const { schemas } = z.toJSONSchema(registry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    reused: "inline",
+    unrepresentable: "any",
+  });
   const out: Record<string, JsonSchema> = {};
   for (const [id, schema] of Object.entries(schemas)) {
     const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;

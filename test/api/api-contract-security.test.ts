@@ -1,0 +1,188 @@
+import { SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import * as fx from "../support/fixtures";
+import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
+
+type Json = Record<string, any>;
+const capture2026 = () => JSON.parse(fx.hfDaily2026) as Json[];
+const capture2024 = () => JSON.parse(fx.hfDaily2024) as Json[];
+
+beforeAll(async () => {
+  await ingestRealCapture();
+  await insertPapers([{ id: "astro-ph/0601001", day: "2006-01-02" }, { id: "2601.00001" }]);
+});
+
+describe("the hf-schema contract", () => {
+  it("accepts the real June 2026 capture, all 30 items", () => {
+    const result = HfDailyPapers.safeParse(capture2026());
+    expect(result.error?.issues ?? []).toEqual([]);
+  });
+
+  it("accepts the real October 2024 capture (older schema)", () => {
+    const result = HfDailyPapers.safeParse(capture2024());
+    expect(result.error?.issues ?? []).toEqual([]);
+  });
+
+  it.each([
+    ["a null optional field", (i: Json) => void (i.paper.githubRepo = null)],
+    ["a timestamp with a +00:00 offset", (i: Json) => void (i.paper.publishedAt = "2026-05-30T00:00:00+00:00")],
+    ["a timestamp without milliseconds", (i: Json) => void (i.publishedAt = "2026-05-29T20:00:00Z")],
+    ["a bare date", (i: Json) => void (i.paper.submittedOnDailyAt = "2026-06-12")],
+    ["no submittedBy", (i: Json) => void delete i.submittedBy],
+    ["a null submittedBy", (i: Json) => void (i.submittedBy = null)],
+    ["upvotes moved off the paper", (i: Json) => void ((i.upvotes = i.paper.upvotes), delete i.paper.upvotes)],
+    ["numComments missing from the item", (i: Json) => void delete i.numComments],
+    ["an item title that differs from the paper's", (i: Json) => void (i.title = "Something else")],
+    ["a string upvote count", (i: Json) => void (i.paper.upvotes = "3")],
+    ["an author without _id", (i: Json) => void delete i.paper.authors[0]._id],
+  ])("rejects %s", (_what, mutate) => {
+    const item = capture2026()[0]!;
+    mutate(item);
+    expect(HfDailyPaper.safeParse(item).success).toBe(false);
+  });
+
+  it("passes every response of ours: daily papers of each period, search, single papers", async () => {
+    for (const path of [
+      "/api/daily_papers",
+      "/api/daily_papers?date=2026-06-12&sort=trending",
+      "/api/daily_papers?week=2026-W24&limit=5&p=1",
+      "/api/daily_papers?month=2006-01",
+      "/api/papers/search?q=language%20models",
+    ]) {
+      const body = await (await get(path)).json();
+      const result = HfDailyPapers.safeParse(body);
+      expect(result.error?.issues ?? [], path).toEqual([]);
+      expect((body as unknown[]).length, path).toBeGreaterThan(0);
+      // Fields the 2024 schema lacked are always present in ours.
+      for (const item of body as Json[]) {
+        expect(item.summary).toBe(item.paper.summary);
+        expect(typeof item.isAuthorParticipating).toBe("boolean");
+        expect(item.paper.submittedOnDailyAt).toMatch(/T00:00:00\.000Z$/);
+      }
+    }
+    for (const id of ["2606.00467", "astro-ph/0601001", "2601.00001"]) {
+      const result = HfPaper.safeParse(await (await get(`/api/papers/${id}`)).json());
+      expect(result.error?.issues ?? [], id).toEqual([]);
+    }
+  });
+
+  it("leaves the daily fields out for a catalog paper that was never featured", async () => {
+    const paper = (await (await get("/api/papers/2601.00001")).json()) as Json;
+    expect(paper).not.toHaveProperty("submittedOnDailyAt");
+    expect(paper).not.toHaveProperty("submittedOnDailyBy");
+    expect(paper.upvotes).toBe(0);
+  });
+
+  it("gives every field huggingface_hub's PaperInfo reads, under the names it reads", async () => {
+    const [item] = (await (await get("/api/daily_papers?date=2026-06-12&limit=1")).json()) as Json[];
+    // PaperInfo(**item): paper.id, paper.authors[].name, paper.publishedAt, title, paper.summary, paper.upvotes,
+    // paper.discussionId, numComments, publishedAt (submitted_at), submittedBy (User(**...)).
+    expect(item).toMatchObject({
+      paper: { id: expect.any(String), publishedAt: expect.any(String), summary: expect.any(String), upvotes: expect.any(Number), discussionId: expect.any(String) },
+      title: expect.any(String),
+      numComments: expect.any(Number),
+      publishedAt: expect.any(String),
+      submittedBy: { fullname: expect.any(String), avatarUrl: expect.any(String) },
+    });
+    expect(item!.paper.authors.every((a: Json) => typeof a.name === "string")).toBe(true);
+  });
+});
+
+describe("OpenAPI", () => {
+  it("describes every endpoint, generated from the same schemas", async () => {
+    const res = await get("/api/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Json;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/daily_papers", "/api/papers/search", "/api/papers/{id}", "/feeds/daily.rss", "/feeds/search.atom"]),
+    );
+    const params = doc.paths["/api/daily_papers"].get.parameters.map((p: Json) => p.name);
+    expect(params).toEqual(["date", "week", "month", "submitter", "sort", "p", "limit"]);
+    const limit = doc.paths["/api/daily_papers"].get.parameters.find((p: Json) => p.name === "limit");
+    expect(limit.schema).toEqual({ type: "integer", minimum: 1, maximum: 100, default: 50 });
+    expect(doc.components.schemas.Paper.required).toEqual(
+      expect.arrayContaining(["id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId"]),
+    );
+    expect(doc.components.schemas.DailyPaper.properties.submittedBy.$ref).toBe("#/components/schemas/User");
+    expect(doc.components.schemas.Error.required).toEqual(["error", "code"]);
+    expect(JSON.stringify(doc)).not.toContain("__shared");
+    // Every $ref resolves.
+    for (const [, target] of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      expect(doc.components.schemas, target).toHaveProperty(target!);
+    }
+  });
+});
+
+describe("CORS for read-only use", () => {
+  it("lets any origin read, without credentials, and exposes Link and ETag", async () => {
+    const res = await get("/api/daily_papers?limit=1", { Origin: "https://example.org" });
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+    expect(res.headers.get("Access-Control-Expose-Headers")).toMatch(/Link/);
+    expect(res.headers.get("Access-Control-Expose-Headers")).toMatch(/ETag/);
+  });
+
+  it("answers a preflight with GET and HEAD only", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/api/daily_papers`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://example.org", "Access-Control-Request-Method": "GET", "CF-Connecting-IP": "198.51.100.9" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,HEAD,OPTIONS");
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+  });
+
+  it("keeps CORS headers on errors, so that browsers can read the error body", async () => {
+    const res = await get("/api/daily_papers?limit=0", { Origin: "https://example.org" });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+  });
+
+  it("answers HEAD without a body", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/api/daily_papers?limit=1`, { method: "HEAD", headers: { "CF-Connecting-IP": "198.51.100.10" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+  });
+});
+
+describe("hostile input", () => {
+  it.each([
+    ["submitter", "/api/daily_papers?submitter=%27%20OR%201%3D1%20--"],
+    ["q", "/api/papers/search?q=%27)%3B%20DROP%20TABLE%20papers%3B%20--"],
+    ["q with FTS syntax", "/api/papers/search?q=title%3A*%20NEAR(a%20b)%20%5E"],
+  ])("treats SQL in %s as plain text", async (_what, path) => {
+    const res = await get(path);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([]);
+    expect((await get("/api/papers/2606.00467")).status).toBe(200);
+  });
+
+  it("sends no internal error text", async () => {
+    const body = await (await get("/api/papers/2606.00467%00")).text();
+    expect(body).not.toMatch(/sqlite|D1_|stack|at \w+ \(/i);
+  });
+});
+
+describe("rate limit", () => {
+  it("answers 429 with Retry-After and the error shape once a client exceeds its budget, per client", async () => {
+    const client = { "CF-Connecting-IP": "192.0.2.77" };
+    let limited: Response | undefined;
+    for (let i = 0; i < 200 && !limited; i++) {
+      const res = await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { headers: client });
+      if (res.status === 429) limited = res;
+      else {
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+    }
+    expect(limited, "no 429 after 200 requests").toBeDefined();
+    expect(Number(limited!.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(await limited!.json()).toEqual({ error: expect.stringMatching(/too many requests/), code: "rate_limited" });
+    expect(limited!.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    // Another client is not affected.
+    expect((await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { headers: { "CF-Connecting-IP": "192.0.2.78" } })).status).toBe(200);
+  });
+});
