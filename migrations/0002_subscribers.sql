@@ -16,6 +16,7 @@ CREATE TABLE `deliveries` (
 	`idempotency_key` text,
 	`provider_id` text,
 	`attempts` integer DEFAULT 0 NOT NULL,
+	`lease_until` integer,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	PRIMARY KEY(`subscriber_id`, `period`),
 	FOREIGN KEY (`subscriber_id`) REFERENCES `subscribers`(`id`) ON UPDATE no action ON DELETE cascade

@@ -144,6 +144,8 @@ export const deliveries = sqliteTable(
     idempotencyKey: text("idempotency_key"),
     providerId: text("provider_id"),
     attempts: integer("attempts").notNull().default(0),
+    /** While a mailer invocation holds the row (epoch ms); a duplicate message waits for it. */
+    leaseUntil: integer("lease_until"),
     updatedAt: text("updated_at").notNull().default(nowIso),
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.period] }), index("deliveries_period_idx").on(t.period, t.status)],
