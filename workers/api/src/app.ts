@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
+import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { siteRoutes } from "./site/site-routes";
@@ -11,6 +12,7 @@ export function createApp() {
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/admin", adminRoutes);
   app.route("/api", apiRoutes);
+  app.route("/feeds", feedRoutes);
   app.route("/", siteRoutes);
   app.notFound(() => {
     throw notFound("there is no page at this address");

@@ -37,11 +37,20 @@ function isoWeekOf(d: Date): number {
   return Math.floor((thursday.getTime() - jan1) / (7 * 86_400_000)) + 1;
 }
 
-export async function listDaily(db: Db, q: DailyPapersQuery): Promise<PaperWithEntry[]> {
-  const period = periodOf(q);
+export interface ListOptions {
+  /** First and last day, inclusive; absent for all days. */
+  from?: string;
+  to?: string;
+  submitter?: string;
+  sort: "publishedAt" | "trending";
+  p: number;
+  limit: number;
+}
+
+export async function listDaily(db: Db, q: ListOptions): Promise<PaperWithEntry[]> {
   const where = and(
-    period ? gte(dailyEntries.day, period.from) : undefined,
-    period ? lte(dailyEntries.day, period.to) : undefined,
+    q.from ? gte(dailyEntries.day, q.from) : undefined,
+    q.to ? lte(dailyEntries.day, q.to) : undefined,
     q.submitter ? eq(dailyEntries.submitterName, q.submitter) : undefined,
   );
   // Trending: upvotes decayed by age since featured (see the about page for the formula).
@@ -93,4 +102,15 @@ export async function searchPapersForApi(db: Db, q: string, limit: number): Prom
     .all();
   const byId = new Map(rows.map((r) => [r.paper.id, r]));
   return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** The last `n` days that have featured papers, newest first. */
+export async function latestFeaturedDays(db: Db, n: number): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ day: dailyEntries.day })
+    .from(dailyEntries)
+    .orderBy(desc(dailyEntries.day))
+    .limit(n)
+    .all();
+  return rows.map((r) => r.day);
 }

@@ -7,7 +7,7 @@ import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
 import { apiMiddleware, sendJson } from "./api-http";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 import { buildOpenApi } from "./openapi";
-import { listDaily, paperWithEntry, searchPapersForApi } from "./api-queries";
+import { listDaily, paperWithEntry, periodOf, searchPapersForApi } from "./api-queries";
 
 export const apiRoutes = new Hono<AppEnv>();
 
@@ -40,7 +40,7 @@ apiRoutes.get("/openapi.json", (c) => sendJson(c, buildOpenApi(c.env.SITE_URL)))
 
 apiRoutes.get("/daily_papers", async (c) => {
   const query = parseQuery(DailyPapersQuery, c.req.query());
-  const rows = await listDaily(createDb(c.env.DB), query);
+  const rows = await listDaily(createDb(c.env.DB), { ...query, ...periodOf(query) });
   const items = rows.map(toHfDailyPaper);
   if (items.length === query.limit) {
     // Absolute: huggingface_hub's paginate() requests the next link as given.

@@ -1,0 +1,88 @@
+import { Hono, type Context } from "hono";
+import { createDb } from "../../../../shared/db/client";
+import { listDaily, latestFeaturedDays, searchPapersForApi } from "../api/api-queries";
+import { readOnlyCors, rateLimit } from "../api/api-http";
+import { SearchQuery } from "../api/api-schemas";
+import type { PaperWithEntry } from "../api/hf-shape";
+import type { AppEnv } from "../env";
+import { ApiError, describeZodError } from "../errors";
+import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
+
+export const feedRoutes = new Hono<AppEnv>();
+feedRoutes.use("*", readOnlyCors, rateLimit);
+
+/** How many featured days the daily feed spans, and how many items any feed carries at most. */
+export const DAILY_FEED_DAYS = 3;
+export const FEED_ITEMS = 100;
+
+type Format = "rss" | "atom";
+const TYPES: Record<Format, string> = {
+  rss: "application/rss+xml; charset=utf-8",
+  atom: "application/atom+xml; charset=utf-8",
+};
+
+function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
+  const featured = entry ? `${entry.day}T00:00:00.000Z` : paper.published;
+  return {
+    id: paper.id,
+    title: paper.title,
+    link: `${site}/papers/${paper.id}`,
+    authors: paper.authors,
+    summary: paper.abstract,
+    published: featured,
+    updated: paper.updated > featured ? paper.updated : featured,
+    categories: paper.categories,
+  };
+}
+
+function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">) {
+  const updated = doc.entries.reduce((max, e) => (e.updated > max ? e.updated : max), "1970-01-01T00:00:00.000Z");
+  const body = format === "rss" ? renderRss({ ...doc, updated }) : renderAtom({ ...doc, updated });
+  return c.body(body, 200, { "Content-Type": TYPES[format] });
+}
+
+for (const format of ["rss", "atom"] as const) {
+  feedRoutes.get(`/daily.${format}`, async (c) => {
+    const site = c.env.SITE_URL;
+    const db = createDb(c.env.DB);
+    const days = await latestFeaturedDays(db, DAILY_FEED_DAYS);
+    const rows = days.length
+      ? await listDaily(db, { sort: "publishedAt", p: 0, limit: FEED_ITEMS, from: days.at(-1)!, to: days[0]! })
+      : [];
+    return send(c, format, {
+      title: "Paperboy · Daily Papers",
+      description: "The papers featured on the latest days of Paperboy's Daily Papers.",
+      self: `${site}/feeds/daily.${format}`,
+      alternate: `${site}/`,
+      entries: rows.map((r) => toEntry(site, r)),
+    });
+  });
+
+  feedRoutes.get(`/trending.${format}`, async (c) => {
+    const site = c.env.SITE_URL;
+    const rows = await listDaily(createDb(c.env.DB), { sort: "trending", p: 0, limit: 50 });
+    return send(c, format, {
+      title: "Paperboy · Trending papers",
+      description: "Featured papers ranked by upvotes decayed by age.",
+      self: `${site}/feeds/trending.${format}`,
+      alternate: `${site}/papers/trending`,
+      entries: rows.map((r) => toEntry(site, r)),
+    });
+  });
+
+  feedRoutes.get(`/search.${format}`, async (c) => {
+    const parsed = SearchQuery.pick({ q: true }).safeParse(c.req.query());
+    if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
+    const { q } = parsed.data;
+    const site = c.env.SITE_URL;
+    const rows = await searchPapersForApi(createDb(c.env.DB), q, 50);
+    const qs = encodeURIComponent(q);
+    return send(c, format, {
+      title: `Paperboy · Search: ${q}`,
+      description: `Papers matching "${q}", best match first.`,
+      self: `${site}/feeds/search.${format}?q=${qs}`,
+      alternate: `${site}/search?q=${qs}`,
+      entries: rows.map((r) => toEntry(site, r)),
+    });
+  });
+}
