@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
+import { apiDocsRoutes } from "./api/docs-page";
 import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
@@ -13,6 +14,7 @@ export function createApp() {
   app.route("/admin", adminRoutes);
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
+  app.route("/docs", apiDocsRoutes);
   app.route("/", siteRoutes);
   app.notFound(() => {
     throw notFound("there is no page at this address");

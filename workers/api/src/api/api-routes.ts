@@ -28,6 +28,7 @@ function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string
 
 apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
+  if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
   return sendJson(c, {
     name: "Paperboy API",
     description: "Hugging Face-compatible daily papers API",

@@ -1,0 +1,107 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { readOnlyCors } from "./api-http";
+import { buildOpenApi } from "./openapi";
+
+/** /docs/api: the OpenAPI document as a readable page, no client JavaScript. */
+export const apiDocsRoutes = new Hono<AppEnv>();
+apiDocsRoutes.use("*", readOnlyCors);
+
+type Param = { name: string; in: string; required: boolean; description?: string; example?: unknown; schema: Record<string, unknown> };
+type Operation = { summary: string; description?: string; parameters?: Param[]; responses: Record<string, { description: string }> };
+
+const EXAMPLES: Record<string, string> = {
+  "/api/daily_papers": "/api/daily_papers?date=2026-06-12&limit=5",
+  "/api/papers/search": "/api/papers/search?q=diffusion&limit=5",
+  "/api/papers/{id}": "/api/papers/2606.00467",
+  "/feeds/search.rss": "/feeds/search.rss?q=diffusion",
+  "/feeds/search.atom": "/feeds/search.atom?q=diffusion",
+};
+
+function typeOf(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema.enum)) return (schema.enum as string[]).join(" | ");
+  const parts = [String(schema.type ?? "string")];
+  if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ""}..${schema.maximum ?? ""}`);
+  if (schema.default !== undefined) parts.push(`default ${schema.default}`);
+  return parts.join(", ");
+}
+
+apiDocsRoutes.get("/api", (c) => {
+  const site = c.env.SITE_URL;
+  const doc = buildOpenApi(site);
+  const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
+  return c.html(
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>API · Paperboy</title>
+        <link rel="alternate" type="application/json" href="/api/openapi.json" title="OpenAPI document" />
+        <style>{`body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+code,pre{font:14px ui-monospace,monospace;background:#f4f4f5;border-radius:4px}code{padding:0 .2em}
+pre{padding:.75rem;overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
+h2{margin-top:2.5rem;border-top:1px solid #ddd;padding-top:1rem}`}</style>
+      </head>
+      <body>
+        <main>
+          <h1>Paperboy API</h1>
+          <p>{doc.info.description}</p>
+          <p>
+            Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are JSON{" "}
+            <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make 120 requests a
+            minute; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
+            <code>ETag</code>: send it back in <code>If-None-Match</code> to get a <code>304</code>.
+          </p>
+          <h2 id="python">From Python</h2>
+          <pre>{`from huggingface_hub import HfApi
+
+api = HfApi(endpoint="${site}")
+for paper in api.list_daily_papers(date="2026-06-12", limit=10):
+    print(paper.id, paper.upvotes, paper.title)
+print(api.paper_info("2606.00467").summary)
+print([p.id for p in api.list_papers(query="diffusion")])`}</pre>
+          {paths.map(([path, { get: op }]) => (
+            <section>
+              <h2 id={path}>
+                <code>GET {path}</code>
+              </h2>
+              <p>{op.summary}</p>
+              {op.description ? <p>{op.description}</p> : null}
+              {op.parameters?.length ? (
+                <table>
+                  <thead>
+                    <tr>
+                      <th>parameter</th>
+                      <th>type</th>
+                      <th>meaning</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {op.parameters.map((p) => (
+                      <tr>
+                        <td>
+                          <code>{p.name}</code>
+                          {p.required ? " (required)" : ""}
+                        </td>
+                        <td>{typeOf(p.schema)}</td>
+                        <td>{p.description ?? ""}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+              <pre>{`curl -i '${site}${EXAMPLES[path] ?? path}'`}</pre>
+              <p>
+                Answers:{" "}
+                {Object.entries(op.responses)
+                  .map(([status, r]) => `${status} ${r.description}`)
+                  .join("; ")}
+                .
+              </p>
+            </section>
+          ))}
+        </main>
+      </body>
+    </html>,
+  );
+});
