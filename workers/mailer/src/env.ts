@@ -1,7 +1,36 @@
+import { z } from "zod";
+
+/** Bindings, vars and secrets of the mailer, as workers/mailer/wrangler.toml and its secrets declare them. */
 export interface Env {
   DB: D1Database;
   SITE_URL: string;
   MAIL_FROM: string;
   RESEND_BASE_URL: string;
+  /** Secret. Without it (and with DEV_MODE=true) mails go to the outbox table. */
   RESEND_API_KEY?: string;
+  /** Secret shared with the API worker: signs confirmation, preferences and unsubscribe links. */
+  TOKEN_SECRET: string;
+  DEV_MODE?: string;
+  /** Resend's rate limit for the team; calls are paced to it across invocations. */
+  RESEND_REQUESTS_PER_SECOND?: string;
+  RESEND_TIMEOUT_MS?: string;
 }
+
+/** Must match max_retries in workers/mailer/wrangler.toml: the attempt after which a message dead-letters. */
+export const MAX_RETRIES = 5;
+
+export const MailerConfig = z
+  .object({
+    SITE_URL: z.url({ protocol: /^https?$/ }).transform((s) => s.replace(/\/+$/, "")),
+    MAIL_FROM: z.string().min(3),
+    RESEND_BASE_URL: z.url({ protocol: /^https?$/ }).transform((s) => s.replace(/\/+$/, "")),
+    RESEND_API_KEY: z.string().min(1).optional(),
+    TOKEN_SECRET: z.string().min(16, "TOKEN_SECRET must be at least 16 characters"),
+    DEV_MODE: z.string().optional(),
+    RESEND_REQUESTS_PER_SECOND: z.coerce.number().positive().default(2),
+    RESEND_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  })
+  .refine((c) => c.RESEND_API_KEY || c.DEV_MODE === "true", "RESEND_API_KEY is required unless DEV_MODE=true (then mails go to the outbox)");
+export type MailerConfig = z.output<typeof MailerConfig>;
+
+export const readConfig = (env: Env) => MailerConfig.parse(env);

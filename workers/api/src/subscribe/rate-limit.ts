@@ -1,0 +1,30 @@
+import { ApiError } from "../errors";
+
+export interface Limit {
+  key: string;
+  max: number;
+  windowSeconds: number;
+}
+
+/**
+ * Fixed-window counters in D1 (table rate_limits), all bumped in one batch. Works the same in
+ * tests, `wrangler dev` and production; the keys are hashes, never raw addresses or IPs.
+ */
+export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.now()) {
+  const statements = limits.map((l) =>
+    d1
+      .prepare(
+        `INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1)
+         ON CONFLICT(key) DO UPDATE SET
+           count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
+           window_start = excluded.window_start
+         RETURNING count`,
+      )
+      .bind(l.key, Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds),
+  );
+  const results = await d1.batch<{ count: number }>(statements);
+  limits.forEach((l, i) => {
+    const count = results[i]?.results[0]?.count ?? 0;
+    if (count > l.max) throw new ApiError(429, "rate_limited", "Too many subscription requests. Please wait a while and try again.");
+  });
+}
