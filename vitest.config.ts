@@ -19,6 +19,9 @@ export default defineConfig(async () => {
             CONTACT_EMAIL: "tests@paperboy.example",
             ARXIV_MIN_INTERVAL_MS: "0",
             UPSTREAM_BACKOFF_MS: "0",
+            TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+            // base64 of "test-webhook-signing-key-32bytes!"
+            RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXMh",
           },
           // The API worker reaches the ingest worker's RPC entrypoint; in tests both live in the
           // one test worker (test/support/test-worker.ts), so the binding points back at it.

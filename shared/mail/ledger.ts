@@ -1,8 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { chunk, rowsPerStatement } from "../db/chunk";
 import { deliveries, type DeliveryRow } from "../db/schema";
 
+// drizzle binds a JS-side default (attempts = 0) as a parameter too: chunk by every column.
+const DELIVERY_COLUMNS = Object.keys(getTableColumns(deliveries)).length;
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 export type DeliveryKey = { subscriberId: string; period: string };
 const keyOf = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
@@ -32,7 +34,7 @@ export async function recordQueued(db: Db, keys: readonly DeliveryKey[]) {
   const rows = keys.map((k) => ({ ...k, status: "queued" as const }));
   await runAll(
     db,
-    chunk(rows, rowsPerStatement(3)).map((part) => db.insert(deliveries).values(part).onConflictDoNothing()),
+    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) => db.insert(deliveries).values(part).onConflictDoNothing()),
   );
 }
 
@@ -44,7 +46,7 @@ export async function claimForSending(db: Db, keys: readonly DeliveryKey[], idem
   const rows = keys.map((k) => ({ ...k, status: "sending" as const, idempotencyKey, attempts: 1, leaseUntil }));
   const results = await runAll(
     db,
-    chunk(rows, rowsPerStatement(8)).map((part) =>
+    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
       db
         .insert(deliveries)
         .values(part)
@@ -65,7 +67,16 @@ export async function claimForSending(db: Db, keys: readonly DeliveryKey[], idem
   return new Set((results as DeliveryKey[][]).flat().map(keyOf));
 }
 
-export type Settlement = DeliveryKey & { status: "sent" | "skipped" | "failed" | "sending"; detail?: string | null; providerId?: string | null };
+/**
+ * `idempotencyKey` stays on a row whose call may have reached Resend (5xx, timeout): the retry
+ * must replay that call under the same key. It is null after a call Resend surely refused (429).
+ */
+export type Settlement = DeliveryKey & {
+  status: "sent" | "skipped" | "failed" | "sending";
+  detail?: string | null;
+  providerId?: string | null;
+  idempotencyKey?: string | null;
+};
 
 /**
  * Records outcomes. "sending" releases the lease (the call failed, the message will retry). A row
@@ -78,11 +89,12 @@ export async function settle(db: Db, outcomes: readonly Settlement[]) {
     status: o.status,
     detail: o.detail ?? null,
     providerId: o.providerId ?? null,
+    idempotencyKey: o.idempotencyKey ?? null,
     leaseUntil: null,
   }));
   await runAll(
     db,
-    chunk(rows, rowsPerStatement(7)).map((part) =>
+    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
       db
         .insert(deliveries)
         .values(part)
@@ -92,6 +104,7 @@ export async function settle(db: Db, outcomes: readonly Settlement[]) {
             status: sql`excluded.status`,
             detail: sql`excluded.detail`,
             providerId: sql`coalesce(excluded.provider_id, ${deliveries.providerId})`,
+            idempotencyKey: sql`excluded.idempotency_key`,
             leaseUntil: null,
             updatedAt: now,
           },
@@ -99,6 +112,14 @@ export async function settle(db: Db, outcomes: readonly Settlement[]) {
         }),
     ),
   );
+}
+
+/** Rows whose last call under `idempotencyKey` has an unknown outcome: the group to replay. */
+export async function rowsUnderKey(db: Db, idempotencyKey: string): Promise<DeliveryKey[]> {
+  return db
+    .select({ subscriberId: deliveries.subscriberId, period: deliveries.period })
+    .from(deliveries)
+    .where(and(eq(deliveries.idempotencyKey, idempotencyKey), eq(deliveries.status, "sending")));
 }
 
 export const ledgerKey = keyOf;

@@ -6,6 +6,7 @@ import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { siteRoutes } from "./site/site-routes";
+import { subscribeRoutes } from "./subscribe/subscribe-routes";
 
 /** The table of contents: one sub-app per feature. */
 export function createApp() {
@@ -15,6 +16,7 @@ export function createApp() {
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
   app.route("/docs", apiDocsRoutes);
+  app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound(() => {
     throw notFound("there is no page at this address");

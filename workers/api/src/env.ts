@@ -12,6 +12,10 @@ export interface Env {
   API_RATE_LIMIT: RateLimit;
   /** Secret: bearer token for /admin. */
   ADMIN_TOKEN?: string;
+  /** Secret shared with the mailer: signs confirmation, preferences and unsubscribe links. */
+  TOKEN_SECRET: string;
+  /** Secret: Resend's webhook signing secret ("whsec_..."), for /webhooks/resend. */
+  RESEND_WEBHOOK_SECRET?: string;
 }
 
 export type AppEnv = { Bindings: Env };

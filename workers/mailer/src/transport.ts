@@ -1,3 +1,4 @@
+import { getTableColumns } from "drizzle-orm";
 import { Resend } from "resend";
 import type { Db } from "../../../shared/db/client";
 import { outbox } from "../../../shared/db/schema";
@@ -70,7 +71,7 @@ export function outboxTransport(db: Db): Transport {
   return {
     async sendBatch(mails, idempotencyKey) {
       const rows = mails.map((m) => ({ ...m, idempotencyKey }));
-      const inserts = chunk(rows, rowsPerStatement(6)).map((part) => db.insert(outbox).values(part));
+      const inserts = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(outbox)).length)).map((part) => db.insert(outbox).values(part));
       const [first, ...rest] = inserts;
       if (first) await db.batch([first, ...rest]);
       return { ok: true, items: mails.map((_, i) => ({ ok: true, id: `outbox-${idempotencyKey.slice(0, 12)}-${i}` })) };
