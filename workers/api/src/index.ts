@@ -1,7 +1,25 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApp } from "./app";
+import { purgeCacheApi, tagsToPurge, type PurgeRequest } from "./cache/purge";
 import type { Env } from "./env";
 
 const app = createApp();
+
+/**
+ * Called by the ingest worker through a service binding after a run that changed something:
+ * `purge({ papers: outcome.changedPapers, days: outcome.changedDays })`.
+ */
+export class SiteEntrypoint extends WorkerEntrypoint<Env> {
+  async purge(req: PurgeRequest): Promise<{ urls: number; deleted: number; tags: string[] }> {
+    const request = { papers: [...(req.papers ?? [])], days: [...(req.days ?? [])] };
+    const result = await purgeCacheApi(this.env.SITE_URL, request);
+    const tags = tagsToPurge(request);
+    // Workers Cache (2026) purges by Cache-Tag from the worker; absent in local runs and Miniflare.
+    const edge = (this.ctx as unknown as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } }).cache;
+    if (tags.length && edge?.purge) await edge.purge({ tags });
+    return { ...result, tags };
+  }
+}
 
 export default {
   fetch: app.fetch,

@@ -1,23 +1,16 @@
 import type { HtmlEscapedString } from "hono/utils/html";
+import { Layout } from "./layout";
 
 /** A readable page for any error outside /api; the message is escaped by JSX. */
 export function errorPage(status: number, message: string): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const heading = status === 404 ? "Not found" : status < 500 ? "That did not work" : "Something went wrong";
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${status} · Paperboy`}</title>
-      </head>
-      <body>
-        <main>
-          <h1>{status === 404 ? "Not found" : "Something is not right"}</h1>
-          <p>{message}</p>
-          <p>
-            <a href="/">Back to today's papers</a>
-          </p>
-        </main>
-      </body>
-    </html>
-  );
+    <Layout title={`${status} ${heading}`} nav={null}>
+      <h1>{heading}</h1>
+      <p class="notice">{message}</p>
+      <p>
+        <a href="/">Back to the latest papers</a> · <a href="/search">Search</a>
+      </p>
+    </Layout>
+  ) as HtmlEscapedString;
 }

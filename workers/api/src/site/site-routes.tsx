@@ -1,34 +1,148 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
-import { latestDayWithPapers, papersOfDay } from "../../../../shared/papers/queries";
+import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, type Period } from "../../../../shared/domain/periods";
+import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
+import {
+  dayListing,
+  latestDayListing,
+  latestDayWithPapers,
+  paperById,
+  periodListing,
+  relatedPapers,
+  searchPapers,
+  SORT_ORDERS,
+  toFtsQuery,
+  trendingPapers,
+  type SortOrder,
+} from "../../../../shared/papers/queries";
+import { dayTag, freshnessOfDay, paperTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
+import { edgeCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
+import { badRequest, notFound } from "../errors";
+import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
+import { CSS_HASH, SITE_CSS } from "./styles";
 
 export const siteRoutes = new Hono<AppEnv>();
 
+const LIVE_TAG = `${SITE_TAG}:live`;
+const PERIOD_PAGE_SIZE = 50;
+const SEARCH_PAGE_SIZE = 20;
+const MAX_PAGE = 200;
+const MAX_QUERY = 2000;
+
+// Old-style (archive/YYMMNNN, archive may carry a subject class) and new-style arXiv ids, optional version.
+const ARXIV_ID = /^(?:[a-z-]+(?:\.[A-Z]{2})?\/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$/;
+
+function sortOf(c: Context): SortOrder {
+  const s = c.req.query("sort");
+  if (s === undefined || s === "") return "upvotes";
+  if (!(SORT_ORDERS as readonly string[]).includes(s)) throw badRequest("invalid_sort", `sort must be one of ${SORT_ORDERS.join(", ")}`);
+  return s as SortOrder;
+}
+
+function pageOf(c: Context): number {
+  const p = c.req.query("page");
+  if (p === undefined || p === "") return 1;
+  if (!/^\d{1,4}$/.test(p) || Number(p) < 1 || Number(p) > MAX_PAGE) throw badRequest("invalid_page", `page must be a number from 1 to ${MAX_PAGE}`);
+  return Number(p);
+}
+
+for (const path of ["/", "/papers/*", "/search", "/about", "/static/*"]) siteRoutes.use(path, edgeCache);
+
+siteRoutes.get("/static/:file", (c) => {
+  const file = c.req.param("file");
+  if (file !== `site.${CSS_HASH}.css` && file !== "site.css") throw notFound("there is no such file");
+  setCache(c, file === "site.css" ? "live" : "asset");
+  return c.body(SITE_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
+});
+
 siteRoutes.get("/", async (c) => {
+  const sort = sortOf(c);
+  const listing = await latestDayListing(createDb(c.env.DB), { sort });
+  setCache(c, "live", [LIVE_TAG, ...(listing.day ? tagsForDays([listing.day]) : [])]);
+  return c.html(<DayPage listing={listing} sort={sort} home />);
+});
+
+siteRoutes.get("/papers/date/:day", async (c) => {
+  const day = parseDay(c.req.param("day"));
+  if (!day) throw badRequest("invalid_date", "the date must be a real day written YYYY-MM-DD, like 2026-06-12");
+  const sort = sortOf(c);
+  const listing = await dayListing(createDb(c.env.DB), day, { sort });
+  // A fallback page changes as soon as the requested day gets papers: keep it briefly.
+  const fresh = listing.day === day ? freshnessOfDay(day) : "live";
+  setCache(c, fresh, tagsForDays(listing.day && listing.day !== day ? [day, listing.day] : [day]));
+  return c.html(<DayPage listing={listing} sort={sort} />);
+});
+
+async function periodPage(c: Context<AppEnv>, period: Period) {
+  const sort = sortOf(c);
+  const page = pageOf(c);
+  const { items, more } = await periodListing(createDb(c.env.DB), period, { sort, page: page - 1, limit: PERIOD_PAGE_SIZE });
+  setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
+  return c.html(<PeriodPage period={period} items={items} sort={sort} page={page} more={more} />);
+}
+
+async function latestPeriod(c: Context<AppEnv>, kind: "week" | "month") {
+  const latest = (await latestDayWithPapers(createDb(c.env.DB))) ?? todayUtc();
+  return c.redirect(`/papers/${kind}/${kind === "week" ? isoWeekOf(latest) : monthOf(latest)}`, 302);
+}
+
+siteRoutes.get("/papers/week", (c) => latestPeriod(c, "week"));
+siteRoutes.get("/papers/month", (c) => latestPeriod(c, "month"));
+
+siteRoutes.get("/papers/week/:week", (c) => {
+  const period = parseWeek(c.req.param("week"));
+  if (!period) throw badRequest("invalid_week", "the week must be an ISO week written YYYY-Www, like 2026-W24");
+  return periodPage(c, period);
+});
+
+siteRoutes.get("/papers/month/:month", (c) => {
+  const period = parseMonth(c.req.param("month"));
+  if (!period) throw badRequest("invalid_month", "the month must be written YYYY-MM, like 2026-06");
+  return periodPage(c, period);
+});
+
+siteRoutes.get("/papers/trending", async (c) => {
+  const items = await trendingPapers(createDb(c.env.DB));
+  setCache(c, "live", [LIVE_TAG]);
+  return c.html(<TrendingPage items={items} />);
+});
+
+// The id may contain a slash (astro-ph/0601001), so it is the rest of the path.
+siteRoutes.get("/papers/:id{.+}", async (c) => {
+  let id = c.req.param("id");
+  let markdown = (c.req.header("Accept") ?? "").includes("text/markdown");
+  if (id.endsWith(".md")) {
+    id = id.slice(0, -3);
+    markdown = true;
+  }
+  if (!ARXIV_ID.test(id)) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  const unversioned = id.replace(/v\d+$/, "");
+  if (unversioned !== id) return c.redirect(`/papers/${unversioned}${markdown && c.req.path.endsWith(".md") ? ".md" : ""}`, 301);
   const db = createDb(c.env.DB);
-  const day = await latestDayWithPapers(db);
-  const papers = day ? await papersOfDay(db, day) : [];
-  return c.html(
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Daily Papers · Paperboy</title>
-      </head>
-      <body>
-        <main>
-          <h1>Daily Papers</h1>
-          {day ? <p>{day}</p> : <p>No papers yet.</p>}
-          <ol>
-            {papers.map((p) => (
-              <li>
-                <a href={`https://arxiv.org/abs/${p.id}`}>{p.title}</a> · {p.upvotes} upvotes
-              </li>
-            ))}
-          </ol>
-        </main>
-      </body>
-    </html>,
-  );
+  const item = await paperById(db, id);
+  if (!item) throw notFound(`paper ${id} is not in the catalog (yet)`);
+  const day = item.entry?.day;
+  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
+  c.header("Vary", "Accept");
+  if (markdown) {
+    const body = renderPaperMarkdown(item.paper, { siteUrl: c.env.SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.entry.numComments } : null });
+    return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
+  }
+  const related = await relatedPapers(db, item.paper);
+  return c.html(<PaperPage item={item} related={related} />);
+});
+
+siteRoutes.get("/search", async (c) => {
+  const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY).trim();
+  const page = pageOf(c);
+  const searchable = toFtsQuery(q) !== null;
+  const { hits, more } = searchable ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE }) : { hits: [], more: false };
+  setCache(c, "search");
+  return c.html(<SearchPage q={q} hits={hits} page={page} more={more} searchable={searchable} />);
+});
+
+siteRoutes.get("/about", (c) => {
+  setCache(c, "live", [LIVE_TAG]);
+  return c.html(<AboutPage />);
 });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { formatPeriod, isoWeekOf, parseDay, parseMonth, parseWeek, shiftPeriod, weeksInIsoYear, dayPeriod } from "../../shared/domain/periods";
+import { trendingScore } from "../../shared/domain/trending";
+
+describe("periods", () => {
+  it("accepts only real days", () => {
+    expect(parseDay("2026-06-12")).toBe("2026-06-12");
+    expect(parseDay("2024-02-29")).toBe("2024-02-29");
+    for (const bad of ["2026-02-30", "2025-02-29", "2026-13-01", "2026-6-12", "20260612", "", "2026-06-12x"]) expect(parseDay(bad), bad).toBeNull();
+  });
+
+  it("names ISO weeks by the year of their Thursday, across year boundaries", () => {
+    expect(isoWeekOf("2026-06-12")).toBe("2026-W24");
+    expect(isoWeekOf("2025-12-29")).toBe("2026-W01");
+    expect(isoWeekOf("2027-01-01")).toBe("2026-W53");
+    expect(isoWeekOf("2021-01-03")).toBe("2020-W53");
+    expect(isoWeekOf("2021-01-04")).toBe("2021-W01");
+    expect(weeksInIsoYear(2020)).toBe(53);
+    expect(weeksInIsoYear(2025)).toBe(52);
+  });
+
+  it("parses weeks and months into their first and last days, refusing ones that do not exist", () => {
+    expect(parseWeek("2026-W01")).toMatchObject({ from: "2025-12-29", to: "2026-01-04" });
+    expect(parseWeek("2020-W53")).toMatchObject({ from: "2020-12-28", to: "2021-01-03" });
+    expect(parseWeek("2025-W53")).toBeNull();
+    expect(parseWeek("2026-W00")).toBeNull();
+    expect(parseMonth("2024-02")).toMatchObject({ from: "2024-02-01", to: "2024-02-29" });
+    expect(parseMonth("2026-00")).toBeNull();
+    expect(parseMonth("2026-13")).toBeNull();
+  });
+
+  it("steps to the previous and next period across years", () => {
+    expect(shiftPeriod(parseWeek("2026-W01")!, -1).key).toBe("2025-W52");
+    expect(shiftPeriod(parseWeek("2020-W53")!, 1).key).toBe("2021-W01");
+    expect(shiftPeriod(parseMonth("2026-01")!, -1).key).toBe("2025-12");
+    expect(shiftPeriod(parseMonth("2026-12")!, 1).key).toBe("2027-01");
+    expect(shiftPeriod(dayPeriod("2026-03-01"), -1).key).toBe("2026-02-28");
+  });
+
+  it("formats headings", () => {
+    expect(formatPeriod(dayPeriod("2026-06-12"))).toBe("Jun 12, 2026");
+    expect(formatPeriod(parseWeek("2026-W24")!)).toBe("Week 24 of 2026 (Jun 8 – Jun 14)");
+    expect(formatPeriod(parseMonth("2026-06")!)).toBe("June 2026");
+  });
+});
+
+describe("trending score", () => {
+  const now = new Date("2026-06-12T12:00:00Z");
+  it("decays upvotes by the days since featured", () => {
+    expect(trendingScore(10, "2026-06-12", now)).toBeCloseTo(11 / Math.pow(2.5, 1.5));
+    expect(trendingScore(10, "2026-06-12", now)).toBeGreaterThan(trendingScore(10, "2026-06-05", now));
+    // a paper featured a week earlier needs seven to ten times the votes to rank beside a fresh one
+    const ratio = trendingScore(10, "2026-06-12", now) / trendingScore(10, "2026-06-05", now);
+    expect(ratio).toBeGreaterThan(7);
+    expect(ratio).toBeLessThan(10);
+  });
+  it("never counts a future featured day as negative age", () => {
+    expect(trendingScore(0, "2026-06-20", now)).toBeCloseTo(1 / Math.pow(2, 1.5));
+  });
+});

@@ -1,0 +1,130 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../workers/api/src/app";
+import { urlsToPurge } from "../../workers/api/src/cache/purge";
+import { SiteEntrypoint } from "../../workers/api/src/index";
+import { get, ingestHfDaily, insertPapers, countingD1 } from "./site-support";
+
+const app = createApp();
+
+/** Runs one request through the app with a D1 binding that counts queries; waits for cache writes. */
+async function counted(path: string, headers: Record<string, string> = {}) {
+  const { binding, counter } = countingD1(env.DB);
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`http://paperboy.test${path}`, { headers }), { ...env, DB: binding }, ctx);
+  const body = await res.text();
+  await waitOnExecutionContext(ctx);
+  return { res, body, queries: counter.queries };
+}
+
+beforeAll(async () => {
+  await ingestHfDaily();
+  await insertPapers([{ id: "astro-ph/0601001", title: "An old-style paper" }]);
+});
+
+describe("Cache-Control and Cache-Tag", () => {
+  it("caches a finished day long at the edge, with a tag for the day", async () => {
+    const res = await get("/papers/date/2026-06-12");
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=3600, s-maxage=2592000, stale-while-revalidate=86400");
+    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["site", "day:2026-06-12", "week:2026-W24", "month:2026-06"]));
+  });
+
+  it("keeps the home page, trending and a fallback day briefly, with stale-while-revalidate", async () => {
+    for (const path of ["/", "/papers/trending", "/papers/date/2026-06-13"]) {
+      const res = await get(path);
+      expect(res.headers.get("Cache-Control"), path).toBe("public, max-age=60, s-maxage=300, stale-while-revalidate=600");
+    }
+    expect((await get("/")).headers.get("Cache-Tag")).toContain("site:live");
+  });
+
+  it("tags a paper page with its paper and day, and varies it on Accept", async () => {
+    const res = await get("/papers/2606.00467");
+    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]));
+    expect(res.headers.get("Vary")).toBe("Accept");
+  });
+
+  it("never stores error pages", async () => {
+    const first = await get("/papers/date/2026-02-31");
+    expect(first.status).toBe(400);
+    expect(first.headers.get("X-Cache")).toBeNull();
+  });
+});
+
+describe("ETag and 304", () => {
+  it("answers a matching If-None-Match with 304, comparing weakly", async () => {
+    const res = await get("/papers/date/2026-06-12");
+    const etag = res.headers.get("ETag")!;
+    expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
+    const strong = etag.slice(2);
+    for (const inm of [etag, strong, `"other", ${strong}`, "*"]) {
+      const again = await get("/papers/date/2026-06-12", { "If-None-Match": inm });
+      expect(again.status, inm).toBe(304);
+      expect(again.headers.get("ETag")).toBe(etag);
+      expect(await again.text()).toBe("");
+    }
+    expect((await get("/papers/date/2026-06-12", { "If-None-Match": 'W/"nope"' })).status).toBe(200);
+  });
+
+  it("gives uncached pages (search beyond page 1) an ETag too", async () => {
+    const res = await get("/search?q=model&page=2");
+    expect(res.headers.get("ETag")).toMatch(/^W\//);
+    expect(res.headers.get("X-Cache")).toBeNull();
+  });
+});
+
+describe("the Cache API layer", () => {
+  it("answers a cached daily page without a single D1 query", async () => {
+    const miss = await counted("/papers/date/2026-06-11?sort=newest&utm_source=x");
+    expect(miss.res.headers.get("X-Cache")).toBe("MISS");
+    expect(miss.queries).toBeGreaterThan(0);
+    expect(miss.queries).toBeLessThanOrEqual(2);
+    const hit = await counted("/papers/date/2026-06-11?sort=newest&utm_source=y");
+    expect(hit.res.headers.get("X-Cache")).toBe("HIT");
+    expect(hit.queries).toBe(0);
+    expect(hit.body).toBe(miss.body);
+  });
+
+  it("an uncached day, week, month, trending and paper page each cost at most 2 D1 queries", async () => {
+    for (const path of ["/papers/date/2026-06-12?sort=trending", "/papers/week/2026-W24?sort=trending", "/papers/month/2026-06?sort=trending", "/papers/date/2001-01-01", "/papers/2606.12730", "/search?q=language+model"]) {
+      const { res, queries } = await counted(path);
+      expect(res.status, path).toBe(200);
+      expect(queries, path).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("SiteEntrypoint.purge deletes exactly the cached pages of the changed days and papers", async () => {
+    await counted("/papers/date/2026-06-12");
+    await counted("/papers/2606.00467");
+    await counted("/papers/astro-ph/0601001");
+    expect((await counted("/papers/date/2026-06-12")).queries).toBe(0);
+    expect((await counted("/papers/2606.00467")).queries).toBe(0);
+
+    const ctx = createExecutionContext();
+    const site = new SiteEntrypoint(ctx, env);
+    const result = await site.purge({ papers: ["2606.00467"], days: ["2026-06-12"] });
+    expect(result.deleted).toBeGreaterThanOrEqual(2);
+    expect(result.tags).toEqual(expect.arrayContaining(["day:2026-06-12", "paper:2606.00467", "week:2026-W24", "month:2026-06"]));
+
+    expect((await counted("/papers/date/2026-06-12")).queries).toBeGreaterThan(0);
+    expect((await counted("/papers/2606.00467")).queries).toBeGreaterThan(0);
+    // a paper that did not change stays cached
+    expect((await counted("/papers/astro-ph/0601001")).queries).toBe(0);
+  });
+
+  it("purges the neighbouring days, the period pages and the home page of a changed day", () => {
+    const urls = urlsToPurge("https://paperboy.example", { papers: ["astro-ph/0601001"], days: ["2026-06-12"] });
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        "https://paperboy.example/",
+        "https://paperboy.example/papers/trending",
+        "https://paperboy.example/papers/date/2026-06-12",
+        "https://paperboy.example/papers/date/2026-06-12?sort=trending",
+        "https://paperboy.example/papers/date/2026-06-15",
+        "https://paperboy.example/papers/week/2026-W24?sort=newest",
+        "https://paperboy.example/papers/month/2026-06",
+        "https://paperboy.example/papers/astro-ph/0601001",
+        "https://paperboy.example/papers/astro-ph/0601001.md",
+      ]),
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as fx from "../support/fixtures";
+import { get, ingestHfDaily } from "./site-support";
+
+const XSS = `<script>alert("x")</script><img src=x onerror=alert(1)>"'&`;
+
+beforeAll(async () => {
+  // The real capture, with a hostile title, abstract, author and submitter on its first paper.
+  const items = JSON.parse(fx.hfDaily2026) as Record<string, any>[];
+  const first = items[0]!;
+  first.paper.title = `Attention ${XSS} title`;
+  first.title = first.paper.title;
+  first.paper.summary = `An abstract ${XSS} about attention.`;
+  first.summary = first.paper.summary;
+  first.paper.authors[0].name = `Mallory ${XSS}`;
+  if (first.paper.submittedOnDailyBy) first.paper.submittedOnDailyBy.fullname = `Eve ${XSS}`;
+  await ingestHfDaily(JSON.stringify(items));
+});
+
+const PAGES = ["/", "/papers/date/2026-06-12", "/papers/week/2026-W24", "/papers/month/2026-06", "/papers/trending", "/papers/2606.00467", "/search?q=attention", "/about", "/papers/date/2026-02-30", "/nowhere"];
+
+describe("escaping", () => {
+  it("renders an ingested XSS payload in title, abstract, author and submitter as text on every page", async () => {
+    for (const path of PAGES) {
+      const body = await (await get(path)).text();
+      expect(body, path).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
+    }
+    const paper = await (await get("/papers/2606.00467")).text();
+    expect(paper).toContain("Attention &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp; title");
+    const search = await (await get(`/search?q=${encodeURIComponent(XSS)}`)).text();
+    expect(search).not.toMatch(/<script|<img/i);
+  });
+});
+
+describe("secure headers", () => {
+  it("sends a Content-Security-Policy without inline scripts and the usual headers on every page", async () => {
+    for (const path of PAGES) {
+      const res = await get(path);
+      const csp = res.headers.get("Content-Security-Policy") ?? "";
+      expect(csp, path).toContain("script-src 'none'");
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Referrer-Policy")).toBe("strict-origin-when-cross-origin");
+      expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+    }
+  });
+
+  it("keeps the headers on cache hits and 304s' validators", async () => {
+    await get("/about");
+    const hit = await get("/about");
+    expect(hit.headers.get("X-Cache")).toBe("HIT");
+    expect(hit.headers.get("Content-Security-Policy")).toContain("script-src 'none'");
+  });
+});

@@ -1,0 +1,53 @@
+import { addDays, isoWeekOf, monthOf } from "../../../../shared/domain/periods";
+import { dayTag, paperTag, SITE_TAG } from "./cache-policy";
+
+export interface PurgeRequest {
+  /** arXiv ids whose row or daily entry changed. */
+  papers: string[];
+  /** Days (YYYY-MM-DD) whose listing changed. */
+  days: string[];
+}
+
+const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
+/** A new or changed day also changes its neighbours' previous/next links, across a long weekend. */
+const NEIGHBOUR_DAYS = 4;
+
+/** The site addresses (as Cache API keys on siteUrl) whose content depends on these papers and days. */
+export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
+  const paths = new Set<string>();
+  const listing = (path: string) => SORT_VARIANTS.forEach((s) => paths.add(path + s));
+  if (req.days.length) {
+    listing("/");
+    paths.add("/papers/trending");
+  }
+  for (const day of req.days) {
+    for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) listing(`/papers/date/${addDays(day, d)}`);
+    listing(`/papers/week/${isoWeekOf(day)}`);
+    listing(`/papers/month/${monthOf(day)}`);
+  }
+  for (const id of req.papers) {
+    paths.add(`/papers/${id}`);
+    paths.add(`/papers/${id}.md`);
+  }
+  return [...paths].map((p) => new URL(p, siteUrl).toString());
+}
+
+/** The Cache-Tags of the same content, for Workers Cache (ctx.cache.purge) where it exists. */
+export function tagsToPurge(req: PurgeRequest): string[] {
+  const tags = new Set<string>();
+  if (req.days.length) tags.add(`${SITE_TAG}:live`);
+  for (const day of req.days) {
+    for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) tags.add(dayTag(addDays(day, d)));
+    tags.add(`week:${isoWeekOf(day)}`);
+    tags.add(`month:${monthOf(day)}`);
+  }
+  for (const id of req.papers) tags.add(paperTag(id));
+  return [...tags];
+}
+
+/** Deletes every cached copy the Cache API holds of those addresses; returns how many were there. */
+export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: Cache = caches.default): Promise<{ urls: number; deleted: number }> {
+  const urls = urlsToPurge(siteUrl, req);
+  const results = await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
+  return { urls: urls.length, deleted: results.filter(Boolean).length };
+}

@@ -1,0 +1,138 @@
+import type { ListedPaper } from "../../../../shared/papers/queries";
+import { MARK_END, MARK_START } from "../../../../shared/papers/queries";
+import { formatDay } from "../../../../shared/domain/periods";
+
+const MAX_AUTHORS = 5;
+const EXCERPT_CHARS = 280;
+
+/** "A, B, C, D, E and 12 others" */
+export function shortAuthors(authors: string[]): string {
+  if (authors.length <= MAX_AUTHORS) return authors.join(", ");
+  const rest = authors.length - (MAX_AUTHORS - 1);
+  return `${authors.slice(0, MAX_AUTHORS - 1).join(", ")} and ${rest} others`;
+}
+
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 40))}…`;
+}
+
+export const paperPath = (id: string) => `/papers/${id}`;
+
+/**
+ * Text with MARK_START/MARK_END around matches (from FTS5 highlight/snippet), rendered as <mark>:
+ * the text itself goes through JSX and so is escaped.
+ */
+export function Marked({ text }: { text: string }) {
+  const parts = text.split(new RegExp(`(${MARK_START}[^${MARK_END}]*${MARK_END})`, "u"));
+  return (
+    <>
+      {parts.map((part) =>
+        part.startsWith(MARK_START) ? <mark>{part.slice(1, -1)}</mark> : part.replaceAll(MARK_START, "").replaceAll(MARK_END, ""),
+      )}
+    </>
+  );
+}
+
+export interface CardProps {
+  item: ListedPaper;
+  /** Heading level in the page outline. */
+  level?: 2 | 3;
+  showDay?: boolean;
+  titleHighlight?: string;
+  snippet?: string;
+}
+
+export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }: CardProps) {
+  const { paper, entry } = item;
+  const Heading = level === 2 ? "h2" : "h3";
+  const submitter = entry?.submitterFullname || entry?.submitterName;
+  const cats = paper.primaryCategory
+    ? [paper.primaryCategory, ...paper.categories.filter((c) => c !== paper.primaryCategory)]
+    : paper.categories;
+  return (
+    <li class="card">
+      <div class="votes" aria-label={`${item.upvotes} upvotes`}>
+        <b>{item.upvotes}</b>
+        <small aria-hidden="true">votes</small>
+      </div>
+      <div class="body">
+        <Heading>
+          <a href={paperPath(paper.id)}>{titleHighlight ? <Marked text={titleHighlight} /> : paper.title}</a>
+        </Heading>
+        <p class="meta">{shortAuthors(paper.authors)}</p>
+        <p class="meta">
+          {showDay && entry ? (
+            <>
+              <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
+              {" · "}
+            </>
+          ) : null}
+          {submitter ? <>Submitted by {submitter} · </> : null}
+          {entry && entry.numComments > 0 ? <>{entry.numComments} comments · </> : null}
+          arXiv {paper.id}
+          {paper.codeUrl ? (
+            <>
+              {" · "}
+              <a href={paper.codeUrl} rel="nofollow noopener">
+                Code{paper.githubStars != null ? ` (${paper.githubStars} stars)` : ""}
+              </a>
+            </>
+          ) : null}
+        </p>
+        <p class="excerpt">{snippet ? <Marked text={snippet} /> : excerpt(paper.abstract)}</p>
+        {cats.length ? (
+          <ul class="chips" aria-label="Categories">
+            {cats.slice(0, 4).map((c) => (
+              <li>{c}</li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+export function Cards({ items, level, showDay }: { items: ListedPaper[]; level?: 2 | 3; showDay?: boolean }) {
+  return (
+    <ol class="cards">
+      {items.map((item) => (
+        <PaperCard item={item} level={level} showDay={showDay} />
+      ))}
+    </ol>
+  );
+}
+
+export function Pager({ prev, next, label }: { prev?: { href: string; text: string } | null; next?: { href: string; text: string } | null; label: string }) {
+  return (
+    <nav class="pager" aria-label={label}>
+      {prev ? (
+        <a href={prev.href} rel="prev">
+          ← {prev.text}
+        </a>
+      ) : null}
+      {next ? (
+        <a href={next.href} rel="next">
+          {next.text} →
+        </a>
+      ) : null}
+    </nav>
+  );
+}
+
+const SORT_LABELS = { upvotes: "Most upvoted", trending: "Trending", newest: "Newest" } as const;
+
+export function SortLinks({ base, current }: { base: string; current: keyof typeof SORT_LABELS }) {
+  return (
+    <nav class="sort" aria-label="Sort">
+      <span>Sort:</span>
+      {(Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[]).map((s) => (
+        <a href={s === "upvotes" ? base : `${base}?sort=${s}`} aria-current={s === current ? "true" : undefined}>
+          {SORT_LABELS[s]}
+        </a>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,89 @@
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { CSS_PATH } from "./styles";
+
+export type NavKey = "daily" | "weekly" | "monthly" | "trending" | "search" | "about" | null;
+
+export interface LayoutProps {
+  title: string;
+  description?: string;
+  nav?: NavKey;
+  /** The search box's current text. */
+  query?: string;
+  /** The page's canonical path, e.g. /papers/date/2026-06-12. */
+  canonical?: string;
+  children?: Child;
+}
+
+const NAV: { key: Exclude<NavKey, null>; href: string; label: string }[] = [
+  { key: "daily", href: "/", label: "Daily" },
+  { key: "weekly", href: "/papers/week", label: "Weekly" },
+  { key: "monthly", href: "/papers/month", label: "Monthly" },
+  { key: "trending", href: "/papers/trending", label: "Trending" },
+  { key: "about", href: "/about", label: "About" },
+];
+
+/** Every page's frame: no scripts, one stylesheet, feeds advertised in the head. */
+export function Layout(props: LayoutProps) {
+  return (
+    <>
+      {raw("<!doctype html>")}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{`${props.title} · Paperboy`}</title>
+        {props.description ? <meta name="description" content={props.description} /> : null}
+        {props.canonical ? <link rel="canonical" href={props.canonical} /> : null}
+        <link rel="stylesheet" href={CSS_PATH} />
+        <link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss" />
+        <link rel="alternate" type="application/atom+xml" title="Paperboy daily papers (Atom)" href="/feeds/daily.atom" />
+      </head>
+      <body>
+        <a class="skip" href="#content">
+          Skip to content
+        </a>
+        <header class="site">
+          <div class="wrap">
+            <a class="brand" href="/">
+              Paperboy
+            </a>
+            <nav class="main" aria-label="Main">
+              <ul>
+                {NAV.map((n) => (
+                  <li>
+                    <a href={n.href} aria-current={props.nav === n.key ? "page" : undefined}>
+                      {n.label}
+                    </a>
+                  </li>
+                ))}
+                <li>
+                  <a href="/subscribe">Subscribe</a>
+                </li>
+              </ul>
+            </nav>
+            <form class="search" action="/search" method="get" role="search">
+              <label class="visually-hidden" for="q">
+                Search papers
+              </label>
+              <input id="q" type="search" name="q" value={props.query ?? ""} placeholder="Search papers" maxlength={2000} />
+              <button type="submit">Search</button>
+            </form>
+          </div>
+        </header>
+        <main id="content" class="wrap">
+          {props.children}
+        </main>
+        <footer class="site">
+          <div class="wrap">
+            Daily ML papers by the research community. Metadata from arXiv (CC0) and the Hugging Face daily papers feed.{" "}
+            <a href="/about">About and the trending formula</a> · <a href="/feeds/daily.rss">RSS</a> · <a href="/feeds/daily.atom">Atom</a> ·{" "}
+            <a href="/api">API</a>
+          </div>
+        </footer>
+      </body>
+    </html>
+    </>
+  );
+}

@@ -1,0 +1,225 @@
+import { formatDay, formatPeriod, shiftPeriod, type Period } from "../../../../shared/domain/periods";
+import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../../../../shared/domain/trending";
+import type { DayListing, ListedPaper, SearchHit, SortOrder } from "../../../../shared/papers/queries";
+import { Cards, Marked, Pager, PaperCard, SortLinks } from "./components";
+import { Layout } from "./layout";
+
+export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
+  const { day, requested } = listing;
+  const title = day ? `Daily Papers · ${formatDay(day)}` : "Daily Papers";
+  return (
+    <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"}>
+      <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
+      <p class="lede">by AK and the research community · {listing.items.length} papers</p>
+      {day && day !== requested && !home ? (
+        <p class="notice" role="status">
+          No papers on {formatDay(requested)}: showing the nearest earlier day with papers, {formatDay(day)}.
+        </p>
+      ) : null}
+      <div class="bar">
+        <Pager
+          label="Days"
+          prev={listing.prev ? { href: `/papers/date/${listing.prev}`, text: formatDay(listing.prev) } : null}
+          next={listing.next ? { href: `/papers/date/${listing.next}`, text: formatDay(listing.next) } : null}
+        />
+        {day ? <SortLinks base={home ? "/" : `/papers/date/${requested}`} current={sort} /> : null}
+      </div>
+      {listing.items.length ? (
+        <Cards items={listing.items} />
+      ) : (
+        <p class="notice">
+          No papers yet{listing.next ? <>; the first day with papers is <a href={`/papers/date/${listing.next}`}>{formatDay(listing.next)}</a></> : null}.
+        </p>
+      )}
+    </Layout>
+  );
+}
+
+export function PeriodPage({ period, items, sort, page, more }: { period: Period; items: ListedPaper[]; sort: SortOrder; page: number; more: boolean }) {
+  const path = `/papers/${period.kind}/`;
+  const prev = shiftPeriod(period, -1);
+  const next = shiftPeriod(period, 1);
+  const label = period.kind === "week" ? "Weeks" : "Months";
+  const base = `${path}${period.key}`;
+  const pageHref = (p: number) => `${base}?${sort === "upvotes" ? "" : `sort=${sort}&`}page=${p}`;
+  return (
+    <Layout title={`Papers of ${formatPeriod(period)}`} nav={period.kind === "week" ? "weekly" : "monthly"} canonical={base}>
+      <h1>{formatPeriod(period)}</h1>
+      <p class="lede">
+        Papers featured from {formatDay(period.from)} to {formatDay(period.to)}
+        {page > 1 ? `, page ${page}` : ""}
+      </p>
+      <div class="bar">
+        <Pager label={label} prev={{ href: `${path}${prev.key}`, text: formatPeriod(prev) }} next={{ href: `${path}${next.key}`, text: formatPeriod(next) }} />
+        <SortLinks base={base} current={sort} />
+      </div>
+      {items.length ? <Cards items={items} showDay /> : <p class="notice">No papers were featured in this period.</p>}
+      {page > 1 || more ? (
+        <Pager
+          label="Pages"
+          prev={page > 1 ? { href: page === 2 ? base + (sort === "upvotes" ? "" : `?sort=${sort}`) : pageHref(page - 1), text: "Previous page" } : null}
+          next={more ? { href: pageHref(page + 1), text: "Next page" } : null}
+        />
+      ) : null}
+    </Layout>
+  );
+}
+
+export function TrendingPage({ items }: { items: ListedPaper[] }) {
+  return (
+    <Layout title="Trending papers" nav="trending" canonical="/papers/trending">
+      <h1>Trending papers</h1>
+      <p class="lede">
+        Upvotes decayed by the time since a paper was featured: <code>{TRENDING_FORMULA}</code>. <a href="/about#trending">How trending works</a>
+      </p>
+      {items.length ? <Cards items={items} showDay /> : <p class="notice">Nothing is trending yet.</p>}
+    </Layout>
+  );
+}
+
+const fmtTime = (iso: string) => formatDay(iso.slice(0, 10));
+
+export function PaperPage({ item, related }: { item: ListedPaper; related: ListedPaper[] }) {
+  const { paper, entry } = item;
+  const abs = `https://arxiv.org/abs/${paper.id}`;
+  const pdf = `https://arxiv.org/pdf/${paper.id}`;
+  const submitter = entry?.submitterFullname || entry?.submitterName;
+  return (
+    <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`}>
+      <article class="paper">
+        <h1>{paper.title}</h1>
+        {paper.withdrawnAt ? <p class="notice">This paper was withdrawn on {fmtTime(paper.withdrawnAt)}.</p> : null}
+        <p class="meta">{paper.authors.join(", ") || "Unknown authors"}</p>
+        <div class="links">
+          <a href={abs}>arXiv abstract</a>
+          <a href={pdf}>PDF</a>
+          {paper.codeUrl ? <a href={paper.codeUrl} rel="nofollow noopener">Code{paper.githubStars != null ? ` · ${paper.githubStars} stars` : ""}</a> : null}
+          {paper.projectUrl ? <a href={paper.projectUrl} rel="nofollow noopener">Project page</a> : null}
+          <a href={`/papers/${paper.id}.md`} type="text/markdown">Markdown</a>
+        </div>
+        <dl class="facts">
+          <dt>arXiv</dt>
+          <dd>{paper.id}{paper.version > 0 ? `v${paper.version}` : ""}</dd>
+          <dt>Published</dt>
+          <dd><time datetime={paper.published}>{fmtTime(paper.published)}</time></dd>
+          {paper.updated.slice(0, 10) !== paper.published.slice(0, 10) ? (
+            <>
+              <dt>Updated</dt>
+              <dd><time datetime={paper.updated}>{fmtTime(paper.updated)}</time></dd>
+            </>
+          ) : null}
+          {entry ? (
+            <>
+              <dt>Featured</dt>
+              <dd>
+                <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a> · {item.upvotes} upvotes
+                {entry.numComments ? ` · ${entry.numComments} comments` : ""}
+                {submitter ? ` · submitted by ${submitter}` : ""}
+              </dd>
+            </>
+          ) : null}
+          {paper.categories.length ? (
+            <>
+              <dt>Categories</dt>
+              <dd>{(paper.primaryCategory ? [paper.primaryCategory, ...paper.categories.filter((c) => c !== paper.primaryCategory)] : paper.categories).join(", ")}</dd>
+            </>
+          ) : null}
+          {paper.comment ? (<><dt>Comment</dt><dd>{paper.comment}</dd></>) : null}
+          {paper.journalRef ? (<><dt>Journal</dt><dd>{paper.journalRef}</dd></>) : null}
+          {paper.doi ? (<><dt>DOI</dt><dd><a href={`https://doi.org/${paper.doi}`}>{paper.doi}</a></dd></>) : null}
+        </dl>
+        <h2>Abstract</h2>
+        <p class="abstract">{paper.abstract}</p>
+        {paper.aiSummary ? (
+          <>
+            <h2>AI summary</h2>
+            <p>{paper.aiSummary}</p>
+          </>
+        ) : null}
+        {paper.aiKeywords?.length ? (
+          <>
+            <h2>Keywords</h2>
+            <ul class="chips">{paper.aiKeywords.map((k) => <li>{k}</li>)}</ul>
+          </>
+        ) : null}
+      </article>
+      {related.length ? (
+        <section aria-labelledby="related">
+          <h2 id="related">Related papers</h2>
+          <Cards items={related} level={3} showDay />
+        </section>
+      ) : null}
+    </Layout>
+  );
+}
+
+export function SearchPage({ q, hits, page, more, searchable }: { q: string; hits: SearchHit[]; page: number; more: boolean; searchable: boolean }) {
+  const href = (p: number) => `/search?q=${encodeURIComponent(q)}${p > 1 ? `&page=${p}` : ""}`;
+  return (
+    <Layout title={q ? `Search: ${q.slice(0, 80)}` : "Search"} nav="search" query={q}>
+      <h1>{q ? "Search results" : "Search papers"}</h1>
+      {!q ? (
+        <p class="lede">Search titles, authors and abstracts of every paper in the catalog. Best matches come first.</p>
+      ) : !searchable ? (
+        <p class="notice" role="status">There are no words to search for in that query. Try a title word, an author or a topic.</p>
+      ) : hits.length ? (
+        <p class="lede" role="status">
+          Best matches for “{q.length > 120 ? `${q.slice(0, 120)}…` : q}”{page > 1 ? `, page ${page}` : ""}
+        </p>
+      ) : (
+        <p class="notice" role="status">
+          No paper matches “{q.length > 120 ? `${q.slice(0, 120)}…` : q}”{page > 1 ? " on this page" : ""}. Try fewer or other words.
+        </p>
+      )}
+      {hits.length ? (
+        <ol class="cards">
+          {hits.map((h) => (
+            <PaperCard item={h} showDay titleHighlight={h.titleHighlight} snippet={h.snippet} />
+          ))}
+        </ol>
+      ) : null}
+      {page > 1 || more ? (
+        <Pager label="Pages" prev={page > 1 ? { href: href(page - 1), text: "Previous page" } : null} next={more ? { href: href(page + 1), text: "Next page" } : null} />
+      ) : null}
+    </Layout>
+  );
+}
+
+export function AboutPage() {
+  return (
+    <Layout title="About" nav="about" canonical="/about">
+      <article class="paper">
+        <h1>About Paperboy</h1>
+        <p>
+          Paperboy shows the machine learning papers worth reading each day, chosen by AK and the research community, on one fast
+          page with no JavaScript. It re-creates Hugging Face's Daily Papers and adds full-text search over every announced arXiv paper.
+        </p>
+        <h2>Sources</h2>
+        <ul>
+          <li>The daily selection, its upvotes and submitters: the Hugging Face daily papers feed.</li>
+          <li>Paper metadata: arXiv's API and announcement listings (CC0). PDFs stay on arXiv; we link to them.</li>
+        </ul>
+        <h2 id="trending">How trending works</h2>
+        <p>Trending ranks papers by their upvotes, decayed by the time since the day they were featured:</p>
+        <pre>{TRENDING_FORMULA}</pre>
+        <p>
+          Days are counted from 00:00 UTC of the featured day to now. The +1 lets a fresh paper without votes rank above an old one
+          without votes; the +2 keeps today's papers from dividing by almost nothing; the exponent {TRENDING_GRAVITY} means a paper
+          featured a week ago needs seven to ten times the votes of today's to rank beside it. Papers featured in the {TRENDING_WINDOW_DAYS}{" "}
+          days up to the latest featured day take part. Upvotes are the upvotes cast here plus the upstream count last seen.
+        </p>
+        <h2>Pages</h2>
+        <ul>
+          <li><code>/papers/date/YYYY-MM-DD</code>, <code>/papers/week/YYYY-Www</code>, <code>/papers/month/YYYY-MM</code>: one period; a day without papers shows the nearest earlier day.</li>
+          <li><code>/papers/{"{arXiv id}"}</code>: a paper; add <code>.md</code> (or send <code>Accept: text/markdown</code>) for Markdown.</li>
+          <li><code>/search?q=</code>: full-text search over titles, authors and abstracts.</li>
+        </ul>
+        <h2>API and feeds</h2>
+        <p>
+          A JSON API compatible with Hugging Face's (<a href="/api">/api</a>: <code>/api/daily_papers</code>, <code>/api/papers/{"{id}"}</code>,{" "}
+          <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a> and <a href="/feeds/daily.atom">Atom</a>.
+        </p>
+      </article>
+    </Layout>
+  );
+}
