@@ -5,12 +5,14 @@ import { apiDocsRoutes } from "./api/docs-page";
 import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
+import { secureHeaders } from "./security/secure-headers";
 import { siteRoutes } from "./site/site-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
 
 /** The table of contents: one sub-app per feature. */
 export function createApp() {
   const app = new Hono<AppEnv>();
+  app.use("*", secureHeaders);
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/admin", adminRoutes);
   app.route("/api", apiRoutes);
