@@ -6,6 +6,8 @@ import { createDb } from "../../../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../../../shared/db/schema";
 import { EmailAddress, hashAddress, sha256Hex } from "../../../../shared/mail/address";
 import { Filters, Frequency, listField, type MailMessage } from "../../../../shared/mail/messages";
+import { isoWeek } from "../../../../shared/mail/periods";
+import { enqueueDigests } from "../../../ingest/src/digests";
 import { signToken, verifyToken, type TokenPurpose } from "../../../../shared/mail/tokens";
 import type { AppEnv, Env } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
@@ -280,6 +282,16 @@ subscribeRoutes.get("/dev/outbox", devOnly, async (c) => {
   return c.html(
     <Page title="Outbox">
       <p>Mails the local mailer would have sent (no RESEND_API_KEY). Newest first.</p>
+      <form method="post" action="/dev/digests">
+        <label>
+          Send the digests of day <input type="date" name="day" required />
+        </label>{" "}
+        <select name="frequency">
+          <option value="daily">daily</option>
+          <option value="weekly">weekly (that day's week)</option>
+        </select>{" "}
+        <button type="submit">Queue digests</button>
+      </form>
       {mails.length ? (
         <ol reversed>
           {mails.map((m) => (
@@ -295,10 +307,28 @@ subscribeRoutes.get("/dev/outbox", devOnly, async (c) => {
   );
 });
 
+const DevDigests = z.object({ day: z.iso.date(), frequency: Frequency.default("daily") });
+
+// Local runs only: what the 06:00 UTC cron does, for any day, so the digest can be seen in the outbox.
+subscribeRoutes.post("/dev/digests", devOnly, sameOrigin, async (c) => {
+  const form = await formOf(DevDigests, { ...c.req.query(), ...(await c.req.parseBody()) });
+  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${isoWeek(new Date(`${form.day}T00:00:00Z`))}`;
+  const outcome = await enqueueDigests(c.env, form.frequency, period);
+  return c.html(
+    <Page title="Digests queued">
+      <p>{`${outcome.enqueued} digest(s) for ${outcome.period} queued.`}</p>
+      <p>
+        <a href="/dev/outbox">Outbox</a>
+      </p>
+    </Page>,
+  );
+});
+
 subscribeRoutes.get("/dev/outbox/:id{[0-9]+}", devOnly, async (c) => {
   const mail = await createDb(c.env.DB).select().from(outbox).where(eq(outbox.id, Number(c.req.param("id")))).get();
   if (!mail) throw notFound("no such mail in the outbox");
   if (c.req.query("format") === "text") return c.text(mail.text);
-  // Our own rendered mail, shown as the recipient would see it.
+  // Our own rendered mail, shown as the recipient would see it (inline styles, no script).
+  c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'");
   return c.html(mail.html);
 });
