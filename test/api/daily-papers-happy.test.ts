@@ -65,7 +65,7 @@ describe("GET /api/daily_papers", () => {
     expect(JSON.stringify(body)).not.toContain("null");
   });
 
-  it("orders by day, then upvotes, by default", async () => {
+  it("orders by upvotes by default, as the site's pages do", async () => {
     const { body } = await items("/api/daily_papers?date=2026-06-12");
     const votes = body.map((i) => i.paper.upvotes);
     expect(votes).toEqual([...votes].sort((a, b) => b - a));
@@ -90,10 +90,27 @@ describe("GET /api/daily_papers", () => {
     expect((await items("/api/daily_papers?date=2026-06-12&limit=100")).body).toHaveLength(30);
   });
 
-  it("defaults to the latest days, newest first", async () => {
+  it("defaults to the latest featured day, like upstream", async () => {
     const { body } = await items("/api/daily_papers");
-    expect(body).toHaveLength(37);
-    expect(body[0]!.paper.id).toBe(body.find((i) => i.paper.submittedOnDailyAt === "2026-06-12T00:00:00.000Z")!.paper.id);
+    expect(body.map((i) => i.paper.id).sort()).toEqual(captureIds);
+  });
+
+  it("sorts by arXiv publication with sort=publishedAt, newest first", async () => {
+    const { body } = await items("/api/daily_papers?date=2026-06-12&sort=publishedAt");
+    const published = body.map((i) => i.paper.publishedAt as string);
+    expect(published).toEqual([...published].sort().reverse());
+  });
+
+  it("lists a submitter's papers across all days when no period is given", async () => {
+    const { body } = await items("/api/daily_papers?submitter=oldtimer");
+    expect(body.map((i) => i.paper.id)).toEqual(["astro-ph/0601001"]);
+  });
+
+  it("sort=trending without a period ranks the trending window", async () => {
+    const { body } = await items("/api/daily_papers?sort=trending&limit=100");
+    expect(body.map((i) => i.paper.id).sort()).toEqual(captureIds);
+    const page2 = await items("/api/daily_papers?sort=trending&limit=10&p=1");
+    expect(page2.body.map((i) => i.paper.id)).toEqual(body.slice(10, 20).map((i) => i.paper.id));
   });
 
   it("sorts by trending on request, over the same papers", async () => {
@@ -125,7 +142,7 @@ describe("GET /api/daily_papers", () => {
   it("reads a month, and the month before a year boundary", async () => {
     expect((await items("/api/daily_papers?month=2026-06")).body).toHaveLength(30);
     expect((await items("/api/daily_papers?month=2025-12")).body.map((i) => i.paper.id)).toEqual(["2512.20002", "2512.20001"]);
-    expect((await items("/api/daily_papers?month=2026-01")).body.map((i) => i.paper.id)).toEqual(["2601.00004", "2601.00003"]);
+    expect((await items("/api/daily_papers?month=2026-01")).body.map((i) => i.paper.id)).toEqual(["2601.00003", "2601.00004"]);
   });
 });
 

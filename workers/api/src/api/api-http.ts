@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { ifNoneMatchMatches, notModified, weakEtag } from "../cache/etag";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -35,7 +36,28 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-export const apiMiddleware = [readOnlyCors, rateLimit] as const;
+/**
+ * Weak ETag on every 200, and 304 for a matching If-None-Match (the pages' helpers in
+ * ../cache/etag). The API is not stored in the Cache API: its keys (any query) could not all be
+ * purged; Cache-Control and Cache-Tag (set per route) let Workers Cache keep and purge it instead.
+ */
+export const etag: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.res.status !== 200 || !c.res.body) return;
+  const body = await c.res.arrayBuffer();
+  const res = new Response(body, c.res);
+  const tag = await weakEtag(body);
+  res.headers.set("ETag", tag);
+  c.res = ifNoneMatchMatches(c.req.header("If-None-Match") ?? null, tag) ? withCors(notModified(res), res) : res;
+};
+
+/** notModified keeps only validators and caching headers; a browser reading a 304 cross-origin needs CORS too. */
+function withCors(target: Response, from: Response) {
+  for (const [name, value] of from.headers) if (name.startsWith("access-control-")) target.headers.set(name, value);
+  return target;
+}
+
+export const apiMiddleware = [readOnlyCors, rateLimit, etag] as const;
 
 /** JSON exactly as given (no pretty-printing), as UTF-8. */
 export function sendJson(c: Context<AppEnv>, body: unknown, status: 200 = 200) {

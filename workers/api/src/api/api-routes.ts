@@ -7,7 +7,12 @@ import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
 import { apiMiddleware, sendJson } from "./api-http";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 import { buildOpenApi } from "./openapi";
-import { listDaily, paperWithEntry, periodOf, searchPapersForApi } from "./api-queries";
+import { listDaily, paperWithEntry, periodOf, searchForApi } from "./api-queries";
+import { freshnessOfDay, paperTag, dayTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
+import { todayUtc } from "../../../../shared/domain/periods";
+
+/** Same tag as the site's live pages: purged whenever ingest changes any day. */
+const LIVE_TAG = `${SITE_TAG}:live`;
 
 export const apiRoutes = new Hono<AppEnv>();
 
@@ -29,6 +34,7 @@ function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string
 apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
   if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
+  setCache(c, "live");
   return sendJson(c, {
     name: "Paperboy API",
     description: "Hugging Face-compatible daily papers API",
@@ -37,12 +43,20 @@ apiRoutes.get("/", (c) => {
   });
 });
 
-apiRoutes.get("/openapi.json", (c) => sendJson(c, buildOpenApi(c.env.SITE_URL)));
+apiRoutes.get("/openapi.json", (c) => {
+  setCache(c, "live");
+  return sendJson(c, buildOpenApi(c.env.SITE_URL));
+});
 
 apiRoutes.get("/daily_papers", async (c) => {
   const query = parseQuery(DailyPapersQuery, c.req.query());
-  const rows = await listDaily(createDb(c.env.DB), { ...query, ...periodOf(query) });
+  const rows = await listDaily(createDb(c.env.DB), query);
   const items = rows.map(toHfDailyPaper);
+  // The pages' rules: a period that is over is "finished", anything that can still change is "live".
+  const period = periodOf(query);
+  if (!period) setCache(c, "live", [LIVE_TAG]);
+  else if (period.kind === "day") setCache(c, freshnessOfDay(period.from), tagsForDays([period.from]));
+  else setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
   if (items.length === query.limit) {
     // Absolute: huggingface_hub's paginate() requests the next link as given.
     const next = new URL(c.req.url);
@@ -56,7 +70,8 @@ apiRoutes.get("/daily_papers", async (c) => {
 // Declared before /papers/:id so that "search" is never read as an id.
 apiRoutes.get("/papers/search", async (c) => {
   const query = parseQuery(SearchQuery, c.req.query());
-  const rows = await searchPapersForApi(createDb(c.env.DB), query.q, query.limit);
+  const rows = await searchForApi(createDb(c.env.DB), query.q, query.limit);
+  setCache(c, "search");
   return sendJson(c, rows.map(toHfDailyPaper));
 });
 
@@ -67,6 +82,8 @@ apiRoutes.get("/papers/:id{.+}", async (c) => {
   if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error).replace(/^[^:]*: /, "")}`);
   const row = await paperWithEntry(createDb(c.env.DB), id.data);
   if (!row) throw notFound(`no paper ${id.data} here`);
+  const day = row.entry?.day;
+  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id.data), ...(day ? [dayTag(day)] : [])]);
   return sendJson(c, toHfPaper(row));
 });
 

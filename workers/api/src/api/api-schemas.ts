@@ -48,8 +48,10 @@ export const DailyPapersQuery = z
     sort: z
       .enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" })
       .optional()
-      .transform((s) => s ?? "publishedAt")
-      .meta({ description: "publishedAt: newest day first, then most upvoted; trending: the trending score" }),
+      .meta({
+        description:
+          "absent: most upvoted first (as on the site); publishedAt: newest arXiv publication first; trending: upvotes decayed by age",
+      }),
     p: intParam(0, 1000, 0).meta({ description: "0-based page number", example: "0" }),
     limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT).meta({ description: "items per page, 1 to 100 (default 50)" }),
   })

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { setCache } from "../cache/cache-policy";
 import { readOnlyCors } from "./api-http";
 import { buildOpenApi } from "./openapi";
 
@@ -29,6 +30,7 @@ function typeOf(schema: Record<string, unknown>): string {
 apiDocsRoutes.get("/api", (c) => {
   const site = c.env.SITE_URL;
   const doc = buildOpenApi(site);
+  setCache(c, "live");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
   return c.html(
     <html lang="en">

@@ -1,11 +1,9 @@
 import type { DailyEntryRow, PaperRow } from "../../../../shared/db/schema";
 import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "../../../../shared/papers/hf-schema";
+import type { ListedPaper } from "../../../../shared/papers/queries";
 
-/** A catalog paper, with its daily entry when it was featured. */
-export interface PaperWithEntry {
-  paper: PaperRow;
-  entry: DailyEntryRow | null;
-}
+/** A catalog paper, its daily entry when it was featured, and the upvotes shown (local + upstream). */
+export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes">;
 
 /**
  * Hub-style 24-hex ids, derived from stable names so that the same author or discussion keeps its
@@ -55,14 +53,14 @@ function authors(paper: PaperRow): HfAuthor[] {
 }
 
 /** `GET /api/papers/{id}`: the paper object; the daily fields only when it was featured. */
-export function toHfPaper({ paper, entry }: PaperWithEntry): HfPaper {
+export function toHfPaper({ paper, entry, upvotes }: PaperWithEntry): HfPaper {
   const out: HfPaper = {
     id: paper.id,
     authors: authors(paper),
     publishedAt: hfTime(paper.published),
     title: paper.title,
     summary: paper.abstract,
-    upvotes: entry?.upstreamUpvotes ?? 0,
+    upvotes,
     discussionId: objectId(`discussion:${paper.id}`),
   };
   if (entry) {

@@ -1,7 +1,10 @@
 import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
-import { listDaily, latestFeaturedDays, searchPapersForApi } from "../api/api-queries";
-import { readOnlyCors, rateLimit } from "../api/api-http";
+import { adjacentDay, latestDayWithPapers, periodListing, trendingPapers } from "../../../../shared/papers/queries";
+import type { Db } from "../../../../shared/db/client";
+import { searchForApi } from "../api/api-queries";
+import { etag, readOnlyCors, rateLimit } from "../api/api-http";
+import { setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
 import { SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
 import type { AppEnv } from "../env";
@@ -9,7 +12,8 @@ import { ApiError, describeZodError } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
 export const feedRoutes = new Hono<AppEnv>();
-feedRoutes.use("*", readOnlyCors, rateLimit);
+feedRoutes.use("*", readOnlyCors, rateLimit, etag);
+const LIVE_TAG = `${SITE_TAG}:live`;
 
 /** How many featured days the daily feed spans, and how many items any feed carries at most. */
 export const DAILY_FEED_DAYS = 3;
@@ -20,6 +24,15 @@ const TYPES: Record<Format, string> = {
   rss: "application/rss+xml; charset=utf-8",
   atom: "application/atom+xml; charset=utf-8",
 };
+
+/** The span of the last `n` days that have papers, or null when none has. */
+async function latestDays(db: Db, n: number): Promise<{ from: string; to: string } | null> {
+  const to = await latestDayWithPapers(db);
+  if (!to) return null;
+  let from = to;
+  for (let i = 1; i < n; i++) from = (await adjacentDay(db, from, -1)) ?? from;
+  return { from, to };
+}
 
 function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
   const featured = entry ? `${entry.day}T00:00:00.000Z` : paper.published;
@@ -45,10 +58,9 @@ for (const format of ["rss", "atom"] as const) {
   feedRoutes.get(`/daily.${format}`, async (c) => {
     const site = c.env.SITE_URL;
     const db = createDb(c.env.DB);
-    const days = await latestFeaturedDays(db, DAILY_FEED_DAYS);
-    const rows = days.length
-      ? await listDaily(db, { sort: "publishedAt", p: 0, limit: FEED_ITEMS, from: days.at(-1)!, to: days[0]! })
-      : [];
+    const range = await latestDays(db, DAILY_FEED_DAYS);
+    const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
+    setCache(c, "live", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
     return send(c, format, {
       title: "Paperboy · Daily Papers",
       description: "The papers featured on the latest days of Paperboy's Daily Papers.",
@@ -60,7 +72,8 @@ for (const format of ["rss", "atom"] as const) {
 
   feedRoutes.get(`/trending.${format}`, async (c) => {
     const site = c.env.SITE_URL;
-    const rows = await listDaily(createDb(c.env.DB), { sort: "trending", p: 0, limit: 50 });
+    const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
+    setCache(c, "live", [LIVE_TAG]);
     return send(c, format, {
       title: "Paperboy · Trending papers",
       description: "Featured papers ranked by upvotes decayed by age.",
@@ -75,7 +88,8 @@ for (const format of ["rss", "atom"] as const) {
     if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
     const { q } = parsed.data;
     const site = c.env.SITE_URL;
-    const rows = await searchPapersForApi(createDb(c.env.DB), q, 50);
+    const rows = await searchForApi(createDb(c.env.DB), q, 50);
+    setCache(c, "search");
     const qs = encodeURIComponent(q);
     return send(c, format, {
       title: `Paperboy · Search: ${q}`,
