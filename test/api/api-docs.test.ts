@@ -15,6 +15,8 @@ describe("API documentation", () => {
     expect(html).toContain("HfApi(endpoint=&quot;http://127.0.0.1:8787&quot;)");
     expect(html).toContain("Retry-After");
     expect(html).not.toContain("<script");
+    expect(html).not.toContain("<style");
+    expect(html).toMatch(/<link rel="stylesheet" href="\/static\/site\.[^"]+\.css"/);
   });
 
   it("GET /api answers JSON to programs and sends browsers to the docs", async () => {

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { setCache } from "../cache/cache-policy";
+import { Layout } from "../site/layout";
 import { readOnlyCors } from "./api-http";
 import { buildOpenApi } from "./openapi";
 
-/** /docs/api: the OpenAPI document as a readable page, no client JavaScript. */
+/** /docs/api: the OpenAPI document as a readable page in the site's frame, no client JavaScript. */
 export const apiDocsRoutes = new Hono<AppEnv>();
 apiDocsRoutes.use("*", readOnlyCors);
 
@@ -33,77 +34,63 @@ apiDocsRoutes.get("/api", (c) => {
   setCache(c, "live");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
   return c.html(
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>API · Paperboy</title>
-        <link rel="alternate" type="application/json" href="/api/openapi.json" title="OpenAPI document" />
-        <style>{`body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-code,pre{font:14px ui-monospace,monospace;background:#f4f4f5;border-radius:4px}code{padding:0 .2em}
-pre{padding:.75rem;overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-h2{margin-top:2.5rem;border-top:1px solid #ddd;padding-top:1rem}`}</style>
-      </head>
-      <body>
-        <main>
-          <h1>Paperboy API</h1>
-          <p>{doc.info.description}</p>
-          <p>
-            Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are JSON{" "}
-            <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make 120 requests a
-            minute; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
-            <code>ETag</code>: send it back in <code>If-None-Match</code> to get a <code>304</code>.
-          </p>
-          <h2 id="python">From Python</h2>
-          <pre>{`from huggingface_hub import HfApi
+    <Layout title="API" description="Paperboy's Hugging Face-compatible JSON API and feeds" canonical={`${site}/docs/api`}>
+      <h1>Paperboy API</h1>
+      <p>{doc.info.description}</p>
+      <p>
+        Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are JSON{" "}
+        <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make 120 requests a
+        minute; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
+        <code>ETag</code>: send it back in <code>If-None-Match</code> to get a <code>304</code>.
+      </p>
+      <h2 id="python">From Python</h2>
+      <pre>{`from huggingface_hub import HfApi
 
 api = HfApi(endpoint="${site}")
 for paper in api.list_daily_papers(date="2026-06-12", limit=10):
-    print(paper.id, paper.upvotes, paper.title)
+print(paper.id, paper.upvotes, paper.title)
 print(api.paper_info("2606.00467").summary)
 print([p.id for p in api.list_papers(query="diffusion")])`}</pre>
-          {paths.map(([path, { get: op }]) => (
-            <section>
-              <h2 id={path}>
-                <code>GET {path}</code>
-              </h2>
-              <p>{op.summary}</p>
-              {op.description ? <p>{op.description}</p> : null}
-              {op.parameters?.length ? (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>parameter</th>
-                      <th>type</th>
-                      <th>meaning</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {op.parameters.map((p) => (
-                      <tr>
-                        <td>
-                          <code>{p.name}</code>
-                          {p.required ? " (required)" : ""}
-                        </td>
-                        <td>{typeOf(p.schema)}</td>
-                        <td>{p.description ?? ""}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              ) : null}
-              <pre>{`curl -i '${site}${EXAMPLES[path] ?? path}'`}</pre>
-              <p>
-                Answers:{" "}
-                {Object.entries(op.responses)
-                  .map(([status, r]) => `${status} ${r.description}`)
-                  .join("; ")}
-                .
-              </p>
-            </section>
-          ))}
-        </main>
-      </body>
-    </html>,
+      {paths.map(([path, { get: op }]) => (
+        <section>
+          <h2 id={path}>
+            <code>GET {path}</code>
+          </h2>
+          <p>{op.summary}</p>
+          {op.description ? <p>{op.description}</p> : null}
+          {op.parameters?.length ? (
+            <table>
+              <thead>
+                <tr>
+                  <th>parameter</th>
+                  <th>type</th>
+                  <th>meaning</th>
+                </tr>
+              </thead>
+              <tbody>
+                {op.parameters.map((p) => (
+                  <tr>
+                    <td>
+                      <code>{p.name}</code>
+                      {p.required ? " (required)" : ""}
+                    </td>
+                    <td>{typeOf(p.schema)}</td>
+                    <td>{p.description ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          <pre>{`curl -i '${site}${EXAMPLES[path] ?? path}'`}</pre>
+          <p>
+            Answers:{" "}
+            {Object.entries(op.responses)
+              .map(([status, r]) => `${status} ${r.description}`)
+              .join("; ")}
+            .
+          </p>
+        </section>
+      ))}
+    </Layout>,
   );
 });
