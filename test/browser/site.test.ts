@@ -1,0 +1,144 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const baseUrl = inject("baseUrl");
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A page that records console errors and uncaught exceptions. */
+async function open(path: string, opts: { colorScheme?: "light" | "dark"; width?: number } = {}) {
+  const context = await browser.newContext({ colorScheme: opts.colorScheme ?? "light", viewport: { width: opts.width ?? 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  page.on("pageerror", (err) => errors.push(err.message));
+  const response = await page.goto(`${baseUrl}${path}`);
+  return { page, errors, status: response?.status(), close: () => context.close() };
+}
+
+/** axe-core, injected through the DevTools protocol (the page's CSP forbids script tags, rightly). */
+async function axeViolations(page: Page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    return axe.run(document, { resultTypes: ["violations"] });
+  });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+}
+
+const PAGE_TYPES = [
+  "/",
+  "/papers/date/2026-06-12",
+  "/papers/date/2026-06-14",
+  "/papers/week/2026-W24",
+  "/papers/month/2026-06",
+  "/papers/trending",
+  "/papers/2606.00467",
+  "/search?q=language+model",
+  "/search?q=%22unbalanced+((+%F0%9F%A6%99",
+  "/about",
+];
+
+describe("every page type in Chromium", () => {
+  for (const scheme of ["light", "dark"] as const) {
+    it(`loads with no console error and no serious or critical axe violation (${scheme})`, async () => {
+      for (const path of PAGE_TYPES) {
+        const { page, errors, status, close } = await open(path, { colorScheme: scheme });
+        expect(status, path).toBe(200);
+        expect(errors, path).toEqual([]);
+        expect(await axeViolations(page), `${path} (${scheme})`).toEqual([]);
+        await close();
+      }
+    });
+  }
+
+  it("shows error pages readably and accessibly", async () => {
+    for (const [path, want] of [["/papers/date/2026-02-30", 400], ["/papers/2699.99999", 404]] as const) {
+      const { page, status, close } = await open(path);
+      expect(status).toBe(want);
+      expect(await page.locator("main").innerText()).toMatch(/must be|not in the catalog/);
+      expect(await axeViolations(page)).toEqual([]);
+      await close();
+    }
+  });
+
+  it("fits a phone screen without sideways scrolling", async () => {
+    for (const path of ["/papers/date/2026-06-12", "/papers/2606.00467", "/search?q=agents"]) {
+      const { page, close } = await open(path, { width: 375 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+      await close();
+    }
+  });
+});
+
+describe("navigation without JavaScript", () => {
+  it("moves between days with the previous and next links", async () => {
+    const { page, close } = await open("/papers/date/2026-06-12");
+    await page.locator('a[rel="prev"]').first().click();
+    await page.waitForURL(/\/papers\/date\/\d{4}-\d{2}-\d{2}$/);
+    const prevUrl = page.url();
+    expect(prevUrl).not.toContain("2026-06-12");
+    await page.locator('a[rel="next"]').first().click();
+    await page.waitForURL(/2026-06-12$/);
+    expect(await page.locator("h1").innerText()).toContain("Jun 12, 2026");
+    await close();
+  });
+
+  it("searches from the header form and highlights the matches", async () => {
+    const { page, close } = await open("/");
+    await page.getByLabel("Search papers").fill("annotation priors");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/\/search\?q=annotation\+priors/);
+    const first = page.locator("ol.cards li").first();
+    expect(await first.locator("h2").innerText()).toContain("On the Limits of LLM Adaptability");
+    expect(await page.locator("mark").count()).toBeGreaterThan(0);
+    await close();
+  });
+
+  it("opens a paper from its card", async () => {
+    const { page, close } = await open("/papers/date/2026-06-12");
+    const link = page.locator("ol.cards h2 a").first();
+    const title = await link.innerText();
+    await link.click();
+    await page.waitForURL(/\/papers\/\d{4}\.\d{4,5}$/);
+    expect(await page.locator("h1").innerText()).toBe(title);
+    expect(await page.getByRole("link", { name: "PDF" }).getAttribute("href")).toMatch(/^https:\/\/arxiv\.org\/pdf\//);
+    await close();
+  });
+});
+
+describe("screenshots", () => {
+  it("saves the home page in light and dark and a paper page to docs/screenshots", async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    for (const scheme of ["light", "dark"] as const) {
+      const { page, close } = await open("/", { colorScheme: scheme });
+      await page.screenshot({ path: join(SHOTS, `home-${scheme}.png`) });
+      await close();
+    }
+    const { page, close } = await open("/papers/2606.00467");
+    await page.screenshot({ path: join(SHOTS, "paper-light.png") });
+    await close();
+  });
+});

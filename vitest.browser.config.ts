@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Browser tests: plain Node (not workerd). The global setup starts a local `wrangler dev` of the three
+// workers on a free port with its own state, filled from the real captures through POST /admin/ingest.
+export default defineConfig({
+  test: {
+    name: "browser",
+    environment: "node",
+    include: ["test/browser/**/*.test.ts"],
+    globalSetup: ["./test/browser/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+});
