@@ -85,6 +85,19 @@ describe("GET /api/daily_papers", () => {
     expect(past.res.headers.get("Link")).toBeNull();
   });
 
+  it("lets a client that follows Link headers (huggingface_hub's paginate) collect every paper once", async () => {
+    const seen: string[] = [];
+    let url: string | null = "/api/daily_papers?date=2026-06-12&limit=7";
+    let requests = 0;
+    while (url && requests++ < 10) {
+      const { res, body } = await items(url.replace("http://paperboy.test", ""));
+      seen.push(...body.map((i) => i.paper.id));
+      url = /<([^>]+)>; rel="next"/.exec(res.headers.get("Link") ?? "")?.[1] ?? null;
+    }
+    expect(seen.sort()).toEqual(captureIds);
+    expect(requests).toBe(5);
+  });
+
   it("answers limit=1 and limit=100, the bounds", async () => {
     expect((await items("/api/daily_papers?date=2026-06-12&limit=1")).body).toHaveLength(1);
     expect((await items("/api/daily_papers?date=2026-06-12&limit=100")).body).toHaveLength(30);
