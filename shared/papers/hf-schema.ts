@@ -59,7 +59,15 @@ export const HfPaper = z
     submittedOnDailyBy: HfUser.optional(),
     title: z.string().min(1),
     summary: z.string().meta({ description: "the abstract" }),
-    upvotes: z.number().int().min(0),
+    upvotes: z.number().int().min(0).meta({ description: "upvotes shown: localUpvotes + upstreamUpvotes" }),
+    /** Paperboy's extension (clients ignore unknown fields): which part of `upvotes` is whose. */
+    localUpvotes: z.number().int().min(0).optional().meta({ description: "Paperboy extension: upvotes cast on Paperboy" }),
+    upstreamUpvotes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "Paperboy extension: the upstream (Hugging Face) count last seen" }),
     discussionId: HfObjectId,
     githubRepo: z.url().optional(),
     githubStars: z.number().int().min(0).optional(),

@@ -59,6 +59,7 @@ describe("the hf-schema contract", () => {
         expect(item.summary).toBe(item.paper.summary);
         expect(typeof item.isAuthorParticipating).toBe("boolean");
         expect(item.paper.submittedOnDailyAt).toMatch(/T00:00:00\.000Z$/);
+        expect(item.paper.upvotes).toBe(item.paper.localUpvotes + item.paper.upstreamUpvotes);
       }
     }
     for (const id of ["2606.00467", "astro-ph/0601001", "2601.00001"]) {

@@ -3,7 +3,7 @@ import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "../../../../shared
 import type { ListedPaper } from "../../../../shared/papers/queries";
 
 /** A catalog paper, its daily entry when it was featured, and the upvotes shown (local + upstream). */
-export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes">;
+export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes" | "localUpvotes">;
 
 /**
  * Hub-style 24-hex ids, derived from stable names so that the same author or discussion keeps its
@@ -53,7 +53,7 @@ function authors(paper: PaperRow): HfAuthor[] {
 }
 
 /** `GET /api/papers/{id}`: the paper object; the daily fields only when it was featured. */
-export function toHfPaper({ paper, entry, upvotes }: PaperWithEntry): HfPaper {
+export function toHfPaper({ paper, entry, upvotes, localUpvotes }: PaperWithEntry): HfPaper {
   const out: HfPaper = {
     id: paper.id,
     authors: authors(paper),
@@ -61,6 +61,8 @@ export function toHfPaper({ paper, entry, upvotes }: PaperWithEntry): HfPaper {
     title: paper.title,
     summary: paper.abstract,
     upvotes,
+    localUpvotes,
+    upstreamUpvotes: upvotes - localUpvotes,
     discussionId: objectId(`discussion:${paper.id}`),
   };
   if (entry) {
