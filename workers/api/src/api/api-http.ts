@@ -58,8 +58,3 @@ function withCors(target: Response, from: Response) {
 }
 
 export const apiMiddleware = [readOnlyCors, rateLimit, etag] as const;
-
-/** JSON exactly as given (no pretty-printing), as UTF-8. */
-export function sendJson(c: Context<AppEnv>, body: unknown, status: 200 = 200) {
-  return c.json(body as object, status);
-}

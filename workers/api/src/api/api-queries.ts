@@ -2,7 +2,6 @@ import type { Db } from "../../../../shared/db/client";
 import { dayPeriod, parseDay, parseMonth, parseWeek, type Period } from "../../../../shared/domain/periods";
 import {
   latestDayWithPapers,
-  paperById,
   periodListing,
   searchPapers,
   trendingPapers,
@@ -63,10 +62,6 @@ export async function listDaily(db: Db, q: DailyPapersQuery): Promise<ListedPape
 /** trendingPapers has no offset: the window is a few hundred papers, so a page is sliced from the top. */
 export async function trendingPage(db: Db, p: number, limit: number): Promise<ListedPaper[]> {
   return (await trendingPapers(db, { limit: (p + 1) * limit })).slice(p * limit);
-}
-
-export function paperWithEntry(db: Db, id: string): Promise<ListedPaper | null> {
-  return paperById(db, id);
 }
 
 export async function searchForApi(db: Db, q: string, limit: number): Promise<ListedPaper[]> {

@@ -1,15 +1,16 @@
 import { Hono } from "hono";
 import type { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
+import { todayUtc } from "../../../../shared/domain/periods";
+import { paperById } from "../../../../shared/papers/queries";
+import { dayTag, freshnessOfDay, paperTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError, notFound } from "../errors";
+import { apiMiddleware } from "./api-http";
+import { listDaily, periodOf, searchForApi } from "./api-queries";
 import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
-import { apiMiddleware, sendJson } from "./api-http";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 import { buildOpenApi } from "./openapi";
-import { listDaily, paperWithEntry, periodOf, searchForApi } from "./api-queries";
-import { freshnessOfDay, paperTag, dayTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
-import { todayUtc } from "../../../../shared/domain/periods";
 
 /** Same tag as the site's live pages: purged whenever ingest changes any day. */
 const LIVE_TAG = `${SITE_TAG}:live`;
@@ -35,7 +36,7 @@ apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
   if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
   setCache(c, "live");
-  return sendJson(c, {
+  return c.json({
     name: "Paperboy API",
     description: "Hugging Face-compatible daily papers API",
     openapi: `${site}/api/openapi.json`,
@@ -45,7 +46,7 @@ apiRoutes.get("/", (c) => {
 
 apiRoutes.get("/openapi.json", (c) => {
   setCache(c, "live");
-  return sendJson(c, buildOpenApi(c.env.SITE_URL));
+  return c.json(buildOpenApi(c.env.SITE_URL));
 });
 
 apiRoutes.get("/daily_papers", async (c) => {
@@ -64,7 +65,7 @@ apiRoutes.get("/daily_papers", async (c) => {
     next.searchParams.set("limit", String(query.limit));
     c.header("Link", `<${next.toString()}>; rel="next"`);
   }
-  return sendJson(c, items);
+  return c.json(items);
 });
 
 // Declared before /papers/:id so that "search" is never read as an id.
@@ -72,7 +73,7 @@ apiRoutes.get("/papers/search", async (c) => {
   const query = parseQuery(SearchQuery, c.req.query());
   const rows = await searchForApi(createDb(c.env.DB), query.q, query.limit);
   setCache(c, "search");
-  return sendJson(c, rows.map(toHfDailyPaper));
+  return c.json(rows.map(toHfDailyPaper));
 });
 
 // Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
@@ -80,11 +81,11 @@ apiRoutes.get("/papers/:id{.+}", async (c) => {
   const raw = c.req.param("id");
   const id = PaperId.safeParse(raw);
   if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error).replace(/^[^:]*: /, "")}`);
-  const row = await paperWithEntry(createDb(c.env.DB), id.data);
+  const row = await paperById(createDb(c.env.DB), id.data);
   if (!row) throw notFound(`no paper ${id.data} here`);
   const day = row.entry?.day;
   setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id.data), ...(day ? [dayTag(day)] : [])]);
-  return sendJson(c, toHfPaper(row));
+  return c.json(toHfPaper(row));
 });
 
 apiRoutes.all("*", () => {
