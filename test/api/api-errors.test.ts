@@ -101,3 +101,10 @@ describe("the rest of /api", () => {
     expect(await res.json()).toMatchObject({ code: "method_not_allowed" });
   });
 });
+
+describe("error messages", () => {
+  it("say what a valid id looks like", async () => {
+    const { error } = await expectError("/api/papers/nope", 400, "invalid_id");
+    expect(error).toBe("id: must be an arXiv id such as 2606.00467 or astro-ph/0601001 (no version)");
+  });
+});

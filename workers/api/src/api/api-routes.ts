@@ -78,9 +78,8 @@ apiRoutes.get("/papers/search", async (c) => {
 
 // Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
 apiRoutes.get("/papers/:id{.+}", async (c) => {
-  const raw = c.req.param("id");
-  const id = PaperId.safeParse(raw);
-  if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error).replace(/^[^:]*: /, "")}`);
+  const id = PaperId.safeParse(c.req.param("id"));
+  if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error)}`);
   const row = await paperById(createDb(c.env.DB), id.data);
   if (!row) throw notFound(`no paper ${id.data} here`);
   const day = row.entry?.day;
