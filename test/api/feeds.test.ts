@@ -1,5 +1,5 @@
 import { parseFeed } from "@rowanmanning/feed-parser";
-import { XMLValidator } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderAtom, renderRss, xmlEscape } from "../../workers/api/src/feeds/feed-xml";
 import * as fx from "../support/fixtures";
@@ -118,5 +118,52 @@ describe("the writers", () => {
   });
   it("escapes the five XML characters", () => {
     expect(xmlEscape(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;");
+  });
+});
+
+describe("what the specifications require", () => {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => ["item", "entry", "author", "dc:creator", "category", "link"].includes(name) });
+  const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+  const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+  it("RSS 2.0: a channel with title, link and description; items with title, link, guid and RFC 822 dates", async () => {
+    const { xml } = await fetchFeed("/feeds/daily.rss", /rss/);
+    const { rss } = parser.parse(xml);
+    expect(rss["@version"]).toBe("2.0");
+    const channel = rss.channel;
+    for (const field of ["title", "description"]) expect(typeof channel[field]).toBe("string");
+    expect(channel.link.map((l: unknown) => (typeof l === "string" ? l : null)).filter(Boolean)).toEqual([`${SITE}/`]);
+    expect(channel.lastBuildDate).toMatch(RFC822);
+    expect(channel.item.length).toBeGreaterThan(0);
+    for (const item of channel.item) {
+      expect(item.title).toBeTruthy();
+      expect(item.link[0]).toMatch(new RegExp(`^${SITE}/papers/`));
+      expect(item.guid["@isPermaLink"]).toBe("true");
+      expect(item.pubDate).toMatch(RFC822);
+      expect(item["dc:creator"].length).toBeGreaterThan(0);
+      expect(typeof item.description).toBe("string");
+    }
+  });
+
+  it("Atom (RFC 4287): feed id, title, updated and self link; entries with id, title, updated, alternate link, author, summary", async () => {
+    const { xml } = await fetchFeed("/feeds/trending.atom", /atom/);
+    const { feed } = parser.parse(xml);
+    expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
+    expect(feed.id).toBe(`${SITE}/feeds/trending.atom`);
+    expect(feed.updated).toMatch(RFC3339);
+    expect(feed.link.map((l: Record<string, string>) => l["@rel"])).toEqual(["self", "alternate"]);
+    expect(feed.entry.length).toBeGreaterThan(0);
+    const ids = new Set<string>();
+    for (const entry of feed.entry) {
+      ids.add(entry.id);
+      expect(entry.title["#text"]).toBeTruthy();
+      expect(entry.updated).toMatch(RFC3339);
+      expect(entry.published).toMatch(RFC3339);
+      expect(entry.link[0]["@rel"]).toBe("alternate");
+      expect(entry.link[0]["@href"]).toBe(entry.id);
+      expect(entry.author.length).toBeGreaterThan(0);
+      expect(entry.summary["@type"]).toBe("text");
+    }
+    expect(ids.size).toBe(feed.entry.length);
   });
 });
