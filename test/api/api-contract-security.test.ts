@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import { clientKey } from "../../workers/api/src/api/api-http";
 import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
 
@@ -168,6 +169,16 @@ describe("hostile input", () => {
 });
 
 describe("rate limit", () => {
+  it("keys a client by its address, and an IPv6 client by its /64", () => {
+    expect(clientKey("192.0.2.1")).toBe("192.0.2.1");
+    expect(clientKey(undefined)).toBe("local");
+    expect(clientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:DB8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
+    expect(clientKey("2001:0db8:0001:0002:0:0:0:1")).toBe("2001:db8:1:2::/64");
+  });
+
   it("answers 429 with Retry-After and the error shape once a client exceeds its budget, per client", async () => {
     const client = { "CF-Connecting-IP": "192.0.2.77" };
     let limited: Response | undefined;

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { ifNoneMatchMatches, notModified, weakEtag } from "../cache/etag";
 import type { AppEnv } from "../env";
@@ -17,9 +17,18 @@ export const readOnlyCors = cors({
 /** The rate limiter's window (wrangler.toml [[ratelimits]] simple.period). */
 export const RATE_LIMIT_PERIOD_S = 60;
 
-/** Who a request is, for the rate limit: the client address Cloudflare saw. */
-export function clientKey(c: Context<AppEnv>): string {
-  return c.req.header("CF-Connecting-IP") ?? c.req.header("X-Real-IP") ?? "local";
+/**
+ * Who a request is, for the rate limit: the client address Cloudflare saw. An IPv6 client usually
+ * holds a whole /64, so its key is the /64: otherwise one client could rotate through 2^64 keys.
+ */
+export function clientKey(address: string | undefined): string {
+  if (!address) return "local";
+  if (!address.includes(":")) return address;
+  const [head = "", tail] = address.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
 /**
@@ -28,7 +37,7 @@ export function clientKey(c: Context<AppEnv>): string {
  */
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === "OPTIONS") return next();
-  const { success } = await c.env.API_RATE_LIMIT.limit({ key: clientKey(c) });
+  const { success } = await c.env.API_RATE_LIMIT.limit({ key: clientKey(c.req.header("CF-Connecting-IP")) });
   if (!success) {
     c.header("Retry-After", String(RATE_LIMIT_PERIOD_S));
     throw new ApiError(429, "rate_limited", `too many requests; try again in ${RATE_LIMIT_PERIOD_S} seconds`);
