@@ -26,15 +26,35 @@ export function periodDays(period: string): { from: string; to: string } {
   return { from: isoDay(new Date(monday)), to: isoDay(new Date(monday + 6 * DAY_MS)) };
 }
 
+export interface DuePeriod {
+  frequency: Frequency;
+  period: string;
+  /** When the period's digests fell due; subscribers confirmed after it wait for the next one. */
+  dueAt: Date;
+}
+
+/** A run that missed a period (a failed cron) still sends it when it runs within this window. */
+export const CATCH_UP_HOURS = 48;
+
 /**
- * The periods due at `at`: at DIGEST_HOUR_UTC, yesterday's daily digest; on Mondays also the
- * weekly digest of the week that just ended. Outside that hour nothing is due.
+ * Periods whose digests are due at `at`: a day's daily digest falls due at DIGEST_HOUR_UTC the
+ * next day, a week's weekly digest at DIGEST_HOUR_UTC on the Monday after it. Every period that
+ * fell due in the last CATCH_UP_HOURS is returned; the ledger keeps each from going out twice.
  */
-export function duePeriods(at: Date): { frequency: Frequency; period: string }[] {
-  if (at.getUTCHours() !== DIGEST_HOUR_UTC) return [];
-  const yesterday = new Date(at.getTime() - DAY_MS);
-  const due: { frequency: Frequency; period: string }[] = [{ frequency: "daily", period: `daily:${isoDay(yesterday)}` }];
-  if (at.getUTCDay() === 1) due.push({ frequency: "weekly", period: `weekly:${isoWeek(yesterday)}` });
+export function duePeriods(at: Date, catchUpHours = CATCH_UP_HOURS): DuePeriod[] {
+  const today = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+  const window = (dueAt: number) => dueAt <= at.getTime() && at.getTime() - dueAt < catchUpHours * 3_600_000;
+  const due: DuePeriod[] = [];
+  for (let k = Math.ceil(catchUpHours / 24) + 1; k >= 1; k--) {
+    const day = today - k * DAY_MS;
+    const dueAt = day + DAY_MS + DIGEST_HOUR_UTC * 3_600_000;
+    if (window(dueAt)) due.push({ frequency: "daily", period: `daily:${isoDay(new Date(day))}`, dueAt: new Date(dueAt) });
+  }
+  const lastMonday = today - (((new Date(today).getUTCDay() || 7) - 1) * DAY_MS);
+  for (const monday of [lastMonday - 7 * DAY_MS, lastMonday]) {
+    const dueAt = monday + DIGEST_HOUR_UTC * 3_600_000;
+    if (window(dueAt)) due.push({ frequency: "weekly", period: `weekly:${isoWeek(new Date(monday - DAY_MS))}`, dueAt: new Date(dueAt) });
+  }
   return due;
 }
 

@@ -4,10 +4,10 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { deliveries, suppressions, subscribers } from "../../shared/db/schema";
 import { hashAddress } from "../../shared/mail/address";
-import { enqueueDueDigests } from "../../workers/ingest/src/digests";
+import { enqueueDigests } from "../../workers/ingest/src/digests";
 import { type Fault, captureQueue, deliver, drain, mailerEnv, seedPapers, seedSubscribers, stubResend, type SeedSubscriber } from "./mail-support";
 
-const DUE_AT = new Date("2026-06-13T06:00:00Z"); // the daily digest of 2026-06-12
+const enqueue = (queue: Queue) => enqueueDigests({ DB: env.DB, MAIL_QUEUE: queue }, "daily", "daily:2026-06-12", new Date("2026-06-13T06:00:00Z"));
 afterEach(() => vi.restoreAllMocks());
 
 describe("digests for 1,200 subscribers through the queue and a faulty Resend", () => {
@@ -30,12 +30,12 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
 
   it("enqueues one message per confirmed daily subscriber, at most 100 per sendBatch, and none on a second run", async () => {
     const q = captureQueue();
-    const outcome = await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: q.queue }, DUE_AT);
-    expect(outcome).toEqual([{ period: "daily:2026-06-12", enqueued: 1060 }]);
+    const outcome = await enqueue(q.queue);
+    expect(outcome).toEqual({ period: "daily:2026-06-12", enqueued: 1060 });
     expect(q.sent).toHaveLength(1060);
     expect(Math.max(...q.batchSizes)).toBeLessThanOrEqual(100);
     const again = captureQueue();
-    expect(await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: again.queue }, DUE_AT)).toEqual([{ period: "daily:2026-06-12", enqueued: 0 }]);
+    expect(await enqueue(again.queue)).toEqual({ period: "daily:2026-06-12", enqueued: 0 });
   });
 
   it("sends exactly one digest to every confirmed matching subscriber despite 429s, 500s, timeouts and duplicates", async () => {
@@ -52,9 +52,9 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
     const q = captureQueue();
     // Enqueue again as if the ledger write after sendBatch had been lost: every message twice.
     await db.delete(deliveries);
-    await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: q.queue }, DUE_AT);
+    await enqueue(q.queue);
     await db.delete(deliveries).where(eq(deliveries.status, "queued"));
-    await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: q.queue }, DUE_AT);
+    await enqueue(q.queue);
     expect(q.sent.length).toBe(2 * 1060);
     // Unsubscribing after the digest was enqueued still wins.
     await db.update(subscribers).set({ status: "unsubscribed" }).where(eq(subscribers.email, "reader0@example.com"));

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, lte, or } from "drizzle-orm";
 import { createDb } from "../../../shared/db/client";
 import { chunk } from "../../../shared/db/chunk";
 import { deliveries, subscribers } from "../../../shared/db/schema";
@@ -12,25 +12,36 @@ export interface DigestEnqueueOutcome {
 }
 
 /**
- * Enqueues one digest message per confirmed subscriber of each period due at `at` (see
- * duePeriods: yesterday's daily digest at 06:00 UTC, and on Mondays last week's weekly one) that
- * has no ledger row for the period yet. Messages go first, ledger rows after: a crash in between
- * enqueues again on the next run, and the mailer's ledger drops the duplicate.
+ * Enqueues the digests due at `at` (see duePeriods: a day's daily digest from 06:00 UTC the next
+ * day, a week's weekly digest from 06:00 UTC on the Monday after it, each caught up for 48 hours).
+ * Safe to call every hour: a subscriber gets a message only while the period has no ledger row
+ * for them.
  */
 export async function enqueueDueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, at: Date): Promise<DigestEnqueueOutcome[]> {
   const outcomes: DigestEnqueueOutcome[] = [];
-  for (const { frequency, period } of duePeriods(at)) outcomes.push(await enqueueDigests(env, frequency, period));
+  for (const { frequency, period, dueAt } of duePeriods(at)) outcomes.push(await enqueueDigests(env, frequency, period, dueAt));
   return outcomes;
 }
 
-/** Enqueues one period's digests (also used by the local /dev/digests page). */
-export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string): Promise<DigestEnqueueOutcome> {
+/**
+ * One digest message per confirmed subscriber of `frequency` (confirmed by `dueAt`) with no ledger
+ * row for `period`, in sendBatch calls of at most 100. Messages go first, ledger rows after: a crash
+ * in between enqueues again on the next run, and the mailer's ledger drops the duplicate.
+ */
+export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string, dueAt?: Date): Promise<DigestEnqueueOutcome> {
   const db = createDb(env.DB);
   const due = await db
       .select({ id: subscribers.id })
       .from(subscribers)
       .leftJoin(deliveries, and(eq(deliveries.subscriberId, subscribers.id), eq(deliveries.period, period)))
-    .where(and(eq(subscribers.status, "confirmed"), eq(subscribers.frequency, frequency), isNull(deliveries.subscriberId)));
+    .where(
+      and(
+        eq(subscribers.status, "confirmed"),
+        eq(subscribers.frequency, frequency),
+        isNull(deliveries.subscriberId),
+        dueAt ? or(isNull(subscribers.confirmedAt), lte(subscribers.confirmedAt, dueAt.toISOString())) : undefined,
+      ),
+    );
   for (const part of chunk(due, 100)) {
     await env.MAIL_QUEUE.sendBatch(part.map((s) => ({ body: { kind: "digest", subscriberId: s.id, period } satisfies MailMessage })));
     await recordQueued(db, part.map((s) => ({ subscriberId: s.id, period })));
