@@ -3,17 +3,14 @@ import type { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { todayUtc } from "../../../../shared/domain/periods";
 import { paperById } from "../../../../shared/papers/queries";
-import { dayTag, freshnessOfDay, paperTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
+import { dayTag, freshnessOfDay, paperTag, setCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError, notFound } from "../errors";
-import { apiMiddleware } from "./api-http";
+import { apiMiddleware, LIVE_TAG } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
 import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 import { buildOpenApi } from "./openapi";
-
-/** Same tag as the site's live pages: purged whenever ingest changes any day. */
-const LIVE_TAG = `${SITE_TAG}:live`;
 
 export const apiRoutes = new Hono<AppEnv>();
 

@@ -1,19 +1,17 @@
 import { Hono, type Context } from "hono";
-import { createDb } from "../../../../shared/db/client";
+import { createDb, type Db } from "../../../../shared/db/client";
 import { adjacentDay, latestDayWithPapers, periodListing, trendingPapers } from "../../../../shared/papers/queries";
-import type { Db } from "../../../../shared/db/client";
+import { etag, LIVE_TAG, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
-import { etag, readOnlyCors, rateLimit } from "../api/api-http";
-import { setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
 import { SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
+import { setCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
 export const feedRoutes = new Hono<AppEnv>();
 feedRoutes.use("*", readOnlyCors, rateLimit, etag);
-const LIVE_TAG = `${SITE_TAG}:live`;
 
 /** How many featured days the daily feed spans, and how many items any feed carries at most. */
 export const DAILY_FEED_DAYS = 3;
