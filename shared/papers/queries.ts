@@ -202,7 +202,7 @@ export function toFtsQuery(input: string, join: "all" | "any" = "all"): string |
 }
 
 export interface SearchHit extends ListedPaper {
-  /** The title with matched terms between MARK_START and MARK_END. */
+  /** The title with matched words between MARK_START and MARK_END. */
   titleHighlight: string;
   /** A passage of the abstract around the matches, marked the same way. */
   snippet: string;
@@ -213,7 +213,11 @@ export interface SearchResult {
   more: boolean;
 }
 
-/** Best match first: bm25 with the title weighted 10, authors 4, abstract 1. */
+/**
+ * Best match first: bm25 with the title weighted 10, authors 4, abstract 1. The ranking runs on the
+ * FTS index alone (a CTE that keeps one page of rowids); rows are joined and highlighted only for
+ * that page, so that a common word costs one scan of its doclist and no per-row work.
+ */
 export async function searchPapers(
   db: Db,
   q: string,
@@ -222,24 +226,59 @@ export async function searchPapers(
   const match = toFtsQuery(q);
   if (!match) return { hits: [], more: false };
   const limit = opts.limit ?? 20;
+  const ranked = db.$with("ranked").as(
+    db
+      .select({ num: sql<number>`rowid`.as("hit_num"), score: sql<number>`bm25(papers_fts, 10.0, 4.0, 1.0)`.as("hit_score") })
+      .from(papersFts)
+      .where(sql`papers_fts MATCH ${match}`)
+      .orderBy(sql`hit_score`)
+      .limit(limit + 1)
+      .offset((opts.page ?? 0) * limit),
+  );
   const rows = await db
-    .select({
-      ...listedColumns,
-      titleHighlight: sql<string>`highlight(papers_fts, 0, ${MARK_START}, ${MARK_END})`,
-      snippet: sql<string>`snippet(papers_fts, 2, ${MARK_START}, ${MARK_END}, '…', 40)`,
-    })
-    .from(papersFts)
-    .innerJoin(papers, eq(papers.num, papersFts.rowid))
+    .with(ranked)
+    .select(listedColumns)
+    .from(ranked)
+    .innerJoin(papers, sql`${papers.num} = "ranked"."hit_num"`)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .where(sql`papers_fts MATCH ${match}`)
-    .orderBy(sql`bm25(papers_fts, 10.0, 4.0, 1.0)`, papers.id)
-    .limit(limit + 1)
-    .offset((opts.page ?? 0) * limit)
+    .orderBy(sql`"ranked"."hit_score"`, papers.id)
     .all();
+  const terms = queryTerms(q);
   return {
-    hits: rows.slice(0, limit).map((r) => ({ ...asListed(r), titleHighlight: r.titleHighlight, snippet: r.snippet })),
+    hits: rows.slice(0, limit).map((r) => ({
+      ...asListed(r),
+      titleHighlight: markTerms(r.paper.title, terms),
+      snippet: snippetOf(r.paper.abstract, terms),
+    })),
     more: rows.length > limit,
   };
+}
+
+/** The query's words, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting. */
+export function queryTerms(q: string): string[] {
+  const words = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.slice(0, MAX_TERMS).map((w) => (w.length > 4 ? w.replace(/(ing|ed|es|s|ly)$/u, "") : w)))];
+}
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+const matches = (token: string, terms: string[]) => {
+  const t = token.normalize("NFKC").toLowerCase();
+  return terms.some((term) => t.startsWith(term));
+};
+
+/** Puts MARK_START/MARK_END around every word that starts with a query term's stem. */
+export function markTerms(text: string, terms: string[]): string {
+  if (!terms.length) return text;
+  return text.replace(TOKEN, (token) => (matches(token, terms) ? `${MARK_START}${token}${MARK_END}` : token));
+}
+
+/** About `words` words of the text around the first match, marked; the opening words when none match. */
+export function snippetOf(text: string, terms: string[], words = 40): string {
+  const tokens = text.replace(/\s+/g, " ").trim().split(" ");
+  const first = Math.max(0, tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))));
+  const start = Math.max(0, first - Math.floor(words / 4));
+  const end = Math.min(tokens.length, start + words);
+  return `${start > 0 ? "…" : ""}${markTerms(tokens.slice(start, end).join(" "), terms)}${end < tokens.length ? "…" : ""}`;
 }
 
 const STOPWORDS = new Set(

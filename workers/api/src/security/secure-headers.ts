@@ -37,7 +37,13 @@ export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
     // app.notFound's error escapes the middleware chain; map it here so that it gets the headers too.
     c.res = await handleError(err instanceof Error ? err : new Error(String(err)), c);
   }
-  const res = new Response(c.res.body, c.res);
+  let res = c.res;
+  try {
+    res.headers.set("X-Content-Type-Options", "nosniff");
+  } catch {
+    // headers of a fetched response are immutable: copy it once
+    res = new Response(res.body, res);
+  }
   for (const [name, value] of Object.entries(COMMON)) if (!res.headers.has(name)) res.headers.set(name, value);
   if (new URL(c.req.url).protocol === "https:") res.headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   if (res.headers.get("Content-Type")?.startsWith("text/html") && !res.headers.has("Content-Security-Policy")) {
