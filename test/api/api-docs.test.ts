@@ -29,5 +29,7 @@ describe("API documentation", () => {
     });
     expect(html.status).toBe(302);
     expect(html.headers.get("Location")).toBe("/docs/api");
+    expect(json.headers.get("Vary")).toContain("Accept");
+    expect(html.headers.get("Vary")).toContain("Accept");
   });
 });

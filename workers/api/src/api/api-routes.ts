@@ -31,6 +31,8 @@ function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string
 
 apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
+  // One address, two answers by Accept: caches in front must key on it.
+  c.header("Vary", "Accept");
   if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
   setCache(c, "live");
   return c.json({
