@@ -187,4 +187,57 @@ describe("one queue batch", () => {
     stubResend();
     await expect(deliver([{ id: "d", attempts: 1, body: { kind: "confirm", subscriberId: "x", requestedAt: new Date().toISOString() } }], mailerEnv({ RESEND_API_KEY: undefined }))).rejects.toThrow(/RESEND_API_KEY/);
   });
+
+  it("replays a call of unknown outcome with all its members, even those whose messages are elsewhere", async () => {
+    const subs = await seedSubscribers([{ email: "g1@example.com" }, { email: "g2@example.com" }, { email: "g3@example.com" }]);
+    const stub = stubResend((call) => (call === 1 ? { kind: "500" } : call === 2 ? { kind: "lost-response" } : undefined));
+    const msgs = subs.map((sub, i) => ({ id: `g${i}`, attempts: 1, body: { kind: "digest", subscriberId: sub.id, period: "daily:2026-06-12" } }));
+    await deliver(msgs); // 500: nothing sent, the key stays for a replay
+    await deliver(msgs.map((m) => ({ ...m, attempts: 2 }))); // sent, but the answer was lost
+    expect(new Set(stub.calls.map((c) => c.key)).size).toBe(1);
+    // Only the first message comes back; the call is replayed whole, under the same key.
+    const replay = await deliver([{ ...msgs[0]!, attempts: 3 }]);
+    expect(replay.explicitAcks).toEqual(["g0"]);
+    expect(stub.calls.at(-1)).toMatchObject({ key: stub.calls[0]!.key, size: 3 });
+    const rest = await deliver(msgs.slice(1).map((m) => ({ ...m, attempts: 3 })));
+    expect(rest.explicitAcks).toEqual(["g1", "g2"]);
+    expect(stub.calls).toHaveLength(3);
+    for (const e of ["g1@example.com", "g2@example.com", "g3@example.com"]) expect(stub.delivered.get(e)).toHaveLength(1);
+  });
+
+  it("records the dead-letter hand-off on the ledger after the last retry", async () => {
+    const [sub] = await seedSubscribers([{ email: "doomed@example.com" }]);
+    stubResend(() => ({ kind: "500" }));
+    const result = await deliver([{ id: "z", attempts: 6, body: { kind: "digest", subscriberId: sub!.id, period: "daily:2026-06-12" } }]);
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual(["z"]);
+    const row = await createDb(env.DB).select().from(deliveries).where(eq(deliveries.subscriberId, sub!.id)).get();
+    expect(row).toMatchObject({ status: "sending" });
+    expect(row!.detail).toMatch(/^dead-lettered after attempt 6: internal_server_error/);
+  });
+
+  it("sends a weekly subscriber the week's papers, and skips one who switched to daily after the enqueue", async () => {
+    const [weekly, switched] = await seedSubscribers([{ email: "weekly-reader@example.com", frequency: "weekly" }, { email: "switched@example.com", frequency: "daily" }]);
+    const stub = stubResend();
+    const body = (id: string) => ({ kind: "digest", subscriberId: id, period: "weekly:2026-W24" });
+    const result = await deliver([
+      { id: "w1", attempts: 1, body: body(weekly!.id) },
+      { id: "w2", attempts: 1, body: body(switched!.id) },
+    ]);
+    expect(result.explicitAcks.sort()).toEqual(["w1", "w2"]);
+    const [mail] = stub.delivered.get("weekly-reader@example.com")!;
+    expect(mail!.subject).toBe("10 top ML papers of the week of 2026-06-08 to 2026-06-14");
+    expect(stub.delivered.get("switched@example.com")).toBeUndefined();
+    const row = await createDb(env.DB).select().from(deliveries).where(eq(deliveries.subscriberId, switched!.id)).get();
+    expect(row).toMatchObject({ status: "skipped", detail: "subscriber now wants daily digests" });
+  });
+
+  it("mails a confirmed address its preferences link instead of a confirmation link", async () => {
+    const [sub] = await seedSubscribers([{ email: "again@example.com" }]);
+    const stub = stubResend();
+    await deliver([{ id: "c", attempts: 1, body: { kind: "confirm", subscriberId: sub!.id, requestedAt: "2026-06-12T10:00:00.000Z" } }]);
+    const [mail] = stub.delivered.get("again@example.com")!;
+    expect(mail!.subject).toBe("You are already subscribed to Paperboy");
+    expect(mail!.text).toContain("https://paperboy.test/preferences?token=");
+    expect(mail!.text).not.toContain("/subscribe/confirm");
+  });
 });
