@@ -1,10 +1,34 @@
-import { and, eq, isNull, lte, or } from "drizzle-orm";
+import { and, eq, isNull, lt, lte, or } from "drizzle-orm";
 import { createDb } from "../../../shared/db/client";
 import { chunk } from "../../../shared/db/chunk";
 import { deliveries, subscribers } from "../../../shared/db/schema";
 import { recordQueued } from "../../../shared/mail/ledger";
 import type { Frequency, MailMessage } from "../../../shared/mail/messages";
 import { duePeriods } from "../../../shared/mail/periods";
+
+/** A pending address that never confirmed is deleted once its confirmation link has expired. */
+export const PENDING_TTL_MS = 7 * 86_400_000;
+
+/**
+ * What the ingest worker's hourly cron calls after the day's ingest: purge expired pending
+ * subscribers, then enqueue every digest that is due and not yet in the ledger.
+ */
+export async function runDigestSchedule(env: { DB: D1Database; MAIL_QUEUE: Queue }, at: Date) {
+  const purged = await purgeUnconfirmed(env.DB, at);
+  const digests = await enqueueDueDigests(env, at);
+  return { purged, digests };
+}
+
+export async function purgeUnconfirmed(d1: D1Database, at: Date): Promise<number> {
+  const db = createDb(d1);
+  const cutoff = new Date(at.getTime() - PENDING_TTL_MS).toISOString();
+  // Consents and ledger rows go with the subscriber (ON DELETE CASCADE).
+  const gone = await db
+    .delete(subscribers)
+    .where(and(eq(subscribers.status, "pending"), lt(subscribers.updatedAt, cutoff)))
+    .returning({ id: subscribers.id });
+  return gone.length;
+}
 
 export interface DigestEnqueueOutcome {
   period: string;
