@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../workers/api/src/app";
+import { MEMORY_TTL_MS, memoryForget, memoryGet, memoryPut } from "../../workers/api/src/cache/memory-tier";
 import { urlsToPurge } from "../../workers/api/src/cache/purge";
 import { SiteEntrypoint } from "../../workers/api/src/index";
 import { get, ingestHfDaily, insertPapers, countingD1 } from "./site-support";
@@ -82,6 +83,25 @@ describe("the Cache API layer", () => {
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
     expect(hit.body).toBe(miss.body);
+  });
+
+  it("answers from the Cache API itself, without D1, once the isolate's memory tier has forgotten the page", async () => {
+    const miss = await counted("/papers/week/2026-W24?sort=newest");
+    expect(miss.res.headers.get("X-Cache")).toBe("MISS");
+    memoryForget([`${env.SITE_URL}/papers/week/2026-W24?sort=newest`]);
+    const hit = await counted("/papers/week/2026-W24?sort=newest");
+    expect(hit.res.headers.get("X-Cache")).toBe("HIT");
+    expect(hit.queries).toBe(0);
+    expect(hit.body).toBe(miss.body);
+  });
+
+  it("keeps a page in the memory tier for at most MEMORY_TTL_MS, and no longer than its s-maxage", () => {
+    const headers = new Headers({ "Cache-Control": "public, max-age=60, s-maxage=300" });
+    memoryPut("https://k.test/a", new ArrayBuffer(3), headers, 1_000);
+    expect(memoryGet("https://k.test/a", 1_000 + MEMORY_TTL_MS - 1)).not.toBeNull();
+    expect(memoryGet("https://k.test/a", 1_000 + MEMORY_TTL_MS)).toBeNull();
+    memoryPut("https://k.test/b", new ArrayBuffer(3), new Headers({ "Cache-Control": "public, s-maxage=2" }), 1_000);
+    expect(memoryGet("https://k.test/b", 3_000)).toBeNull();
   });
 
   it("an uncached day, week, month, trending and paper page each cost at most 2 D1 queries", async () => {

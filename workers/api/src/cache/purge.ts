@@ -1,5 +1,6 @@
 import { addDays, isoWeekOf, monthOf } from "../../../../shared/domain/periods";
 import { dayTag, paperTag, SITE_TAG } from "./cache-policy";
+import { memoryForget } from "./memory-tier";
 
 export interface PurgeRequest {
   /** arXiv ids whose row or daily entry changed. */
@@ -48,6 +49,7 @@ export function tagsToPurge(req: PurgeRequest): string[] {
 /** Deletes every cached copy the Cache API holds of those addresses; returns how many were there. */
 export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: Cache = caches.default): Promise<{ urls: number; deleted: number }> {
   const urls = urlsToPurge(siteUrl, req);
+  memoryForget(urls);
   const results = await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
   return { urls: urls.length, deleted: results.filter(Boolean).length };
 }
