@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 
@@ -5,7 +7,18 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 // from it, in Chromium against `wrangler dev` (the three workers, DEV_MODE, no Resend key).
 const baseUrl = inject("baseUrl");
 const address = `browser-${Date.now()}@example.com`;
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser: Browser;
+
+/** Serious and critical axe-core findings on the current page. */
+async function axeViolations(page: Page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
+    return axe.run(document, { resultTypes: ["violations"] });
+  });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
+}
 
 beforeAll(async () => {
   browser = await chromium.launch({
@@ -47,6 +60,7 @@ it("subscribes, confirms, changes preferences, receives a digest and unsubscribe
   page.on("pageerror", (err) => errors.push(err.message));
 
   await page.goto(`${baseUrl}/subscribe`);
+  expect(await axeViolations(page)).toEqual([]);
   await page.getByLabel("Email").fill(address);
   await page.getByLabel("Weekly").check();
   await page.getByRole("button", { name: "Subscribe" }).click();
@@ -60,6 +74,7 @@ it("subscribes, confirms, changes preferences, receives a digest and unsubscribe
 
   await page.getByRole("link", { name: "Manage your subscription" }).click();
   expect(await page.getByTestId("status").textContent()).toBe("confirmed");
+  expect(await axeViolations(page)).toEqual([]);
   await page.getByLabel("Daily").check();
   // Featured papers known only from the daily feed have no arXiv categories yet: filter by keyword.
   await page.getByLabel(/Keywords/).fill("agent, reinforcement");

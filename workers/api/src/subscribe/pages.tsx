@@ -1,25 +1,13 @@
 import type { Child } from "hono/jsx";
-import { CONSENT_TEXT } from "./subscribe-form";
+import { Layout } from "../site/layout";
 
+/** The site's frame (its header, stylesheet and footer) around one subscription page. */
 export function Page(props: { title: string; children: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{`${props.title} · Paperboy`}</title>
-      </head>
-      <body>
-        <main>
-          <h1>{props.title}</h1>
-          {props.children}
-          <p>
-            <a href="/">Back to today's papers</a>
-          </p>
-        </main>
-      </body>
-    </html>
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Layout>
   );
 }
 
@@ -94,5 +82,3 @@ export function PreferencesForm(props: {
     </Page>
   );
 }
-
-export const consentNote = CONSENT_TEXT;
