@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { duePeriods, isoWeek, periodDays } from "../../shared/mail/periods";
+import { renderDigest } from "../../shared/mail/render";
 import { signToken, verifyToken } from "../../shared/mail/tokens";
 import { enqueueDueDigests, runDigestSchedule } from "../../workers/ingest/src/digests";
 import { reserveSlot } from "../../workers/mailer/src/pacer";
@@ -104,5 +105,24 @@ describe("the send pacer", () => {
     expect(slots.sort((a, b) => a - b)).toEqual([now, now + 200, now + 400, now + 600, now + 800]);
     // Idle for a while: the next slot is now, not in the past.
     expect(await reserveSlot(env.DB, "test-pacer", 200, now + 10_000)).toBe(now + 10_000);
+  });
+});
+
+describe("digest rendering", () => {
+  it("escapes titles, authors and filters in the HTML and keeps a plain-text part", async () => {
+    const mail = await renderDigest({
+      siteUrl: "https://paperboy.test",
+      period: "daily:2026-06-12",
+      frequency: "daily",
+      papers: [{ id: "2606.00001", title: '<img src=x onerror="alert(1)">Attention', abstract: "A & B", authors: ["<b>Eve</b>"], categories: [], upvotes: 3, day: "2026-06-12" }],
+      filters: { categories: [], keywords: ["<script>"] },
+      links: { preferences: "https://paperboy.test/preferences?token=a.b", unsubscribe: "https://paperboy.test/unsubscribe?token=a.b" },
+    });
+    expect(mail.html).not.toContain("<img");
+    expect(mail.html).not.toContain("<b>Eve</b>");
+    expect(mail.html).not.toContain("<script>");
+    expect(mail.html).toContain("&lt;img src=x");
+    expect(mail.text).toContain('1. <img src=x onerror="alert(1)">Attention');
+    expect(mail.text).toContain("Unsubscribe: https://paperboy.test/unsubscribe?token=a.b");
   });
 });
