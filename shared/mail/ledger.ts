@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { chunk, rowsPerStatement } from "../db/chunk";
 import { deliveries, type DeliveryRow } from "../db/schema";
@@ -9,7 +10,7 @@ const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 export type DeliveryKey = { subscriberId: string; period: string };
 const keyOf = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
 
-async function runAll(db: Db, statements: any[]) {
+async function runAll(db: Db, statements: BatchItem<"sqlite">[]) {
   const [first, ...rest] = statements;
   if (first) return db.batch([first, ...rest]);
   return [];

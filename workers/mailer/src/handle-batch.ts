@@ -198,8 +198,8 @@ async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
     }
   } else if (!outcome.ok) {
     // Resend refused the call before doing anything (rate limit, validation): the key can go.
-    // Otherwise (5xx, timeout, no answer) it may have sent: keep the key for a replay.
-    const refused = outcome.status !== null && outcome.status >= 400 && outcome.status < 500;
+    // Otherwise (5xx, timeout, no answer, 409 "still in progress") it may send: keep the key for a replay.
+    const refused = outcome.status !== null && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 409;
     for (const p of sendable) {
       const attempts = p.msg?.attempts ?? 0;
       const last = attempts > MAX_RETRIES;
