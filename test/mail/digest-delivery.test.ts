@@ -240,4 +240,17 @@ describe("one queue batch", () => {
     expect(mail!.text).toContain("https://paperboy.test/preferences?token=");
     expect(mail!.text).not.toContain("/subscribe/confirm");
   });
+
+  it("keeps the Idempotency-Key for a replay when the call may still send (409 in progress), and drops it after a 429", async () => {
+    const [sub] = await seedSubscribers([{ email: "inflight@example.com" }]);
+    let fault: Fault = { kind: "in-progress" };
+    const stub = stubResend(() => fault);
+    const msg = { id: "i", attempts: 1, body: { kind: "digest", subscriberId: sub!.id, period: "daily:2026-06-12" } };
+    const ledgerRow = () => createDb(env.DB).select().from(deliveries).where(eq(deliveries.subscriberId, sub!.id)).get();
+    expect((await deliver([msg])).retryMessages.map((r) => r.msgId)).toEqual(["i"]);
+    expect((await ledgerRow())!.idempotencyKey).toBe(stub.calls[0]!.key);
+    fault = { kind: "429", retryAfter: 60 };
+    await deliver([{ ...msg, attempts: 2 }]);
+    expect((await ledgerRow())!.idempotencyKey).toBeNull();
+  });
 });

@@ -29,6 +29,8 @@ export type Fault =
   | { kind: "429"; retryAfter: number }
   | { kind: "500" }
   | { kind: "timeout" }
+  /** 409: the same key is still being processed by an earlier call. */
+  | { kind: "in-progress" }
   /** Resend accepts and sends, but the answer never arrives (a 502 from a proxy). */
   | { kind: "lost-response" };
 
@@ -57,6 +59,8 @@ export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault 
     if (mails.length > 100) return Response.json({ name: "validation_error", message: "too many", statusCode: 422 }, { status: 422 });
     if (fault?.kind === "429")
       return Response.json({ name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }, { status: 429, headers: { "retry-after": String(fault.retryAfter) } });
+    if (fault?.kind === "in-progress")
+      return Response.json({ name: "concurrent_idempotent_requests", message: "Same idempotency key used while original request is still in progress.", statusCode: 409 }, { status: 409 });
     if (fault?.kind === "500") return Response.json({ name: "internal_server_error", message: "boom", statusCode: 500 }, { status: 500 });
     if (fault?.kind === "timeout")
       return new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason ?? new Error("aborted"))));
