@@ -2,6 +2,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isArxivAnnouncementHour } from "../../shared/domain/schedule";
 import { scheduled } from "../../workers/ingest/src/index";
+import { captureQueue, seedSubscribers } from "../mail/mail-support";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream, xml } from "../support/upstream-stub";
 
@@ -40,5 +41,17 @@ describe("scheduled()", () => {
     const idList = new URL(calls[1]!).searchParams.get("id_list")!.split(",");
     expect(idList).toHaveLength(30);
     expect(idList).toContain("2606.00467");
+  });
+
+  it("enqueues the digests that fell due after the hourly ingest, even when the ingest failed", async () => {
+    const [reader] = await seedSubscribers([{ email: "reader@example.com" }]);
+    await env.DB.prepare("UPDATE subscribers SET confirmed_at = '2026-06-01T00:00:00.000Z' WHERE id = ?").bind(reader!.id).run();
+    stubUpstream({
+      "https://hf.test/api/daily_papers": () => new Response("down", { status: 503 }),
+      "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults),
+    });
+    const q = captureQueue();
+    await scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-13T06:15:00Z") }), { ...env, MAIL_QUEUE: q.queue });
+    expect(q.sent).toContainEqual({ kind: "digest", subscriberId: reader!.id, period: "daily:2026-06-12" });
   });
 });

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { isArxivAnnouncementHour } from "../../../shared/domain/schedule";
 import { IngestRequest } from "../../../shared/papers/ingest-request";
+import { runDigestSchedule } from "./digests";
 import type { Env } from "./env";
 import { runIngest, type IngestOutcome } from "./run-ingest";
 
@@ -14,8 +15,10 @@ export class IngestEntrypoint extends WorkerEntrypoint<Env> {
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const at = new Date(controller.scheduledTime);
   if (controller.cron === "15 * * * *") {
+    // A failed run is recorded and does not throw, so the digests go out on yesterday's data.
     await runIngest(env, { source: "hf-daily", date: at.toISOString().slice(0, 10) });
     await runIngest(env, { source: "arxiv-api" });
+    await runDigestSchedule(env, at);
     return;
   }
   if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });
