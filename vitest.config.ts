@@ -33,6 +33,9 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
       exclude: ["test/browser/**"],
       setupFiles: ["./test/support/apply-migrations.ts"],
+      // CI sums both test runs into one closing line (.ci/run).
+      reporters: process.env.CI ? ["default", "json"] : ["default"],
+      outputFile: { json: "test-results/workerd.json" },
     },
   };
 });
