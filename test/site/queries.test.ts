@@ -1,0 +1,64 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../shared/db/client";
+import { trendingScore } from "../../shared/domain/trending";
+import { dayListing, markTerms, periodListing, snippetOf, toFtsQuery, trendingPapers, queryTerms, MARK_END, MARK_START } from "../../shared/papers/queries";
+import { insertPapers } from "./site-support";
+
+const now = new Date("2026-06-12T12:00:00Z");
+const rows = [
+  { id: "2606.00001", day: "2026-06-12", upvotes: 5 },
+  { id: "2606.00002", day: "2026-06-08", upvotes: 30 },
+  { id: "2606.00003", day: "2026-06-02", upvotes: 200 },
+  { id: "2605.00004", day: "2026-05-20", upvotes: 5000 },
+];
+
+beforeAll(async () => {
+  await insertPapers(rows);
+});
+
+describe("listing queries", () => {
+  it("trending orders by the documented score, in SQL as in shared/domain/trending.ts, within 14 days", async () => {
+    const got = (await trendingPapers(createDb(env.DB), { now })).map((i) => i.paper.id);
+    const expected = rows
+      .filter((r) => r.day >= "2026-05-29")
+      .sort((a, b) => trendingScore(b.upvotes, b.day, now) - trendingScore(a.upvotes, a.day, now))
+      .map((r) => r.id);
+    expect(got).toEqual(expected);
+    expect(got).not.toContain("2605.00004");
+  });
+
+  it("a day listing carries the previous and next days with papers, and the shown upvotes", async () => {
+    const l = await dayListing(createDb(env.DB), "2026-06-08");
+    expect(l).toMatchObject({ day: "2026-06-08", prev: "2026-06-02", next: "2026-06-12" });
+    expect(l.items[0]).toMatchObject({ upvotes: 30, localUpvotes: 0, entry: { day: "2026-06-08", upstreamUpvotes: 30 } });
+  });
+
+  it("a period listing pages with `more`", async () => {
+    const db = createDb(env.DB);
+    const first = await periodListing(db, { from: "2026-05-01", to: "2026-06-30" }, { limit: 3 });
+    expect(first.items.map((i) => i.paper.id)).toEqual(["2605.00004", "2606.00003", "2606.00002"]);
+    expect(first.more).toBe(true);
+    const second = await periodListing(db, { from: "2026-05-01", to: "2026-06-30" }, { limit: 3, page: 1 });
+    expect(second.items.map((i) => i.paper.id)).toEqual(["2606.00001"]);
+    expect(second.more).toBe(false);
+  });
+});
+
+describe("search text handling", () => {
+  it("turns any input into quoted FTS5 terms, or null", () => {
+    expect(toFtsQuery('title:"foo" OR (bar*')).toBe('"title" "foo" "OR" "bar"');
+    expect(toFtsQuery("🦙 ( ) \" *")).toBeNull();
+    expect(toFtsQuery("a ".repeat(100))!.split(" ")).toHaveLength(32);
+  });
+
+  it("marks words that start with a query term's stem and cuts a snippet around the first match", () => {
+    const terms = queryTerms("Models");
+    expect(markTerms("A model of modeling, not a mode.", terms)).toBe(`A ${MARK_START}model${MARK_END} of ${MARK_START}modeling${MARK_END}, not a mode.`);
+    const long = `${"filler ".repeat(100)}the model appears here ${"tail ".repeat(100)}`;
+    const snip = snippetOf(long, terms, 20);
+    expect(snip.startsWith("…")).toBe(true);
+    expect(snip.endsWith("…")).toBe(true);
+    expect(snip).toContain(`${MARK_START}model${MARK_END}`);
+  });
+});
