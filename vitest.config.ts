@@ -23,9 +23,12 @@ export default defineConfig(async () => {
             // base64 of "test-webhook-signing-key-32bytes!"
             RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXMh",
           },
-          // The API worker reaches the ingest worker's RPC entrypoint; in tests both live in the
-          // one test worker (test/support/test-worker.ts), so the binding points back at it.
-          serviceBindings: { INGEST: { name: "paperboy-api", entrypoint: "IngestEntrypoint" } },
+          // The API and ingest workers reach each other's RPC entrypoints; in tests both live in
+          // the one test worker (test/support/test-worker.ts), so the bindings point back at it.
+          serviceBindings: {
+            INGEST: { name: "paperboy-api", entrypoint: "IngestEntrypoint" },
+            SITE: { name: "paperboy-api", entrypoint: "SiteEntrypoint" },
+          },
         },
       }),
     ],

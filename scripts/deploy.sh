@@ -25,7 +25,15 @@ for q in paperboy-mail paperboy-mail-dlq; do
 done
 
 w d1 migrations apply paperboy --remote -c wrangler.toml
-# The API worker calls the ingest worker's entrypoint: deploy ingest and mailer first.
-w deploy -c workers/ingest/wrangler.toml
+# The API worker binds to the ingest worker (INGEST) and the ingest worker back to it (SITE), and
+# Cloudflare refuses a binding to a worker that does not exist yet. On the first deploy, the ingest
+# worker goes up once without SITE, then again with it once the API worker exists.
+if ! w deployments list --name paperboy-api >/dev/null 2>&1; then
+  first=workers/ingest/wrangler.first-deploy.toml
+  node -e 'const fs=require("fs");const t=fs.readFileSync("workers/ingest/wrangler.toml","utf8");fs.writeFileSync(process.argv[1],t.replace(/\[\[services\]\][^[]*?binding = "SITE"[^[]*/,""))' "$first"
+  w deploy -c "$first"
+  rm -f "$first"
+fi
 w deploy -c workers/mailer/wrangler.toml
 w deploy -c wrangler.toml
+w deploy -c workers/ingest/wrangler.toml

@@ -49,6 +49,12 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     console.error(`ingest ${request.source} failed`, error);
   }
   if (!error && batch.problems.length) console.warn(`ingest ${request.source} skipped records`, batch.problems);
+  if (result.changedPapers.length || result.changedDays.length) {
+    // The data is committed; a purge that fails only leaves pages stale until their max-age.
+    await env.SITE.purge({ papers: result.changedPapers, days: result.changedDays }).catch((err: unknown) => {
+      console.error("purging the site's cache failed", err);
+    });
+  }
 
   const finished = await db
     .update(ingestRuns)
