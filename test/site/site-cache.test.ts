@@ -93,6 +93,11 @@ describe("the Cache API layer", () => {
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
     expect(hit.body).toBe(miss.body);
+    // the page's own Cache-Control comes back, though the stored copy lives at most an hour
+    expect(hit.res.headers.get("Cache-Control")).toBe(miss.res.headers.get("Cache-Control"));
+    expect(hit.res.headers.get("X-Page-Cache-Control")).toBeNull();
+    const stored = await caches.default.match(`${env.SITE_URL}/papers/week/2026-W24?sort=newest`);
+    expect(stored?.headers.get("Cache-Control")).toBe("public, s-maxage=3600");
   });
 
   it("keeps a page in the memory tier for at most MEMORY_TTL_MS, and no longer than its s-maxage", () => {

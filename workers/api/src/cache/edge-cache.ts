@@ -23,6 +23,23 @@ export function cacheKeyUrl(siteUrl: string, request: Request): string {
   return key.toString();
 }
 
+/**
+ * The Cache API is per data centre and a purge reaches only the one it runs in (Workers Cache's tag
+ * purge is global). So a stored copy lives at most this long, whatever s-maxage the page says;
+ * its own Cache-Control travels in X-Page-Cache-Control and is restored on a hit.
+ */
+export const CACHE_API_MAX_AGE_S = 3600;
+
+function forCacheApi(body: ArrayBuffer, res: Response): Response {
+  const stored = new Response(body, res);
+  const cc = res.headers.get("Cache-Control") ?? "";
+  const sMaxAge = Number(/s-maxage=(\d+)/.exec(cc)?.[1] ?? /max-age=(\d+)/.exec(cc)?.[1] ?? 0);
+  stored.headers.set("X-Page-Cache-Control", cc);
+  stored.headers.set("Cache-Control", `public, s-maxage=${Math.min(sMaxAge, CACHE_API_MAX_AGE_S)}`);
+  stored.headers.set("X-Cache", "HIT");
+  return stored;
+}
+
 const storable = (res: Response) =>
   res.status === 200 && /\bpublic\b/.test(res.headers.get("Cache-Control") ?? "") && !res.headers.has("Set-Cookie");
 
@@ -47,6 +64,8 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
       if (hit) {
         const body = await hit.arrayBuffer();
         res = new Response(body, hit);
+        res.headers.set("Cache-Control", hit.headers.get("X-Page-Cache-Control") ?? "no-cache");
+        res.headers.delete("X-Page-Cache-Control");
         res.headers.set("X-Cache", "HIT");
         res.headers.delete("Age");
         memoryPut(keyUrl, body, res.headers);
@@ -66,10 +85,10 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   const etag = res.headers.get("ETag") ?? (await weakEtag(body));
   res.headers.set("ETag", etag);
   if (useCache && storable(res)) {
-    const stored = new Response(body, res);
-    stored.headers.set("X-Cache", "HIT");
-    memoryPut(keyUrl, body, stored.headers);
-    c.executionCtx.waitUntil(cache.put(key, stored));
+    const hitHeaders = new Headers(res.headers);
+    hitHeaders.set("X-Cache", "HIT");
+    memoryPut(keyUrl, body, hitHeaders);
+    c.executionCtx.waitUntil(cache.put(key, forCacheApi(body, res)));
     res.headers.set("X-Cache", "MISS");
   }
   c.res = ifNoneMatchMatches(inm, etag) ? notModified(res) : res;
