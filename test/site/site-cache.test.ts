@@ -44,6 +44,19 @@ describe("Cache-Control and Cache-Tag", () => {
     expect(res.headers.get("Vary")).toBe("Accept");
   });
 
+  it("never stores Markdown negotiated with Accept at a paper's HTML address, and never answers it from a cache", async () => {
+    await get("/papers/2606.12730");
+    const md = await get("/papers/2606.12730", { Accept: "text/markdown" });
+    expect(md.headers.get("Content-Type")).toMatch(/^text\/markdown/);
+    expect(md.headers.get("Cache-Control")).toBe("private, no-store");
+    expect(md.headers.get("X-Cache")).toBeNull();
+    const html = await get("/papers/2606.12730");
+    expect(html.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect(html.headers.get("X-Cache")).toBe("HIT");
+    const file = await get("/papers/2606.12730.md");
+    expect(file.headers.get("Cache-Control")).toMatch(/^public/);
+  });
+
   it("never stores error pages", async () => {
     const first = await get("/papers/date/2026-02-31");
     expect(first.status).toBe(400);

@@ -8,20 +8,27 @@ const KEY_PARAMS = ["q", "sort", "page"];
 
 /**
  * The cache key of a site request, on SITE_URL's origin so that a purge from another worker finds
- * it: the path and the parameters pages read, in a fixed order. Markdown asked for by Accept gets
- * the key of its .md address.
+ * it: the path and the parameters pages read, in a fixed order.
  */
 export function cacheKeyUrl(siteUrl: string, request: Request): string {
   const url = new URL(request.url);
-  let path = url.pathname;
-  if (path.startsWith("/papers/") && !path.endsWith(".md") && request.headers.get("Accept")?.includes("text/markdown")) path += ".md";
-  const key = new URL(path, siteUrl);
+  const key = new URL(url.pathname, siteUrl);
   for (const name of KEY_PARAMS) {
     const value = url.searchParams.get(name);
     if (value !== null) key.searchParams.set(name, value);
   }
   return key.toString();
 }
+
+/**
+ * Markdown asked for with Accept on a paper's HTML address. Cloudflare's caches ignore
+ * `Vary: Accept`, so such a response is never stored and never answered from a cache: a
+ * browser must never get Markdown at the HTML address. The `.md` address is cached as usual.
+ */
+export const negotiatesMarkdown = (request: Request) => {
+  const path = new URL(request.url).pathname;
+  return path.startsWith("/papers/") && !path.endsWith(".md") && (request.headers.get("Accept") ?? "").includes("text/markdown");
+};
 
 /**
  * The Cache API is per data centre and a purge reaches only the one it runs in (Workers Cache's tag
@@ -52,7 +59,7 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   const method = c.req.method;
   if (method !== "GET" && method !== "HEAD") return next();
   const keyUrl = cacheKeyUrl(c.env.SITE_URL, c.req.raw);
-  const useCache = !new URL(keyUrl).searchParams.has("page");
+  const useCache = !new URL(keyUrl).searchParams.has("page") && !negotiatesMarkdown(c.req.raw);
   const key = new Request(keyUrl, { method: "GET" });
   const cache = caches.default;
   const inm = c.req.header("If-None-Match") ?? null;

@@ -125,6 +125,8 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   const day = item.entry?.day;
   setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
   c.header("Vary", "Accept");
+  // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
+  if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
     const body = renderPaperMarkdown(item.paper, { siteUrl: c.env.SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.entry.numComments } : null });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
