@@ -48,6 +48,14 @@ describe("day pages", () => {
     expect(body).not.toContain("<script");
   });
 
+  it("every listing page offers the email subscription, posting to /subscribe", async () => {
+    for (const path of ["/", "/papers/date/2026-06-12", "/papers/week/2026-W24", "/papers/month/2026-06", "/papers/trending"]) {
+      const { text } = await html(path);
+      expect(text, path).toContain("Get trending papers in your email inbox!");
+      expect(text, path).toMatch(/<form method="post" action="\/subscribe"[^>]*>[\s\S]*?name="email"/);
+    }
+  });
+
   it("an empty day falls back to the nearest earlier day with papers and says so", async () => {
     const { text } = await html("/papers/date/2026-06-14");
     expect(text).toContain("No papers on Jun 14, 2026: showing the nearest earlier day with papers, Jun 12, 2026.");

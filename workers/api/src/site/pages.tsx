@@ -1,6 +1,7 @@
 import { formatDay, formatPeriod, shiftPeriod, type Period } from "../../../../shared/domain/periods";
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../../../../shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "../../../../shared/papers/queries";
+import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks } from "./components";
 import { Layout } from "./layout";
 
@@ -11,6 +12,7 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
     <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"}>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
       <p class="lede">by AK and the research community · {listing.items.length} papers</p>
+      <SubscribeForm compact />
       {day && day !== requested && !home ? (
         <p class="notice" role="status">
           No papers on {formatDay(requested)}: showing the nearest earlier day with papers, {formatDay(day)}.
@@ -49,6 +51,7 @@ export function PeriodPage({ period, items, sort, page, more }: { period: Period
         Papers featured from {formatDay(period.from)} to {formatDay(period.to)}
         {page > 1 ? `, page ${page}` : ""}
       </p>
+      <SubscribeForm compact />
       <div class="bar">
         <Pager label={label} prev={{ href: `${path}${prev.key}`, text: formatPeriod(prev) }} next={{ href: `${path}${next.key}`, text: formatPeriod(next) }} />
         <SortLinks base={base} current={sort} />
@@ -72,6 +75,7 @@ export function TrendingPage({ items }: { items: ListedPaper[] }) {
       <p class="lede">
         Upvotes decayed by the time since a paper was featured: <code>{TRENDING_FORMULA}</code>. <a href="/about#trending">How trending works</a>
       </p>
+      <SubscribeForm compact />
       {items.length ? <Cards items={items} showDay /> : <p class="notice">Nothing is trending yet.</p>}
     </Layout>
   );

@@ -22,12 +22,14 @@ nav.main a[aria-current=page]{text-decoration:underline;text-underline-offset:.3
 form.search{display:flex;gap:.4rem;margin-left:auto;flex:1 1 16rem;max-width:28rem}
 form.search input{flex:1;min-width:0}
 input,select,button{font:inherit;color:inherit}
-input[type=search],select{background:var(--bg);border:1px solid var(--muted);border-radius:.4rem;padding:.35rem .6rem}
+input[type=search],input[type=email],input[type=text],select{background:var(--bg);border:1px solid var(--muted);border-radius:.4rem;padding:.35rem .6rem}
 button{background:var(--accent);color:var(--accent-fg);border:0;border-radius:.4rem;padding:.35rem .9rem;font-weight:600;cursor:pointer}
 main{padding:1.25rem 0 2.5rem}
 h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0 .75rem}
 h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .lede{color:var(--muted);margin:0 0 1rem}
+.subscribe-form.compact{display:flex;flex-wrap:wrap;align-items:center;gap:.35rem .75rem;background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:.6rem .9rem;margin:0 0 1rem}
+.subscribe-form.compact p{margin:0}.subscribe-form.compact small{flex-basis:100%;color:var(--muted)}
 .bar{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem;margin:0 0 1rem}
 .pager{display:flex;gap:.75rem;flex-wrap:wrap}
 .pager a,.pager span{padding:.3rem .7rem;border:1px solid var(--line);border-radius:.4rem;text-decoration:none}
