@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { deliveries, suppressions, subscribers } from "../../shared/db/schema";
 import { hashAddress } from "../../shared/mail/address";
-import { enqueueDigests } from "../../workers/ingest/src/digests";
+import { enqueueDigests } from "../../shared/mail/digest-schedule";
 import { type Fault, captureQueue, deliver, drain, mailerEnv, seedPapers, seedSubscribers, stubResend, type SeedSubscriber } from "./mail-support";
 
 const enqueue = (queue: Queue) => enqueueDigests({ DB: env.DB, MAIL_QUEUE: queue }, "daily", "daily:2026-06-12", new Date("2026-06-13T06:00:00Z"));

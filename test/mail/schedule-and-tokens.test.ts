@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { duePeriods, isoWeek, periodDays } from "../../shared/mail/periods";
 import { renderDigest } from "../../shared/mail/render";
 import { signToken, verifyToken } from "../../shared/mail/tokens";
-import { enqueueDueDigests, runDigestSchedule } from "../../workers/ingest/src/digests";
+import { enqueueDueDigests, runDigestSchedule } from "../../shared/mail/digest-schedule";
 import { reserveSlot } from "../../workers/mailer/src/pacer";
 import { captureQueue, seedSubscribers } from "./mail-support";
 

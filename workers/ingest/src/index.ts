@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { isArxivAnnouncementHour } from "../../../shared/domain/schedule";
 import { IngestRequest } from "../../../shared/papers/ingest-request";
-import { runDigestSchedule } from "./digests";
+import { runDigestSchedule } from "../../../shared/mail/digest-schedule";
 import type { Env } from "./env";
 import { runIngest, type IngestOutcome } from "./run-ingest";
 

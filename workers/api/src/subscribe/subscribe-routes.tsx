@@ -7,7 +7,7 @@ import { consents, deliveries, outbox, subscribers, suppressions } from "../../.
 import { EmailAddress, hashAddress, sha256Hex } from "../../../../shared/mail/address";
 import { Filters, Frequency, listField, type MailMessage } from "../../../../shared/mail/messages";
 import { isoWeek } from "../../../../shared/mail/periods";
-import { enqueueDigests } from "../../../ingest/src/digests";
+import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
 import { signToken, verifyToken, type TokenPurpose } from "../../../../shared/mail/tokens";
 import type { AppEnv, Env } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";

@@ -1,10 +1,10 @@
 import { and, eq, isNull, lt, lte, or } from "drizzle-orm";
-import { createDb } from "../../../shared/db/client";
-import { chunk } from "../../../shared/db/chunk";
-import { deliveries, subscribers } from "../../../shared/db/schema";
-import { recordQueued } from "../../../shared/mail/ledger";
-import type { Frequency, MailMessage } from "../../../shared/mail/messages";
-import { duePeriods } from "../../../shared/mail/periods";
+import { createDb } from "../db/client";
+import { chunk } from "../db/chunk";
+import { deliveries, subscribers } from "../db/schema";
+import { recordQueued } from "./ledger";
+import type { Frequency, MailMessage } from "./messages";
+import { duePeriods } from "./periods";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */
 export const PENDING_TTL_MS = 7 * 86_400_000;
