@@ -6,7 +6,7 @@
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
 import { and, desc, eq, gte, lte, ne, sql, type SQL } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { dailyEntries, papers, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
@@ -41,10 +41,10 @@ function trendingSql(now: Date): SQL<number> {
   return sql<number>`((${upvotesSql} + 1) / pow(max(0.0, julianday(${nowIso}) - julianday(${dailyEntries.day})) + 2, ${TRENDING_GRAVITY}))`;
 }
 
-function orderFor(sort: SortOrder, now: Date): SQL[] {
-  if (sort === "trending") return [desc(trendingSql(now)), desc(dailyEntries.day), papers.id as unknown as SQL];
-  if (sort === "newest") return [desc(papers.published), papers.id as unknown as SQL];
-  return [desc(upvotesSql), desc(dailyEntries.day), papers.id as unknown as SQL];
+function orderFor(sort: SortOrder, now: Date): (SQL | AnySQLiteColumn)[] {
+  if (sort === "trending") return [desc(trendingSql(now)), desc(dailyEntries.day), papers.id];
+  if (sort === "newest") return [desc(papers.published), papers.id];
+  return [desc(upvotesSql), desc(dailyEntries.day), papers.id];
 }
 
 const listedColumns = {
