@@ -2,6 +2,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isArxivAnnouncementHour } from "../../shared/domain/schedule";
 import { scheduled } from "../../workers/ingest/src/index";
+import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { captureQueue, seedSubscribers } from "../mail/mail-support";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream, xml } from "../support/upstream-stub";
@@ -53,5 +54,14 @@ describe("scheduled()", () => {
     const q = captureQueue();
     await scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-13T06:15:00Z") }), { ...env, MAIL_QUEUE: q.queue });
     expect(q.sent).toContainEqual({ kind: "digest", subscriberId: reader!.id, period: "daily:2026-06-12" });
+  });
+
+  it("stops asking arXiv about a daily-feed paper a week after it arrived", async () => {
+    const stale = await env.DB.prepare("UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0").run();
+    expect(stale.meta.changes).toBe(30); // the daily feed's papers from the test above
+    const { calls } = stubUpstream({ "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults) });
+    const run = await runIngest(env, { source: "arxiv-api" }, { now: () => new Date("2026-06-12T09:15:00Z"), sleep: async () => {} });
+    expect(run).toMatchObject({ status: "ok", read: 0 });
+    expect(calls).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, gte } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
 import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
@@ -103,7 +103,7 @@ async function fetchAndParse(
         return parseArxivAtom(body);
       };
       if (request.date) return fetchSubmissions(get, request.categories ?? config.ARXIV_CATEGORIES, request.date);
-      const ids = request.ids ?? (await papersMissingMetadata(db));
+      const ids = request.ids ?? (await papersMissingMetadata(db, now()));
       if (!ids.length) return emptyBatch();
       return get({ id_list: ids.join(","), max_results: String(ids.length) });
     }
@@ -136,8 +136,21 @@ async function fetchSubmissions(
   return all;
 }
 
-/** Papers known only from the daily feed (version 0), to be described by arXiv's API. */
-async function papersMissingMetadata(db: Db): Promise<string[]> {
-  const rows = await db.select({ id: papers.id }).from(papers).where(eq(papers.version, 0)).orderBy(desc(papers.num)).limit(100).all();
+/** How long a paper known only from the daily feed is looked up on arXiv before we give up. */
+const BACKFILL_DAYS = 7;
+
+/**
+ * Papers known only from the daily feed (version 0), newest first, to be described by arXiv's API.
+ * Only those that arrived in the last week: an id arXiv does not know is not asked for forever.
+ */
+async function papersMissingMetadata(db: Db, at: Date): Promise<string[]> {
+  const since = new Date(at.getTime() - BACKFILL_DAYS * 86_400_000).toISOString();
+  const rows = await db
+    .select({ id: papers.id })
+    .from(papers)
+    .where(and(eq(papers.version, 0), gte(papers.createdAt, since)))
+    .orderBy(desc(papers.num))
+    .limit(100)
+    .all();
   return rows.map((r) => r.id);
 }
