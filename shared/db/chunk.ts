@@ -12,3 +12,10 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 export function rowsPerStatement(columns: number): number {
   return Math.max(1, Math.floor(D1_MAX_PARAMS / columns));
 }
+
+/** Runs `select` over `ids` in chunks that keep the IN list under D1's parameter limit. */
+export async function selectInChunks<T>(ids: readonly string[], select: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (const part of chunk([...new Set(ids)], D1_MAX_PARAMS - 10)) out.push(...(await select(part)));
+  return out;
+}

@@ -1,7 +1,6 @@
 import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../db/client";
-import { chunk, rowsPerStatement } from "../db/chunk";
+import { runBatch, type Db } from "../db/client";
+import { chunk, rowsPerStatement, selectInChunks } from "../db/chunk";
 import { deliveries, type DeliveryRow } from "../db/schema";
 
 // drizzle binds a JS-side default (attempts = 0) as a parameter too: chunk by every column.
@@ -10,22 +9,14 @@ const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 export type DeliveryKey = { subscriberId: string; period: string };
 const keyOf = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
 
-async function runAll(db: Db, statements: BatchItem<"sqlite">[]) {
-  const [first, ...rest] = statements;
-  if (first) return db.batch([first, ...rest]);
-  return [];
-}
-
 /** Ledger rows of the given keys, by `${subscriberId}|${period}`. */
 export async function readLedger(db: Db, keys: readonly DeliveryKey[]): Promise<Map<string, DeliveryRow>> {
   const byPeriod = new Map<string, string[]>();
   for (const k of keys) byPeriod.set(k.period, [...(byPeriod.get(k.period) ?? []), k.subscriberId]);
   const out = new Map<string, DeliveryRow>();
   for (const [period, ids] of byPeriod) {
-    for (const part of chunk([...new Set(ids)], 90)) {
-      const rows = await db.select().from(deliveries).where(and(eq(deliveries.period, period), inArray(deliveries.subscriberId, part)));
-      for (const row of rows) out.set(keyOf(row), row);
-    }
+    const rows = await selectInChunks(ids, (part) => db.select().from(deliveries).where(and(eq(deliveries.period, period), inArray(deliveries.subscriberId, part))));
+    for (const row of rows) out.set(keyOf(row), row);
   }
   return out;
 }
@@ -33,7 +24,7 @@ export async function readLedger(db: Db, keys: readonly DeliveryKey[]): Promise<
 /** Marks digests as enqueued; an existing row (queued or further along) is left alone. */
 export async function recordQueued(db: Db, keys: readonly DeliveryKey[]) {
   const rows = keys.map((k) => ({ ...k, status: "queued" as const }));
-  await runAll(
+  await runBatch(
     db,
     chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) => db.insert(deliveries).values(part).onConflictDoNothing()),
   );
@@ -45,7 +36,7 @@ export async function recordQueued(db: Db, keys: readonly DeliveryKey[]) {
  */
 export async function claimForSending(db: Db, keys: readonly DeliveryKey[], idempotencyKey: string, leaseUntil: number, nowMs = Date.now()): Promise<Set<string>> {
   const rows = keys.map((k) => ({ ...k, status: "sending" as const, idempotencyKey, attempts: 1, leaseUntil }));
-  const results = await runAll(
+  const results = await runBatch(
     db,
     chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
       db
@@ -93,7 +84,7 @@ export async function settle(db: Db, outcomes: readonly Settlement[]) {
     idempotencyKey: o.idempotencyKey ?? null,
     leaseUntil: null,
   }));
-  await runAll(
+  await runBatch(
     db,
     chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
       db

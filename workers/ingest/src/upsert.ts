@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../../../shared/db/client";
-import { chunk, D1_MAX_PARAMS, rowsPerStatement } from "../../../shared/db/chunk";
+import { runBatch, type Db } from "../../../shared/db/client";
+import { chunk, rowsPerStatement, selectInChunks } from "../../../shared/db/chunk";
 import { announcements, dailyEntries, papers } from "../../../shared/db/schema";
 import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "../../../shared/papers/records";
 import { mergePaper, toValues, type PaperValues } from "./merge";
@@ -28,12 +28,6 @@ function dedupePapers(records: PaperRecord[]): PaperRecord[] {
   return [...byId.values()];
 }
 
-async function selectChunked<T>(ids: string[], select: (ids: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (const part of chunk(ids, D1_MAX_PARAMS - 10)) out.push(...(await select(part)));
-  return out;
-}
-
 /**
  * Writes a parsed batch: new rows inserted, changed rows updated, unchanged rows left alone (a
  * rerun writes nothing). Every write goes into one D1 batch, a transaction: a failure leaves the
@@ -43,7 +37,7 @@ export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Prom
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
   const existingPapers = new Map(
-    (await selectChunked(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
+    (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
       const { num: _num, createdAt: _c, changedAt: _ch, ...values } = row;
       return [row.id, values as PaperValues] as const;
     }),
@@ -83,7 +77,7 @@ export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Prom
 
   const seenAnnouncements = new Set(
     (
-      await selectChunked([...new Set(batch.announcements.map((a) => a.paperId))], (part) =>
+      await selectInChunks(batch.announcements.map((a) => a.paperId), (part) =>
         db.select({ day: announcements.day, paperId: announcements.paperId }).from(announcements).where(inArray(announcements.paperId, part)).all(),
       )
     ).map((a) => `${a.day} ${a.paperId}`),
@@ -99,8 +93,7 @@ export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Prom
   }
   inserted += newAnnouncements.length;
 
-  const [first, ...rest] = writes;
-  if (first) await db.batch([first, ...rest]);
+  await runBatch(db, writes);
   return { inserted, updated, changedPapers: [...changedPapers], changedDays: [...changedDays] };
 }
 
@@ -109,7 +102,7 @@ async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
   const unique = [...new Map(entries.map((e) => [e.paperId, e])).values()];
   const existing = new Map(
     (
-      await selectChunked(
+      await selectInChunks(
         unique.map((e) => e.paperId),
         (part) => db.select().from(dailyEntries).where(inArray(dailyEntries.paperId, part)).all(),
       )

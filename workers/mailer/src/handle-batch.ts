@@ -1,7 +1,7 @@
 import { inArray } from "drizzle-orm";
-import { chunk } from "../../../shared/db/chunk";
+import { chunk, selectInChunks } from "../../../shared/db/chunk";
 import { createDb, type Db } from "../../../shared/db/client";
-import { subscribers, suppressions, type SubscriberRow } from "../../../shared/db/schema";
+import { subscribers, suppressions } from "../../../shared/db/schema";
 import { hashAddress, sha256Hex } from "../../../shared/mail/address";
 import { periodCandidates, selectDigest, type DigestPaper } from "../../../shared/mail/digest-query";
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "../../../shared/mail/ledger";
@@ -41,15 +41,13 @@ type Item = {
 };
 
 async function loadSubscribers(db: Db, ids: string[]) {
-  const out = new Map<string, SubscriberRow>();
-  for (const part of chunk([...new Set(ids)], 90)) for (const row of await db.select().from(subscribers).where(inArray(subscribers.id, part))) out.set(row.id, row);
-  return out;
+  const rows = await selectInChunks(ids, (part) => db.select().from(subscribers).where(inArray(subscribers.id, part)));
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 async function loadSuppressed(db: Db, hashes: string[]) {
-  const out = new Set<string>();
-  for (const part of chunk([...new Set(hashes)], 90)) for (const row of await db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, part))) out.add(row.h);
-  return out;
+  const rows = await selectInChunks(hashes, (part) => db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, part)));
+  return new Set(rows.map((row) => row.h));
 }
 
 /**

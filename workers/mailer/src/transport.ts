@@ -1,6 +1,6 @@
 import { getTableColumns } from "drizzle-orm";
 import { Resend } from "resend";
-import type { Db } from "../../../shared/db/client";
+import { runBatch, type Db } from "../../../shared/db/client";
 import { outbox } from "../../../shared/db/schema";
 import { chunk, rowsPerStatement } from "../../../shared/db/chunk";
 
@@ -72,8 +72,7 @@ export function outboxTransport(db: Db): Transport {
     async sendBatch(mails, idempotencyKey) {
       const rows = mails.map((m) => ({ ...m, idempotencyKey }));
       const inserts = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(outbox)).length)).map((part) => db.insert(outbox).values(part));
-      const [first, ...rest] = inserts;
-      if (first) await db.batch([first, ...rest]);
+      await runBatch(db, inserts);
       return { ok: true, items: mails.map((_, i) => ({ ok: true, id: `outbox-${idempotencyKey.slice(0, 12)}-${i}` })) };
     },
   };
