@@ -1,12 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { SITE_TAG } from "../cache/cache-policy";
 import { ifNoneMatchMatches, notModified, weakEtag } from "../cache/etag";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-
-/** The site's live pages' tag: tagsToPurge purges it whenever ingest changes any day. */
-export const LIVE_TAG = `${SITE_TAG}:live`;
 
 /** Read-only CORS: any origin may GET or HEAD, never with credentials. */
 export const readOnlyCors = cors({

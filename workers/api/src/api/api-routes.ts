@@ -1,12 +1,11 @@
 import { Hono } from "hono";
 import type { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
-import { todayUtc } from "../../../../shared/domain/periods";
 import { paperById } from "../../../../shared/papers/queries";
-import { dayTag, freshnessOfDay, paperTag, setCache, tagsForDays } from "../cache/cache-policy";
+import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError, notFound } from "../errors";
-import { apiMiddleware, LIVE_TAG } from "./api-http";
+import { apiMiddleware } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
 import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
@@ -56,7 +55,7 @@ apiRoutes.get("/daily_papers", async (c) => {
   const period = periodOf(query);
   if (!period) setCache(c, "live", [LIVE_TAG]);
   else if (period.kind === "day") setCache(c, freshnessOfDay(period.from), tagsForDays([period.from]));
-  else setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
+  else setPeriodCache(c, period);
   if (items.length === query.limit) {
     // Absolute: huggingface_hub's paginate() requests the next link as given.
     const next = new URL(c.req.url);
@@ -81,8 +80,7 @@ apiRoutes.get("/papers/:id{.+}", async (c) => {
   if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error)}`);
   const row = await paperById(createDb(c.env.DB), id.data);
   if (!row) throw notFound(`no paper ${id.data} here`);
-  const day = row.entry?.day;
-  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id.data), ...(day ? [dayTag(day)] : [])]);
+  setPaperCache(c, id.data, row.entry?.day);
   return c.json(toHfPaper(row));
 });
 

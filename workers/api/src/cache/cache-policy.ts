@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { isoWeekOf, monthOf, todayUtc } from "../../../../shared/domain/periods";
+import { isoWeekOf, monthOf, todayUtc, type Period } from "../../../../shared/domain/periods";
 
 /**
  * How fresh each kind of response is. `s-maxage` is for the edge (Workers Cache, the Cache API),
@@ -22,6 +22,8 @@ export type Freshness = keyof typeof CACHE_POLICIES;
 export const dayTag = (day: string) => `day:${day}`;
 export const paperTag = (id: string) => `paper:${id}`;
 export const SITE_TAG = "site";
+/** Pages that follow the latest days (home, trending, feeds): purged whenever ingest changes a day. */
+export const LIVE_TAG = `${SITE_TAG}:live`;
 
 /** A day is finished once UTC has moved past it. */
 export function freshnessOfDay(day: string, now = new Date()): Freshness {
@@ -42,4 +44,14 @@ export function tagsForDays(days: string[]): string[] {
 export function setCache(c: Context, freshness: Freshness, tags: string[] = []) {
   c.header("Cache-Control", CACHE_POLICIES[freshness]);
   if (tags.length) c.header("Cache-Tag", [...new Set([SITE_TAG, ...tags])].join(","));
+}
+
+/** A week or month page: finished once its last day is over. */
+export function setPeriodCache(c: Context, period: Period) {
+  setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
+}
+
+/** A paper's page or record: it changes with its day's votes while that day is live. */
+export function setPaperCache(c: Context, id: string, day: string | undefined) {
+  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
 }

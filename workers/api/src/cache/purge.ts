@@ -1,5 +1,5 @@
 import { addDays, isoWeekOf, monthOf } from "../../../../shared/domain/periods";
-import { dayTag, paperTag, SITE_TAG } from "./cache-policy";
+import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
 import { memoryForget } from "./memory-tier";
 
 export interface PurgeRequest {
@@ -36,7 +36,7 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
 /** The Cache-Tags of the same content, for Workers Cache (ctx.cache.purge) where it exists. */
 export function tagsToPurge(req: PurgeRequest): string[] {
   const tags = new Set<string>();
-  if (req.days.length) tags.add(`${SITE_TAG}:live`);
+  if (req.days.length) tags.add(LIVE_TAG);
   for (const day of req.days) {
     for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) tags.add(dayTag(addDays(day, d)));
     tags.add(`week:${isoWeekOf(day)}`);

@@ -1,11 +1,11 @@
 import { Hono, type Context } from "hono";
 import { createDb, type Db } from "../../../../shared/db/client";
 import { adjacentDay, latestDayWithPapers, periodListing, trendingPapers } from "../../../../shared/papers/queries";
-import { etag, LIVE_TAG, rateLimit, readOnlyCors } from "../api/api-http";
+import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
 import { SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
-import { setCache, tagsForDays } from "../cache/cache-policy";
+import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";

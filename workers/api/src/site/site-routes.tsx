@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
 import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, type Period } from "../../../../shared/domain/periods";
 import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
+import { parseArxivId } from "../../../../shared/papers/records";
 import {
   dayListing,
   latestDayListing,
@@ -15,7 +16,7 @@ import {
   trendingPapers,
   type SortOrder,
 } from "../../../../shared/papers/queries";
-import { dayTag, freshnessOfDay, paperTag, setCache, SITE_TAG, tagsForDays } from "../cache/cache-policy";
+import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../errors";
@@ -24,14 +25,10 @@ import { CSS_HASH, SITE_CSS } from "./styles";
 
 export const siteRoutes = new Hono<AppEnv>();
 
-const LIVE_TAG = `${SITE_TAG}:live`;
 const PERIOD_PAGE_SIZE = 50;
 const SEARCH_PAGE_SIZE = 20;
 const MAX_PAGE = 200;
 const MAX_QUERY = 2000;
-
-// Old-style (archive/YYMMNNN, archive may carry a subject class) and new-style arXiv ids, optional version.
-const ARXIV_ID = /^(?:[a-z-]+(?:\.[A-Z]{2})?\/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$/;
 
 function sortOf(c: Context): SortOrder {
   const s = c.req.query("sort");
@@ -78,7 +75,7 @@ async function periodPage(c: Context<AppEnv>, period: Period) {
   const sort = sortOf(c);
   const page = pageOf(c);
   const { items, more } = await periodListing(createDb(c.env.DB), period, { sort, page: page - 1, limit: PERIOD_PAGE_SIZE });
-  setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
+  setPeriodCache(c, period);
   return c.html(<PeriodPage period={period} items={items} sort={sort} page={page} more={more} />);
 }
 
@@ -116,14 +113,13 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
     id = id.slice(0, -3);
     markdown = true;
   }
-  if (!ARXIV_ID.test(id)) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
-  const unversioned = id.replace(/v\d+$/, "");
-  if (unversioned !== id) return c.redirect(`/papers/${unversioned}${markdown && c.req.path.endsWith(".md") ? ".md" : ""}`, 301);
+  const parsed = parseArxivId(id);
+  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${markdown && c.req.path.endsWith(".md") ? ".md" : ""}`, 301);
   const db = createDb(c.env.DB);
   const item = await paperById(db, id);
   if (!item) throw notFound(`paper ${id} is not in the catalog (yet)`);
-  const day = item.entry?.day;
-  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
+  setPaperCache(c, id, item.entry?.day);
   c.header("Vary", "Accept");
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
