@@ -84,6 +84,8 @@ export const ingestRuns = sqliteTable(
 );
 
 export type PaperRow = typeof papers.$inferSelect;
+/** A paper's own fields, without the row's bookkeeping. */
+export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt">;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
 

@@ -1,28 +1,11 @@
+import type { PaperFields } from "../db/schema";
+
 /**
  * A paper as Markdown, for agents and scripts (`/papers/{id}.md`, `Accept: text/markdown`).
  * Pure: the caller passes the paper row (and its daily entry, when featured) and the site's URL.
  */
 
-export interface MarkdownPaper {
-  id: string;
-  version: number;
-  title: string;
-  abstract: string;
-  authors: string[];
-  categories: string[];
-  primaryCategory: string | null;
-  published: string;
-  updated: string;
-  comment: string | null;
-  journalRef: string | null;
-  doi: string | null;
-  codeUrl: string | null;
-  githubStars: number | null;
-  projectUrl: string | null;
-  aiSummary: string | null;
-  aiKeywords: string[] | null;
-  withdrawnAt: string | null;
-}
+export type MarkdownPaper = PaperFields;
 
 export interface MarkdownEntry {
   day: string;

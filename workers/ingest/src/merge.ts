@@ -1,7 +1,7 @@
-import type { PaperRow } from "../../../shared/db/schema";
+import type { PaperFields } from "../../../shared/db/schema";
 import type { PaperRecord } from "../../../shared/papers/records";
 
-export type PaperValues = Omit<PaperRow, "num" | "createdAt" | "changedAt">;
+export type PaperValues = PaperFields;
 
 const ARXIV_FIELDS = [
   "version",
