@@ -83,11 +83,6 @@ export function dayPeriod(day: string): Period {
   return { kind: "day", key: day, from: day, to: day };
 }
 
-export function parsePeriod(kind: PeriodKind, s: string): Period | null {
-  if (kind === "day") return parseDay(s) ? dayPeriod(s) : null;
-  return kind === "week" ? parseWeek(s) : parseMonth(s);
-}
-
 /** The period `delta` steps before (negative) or after (positive) this one. */
 export function shiftPeriod(p: Period, delta: number): Period {
   if (p.kind === "day") return dayPeriod(addDays(p.key, delta));

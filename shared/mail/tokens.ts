@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** What a signed link may do; a token for one purpose is refused for any other. */
-export const TokenPurpose = z.enum(["confirm", "prefs", "unsub", "csrf"]);
+export const TokenPurpose = z.enum(["confirm", "prefs", "unsub"]);
 export type TokenPurpose = z.infer<typeof TokenPurpose>;
 
 const Claims = z.object({ p: TokenPurpose, s: z.string().min(1).max(64), e: z.number().int() });
@@ -12,7 +12,6 @@ export const TOKEN_TTL: Record<TokenPurpose, number> = {
   confirm: 7 * 86_400,
   prefs: 365 * 86_400,
   unsub: 365 * 86_400,
-  csrf: 2 * 3_600,
 };
 
 const encoder = new TextEncoder();

@@ -142,14 +142,10 @@ export async function periodListing(
   return { items: rows.slice(0, limit).map(asListed), more: rows.length > limit };
 }
 
-/** The nearest day with papers before (`direction` -1) or after (+1) `day`. */
-export async function adjacentDay(db: Db, day: string, direction: -1 | 1): Promise<string | null> {
-  const row = await db
-    .select({ day: direction < 0 ? sql<string | null>`max(${dailyEntries.day})` : sql<string | null>`min(${dailyEntries.day})` })
-    .from(dailyEntries)
-    .where(direction < 0 ? sql`${dailyEntries.day} < ${day}` : sql`${dailyEntries.day} > ${day}`)
-    .get();
-  return row?.day ?? null;
+/** The last `n` days that have papers, newest first. */
+export async function latestDays(db: Db, n: number): Promise<string[]> {
+  const rows = await db.selectDistinct({ day: dailyEntries.day }).from(dailyEntries).orderBy(desc(dailyEntries.day)).limit(n).all();
+  return rows.map((r) => r.day);
 }
 
 /**
@@ -301,10 +297,4 @@ export async function relatedPapers(db: Db, paper: Pick<PaperRow, "id" | "title"
     .limit(limit)
     .all();
   return rows.map(asListed);
-}
-
-/** Kept for callers of the first version; the site uses dayListing. */
-export async function papersOfDay(db: Db, day: string) {
-  const { items } = await periodListing(db, { from: day, to: day }, { limit: 200 });
-  return items.map((i) => ({ id: i.paper.id, title: i.paper.title, upvotes: i.upvotes }));
 }

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { createDb, type Db } from "../../../../shared/db/client";
-import { adjacentDay, latestDayWithPapers, periodListing, trendingPapers } from "../../../../shared/papers/queries";
+import { latestDays, periodListing, trendingPapers } from "../../../../shared/papers/queries";
 import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
 import { SearchQuery } from "../api/api-schemas";
@@ -24,12 +24,9 @@ const TYPES: Record<Format, string> = {
 };
 
 /** The span of the last `n` days that have papers, or null when none has. */
-async function latestDays(db: Db, n: number): Promise<{ from: string; to: string } | null> {
-  const to = await latestDayWithPapers(db);
-  if (!to) return null;
-  let from = to;
-  for (let i = 1; i < n; i++) from = (await adjacentDay(db, from, -1)) ?? from;
-  return { from, to };
+async function latestSpan(db: Db, n: number): Promise<{ from: string; to: string } | null> {
+  const days = await latestDays(db, n);
+  return days.length ? { from: days.at(-1)!, to: days[0]! } : null;
 }
 
 function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
@@ -56,7 +53,7 @@ for (const format of ["rss", "atom"] as const) {
   feedRoutes.get(`/daily.${format}`, async (c) => {
     const site = c.env.SITE_URL;
     const db = createDb(c.env.DB);
-    const range = await latestDays(db, DAILY_FEED_DAYS);
+    const range = await latestSpan(db, DAILY_FEED_DAYS);
     const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
     setCache(c, "live", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
     return send(c, format, {

@@ -17,10 +17,6 @@ export const SITE_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-// Pages of other features that still carry an inline <style> (the API docs page): same policy,
-// plus inline styles. Scripts stay forbidden everywhere.
-const INLINE_STYLE_PREFIXES = ["/docs"];
-
 const COMMON: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -47,9 +43,7 @@ export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   for (const [name, value] of Object.entries(COMMON)) if (!res.headers.has(name)) res.headers.set(name, value);
   if (new URL(c.req.url).protocol === "https:") res.headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   if (res.headers.get("Content-Type")?.startsWith("text/html") && !res.headers.has("Content-Security-Policy")) {
-    const path = new URL(c.req.url).pathname;
-    const inlineStyles = INLINE_STYLE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
-    res.headers.set("Content-Security-Policy", inlineStyles ? SITE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") : SITE_CSP);
+    res.headers.set("Content-Security-Policy", SITE_CSP);
   }
   c.res = res;
 };
