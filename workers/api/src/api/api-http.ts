@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { ifNoneMatchMatches, notModified, weakEtag } from "../cache/etag";
+import { answerConditional, withWeakEtag } from "../cache/etag";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -53,17 +53,7 @@ export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const etag: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.res.status !== 200 || !c.res.body) return;
-  const body = await c.res.arrayBuffer();
-  const res = new Response(body, c.res);
-  const tag = await weakEtag(body);
-  res.headers.set("ETag", tag);
-  c.res = ifNoneMatchMatches(c.req.header("If-None-Match") ?? null, tag) ? withCors(notModified(res), res) : res;
+  c.res = answerConditional(await withWeakEtag(await c.res.arrayBuffer(), c.res), c.req.header("If-None-Match") ?? null);
 };
-
-/** notModified keeps only validators and caching headers; a browser reading a 304 cross-origin needs CORS too. */
-function withCors(target: Response, from: Response) {
-  for (const [name, value] of from.headers) if (name.startsWith("access-control-")) target.headers.set(name, value);
-  return target;
-}
 
 export const apiMiddleware = [readOnlyCors, rateLimit, etag] as const;

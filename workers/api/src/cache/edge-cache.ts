@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { ifNoneMatchMatches, notModified, weakEtag } from "./etag";
+import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 
 /** Query parameters a site page reads; any other is dropped from the cache key. */
@@ -79,8 +79,7 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
       }
     }
     if (res) {
-      const etag = res.headers.get("ETag");
-      c.res = etag && ifNoneMatchMatches(inm, etag) ? notModified(res) : res;
+      c.res = answerConditional(res, inm);
       return;
     }
   }
@@ -88,9 +87,7 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.res.status !== 200 || !c.res.body) return;
   const body = await c.res.arrayBuffer();
-  const res = new Response(body, c.res);
-  const etag = res.headers.get("ETag") ?? (await weakEtag(body));
-  res.headers.set("ETag", etag);
+  const res = await withWeakEtag(body, c.res);
   if (useCache && storable(res)) {
     const hitHeaders = new Headers(res.headers);
     hitHeaders.set("X-Cache", "HIT");
@@ -98,5 +95,5 @@ export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.executionCtx.waitUntil(cache.put(key, forCacheApi(body, res)));
     res.headers.set("X-Cache", "MISS");
   }
-  c.res = ifNoneMatchMatches(inm, etag) ? notModified(res) : res;
+  c.res = answerConditional(res, inm);
 };

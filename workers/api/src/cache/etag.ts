@@ -15,12 +15,29 @@ export function ifNoneMatchMatches(header: string | null, etag: string): boolean
   return header.split(",").some((t) => opaque(t) === want);
 }
 
-/** The 304 for a response whose ETag the client already has: same validators and caching headers, no body. */
+/**
+ * The 304 for a response whose ETag the client already has: same validators and caching headers,
+ * and CORS (a browser reading a 304 cross-origin needs it), no body.
+ */
 export function notModified(res: Response): Response {
   const headers = new Headers();
-  for (const name of ["ETag", "Cache-Control", "Cache-Tag", "Vary", "Last-Modified", "X-Cache"]) {
-    const v = res.headers.get(name);
-    if (v) headers.set(name, v);
+  for (const [name, value] of res.headers) {
+    if (KEPT_ON_304.has(name) || name.startsWith("access-control-")) headers.set(name, value);
   }
   return new Response(null, { status: 304, headers });
+}
+
+const KEPT_ON_304 = new Set(["etag", "cache-control", "cache-tag", "vary", "last-modified", "x-cache"]);
+
+/** `body` as a response like `init`, with a weak ETag of the body unless it already has one. */
+export async function withWeakEtag(body: ArrayBuffer, init: Response): Promise<Response> {
+  const res = new Response(body, init);
+  if (!res.headers.has("ETag")) res.headers.set("ETag", await weakEtag(body));
+  return res;
+}
+
+/** The response itself, or its 304 when the client's If-None-Match names its ETag. */
+export function answerConditional(res: Response, ifNoneMatch: string | null): Response {
+  const etag = res.headers.get("ETag");
+  return etag && ifNoneMatchMatches(ifNoneMatch, etag) ? notModified(res) : res;
 }
