@@ -3,15 +3,11 @@
 // of the parse against the isolate's 128 MB, and a five-category day (about 2,000 announcements)
 // against one cron invocation's CPU limits. Sizes: BENCH_SIZES=2000,20000 (default).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { bundle, ROOT, startBenchWorker, WORK } from "./lib/bench-worker.mjs";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const sizes = (process.env.BENCH_SIZES ?? "2000,20000").split(",").map(Number);
-const work = join(ROOT, ".bench");
-mkdirSync(work, { recursive: true });
 
 /** n items cloned from the real cs.AI, cs.CL and cs.LG captures, with distinct ids. */
 function syntheticListing(n) {
@@ -28,28 +24,15 @@ function syntheticListing(n) {
   return `${head}${items.join("\n    ")}\n  </channel>\n</rss>\n`;
 }
 
-async function bundle(entry, platform) {
-  const outfile = join(work, `${entry.split("/").pop()}.${platform}.mjs`);
-  await build({ entryPoints: [join(ROOT, entry)], bundle: true, format: "esm", platform: platform === "node" ? "node" : "neutral", outfile, logLevel: "error", mainFields: ["module", "main"] });
-  return outfile;
-}
-
-const migrations = readdirSync(join(ROOT, "migrations"))
-  .filter((f) => f.endsWith(".sql"))
-  .sort()
-  .map((f) => readFileSync(join(ROOT, "migrations", f), "utf8").split("--> statement-breakpoint"));
-
-const workerFile = await bundle("scripts/bench/ingest-bench-worker.ts", "worker");
+const workerFile = await bundle("scripts/bench/ingest-bench-worker.ts");
 const memoryFile = await bundle("scripts/bench/parse-memory.ts", "node");
 const rows = [];
 for (const n of sizes) {
   const xml = syntheticListing(n);
-  const xmlFile = join(work, `listing-${n}.xml`);
+  const xmlFile = join(WORK, `listing-${n}.xml`);
   writeFileSync(xmlFile, xml);
 
-  const mf = new Miniflare(convertV4MiniflareOptions({ modules: true, scriptPath: workerFile, modulesRoot: work, compatibilityDate: "2026-08-20", d1Databases: ["DB"] }));
-  const db = await mf.getD1Database("DB");
-  for (const statements of migrations) for (const sql of statements) if (sql.trim()) await db.prepare(sql).run();
+  const mf = await startBenchWorker(workerFile);
   const t0 = performance.now();
   const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: xml });
   const wall = performance.now() - t0;

@@ -4,16 +4,10 @@
 // 5, refilled at 5 a second; 429 with retry-after beyond it). The bound is 10,000 / 100 / 5 = 20 s.
 // Sizes: BENCH_MAIL_SUBSCRIBERS (default 10000), BENCH_MAIL_RPS (default 5).
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "esbuild";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { bundle, startBenchWorker } from "./lib/bench-worker.mjs";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const N = Number(process.env.BENCH_MAIL_SUBSCRIBERS ?? 10_000);
 const RPS = Number(process.env.BENCH_MAIL_RPS ?? 5);
-const work = join(ROOT, ".bench");
-mkdirSync(work, { recursive: true });
 
 // The stub Resend: token bucket, Idempotency-Key store, every recipient counted.
 const delivered = new Map();
@@ -64,34 +58,15 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const stubUrl = `http://127.0.0.1:${server.address().port}`;
 
-const outfile = join(work, "bench-mail-worker.mjs");
-await build({ entryPoints: [join(ROOT, "scripts/bench-mail-worker.ts")], bundle: true, format: "esm", platform: "neutral", outfile, logLevel: "error", mainFields: ["module", "main"] });
-
-const migrations = readdirSync(join(ROOT, "migrations"))
-  .filter((f) => f.endsWith(".sql"))
-  .sort()
-  .map((f) => readFileSync(join(ROOT, "migrations", f), "utf8").split("--> statement-breakpoint"));
-
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    modules: true,
-    scriptPath: outfile,
-    modulesRoot: work,
-    compatibilityDate: "2026-08-20",
-    d1Databases: ["DB"],
-    bindings: {
-      SITE_URL: "https://paperboy.example",
-      MAIL_FROM: "Paperboy <digest@paperboy.example>",
-      RESEND_BASE_URL: stubUrl,
-      RESEND_API_KEY: "re_bench",
-      TOKEN_SECRET: "bench-token-secret-0123456789",
-      RESEND_REQUESTS_PER_SECOND: String(RPS),
-    },
-  }),
-);
+const mf = await startBenchWorker(await bundle("scripts/bench/mail-bench-worker.ts"), {
+  SITE_URL: "https://paperboy.example",
+  MAIL_FROM: "Paperboy <digest@paperboy.example>",
+  RESEND_BASE_URL: stubUrl,
+  RESEND_API_KEY: "re_bench",
+  TOKEN_SECRET: "bench-token-secret-0123456789",
+  RESEND_REQUESTS_PER_SECOND: String(RPS),
+});
 try {
-  const db = await mf.getD1Database("DB");
-  for (const statements of migrations) for (const sql of statements) if (sql.trim()) await db.prepare(sql).run();
   await mf.dispatchFetch(`http://bench/seed?n=${N}`);
   const res = await mf.dispatchFetch("http://bench/run");
   const out = await res.json();
