@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { arxivCategory } from "../papers/records";
 
 export const Frequency = z.enum(["daily", "weekly"]);
 export type Frequency = z.infer<typeof Frequency>;
@@ -13,11 +14,9 @@ export const MailMessage = z.discriminatedUnion("kind", [
 ]);
 export type MailMessage = z.infer<typeof MailMessage>;
 
-const category = z.string().trim().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "not an arXiv category like cs.LG");
-
 /** Filters a subscriber chooses; shared by the forms and the digest query. */
 export const Filters = z.object({
-  categories: z.array(category).max(20),
+  categories: z.array(arxivCategory).max(20),
   keywords: z.array(z.string().trim().min(2).max(60)).max(20),
 });
 export type Filters = z.infer<typeof Filters>;

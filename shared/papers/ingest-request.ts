@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { arxivId } from "./records";
+import { arxivCategory, arxivId } from "./records";
 
 export const INGEST_SOURCES = ["arxiv-rss", "arxiv-api", "hf-daily"] as const;
 export type IngestSource = (typeof INGEST_SOURCES)[number];
@@ -13,7 +13,7 @@ export const IngestRequest = z
     /** arxiv-api: fetch these papers by id (at most 100); without ids nor date, backfill. */
     ids: z.array(arxivId).min(1).max(100).optional(),
     /** arxiv-rss: override the configured categories. */
-    categories: z.array(z.string().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/)).min(1).max(20).optional(),
+    categories: z.array(arxivCategory).min(1).max(20).optional(),
   })
   .strict();
 export type IngestRequest = z.output<typeof IngestRequest>;

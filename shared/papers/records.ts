@@ -6,6 +6,9 @@ const VERSIONED_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v(\d+))?
 
 export const arxivId = z.string().regex(ARXIV_ID, "not an arXiv id");
 
+/** An arXiv category: cs.LG, stat.ML, hep-th. */
+export const arxivCategory = z.string().trim().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "not an arXiv category like cs.LG");
+
 /** Splits "2604.21935v2" (or an abs URL, or an oai: guid) into id and version. */
 export function parseArxivId(raw: string): { id: string; version: number | null } | null {
   const tail = raw
