@@ -55,9 +55,9 @@ export async function enqueueDueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue
 export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string, dueAt?: Date): Promise<DigestEnqueueOutcome> {
   const db = createDb(env.DB);
   const due = await db
-      .select({ id: subscribers.id })
-      .from(subscribers)
-      .leftJoin(deliveries, and(eq(deliveries.subscriberId, subscribers.id), eq(deliveries.period, period)))
+    .select({ id: subscribers.id })
+    .from(subscribers)
+    .leftJoin(deliveries, and(eq(deliveries.subscriberId, subscribers.id), eq(deliveries.period, period)))
     .where(
       and(
         eq(subscribers.status, "confirmed"),

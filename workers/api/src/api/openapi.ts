@@ -64,7 +64,16 @@ const cached = {
   "Cache-Control": { schema: { type: "string" } },
 };
 
+const built = new Map<string, ReturnType<typeof describeApi>>();
+
+/** The OpenAPI document; converting the zod schemas is pure, so once per isolate and site URL. */
 export function buildOpenApi(siteUrl: string) {
+  let doc = built.get(siteUrl);
+  if (!doc) built.set(siteUrl, (doc = describeApi(siteUrl)));
+  return doc;
+}
+
+function describeApi(siteUrl: string) {
   const { $schema: _s, ...idParam } = z.toJSONSchema(PaperId) as JsonSchema;
   return {
     openapi: "3.1.0",
