@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { DigestPaper } from "./digest-query";
 import type { Filters } from "./messages";
+import { excerpt, shortAuthors } from "../papers/text";
 import { describePeriod } from "./periods";
 
 export interface RenderedMail {
@@ -51,11 +52,7 @@ function Layout(props: { title: string; children: Child; footer: Child }) {
 
 const toHtml = async (node: unknown) => `<!DOCTYPE html>${await String(node)}`;
 
-const authorLine = (authors: string[]) => (authors.length > 3 ? `${authors.slice(0, 3).join(", ")} et al.` : authors.join(", "));
-const snippet = (text: string, max = 280) => {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
-};
+const authorLine = (authors: string[]) => shortAuthors(authors, 4);
 
 function describeFilters(filters: Filters): string {
   const parts = [];
@@ -99,7 +96,7 @@ export async function renderDigest(input: {
             </a>
           </p>
           <p style={`margin:0 0 4px;${muted}`}>{`${authorLine(p.authors)} · ${p.upvotes} upvotes · arXiv ${p.id}`}</p>
-          <p style="margin:0;font-size:14px;">{snippet(p.abstract)}</p>
+          <p style="margin:0;font-size:14px;">{excerpt(p.abstract)}</p>
         </div>
       ))}
     </Layout>,

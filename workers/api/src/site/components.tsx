@@ -1,23 +1,7 @@
 import type { ListedPaper } from "../../../../shared/papers/queries";
 import { MARK_END, MARK_START } from "../../../../shared/papers/queries";
 import { formatDay } from "../../../../shared/domain/periods";
-
-const MAX_AUTHORS = 5;
-const EXCERPT_CHARS = 280;
-
-/** "A, B, C, D, E and 12 others" */
-export function shortAuthors(authors: string[]): string {
-  if (authors.length <= MAX_AUTHORS) return authors.join(", ");
-  const rest = authors.length - (MAX_AUTHORS - 1);
-  return `${authors.slice(0, MAX_AUTHORS - 1).join(", ")} and ${rest} others`;
-}
-
-export function excerpt(text: string, max = EXCERPT_CHARS): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 40))}…`;
-}
+import { excerpt, shortAuthors } from "../../../../shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;
 
