@@ -20,8 +20,13 @@ export async function sha256Hex(text: string): Promise<string> {
  * under SUPPRESSION_SECRET. Without the secret, a dump cannot be checked against a guessed address.
  */
 export async function suppressionHash(secret: string, email: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return hex(await crypto.subtle.sign("HMAC", key, encoder.encode(email.trim().toLowerCase())));
+  return (await suppressionHasher([secret]))(email).then(([hash]) => hash!);
+}
+
+/** Hashes addresses under each of `secrets`, importing each key once (the mailer hashes a batch). */
+export async function suppressionHasher(secrets: readonly string[]): Promise<(email: string) => Promise<string[]>> {
+  const keys = await Promise.all(secrets.map((s) => crypto.subtle.importKey("raw", encoder.encode(s), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])));
+  return (email) => Promise.all(keys.map(async (key) => hex(await crypto.subtle.sign("HMAC", key, encoder.encode(email.trim().toLowerCase())))));
 }
 
 /** Writes use the current secret; look-ups match rows written under any secret still configured. */
@@ -30,8 +35,7 @@ export interface SuppressionSecrets {
   previous: string[];
 }
 
-export const suppressionHashesOf = (secrets: SuppressionSecrets, email: string) =>
-  Promise.all([secrets.current, ...secrets.previous].map((secret) => suppressionHash(secret, email)));
+export const suppressionHashesOf = async (secrets: SuppressionSecrets, email: string) => (await suppressionHasher([secrets.current, ...secrets.previous]))(email);
 
 /**
  * SUPPRESSION_SECRET (16+ characters) and, during a rotation, SUPPRESSION_SECRET_PREVIOUS (the

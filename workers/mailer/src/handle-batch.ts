@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { chunk, selectInChunks } from "../../../shared/db/chunk";
 import { createDb, type Db } from "../../../shared/db/client";
 import { subscribers, suppressions, type SubscriberRow } from "../../../shared/db/schema";
-import { sha256Hex, suppressionHash, suppressionHashesOf, type SuppressionSecrets } from "../../../shared/mail/address";
+import { sha256Hex, suppressionHash, suppressionHasher, type SuppressionSecrets } from "../../../shared/mail/address";
 import { recordDeadLetters, type DeadLetter } from "../../../shared/mail/dead-letters";
 import { periodCandidates, selectDigest, type DigestPaper } from "../../../shared/mail/digest-query";
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "../../../shared/mail/ledger";
@@ -196,8 +196,9 @@ async function loadSubscribers(db: Db, ids: string[]) {
 
 /** Ids of the subscribers whose address is on the suppression list, under any configured secret. */
 async function loadSuppressed(db: Db, subs: SubscriberRow[], secrets: SuppressionSecrets): Promise<Set<string>> {
+  const hashesOf = await suppressionHasher([secrets.current, ...secrets.previous]);
   const owner = new Map<string, string>();
-  for (const s of subs) for (const hash of await suppressionHashesOf(secrets, s.email)) owner.set(hash, s.id);
+  for (const s of subs) for (const hash of await hashesOf(s.email)) owner.set(hash, s.id);
   const rows = await selectInChunks([...owner.keys()], (part) => db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, part)));
   return new Set(rows.map((row) => owner.get(row.h)!));
 }
