@@ -11,8 +11,7 @@ import { MailMessage, deliveryKeyOf, messageOf } from "../../../shared/mail/mess
 import { periodDays } from "../../../shared/mail/periods";
 import { renderConfirmation, renderDigest } from "../../../shared/mail/render";
 import type { MailerConfig } from "./env";
-import { waitForSlot } from "./pacer";
-import { LEASE_MS, backoffSeconds, heldRetrySeconds, isLastAttempt } from "./retry-policy";
+import { LEASE_MS, PACE_MAX_WAIT_MS, backoffSeconds, heldRetrySeconds, isLastAttempt } from "./retry-policy";
 import type { BatchOutcome, OutgoingMail, Transport } from "./transport";
 
 export interface Deps {
@@ -20,9 +19,8 @@ export interface Deps {
   d1: D1Database;
   config: MailerConfig;
   suppression: SuppressionSecrets;
+  /** Paced to the provider's rate limit (see pacedTransport), at most PACE_MAX_WAIT_MS a call. */
   transport: Transport;
-  /** Calls are paced to the provider's rate limit (not for the outbox). */
-  paced: boolean;
   sleep: (ms: number) => Promise<void>;
   /** Jitter for retry delays. */
   random: () => number;
@@ -205,7 +203,6 @@ async function loadSuppressed(db: Db, subs: SubscriberRow[], secrets: Suppressio
 
 async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
   const { d1, config } = deps;
-  await pace(deps);
   const leaseUntil = Date.now() + LEASE_MS;
   const claimed = await claimForSending(d1, group.map((p) => p.key), idempotencyKey, leaseUntil);
   const held = group.filter((p) => !claimed.has(ledgerKey(p.key)));
@@ -226,16 +223,11 @@ async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
   for (let i = 0; !outcome.ok && outcome.status === 429 && i < INLINE_RETRIES; i++) {
     const waitMs = Math.max(250, (outcome.retryAfterSeconds ?? 1) * 1000);
     // Only while the lease outlasts the wait and the call: the rows are settled before it ends.
-    if ((outcome.retryAfterSeconds ?? 1) > INLINE_WAIT_MAX_S || Date.now() + waitMs + config.RESEND_TIMEOUT_MS + 5_000 > leaseUntil) break;
+    if ((outcome.retryAfterSeconds ?? 1) > INLINE_WAIT_MAX_S || Date.now() + waitMs + PACE_MAX_WAIT_MS + config.RESEND_TIMEOUT_MS > leaseUntil) break;
     await deps.sleep(waitMs);
-    await pace(deps);
     outcome = await call();
   }
   await settle(d1, await settleOutcome(sendable, outcome, idempotencyKey, deps));
-}
-
-async function pace(deps: Deps) {
-  if (deps.paced) await waitForSlot(deps.d1, "resend", 1000 / deps.config.RESEND_REQUESTS_PER_SECOND, deps.sleep);
 }
 
 /** Acks or retries each message of the call, and says what its ledger rows become. */

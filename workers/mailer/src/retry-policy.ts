@@ -2,10 +2,14 @@ import { MAX_RETRIES } from "./env";
 
 /**
  * How long a mailer invocation holds the ledger rows it claimed. It settles them before the lease
- * ends (see callBudgetMs); after it, a redelivery takes the rows over, so an invocation that dies
+ * ends (a call is at most PACE_MAX_WAIT_MS + RESEND_TIMEOUT_MS, and an inline 429 retry is made
+ * only while the lease covers one more); after it, a redelivery takes the rows over, so an invocation that dies
  * (CPU limit, eviction, deploy) holds nothing for longer than this.
  */
 export const LEASE_MS = 2 * 60_000;
+
+/** The longest a call waits for its turn under the rate limit; beyond it the call is refused as a 429. */
+export const PACE_MAX_WAIT_MS = 20_000;
 
 /** A message whose rows another invocation holds comes back this long after that lease ends. */
 const AFTER_LEASE_S = 5;
