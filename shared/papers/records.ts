@@ -20,7 +20,7 @@ export function parseArxivId(raw: string): { id: string; version: number | null 
   return { id: m[1]!, version: m[2] ? Number(m[2]) : null };
 }
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+export const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 const day = z.iso.date();
 const optionalText = z
   .string()
@@ -100,10 +100,17 @@ export function accept<S extends z.ZodType>(
 ): z.output<S> | null {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  return reject(batch, label, `${issue?.path.join(".") || "record"} ${issue?.message ?? "invalid"}`);
+}
+
+/** Skips one record: counted on the run, described in its log (the first 20). */
+export function reject(batch: ParsedBatch, label: string, problem: string): null {
   batch.skipped++;
-  if (batch.problems.length < 20) {
-    const issue = result.error.issues[0];
-    batch.problems.push(`${label}: ${issue?.path.join(".") || "record"} ${issue?.message ?? "invalid"}`);
-  }
+  note(batch, `${label}: ${problem}`);
   return null;
+}
+
+export function note(batch: ParsedBatch, problem: string): void {
+  if (batch.problems.length < 20) batch.problems.push(problem);
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accept, DailyEntryRecord, emptyBatch, PaperRecord, type ParsedBatch } from "../../../../shared/papers/records";
+import { accept, DailyEntryRecord, emptyBatch, isoTime, PaperRecord, reject, type ParsedBatch } from "../../../../shared/papers/records";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
@@ -29,7 +29,11 @@ const UpstreamItem = z.object({
 });
 
 const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
-const dayOf = (iso: string | undefined) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : undefined);
+/** The UTC day of an ISO time, or null when it is not one. */
+function dayOf(iso: string): string | null {
+  const time = isoTime.safeParse(iso);
+  return time.success ? time.data.slice(0, 10) : null;
+}
 /** Empty strings stand for "none" upstream; we store absence. */
 const present = (s: string | undefined) => (s && s.trim() ? s : undefined);
 
@@ -73,11 +77,16 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
       label,
     );
     if (!paper) continue;
+    const day = p.submittedOnDailyAt === undefined ? (requestedDay ?? paper.published.slice(0, 10)) : dayOf(p.submittedOnDailyAt);
+    if (!day) {
+      reject(batch, label, "submittedOnDailyAt is not an ISO time");
+      continue;
+    }
     const entry = accept(
       batch,
       DailyEntryRecord,
       {
-        day: dayOf(p.submittedOnDailyAt) ?? requestedDay ?? dayOf(p.publishedAt),
+        day,
         paperId: paper.id,
         source: "hf-daily",
         submitterName: item.submittedBy?.name,

@@ -1,0 +1,68 @@
+import { env } from "cloudflare:test";
+import { and, eq, gt, inArray, like } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createDb } from "../../shared/db/client";
+import { dailyEntries, ingestRuns, papers } from "../../shared/db/schema";
+import { latestDayWithPapers } from "../../shared/papers/queries";
+import { runIngest } from "../../workers/ingest/src/run-ingest";
+import * as fx from "../support/fixtures";
+import { json, stubUpstream, xml } from "../support/upstream-stub";
+
+const HF = "https://hf.test/api/daily_papers";
+const RSS = "https://rss.arxiv.test/rss/cs.AI+cs.CL+cs.CV+cs.LG+stat.ML";
+const API = "https://export.arxiv.test/api/query";
+const noSleep = { sleep: async () => {} };
+
+type HfItem = { paper: Record<string, unknown>; title?: string; summary?: string };
+
+/** The real capture with its ids moved to `yy` (2606.x -> yy06.x), so that each test owns its papers. */
+function hfItems(yy: string): HfItem[] {
+  const items = JSON.parse(fx.hfDaily2026) as HfItem[];
+  for (const item of items) item.paper.id = String(item.paper.id).replace(/^26/, yy);
+  return items;
+}
+
+const idsOf = (items: HfItem[]) => items.map((i) => String(i.paper.id));
+
+async function storedPapers(ids: string[]) {
+  return createDb(env.DB).select().from(papers).where(inArray(papers.id, ids)).all();
+}
+
+async function storedEntries(ids: string[]) {
+  return createDb(env.DB).select().from(dailyEntries).where(inArray(dailyEntries.paperId, ids)).all();
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("a record with a bad date is skipped and counted; the run goes on", () => {
+  it("skips a daily-feed item with an unparsable submittedOnDailyAt or publishedAt", async () => {
+    const items = hfItems("21");
+    items[2]!.paper.submittedOnDailyAt = "not a date";
+    items[4]!.paper.publishedAt = "2026-02-30T00:00:00.000Z";
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 30, skipped: 2, inserted: 56, error: null });
+    const stored = (await storedPapers(idsOf(items))).map((p) => p.id);
+    expect(stored).toHaveLength(28);
+    expect(stored).not.toContain(items[2]!.paper.id);
+    expect(stored).not.toContain(items[4]!.paper.id);
+  });
+
+  it("skips a listing item with an unparsable pubDate and stores the others", async () => {
+    const items = fx.rssAI.split("<item>");
+    items[2] = items[2]!.replace(/<pubDate>[^<]*<\/pubDate>/, "<pubDate>Someday, 99 Foo 2026 25:61:00 XYZ</pubDate>");
+    stubUpstream({ [RSS]: () => xml(items.join("<item>")) });
+    const run = await runIngest(env, { source: "arxiv-rss" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 3, skipped: 1, inserted: 4, error: null });
+    expect((await storedPapers(["2604.21935", "2604.21936", "2604.21937"])).map((p) => p.id).sort()).toEqual(["2604.21935", "2604.21937"]);
+  });
+
+  it("skips an arXiv API entry with an unparsable published or updated time", async () => {
+    const entries = fx.atomTransformer.split("<entry>");
+    entries[2] = entries[2]!.replace(/<published>[^<]*<\/published>/, "<published>2026-13-01T00:00:00Z</published>");
+    entries[3] = entries[3]!.replace(/<updated>[^<]*<\/updated>/, "<updated>yesterday</updated>");
+    stubUpstream({ [API]: () => xml(entries.join("<entry>")) });
+    const run = await runIngest(env, { source: "arxiv-api", ids: ["2606.13677"] }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 5, skipped: 2, inserted: 3 });
+  });
+});
