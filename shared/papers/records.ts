@@ -33,6 +33,15 @@ const url = z.url({ protocol: /^https?$/ });
 /** arXiv's hard line breaks and indentation carry no meaning: collapse whitespace. */
 export const cleanText = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** What the daily feed and authors' comments add to arXiv's metadata: optional, and droppable. */
+const ENRICHMENT = {
+  codeUrl: url,
+  githubStars: z.number().int().min(0),
+  projectUrl: url,
+  aiSummary: optionalText,
+  aiKeywords: z.array(z.string()),
+};
+
 /** A paper as one source describes it. version 0: the source does not know arXiv's version. */
 export const PaperRecord = z.object({
   id: arxivId,
@@ -47,14 +56,28 @@ export const PaperRecord = z.object({
   comment: optionalText,
   journalRef: optionalText,
   doi: optionalText,
-  codeUrl: url.optional(),
-  githubStars: z.number().int().min(0).optional(),
-  projectUrl: url.optional(),
-  aiSummary: optionalText,
-  aiKeywords: z.array(z.string()).optional(),
+  codeUrl: ENRICHMENT.codeUrl.optional(),
+  githubStars: ENRICHMENT.githubStars.optional(),
+  projectUrl: ENRICHMENT.projectUrl.optional(),
+  aiSummary: ENRICHMENT.aiSummary.optional(),
+  aiKeywords: ENRICHMENT.aiKeywords.optional(),
   withdrawn: z.boolean().optional(),
 });
 export type PaperRecord = z.output<typeof PaperRecord>;
+
+/**
+ * Validates a paper, first dropping each enrichment field that is malformed (a link without a
+ * scheme, a star count that is not a count): the paper is kept without it, and the drop noted.
+ */
+export function acceptPaper(batch: ParsedBatch, raw: Record<string, unknown>, label: string): PaperRecord | null {
+  const kept = { ...raw };
+  for (const [field, schema] of Object.entries(ENRICHMENT)) {
+    if (kept[field] === undefined || schema.safeParse(kept[field]).success) continue;
+    delete kept[field];
+    note(batch, `${label}: ${field} dropped, malformed`);
+  }
+  return accept(batch, PaperRecord, kept, label);
+}
 
 export const AnnouncementRecord = z.object({
   day,

@@ -66,3 +66,28 @@ describe("a record with a bad date is skipped and counted; the run goes on", () 
     expect(run).toMatchObject({ status: "ok", read: 5, skipped: 2, inserted: 3 });
   });
 });
+
+describe("a malformed optional field drops that field, not the paper", () => {
+  it("keeps papers whose code link, project link or star count is malformed, without those fields", async () => {
+    const items = hfItems("22");
+    items[0]!.paper.githubRepo = "github.com/example/no-scheme";
+    items[1]!.paper.projectPage = "example.org/project";
+    items[2]!.paper.githubStars = "1.2k";
+    items[3]!.paper.githubStars = -4;
+    items[4]!.paper.githubRepo = "javascript:alert(1)";
+    items[5]!.paper.githubRepo = "https://github.com/example/good";
+    items[5]!.paper.githubStars = 42;
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 30, skipped: 0, inserted: 60 });
+    const byId = new Map((await storedPapers(idsOf(items))).map((p) => [p.id, p]));
+    expect(byId.size).toBe(30);
+    expect(byId.get(String(items[0]!.paper.id))).toMatchObject({ codeUrl: null });
+    expect(byId.get(String(items[1]!.paper.id))).toMatchObject({ projectUrl: null });
+    expect(byId.get(String(items[2]!.paper.id))).toMatchObject({ githubStars: null });
+    expect(byId.get(String(items[3]!.paper.id))).toMatchObject({ githubStars: null });
+    expect(byId.get(String(items[4]!.paper.id))).toMatchObject({ codeUrl: null });
+    expect(byId.get(String(items[5]!.paper.id))).toMatchObject({ codeUrl: "https://github.com/example/good", githubStars: 42 });
+    expect(await storedEntries(idsOf(items))).toHaveLength(30);
+  });
+});

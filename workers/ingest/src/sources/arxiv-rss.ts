@@ -1,8 +1,8 @@
 import {
   accept,
+  acceptPaper,
   AnnouncementRecord,
   emptyBatch,
-  PaperRecord,
   parseArxivId,
   type ParsedBatch,
 } from "../../../../shared/papers/records";
@@ -52,9 +52,8 @@ export function parseArxivRss(xml: string, listed: readonly string[]): ParsedBat
     const pubDate = text(item.pubDate);
     const published = rfc822ToIso(pubDate);
     const announceType = ANNOUNCE_TYPES[text(item.announce_type) ?? "new"];
-    const paper = accept(
+    const paper = acceptPaper(
       batch,
-      PaperRecord,
       {
         id: parsedId?.id ?? guid,
         version: parsedId?.version ?? 1,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accept, DailyEntryRecord, emptyBatch, isoTime, PaperRecord, reject, type ParsedBatch } from "../../../../shared/papers/records";
+import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "../../../../shared/papers/records";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
@@ -15,11 +15,12 @@ const UpstreamItem = z.object({
     publishedAt: z.string().optional(),
     submittedOnDailyAt: z.string().optional(),
     upvotes: z.number().optional(),
-    githubRepo: z.string().optional(),
-    githubStars: z.number().optional(),
-    projectPage: z.string().optional(),
-    ai_summary: z.string().optional(),
-    ai_keywords: z.array(z.string()).optional(),
+    // Enrichment: a malformed value is dropped by acceptPaper, the paper kept.
+    githubRepo: z.unknown().optional(),
+    githubStars: z.unknown().optional(),
+    projectPage: z.unknown().optional(),
+    ai_summary: z.unknown().optional(),
+    ai_keywords: z.unknown().optional(),
   }),
   title: z.string().optional(),
   summary: z.string().optional(),
@@ -35,7 +36,7 @@ function dayOf(iso: string): string | null {
   return time.success ? time.data.slice(0, 10) : null;
 }
 /** Empty strings stand for "none" upstream; we store absence. */
-const present = (s: string | undefined) => (s && s.trim() ? s : undefined);
+const present = (s: unknown) => (typeof s === "string" && !s.trim() ? undefined : s);
 
 /**
  * Parses Hugging Face's /api/daily_papers JSON, in the current schema and the 2024 one (no
@@ -56,9 +57,8 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
     if (!item) continue;
     const p = item.paper;
     const label = p.id;
-    const paper = accept(
+    const paper = acceptPaper(
       batch,
-      PaperRecord,
       {
         id: p.id,
         version: 0,
