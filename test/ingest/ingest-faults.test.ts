@@ -91,3 +91,30 @@ describe("a malformed optional field drops that field, not the paper", () => {
     expect(await storedEntries(idsOf(items))).toHaveLength(30);
   });
 });
+
+describe("an upstream entry of another day is not featured on that day", () => {
+  const now = () => new Date("2026-06-14T12:00:00.000Z");
+
+  it("skips an item dated far from the requested day, and a paper published in the future", async () => {
+    const items = hfItems("23");
+    for (const item of items) item.paper.submittedOnDailyAt = "2026-06-14T00:00:00.000Z";
+    items[0]!.paper.submittedOnDailyAt = "2031-01-01T00:00:00.000Z";
+    items[1]!.paper.submittedOnDailyAt = "2026-05-01T00:00:00.000Z";
+    items[2]!.paper.publishedAt = "2031-01-01T00:00:00.000Z";
+    // Within a day of the requested one: a time-zone difference, featured on its own day.
+    items[3]!.paper.submittedOnDailyAt = "2026-06-13T00:00:00.000Z";
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-14" }, { ...noSleep, now });
+    expect(run).toMatchObject({ status: "ok", read: 30, skipped: 3, inserted: 54 });
+    expect(run.changedDays.sort()).toEqual(["2026-06-13", "2026-06-14"]);
+
+    const db = createDb(env.DB);
+    expect(await latestDayWithPapers(db)).toBe("2026-06-14");
+    expect(await db.select().from(dailyEntries).where(gt(dailyEntries.day, "2026-06-14")).all()).toEqual([]);
+    expect(await db.select().from(papers).where(gt(papers.published, "2026-06-16")).all()).toEqual([]);
+    const entries = new Map((await storedEntries(idsOf(items))).map((e) => [e.paperId, e.day]));
+    expect(entries.size).toBe(27);
+    expect(entries.get(String(items[3]!.paper.id))).toBe("2026-06-13");
+    for (const i of [0, 1, 2]) expect(entries.has(String(items[i]!.paper.id))).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import { and, desc, eq, gte } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
 import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
-import { emptyBatch, type ParsedBatch } from "../../../shared/papers/records";
+import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
 import { readConfig, type Env, type IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
@@ -42,7 +42,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   let error: string | null = null;
   try {
     const config = readConfig(env);
-    batch = await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now);
+    batch = withoutFutureRecords(await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now), now());
     result = await upsertBatch(db, batch, now().toISOString());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -71,6 +71,32 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .returning()
     .get();
   return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays };
+}
+
+/** Clocks and time zones differ by hours, never by more than a day. */
+const FUTURE_SLACK_MS = 86_400_000;
+
+/**
+ * Skips the papers dated in the future (published or updated), with their entries and
+ * announcements, and any entry or announcement of a future day: sorted by date, one such record
+ * would head every listing until that day came.
+ */
+export function withoutFutureRecords(batch: ParsedBatch, at: Date): ParsedBatch {
+  const limit = new Date(at.getTime() + FUTURE_SLACK_MS).toISOString();
+  const lastDay = limit.slice(0, 10);
+  const future = new Set<string>();
+  for (const p of batch.papers) {
+    if (p.published > limit || p.updated > limit) future.add(p.id);
+  }
+  for (const r of [...batch.entries, ...batch.announcements]) if (r.day > lastDay) future.add(r.paperId);
+  if (!future.size) return batch;
+  for (const id of future) reject(batch, id, "dated in the future");
+  return {
+    ...batch,
+    papers: batch.papers.filter((p) => !future.has(p.id)),
+    entries: batch.entries.filter((e) => !future.has(e.paperId)),
+    announcements: batch.announcements.filter((a) => !future.has(a.paperId)),
+  };
 }
 
 async function fetchAndParse(

@@ -30,6 +30,13 @@ const UpstreamItem = z.object({
 });
 
 const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
+/**
+ * How far an item's day may be from the day asked for: the Daily Papers day is not quite the UTC
+ * day. An item further off is skipped, so that one bad item cannot be featured on another day
+ * (a future one would head the home page, the trending page and the feeds).
+ */
+const DAY_SLACK_MS = 86_400_000;
+
 /** The UTC day of an ISO time, or null when it is not one. */
 function dayOf(iso: string): string | null {
   const time = isoTime.safeParse(iso);
@@ -80,6 +87,10 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
     const day = p.submittedOnDailyAt === undefined ? (requestedDay ?? paper.published.slice(0, 10)) : dayOf(p.submittedOnDailyAt);
     if (!day) {
       reject(batch, label, "submittedOnDailyAt is not an ISO time");
+      continue;
+    }
+    if (requestedDay && Math.abs(Date.parse(day) - Date.parse(requestedDay)) > DAY_SLACK_MS) {
+      reject(batch, label, `featured on ${day}, not on the requested day ${requestedDay}`);
       continue;
     }
     const entry = accept(
