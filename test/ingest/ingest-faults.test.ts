@@ -118,3 +118,33 @@ describe("an upstream entry of another day is not featured on that day", () => {
     for (const i of [0, 1, 2]) expect(entries.has(String(items[i]!.paper.id))).toBe(false);
   });
 });
+
+describe("records larger than real data ever is are skipped and counted", () => {
+  it("skips an oversized title, abstract, author list or author name, and stores the rest", async () => {
+    const items = hfItems("24");
+    items[0]!.paper.title = "Long ".repeat(1_000);
+    items[1]!.paper.summary = "word ".repeat(5_000);
+    items[2]!.paper.authors = Array.from({ length: 20_000 }, (_, i) => ({ name: `Author ${i}`, hidden: false }));
+    items[3]!.paper.authors = [{ name: "N".repeat(1_000), hidden: false }];
+    // The largest real author lists (the LHC collaborations) have about 5,000 names: still stored.
+    items[4]!.paper.authors = Array.from({ length: 5_200 }, (_, i) => ({ name: `Author Number ${i}`, hidden: false }));
+    // Each field within its cap, the whole over a megabyte: half of D1's 2 MB row.
+    items[5]!.paper.authors = Array.from({ length: 5_000 }, (_, i) => ({ name: `${"Long Name ".repeat(25)}${i}`, hidden: false }));
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 30, skipped: 5, inserted: 50 });
+    const stored = new Map((await storedPapers(idsOf(items))).map((p) => [p.id, p]));
+    expect(stored.size).toBe(25);
+    for (const i of [0, 1, 2, 3, 5]) expect(stored.has(String(items[i]!.paper.id))).toBe(false);
+    expect(stored.get(String(items[4]!.paper.id))!.authors).toHaveLength(5_200);
+  });
+
+  it("skips an arXiv entry whose comment is oversized", async () => {
+    const entries = fx.atomTransformer.split("<entry>");
+    entries[2] = entries[2]!.replace(/<arxiv:comment>[^<]*</, `<arxiv:comment>${"22 pages. ".repeat(1_000)}<`);
+    stubUpstream({ [API]: () => xml(entries.join("<entry>").replaceAll("2606.", "2006.")) });
+    const run = await runIngest(env, { source: "arxiv-api", ids: ["2006.13677"] }, noSleep);
+    expect(run).toMatchObject({ status: "ok", read: 5, skipped: 1, inserted: 4 });
+    expect(await createDb(env.DB).select().from(papers).where(like(papers.id, "2006.%")).all()).toHaveLength(4);
+  });
+});
