@@ -148,3 +148,30 @@ describe("records larger than real data ever is are skipped and counted", () => 
     expect(await createDb(env.DB).select().from(papers).where(like(papers.id, "2006.%")).all()).toHaveLength(4);
   });
 });
+
+describe("two runs of the same source at once", () => {
+  it("both succeed, and the papers are stored once", async () => {
+    const items = hfItems("25");
+    stubUpstream({ [HF]: () => json(items) });
+    const request = { source: "hf-daily", date: "2026-06-12" } as const;
+    const runs = await Promise.all([runIngest(env, request, noSleep), runIngest(env, request, noSleep)]);
+    for (const run of runs) expect(run).toMatchObject({ status: "ok", read: 30, skipped: 0, error: null });
+    expect(runs[0]!.inserted + runs[1]!.inserted).toBe(60);
+    expect(await storedPapers(idsOf(items))).toHaveLength(30);
+    expect(await storedEntries(idsOf(items))).toHaveLength(30);
+    const recorded = await createDb(env.DB)
+      .select()
+      .from(ingestRuns)
+      .where(and(inArray(ingestRuns.id, runs.map((r) => r.id)), eq(ingestRuns.status, "ok")))
+      .all();
+    expect(recorded).toHaveLength(2);
+  });
+
+  it("both succeed for the arXiv listing, whose announcements are keyed too", async () => {
+    const feed = fx.rssLG.replaceAll("2604.", "2504.");
+    stubUpstream({ [RSS]: () => xml(feed) });
+    const runs = await Promise.all([runIngest(env, { source: "arxiv-rss" }, noSleep), runIngest(env, { source: "arxiv-rss" }, noSleep)]);
+    for (const run of runs) expect(run).toMatchObject({ status: "ok", read: 3, error: null });
+    expect(runs[0]!.inserted + runs[1]!.inserted).toBe(6);
+  });
+});
