@@ -81,7 +81,7 @@ const FUTURE_SLACK_MS = 86_400_000;
  * announcements, and any entry or announcement of a future day: sorted by date, one such record
  * would head every listing until that day came.
  */
-export function withoutFutureRecords(batch: ParsedBatch, at: Date): ParsedBatch {
+function withoutFutureRecords(batch: ParsedBatch, at: Date): ParsedBatch {
   const limit = new Date(at.getTime() + FUTURE_SLACK_MS).toISOString();
   const lastDay = limit.slice(0, 10);
   const future = new Set<string>();
