@@ -64,4 +64,22 @@ describe("POST /admin/ingest", () => {
     expect(runs.map((r) => r.status)).toEqual(["ok", "ok"]);
     expect(runs[0]!.inserted + runs[1]!.inserted).toBe(60);
   });
+
+  it("lists the records a run skipped, and why, in its answer", async () => {
+    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; submittedOnDailyAt: string; githubRepo?: string } }[];
+    for (const item of items) {
+      item.paper.id = item.paper.id.replace(/^26/, "22");
+      item.paper.submittedOnDailyAt = "2022-06-12T00:00:00.000Z";
+    }
+    items[1]!.paper.submittedOnDailyAt = "never";
+    items[2]!.paper.githubRepo = "github.com/no/scheme";
+    stubUpstream({ "https://hf.test/api/daily_papers": () => json(items) });
+    const res = await post({ source: "hf-daily", date: "2022-06-12" }, "test-admin-token");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: "ok",
+      skipped: 1,
+      problems: [`${items[1]!.paper.id}: submittedOnDailyAt is not an ISO time`, `${items[2]!.paper.id}: codeUrl dropped, malformed`],
+    });
+  });
 });

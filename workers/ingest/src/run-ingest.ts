@@ -18,6 +18,8 @@ export interface IngestDeps {
 export interface IngestOutcome extends IngestRunRecord {
   changedPapers: string[];
   changedDays: string[];
+  /** The first 20 records skipped or fields dropped, and why; in the logs, not in ingest_runs. */
+  problems: string[];
 }
 
 const ARXIV_PAGE_SIZE = 500;
@@ -70,7 +72,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .where(eq(ingestRuns.id, run.id))
     .returning()
     .get();
-  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays };
+  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays, problems: batch.problems };
 }
 
 /** Clocks and time zones differ by hours, never by more than a day. */
