@@ -175,3 +175,27 @@ describe("two runs of the same source at once", () => {
     expect(runs[0]!.inserted + runs[1]!.inserted).toBe(6);
   });
 });
+
+describe("a run whose invocation died", () => {
+  it("is marked failed by the next run of its source instead of showing running forever", async () => {
+    const db = createDb(env.DB);
+    const dead = await db
+      .insert(ingestRuns)
+      .values({ source: "arxiv-api", target: "0000.0000", startedAt: "2026-06-14T09:00:00.000Z", status: "running" })
+      .returning()
+      .get();
+    const recent = await db
+      .insert(ingestRuns)
+      .values({ source: "arxiv-api", target: "0000.0001", startedAt: "2026-06-14T11:50:00.000Z", status: "running" })
+      .returning()
+      .get();
+    stubUpstream({ [API]: () => xml(fx.atomZeroResults) });
+    const now = () => new Date("2026-06-14T12:00:00.000Z");
+    const run = await runIngest(env, { source: "arxiv-api", ids: ["0000.0000"] }, { ...noSleep, now });
+    expect(run.status).toBe("ok");
+    const rows = new Map((await db.select().from(ingestRuns).where(inArray(ingestRuns.id, [dead.id, recent.id])).all()).map((r) => [r.id, r]));
+    expect(rows.get(dead.id)).toMatchObject({ status: "failed", finishedAt: "2026-06-14T12:00:00.000Z", error: expect.stringMatching(/abandoned/) });
+    // Younger than the longest a run can take: it may still be going.
+    expect(rows.get(recent.id)).toMatchObject({ status: "running", finishedAt: null });
+  });
+});

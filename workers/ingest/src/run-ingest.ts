@@ -1,4 +1,4 @@
-import { and, desc, eq, gte } from "drizzle-orm";
+import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
 import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
@@ -33,6 +33,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   const now = deps.now ?? (() => new Date());
   const db = createDb(env.DB);
   const target = request.date ?? request.ids?.join(",") ?? request.categories?.join("+") ?? null;
+  await closeAbandonedRuns(db, request.source, now());
   const run = await db
     .insert(ingestRuns)
     .values({ source: request.source, target, startedAt: now().toISOString(), status: "running" })
@@ -73,6 +74,27 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .returning()
     .get();
   return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays, problems: batch.problems };
+}
+
+/**
+ * Far longer than a run takes (a cron invocation lives at most 15 minutes): a run still `running`
+ * after it died with its invocation (a deploy, a CPU limit). Its batch never committed, or did in
+ * whole; only its record is left to close.
+ */
+const ABANDONED_AFTER_MS = 60 * 60_000;
+
+async function closeAbandonedRuns(db: Db, source: IngestRequest["source"], at: Date): Promise<void> {
+  await db
+    .update(ingestRuns)
+    .set({ status: "failed", finishedAt: at.toISOString(), error: "abandoned: its invocation ended before the run finished" })
+    .where(
+      and(
+        eq(ingestRuns.source, source),
+        eq(ingestRuns.status, "running"),
+        lt(ingestRuns.startedAt, new Date(at.getTime() - ABANDONED_AFTER_MS).toISOString()),
+      ),
+    )
+    .run();
 }
 
 /** Clocks and time zones differ by hours, never by more than a day. */
