@@ -65,11 +65,13 @@ export const announcements = sqliteTable(
   (t) => [primaryKey({ columns: [t.day, t.paperId] }), index("announcements_paper_idx").on(t.paperId)],
 );
 
+export const INGEST_SOURCES = ["arxiv-rss", "arxiv-api", "hf-daily"] as const;
+
 export const ingestRuns = sqliteTable(
   "ingest_runs",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    source: text("source", { enum: ["arxiv-rss", "arxiv-api", "hf-daily"] }).notNull(),
+    source: text("source", { enum: INGEST_SOURCES }).notNull(),
     target: text("target"),
     startedAt: text("started_at").notNull(),
     finishedAt: text("finished_at"),
@@ -93,6 +95,8 @@ export type IngestRunRow = typeof ingestRuns.$inferSelect;
 
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
+export const FREQUENCIES = ["daily", "weekly"] as const;
+
 export const subscribers = sqliteTable(
   "subscribers",
   {
@@ -100,7 +104,7 @@ export const subscribers = sqliteTable(
     /** Normalised (trimmed, lower-cased) address. */
     email: text("email").notNull().unique(),
     status: text("status", { enum: ["pending", "confirmed", "unsubscribed"] }).notNull(),
-    frequency: text("frequency", { enum: ["daily", "weekly"] }).notNull(),
+    frequency: text("frequency", { enum: FREQUENCIES }).notNull(),
     categories: text("categories", { mode: "json" }).$type<string[]>().notNull(),
     keywords: text("keywords", { mode: "json" }).$type<string[]>().notNull(),
     confirmedAt: text("confirmed_at"),

@@ -3,7 +3,8 @@ import { createDb } from "../db/client";
 import { chunk, rowsPerStatement } from "../db/chunk";
 import { mailDeadLetters } from "../db/schema";
 import { reopenForRedrive } from "./ledger";
-import { MailMessage, deliveryKeyOf } from "./messages";
+import { MailMessage } from "../contracts";
+import { deliveryKeyOf } from "./messages";
 
 export type DeadLetter = Omit<typeof mailDeadLetters.$inferInsert, "id" | "createdAt" | "redrivenAt">;
 

@@ -3,7 +3,8 @@ import { createDb } from "../db/client";
 import { chunk } from "../db/chunk";
 import { deliveries, subscribers } from "../db/schema";
 import { claimQueued, requeueStuck } from "./ledger";
-import type { Frequency, MailMessage } from "./messages";
+import type { MailMessage } from "../contracts";
+import type { Frequency } from "./messages";
 import { duePeriods } from "./periods";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */

@@ -1,25 +1,10 @@
 import { z } from "zod";
-import { parseDay, parseWeek } from "../domain/periods";
+import type { MailMessage } from "../contracts";
+import { FREQUENCIES } from "../db/schema";
 import { arxivCategory } from "../papers/records";
 
-export const Frequency = z.enum(["daily", "weekly"]);
+export const Frequency = z.enum(FREQUENCIES);
 export type Frequency = z.infer<typeof Frequency>;
-
-/** "daily:2026-06-12" (one UTC day) or "weekly:2026-W24" (one ISO week); both must exist. */
-export const PeriodKey = z
-  .string()
-  .regex(/^(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2})$/, "not a period key")
-  .refine((key) => {
-    const [kind, value = ""] = key.split(":");
-    return kind === "daily" ? parseDay(value) !== null : parseWeek(value) !== null;
-  }, "not a real period: no such day or ISO week");
-
-/** The queue's one message schema: the API and the ingest worker produce it, the mailer parses it. */
-export const MailMessage = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("confirm"), subscriberId: z.string().min(1), requestedAt: z.iso.datetime() }),
-  z.object({ kind: z.literal("digest"), subscriberId: z.string().min(1), period: PeriodKey }),
-]);
-export type MailMessage = z.infer<typeof MailMessage>;
 
 const CONFIRM = "confirm:";
 

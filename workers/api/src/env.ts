@@ -1,9 +1,9 @@
-import type { IngestEntrypoint } from "../../ingest/src/index";
+import type { IngestService } from "../../../shared/contracts";
 
 /** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
 export interface Env {
   DB: D1Database;
-  INGEST: Service<IngestEntrypoint>;
+  INGEST: IngestService;
   MAIL_QUEUE: Queue;
   SITE_URL: string;
   /** "true" only in local runs: enables /dev pages. */

@@ -1,7 +1,8 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
-import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
+import type { IngestOutcome } from "../../../shared/contracts";
+import type { IngestRequest } from "../../../shared/papers/ingest-request";
 import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
 import { readConfig, type Env, type IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
@@ -15,12 +16,6 @@ export interface IngestDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface IngestOutcome extends IngestRunRecord {
-  changedPapers: string[];
-  changedDays: string[];
-  /** The first 20 records skipped or fields dropped, and why; in the logs, not in ingest_runs. */
-  problems: string[];
-}
 
 const ARXIV_PAGE_SIZE = 500;
 const ARXIV_MAX_RESULTS = 2000;

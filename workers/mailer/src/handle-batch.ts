@@ -7,7 +7,8 @@ import { recordDeadLetters, type DeadLetter } from "../../../shared/mail/dead-le
 import { periodCandidates, selectDigest, type DigestPaper } from "../../../shared/mail/digest-query";
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "../../../shared/mail/ledger";
 import { mailLinks } from "../../../shared/mail/links";
-import { MailMessage, deliveryKeyOf, messageOf } from "../../../shared/mail/messages";
+import { MailMessage } from "../../../shared/contracts";
+import { deliveryKeyOf, messageOf } from "../../../shared/mail/messages";
 import { periodDays } from "../../../shared/mail/periods";
 import { renderConfirmation, renderDigest } from "../../../shared/mail/render";
 import type { MailerConfig } from "./env";
