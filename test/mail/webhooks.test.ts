@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { suppressionHash } from "../../shared/mail/address";
+import { createDb } from "../../shared/db/client";
+import { suppress } from "../../shared/mail/subscribers";
 import { createApp } from "../../workers/api/src/app";
 
 const SECRET = env.RESEND_WEBHOOK_SECRET!;
@@ -71,5 +73,18 @@ describe("POST /webhooks/resend", () => {
     const ts = now();
     const r = await post(body, { "svix-id": "msg_6", "svix-timestamp": String(ts), "svix-signature": await sign("msg_6", ts, body) });
     expect(r.status).toBe(400);
+  });
+});
+
+describe("the suppression list's one rule", () => {
+  it("keeps the stronger reason when two meet on one address: an erasure never hides a complaint or a bounce", async () => {
+    const db = createDb(env.DB);
+    const secrets = { current: env.SUPPRESSION_SECRET, previous: [] };
+    await suppress(db, secrets, ["strong@example.com"], "complained");
+    await suppress(db, secrets, ["strong@example.com"], "erased");
+    expect(await suppression("strong@example.com")).toEqual({ reason: "complained" });
+    await suppress(db, secrets, ["weak@example.com"], "erased");
+    await suppress(db, secrets, ["weak@example.com"], "bounced");
+    expect(await suppression("weak@example.com")).toEqual({ reason: "bounced" });
   });
 });

@@ -2,12 +2,14 @@ import { Hono } from "hono";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
+import { devRoutes } from "./dev/dev-routes";
 import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { secureHeaders } from "./security/secure-headers";
 import { siteRoutes } from "./site/site-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
+import { webhookRoutes } from "./subscribe/webhook-routes";
 
 /** The table of contents: one sub-app per feature. */
 export function createApp() {
@@ -18,6 +20,8 @@ export function createApp() {
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
   app.route("/docs", apiDocsRoutes);
+  app.route("/webhooks", webhookRoutes);
+  app.route("/dev", devRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound(() => {

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import type { IngestService } from "../../../shared/contracts";
+import { SuppressionConfig, type SuppressionSecrets } from "../../../shared/mail/address";
 
 /** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
 export interface Env {
@@ -23,3 +25,36 @@ export interface Env {
 }
 
 export type AppEnv = { Bindings: Env };
+
+const ApiConfig = z.object({
+  SITE_URL: z.url({ protocol: /^https?$/ }).transform((s) => s.replace(/\/+$/, "")),
+  DEV_MODE: z
+    .string()
+    .optional()
+    .transform((v) => v === "true"),
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  TOKEN_SECRET: z.string().min(16, "TOKEN_SECRET must be at least 16 characters"),
+  RESEND_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+});
+
+export type ApiConfig = z.output<typeof ApiConfig> & { suppression: SuppressionSecrets };
+
+const validated = new WeakMap<Env, ApiConfig>();
+
+/**
+ * The API worker's vars and secrets, validated with zod once per env object (once per isolate in
+ * production). A misconfiguration is a 500 with a log line naming the variable, never a 400.
+ */
+export function readConfig(env: Env): ApiConfig {
+  const known = validated.get(env);
+  if (known) return known;
+  const vars = ApiConfig.safeParse(env);
+  const suppression = SuppressionConfig.safeParse(env);
+  if (!vars.success || !suppression.success) {
+    const issue = (vars.error ?? suppression.error)!.issues[0];
+    throw new Error(`the API worker is misconfigured: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const config = { ...vars.data, suppression: suppression.data };
+  validated.set(env, config);
+  return config;
+}

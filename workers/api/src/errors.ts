@@ -27,6 +27,13 @@ export function describeZodError(error: z.ZodError): string {
   return `${where}${issue.message}`;
 }
 
+/** Parses `input` with `schema`, or throws the 400 that says what is wrong (`code`, e.g. invalid_form). */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, code = "invalid_request"): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw badRequest(code, describeZodError(parsed.error));
+  return parsed.data;
+}
+
 const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
   return path.startsWith("/api/") || path === "/api" || path.startsWith("/admin") || path.startsWith("/webhooks");

@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { chunk, selectInChunks } from "../../../shared/db/chunk";
 import { createDb, type Db } from "../../../shared/db/client";
 import { subscribers, suppressions, type SubscriberRow } from "../../../shared/db/schema";
-import { sha256Hex, suppressionHash, suppressionHasher, type SuppressionSecrets } from "../../../shared/mail/address";
+import { sha256Hex, suppressionHasher, type SuppressionSecrets } from "../../../shared/mail/address";
 import { recordDeadLetters, type DeadLetter } from "../../../shared/mail/dead-letters";
 import { periodCandidates, selectDigest, type DigestPaper } from "../../../shared/mail/digest-query";
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "../../../shared/mail/ledger";
@@ -11,6 +11,7 @@ import { MailMessage } from "../../../shared/contracts";
 import { deliveryKeyOf, messageOf } from "../../../shared/mail/messages";
 import { periodDays } from "../../../shared/mail/periods";
 import { renderConfirmation, renderDigest } from "../../../shared/mail/render";
+import { suppress } from "../../../shared/mail/subscribers";
 import type { MailerConfig } from "./env";
 import { LEASE_MS, PACE_MAX_WAIT_MS, backoffSeconds, heldRetrySeconds, isLastAttempt } from "./retry-policy";
 import type { BatchOutcome, OutgoingMail, Transport } from "./transport";
@@ -265,10 +266,7 @@ async function settleOutcome(sendable: Item[], outcome: BatchOutcome, idempotenc
       }
       ackAll(p);
     });
-    if (invalid.length) {
-      const rows = await Promise.all(invalid.map(async (to) => ({ emailHash: await suppressionHash(deps.suppression.current, to), reason: "invalid" as const })));
-      for (const part of chunk(rows, 30)) await deps.db.insert(suppressions).values(part).onConflictDoNothing();
-    }
+    await suppress(deps.db, deps.suppression, invalid, "invalid");
   }
   return settlements;
 }
