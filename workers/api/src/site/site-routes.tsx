@@ -20,6 +20,7 @@ import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tags
 import { edgeCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../errors";
+import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
 
@@ -135,6 +136,9 @@ siteRoutes.get("/search", async (c) => {
   const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY).trim();
   const page = pageOf(c);
   const searchable = toFtsQuery(q) !== null;
+  // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
+  // reaches D1's full-text index counts like an /api search.
+  if (searchable) await limitClient(c);
   const { hits, more } = searchable ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE }) : { hits: [], more: false };
   setCache(c, "search");
   return c.html(<SearchPage q={q} hits={hits} page={page} more={more} searchable={searchable} />);

@@ -11,6 +11,7 @@ import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
 import { signToken, verifyToken, type TokenPurpose } from "../../../../shared/mail/tokens";
 import type { AppEnv, Env } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
+import { clientKey } from "../security/client-limit";
 import { Page, PreferencesForm } from "./pages";
 import { enforceLimits } from "./rate-limit";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
@@ -61,8 +62,6 @@ async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: strin
   return { sub, subscriberId: check.subject };
 }
 
-const clientKey = (c: { req: { header: (n: string) => string | undefined } }) => c.req.header("cf-connecting-ip") ?? "unknown-client";
-
 subscribeRoutes.get("/subscribe", (c) =>
   c.html(
     <Page title="Subscribe">
@@ -76,7 +75,7 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const filters = parseFilters(form.categories, form.keywords);
   const addressHash = await hashAddress(form.email);
   await enforceLimits(c.env.DB, [
-    { key: `subscribe:client:${await sha256Hex(clientKey(c))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
+    { key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
     { key: `subscribe:address:${addressHash}`, max: LIMITS.perAddress, windowSeconds: LIMITS.windowSeconds },
   ]);
 
