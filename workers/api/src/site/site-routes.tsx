@@ -82,7 +82,9 @@ async function periodPage(c: Context<AppEnv>, period: Period) {
 
 async function latestPeriod(c: Context<AppEnv>, kind: "week" | "month") {
   const latest = (await latestDayWithPapers(createDb(c.env.DB))) ?? todayUtc();
-  return c.redirect(`/papers/${kind}/${kind === "week" ? isoWeekOf(latest) : monthOf(latest)}`, 302);
+  const week = isoWeekOf(latest);
+  if (kind === "week" && !parseWeek(week)) return c.redirect(`/papers/date/${latest}`, 302); // 0000-01-01 is in -0001-W52
+  return c.redirect(`/papers/${kind}/${kind === "week" ? week : monthOf(latest)}`, 302);
 }
 
 siteRoutes.get("/papers/week", (c) => latestPeriod(c, "week"));
