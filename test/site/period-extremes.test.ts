@@ -1,6 +1,11 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../shared/db/client";
+import { subscribers } from "../../shared/db/schema";
 import { formatDay } from "../../shared/domain/periods";
+import { periodDays } from "../../shared/mail/periods";
+import { createApp } from "../../workers/api/src/app";
+import { captureQueue } from "../mail/mail-support";
 import { insertPapers, ORIGIN } from "./site-support";
 
 /**
@@ -219,4 +224,36 @@ describe("period pages and API periods at the extremes", () => {
       }
     });
   }
+
+  it("/dev/digests (local runs) queues only periods the mailer can resolve, and answers a 4xx page for any other day", async () => {
+    await createDb(env.DB).insert(subscribers).values([
+      { id: "extreme-daily", email: "daily@example.com", status: "confirmed", frequency: "daily", categories: [], keywords: [] },
+      { id: "extreme-weekly", email: "weekly@example.com", status: "confirmed", frequency: "weekly", categories: [], keywords: [] },
+    ]);
+    const app = createApp();
+    for (const day of unique(DAY_VALUES)) {
+      for (const frequency of ["daily", "weekly"]) {
+        const q = captureQueue();
+        const res = await app.request(
+          `${ORIGIN}/dev/digests`,
+          { method: "POST", body: new URLSearchParams({ day: decodeURIComponent(day), frequency }).toString(), headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN } },
+          { ...env, DEV_MODE: "true", MAIL_QUEUE: q.queue },
+        );
+        const what = `${frequency} ${day}`;
+        expect(res.status, what).toBeLessThan(500);
+        if (res.status !== 200) {
+          expect(res.status, what).toBeGreaterThanOrEqual(400);
+          await expectReadableErrorPage(res, what);
+          expect(q.sent, what).toEqual([]);
+          continue;
+        }
+        await res.arrayBuffer();
+        expect(expectDay(decodeURIComponent(day)).range, `${what} was accepted`).not.toBeNull();
+        for (const message of q.sent as { period: string }[]) {
+          const days = periodDays(message.period);
+          expect(days.from <= decodeURIComponent(day) && decodeURIComponent(day) <= days.to, `${what}: ${message.period}`).toBe(true);
+        }
+      }
+    }
+  });
 });

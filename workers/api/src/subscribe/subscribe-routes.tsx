@@ -6,6 +6,7 @@ import { createDb } from "../../../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../../../shared/db/schema";
 import { EmailAddress, hashAddress, sha256Hex } from "../../../../shared/mail/address";
 import { Filters, Frequency, listField, type MailMessage } from "../../../../shared/mail/messages";
+import { parseWeek } from "../../../../shared/domain/periods";
 import { isoWeek } from "../../../../shared/mail/periods";
 import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
 import { signToken, verifyToken, type TokenPurpose } from "../../../../shared/mail/tokens";
@@ -311,7 +312,10 @@ const DevDigests = z.object({ day: z.iso.date(), frequency: Frequency.default("d
 // Local runs only: what the 06:00 UTC cron does, for any day, so the digest can be seen in the outbox.
 subscribeRoutes.post("/dev/digests", devOnly, sameOrigin, async (c) => {
   const form = await formOf(DevDigests, { ...c.req.query(), ...(await c.req.parseBody()) });
-  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${isoWeek(new Date(`${form.day}T00:00:00Z`))}`;
+  const week = isoWeek(new Date(`${form.day}T00:00:00Z`));
+  // 0000-01-01 and 0000-01-02 are in -0001-W52, which no period key can name.
+  if (form.frequency === "weekly" && !parseWeek(week)) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
+  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${week}`;
   const outcome = await enqueueDigests(c.env, form.frequency, period);
   return c.html(
     <Page title="Digests queued">
