@@ -144,7 +144,7 @@ async function expectReadableErrorPage(res: Response, what: string) {
 
 beforeAll(() => insertPapers(SEEDED));
 
-describe("period pages and API periods at the extremes", () => {
+describe("period pages and API periods at the extremes", { timeout: 120_000 }, () => {
   const linked = new Set<string>();
 
   for (const { kind, values, expect: oracle } of KINDS) {
