@@ -140,6 +140,7 @@ async function expectReadableErrorPage(res: Response, what: string) {
   expect(body, what).toMatch(/<h1>[^<]+<\/h1>/);
   expect(body, what).toMatch(/<p class="notice">[^<]{10,}<\/p>/);
   expect(body, what).not.toMatch(/<script/i);
+  return body;
 }
 
 beforeAll(() => insertPapers(SEEDED));
@@ -156,7 +157,9 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
         expect(res.status, path).toBeLessThan(500);
         if (!range) {
           expect(res.status, path).toBeGreaterThanOrEqual(400);
-          await expectReadableErrorPage(res, path);
+          const body = await expectReadableErrorPage(res, path);
+          const week = /^(\d{4})-W(\d{2})$/.exec(value);
+          if (kind === "week" && week) expect(body, path).toContain(`${week[1]} has no week ${Number(week[2])}`);
           continue;
         }
         const body = await res.text();
@@ -173,6 +176,15 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
       }
     });
   }
+
+  it("an empty period in the path is a readable 4xx page", async () => {
+    for (const path of ["/papers/date/", "/papers/week/", "/papers/month/", "/papers/date/%20", "/papers/week/%00"]) {
+      const res = await fetchAs(path);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.status, path).toBeLessThan(500);
+      await expectReadableErrorPage(res, path);
+    }
+  });
 
   it("every previous/next and period link on those pages names a real period that answers 200", async () => {
     expect(linked.size).toBeGreaterThan(10);

@@ -48,6 +48,11 @@ describe("HTML search rate limit", { timeout: 120_000 }, () => {
     const api = await search("transformer", ip, "/api/papers/search");
     expect(api.status).toBe(429);
     expect(await api.json()).toEqual({ error: expect.stringMatching(/too many requests/), code: "rate_limited" });
+    // The refusal comes before the full-text query: it costs D1 nothing.
+    const { binding, counter } = countingD1(env.DB);
+    const refused = await createApp().fetch(new Request(`${ORIGIN}/search?q=uncached+words`, { headers: { "CF-Connecting-IP": ip } }), { ...env, DB: binding }, createExecutionContext());
+    expect(refused.status).toBe(429);
+    expect(counter.queries).toBe(0);
     // Another client is not affected.
     expect((await search("limited elsewhere", "192.0.2.151")).status).toBe(200);
   });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
-import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, type Period } from "../../../../shared/domain/periods";
+import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
 import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
 import { parseArxivId } from "../../../../shared/papers/records";
 import {
@@ -91,8 +91,12 @@ siteRoutes.get("/papers/week", (c) => latestPeriod(c, "week"));
 siteRoutes.get("/papers/month", (c) => latestPeriod(c, "month"));
 
 siteRoutes.get("/papers/week/:week", (c) => {
-  const period = parseWeek(c.req.param("week"));
-  if (!period) throw badRequest("invalid_week", "the week must be an ISO week written YYYY-Www, like 2026-W24");
+  const value = c.req.param("week");
+  const period = parseWeek(value);
+  if (!period) {
+    const m = /^(\d{4})-W(\d{2})$/.exec(value);
+    throw badRequest("invalid_week", m ? `${m[1]} has no week ${Number(m[2])}: its ISO weeks run from 01 to ${weeksInIsoYear(Number(m[1]))}` : "the week must be an ISO week written YYYY-Www, like 2026-W24");
+  }
   return periodPage(c, period);
 });
 
