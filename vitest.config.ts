@@ -20,6 +20,7 @@ export default defineConfig(async () => {
             ARXIV_MIN_INTERVAL_MS: "0",
             UPSTREAM_BACKOFF_MS: "0",
             TOKEN_SECRET: "test-token-secret-0123456789abcdef",
+            SUPPRESSION_SECRET: "test-suppression-secret-0123456789",
             // base64 of "test-webhook-signing-key-32bytes!"
             RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXMh",
           },

@@ -64,6 +64,7 @@ const mf = await startBenchWorker(await bundle("scripts/bench/mail-bench-worker.
   RESEND_BASE_URL: stubUrl,
   RESEND_API_KEY: "re_bench",
   TOKEN_SECRET: "bench-token-secret-0123456789",
+  SUPPRESSION_SECRET: "bench-suppression-secret-0123456789",
   RESEND_REQUESTS_PER_SECOND: String(RPS),
 });
 try {

@@ -2,7 +2,7 @@
 // ingest worker pointed at the upstream stub. Used by `npm run dev`, the browser tests and the
 // site benchmark.
 import { spawn, execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startUpstreamStub } from "./upstream-stub.mjs";
 
@@ -13,12 +13,27 @@ export const STUB_PORT = 8790;
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 export const OFFLINE_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
-/** Each worker reads the .dev.vars beside its config; a fresh clone gets them from the examples. */
+const varNames = (file) => new Set([...readFileSync(file, "utf8").matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+
+/**
+ * Each worker reads the .dev.vars beside its config; a fresh clone gets them from the examples,
+ * and an older copy gets the variables the examples gained since (its own values are kept).
+ */
 export function ensureDevVars() {
   for (const config of CONFIGS) {
     const dir = join(ROOT, config, "..");
     const vars = join(dir, ".dev.vars");
-    if (!existsSync(vars) && existsSync(`${vars}.example`)) copyFileSync(`${vars}.example`, vars);
+    const example = `${vars}.example`;
+    if (!existsSync(example)) continue;
+    if (!existsSync(vars)) {
+      copyFileSync(example, vars);
+      continue;
+    }
+    const have = varNames(vars);
+    const missing = readFileSync(example, "utf8")
+      .split("\n")
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line) && !have.has(line.slice(0, line.indexOf("="))));
+    if (missing.length) appendFileSync(vars, `\n${missing.join("\n")}\n`);
   }
 }
 

@@ -65,11 +65,13 @@ export const announcements = sqliteTable(
   (t) => [primaryKey({ columns: [t.day, t.paperId] }), index("announcements_paper_idx").on(t.paperId)],
 );
 
+export const INGEST_SOURCES = ["arxiv-rss", "arxiv-api", "hf-daily"] as const;
+
 export const ingestRuns = sqliteTable(
   "ingest_runs",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    source: text("source", { enum: ["arxiv-rss", "arxiv-api", "hf-daily"] }).notNull(),
+    source: text("source", { enum: INGEST_SOURCES }).notNull(),
     target: text("target"),
     startedAt: text("started_at").notNull(),
     finishedAt: text("finished_at"),
@@ -93,6 +95,8 @@ export type IngestRunRow = typeof ingestRuns.$inferSelect;
 
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
+export const FREQUENCIES = ["daily", "weekly"] as const;
+
 export const subscribers = sqliteTable(
   "subscribers",
   {
@@ -100,7 +104,7 @@ export const subscribers = sqliteTable(
     /** Normalised (trimmed, lower-cased) address. */
     email: text("email").notNull().unique(),
     status: text("status", { enum: ["pending", "confirmed", "unsubscribed"] }).notNull(),
-    frequency: text("frequency", { enum: ["daily", "weekly"] }).notNull(),
+    frequency: text("frequency", { enum: FREQUENCIES }).notNull(),
     categories: text("categories", { mode: "json" }).$type<string[]>().notNull(),
     keywords: text("keywords", { mode: "json" }).$type<string[]>().notNull(),
     confirmedAt: text("confirmed_at"),
@@ -126,14 +130,21 @@ export const consents = sqliteTable(
   (t) => [index("consents_subscriber_idx").on(t.subscriberId)],
 );
 
-/** Addresses never to be mailed, stored only as SHA-256 of the normalised address. */
+/**
+ * Addresses never to be mailed, stored only as a keyed hash (HMAC-SHA-256 under
+ * SUPPRESSION_SECRET) of the normalised address: a dump cannot be checked against a guessed one.
+ */
 export const suppressions = sqliteTable("suppressions", {
   emailHash: text("email_hash").primaryKey(),
   reason: text("reason", { enum: ["erased", "bounced", "complained", "invalid"] }).notNull(),
   createdAt: text("created_at").notNull().default(nowIso),
 });
 
-/** One row per (subscriber, period): the digest goes out once. `period` is "daily:2026-06-12" or "weekly:2026-W24". */
+/**
+ * The delivery ledger: one row per (subscriber, mail), and each mail goes out once. `period` names
+ * the mail: a digest's period ("daily:2026-06-12", "weekly:2026-W24") or a one-off mail
+ * ("confirm:<requested at>"). docs/reliability.md describes the states.
+ */
 export const deliveries = sqliteTable(
   "deliveries",
   {
@@ -151,6 +162,29 @@ export const deliveries = sqliteTable(
     updatedAt: text("updated_at").notNull().default(nowIso),
   },
   (t) => [primaryKey({ columns: [t.subscriberId, t.period] }), index("deliveries_period_idx").on(t.period, t.status)],
+);
+
+/**
+ * Every mail message that could not be delivered: what the dead-letter queue hands over after the
+ * last retry, and messages the mailer refused as invalid. A curator re-drives them
+ * (POST /admin/dead-letters/redrive). `subscriberId` is an opaque id, never an address.
+ */
+export const mailDeadLetters = sqliteTable(
+  "mail_dead_letters",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    messageId: text("message_id").notNull(),
+    source: text("source", { enum: ["dead-letter-queue", "invalid-message"] }).notNull(),
+    /** The queue message's body as JSON. */
+    body: text("body").notNull(),
+    subscriberId: text("subscriber_id"),
+    period: text("period"),
+    error: text("error").notNull(),
+    attempts: integer("attempts").notNull(),
+    createdAt: text("created_at").notNull().default(nowIso),
+    redrivenAt: text("redriven_at"),
+  },
+  (t) => [index("mail_dead_letters_pending_idx").on(t.redrivenAt, t.id)],
 );
 
 /** Mails of local runs without a Resend key, shown by /dev/outbox. */
@@ -180,3 +214,4 @@ export const sendPacer = sqliteTable("send_pacer", {
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
+export type MailDeadLetterRow = typeof mailDeadLetters.$inferSelect;

@@ -2,8 +2,9 @@ import { and, eq, isNull, lt, lte, or } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { chunk } from "../db/chunk";
 import { deliveries, subscribers } from "../db/schema";
-import { recordQueued } from "./ledger";
-import type { Frequency, MailMessage } from "./messages";
+import { claimQueued, requeueStuck } from "./ledger";
+import type { MailMessage } from "../contracts";
+import type { Frequency } from "./messages";
 import { duePeriods } from "./periods";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */
@@ -38,21 +39,22 @@ export interface DigestEnqueueOutcome {
 /**
  * Enqueues the digests due at `at` (see duePeriods: a day's daily digest from 06:00 UTC the next
  * day, a week's weekly digest from 06:00 UTC on the Monday after it, each caught up for 48 hours).
- * Safe to call every hour: a subscriber gets a message only while the period has no ledger row
- * for them.
+ * Safe to call every hour, and from two places at once: see enqueueDigests.
  */
 export async function enqueueDueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, at: Date): Promise<DigestEnqueueOutcome[]> {
   const outcomes: DigestEnqueueOutcome[] = [];
-  for (const { frequency, period, dueAt } of duePeriods(at)) outcomes.push(await enqueueDigests(env, frequency, period, dueAt));
+  for (const { frequency, period, dueAt } of duePeriods(at)) outcomes.push(await enqueueDigests(env, frequency, period, dueAt, at));
   return outcomes;
 }
 
 /**
  * One digest message per confirmed subscriber of `frequency` (confirmed by `dueAt`) with no ledger
- * row for `period`, in sendBatch calls of at most 100. Messages go first, ledger rows after: a crash
- * in between enqueues again on the next run, and the mailer's ledger drops the duplicate.
+ * row for `period`, and one per row of the period stuck past its lease (see requeueStuck), in
+ * sendBatch calls of at most 100. The ledger rows are claimed first and only the claimed ones are
+ * enqueued, so overlapping runs (two crons, the cron and /dev/digests) never enqueue a digest
+ * twice. A crash between the claim and sendBatch leaves queued rows that a later run requeues.
  */
-export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string, dueAt?: Date): Promise<DigestEnqueueOutcome> {
+export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string, dueAt?: Date, at = new Date()): Promise<DigestEnqueueOutcome> {
   const db = createDb(env.DB);
   const due = await db
     .select({ id: subscribers.id })
@@ -66,9 +68,9 @@ export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue },
         dueAt ? or(isNull(subscribers.confirmedAt), lte(subscribers.confirmedAt, dueAt.toISOString())) : undefined,
       ),
     );
-  for (const part of chunk(due, 100)) {
-    await env.MAIL_QUEUE.sendBatch(part.map((s) => ({ body: { kind: "digest", subscriberId: s.id, period } satisfies MailMessage })));
-    await recordQueued(db, part.map((s) => ({ subscriberId: s.id, period })));
+  const claimed = [...(await claimQueued(env.DB, due.map((s) => ({ subscriberId: s.id, period })))), ...(await requeueStuck(env.DB, period, at))];
+  for (const part of chunk(claimed, 100)) {
+    await env.MAIL_QUEUE.sendBatch(part.map((k) => ({ body: { kind: "digest", subscriberId: k.subscriberId, period: k.period } satisfies MailMessage })));
   }
-  return { period, enqueued: due.length };
+  return { period, enqueued: claimed.length };
 }

@@ -1,67 +1,112 @@
-import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import { runBatch, type Db } from "../db/client";
-import { chunk, rowsPerStatement, selectInChunks } from "../db/chunk";
+import { and, eq, inArray } from "drizzle-orm";
+import { createDb } from "../db/client";
+import { D1_MAX_PARAMS, chunk, selectInChunks } from "../db/chunk";
 import { deliveries, type DeliveryRow } from "../db/schema";
 
-// drizzle binds a JS-side default (attempts = 0) as a parameter too: chunk by every column.
-const DELIVERY_COLUMNS = Object.keys(getTableColumns(deliveries)).length;
-const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+/**
+ * The delivery ledger (table `deliveries`): one row per (subscriber, mail). States, in order:
+ * queued (claimed by an enqueue run, its message is on the queue), sending (claimed by a mailer
+ * invocation until `lease_until`, or released after a failed call, keeping the call's
+ * Idempotency-Key when the call may have gone through), then sent, skipped or failed.
+ * docs/reliability.md tells what each failure leaves here.
+ */
 export type DeliveryKey = { subscriberId: string; period: string };
-const keyOf = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
+export const ledgerKey = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
 
-/** Ledger rows of the given keys, by `${subscriberId}|${period}`. */
-export async function readLedger(db: Db, keys: readonly DeliveryKey[]): Promise<Map<string, DeliveryRow>> {
+const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/**
+ * Inserts rows for subscribers that still exist; `onConflict` says what happens to an existing row.
+ * The subscribers join keeps a concurrent erasure (which deletes the subscriber and, by cascade,
+ * its rows) from failing the foreign key and with it every other row of the batch.
+ */
+async function upsertForExisting(d1: D1Database, columns: readonly string[], rows: unknown[][], onConflict: string, conflictParams: unknown[] = []): Promise<DeliveryKey[]> {
+  const perStatement = Math.max(1, Math.floor((D1_MAX_PARAMS - conflictParams.length) / columns.length));
+  const statements = chunk(rows, perStatement).map((part) => {
+    const values = part.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
+    return d1
+      .prepare(
+        `INSERT INTO deliveries (${columns.join(", ")})
+         SELECT * FROM (VALUES ${values}) AS v WHERE v.column1 IN (SELECT id FROM subscribers)
+         ${onConflict}
+         RETURNING subscriber_id AS subscriberId, period`,
+      )
+      .bind(...part.flat(), ...conflictParams);
+  });
+  if (!statements.length) return [];
+  const results = await d1.batch<DeliveryKey>(statements);
+  return results.flatMap((r) => r.results);
+}
+
+/** Ledger rows of the given keys, by ledgerKey. */
+export async function readLedger(d1: D1Database, keys: readonly DeliveryKey[]): Promise<Map<string, DeliveryRow>> {
+  const db = createDb(d1);
   const byPeriod = new Map<string, string[]>();
   for (const k of keys) byPeriod.set(k.period, [...(byPeriod.get(k.period) ?? []), k.subscriberId]);
   const out = new Map<string, DeliveryRow>();
   for (const [period, ids] of byPeriod) {
     const rows = await selectInChunks(ids, (part) => db.select().from(deliveries).where(and(eq(deliveries.period, period), inArray(deliveries.subscriberId, part))));
-    for (const row of rows) out.set(keyOf(row), row);
+    for (const row of rows) out.set(ledgerKey(row), row);
   }
   return out;
 }
 
-/** Marks digests as enqueued; an existing row (queued or further along) is left alone. */
-export async function recordQueued(db: Db, keys: readonly DeliveryKey[]) {
-  const rows = keys.map((k) => ({ ...k, status: "queued" as const }));
-  await runBatch(
-    db,
-    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) => db.insert(deliveries).values(part).onConflictDoNothing()),
-  );
+/**
+ * Claims rows for an enqueue run: inserts them as queued, and returns only those this run
+ * inserted. Two runs that overlap each enqueue a disjoint share, so no message goes out twice.
+ */
+export async function claimQueued(d1: D1Database, keys: readonly DeliveryKey[]): Promise<DeliveryKey[]> {
+  const rows = keys.map((k) => [k.subscriberId, k.period, "queued"]);
+  return upsertForExisting(d1, ["subscriber_id", "period", "status"], rows, "ON CONFLICT (subscriber_id, period) DO NOTHING");
+}
+
+/**
+ * A row stays queued or sending, with no live lease, for at most the longest retry delay between
+ * two attempts (15 minutes). Past this, its message is gone: died with an invocation that never
+ * settled it, or lost between an enqueue's claim and its sendBatch.
+ */
+export const STUCK_AFTER_MS = 60 * 60_000;
+
+/**
+ * Rows of `period` stuck as queued or sending (see STUCK_AFTER_MS), claimed anew for a fresh
+ * message. A sending row keeps its Idempotency-Key, so the mailer replays the call it may have made.
+ */
+export async function requeueStuck(d1: D1Database, period: string, at: Date): Promise<DeliveryKey[]> {
+  const { results } = await d1
+    .prepare(
+      `UPDATE deliveries SET updated_at = ?1, detail = 'requeued: no progress since ' || updated_at
+       WHERE period = ?2 AND status IN ('queued', 'sending') AND (lease_until IS NULL OR lease_until < ?3) AND updated_at < ?4
+       RETURNING subscriber_id AS subscriberId, period`,
+    )
+    .bind(at.toISOString(), period, at.getTime(), new Date(at.getTime() - STUCK_AFTER_MS).toISOString())
+    .all<DeliveryKey>();
+  return results;
 }
 
 /**
  * Claims rows for sending under `idempotencyKey` until `leaseUntil`. Only rows still queued or
- * sending, with no live lease, are claimed; the keys returned are the ones this caller now holds.
+ * sending, with no live lease, are claimed (a lapsed lease is taken over); the keys returned are
+ * the ones this caller now holds.
  */
-export async function claimForSending(db: Db, keys: readonly DeliveryKey[], idempotencyKey: string, leaseUntil: number, nowMs = Date.now()): Promise<Set<string>> {
-  const rows = keys.map((k) => ({ ...k, status: "sending" as const, idempotencyKey, attempts: 1, leaseUntil }));
-  const results = await runBatch(
-    db,
-    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
-      db
-        .insert(deliveries)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [deliveries.subscriberId, deliveries.period],
-          set: {
-            status: "sending",
-            idempotencyKey: sql`excluded.idempotency_key`,
-            attempts: sql`${deliveries.attempts} + 1`,
-            leaseUntil: sql`excluded.lease_until`,
-            updatedAt: now,
-          },
-          setWhere: sql`${deliveries.status} in ('queued', 'sending') and (${deliveries.leaseUntil} is null or ${deliveries.leaseUntil} < ${nowMs})`,
-        })
-        .returning({ subscriberId: deliveries.subscriberId, period: deliveries.period }),
-    ),
+export async function claimForSending(d1: D1Database, keys: readonly DeliveryKey[], idempotencyKey: string, leaseUntil: number, nowMs = Date.now()): Promise<Set<string>> {
+  const rows = keys.map((k) => [k.subscriberId, k.period, "sending", idempotencyKey, 1, leaseUntil]);
+  const claimed = await upsertForExisting(
+    d1,
+    ["subscriber_id", "period", "status", "idempotency_key", "attempts", "lease_until"],
+    rows,
+    `ON CONFLICT (subscriber_id, period) DO UPDATE SET
+       status = 'sending', idempotency_key = excluded.idempotency_key, attempts = attempts + 1,
+       lease_until = excluded.lease_until, updated_at = ${NOW}
+     WHERE status IN ('queued', 'sending') AND (lease_until IS NULL OR lease_until < ?)`,
+    [nowMs],
   );
-  return new Set((results as DeliveryKey[][]).flat().map(keyOf));
+  return new Set(claimed.map(ledgerKey));
 }
 
 /**
- * `idempotencyKey` stays on a row whose call may have reached Resend (5xx, timeout): the retry
- * must replay that call under the same key. It is null after a call Resend surely refused (429).
+ * An outcome. `idempotencyKey` stays on a row whose call may have reached Resend (5xx, timeout):
+ * the retry must replay that call under the same key. It is null after a call Resend surely
+ * refused (429).
  */
 export type Settlement = DeliveryKey & {
   status: "sent" | "skipped" | "failed" | "sending";
@@ -72,46 +117,42 @@ export type Settlement = DeliveryKey & {
 
 /**
  * Records outcomes. "sending" releases the lease (the call failed, the message will retry). A row
- * already sent is never moved back.
+ * already sent is never moved back; a subscriber erased meanwhile is left out.
  */
-export async function settle(db: Db, outcomes: readonly Settlement[]) {
-  const rows = outcomes.map((o) => ({
-    subscriberId: o.subscriberId,
-    period: o.period,
-    status: o.status,
-    detail: o.detail ?? null,
-    providerId: o.providerId ?? null,
-    idempotencyKey: o.idempotencyKey ?? null,
-    leaseUntil: null,
-  }));
-  await runBatch(
-    db,
-    chunk(rows, rowsPerStatement(DELIVERY_COLUMNS)).map((part) =>
-      db
-        .insert(deliveries)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [deliveries.subscriberId, deliveries.period],
-          set: {
-            status: sql`excluded.status`,
-            detail: sql`excluded.detail`,
-            providerId: sql`coalesce(excluded.provider_id, ${deliveries.providerId})`,
-            idempotencyKey: sql`excluded.idempotency_key`,
-            leaseUntil: null,
-            updatedAt: now,
-          },
-          setWhere: sql`${deliveries.status} <> 'sent'`,
-        }),
-    ),
+export async function settle(d1: D1Database, outcomes: readonly Settlement[]) {
+  const rows = outcomes.map((o) => [o.subscriberId, o.period, o.status, o.detail ?? null, o.providerId ?? null, o.idempotencyKey ?? null]);
+  await upsertForExisting(
+    d1,
+    ["subscriber_id", "period", "status", "detail", "provider_id", "idempotency_key"],
+    rows,
+    `ON CONFLICT (subscriber_id, period) DO UPDATE SET
+       status = excluded.status, detail = excluded.detail, provider_id = coalesce(excluded.provider_id, provider_id),
+       idempotency_key = excluded.idempotency_key, lease_until = NULL, updated_at = ${NOW}
+     WHERE status <> 'sent'`,
   );
 }
 
 /** Rows whose last call under `idempotencyKey` has an unknown outcome: the group to replay. */
-export async function rowsUnderKey(db: Db, idempotencyKey: string): Promise<DeliveryKey[]> {
-  return db
+export async function rowsUnderKey(d1: D1Database, idempotencyKey: string): Promise<DeliveryKey[]> {
+  return createDb(d1)
     .select({ subscriberId: deliveries.subscriberId, period: deliveries.period })
     .from(deliveries)
     .where(and(eq(deliveries.idempotencyKey, idempotencyKey), eq(deliveries.status, "sending")));
 }
 
-export const ledgerKey = keyOf;
+/**
+ * A curator's re-drive: the rows go back to queued, or to sending without a lease when their last
+ * call may have reached Resend, so that the next attempt replays it under the same key.
+ */
+export async function reopenForRedrive(d1: D1Database, keys: readonly DeliveryKey[]) {
+  const statements = keys.map((k) =>
+    d1
+      .prepare(
+        `UPDATE deliveries SET status = CASE WHEN idempotency_key IS NULL THEN 'queued' ELSE 'sending' END,
+           lease_until = NULL, detail = 're-driven from the dead letters', updated_at = ${NOW}
+         WHERE subscriber_id = ? AND period = ? AND status <> 'sent'`,
+      )
+      .bind(k.subscriberId, k.period),
+  );
+  for (const part of chunk(statements, 50)) await d1.batch(part);
+}

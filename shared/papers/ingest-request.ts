@@ -1,8 +1,6 @@
 import { z } from "zod";
+import { INGEST_SOURCES } from "../db/schema";
 import { arxivCategory, arxivId } from "./records";
-
-export const INGEST_SOURCES = ["arxiv-rss", "arxiv-api", "hf-daily"] as const;
-export type IngestSource = (typeof INGEST_SOURCES)[number];
 
 /** What the cron and a curator (POST /admin/ingest) ask the ingest worker for. */
 export const IngestRequest = z
@@ -18,16 +16,3 @@ export const IngestRequest = z
   .strict();
 export type IngestRequest = z.output<typeof IngestRequest>;
 
-export interface IngestRunRecord {
-  id: number;
-  source: IngestSource;
-  target: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  status: "running" | "ok" | "failed";
-  read: number;
-  inserted: number;
-  updated: number;
-  skipped: number;
-  error: string | null;
-}

@@ -49,4 +49,37 @@ describe("POST /admin/ingest", () => {
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("On the Limits of LLM Adaptability");
   });
+
+  it("answers 200 to both of two runs of the same source at once (a curator's and the cron's)", async () => {
+    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; submittedOnDailyAt: string } }[];
+    for (const item of items) {
+      item.paper.id = item.paper.id.replace(/^26/, "23");
+      item.paper.submittedOnDailyAt = "2023-06-12T00:00:00.000Z";
+    }
+    stubUpstream({ "https://hf.test/api/daily_papers": () => json(items) });
+    const body = { source: "hf-daily", date: "2023-06-12" };
+    const responses = await Promise.all([post(body, "test-admin-token"), post(body, "test-admin-token")]);
+    const runs = (await Promise.all(responses.map((r) => r.json()))) as { status: string; inserted: number }[];
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(runs.map((r) => r.status)).toEqual(["ok", "ok"]);
+    expect(runs[0]!.inserted + runs[1]!.inserted).toBe(60);
+  });
+
+  it("lists the records a run skipped, and why, in its answer", async () => {
+    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; submittedOnDailyAt: string; githubRepo?: string } }[];
+    for (const item of items) {
+      item.paper.id = item.paper.id.replace(/^26/, "22");
+      item.paper.submittedOnDailyAt = "2022-06-12T00:00:00.000Z";
+    }
+    items[1]!.paper.submittedOnDailyAt = "never";
+    items[2]!.paper.githubRepo = "github.com/no/scheme";
+    stubUpstream({ "https://hf.test/api/daily_papers": () => json(items) });
+    const res = await post({ source: "hf-daily", date: "2022-06-12" }, "test-admin-token");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: "ok",
+      skipped: 1,
+      problems: [`${items[1]!.paper.id}: submittedOnDailyAt is not an ISO time`, `${items[2]!.paper.id}: codeUrl dropped, malformed`],
+    });
+  });
 });

@@ -158,7 +158,10 @@ describe("an upstream that fails leaves yesterday's data serving", () => {
 
   it("skips and counts a record with a missing title, storing the rest", async () => {
     const items = JSON.parse(fx.hfDaily2026) as { paper: Record<string, unknown>; title?: string }[];
-    for (const item of items) item.paper.id = String(item.paper.id).replace(/^26/, "25");
+    for (const item of items) {
+      item.paper.id = String(item.paper.id).replace(/^26/, "25");
+      item.paper.submittedOnDailyAt = "2025-06-12T00:00:00.000Z";
+    }
     delete items[3]!.paper.title;
     delete items[3]!.title;
     stubUpstream({ [HF]: () => json(items) });
@@ -169,7 +172,10 @@ describe("an upstream that fails leaves yesterday's data serving", () => {
   it("rolls back every write of a run when one statement fails", async () => {
     const before = await tableCounts();
     const items = JSON.parse(fx.hfDaily2026) as { paper: Record<string, unknown> }[];
-    for (const item of items) item.paper.id = String(item.paper.id).replace(/^26/, "24");
+    for (const item of items) {
+      item.paper.id = String(item.paper.id).replace(/^26/, "24");
+      item.paper.submittedOnDailyAt = "2024-06-12T00:00:00.000Z";
+    }
     stubUpstream({ [HF]: () => json(items) });
     const realBatch = env.DB.batch.bind(env.DB);
     // The batch reaches D1 with its last statement broken: D1 must apply none of them.

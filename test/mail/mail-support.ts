@@ -4,8 +4,8 @@ import { vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { chunk, rowsPerStatement } from "../../shared/db/chunk";
 import { dailyEntries, papers, subscribers, suppressions } from "../../shared/db/schema";
-import { hashAddress } from "../../shared/mail/address";
-import type { Env as MailerEnv } from "../../workers/mailer/src/env";
+import { suppressionHash } from "../../shared/mail/address";
+import { MAX_RETRIES, type Env as MailerEnv } from "../../workers/mailer/src/env";
 import { queue } from "../../workers/mailer/src/index";
 
 export const RESEND = "https://resend.test";
@@ -18,6 +18,7 @@ export function mailerEnv(overrides: Partial<MailerEnv> = {}): MailerEnv {
     RESEND_BASE_URL: RESEND,
     RESEND_API_KEY: "re_test_key",
     TOKEN_SECRET: env.TOKEN_SECRET,
+    SUPPRESSION_SECRET: env.SUPPRESSION_SECRET,
     RESEND_REQUESTS_PER_SECOND: "1000",
     RESEND_TIMEOUT_MS: "300",
     ...overrides,
@@ -40,7 +41,7 @@ export type Fault =
  * bytes: 409 invalid_idempotent_request), permissive validation with per-item errors for
  * addresses that contain "invalid", and faults injected per call.
  */
-export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault | undefined = () => undefined) {
+export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault | undefined | Promise<Fault | undefined> = () => undefined) {
   const delivered = new Map<string, SentMail[]>();
   const calls: { key: string | null; size: number; fault?: Fault["kind"] }[] = [];
   const keys = new Map<string, { body: string; response: unknown }>();
@@ -53,7 +54,7 @@ export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault 
     const mails = JSON.parse(body) as SentMail[];
     const key = headers.get("Idempotency-Key");
     const call = calls.length + 1;
-    const fault = faultFor(call, mails);
+    const fault = await faultFor(call, mails);
     calls.push({ key, size: mails.length, fault: fault?.kind });
     if (headers.get("Authorization") !== "Bearer re_test_key") return Response.json({ name: "validation_error", message: "bad key", statusCode: 401 }, { status: 401 });
     if (mails.length > 100) return Response.json({ name: "validation_error", message: "too many", statusCode: 422 }, { status: 422 });
@@ -86,8 +87,8 @@ export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault 
 }
 
 /** Runs the mailer's real queue handler on one batch and returns what it acked and retried. */
-export async function deliver(messages: { id: string; attempts: number; body: unknown }[], menv = mailerEnv()) {
-  const batch = createMessageBatch("paperboy-mail", messages.map((m) => ({ ...m, timestamp: new Date() })));
+export async function deliver(messages: { id: string; attempts: number; body: unknown }[], menv = mailerEnv(), queueName = "paperboy-mail") {
+  const batch = createMessageBatch(queueName, messages.map((m) => ({ ...m, timestamp: new Date() })));
   const ctx = createExecutionContext();
   // getQueueResult does not report delaySeconds: a thin wrapper records them on the way through.
   const delays = new Map<string, number | undefined>();
@@ -114,22 +115,29 @@ export async function deliver(messages: { id: string; attempts: number; body: un
 }
 
 /**
- * Plays the queue: batches of up to 100; acked messages leave, retried ones come back as their
- * own batch with attempts + 1 (as Queues redelivers a group retried with the same delay), until
- * the queue is empty or a message passes max attempts (then it is counted as dead-lettered).
+ * Plays the queue: batches of up to 100; acked messages leave, retried ones come back with
+ * attempts + 1, until the queue is empty or a message passes max attempts (then it is counted as
+ * dead-lettered). Each round the clock moves on by the longest delay asked for, so that the
+ * retried messages come back no earlier than their delay, as Queues redelivers them (the test
+ * fakes Date; see vi.useFakeTimers).
  */
-export async function drain(bodies: unknown[], menv = mailerEnv(), maxAttempts = 6) {
+export async function drain(bodies: unknown[], menv = mailerEnv(), maxAttempts = MAX_RETRIES + 1) {
   let pending = bodies.map((body, i) => ({ id: `m${i}`, attempts: 1, body }));
   const delays: number[] = [];
   const dead: unknown[] = [];
   let batches = 0;
+  let elapsedSeconds = 0;
   while (pending.length) {
     const next: typeof pending = [];
+    let wait = 0;
     for (const batch of chunk(pending, 100)) {
       batches++;
       const result = await deliver(batch, menv);
       const acked = new Set(result.explicitAcks);
-      for (const retry of result.retryMessages) delays.push(retry.delaySeconds ?? 0);
+      for (const retry of result.retryMessages) {
+        delays.push(retry.delaySeconds ?? 0);
+        wait = Math.max(wait, retry.delaySeconds ?? 0);
+      }
       const retried = new Set(result.retryMessages.map((r) => r.msgId));
       for (const m of batch) {
         if (acked.has(m.id)) continue;
@@ -138,9 +146,11 @@ export async function drain(bodies: unknown[], menv = mailerEnv(), maxAttempts =
         else next.push({ ...m, attempts: m.attempts + 1 });
       }
     }
+    if (vi.isFakeTimers()) vi.setSystemTime(Date.now() + wait * 1000);
+    elapsedSeconds += wait;
     pending = next;
   }
-  return { delays, dead, batches };
+  return { delays, dead, batches, elapsedSeconds };
 }
 
 export const DAY = "2026-06-12";
@@ -179,7 +189,7 @@ export async function seedSubscribers(list: SeedSubscriber[]) {
     keywords: s.keywords ?? [],
   }));
   for (const part of chunk(rows, rowsPerStatement(Object.keys(getTableColumns(subscribers)).length))) await db.insert(subscribers).values(part);
-  const suppressed = await Promise.all(list.filter((s) => s.suppressed).map(async (s) => ({ emailHash: await hashAddress(s.email), reason: "bounced" as const })));
+  const suppressed = await Promise.all(list.filter((s) => s.suppressed).map(async (s) => ({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, s.email), reason: "bounced" as const })));
   for (const part of chunk(suppressed, 45)) await db.insert(suppressions).values(part);
   return rows;
 }

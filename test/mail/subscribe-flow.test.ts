@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../shared/db/schema";
-import { hashAddress } from "../../shared/mail/address";
+import { suppressionHash } from "../../shared/mail/address";
 import { signToken } from "../../shared/mail/tokens";
 import { createApp } from "../../workers/api/src/app";
 import type { Env } from "../../workers/api/src/env";
@@ -119,7 +119,7 @@ describe("subscribing", () => {
 describe("confirming", () => {
   it("GET shows a button and changes nothing; POST confirms, records consent and lifts an earlier suppression", async () => {
     const sub = (await byEmail("new@example.com"))!;
-    await db().insert(suppressions).values({ emailHash: await hashAddress("new@example.com"), reason: "erased" });
+    await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"), reason: "erased" });
     const t = await token("confirm", sub.id);
     const page = await call(`/subscribe/confirm?token=${t}`);
     expect(page.res.status).toBe(200);
@@ -133,7 +133,7 @@ describe("confirming", () => {
     expect(after.confirmedAt).not.toBeNull();
     const rows = await db().select().from(consents).where(eq(consents.subscriberId, sub.id));
     expect(rows.some((r) => r.confirmedAt !== null)).toBe(true);
-    expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, await hashAddress("new@example.com"))).get()).toBeUndefined();
+    expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"))).get()).toBeUndefined();
   });
 
   it("refuses forged, expired and wrong-purpose tokens with a 400 page and no change", async () => {
@@ -188,7 +188,7 @@ describe("preferences", () => {
     expect(await byEmail("new@example.com")).toBeUndefined();
     expect(await db().select().from(consents).where(eq(consents.subscriberId, sub.id))).toEqual([]);
     expect(await db().select().from(deliveries).where(eq(deliveries.subscriberId, sub.id))).toEqual([]);
-    const hash = await hashAddress("new@example.com");
+    const hash = await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com");
     expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, hash)).get()).toMatchObject({ reason: "erased" });
     const everything = JSON.stringify(await env.DB.prepare("SELECT * FROM suppressions").all());
     expect(everything).not.toContain("new@example.com");

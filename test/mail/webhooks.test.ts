@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { hashAddress } from "../../shared/mail/address";
+import { suppressionHash } from "../../shared/mail/address";
 import { createApp } from "../../workers/api/src/app";
 
 const SECRET = env.RESEND_WEBHOOK_SECRET!;
@@ -17,7 +17,7 @@ async function post(body: string, headers: Record<string, string>) {
 }
 
 const event = (type: string, to: string, extra: object = {}) => JSON.stringify({ type, created_at: "2026-06-13T06:01:00.000Z", data: { email_id: "e1", to: [to], ...extra } });
-const suppression = async (email: string) => env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?").bind(await hashAddress(email)).first<{ reason: string }>();
+const suppression = async (email: string) => env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?").bind(await suppressionHash(env.SUPPRESSION_SECRET, email)).first<{ reason: string }>();
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("POST /webhooks/resend", () => {

@@ -1,9 +1,9 @@
-import type { IngestEntrypoint } from "../../ingest/src/index";
+import type { IngestService } from "../../../shared/contracts";
 
 /** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
 export interface Env {
   DB: D1Database;
-  INGEST: Service<IngestEntrypoint>;
+  INGEST: IngestService;
   MAIL_QUEUE: Queue;
   SITE_URL: string;
   /** "true" only in local runs: enables /dev pages. */
@@ -14,6 +14,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Secret shared with the mailer: signs confirmation, preferences and unsubscribe links. */
   TOKEN_SECRET: string;
+  /** Secret shared with the mailer: keys the hashes of the suppression list. */
+  SUPPRESSION_SECRET: string;
+  /** Earlier SUPPRESSION_SECRETs, comma-separated, kept during a rotation (docs/reliability.md). */
+  SUPPRESSION_SECRET_PREVIOUS?: string;
   /** Secret: Resend's webhook signing secret ("whsec_..."), for /webhooks/resend. */
   RESEND_WEBHOOK_SECRET?: string;
 }

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApp } from "./app";
-import { purgeCacheApi, tagsToPurge, type PurgeRequest } from "./cache/purge";
+import type { PurgeRequest, PurgeResult, SiteService } from "../../../shared/contracts";
+import { purgeCacheApi, tagsToPurge } from "./cache/purge";
 import type { Env } from "./env";
 
 const app = createApp();
@@ -9,8 +10,8 @@ const app = createApp();
  * Called by the ingest worker through a service binding after a run that changed something:
  * `purge({ papers: outcome.changedPapers, days: outcome.changedDays })`.
  */
-export class SiteEntrypoint extends WorkerEntrypoint<Env> {
-  async purge(req: PurgeRequest): Promise<{ urls: number; deleted: number; tags: string[] }> {
+export class SiteEntrypoint extends WorkerEntrypoint<Env> implements SiteService {
+  async purge(req: PurgeRequest): Promise<PurgeResult> {
     const request = { papers: [...(req.papers ?? [])], days: [...(req.days ?? [])] };
     const result = await purgeCacheApi(this.env.SITE_URL, request);
     const tags = tagsToPurge(request);

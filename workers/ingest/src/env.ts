@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { SiteEntrypoint } from "../../api/src/index";
+import type { SiteService } from "../../../shared/contracts";
 
 export interface Env {
   DB: D1Database;
   MAIL_QUEUE: Queue;
-  SITE: Service<SiteEntrypoint>;
+  SITE: SiteService;
   ARXIV_API_URL: string;
   ARXIV_RSS_URL: string;
   HF_DAILY_PAPERS_URL: string;

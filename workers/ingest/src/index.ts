@@ -3,10 +3,11 @@ import { isArxivAnnouncementHour } from "../../../shared/domain/schedule";
 import { IngestRequest } from "../../../shared/papers/ingest-request";
 import { runDigestSchedule } from "../../../shared/mail/digest-schedule";
 import type { Env } from "./env";
-import { runIngest, type IngestOutcome } from "./run-ingest";
+import type { IngestOutcome, IngestService } from "../../../shared/contracts";
+import { runIngest } from "./run-ingest";
 
 /** Called by the API worker's POST /admin/ingest through a service binding. */
-export class IngestEntrypoint extends WorkerEntrypoint<Env> {
+export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestService {
   async runIngest(request: unknown): Promise<IngestOutcome> {
     return runIngest(this.env, IngestRequest.parse(request));
   }

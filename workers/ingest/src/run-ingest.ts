@@ -1,8 +1,9 @@
-import { and, desc, eq, gte } from "drizzle-orm";
+import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
-import type { IngestRequest, IngestRunRecord } from "../../../shared/papers/ingest-request";
-import { emptyBatch, type ParsedBatch } from "../../../shared/papers/records";
+import type { IngestOutcome } from "../../../shared/contracts";
+import type { IngestRequest } from "../../../shared/papers/ingest-request";
+import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
 import { readConfig, type Env, type IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
@@ -15,10 +16,6 @@ export interface IngestDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface IngestOutcome extends IngestRunRecord {
-  changedPapers: string[];
-  changedDays: string[];
-}
 
 const ARXIV_PAGE_SIZE = 500;
 const ARXIV_MAX_RESULTS = 2000;
@@ -31,6 +28,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   const now = deps.now ?? (() => new Date());
   const db = createDb(env.DB);
   const target = request.date ?? request.ids?.join(",") ?? request.categories?.join("+") ?? null;
+  await closeAbandonedRuns(db, request.source, now());
   const run = await db
     .insert(ingestRuns)
     .values({ source: request.source, target, startedAt: now().toISOString(), status: "running" })
@@ -42,7 +40,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   let error: string | null = null;
   try {
     const config = readConfig(env);
-    batch = await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now);
+    batch = withoutFutureRecords(await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now), now());
     result = await upsertBatch(db, batch, now().toISOString());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -70,7 +68,54 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .where(eq(ingestRuns.id, run.id))
     .returning()
     .get();
-  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays };
+  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays, problems: batch.problems };
+}
+
+/**
+ * Far longer than a run takes (a cron invocation lives at most 15 minutes): a run still `running`
+ * after it died with its invocation (a deploy, a CPU limit). Its batch never committed, or did in
+ * whole; only its record is left to close.
+ */
+const ABANDONED_AFTER_MS = 60 * 60_000;
+
+async function closeAbandonedRuns(db: Db, source: IngestRequest["source"], at: Date): Promise<void> {
+  await db
+    .update(ingestRuns)
+    .set({ status: "failed", finishedAt: at.toISOString(), error: "abandoned: its invocation ended before the run finished" })
+    .where(
+      and(
+        eq(ingestRuns.source, source),
+        eq(ingestRuns.status, "running"),
+        lt(ingestRuns.startedAt, new Date(at.getTime() - ABANDONED_AFTER_MS).toISOString()),
+      ),
+    )
+    .run();
+}
+
+/** Clocks and time zones differ by hours, never by more than a day. */
+const FUTURE_SLACK_MS = 86_400_000;
+
+/**
+ * Skips the papers dated in the future (published or updated), with their entries and
+ * announcements, and any entry or announcement of a future day: sorted by date, one such record
+ * would head every listing until that day came.
+ */
+function withoutFutureRecords(batch: ParsedBatch, at: Date): ParsedBatch {
+  const limit = new Date(at.getTime() + FUTURE_SLACK_MS).toISOString();
+  const lastDay = limit.slice(0, 10);
+  const future = new Set<string>();
+  for (const p of batch.papers) {
+    if (p.published > limit || p.updated > limit) future.add(p.id);
+  }
+  for (const r of [...batch.entries, ...batch.announcements]) if (r.day > lastDay) future.add(r.paperId);
+  if (!future.size) return batch;
+  for (const id of future) reject(batch, id, "dated in the future");
+  return {
+    ...batch,
+    papers: batch.papers.filter((p) => !future.has(p.id)),
+    entries: batch.entries.filter((e) => !future.has(e.paperId)),
+    announcements: batch.announcements.filter((a) => !future.has(a.paperId)),
+  };
 }
 
 async function fetchAndParse(

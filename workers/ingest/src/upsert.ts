@@ -28,12 +28,35 @@ function dedupePapers(records: PaperRecord[]): PaperRecord[] {
   return [...byId.values()];
 }
 
+/** Plans in all when other runs keep inserting the same rows between our read and our write. */
+const WRITE_ATTEMPTS = 3;
+
 /**
  * Writes a parsed batch: new rows inserted, changed rows updated, unchanged rows left alone (a
  * rerun writes nothing). Every write goes into one D1 batch, a transaction: a failure leaves the
  * database as it was. Inserts are chunked under D1's 100-parameter limit.
+ *
+ * Two runs of one source at once (the cron and a curator's) read the same missing rows and both
+ * insert them; the second batch then breaks a UNIQUE key and rolls back whole. It is planned
+ * again from a fresh read, which finds the other run's rows and merges into them.
  */
 export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeBatch(db, batch, now);
+    } catch (err) {
+      if (attempt >= WRITE_ATTEMPTS || !isUniqueViolation(err)) throw err;
+      console.warn(`ingest write met a concurrent insert, planning again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed/.test(e.message)) return true;
+  return false;
+}
+
+async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
   const existingPapers = new Map(

@@ -1,3 +1,5 @@
+import type { Transport } from "./transport";
+
 /**
  * Paces calls to Resend across every mailer invocation: each call reserves the next free time
  * slot in D1 in one atomic statement, then waits for it. Concurrent consumers share the slots, so
@@ -15,8 +17,19 @@ export async function reserveSlot(d1: D1Database, name: string, intervalMs: numb
   return row!.next_at_ms - intervalMs;
 }
 
-export async function waitForSlot(d1: D1Database, name: string, intervalMs: number, sleep: (ms: number) => Promise<void>) {
-  const slot = await reserveSlot(d1, name, intervalMs);
-  const wait = slot - Date.now();
-  if (wait > 0) await sleep(wait);
+/**
+ * A transport whose calls keep to `requestsPerSecond` across every invocation. A slot further
+ * away than `maxWaitMs` is not waited for: the call is refused like a 429 (nothing sent), so that
+ * an invocation never waits out its lease on the ledger rows it holds.
+ */
+export function pacedTransport(inner: Transport, opts: { d1: D1Database; requestsPerSecond: number; maxWaitMs: number; sleep: (ms: number) => Promise<void> }): Transport {
+  const intervalMs = 1000 / opts.requestsPerSecond;
+  return {
+    async sendBatch(mails, idempotencyKey) {
+      const wait = (await reserveSlot(opts.d1, "resend", intervalMs)) - Date.now();
+      if (wait > opts.maxWaitMs) return { ok: false, status: 429, error: "paced: the next free slot to call Resend is too far away", retryAfterSeconds: Math.ceil(wait / 1000) };
+      if (wait > 0) await opts.sleep(wait);
+      return inner.sendBatch(mails, idempotencyKey);
+    },
+  };
 }

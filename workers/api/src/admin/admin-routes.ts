@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { z } from "zod";
+import { pendingDeadLetters, redriveDeadLetters } from "../../../../shared/mail/dead-letters";
 import { IngestRequest } from "../../../../shared/papers/ingest-request";
 import { ApiError, describeZodError } from "../errors";
 import type { AppEnv } from "../env";
@@ -32,4 +34,19 @@ adminRoutes.post("/ingest", async (c) => {
   if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
   const { changedPapers: _p, changedDays: _d, ...run } = await c.env.INGEST.runIngest(parsed.data);
   return c.json(run, run.status === "ok" ? 200 : 502);
+});
+
+/** Mail messages that ran out of retries or were refused as invalid, not re-driven yet, oldest first. */
+adminRoutes.get("/dead-letters", async (c) => c.json({ deadLetters: await pendingDeadLetters(c.env.DB) }));
+
+const RedriveRequest = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(1000).optional() });
+
+/** Puts dead letters (all pending ones, or `ids`) back on the mail queue, reopening their ledger rows. */
+adminRoutes.post("/dead-letters/redrive", async (c) => {
+  const body = await c.req.json().catch(() => {
+    throw new ApiError(400, "invalid_json", "the body must be JSON");
+  });
+  const parsed = RedriveRequest.safeParse(body);
+  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
+  return c.json(await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, parsed.data.ids));
 });

@@ -1,13 +1,8 @@
+import type { PurgeRequest } from "../../../../shared/contracts";
 import { addDays, isoWeekOf, monthOf } from "../../../../shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
 import { memoryForget } from "./memory-tier";
 
-export interface PurgeRequest {
-  /** arXiv ids whose row or daily entry changed. */
-  papers: string[];
-  /** Days (YYYY-MM-DD) whose listing changed. */
-  days: string[];
-}
 
 const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
 /** A new or changed day also changes its neighbours' previous/next links, across a long weekend. */

@@ -4,8 +4,9 @@ import { csrf } from "hono/csrf";
 import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../../../shared/db/schema";
-import { EmailAddress, hashAddress, sha256Hex } from "../../../../shared/mail/address";
-import { Filters, Frequency, listField, type MailMessage } from "../../../../shared/mail/messages";
+import { EmailAddress, SuppressionConfig, sha256Hex, suppressionHash, suppressionHashesOf } from "../../../../shared/mail/address";
+import type { MailMessage } from "../../../../shared/contracts";
+import { Filters, Frequency, listField } from "../../../../shared/mail/messages";
 import { parseWeek } from "../../../../shared/domain/periods";
 import { isoWeek } from "../../../../shared/mail/periods";
 import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
@@ -55,6 +56,12 @@ function secret(env: Env) {
   return env.TOKEN_SECRET;
 }
 
+const suppressionSecrets = (env: Env) => SuppressionConfig.parse(env);
+/** The hash a suppression of `email` is written under. */
+const suppressionOf = (env: Env, email: string) => suppressionHash(suppressionSecrets(env).current, email);
+/** Every hash a suppression of `email` may have been written under (the current and previous secrets). */
+const suppressionsOf = (env: Env, email: string) => suppressionHashesOf(suppressionSecrets(env), email);
+
 /** The subscriber a signed link names, or a 400 page that says the link is invalid or expired. */
 async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: string | undefined) {
   const check = await verifyToken(secret(env), purpose, token ?? "");
@@ -74,7 +81,7 @@ subscribeRoutes.get("/subscribe", (c) =>
 subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const form = await formOf(SubscribeBody, await c.req.parseBody());
   const filters = parseFilters(form.categories, form.keywords);
-  const addressHash = await hashAddress(form.email);
+  const addressHash = await suppressionOf(c.env, form.email);
   await enforceLimits(c.env.DB, [
     { key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
     { key: `subscribe:address:${addressHash}`, max: LIMITS.perAddress, windowSeconds: LIMITS.windowSeconds },
@@ -83,6 +90,9 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const db = createDb(c.env.DB);
   const now = nowIso();
   const existing = await db.select().from(subscribers).where(eq(subscribers.email, form.email)).get();
+  // An erasure promised no more mail "unless you subscribe anew": this request lifts it, so that
+  // the confirmation can be sent. Bounces and complaints stay: the mailer suppresses every kind.
+  await db.delete(suppressions).where(and(inArray(suppressions.emailHash, await suppressionsOf(c.env, form.email)), eq(suppressions.reason, "erased")));
   let subscriberId: string;
   if (!existing) {
     subscriberId = crypto.randomUUID();
@@ -138,7 +148,7 @@ subscribeRoutes.post("/subscribe/confirm", sameOrigin, async (c) => {
       db.update(subscribers).set({ status: "confirmed", confirmedAt: now, updatedAt: now }).where(eq(subscribers.id, sub.id)),
       db.update(consents).set({ confirmedAt: now }).where(eq(consents.id, consent?.id ?? -1)),
       // Subscribing anew lifts an earlier erasure or bounce.
-      db.delete(suppressions).where(eq(suppressions.emailHash, await hashAddress(sub.email))),
+      db.delete(suppressions).where(inArray(suppressions.emailHash, await suppressionsOf(c.env, sub.email))),
     ]);
   }
   const prefs = await signToken(secret(c.env), "prefs", sub.id);
@@ -167,7 +177,7 @@ subscribeRoutes.post("/preferences", sameOrigin, async (c) => {
   const now = nowIso();
   if (form.action === "erase") {
     await db.batch([
-      db.insert(suppressions).values({ emailHash: await hashAddress(sub.email), reason: "erased" }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: "erased" } }),
+      db.insert(suppressions).values({ emailHash: await suppressionOf(c.env, sub.email), reason: "erased" }).onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: "erased" } }),
       db.delete(deliveries).where(eq(deliveries.subscriberId, sub.id)),
       db.delete(consents).where(eq(consents.subscriberId, sub.id)),
       db.delete(subscribers).where(eq(subscribers.id, sub.id)),
@@ -266,7 +276,7 @@ subscribeRoutes.post("/webhooks/resend", async (c) => {
   for (const address of addresses) {
     await db
       .insert(suppressions)
-      .values({ emailHash: await hashAddress(address), reason })
+      .values({ emailHash: await suppressionOf(c.env, address), reason })
       .onConflictDoNothing();
   }
   return c.json({ received: true, action: "suppressed", count: addresses.length });

@@ -1,4 +1,4 @@
-import { accept, emptyBatch, PaperRecord, parseArxivId, type ParsedBatch } from "../../../../shared/papers/records";
+import { acceptPaper, emptyBatch, parseArxivId, type ParsedBatch } from "../../../../shared/papers/records";
 import { attr, isWithdrawn, linksFromComment, list, MalformedUpstream, parseXml, text, type XmlNode } from "./xml";
 
 export interface AtomPage extends ParsedBatch {
@@ -25,9 +25,8 @@ export function parseArxivAtom(xml: string): AtomPage {
     const categories = list(entry.category)
       .map((c) => attr(c, "term"))
       .filter((c): c is string => !!c);
-    const record = accept(
+    const record = acceptPaper(
       batch,
-      PaperRecord,
       {
         id: parsedId?.id ?? rawId,
         version: parsedId?.version ?? 1,

@@ -1,8 +1,8 @@
 import {
   accept,
+  acceptPaper,
   AnnouncementRecord,
   emptyBatch,
-  PaperRecord,
   parseArxivId,
   type ParsedBatch,
 } from "../../../../shared/papers/records";
@@ -25,6 +25,13 @@ function announcementDay(pubDate: string | undefined): string | undefined {
   return `${m[3]}-${String(month).padStart(2, "0")}-${m[1]!.padStart(2, "0")}`;
 }
 
+/** An unparsable date stays as it came, so that the record's validation names it and skips the item. */
+function rfc822ToIso(date: string | undefined): string | undefined {
+  if (!date) return undefined;
+  const time = new Date(date);
+  return Number.isNaN(time.getTime()) ? date : time.toISOString();
+}
+
 /**
  * Parses an arXiv listing feed (rss.arxiv.org/rss/<cats>, RSS 2.0): each item becomes a paper and
  * an announcement of type new, cross or replace. `listed` are the categories asked for: an
@@ -43,11 +50,10 @@ export function parseArxivRss(xml: string, listed: readonly string[]): ParsedBat
     const abstract = description.replace(/^[\s\S]*?Abstract:\s*/, "");
     const categories = list(item.category).map(text).filter((c): c is string => !!c);
     const pubDate = text(item.pubDate);
-    const published = pubDate ? new Date(pubDate).toISOString() : undefined;
+    const published = rfc822ToIso(pubDate);
     const announceType = ANNOUNCE_TYPES[text(item.announce_type) ?? "new"];
-    const paper = accept(
+    const paper = acceptPaper(
       batch,
-      PaperRecord,
       {
         id: parsedId?.id ?? guid,
         version: parsedId?.version ?? 1,

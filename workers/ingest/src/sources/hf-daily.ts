@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accept, DailyEntryRecord, emptyBatch, PaperRecord, type ParsedBatch } from "../../../../shared/papers/records";
+import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "../../../../shared/papers/records";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
@@ -15,11 +15,12 @@ const UpstreamItem = z.object({
     publishedAt: z.string().optional(),
     submittedOnDailyAt: z.string().optional(),
     upvotes: z.number().optional(),
-    githubRepo: z.string().optional(),
-    githubStars: z.number().optional(),
-    projectPage: z.string().optional(),
-    ai_summary: z.string().optional(),
-    ai_keywords: z.array(z.string()).optional(),
+    // Enrichment: a malformed value is dropped by acceptPaper, the paper kept.
+    githubRepo: z.unknown().optional(),
+    githubStars: z.unknown().optional(),
+    projectPage: z.unknown().optional(),
+    ai_summary: z.unknown().optional(),
+    ai_keywords: z.unknown().optional(),
   }),
   title: z.string().optional(),
   summary: z.string().optional(),
@@ -29,9 +30,20 @@ const UpstreamItem = z.object({
 });
 
 const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
-const dayOf = (iso: string | undefined) => (iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : undefined);
+/**
+ * How far an item's day may be from the day asked for: the Daily Papers day is not quite the UTC
+ * day. An item further off is skipped, so that one bad item cannot be featured on another day
+ * (a future one would head the home page, the trending page and the feeds).
+ */
+const DAY_SLACK_MS = 86_400_000;
+
+/** The UTC day of an ISO time, or null when it is not one. */
+function dayOf(iso: string): string | null {
+  const time = isoTime.safeParse(iso);
+  return time.success ? time.data.slice(0, 10) : null;
+}
 /** Empty strings stand for "none" upstream; we store absence. */
-const present = (s: string | undefined) => (s && s.trim() ? s : undefined);
+const present = (s: unknown) => (typeof s === "string" && !s.trim() ? undefined : s);
 
 /**
  * Parses Hugging Face's /api/daily_papers JSON, in the current schema and the 2024 one (no
@@ -52,9 +64,8 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
     if (!item) continue;
     const p = item.paper;
     const label = p.id;
-    const paper = accept(
+    const paper = acceptPaper(
       batch,
-      PaperRecord,
       {
         id: p.id,
         version: 0,
@@ -73,11 +84,20 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
       label,
     );
     if (!paper) continue;
+    const day = p.submittedOnDailyAt === undefined ? (requestedDay ?? paper.published.slice(0, 10)) : dayOf(p.submittedOnDailyAt);
+    if (!day) {
+      reject(batch, label, "submittedOnDailyAt is not an ISO time");
+      continue;
+    }
+    if (requestedDay && Math.abs(Date.parse(day) - Date.parse(requestedDay)) > DAY_SLACK_MS) {
+      reject(batch, label, `featured on ${day}, not on the requested day ${requestedDay}`);
+      continue;
+    }
     const entry = accept(
       batch,
       DailyEntryRecord,
       {
-        day: dayOf(p.submittedOnDailyAt) ?? requestedDay ?? dayOf(p.publishedAt),
+        day,
         paperId: paper.id,
         source: "hf-daily",
         submitterName: item.submittedBy?.name,

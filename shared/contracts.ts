@@ -1,0 +1,56 @@
+/**
+ * What the workers promise each other: the RPC entrypoints behind their service bindings and the
+ * mail queue's message. Each side imports this module, never the other worker's source.
+ */
+import { z } from "zod";
+import type { IngestRunRow } from "./db/schema";
+import { parseDay, parseWeek } from "./domain/periods";
+import type { IngestRequest } from "./papers/ingest-request";
+
+/** "daily:2026-06-12" (one UTC day) or "weekly:2026-W24" (one ISO week); both must exist. */
+export const PeriodKey = z
+  .string()
+  .regex(/^(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2})$/, "not a period key")
+  .refine((key) => {
+    const [kind, value = ""] = key.split(":");
+    return kind === "daily" ? parseDay(value) !== null : parseWeek(value) !== null;
+  }, "not a real period: no such day or ISO week");
+
+/** The mail queue's one message schema: the API and the ingest worker produce it, the mailer parses it. */
+export const MailMessage = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("confirm"), subscriberId: z.string().min(1), requestedAt: z.iso.datetime() }),
+  z.object({ kind: z.literal("digest"), subscriberId: z.string().min(1), period: PeriodKey }),
+]);
+export type MailMessage = z.infer<typeof MailMessage>;
+
+/** The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker (POST /admin/ingest). */
+export interface IngestService {
+  runIngest(request: IngestRequest): Promise<IngestOutcome>;
+}
+
+/** One run as recorded in ingest_runs, with what it changed. */
+export interface IngestOutcome extends IngestRunRow {
+  changedPapers: string[];
+  changedDays: string[];
+  /** The first 20 records skipped or fields dropped, and why; in the logs, not in ingest_runs. */
+  problems: string[];
+}
+
+/** The API worker's `SiteEntrypoint`, bound as SITE in the ingest worker: purges what a run changed. */
+export interface SiteService {
+  purge(request: PurgeRequest): Promise<PurgeResult>;
+}
+
+export interface PurgeRequest {
+  /** arXiv ids whose row or daily entry changed. */
+  papers: string[];
+  /** Days (YYYY-MM-DD) whose listing changed. */
+  days: string[];
+}
+
+export interface PurgeResult {
+  /** Cache API entries looked up and deleted (one data centre), and the Cache-Tags purged everywhere. */
+  urls: number;
+  deleted: number;
+  tags: string[];
+}
