@@ -5,38 +5,60 @@
 
 const DAY_MS = 86_400_000;
 
+/** The days a URL can name: four-digit years. Periods are clipped to them, links never leave them. */
+export const FIRST_DAY = "0000-01-01";
+export const LAST_DAY = "9999-12-31";
+
 export type PeriodKind = "day" | "week" | "month";
 
 export interface Period {
   kind: PeriodKind;
   /** The period's own name: 2026-06-12, 2026-W24 or 2026-06. */
   key: string;
-  /** First and last day, inclusive. */
+  /** First and last day, inclusive (of a week running past LAST_DAY, the last one there is). */
   from: string;
   to: string;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-const dayOfMs = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const msOfDay = (day: string) => Date.parse(`${day}T00:00:00Z`);
+
+/** UTC midnight of a calendar date. Not Date.UTC: it reads the years 0 to 99 as 1900 to 1999. */
+function utcMs(year: number, monthIndex: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  return d.getTime();
+}
+
+const msOfDay = (day: string) => utcMs(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+const FIRST_MS = msOfDay(FIRST_DAY);
+const LAST_MS = msOfDay(LAST_DAY);
+
+/** YYYY-MM-DD of a UTC time from FIRST_DAY to LAST_DAY (toISOString writes other years as ±YYYYYY). */
+function dayOfMs(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+const inRange = (ms: number) => ms >= FIRST_MS && ms <= LAST_MS;
 
 export function parseDay(s: string): string | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return null;
-  const ms = msOfDay(s);
-  return Number.isNaN(ms) || dayOfMs(ms) !== s ? null : s;
+  return dayOfMs(msOfDay(s)) === s ? s : null;
 }
 
 export function todayUtc(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
-export function addDays(day: string, n: number): string {
-  return dayOfMs(msOfDay(day) + n * DAY_MS);
+/** The day `n` days after this one, or null past FIRST_DAY or LAST_DAY. */
+export function addDays(day: string, n: number): string | null {
+  const ms = msOfDay(day) + n * DAY_MS;
+  return inRange(ms) ? dayOfMs(ms) : null;
 }
 
 /** Monday of ISO week 1: the week that holds January 4th. */
 function isoYearStart(year: number): number {
-  const jan4 = Date.UTC(year, 0, 4);
+  const jan4 = utcMs(year, 0, 4);
   const dow = new Date(jan4).getUTCDay() || 7;
   return jan4 - (dow - 1) * DAY_MS;
 }
@@ -46,14 +68,17 @@ export function weeksInIsoYear(year: number): 52 | 53 {
   return (isoYearStart(year + 1) - isoYearStart(year)) / (7 * DAY_MS) === 53 ? 53 : 52;
 }
 
-/** The ISO week of a day: the Thursday of its week names the year (2027-01-01 is 2026-W53). */
+/**
+ * The ISO week of a day: the Thursday of its week names the year (2027-01-01 is 2026-W53).
+ * 0000-01-01 and 0000-01-02 fall in -0001-W52, a name no URL takes (parseWeek refuses it).
+ */
 export function isoWeekOf(day: string): string {
   const ms = msOfDay(day);
   const dow = new Date(ms).getUTCDay() || 7;
   const thursday = ms + (4 - dow) * DAY_MS;
   const year = new Date(thursday).getUTCFullYear();
   const week = Math.floor((thursday - isoYearStart(year)) / (7 * DAY_MS)) + 1;
-  return `${year}-W${pad(week)}`;
+  return `${year < 0 ? `-${pad(-year, 4)}` : pad(year, 4)}-W${pad(week)}`;
 }
 
 export function monthOf(day: string): string {
@@ -67,7 +92,8 @@ export function parseWeek(s: string): Period | null {
   const week = Number(m[2]);
   if (week < 1 || week > weeksInIsoYear(year)) return null;
   const monday = isoYearStart(year) + (week - 1) * 7 * DAY_MS;
-  return { kind: "week", key: s, from: dayOfMs(monday), to: dayOfMs(monday + 6 * DAY_MS) };
+  // 9999-W52 runs into the year 10000, which no day of the catalog can be in.
+  return { kind: "week", key: s, from: dayOfMs(Math.max(monday, FIRST_MS)), to: dayOfMs(Math.min(monday + 6 * DAY_MS, LAST_MS)) };
 }
 
 export function parseMonth(s: string): Period | null {
@@ -76,23 +102,27 @@ export function parseMonth(s: string): Period | null {
   const year = Number(m[1]);
   const month = Number(m[2]);
   if (month < 1 || month > 12) return null;
-  return { kind: "month", key: s, from: `${s}-01`, to: dayOfMs(Date.UTC(year, month, 0)) };
+  return { kind: "month", key: s, from: `${s}-01`, to: dayOfMs(utcMs(year, month, 0)) };
 }
 
 export function dayPeriod(day: string): Period {
   return { kind: "day", key: day, from: day, to: day };
 }
 
-/** The period `delta` steps before (negative) or after (positive) this one. */
-export function shiftPeriod(p: Period, delta: number): Period {
-  if (p.kind === "day") return dayPeriod(addDays(p.key, delta));
-  if (p.kind === "week") {
-    const week = isoWeekOf(addDays(p.from, 7 * delta));
-    return parseWeek(week)!;
+/** The period `delta` steps before (negative) or after (positive) this one; null past the first or last one. */
+export function shiftPeriod(p: Period, delta: number): Period | null {
+  if (p.kind === "day") {
+    const day = addDays(p.key, delta);
+    return day ? dayPeriod(day) : null;
   }
-  const [y, m] = p.key.split("-").map(Number) as [number, number];
-  const first = new Date(Date.UTC(y, m - 1 + delta, 1));
-  return parseMonth(`${first.getUTCFullYear()}-${pad(first.getUTCMonth() + 1)}`)!;
+  if (p.kind === "week") {
+    const week = /^(\d{4})-W(\d{2})$/.exec(p.key)!;
+    const monday = isoYearStart(Number(week[1])) + (Number(week[2]) - 1 + delta) * 7 * DAY_MS;
+    return inRange(monday) ? parseWeek(isoWeekOf(dayOfMs(monday))) : null;
+  }
+  const months = Number(p.key.slice(0, 4)) * 12 + Number(p.key.slice(5, 7)) - 1 + delta;
+  if (months < 0 || months > 9999 * 12 + 11) return null;
+  return parseMonth(`${pad(Math.floor(months / 12), 4)}-${pad((months % 12) + 1)}`);
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -100,17 +130,17 @@ const MONTHS_LONG = ["January", "February", "March", "April", "May", "June", "Ju
 
 /** "Jun 12, 2026" */
 export function formatDay(day: string): string {
-  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return `${MONTHS[m - 1]} ${d}, ${y}`;
+  const [y, m, d] = day.split("-") as [string, string, string];
+  return `${MONTHS[Number(m) - 1]} ${Number(d)}, ${y}`;
 }
 
 /** A heading for any period: "Jun 12, 2026", "Week 24 of 2026 (Jun 8 – Jun 14)", "June 2026". */
 export function formatPeriod(p: Period): string {
   if (p.kind === "day") return formatDay(p.key);
   if (p.kind === "month") {
-    const [y, m] = p.key.split("-").map(Number) as [number, number];
-    return `${MONTHS_LONG[m - 1]} ${y}`;
+    const [y, m] = p.key.split("-") as [string, string];
+    return `${MONTHS_LONG[Number(m) - 1]} ${y}`;
   }
-  const short = (day: string) => formatDay(day).replace(/, \d{4}$/, "");
+  const short = (day: string) => formatDay(day).replace(/, \d+$/, "");
   return `Week ${Number(p.key.slice(6))} of ${p.key.slice(0, 4)} (${short(p.from)} – ${short(p.to)})`;
 }

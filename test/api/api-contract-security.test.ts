@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
-import { clientKey } from "../../workers/api/src/api/api-http";
+import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
 import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
 
@@ -170,13 +170,21 @@ describe("hostile input", () => {
 
 describe("rate limit", () => {
   it("keys a client by its address, and an IPv6 client by its /64", () => {
-    expect(clientKey("192.0.2.1")).toBe("192.0.2.1");
-    expect(clientKey(undefined)).toBe("local");
-    expect(clientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
-    expect(clientKey("2001:DB8:1:2::1")).toBe("2001:db8:1:2::/64");
-    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
-    expect(clientKey("::1")).toBe("0:0:0:0::/64");
-    expect(clientKey("2001:0db8:0001:0002:0:0:0:1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("192.0.2.1")).toBe("192.0.2.1");
+    expect(addressKey(undefined)).toBe("local");
+    expect(addressKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:DB8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey("2001:0db8:0001:0002:0:0:0:1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    // An IPv4 client seen over IPv6 is the same client as over IPv4.
+    expect(addressKey("::ffff:192.0.2.1")).toBe("192.0.2.1");
+    expect(addressKey("0:0:0:0:0:FFFF:c000:0201")).toBe("192.0.2.1");
+    expect(addressKey("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
+    const request = (ip?: string) => new Request("http://paperboy.test/", { headers: ip ? { "CF-Connecting-IP": ip } : {} });
+    expect(clientKey(request(" 2001:db8:1:2::99 "))).toBe("2001:db8:1:2::/64");
+    expect(clientKey(request())).toBe("local");
   });
 
   it("answers 429 with Retry-After and the error shape once a client exceeds its budget, per client", async () => {

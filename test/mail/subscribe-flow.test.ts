@@ -101,6 +101,19 @@ describe("subscribing", () => {
     expect(statuses[20]).toBe(429);
     expect(await byEmail("many20@example.com")).toBeUndefined();
   });
+
+  it("counts every address of one IPv6 /64 as one client, as the API's limit does", async () => {
+    const statuses = [];
+    for (let i = 0; i < 21; i++) statuses.push((await subscribe({ email: `v6-${i}@example.com` }, { client: `2001:db8:77:1:${(i + 1).toString(16)}::1` })).res);
+    expect(statuses.slice(0, 20).map((r) => r.status)).toEqual(Array(20).fill(200));
+    const limited = statuses[20]!;
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(limited.headers.get("Content-Type")).toMatch(/text\/html/);
+    expect(await byEmail("v6-20@example.com")).toBeUndefined();
+    // Another /64 is another client.
+    expect((await subscribe({ email: "v6-other@example.com" }, { client: "2001:db8:77:2::1" })).res.status).toBe(200);
+  });
 });
 
 describe("confirming", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPeriod, isoWeekOf, parseDay, parseMonth, parseWeek, shiftPeriod, weeksInIsoYear, dayPeriod } from "../../shared/domain/periods";
+import { addDays, formatPeriod, isoWeekOf, parseDay, parseMonth, parseWeek, shiftPeriod, weeksInIsoYear, dayPeriod } from "../../shared/domain/periods";
 import { trendingScore } from "../../shared/domain/trending";
 
 describe("periods", () => {
@@ -30,17 +30,46 @@ describe("periods", () => {
   });
 
   it("steps to the previous and next period across years", () => {
-    expect(shiftPeriod(parseWeek("2026-W01")!, -1).key).toBe("2025-W52");
-    expect(shiftPeriod(parseWeek("2020-W53")!, 1).key).toBe("2021-W01");
-    expect(shiftPeriod(parseMonth("2026-01")!, -1).key).toBe("2025-12");
-    expect(shiftPeriod(parseMonth("2026-12")!, 1).key).toBe("2027-01");
-    expect(shiftPeriod(dayPeriod("2026-03-01"), -1).key).toBe("2026-02-28");
+    expect(shiftPeriod(parseWeek("2026-W01")!, -1)?.key).toBe("2025-W52");
+    expect(shiftPeriod(parseWeek("2020-W53")!, 1)?.key).toBe("2021-W01");
+    expect(shiftPeriod(parseMonth("2026-01")!, -1)?.key).toBe("2025-12");
+    expect(shiftPeriod(parseMonth("2026-12")!, 1)?.key).toBe("2027-01");
+    expect(shiftPeriod(dayPeriod("2026-03-01"), -1)?.key).toBe("2026-02-28");
+  });
+
+  it("reads the years 0 to 99 as themselves, not as 1900 to 1999", () => {
+    expect(parseWeek("0000-W01")).toMatchObject({ from: "0000-01-03", to: "0000-01-09" });
+    expect(parseWeek("0099-W01")).toMatchObject({ from: "0098-12-29", to: "0099-01-04" });
+    expect(parseMonth("0000-02")).toMatchObject({ from: "0000-02-01", to: "0000-02-29" });
+    expect(parseMonth("0100-02")).toMatchObject({ to: "0100-02-28" });
+    expect(parseDay("0000-02-29")).toBe("0000-02-29");
+    expect(parseDay("0100-02-29")).toBeNull();
+    expect(weeksInIsoYear(4)).toBe(53);
+    expect(isoWeekOf("0004-12-31")).toBe("0004-W53");
+    expect(isoWeekOf("0000-01-01")).toBe("-0001-W52");
+  });
+
+  it("clips the last week to 9999-12-31 and steps nowhere past the first and last periods", () => {
+    expect(parseWeek("9999-W52")).toMatchObject({ from: "9999-12-27", to: "9999-12-31" });
+    expect(parseWeek("9999-W53")).toBeNull();
+    expect(shiftPeriod(parseWeek("9999-W52")!, 1)).toBeNull();
+    expect(shiftPeriod(parseWeek("9999-W52")!, -1)?.key).toBe("9999-W51");
+    expect(shiftPeriod(parseWeek("0000-W01")!, -1)).toBeNull();
+    expect(shiftPeriod(parseMonth("9999-12")!, 1)).toBeNull();
+    expect(shiftPeriod(parseMonth("0000-01")!, -1)).toBeNull();
+    expect(shiftPeriod(parseMonth("0000-01")!, 1)?.key).toBe("0000-02");
+    expect(shiftPeriod(dayPeriod("9999-12-31"), 1)).toBeNull();
+    expect(shiftPeriod(dayPeriod("0000-01-01"), -1)).toBeNull();
+    expect(addDays("9999-12-30", 1)).toBe("9999-12-31");
+    expect(addDays("9999-12-31", 1)).toBeNull();
   });
 
   it("formats headings", () => {
     expect(formatPeriod(dayPeriod("2026-06-12"))).toBe("Jun 12, 2026");
     expect(formatPeriod(parseWeek("2026-W24")!)).toBe("Week 24 of 2026 (Jun 8 – Jun 14)");
     expect(formatPeriod(parseMonth("2026-06")!)).toBe("June 2026");
+    expect(formatPeriod(parseMonth("0000-01")!)).toBe("January 0000");
+    expect(formatPeriod(parseWeek("9999-W52")!)).toBe("Week 52 of 9999 (Dec 27 – Dec 31)");
   });
 });
 

@@ -58,13 +58,13 @@ describe("day pages", () => {
 
   it("an empty day falls back to the nearest earlier day with papers and says so", async () => {
     const { text } = await html("/papers/date/2026-06-14");
-    expect(text).toContain("No papers on Jun 14, 2026: showing the nearest earlier day with papers, Jun 12, 2026.");
+    expect(text).toContain('No papers on <time datetime="2026-06-14">Jun 14, 2026</time>: showing the nearest earlier day with papers, Jun 12, 2026.');
     expect(text).toContain(top.paper.title);
   });
 
   it("a day before any papers says so and links the first day", async () => {
     const { body } = await html("/papers/date/2001-01-01");
-    expect(body).toContain("No papers yet");
+    expect(body).toContain('No papers on <time datetime="2001-01-01">Jan 1, 2001</time> or any day before it');
     expect(body).toContain('href="/papers/date/2026-06-10"');
   });
 

@@ -10,7 +10,7 @@ export interface Env {
   SITE_URL: string;
   /** "true" only in local runs: enables /dev pages. */
   DEV_MODE?: string;
-  /** Per-client limit on /api and /feeds (wrangler.toml [[ratelimits]]). */
+  /** Per-client limit on /api, /feeds and searches that reach D1 (wrangler.toml [[ratelimits]]). */
   API_RATE_LIMIT: RateLimit;
   /** Secret: bearer token for /admin. */
   ADMIN_TOKEN?: string;

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
+    /** Headers the error response carries (Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -18,6 +20,9 @@ export class ApiError extends Error {
 
 export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
 export const notFound = (message = "not found") => new ApiError(404, "not_found", message);
+/** A 429 that says when to come back; never stored by a cache. */
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new ApiError(429, "rate_limited", message, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))), "Cache-Control": "no-store" });
 
 /** Describes the first zod issue the way a client can act on it: "limit: must be at most 100". */
 export function describeZodError(error: z.ZodError): string {
@@ -45,6 +50,7 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   let message = "something went wrong on our side";
   if (err instanceof ApiError) {
     ({ status, code, message } = err);
+    for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
   } else if (err instanceof z.ZodError) {
     status = 400;
     code = "invalid_request";

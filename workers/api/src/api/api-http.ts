@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { answerConditional, withWeakEtag } from "../cache/etag";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { limitClient } from "../security/client-limit";
 
 /** Read-only CORS: any origin may GET or HEAD, never with credentials. */
 export const readOnlyCors = cors({
@@ -14,34 +14,9 @@ export const readOnlyCors = cors({
   credentials: false,
 });
 
-/** The rate limiter's window (wrangler.toml [[ratelimits]] simple.period). */
-export const RATE_LIMIT_PERIOD_S = 60;
-
-/**
- * Who a request is, for the rate limit: the client address Cloudflare saw. An IPv6 client usually
- * holds a whole /64, so its key is the /64: otherwise one client could rotate through 2^64 keys.
- */
-export function clientKey(address: string | undefined): string {
-  if (!address) return "local";
-  if (!address.includes(":")) return address;
-  const [head = "", tail] = address.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
-}
-
-/**
- * Per-client limit through the Workers rate-limiting binding. The binding counts per location and
- * is eventually consistent: a guard against floods, not an exact quota.
- */
+/** Every /api and /feeds request counts against its client's budget (../security/client-limit). */
 export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method === "OPTIONS") return next();
-  const { success } = await c.env.API_RATE_LIMIT.limit({ key: clientKey(c.req.header("CF-Connecting-IP")) });
-  if (!success) {
-    c.header("Retry-After", String(RATE_LIMIT_PERIOD_S));
-    throw new ApiError(429, "rate_limited", `too many requests; try again in ${RATE_LIMIT_PERIOD_S} seconds`);
-  }
+  if (c.req.method !== "OPTIONS") await limitClient(c);
   await next();
 };
 

@@ -1,5 +1,5 @@
 import type { Db } from "../../../../shared/db/client";
-import { dayPeriod, parseDay, parseMonth, parseWeek, type Period } from "../../../../shared/domain/periods";
+import { dayPeriod, FIRST_DAY, LAST_DAY, parseDay, parseMonth, parseWeek, type Period } from "../../../../shared/domain/periods";
 import {
   latestDayWithPapers,
   periodListing,
@@ -35,7 +35,7 @@ export function periodOf(q: Pick<DailyPapersQuery, "date" | "week" | "month">): 
   return null;
 }
 
-const ALL_DAYS = { from: "0000-01-01", to: "9999-12-31" };
+const ALL_DAYS = { from: FIRST_DAY, to: LAST_DAY };
 
 /** Hugging Face's sort names on the shared orders: no sort is the site's (most upvoted first). */
 const SORTS: Record<NonNullable<DailyPapersQuery["sort"]> | "default", SortOrder> = {

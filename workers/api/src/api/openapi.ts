@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HfAuthor, HfDailyPaper, HfDailyPapers, HfPaper, HfUser } from "../../../../shared/papers/hf-schema";
 import { ApiErrorBody, DailyPapersQuery, DEFAULT_LIMIT, MAX_LIMIT, PaperId, SearchQuery } from "./api-schemas";
-import { RATE_LIMIT_PERIOD_S } from "./api-http";
+import { RATE_LIMIT_PERIOD_S } from "../security/client-limit";
 
 type JsonSchema = Record<string, unknown>;
 

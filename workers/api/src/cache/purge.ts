@@ -8,6 +8,16 @@ const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
 /** A new or changed day also changes its neighbours' previous/next links, across a long weekend. */
 const NEIGHBOUR_DAYS = 4;
 
+/** The day and its neighbours, as far as days go (none before 0000-01-01 or after 9999-12-31). */
+function neighbours(day: string): string[] {
+  const days: string[] = [];
+  for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) {
+    const near = addDays(day, d);
+    if (near) days.push(near);
+  }
+  return days;
+}
+
 /** The site addresses (as Cache API keys on siteUrl) whose content depends on these papers and days. */
 export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
   const paths = new Set<string>();
@@ -17,7 +27,7 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
     paths.add("/papers/trending");
   }
   for (const day of req.days) {
-    for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) listing(`/papers/date/${addDays(day, d)}`);
+    for (const near of neighbours(day)) listing(`/papers/date/${near}`);
     listing(`/papers/week/${isoWeekOf(day)}`);
     listing(`/papers/month/${monthOf(day)}`);
   }
@@ -33,7 +43,7 @@ export function tagsToPurge(req: PurgeRequest): string[] {
   const tags = new Set<string>();
   if (req.days.length) tags.add(LIVE_TAG);
   for (const day of req.days) {
-    for (let d = -NEIGHBOUR_DAYS; d <= NEIGHBOUR_DAYS; d++) tags.add(dayTag(addDays(day, d)));
+    for (const near of neighbours(day)) tags.add(dayTag(near));
     tags.add(`week:${isoWeekOf(day)}`);
     tags.add(`month:${monthOf(day)}`);
   }

@@ -2,12 +2,13 @@ import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
+import { parseWeek } from "../../../../shared/domain/periods";
 import { outbox } from "../../../../shared/db/schema";
 import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
 import { Frequency } from "../../../../shared/mail/messages";
 import { isoWeek } from "../../../../shared/mail/periods";
 import { readConfig, type AppEnv } from "../env";
-import { notFound, validate } from "../errors";
+import { badRequest, notFound, validate } from "../errors";
 import { Page } from "../subscribe/pages";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 
@@ -54,7 +55,10 @@ const DevDigests = z.object({ day: z.iso.date(), frequency: Frequency.default("d
 // Local runs only: what the 06:00 UTC cron does, for any day, so the digest can be seen in the outbox.
 devRoutes.post("/digests", sameOrigin, async (c) => {
   const form = validate(DevDigests, { ...c.req.query(), ...(await c.req.parseBody()) }, "invalid_form");
-  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${isoWeek(new Date(`${form.day}T00:00:00Z`))}`;
+  const week = isoWeek(new Date(`${form.day}T00:00:00Z`));
+  // 0000-01-01 and 0000-01-02 are in -0001-W52, which no period key can name.
+  if (form.frequency === "weekly" && !parseWeek(week)) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
+  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${week}`;
   const outcome = await enqueueDigests(c.env, form.frequency, period);
   return c.html(
     <Page title="Digests queued">

@@ -15,7 +15,7 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
       <SubscribeForm compact />
       {day && day !== requested && !home ? (
         <p class="notice" role="status">
-          No papers on {formatDay(requested)}: showing the nearest earlier day with papers, {formatDay(day)}.
+          No papers on <time datetime={requested}>{formatDay(requested)}</time>: showing the nearest earlier day with papers, {formatDay(day)}.
         </p>
       ) : null}
       <div class="bar">
@@ -30,7 +30,8 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
         <Cards items={listing.items} />
       ) : (
         <p class="notice">
-          No papers yet{listing.next ? <>; the first day with papers is <a href={`/papers/date/${listing.next}`}>{formatDay(listing.next)}</a></> : null}.
+          {home ? "No papers yet" : <>No papers on <time datetime={requested}>{formatDay(requested)}</time> or any day before it</>}
+          {listing.next ? <>; the first day with papers is <a href={`/papers/date/${listing.next}`}>{formatDay(listing.next)}</a></> : null}.
         </p>
       )}
     </Layout>
@@ -53,7 +54,11 @@ export function PeriodPage({ period, items, sort, page, more }: { period: Period
       </p>
       <SubscribeForm compact />
       <div class="bar">
-        <Pager label={label} prev={{ href: `${path}${prev.key}`, text: formatPeriod(prev) }} next={{ href: `${path}${next.key}`, text: formatPeriod(next) }} />
+        <Pager
+          label={label}
+          prev={prev ? { href: `${path}${prev.key}`, text: formatPeriod(prev) } : null}
+          next={next ? { href: `${path}${next.key}`, text: formatPeriod(next) } : null}
+        />
         <SortLinks base={base} current={sort} />
       </div>
       {items.length ? <Cards items={items} showDay /> : <p class="notice">No papers were featured in this period.</p>}

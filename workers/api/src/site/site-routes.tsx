@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
-import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, type Period } from "../../../../shared/domain/periods";
+import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
 import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
 import { parseArxivId } from "../../../../shared/papers/records";
 import {
@@ -20,6 +20,7 @@ import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tags
 import { edgeCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../errors";
+import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
 
@@ -81,15 +82,21 @@ async function periodPage(c: Context<AppEnv>, period: Period) {
 
 async function latestPeriod(c: Context<AppEnv>, kind: "week" | "month") {
   const latest = (await latestDayWithPapers(createDb(c.env.DB))) ?? todayUtc();
-  return c.redirect(`/papers/${kind}/${kind === "week" ? isoWeekOf(latest) : monthOf(latest)}`, 302);
+  const week = isoWeekOf(latest);
+  if (kind === "week" && !parseWeek(week)) return c.redirect(`/papers/date/${latest}`, 302); // 0000-01-01 is in -0001-W52
+  return c.redirect(`/papers/${kind}/${kind === "week" ? week : monthOf(latest)}`, 302);
 }
 
 siteRoutes.get("/papers/week", (c) => latestPeriod(c, "week"));
 siteRoutes.get("/papers/month", (c) => latestPeriod(c, "month"));
 
 siteRoutes.get("/papers/week/:week", (c) => {
-  const period = parseWeek(c.req.param("week"));
-  if (!period) throw badRequest("invalid_week", "the week must be an ISO week written YYYY-Www, like 2026-W24");
+  const value = c.req.param("week");
+  const period = parseWeek(value);
+  if (!period) {
+    const m = /^(\d{4})-W(\d{2})$/.exec(value);
+    throw badRequest("invalid_week", m ? `${m[1]} has no week ${Number(m[2])}: its ISO weeks run from 01 to ${weeksInIsoYear(Number(m[1]))}` : "the week must be an ISO week written YYYY-Www, like 2026-W24");
+  }
   return periodPage(c, period);
 });
 
@@ -135,6 +142,9 @@ siteRoutes.get("/search", async (c) => {
   const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY).trim();
   const page = pageOf(c);
   const searchable = toFtsQuery(q) !== null;
+  // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
+  // reaches D1's full-text index counts like an /api search.
+  if (searchable) await limitClient(c);
   const { hits, more } = searchable ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE }) : { hits: [], more: false };
   setCache(c, "search");
   return c.html(<SearchPage q={q} hits={hits} page={page} more={more} searchable={searchable} />);

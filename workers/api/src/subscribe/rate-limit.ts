@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { tooManyRequests } from "../errors";
 
 export interface Limit {
   key: string;
@@ -11,6 +11,7 @@ export interface Limit {
  * tests, `wrangler dev` and production; the keys are hashes, never raw addresses or IPs.
  */
 export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.now()) {
+  const windowStart = (l: Limit) => Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds;
   const statements = limits.map((l) =>
     d1
       .prepare(
@@ -20,11 +21,11 @@ export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.
            window_start = excluded.window_start
          RETURNING count`,
       )
-      .bind(l.key, Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds),
+      .bind(l.key, windowStart(l)),
   );
   const results = await d1.batch<{ count: number }>(statements);
   limits.forEach((l, i) => {
     const count = results[i]?.results[0]?.count ?? 0;
-    if (count > l.max) throw new ApiError(429, "rate_limited", "Too many subscription requests. Please wait a while and try again.");
+    if (count > l.max) throw tooManyRequests("Too many subscription requests. Please wait a while and try again.", windowStart(l) + l.windowSeconds - now / 1000);
   });
 }

@@ -11,6 +11,7 @@ import { confirmSubscription, eraseSubscriber, requestSubscription, unsubscribe,
 import { signToken, verifyToken, type TokenPurpose } from "../../../../shared/mail/tokens";
 import { readConfig, type AppEnv, type Env } from "../env";
 import { badRequest, notFound, validate } from "../errors";
+import { clientKey } from "../security/client-limit";
 import { Page, PreferencesForm } from "./pages";
 import { enforceLimits } from "./rate-limit";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
@@ -46,8 +47,6 @@ async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: strin
   return { sub, subscriberId: check.subject };
 }
 
-const clientKey = (c: { req: { header: (n: string) => string | undefined } }) => c.req.header("cf-connecting-ip") ?? "unknown-client";
-
 subscribeRoutes.get("/subscribe", (c) =>
   c.html(
     <Page title="Subscribe">
@@ -61,7 +60,7 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const filters = parseFilters(form.categories, form.keywords);
   const config = readConfig(c.env);
   await enforceLimits(c.env.DB, [
-    { key: `subscribe:client:${await sha256Hex(clientKey(c))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
+    { key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
     { key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`, max: LIMITS.perAddress, windowSeconds: LIMITS.windowSeconds },
   ]);
   const now = nowIso();
