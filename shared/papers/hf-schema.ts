@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { collapseWhitespace } from "./text";
 
 /**
  * Hugging Face's daily-papers JSON, written from the real captures in
@@ -77,7 +78,6 @@ export const HfPaper = z
   })
   .meta({ id: "Paper" });
 
-const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
 
 export const HfDailyPaper = z
   .object({
@@ -93,7 +93,7 @@ export const HfDailyPaper = z
     isAuthorParticipating: z.boolean().optional(),
   })
   // Upstream's 2024 items re-wrap arXiv's hard line breaks in the item title: equal up to whitespace.
-  .refine((item) => collapse(item.title) === collapse(item.paper.title), {
+  .refine((item) => collapseWhitespace(item.title) === collapseWhitespace(item.paper.title), {
     message: "item title differs from paper.title",
     path: ["title"],
   })

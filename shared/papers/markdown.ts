@@ -1,11 +1,10 @@
 import type { PaperFields } from "../db/schema";
+import { collapseWhitespace } from "./text";
 
 /**
  * A paper as Markdown, for agents and scripts (`/papers/{id}.md`, `Accept: text/markdown`).
  * Pure: the caller passes the paper row (and its daily entry, when featured) and the site's URL.
  */
-
-export type MarkdownPaper = PaperFields;
 
 export interface MarkdownEntry {
   day: string;
@@ -18,10 +17,7 @@ export interface MarkdownEntry {
  * titles and abstracts stays legible because `$`, `^` and `{}` are left alone.
  */
 export function mdEscape(s: string): string {
-  return s
-    .replace(/\s+/g, " ")
-    .trim()
-    .replace(/([\\`*_[\]<>|#!])/g, "\\$1");
+  return collapseWhitespace(s).replace(/([\\`*_[\]<>|#!])/g, "\\$1");
 }
 
 /** Link targets: angle-bracketed, so that spaces and parentheses cannot end them early. */
@@ -29,7 +25,7 @@ const target = (url: string) => `<${url.replace(/[<>\s]/g, encodeURIComponent)}>
 const link = (text: string, url: string) => `[${mdEscape(text)}](${target(url)})`;
 const day = (iso: string) => iso.slice(0, 10);
 
-export function renderPaperMarkdown(paper: MarkdownPaper, opts: { siteUrl: string; entry?: MarkdownEntry | null }): string {
+export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string; entry?: MarkdownEntry | null }): string {
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const facts: string[] = [

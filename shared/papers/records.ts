@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { collapseWhitespace } from "./text";
 
 /** New-style (2606.00467) or old-style (astro-ph/0601001, math.GT/0309136) arXiv id, no version. */
 export const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?\/\d{7})$/;
@@ -55,8 +56,6 @@ const optionalText = z
   .transform((s) => (s ? s : undefined));
 const url = z.url({ protocol: /^https?$/ }).max(CAPS.urlChars);
 
-/** arXiv's hard line breaks and indentation carry no meaning: collapse whitespace. */
-export const cleanText = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** What the daily feed and authors' comments add to arXiv's metadata: optional, and droppable. */
 const ENRICHMENT = {
@@ -71,9 +70,9 @@ const ENRICHMENT = {
 export const PaperRecord = z.object({
   id: arxivId,
   version: z.number().int().min(0),
-  title: z.string().transform(cleanText).pipe(z.string().min(1, "missing title").max(CAPS.titleChars)),
-  abstract: z.string().transform(cleanText).pipe(z.string().max(CAPS.abstractChars)),
-  authors: z.array(z.string().transform(cleanText).pipe(z.string().min(1).max(CAPS.authorNameChars))).max(CAPS.authors),
+  title: z.string().transform(collapseWhitespace).pipe(z.string().min(1, "missing title").max(CAPS.titleChars)),
+  abstract: z.string().transform(collapseWhitespace).pipe(z.string().max(CAPS.abstractChars)),
+  authors: z.array(z.string().transform(collapseWhitespace).pipe(z.string().min(1).max(CAPS.authorNameChars))).max(CAPS.authors),
   categories: z.array(z.string().min(1).max(CAPS.keywordChars)).max(CAPS.categories),
   primaryCategory: z.string().min(1).max(CAPS.keywordChars).optional(),
   published: isoTime,

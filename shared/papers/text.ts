@@ -1,4 +1,7 @@
-/** How papers are shortened wherever they are listed: the site's cards and the digests alike. */
+/** How papers' text is cleaned and shortened wherever it is shown: the site's cards and the digests alike. */
+
+/** arXiv's hard line breaks and indentation carry no meaning: every run of whitespace is one space. */
+export const collapseWhitespace = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** "A, B, C, D and 12 others" */
 export function shortAuthors(authors: string[], max = 5): string {
@@ -9,7 +12,7 @@ export function shortAuthors(authors: string[], max = 5): string {
 
 /** The opening of a text, whitespace collapsed, cut at a word boundary near `max` characters. */
 export function excerpt(text: string, max = 280): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = collapseWhitespace(text);
   if (flat.length <= max) return flat;
   const cut = flat.slice(0, max);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 40))}…`;

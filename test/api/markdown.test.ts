@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { mdEscape, renderPaperMarkdown, type MarkdownPaper } from "../../shared/papers/markdown";
+import type { PaperFields } from "../../shared/db/schema";
+import { mdEscape, renderPaperMarkdown } from "../../shared/papers/markdown";
 
 const SITE = "http://127.0.0.1:8787";
-const base: MarkdownPaper = {
+const base: PaperFields = {
   id: "2606.00467",
   version: 2,
   title: "On the Limits of LLM Adaptability",

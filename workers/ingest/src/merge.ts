@@ -1,7 +1,6 @@
 import type { PaperFields } from "../../../shared/db/schema";
 import type { PaperRecord } from "../../../shared/papers/records";
 
-export type PaperValues = PaperFields;
 
 const ARXIV_FIELDS = [
   "version",
@@ -17,7 +16,7 @@ const ARXIV_FIELDS = [
 ] as const;
 const ENRICHMENT_FIELDS = ["codeUrl", "githubStars", "projectUrl", "aiSummary", "aiKeywords"] as const;
 
-export function toValues(r: PaperRecord, now: string): PaperValues {
+export function toValues(r: PaperRecord, now: string): PaperFields {
   return {
     id: r.id,
     version: r.version,
@@ -46,8 +45,8 @@ export function toValues(r: PaperRecord, now: string): PaperValues {
  * the daily feed); the first publication time never moves once arXiv gave it; code, project and
  * AI fields come from the daily feed, which arXiv's comment-derived links only fill in.
  */
-export function mergePaper(existing: PaperValues, incoming: PaperRecord, now: string): PaperValues | null {
-  const next: PaperValues = { ...existing };
+export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: string): PaperFields | null {
+  const next: PaperFields = { ...existing };
   const fresh = toValues(incoming, now);
   const newer =
     incoming.version > existing.version ||
@@ -70,6 +69,6 @@ export function mergePaper(existing: PaperValues, incoming: PaperRecord, now: st
   return samePaper(existing, next) ? null : next;
 }
 
-function samePaper(a: PaperValues, b: PaperValues): boolean {
-  return (Object.keys(a) as (keyof PaperValues)[]).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+function samePaper(a: PaperFields, b: PaperFields): boolean {
+  return (Object.keys(a) as (keyof PaperFields)[]).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }

@@ -2,9 +2,9 @@ import { eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { runBatch, type Db } from "../../../shared/db/client";
 import { chunk, rowsPerStatement, selectInChunks } from "../../../shared/db/chunk";
-import { announcements, dailyEntries, papers } from "../../../shared/db/schema";
+import { announcements, dailyEntries, papers, type PaperFields } from "../../../shared/db/schema";
 import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "../../../shared/papers/records";
-import { mergePaper, toValues, type PaperValues } from "./merge";
+import { mergePaper, toValues } from "./merge";
 
 export interface UpsertResult {
   inserted: number;
@@ -62,7 +62,7 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   const existingPapers = new Map(
     (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
       const { num: _num, createdAt: _c, changedAt: _ch, ...values } = row;
-      return [row.id, values as PaperValues] as const;
+      return [row.id, values as PaperFields] as const;
     }),
   );
 
@@ -72,7 +72,7 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   let inserted = 0;
   let updated = 0;
 
-  const newPapers: (PaperValues & { changedAt: string; createdAt: string })[] = [];
+  const newPapers: (PaperFields & { changedAt: string; createdAt: string })[] = [];
   for (const record of incoming) {
     const existing = existingPapers.get(record.id);
     if (!existing) {
