@@ -1,6 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { isArxivAnnouncementHour } from "../../shared/domain/schedule";
+import { CRONS, isArxivAnnouncementHour } from "../../workers/ingest/src/schedule";
+import ingestToml from "../../workers/ingest/wrangler.toml?raw";
 import { scheduled } from "../../workers/ingest/src/index";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { captureQueue, seedSubscribers } from "../mail/mail-support";
@@ -20,6 +21,13 @@ describe("the arXiv announcement schedule (20:00 US Eastern, Sunday to Thursday)
     ["2026-07-12T00:30:00Z", false], // Saturday
   ])("at %s is %s", (at, expected) => {
     expect(isArxivAnnouncementHour(new Date(at))).toBe(expected);
+  });
+});
+
+describe("the ingest worker's crons", () => {
+  it("are the ones its wrangler.toml declares", () => {
+    const declared = /\ncrons = (\[.*\])\n/.exec(ingestToml)?.[1];
+    expect(JSON.parse(declared!)).toEqual(Object.values(CRONS));
   });
 });
 

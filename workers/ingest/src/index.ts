@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { isArxivAnnouncementHour } from "../../../shared/domain/schedule";
+import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { IngestRequest } from "../../../shared/papers/ingest-request";
 import { runDigestSchedule } from "../../../shared/mail/digest-schedule";
 import type { Env } from "./env";
@@ -15,7 +15,7 @@ export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestSer
 
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const at = new Date(controller.scheduledTime);
-  if (controller.cron === "15 * * * *") {
+  if (controller.cron === CRONS.hourly) {
     // A failed run is recorded and does not throw, so the digests go out on yesterday's data.
     await runIngest(env, { source: "hf-daily", date: at.toISOString().slice(0, 10) });
     await runIngest(env, { source: "arxiv-api" });
