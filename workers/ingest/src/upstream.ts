@@ -31,7 +31,7 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
   const sleep = opts.sleep ?? realSleep;
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const backoff = (opts.backoffBaseMs ?? 1000) * 2 ** attempt;
+    const backoff = (opts.backoffBaseMs ?? 1000) * 2 ** (attempt - 1);
     let response: Response;
     try {
       response = await fetch(url, {
