@@ -203,8 +203,8 @@ export interface SearchResult {
 
 /** A query matching at most this many papers is ranked whole by bm25; beyond it, only a window. */
 export const RANK_ALL_UP_TO = 1000;
-/** The matches a common-word query ranks: the ones most recently added to the catalog. */
-export const COMMON_WINDOW = 500;
+/** The matches a common-word query ranks: the ones most recently added to the catalog (15 pages). */
+export const COMMON_WINDOW = 300;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
 const MATCH_NOTHING = '""';
 
@@ -215,7 +215,8 @@ const MATCH_NOTHING = '""';
  *   abstract 1, ranked on the FTS index alone; rows are joined only for the page;
  * - common-word queries (more matches, where bm25's idf is near zero and orders nothing): the
  *   COMMON_WINDOW matches most recently added (rowid order, which FTS5 walks from the end and
- *   stops), title matches first, then newer, then more upvoted.
+ *   stops), title matches first, then newer, then more upvoted. No bm25 there: its idf alone
+ *   reads every match of every word, which is what grows with a word's frequency.
  * The arm that does not apply gets a MATCH of nothing, so it costs no scan.
  */
 export async function searchPapers(
@@ -228,6 +229,9 @@ export async function searchPapers(
   const limit = opts.limit ?? 20;
   const offset = (opts.page ?? 0) * limit;
   const probe = sql`(SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} LIMIT ${RANK_ALL_UP_TO + 1}))`;
+  // A word of the title starts with a query word's stem: what the page highlights (markTerms).
+  const spacedTitle = sql`(' ' || replace(replace(replace(replace(p.title, '-', ' '), ':', ' '), '(', ' '), '/', ' '))`;
+  const titleMatch = sql`(${sql.join(queryTerms(q).map((t) => sql`${spacedTitle} LIKE ${`% ${t}%`}`), sql` OR `)})`;
   const ranked = sql`
     SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
       SELECT rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts
@@ -235,9 +239,9 @@ export async function searchPapers(
       ORDER BY score, num LIMIT ${limit + 1} OFFSET ${offset})
     UNION ALL
     SELECT num, ord FROM (
-      SELECT w.num AS num, row_number() OVER (ORDER BY w.tier, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
+      SELECT w.num AS num, row_number() OVER (ORDER BY ${titleMatch} DESC, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
       FROM (
-        SELECT rowid AS num, CASE WHEN bm25(papers_fts, 1.0, 0.0, 0.0) < 0 THEN 0 ELSE 1 END AS tier FROM papers_fts
+        SELECT rowid AS num FROM papers_fts
         WHERE papers_fts MATCH (CASE WHEN ${probe} > ${RANK_ALL_UP_TO} THEN ${match} ELSE ${MATCH_NOTHING} END)
         ORDER BY rowid DESC LIMIT ${COMMON_WINDOW}) AS w
       JOIN papers AS p ON p.num = w.num
@@ -293,20 +297,19 @@ const STOPWORDS = new Set(
 );
 
 /** Terms at most this frequent (document frequency) make a related-papers query. */
-export const RARE_TERM_DF = 1000;
-/** When a paper has no rare term, its rarest few still make the query. */
-const RELATED_FALLBACK_TERMS = 3;
+export const RARE_TERM_DF = 200;
 /** The most matches related papers rank: the ones most recently added. */
-const RELATED_WINDOW = 4000;
+const RELATED_WINDOW = 500;
 
 /**
  * Papers whose text is closest to this one's title and keywords, at a cost bounded at any catalog
  * size. In one statement: each term's document frequency among the other papers is counted on the
- * FTS index up to `rareTermDf` + 1; the terms found in some other paper and at most that frequent (or, when there
- * is none, the RELATED_FALLBACK_TERMS rarest) make an OR query; bm25 (title 5, authors 1,
- * abstract 1) ranks at most RELATED_WINDOW of its matches, on the FTS index alone, before any
- * join. Rare terms are what bm25's idf weighs anyway: the common ones it drops (in a tenth of the
- * catalog or more at 10,000 papers) barely moved the ranking and made the query match most papers.
+ * FTS index up to `rareTermDf` + 1. The terms found in some other paper and at most that frequent
+ * make an OR query, ranked by bm25 (title 5, authors 1, abstract 1) over at most RELATED_WINDOW of
+ * its matches, on the FTS index alone, before any join. Rare terms are what bm25's idf weighs
+ * anyway: the common ones it drops barely moved the ranking and made the query match most papers.
+ * When no term is rare, the papers that share the rarest (of equally frequent ones, the longest),
+ * most recently added first: no bm25 there, as its idf alone reads every match of a common word.
  */
 export async function relatedPapers(
   db: Db,
@@ -314,24 +317,29 @@ export async function relatedPapers(
   opts: { limit?: number; rareTermDf?: number } = {},
 ): Promise<ListedPaper[]> {
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
+  const limit = opts.limit ?? 5;
   const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
   const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
   if (!distinct.length) return [];
   const terms = sql.join(distinct.map((w) => sql`(${`"${w}"`})`), sql`, `);
-  const chosen = sql`
-    SELECT coalesce(group_concat(term, ' OR '), ${MATCH_NOTHING}) FROM (
-      SELECT term, df, row_number() OVER (ORDER BY df, term) AS n, min(df) OVER () AS rarest FROM (
-        SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 AND rowid != ${paper.num} LIMIT ${rare + 1})) AS df
-        FROM (VALUES ${terms}))
-      WHERE df >= 1)
-    WHERE df <= ${rare} OR (rarest > ${rare} AND n <= ${RELATED_FALLBACK_TERMS})`;
   const ranked = sql`
+    WITH probes AS MATERIALIZED (
+      SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 AND rowid != ${paper.num} LIMIT ${rare + 1})) AS df
+      FROM (VALUES ${terms})),
+    dfs AS (SELECT term, df, row_number() OVER (ORDER BY df, length(term) DESC, term) AS n FROM probes WHERE df >= 1),
+    rare_match(m) AS (SELECT coalesce(group_concat(term, ' OR '), ${MATCH_NOTHING}) FROM dfs WHERE df <= ${rare}),
+    fallback_match(m) AS (SELECT coalesce(max(term), ${MATCH_NOTHING}) FROM dfs WHERE n = 1 AND df > ${rare})
     SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
       SELECT num, score FROM (
         SELECT rowid AS num, bm25(papers_fts, 5.0, 1.0, 1.0) AS score FROM papers_fts
-        WHERE papers_fts MATCH (${chosen}) AND rowid != ${paper.num}
+        WHERE papers_fts MATCH (SELECT m FROM rare_match) AND rowid != ${paper.num}
         ORDER BY rowid DESC LIMIT ${RELATED_WINDOW})
-      ORDER BY score, num LIMIT ${opts.limit ?? 5})`;
+      ORDER BY score, num LIMIT ${limit})
+    UNION ALL
+    SELECT num, row_number() OVER (ORDER BY num DESC) AS ord FROM (
+      SELECT rowid AS num FROM papers_fts
+      WHERE papers_fts MATCH (SELECT m FROM fallback_match) AND rowid != ${paper.num}
+      ORDER BY rowid DESC LIMIT ${limit})`;
   const rows = await db
     .select(listedColumns)
     .from(papers)
