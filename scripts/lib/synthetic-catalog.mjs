@@ -23,8 +23,15 @@ export const TOPIC_DF = {
   memory: 0.1, robust: 0.1, multimodal: 0.1, scaling: 0.03, tokenizer: 0.03, quantum: 0.004,
 };
 
-function paperId(i, day) {
-  return `${day.slice(2, 4)}${day.slice(5, 7)}.${String(10000 + (i % 90000)).padStart(5, "0")}${i >= 90000 ? String(Math.floor(i / 90000)) : ""}`;
+/** New-style arXiv ids: the day's year and month, then a 5-digit number counted per month. */
+function idMaker() {
+  const perMonth = new Map();
+  return (day) => {
+    const yymm = `${day.slice(2, 4)}${day.slice(5, 7)}`;
+    const n = perMonth.get(yymm) ?? 0;
+    perMonth.set(yymm, n + 1);
+    return `${yymm}.${String(10000 + n)}`;
+  };
 }
 
 export function fillCatalog(dbFile, papers) {
@@ -57,6 +64,7 @@ export function fillCatalog(dbFile, papers) {
   );
   const started = Date.now();
   const ids = [];
+  const nextId = idMaker();
   const days = new Set();
   db.exec("BEGIN");
   // The catalog-only papers first (a backfill), then the featured days oldest first, as daily
@@ -66,7 +74,7 @@ export function fillCatalog(dbFile, papers) {
     const i = k < papers - featuredCount ? featuredCount + k : papers - 1 - k;
     const featured = i < featuredCount;
     const day = featured ? addDays(LAST_DAY, -Math.floor(i / PER_DAY)) : addDays(LAST_DAY, -Math.floor(rand() * 2000));
-    const id = paperId(i, day);
+    const id = nextId(day);
     ids.push(id);
     const at = `${day}T00:00:00.000Z`;
     const authors = JSON.stringify(Array.from({ length: 2 + Math.floor(rand() * 8) }, () => pick(NAMES)));
