@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { CACHE_POLICIES } from "./cache-policy";
+import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 
@@ -14,7 +15,10 @@ export const API_KEY_PARAMS = ["date", "week", "month", "submitter", "sort", "p"
  * the path and the parameters the route reads, in a fixed order.
  */
 export function cacheKeyUrl(siteUrl: string, request: Request, params: readonly string[] = SITE_KEY_PARAMS): string {
-  const url = new URL(request.url);
+  return keyOf(siteUrl, new URL(request.url), params);
+}
+
+function keyOf(siteUrl: string, url: URL, params: readonly string[]): string {
   const key = new URL(url.pathname, siteUrl);
   for (const name of params) {
     const value = url.searchParams.get(name);
@@ -29,8 +33,9 @@ export function cacheKeyUrl(siteUrl: string, request: Request, params: readonly 
  * browser must never get Markdown at the HTML address. The `.md` address is cached as usual.
  */
 export const negotiatesMarkdown = (request: Request) => {
+  if (!(request.headers.get("Accept") ?? "").includes("text/markdown")) return false;
   const path = new URL(request.url).pathname;
-  return path.startsWith("/papers/") && !path.endsWith(".md") && (request.headers.get("Accept") ?? "").includes("text/markdown");
+  return path.startsWith("/papers/") && !path.endsWith(".md");
 };
 
 /**
@@ -55,8 +60,8 @@ const storable = (res: Response) =>
 
 interface EdgeCacheOptions {
   keyParams: readonly string[];
-  /** Whether the cache may answer this request at all (keyed by its cache key). */
-  cacheable: (keyUrl: URL, request: Request) => boolean;
+  /** Whether the cache may answer this request at all. */
+  cacheable: (url: URL, request: Request) => boolean;
   /** Whether this 200 may be stored, beyond being public and cookie-free. */
   store: (res: Response) => boolean;
 }
@@ -70,16 +75,16 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD") return next();
-    const keyUrl = cacheKeyUrl(c.env.SITE_URL, c.req.raw, opts.keyParams);
-    const useCache = opts.cacheable(new URL(keyUrl), c.req.raw);
-    const key = new Request(keyUrl, { method: "GET" });
-    const cache = caches.default;
+    const url = new URL(c.req.url);
+    const keyUrl = keyOf(c.env.SITE_URL, url, opts.keyParams);
+    const useCache = opts.cacheable(url, c.req.raw);
     const inm = c.req.header("If-None-Match") ?? null;
 
+    // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
     if (useCache) {
       let res = memoryGet(keyUrl);
       if (!res) {
-        const hit = await cache.match(key);
+        const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
         if (hit) {
           const body = await hit.arrayBuffer();
           res = new Response(body, hit);
@@ -87,6 +92,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
           res.headers.delete("X-Page-Cache-Control");
           res.headers.set("X-Cache", "HIT");
           res.headers.delete("Age");
+          addSecureHeaders(res.headers, false);
           memoryPut(keyUrl, body, res.headers);
         }
       }
@@ -103,8 +109,9 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     if (useCache && storable(res) && opts.store(res)) {
       const hitHeaders = new Headers(res.headers);
       hitHeaders.set("X-Cache", "HIT");
+      addSecureHeaders(hitHeaders, false);
       memoryPut(keyUrl, body, hitHeaders);
-      c.executionCtx.waitUntil(cache.put(key, forCacheApi(body, res)));
+      c.executionCtx.waitUntil(caches.default.put(new Request(keyUrl, { method: "GET" }), forCacheApi(body, res)));
       res.headers.set("X-Cache", "MISS");
     }
     c.res = answerConditional(res, inm);
@@ -114,7 +121,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
 /** The site's pages. Pages beyond the first of a listing (`page`) are not stored: purges could not name them all. */
 export const edgeCache = edgeCacheWith({
   keyParams: SITE_KEY_PARAMS,
-  cacheable: (key, request) => !key.searchParams.has("page") && !negotiatesMarkdown(request),
+  cacheable: (url, request) => !url.searchParams.has("page") && !negotiatesMarkdown(request),
   store: () => true,
 });
 
@@ -126,6 +133,6 @@ export const edgeCache = edgeCacheWith({
  */
 export const apiCache = edgeCacheWith({
   keyParams: API_KEY_PARAMS,
-  cacheable: (key) => key.pathname !== "/api/papers/search",
+  cacheable: (url) => url.pathname !== "/api/papers/search",
   store: (res) => res.headers.get("Cache-Control") === CACHE_POLICIES.finished,
 });
