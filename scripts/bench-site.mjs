@@ -1,75 +1,85 @@
-// npm run bench:site — the site against a local `wrangler dev` with a 100,000-paper synthetic
-// database (30 featured papers a day for 1,000 days; the rest only in the catalog, as announced
-// papers are). Measures with wrk: a trivial route of the same worker (/healthz, the baseline), a
-// cached daily page (a Cache API hit), an uncached daily page and a search (`page=1` keeps both
-// out of the Cache API, so every request runs the handler and its D1 queries).
-// Options: BENCH_PAPERS (100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16).
+// npm run bench:site — the site and the API against a local `wrangler dev` of the three workers,
+// with a synthetic catalog (scripts/lib/synthetic-catalog.mjs) at each size of BENCH_SIZES.
+// wrk measures a trivial route (/healthz, the baseline), a cached day page (a cache hit) and every
+// route a visitor or a client hits uncached. "Uncached" means addresses no earlier request asked
+// for: each route walks a list (days x sorts, paper ids, queries x result pages, limits), each wrk
+// thread taking every other address and each round going on where the last stopped; an address
+// with `page` is never stored (edge-cache.ts), which the walks add once a list runs out. Every
+// request comes from another client address (CF-Connecting-IP), so that no rate limit answers.
+// Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3),
+// BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output.
 import { execFileSync } from "node:child_process";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { ROOT, migrateLocal, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
+import { DAYS, LAST_DAY, PER_DAY, fillCatalog } from "./lib/synthetic-catalog.mjs";
 
-const PAPERS = Number(process.env.BENCH_PAPERS ?? 100_000);
+const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PER_DAY = 30;
-const DAYS = 1000;
-const LAST_DAY = "2026-06-12";
 const persistTo = join(ROOT, ".bench/site-state");
 
-// A deterministic generator, so that runs compare.
-let seed = 42;
-const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-const pick = (a) => a[Math.floor(rand() * a.length)];
-const SYL = ["ra", "to", "ne", "mi", "ka", "lo", "ve", "su", "di", "an", "or", "el", "is", "um", "ex", "po", "qu", "tri", "gen", "form"];
-const VOCAB = Array.from({ length: 4000 }, () => Array.from({ length: 2 + Math.floor(rand() * 3) }, () => pick(SYL)).join(""));
-// Topic words with roughly the document frequencies of ML abstracts ("model" in half of them,
-// "tokenizer" in one in a hundred); the other words follow a Zipf-like curve over 4,000 words.
-const ML = Object.entries({ model: 0.5, learning: 0.4, language: 0.25, data: 0.3, training: 0.25, reasoning: 0.1, transformer: 0.08, diffusion: 0.06, agents: 0.06, vision: 0.08, retrieval: 0.04, attention: 0.07, benchmark: 0.12, alignment: 0.03, policy: 0.04, graph: 0.04, sparse: 0.02, memory: 0.03, robust: 0.05, multimodal: 0.05, scaling: 0.03, tokenizer: 0.01 });
-const zipf = () => VOCAB[Math.floor(VOCAB.length * rand() ** 2.5)];
-function words(n) {
-  const out = Array.from({ length: n }, zipf);
-  const abstract = n > 20;
-  for (const [w, df] of ML) {
-    if (rand() >= (abstract ? df : df * 0.3)) continue;
-    const times = abstract ? 1 + Math.floor(rand() * 3) : 1;
-    for (let k = 0; k < times; k++) out[Math.floor(rand() * n)] = w;
-  }
-  return out.join(" ");
-}
-const NAMES = Array.from({ length: 3000 }, () => `${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)} ${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)}`);
-const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const RARE_WORD = "quantum";
+const COMMON_WORDS = ["model", "data", "task", "method", "large", "performance", "benchmark", "learning", "language", "training"];
+const SORTS = ["upvotes", "trending", "newest"];
+const API_SORTS = ["", "&sort=publishedAt", "&sort=trending"];
+/** Result pages a common-word search has (shared/papers/queries.ts COMMON_WINDOW / 20). */
+const COMMON_PAGES = 25;
 
-function fill(dbFile) {
-  const db = new DatabaseSync(dbFile);
-  const insertPaper = db.prepare(
-    `INSERT INTO papers (id, version, title, abstract, authors, categories, primary_category, published, updated, code_url, github_stars)
-     VALUES (?, 1, ?, ?, ?, '["cs.LG","cs.AI"]', 'cs.LG', ?, ?, ?, ?)`,
-  );
-  const insertEntry = db.prepare(
-    `INSERT INTO daily_entries (paper_id, day, source, submitter_name, submitter_fullname, upstream_upvotes, num_comments) VALUES (?, ?, 'hf-daily', ?, ?, ?, ?)`,
-  );
-  const started = Date.now();
-  db.exec("BEGIN");
-  for (let i = 0; i < PAPERS; i++) {
-    const featured = i < PER_DAY * DAYS;
-    const day = featured ? addDays(LAST_DAY, -Math.floor(i / PER_DAY)) : addDays(LAST_DAY, -Math.floor(rand() * 2000));
-    const id = `${day.slice(2, 4)}${day.slice(5, 7)}.${String(10000 + (i % 90000)).padStart(5, "0")}${i >= 90000 ? String(Math.floor(i / 90000)) : ""}`;
-    const at = `${day}T00:00:00.000Z`;
-    const authors = JSON.stringify(Array.from({ length: 2 + Math.floor(rand() * 8) }, () => pick(NAMES)));
-    insertPaper.run(id, words(8 + Math.floor(rand() * 6)), words(150 + Math.floor(rand() * 100)), authors, at, at, rand() < 0.3 ? `https://github.com/example/${id}` : null, rand() < 0.3 ? Math.floor(rand() * 500) : null);
-    if (featured) {
-      const who = pick(NAMES);
-      insertEntry.run(id, day, who.replace(" ", "").toLowerCase(), who, Math.floor(rand() ** 3 * 300), Math.floor(rand() * 8));
-    }
+// A deterministic shuffle, so that walks do not follow insertion order.
+function shuffled(xs, seed = 7) {
+  const a = [...xs];
+  let s = seed;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
   }
-  db.exec("COMMIT");
-  const count = db.prepare("SELECT count(*) AS n FROM papers").get().n;
+  return a;
+}
+
+/** A walk's addresses: `base`, then the same again with `page=2..` (never stored), as many as needed. */
+function withPages(base, minimum = 60_000) {
+  const total = Math.max(base.length, minimum);
+  const out = [...base];
+  for (let page = 2; out.length < total; page++) for (const path of base) out.push(`${path}${path.includes("?") ? "&" : "?"}page=${page}`);
+  return out.slice(0, total);
+}
+
+function searchWalk(db, queries, maxPages) {
+  const count = db.prepare("SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?");
+  const out = [];
+  for (const q of queries) {
+    const fts = q.split(" ").map((w) => `"${w}"`).join(" ");
+    const pages = Math.max(1, Math.min(maxPages, Math.ceil(count.get(fts).n / 20)));
+    for (let p = 1; p <= pages; p++) out.push({ q, p });
+  }
+  return out;
+}
+
+function walks(dbFile, ids, days) {
+  const db = new DatabaseSync(dbFile, { readOnly: true });
+  const pairs = COMMON_WORDS.flatMap((a, i) => COMMON_WORDS.slice(i + 1).map((b) => `${a} ${b}`));
+  const rare = searchWalk(db, [RARE_WORD, ...COMMON_WORDS.map((w) => `${RARE_WORD} ${w}`)], 200);
+  const common = searchWalk(db, COMMON_WORDS, COMMON_PAGES);
+  const two = searchWalk(db, pairs, COMMON_PAGES);
   db.close();
-  return { count, ms: Date.now() - started };
+  const site = (list) => shuffled(list.map(({ q, p }) => `/search?q=${encodeURIComponent(q)}&page=${p}`));
+  const dayList = shuffled(days.flatMap((d) => SORTS.map((s) => `/papers/date/${d}?sort=${s}`)));
+  const limits = [10, 20, 30, 50, 100];
+  return {
+    dayListing: withPages(dayList),
+    paperPage: withPages(shuffled(ids.map((id) => `/papers/${id}`))),
+    searchRare: site(rare),
+    searchCommon: site(common),
+    searchTwoCommon: site(two),
+    apiListing: shuffled(days.flatMap((d) => API_SORTS.flatMap((s) => limits.map((l) => `/api/daily_papers?date=${d}${s}&limit=${l}`)))),
+    apiSearch: shuffled(COMMON_WORDS.flatMap((w) => Array.from({ length: 100 }, (_, i) => `/api/papers/search?q=${w}&limit=${i + 1}`))),
+    counts: { rare: rare.length, common: common.length, two: two.length },
+  };
 }
 
 function freePort() {
@@ -81,17 +91,35 @@ function freePort() {
   });
 }
 
-function wrk(url, luaQueries) {
+/**
+ * wrk with a Lua script that walks `paths` from `start`: thread t of 2 takes start + t, + 2, ...;
+ * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
+ */
+function wrk(base, paths, start, name) {
   const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency"];
-  if (luaQueries) {
-    const script = join(ROOT, ".bench/search.lua");
+  if (paths) {
+    const list = join(ROOT, `.bench/${name}.txt`);
+    writeFileSync(list, `${paths.join("\n")}\n`);
+    const script = join(ROOT, `.bench/${name}.lua`);
     writeFileSync(
       script,
-      `local qs = {${luaQueries.map((q) => `"${q}"`).join(",")}}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format("GET", "/search?page=1&q=" .. qs[(i % #qs) + 1])\nend\n`,
+      `local n = 0
+setup = function(thread) thread:set("tid", n); n = n + 1 end
+init = function(args)
+  paths = {}
+  for line in io.lines("${list}") do paths[#paths + 1] = line end
+  i = ${start} + tid
+end
+request = function()
+  local path = paths[(i % #paths) + 1]
+  i = i + 2
+  return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
+end
+`,
     );
     args.push("-s", script);
   }
-  const out = execFileSync("wrk", [...args, url], { encoding: "utf8" });
+  const out = execFileSync("wrk", [...args, base + (paths ? "" : "/healthz")], { encoding: "utf8" });
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   const ms = (label) => {
     const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -101,52 +129,75 @@ function wrk(url, luaQueries) {
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms(50), p99: ms(99), errors: (Number.isNaN(non2xx) ? 0 : non2xx) + socketErrors, raw: out };
+  return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms(50), p99: ms(99), requests: num(/(\d+) requests in/), errors: (Number.isNaN(non2xx) ? 0 : non2xx) + socketErrors, raw: out };
 }
 
-rmSync(persistTo, { recursive: true, force: true });
-migrateLocal(persistTo);
-const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
-const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite"));
-const filled = fill(dbFile);
-console.log(`filled ${filled.count} papers (${Math.min(PAPERS, PER_DAY * DAYS)} featured over ${DAYS} days) in ${(filled.ms / 1000).toFixed(1)} s`);
+async function benchSize(papers) {
+  rmSync(persistTo, { recursive: true, force: true });
+  migrateLocal(persistTo);
+  const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
+  const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite"));
+  const filled = fillCatalog(dbFile, papers);
+  const w = walks(dbFile, filled.ids, filled.days);
+  console.log(`\n# ${filled.count} papers (${Math.min(papers, PER_DAY * DAYS)} featured over ${filled.days.length} days), filled in ${(filled.ms / 1000).toFixed(1)} s`);
+  console.log(`walks: ${filled.days.length * SORTS.length} day listings (then with page=), ${filled.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages`);
 
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const child = startWorkers({ port, persistTo, quiet: true });
-try {
-  await waitUntilUp(base, child);
-  const day = `${base}/papers/date/${LAST_DAY}`;
-  const page = await fetch(day);
-  const html = await page.text();
-  const css = await (await fetch(new URL(/href="(\/static\/site\.[0-9a-f]+\.css)"/.exec(html)[1], base))).text();
-  const cached = await fetch(day);
-  console.log(`daily page: ${Buffer.byteLength(html)} bytes of HTML (${(html.match(/class="card"/g) ?? []).length} cards), CSS ${Buffer.byteLength(css)} bytes; second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
-  const searchWords = ["transformer", "diffusion+model", "robust+agents", "sparse+attention", "language+model", "graph+memory", "alignment+policy", "multimodal+reasoning"];
-  for (const q of searchWords) await fetch(`${base}/search?page=1&q=${q}`);
-  await fetch(`${day}?page=1`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = startWorkers({ port, persistTo, quiet: true });
+  try {
+    await waitUntilUp(base, child);
+    const day = `/papers/date/${LAST_DAY}`;
+    const html = await (await fetch(base + day)).text();
+    const cached = await fetch(base + day);
+    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
+    // One request each first, so that no route pays the isolate's start.
+    for (const list of [w.dayListing, w.paperPage, w.searchRare, w.searchCommon, w.searchTwoCommon, w.apiListing, w.apiSearch]) await fetch(base + list.at(-1));
 
-  // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
-  const runs = [
-    ["baseline: GET /healthz", () => wrk(`${base}/healthz`)],
-    ["cached daily page (Cache API hit)", () => wrk(day)],
-    ["uncached daily page (`?page=1`)", () => wrk(`${day}?page=1`)],
-    ["search, 8 queries rotating (`page=1`)", () => wrk(base, searchWords)],
-  ];
-  const rounds = runs.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) runs.forEach(([, run], i) => rounds[i].push(run()));
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const results = runs.map(([name], i) => {
-    const rs = rounds[i];
-    return [name, { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), raw: rs.map((x) => x.raw).join("\n") }];
-  });
-  const [baseline, hit, miss, search] = results.map((r) => r[1]);
-  console.log(`\n| route | req/s | p50 ms | p99 ms | errors (non-2xx, socket) |\n|---|---:|---:|---:|---:|`);
-  for (const [name, r] of results) console.log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
-  console.log(`\ncached / baseline throughput: ${(hit.rps / baseline.rps).toFixed(2)} (target >= 0.8)`);
-  console.log(`search p99 / cached p99: ${(search.p99 / hit.p99).toFixed(2)} (target <= 3)`);
-  console.log(`uncached / cached throughput: ${(miss.rps / hit.rps).toFixed(2)}`);
-  if (process.env.BENCH_RAW) for (const [name, r] of results) console.log(`\n## ${name}\n${r.raw}`);
-} finally {
-  child.kill("SIGTERM");
+    const runs = [
+      ["baseline: GET /healthz", null],
+      ["cached day page (cache hit)", [day]],
+      ["uncached day listing", w.dayListing],
+      ["uncached paper page", w.paperPage],
+      [`uncached search, a rare word ("${RARE_WORD}", "${RARE_WORD} data", ...)`, w.searchRare],
+      [`uncached search, a common word ("model", "data", ...)`, w.searchCommon],
+      [`uncached search, two common words ("model data", ...)`, w.searchTwoCommon],
+      ["uncached API listing (/api/daily_papers?date=)", w.apiListing],
+      ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
+    ];
+    const cursors = runs.map(() => 0);
+    const rounds = runs.map(() => []);
+    // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.forEach(([, paths], i) => {
+        const res = wrk(base, paths, cursors[i], `route${i}`);
+        cursors[i] += res.requests + CONNECTIONS * 2;
+        rounds[i].push(res);
+      });
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const results = runs.map(([name, paths], i) => {
+      const rs = rounds[i];
+      const wrapped = paths && paths.length > 1 && cursors[i] > paths.length;
+      return { name, wrapped, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
+    });
+    const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
+    console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | requests | errors |\n|---|---:|---:|---:|---:|---:|`);
+    for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`);
+    const ratio = (a, b) => (a / b).toFixed(2);
+    console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
+    console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
+    console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
+    const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
+    console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
+    console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95)`);
+    console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
+    if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
+  } finally {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  }
 }
+
+for (const size of SIZES) await benchSize(size);

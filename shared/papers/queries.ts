@@ -5,19 +5,11 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, desc, eq, gte, lte, ne, sql, type SQL } from "drizzle-orm";
-import { integer, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { dailyEntries, papers, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
-
-/** The FTS5 index of migrations/0001_papers_fts.sql, declared here for querying only (drizzle-kit never sees it). */
-const papersFts = sqliteTable("papers_fts", {
-  rowid: integer("rowid"),
-  title: text("title"),
-  authors: text("authors"),
-  abstract: text("abstract"),
-});
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -209,10 +201,23 @@ export interface SearchResult {
   more: boolean;
 }
 
+/** A query matching at most this many papers is ranked whole by bm25; beyond it, only a window. */
+export const RANK_ALL_UP_TO = 1000;
+/** The matches a common-word query ranks: the ones most recently added to the catalog (15 pages). */
+export const COMMON_WINDOW = 300;
+/** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
+const MATCH_NOTHING = '""';
+
 /**
- * Best match first: bm25 with the title weighted 10, authors 4, abstract 1. The ranking runs on the
- * FTS index alone (a CTE that keeps one page of rowids); rows are joined and highlighted only for
- * that page, so that a common word costs one scan of its doclist and no per-row work.
+ * Best match first, at a cost bounded whatever the words' frequencies. One statement, two arms,
+ * chosen by a probe that counts at most RANK_ALL_UP_TO + 1 matches:
+ * - specific queries (at most RANK_ALL_UP_TO matches): bm25 with the title weighted 10, authors 4,
+ *   abstract 1, ranked on the FTS index alone; rows are joined only for the page;
+ * - common-word queries (more matches, where bm25's idf is near zero and orders nothing): the
+ *   COMMON_WINDOW matches most recently added (rowid order, which FTS5 walks from the end and
+ *   stops), title matches first, then newer, then more upvoted. No bm25 there: its idf alone
+ *   reads every match of every word, which is what grows with a word's frequency.
+ * The arm that does not apply gets a MATCH of nothing, so it costs no scan.
  */
 export async function searchPapers(
   db: Db,
@@ -222,22 +227,32 @@ export async function searchPapers(
   const match = toFtsQuery(q);
   if (!match) return { hits: [], more: false };
   const limit = opts.limit ?? 20;
-  const ranked = db.$with("ranked").as(
-    db
-      .select({ num: sql<number>`rowid`.as("hit_num"), score: sql<number>`bm25(papers_fts, 10.0, 4.0, 1.0)`.as("hit_score") })
-      .from(papersFts)
-      .where(sql`papers_fts MATCH ${match}`)
-      .orderBy(sql`hit_score`)
-      .limit(limit + 1)
-      .offset((opts.page ?? 0) * limit),
-  );
+  const offset = (opts.page ?? 0) * limit;
+  const probe = sql`(SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} LIMIT ${RANK_ALL_UP_TO + 1}))`;
+  // A word of the title starts with a query word's stem: what the page highlights (markTerms).
+  const spacedTitle = sql`(' ' || replace(replace(replace(replace(p.title, '-', ' '), ':', ' '), '(', ' '), '/', ' '))`;
+  const titleMatch = sql`(${sql.join(queryTerms(q).map((t) => sql`${spacedTitle} LIKE ${`% ${t}%`}`), sql` OR `)})`;
+  const ranked = sql`
+    SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
+      SELECT rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts
+      WHERE papers_fts MATCH (CASE WHEN ${probe} <= ${RANK_ALL_UP_TO} THEN ${match} ELSE ${MATCH_NOTHING} END)
+      ORDER BY score, num LIMIT ${limit + 1} OFFSET ${offset})
+    UNION ALL
+    SELECT num, ord FROM (
+      SELECT w.num AS num, row_number() OVER (ORDER BY ${titleMatch} DESC, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
+      FROM (
+        SELECT rowid AS num FROM papers_fts
+        WHERE papers_fts MATCH (CASE WHEN ${probe} > ${RANK_ALL_UP_TO} THEN ${match} ELSE ${MATCH_NOTHING} END)
+        ORDER BY rowid DESC LIMIT ${COMMON_WINDOW}) AS w
+      JOIN papers AS p ON p.num = w.num
+      LEFT JOIN daily_entries AS d ON d.paper_id = p.id
+      ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset})`;
   const rows = await db
-    .with(ranked)
     .select(listedColumns)
-    .from(ranked)
-    .innerJoin(papers, sql`${papers.num} = "ranked"."hit_num"`)
+    .from(papers)
+    .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .orderBy(sql`"ranked"."hit_score"`, papers.id)
+    .orderBy(sql`ranked.ord`)
     .all();
   const terms = queryTerms(q);
   return {
@@ -281,20 +296,56 @@ const STOPWORDS = new Set(
   "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "),
 );
 
-/** Papers whose text is closest to this one's title and keywords (FTS5 OR query, bm25). */
-export async function relatedPapers(db: Db, paper: Pick<PaperRow, "id" | "title" | "aiKeywords">, limit = 5): Promise<ListedPaper[]> {
-  const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.match(/[\p{L}\p{N}]+/gu) ?? [];
-  const distinct = [...new Set(words.map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOPWORDS.has(w));
-  const match = toFtsQuery(distinct.join(" "), "any");
-  if (!match) return [];
+/** Terms at most this frequent (document frequency) make a related-papers query. */
+export const RARE_TERM_DF = 200;
+/** The most matches related papers rank: the ones most recently added. */
+const RELATED_WINDOW = 500;
+
+/**
+ * Papers whose text is closest to this one's title and keywords, at a cost bounded at any catalog
+ * size. In one statement: each term's document frequency among the other papers is counted on the
+ * FTS index up to `rareTermDf` + 1. The terms found in some other paper and at most that frequent
+ * make an OR query, ranked by bm25 (title 5, authors 1, abstract 1) over at most RELATED_WINDOW of
+ * its matches, on the FTS index alone, before any join. Rare terms are what bm25's idf weighs
+ * anyway: the common ones it drops barely moved the ranking and made the query match most papers.
+ * When no term is rare, the papers that share the rarest (of equally frequent ones, the longest),
+ * most recently added first: no bm25 there, as its idf alone reads every match of a common word.
+ */
+export async function relatedPapers(
+  db: Db,
+  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords">,
+  opts: { limit?: number; rareTermDf?: number } = {},
+): Promise<ListedPaper[]> {
+  const rare = opts.rareTermDf ?? RARE_TERM_DF;
+  const limit = opts.limit ?? 5;
+  const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
+  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
+  if (!distinct.length) return [];
+  const terms = sql.join(distinct.map((w) => sql`(${`"${w}"`})`), sql`, `);
+  const ranked = sql`
+    WITH probes AS MATERIALIZED (
+      SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 AND rowid != ${paper.num} LIMIT ${rare + 1})) AS df
+      FROM (VALUES ${terms})),
+    dfs AS (SELECT term, df, row_number() OVER (ORDER BY df, length(term) DESC, term) AS n FROM probes WHERE df >= 1),
+    rare_match(m) AS (SELECT coalesce(group_concat(term, ' OR '), ${MATCH_NOTHING}) FROM dfs WHERE df <= ${rare}),
+    fallback_match(m) AS (SELECT coalesce(max(term), ${MATCH_NOTHING}) FROM dfs WHERE n = 1 AND df > ${rare})
+    SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
+      SELECT num, score FROM (
+        SELECT rowid AS num, bm25(papers_fts, 5.0, 1.0, 1.0) AS score FROM papers_fts
+        WHERE papers_fts MATCH (SELECT m FROM rare_match) AND rowid != ${paper.num}
+        ORDER BY rowid DESC LIMIT ${RELATED_WINDOW})
+      ORDER BY score, num LIMIT ${limit})
+    UNION ALL
+    SELECT num, row_number() OVER (ORDER BY num DESC) AS ord FROM (
+      SELECT rowid AS num FROM papers_fts
+      WHERE papers_fts MATCH (SELECT m FROM fallback_match) AND rowid != ${paper.num}
+      ORDER BY rowid DESC LIMIT ${limit})`;
   const rows = await db
     .select(listedColumns)
-    .from(papersFts)
-    .innerJoin(papers, eq(papers.num, papersFts.rowid))
+    .from(papers)
+    .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .where(and(sql`papers_fts MATCH ${match}`, ne(papers.id, paper.id)))
-    .orderBy(sql`bm25(papers_fts, 5.0, 1.0, 1.0)`)
-    .limit(limit)
+    .orderBy(sql`ranked.ord`)
     .all();
   return rows.map(asListed);
 }

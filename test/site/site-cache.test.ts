@@ -96,6 +96,9 @@ describe("the Cache API layer", () => {
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
     expect(hit.body).toBe(miss.body);
+    for (const name of ["Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag", "Cache-Control", "Cache-Tag"]) {
+      expect(hit.res.headers.get(name), name).toBe(miss.res.headers.get(name));
+    }
   });
 
   it("answers from the Cache API itself, without D1, once the isolate's memory tier has forgotten the page", async () => {

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { paperById } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
+import { apiCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
 import { ApiError, describeZodError, notFound } from "../errors";
 import { apiMiddleware } from "./api-http";
@@ -21,6 +22,8 @@ apiRoutes.use("*", async (c, next) => {
   }
   await next();
 });
+apiRoutes.use("/daily_papers", apiCache);
+apiRoutes.use("/papers/*", apiCache);
 
 function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(query);

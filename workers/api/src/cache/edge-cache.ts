@@ -1,19 +1,26 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
+import { CACHE_POLICIES } from "./cache-policy";
+import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 
 /** Query parameters a site page reads; any other is dropped from the cache key. */
-const KEY_PARAMS = ["q", "sort", "page"];
+export const SITE_KEY_PARAMS = ["q", "sort", "page"] as const;
+/** Query parameters the JSON API reads (/api/daily_papers, /api/papers/search), in key order. */
+export const API_KEY_PARAMS = ["date", "week", "month", "submitter", "sort", "p", "limit", "q"] as const;
 
 /**
- * The cache key of a site request, on SITE_URL's origin so that a purge from another worker finds
- * it: the path and the parameters pages read, in a fixed order.
+ * The cache key of a request, on SITE_URL's origin so that a purge from another worker finds it:
+ * the path and the parameters the route reads, in a fixed order.
  */
-export function cacheKeyUrl(siteUrl: string, request: Request): string {
-  const url = new URL(request.url);
+export function cacheKeyUrl(siteUrl: string, request: Request, params: readonly string[] = SITE_KEY_PARAMS): string {
+  return keyOf(siteUrl, new URL(request.url), params);
+}
+
+function keyOf(siteUrl: string, url: URL, params: readonly string[]): string {
   const key = new URL(url.pathname, siteUrl);
-  for (const name of KEY_PARAMS) {
+  for (const name of params) {
     const value = url.searchParams.get(name);
     if (value !== null) key.searchParams.set(name, value);
   }
@@ -26,8 +33,9 @@ export function cacheKeyUrl(siteUrl: string, request: Request): string {
  * browser must never get Markdown at the HTML address. The `.md` address is cached as usual.
  */
 export const negotiatesMarkdown = (request: Request) => {
+  if (!(request.headers.get("Accept") ?? "").includes("text/markdown")) return false;
   const path = new URL(request.url).pathname;
-  return path.startsWith("/papers/") && !path.endsWith(".md") && (request.headers.get("Accept") ?? "").includes("text/markdown");
+  return path.startsWith("/papers/") && !path.endsWith(".md");
 };
 
 /**
@@ -50,50 +58,81 @@ function forCacheApi(body: ArrayBuffer, res: Response): Response {
 const storable = (res: Response) =>
   res.status === 200 && /\bpublic\b/.test(res.headers.get("Cache-Control") ?? "") && !res.headers.has("Set-Cookie");
 
-/**
- * The Cache API in front of the site's handlers (behind a short per-isolate memory tier): a hit is
- * answered from the data centre's cache and runs no D1 query. Every 200 gets a weak ETag and answers a matching If-None-Match with 304.
- * Pages beyond the first of a listing (`page`) are not stored: purges could not name them all.
- */
-export const edgeCache: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const method = c.req.method;
-  if (method !== "GET" && method !== "HEAD") return next();
-  const keyUrl = cacheKeyUrl(c.env.SITE_URL, c.req.raw);
-  const useCache = !new URL(keyUrl).searchParams.has("page") && !negotiatesMarkdown(c.req.raw);
-  const key = new Request(keyUrl, { method: "GET" });
-  const cache = caches.default;
-  const inm = c.req.header("If-None-Match") ?? null;
+interface EdgeCacheOptions {
+  keyParams: readonly string[];
+  /** Whether the cache may answer this request at all. */
+  cacheable: (url: URL, request: Request) => boolean;
+  /** Whether this 200 may be stored, beyond being public and cookie-free. */
+  store: (res: Response) => boolean;
+}
 
-  if (useCache) {
-    let res = memoryGet(keyUrl);
-    if (!res) {
-      const hit = await cache.match(key);
-      if (hit) {
-        const body = await hit.arrayBuffer();
-        res = new Response(body, hit);
-        res.headers.set("Cache-Control", hit.headers.get("X-Page-Cache-Control") ?? "no-cache");
-        res.headers.delete("X-Page-Cache-Control");
-        res.headers.set("X-Cache", "HIT");
-        res.headers.delete("Age");
-        memoryPut(keyUrl, body, res.headers);
+/**
+ * The Cache API in front of a sub-app's handlers (behind a short per-isolate memory tier): a hit is
+ * answered from the data centre's cache and runs no D1 query. Every 200 gets a weak ETag and
+ * answers a matching If-None-Match with 304.
+ */
+export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD") return next();
+    const url = new URL(c.req.url);
+    const keyUrl = keyOf(c.env.SITE_URL, url, opts.keyParams);
+    const useCache = opts.cacheable(url, c.req.raw);
+    const inm = c.req.header("If-None-Match") ?? null;
+
+    // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
+    if (useCache) {
+      let res = memoryGet(keyUrl);
+      if (!res) {
+        const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
+        if (hit) {
+          const body = await hit.arrayBuffer();
+          res = new Response(body, hit);
+          res.headers.set("Cache-Control", hit.headers.get("X-Page-Cache-Control") ?? "no-cache");
+          res.headers.delete("X-Page-Cache-Control");
+          res.headers.set("X-Cache", "HIT");
+          res.headers.delete("Age");
+          addSecureHeaders(res.headers, false);
+          memoryPut(keyUrl, body, res.headers);
+        }
+      }
+      if (res) {
+        c.res = answerConditional(res, inm);
+        return;
       }
     }
-    if (res) {
-      c.res = answerConditional(res, inm);
-      return;
-    }
-  }
 
-  await next();
-  if (c.res.status !== 200 || !c.res.body) return;
-  const body = await c.res.arrayBuffer();
-  const res = await withWeakEtag(body, c.res);
-  if (useCache && storable(res)) {
-    const hitHeaders = new Headers(res.headers);
-    hitHeaders.set("X-Cache", "HIT");
-    memoryPut(keyUrl, body, hitHeaders);
-    c.executionCtx.waitUntil(cache.put(key, forCacheApi(body, res)));
-    res.headers.set("X-Cache", "MISS");
-  }
-  c.res = answerConditional(res, inm);
-};
+    await next();
+    if (c.res.status !== 200 || !c.res.body) return;
+    const body = await c.res.arrayBuffer();
+    const res = await withWeakEtag(body, c.res);
+    if (useCache && storable(res) && opts.store(res)) {
+      const hitHeaders = new Headers(res.headers);
+      hitHeaders.set("X-Cache", "HIT");
+      addSecureHeaders(hitHeaders, false);
+      memoryPut(keyUrl, body, hitHeaders);
+      c.executionCtx.waitUntil(caches.default.put(new Request(keyUrl, { method: "GET" }), forCacheApi(body, res)));
+      res.headers.set("X-Cache", "MISS");
+    }
+    c.res = answerConditional(res, inm);
+  };
+}
+
+/** The site's pages. Pages beyond the first of a listing (`page`) are not stored: purges could not name them all. */
+export const edgeCache = edgeCacheWith({
+  keyParams: SITE_KEY_PARAMS,
+  cacheable: (url, request) => !url.searchParams.has("page") && !negotiatesMarkdown(request),
+  store: () => true,
+});
+
+/**
+ * The JSON API: only what will not change but through a purge (a finished period, a paper of a
+ * finished day) is stored. Purges name the default addresses (purge.ts); other parameters
+ * (limit, p, sort) live at most CACHE_API_MAX_AGE_S in a data centre, as Workers Cache purges
+ * them all by tag.
+ */
+export const apiCache = edgeCacheWith({
+  keyParams: API_KEY_PARAMS,
+  cacheable: (url) => url.pathname !== "/api/papers/search",
+  store: (res) => res.headers.get("Cache-Control") === CACHE_POLICIES.finished,
+});

@@ -30,10 +30,15 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
     for (const near of neighbours(day)) listing(`/papers/date/${near}`);
     listing(`/papers/week/${isoWeekOf(day)}`);
     listing(`/papers/month/${monthOf(day)}`);
+    // The API's default addresses (edge-cache.ts apiCache); other parameters expire on their own.
+    paths.add(`/api/daily_papers?date=${day}`);
+    paths.add(`/api/daily_papers?week=${isoWeekOf(day)}`);
+    paths.add(`/api/daily_papers?month=${monthOf(day)}`);
   }
   for (const id of req.papers) {
     paths.add(`/papers/${id}`);
     paths.add(`/papers/${id}.md`);
+    paths.add(`/api/papers/${id}`);
   }
   return [...paths].map((p) => new URL(p, siteUrl).toString());
 }

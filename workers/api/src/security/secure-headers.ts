@@ -40,10 +40,18 @@ export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
     // headers of a fetched response are immutable: copy it once
     res = new Response(res.body, res);
   }
-  for (const [name, value] of Object.entries(COMMON)) if (!res.headers.has(name)) res.headers.set(name, value);
-  if (new URL(c.req.url).protocol === "https:") res.headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  if (res.headers.get("Content-Type")?.startsWith("text/html") && !res.headers.has("Content-Security-Policy")) {
-    res.headers.set("Content-Security-Policy", SITE_CSP);
-  }
+  addSecureHeaders(res.headers, c.req.url.startsWith("https:"));
   c.res = res;
 };
+
+/**
+ * The headers secureHeaders adds, on `headers` itself: also on a cached copy (without HSTS, which
+ * depends on the request), so that a hit finds them set.
+ */
+export function addSecureHeaders(headers: Headers, https: boolean) {
+  for (const name in COMMON) if (!headers.has(name)) headers.set(name, COMMON[name]!);
+  if (https) headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  if (headers.get("Content-Type")?.startsWith("text/html") && !headers.has("Content-Security-Policy")) {
+    headers.set("Content-Security-Policy", SITE_CSP);
+  }
+}
