@@ -67,7 +67,7 @@ function fill(dbFile) {
     }
   }
   db.exec("COMMIT");
-  const count = db.prepare("SELECT count(*) AS n FROM papers").get().n;
+  const count = /** @type {{ n: number }} */ (db.prepare("SELECT count(*) AS n FROM papers").get()).n;
   db.close();
   return { count, ms: Date.now() - started };
 }
@@ -75,7 +75,7 @@ function fill(dbFile) {
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -107,7 +107,7 @@ function wrk(url, luaQueries) {
 rmSync(persistTo, { recursive: true, force: true });
 migrateLocal(persistTo);
 const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
-const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite"));
+const dbFile = join(d1Dir, /** @type {string} */ (readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")));
 const filled = fill(dbFile);
 console.log(`filled ${filled.count} papers (${Math.min(PAPERS, PER_DAY * DAYS)} featured over ${DAYS} days) in ${(filled.ms / 1000).toFixed(1)} s`);
 
@@ -119,7 +119,7 @@ try {
   const day = `${base}/papers/date/${LAST_DAY}`;
   const page = await fetch(day);
   const html = await page.text();
-  const css = await (await fetch(new URL(/href="(\/static\/site\.[0-9a-f]+\.css)"/.exec(html)[1], base))).text();
+  const css = await (await fetch(new URL(/** @type {RegExpExecArray} */ (/href="(\/static\/site\.[0-9a-f]+\.css)"/.exec(html))[1], base))).text();
   const cached = await fetch(day);
   console.log(`daily page: ${Buffer.byteLength(html)} bytes of HTML (${(html.match(/class="card"/g) ?? []).length} cards), CSS ${Buffer.byteLength(css)} bytes; second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
   const searchWords = ["transformer", "diffusion+model", "robust+agents", "sparse+attention", "language+model", "graph+memory", "alignment+policy", "multimodal+reasoning"];
@@ -127,18 +127,19 @@ try {
   await fetch(`${day}?page=1`);
 
   // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
+  /** @type {[string, () => ReturnType<typeof wrk>][]} */
   const runs = [
     ["baseline: GET /healthz", () => wrk(`${base}/healthz`)],
     ["cached daily page (Cache API hit)", () => wrk(day)],
     ["uncached daily page (`?page=1`)", () => wrk(`${day}?page=1`)],
     ["search, 8 queries rotating (`page=1`)", () => wrk(base, searchWords)],
   ];
-  const rounds = runs.map(() => []);
+  const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
   for (let r = 0; r < ROUNDS; r++) runs.forEach(([, run], i) => rounds[i].push(run()));
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results = runs.map(([name], i) => {
     const rs = rounds[i];
-    return [name, { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), raw: rs.map((x) => x.raw).join("\n") }];
+    return /** @type {[string, ReturnType<typeof wrk>]} */ ([name, { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), raw: rs.map((x) => x.raw).join("\n") }]);
   });
   const [baseline, hit, miss, search] = results.map((r) => r[1]);
   console.log(`\n| route | req/s | p50 ms | p99 ms | errors (non-2xx, socket) |\n|---|---:|---:|---:|---:|`);
