@@ -1,8 +1,11 @@
 import { SELF } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ingestHfDaily } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream } from "../support/upstream-stub";
 
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
 const post = (body: unknown, token?: string) =>
@@ -41,6 +44,7 @@ describe("POST /admin/ingest", () => {
   });
 
   it("keeps yesterday's papers serving when today's run fails upstream", async () => {
+    await ingestHfDaily();
     stubUpstream({ "https://hf.test/api/daily_papers": () => new Response("bad gateway", { status: 502 }) });
     const res = await post({ source: "hf-daily", date: "2026-06-13" }, "test-admin-token");
     expect(res.status).toBe(502);

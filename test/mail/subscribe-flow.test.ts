@@ -1,16 +1,18 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../shared/db/schema";
 import { suppressionHash } from "../../shared/mail/address";
 import { signToken } from "../../shared/mail/tokens";
 import { createApp } from "../../workers/api/src/app";
 import type { Env } from "../../workers/api/src/env";
+import { emptyDatabase } from "../support/database";
 import { captureQueue, deliver, mailerEnv, seedPapers, stubResend } from "./mail-support";
 
 const SITE = "http://paperboy.test";
 const db = () => createDb(env.DB);
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
 let ip = 0;
@@ -33,6 +35,12 @@ const subscribe = (form: Record<string, string>, extra: { client?: string; heade
   call("/subscribe", { method: "POST", form: { frequency: "daily", ...form }, ...extra });
 const byEmail = (email: string) => db().select().from(subscribers).where(eq(subscribers.email, email)).get();
 const token = async (purpose: "confirm" | "prefs" | "unsub", id: string, now?: number) => signToken(env.TOKEN_SECRET, purpose, id, now);
+/** An address that subscribed and confirmed through the forms, as a reader does. */
+async function subscribeAndConfirm(email: string) {
+  await subscribe({ email });
+  const sub = (await byEmail(email))!;
+  await call("/subscribe/confirm", { method: "POST", form: { token: await token("confirm", sub.id) } });
+}
 
 describe("subscribing", () => {
   it("GET /subscribe shows the form with the consent text and no script", async () => {
@@ -57,6 +65,7 @@ describe("subscribing", () => {
 
   it("answers the same for a new, a pending and a confirmed address, and leaves a confirmed one's preferences alone", async () => {
     await db().insert(subscribers).values({ id: "confirmed-1", email: "known@example.com", status: "confirmed", frequency: "daily", categories: ["cs.AI"], keywords: [] });
+    await subscribe({ email: "new@example.com" });
     const fresh = await subscribe({ email: "fresh@example.com" });
     const pending = await subscribe({ email: "new@example.com" });
     const confirmed = await subscribe({ email: "known@example.com", frequency: "weekly", categories: "cs.CV" });
@@ -104,6 +113,11 @@ describe("subscribing", () => {
 });
 
 describe("confirming", () => {
+  beforeEach(async () => {
+    await subscribe({ email: "new@example.com" });
+    await subscribe({ email: "fresh@example.com" });
+  });
+
   it("GET shows a button and changes nothing; POST confirms, records consent and lifts an earlier suppression", async () => {
     const sub = (await byEmail("new@example.com"))!;
     await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"), reason: "erased" });
@@ -140,6 +154,8 @@ describe("confirming", () => {
 });
 
 describe("preferences", () => {
+  beforeEach(() => subscribeAndConfirm("new@example.com"));
+
   it("changes frequency and filters through the signed link, escaping what it shows", async () => {
     const sub = (await byEmail("new@example.com"))!;
     const t = await token("prefs", sub.id);
@@ -184,7 +200,7 @@ describe("preferences", () => {
 });
 
 describe("unsubscribing", () => {
-  beforeAll(async () => {
+  beforeEach(async () => {
     await db().insert(subscribers).values({ id: "leaver", email: "leaver@example.com", status: "confirmed", frequency: "daily", categories: [], keywords: [] });
   });
 
