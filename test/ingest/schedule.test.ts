@@ -1,6 +1,5 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { isArxivAnnouncementHour } from "../../shared/domain/schedule";
 import { scheduled } from "../../workers/ingest/src/index";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { captureQueue, seedSubscribers } from "../mail/mail-support";
@@ -11,20 +10,6 @@ import { json, stubUpstream, xml } from "../support/upstream-stub";
 
 beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
-
-describe("the arXiv announcement schedule (20:00 US Eastern, Sunday to Thursday)", () => {
-  it.each([
-    ["2026-07-07T00:30:00Z", true], // Monday 20:30 EDT
-    ["2026-07-07T01:30:00Z", false], // Monday 21:30 EDT
-    ["2026-12-08T00:30:00Z", false], // Monday 19:30 EST
-    ["2026-12-08T01:30:00Z", true], // Monday 20:30 EST
-    ["2026-07-06T00:30:00Z", true], // Sunday 20:30 EDT
-    ["2026-07-11T00:30:00Z", false], // Friday 20:30 EDT: no announcement
-    ["2026-07-12T00:30:00Z", false], // Saturday
-  ])("at %s is %s", (at, expected) => {
-    expect(isArxivAnnouncementHour(new Date(at))).toBe(expected);
-  });
-});
 
 describe("scheduled()", () => {
   it("pulls the arXiv listing only from the cron that falls after the announcement", async () => {

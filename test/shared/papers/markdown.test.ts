@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mdEscape, renderPaperMarkdown, type MarkdownPaper } from "../../shared/papers/markdown";
+import { mdEscape, renderPaperMarkdown, type MarkdownPaper } from "../../../shared/papers/markdown";
 
 const SITE = "http://127.0.0.1:8787";
 const base: MarkdownPaper = {
