@@ -1,7 +1,6 @@
-import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
-import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
+import { get, ingestRealCapture, insertPapers, request } from "./api-support";
 
 beforeAll(async () => {
   await ingestRealCapture();
@@ -44,7 +43,7 @@ describe("ETag and 304", () => {
 
   it("answers HEAD with the same validators", async () => {
     const etag = (await get("/api/papers/2606.00467")).headers.get("ETag");
-    const head = await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { method: "HEAD", headers: { "CF-Connecting-IP": "198.51.100.30" } });
+    const head = await request("/api/papers/2606.00467", { method: "HEAD" });
     expect(head.headers.get("ETag")).toBe(etag);
   });
 });

@@ -1,8 +1,7 @@
-import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
 import { clientKey } from "../../workers/api/src/api/api-http";
-import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
+import { get, ingestRealCapture, insertPapers, request } from "./api-support";
 
 type Json = Record<string, any>;
 
@@ -96,9 +95,9 @@ describe("CORS for read-only use", () => {
   });
 
   it("answers a preflight with GET and HEAD only", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/api/daily_papers`, {
+    const res = await request("/api/daily_papers", {
       method: "OPTIONS",
-      headers: { Origin: "https://example.org", "Access-Control-Request-Method": "GET", "CF-Connecting-IP": "198.51.100.9" },
+      headers: { Origin: "https://example.org", "Access-Control-Request-Method": "GET" },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
@@ -113,7 +112,7 @@ describe("CORS for read-only use", () => {
   });
 
   it("answers HEAD without a body", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/api/daily_papers?limit=1`, { method: "HEAD", headers: { "CF-Connecting-IP": "198.51.100.10" } });
+    const res = await request("/api/daily_papers?limit=1", { method: "HEAD" });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("");
   });
@@ -149,10 +148,10 @@ describe("rate limit", () => {
   });
 
   it("answers 429 with Retry-After and the error shape once a client exceeds its budget, per client", async () => {
-    const client = { "CF-Connecting-IP": "192.0.2.77" };
+    const client = { client: "192.0.2.77" };
     let limited: Response | undefined;
     for (let i = 0; i < 200 && !limited; i++) {
-      const res = await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { headers: client });
+      const res = await get("/api/papers/2606.00467", {}, client);
       if (res.status === 429) limited = res;
       else {
         expect(res.status).toBe(200);
@@ -164,6 +163,6 @@ describe("rate limit", () => {
     expect(await limited!.json()).toEqual({ error: expect.stringMatching(/too many requests/), code: "rate_limited" });
     expect(limited!.headers.get("Access-Control-Allow-Origin")).toBe("*");
     // Another client is not affected.
-    expect((await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { headers: { "CF-Connecting-IP": "192.0.2.78" } })).status).toBe(200);
+    expect((await get("/api/papers/2606.00467", {}, { client: "192.0.2.78" })).status).toBe(200);
   });
 });

@@ -5,9 +5,9 @@ import { createDb } from "../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../shared/db/schema";
 import { suppressionHash } from "../../shared/mail/address";
 import { signToken } from "../../shared/mail/tokens";
-import { createApp } from "../../workers/api/src/app";
 import type { Env } from "../../workers/api/src/env";
 import { emptyDatabase } from "../support/database";
+import { request } from "../support/request";
 import { captureQueue, deliver, mailerEnv, seedPapers, stubResend } from "./mail-support";
 
 const SITE = "http://paperboy.test";
@@ -15,19 +15,11 @@ const db = () => createDb(env.DB);
 beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
-let ip = 0;
-/** A request to the real API app; each call comes from a new client unless `client` is given. */
+/** A request to the API app with a capture queue; each call comes from a new client unless `client` is given. */
 async function call(path: string, init: RequestInit & { form?: Record<string, string>; client?: string } = {}, envOverrides: Partial<Env> = {}) {
+  const { form, client, ...rest } = init;
   const q = captureQueue();
-  const headers = new Headers(init.headers);
-  headers.set("CF-Connecting-IP", init.client ?? `198.51.100.${++ip}`);
-  let body = init.body;
-  if (init.form) {
-    body = new URLSearchParams(init.form).toString();
-    headers.set("Content-Type", "application/x-www-form-urlencoded");
-    if (!headers.has("Origin")) headers.set("Origin", SITE);
-  }
-  const res = await createApp().request(`${SITE}${path}`, { ...init, headers, body }, { ...env, MAIL_QUEUE: q.queue, ...envOverrides });
+  const res = await request(`${SITE}${path}`, rest, { form, client, queue: q, env: envOverrides });
   return { res, text: await res.text(), queued: q.sent as { kind: string; subscriberId: string; requestedAt: string }[] };
 }
 

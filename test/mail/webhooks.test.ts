@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { suppressionHash } from "../../shared/mail/address";
-import { createApp } from "../../workers/api/src/app";
+import { request } from "../support/request";
 
 const SECRET = env.RESEND_WEBHOOK_SECRET!;
 
@@ -12,7 +12,7 @@ async function sign(id: string, timestamp: number, body: string, secret = SECRET
 }
 
 async function post(body: string, headers: Record<string, string>) {
-  const res = await createApp().request("http://paperboy.test/webhooks/resend", { method: "POST", body, headers: { "Content-Type": "application/json", ...headers } }, env);
+  const res = await request("/webhooks/resend", { method: "POST", body, headers: { "Content-Type": "application/json", ...headers } });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
