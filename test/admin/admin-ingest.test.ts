@@ -8,7 +8,7 @@ import { json, stubUpstream } from "../support/upstream-stub";
 beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
-// Through the real worker entry: the run goes over the INGEST service binding and purges over SITE.
+// End to end through the worker entry: the run goes over the INGEST service binding and purges over SITE.
 const post = (body: unknown, token?: string) =>
   request(
     "https://paperboy.test/admin/ingest",

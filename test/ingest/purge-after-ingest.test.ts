@@ -8,7 +8,7 @@ import { json, stubUpstream } from "../support/upstream-stub";
 afterEach(() => vi.restoreAllMocks());
 
 const page = "https://paperboy.test/papers/date/2026-06-12";
-// The worker entry itself: the run purges the pages over the SITE service binding, in the worker's own cache tiers.
+// End to end: a visitor goes through the worker entry; the run purges over the SITE service binding.
 const visit = () => request(page, {}, { via: "self" });
 
 async function cachedCopy() {
