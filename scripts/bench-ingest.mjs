@@ -12,11 +12,11 @@ const sizes = (process.env.BENCH_SIZES ?? "2000,20000").split(",").map(Number);
 /** n items cloned from the real cs.AI, cs.CL and cs.LG captures, with distinct ids. */
 function syntheticListing(n) {
   const feeds = ["ai", "cl", "lg"].map((c) => readFileSync(join(ROOT, `test/fixtures/upstream/arxiv/rss_cs.${c.toUpperCase()}_2026-04-27.xml`), "utf8"));
-  const templates = feeds.flatMap((f) => f.match(/<item>[\s\S]*?<\/item>/g));
+  const templates = feeds.flatMap((f) => f.match(/<item>[\s\S]*?<\/item>/g) ?? []);
   const items = [];
   for (let i = 0; i < n; i++) {
     const t = templates[i % templates.length];
-    const id = /oai:arXiv\.org:(\d+\.\d+)v/.exec(t)[1];
+    const id = /** @type {RegExpExecArray} */ (/oai:arXiv\.org:(\d+\.\d+)v/.exec(t))[1];
     const fresh = `26${String(Math.floor(i / 90000) + 4).padStart(2, "0")}.${String(10000 + (i % 90000)).padStart(5, "0")}`;
     items.push(t.replaceAll(id, fresh).replace("<title>", `<title>[${i}] `));
   }
@@ -36,7 +36,7 @@ for (const n of sizes) {
   const t0 = performance.now();
   const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: xml });
   const wall = performance.now() - t0;
-  const out = await res.json();
+  const out = /** @type {{ papers: number, skipped: number, inserted: number, parseMs: number, upsertMs: number }} */ (await res.json());
   await mf.dispose();
 
   const memory = JSON.parse(execFileSync(process.execPath, [memoryFile, xmlFile], { encoding: "utf8" }));

@@ -85,7 +85,7 @@ function walks(dbFile, ids, days) {
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -136,7 +136,7 @@ async function benchSize(papers) {
   rmSync(persistTo, { recursive: true, force: true });
   migrateLocal(persistTo);
   const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
-  const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite"));
+  const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite") ?? "");
   const filled = fillCatalog(dbFile, papers);
   const w = walks(dbFile, filled.ids, filled.days);
   console.log(`\n# ${filled.count} papers (${Math.min(papers, PER_DAY * DAYS)} featured over ${filled.days.length} days), filled in ${(filled.ms / 1000).toFixed(1)} s`);
@@ -166,7 +166,7 @@ async function benchSize(papers) {
       ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
     ];
     const cursors = runs.map(() => 0);
-    const rounds = runs.map(() => []);
+    const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
       runs.forEach(([, paths], i) => {

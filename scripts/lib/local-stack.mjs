@@ -66,6 +66,7 @@ export async function ensureUpstreamStub(port = STUB_PORT) {
 }
 
 export function startWorkers({ port, persistTo, quiet = false }) {
+  /** @type {import("node:child_process").ChildProcess & { log?: () => string }} */
   const child = spawn(
     process.execPath,
     [WRANGLER, "dev", ...CONFIGS.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"],
@@ -74,8 +75,8 @@ export function startWorkers({ port, persistTo, quiet = false }) {
   if (quiet) {
     let log = "";
     const keep = (chunk) => (log = (log + chunk).slice(-20_000));
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
     child.log = () => log;
   }
   return child;

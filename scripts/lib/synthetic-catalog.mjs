@@ -86,7 +86,7 @@ export function fillCatalog(dbFile, papers) {
     }
   }
   db.exec("COMMIT");
-  const count = db.prepare("SELECT count(*) AS n FROM papers").get().n;
+  const count = db.prepare("SELECT count(*) AS n FROM papers").get()?.n;
   db.close();
   return { count, ids, days: [...days], ms: Date.now() - started };
 }

@@ -70,13 +70,13 @@ function respond(url) {
 /** Starts the stub on 127.0.0.1:port (0 picks a free port); resolves to { url, close }. */
 export function startUpstreamStub(port = 0) {
   const server = createServer((req, res) => {
-    const [status, type, body] = respond(new URL(req.url, "http://stub"));
+    const [status, type, body] = respond(new URL(req.url ?? "/", "http://stub"));
     res.writeHead(status, { "Content-Type": type });
     res.end(body);
   });
   return new Promise((resolve) => {
     server.listen(port, "127.0.0.1", () => {
-      const { port: bound } = server.address();
+      const { port: bound } = /** @type {import("node:net").AddressInfo} */ (server.address());
       resolve({ url: `http://127.0.0.1:${bound}`, close: () => new Promise((done) => server.close(done)) });
     });
   });

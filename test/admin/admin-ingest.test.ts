@@ -1,16 +1,24 @@
-import { SELF } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ingestHfDaily } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
+import { request } from "../support/request";
 import { json, stubUpstream } from "../support/upstream-stub";
 
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
+// End to end through the worker entry: the run goes over the INGEST service binding and purges over SITE.
 const post = (body: unknown, token?: string) =>
-  SELF.fetch("https://paperboy.test/admin/ingest", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
+  request(
+    "https://paperboy.test/admin/ingest",
+    {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    },
+    { via: "self" },
+  );
 
 describe("POST /admin/ingest", () => {
   it("answers 401 without the admin token, and with a wrong one", async () => {
@@ -36,16 +44,17 @@ describe("POST /admin/ingest", () => {
     const res = await post({ source: "hf-daily", date: "2026-06-12" }, "test-admin-token");
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ source: "hf-daily", target: "2026-06-12", status: "ok", read: 30, inserted: 60, updated: 0, skipped: 0 });
-    const home = await SELF.fetch("https://paperboy.test/");
+    const home = await request("https://paperboy.test/", {}, { via: "self" });
     expect(await home.text()).toContain("On the Limits of LLM Adaptability");
   });
 
   it("keeps yesterday's papers serving when today's run fails upstream", async () => {
+    await ingestHfDaily();
     stubUpstream({ "https://hf.test/api/daily_papers": () => new Response("bad gateway", { status: 502 }) });
     const res = await post({ source: "hf-daily", date: "2026-06-13" }, "test-admin-token");
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ status: "failed", error: "hf.test: HTTP 502", inserted: 0 });
-    const home = await SELF.fetch("https://paperboy.test/");
+    const home = await request("https://paperboy.test/", {}, { via: "self" });
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("On the Limits of LLM Adaptability");
   });

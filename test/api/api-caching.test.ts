@@ -1,11 +1,11 @@
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../workers/api/src/app";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { SiteEntrypoint } from "../../workers/api/src/index";
 import { countingD1 } from "../site/site-support";
-import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
+import { get, ingestRealCapture, insertPapers, ORIGIN, request } from "./api-support";
 
 const app = createApp();
 let client = 0;
@@ -67,7 +67,7 @@ describe("ETag and 304", () => {
 
   it("answers HEAD with the same validators", async () => {
     const etag = (await get("/api/papers/2606.00467")).headers.get("ETag");
-    const head = await SELF.fetch(`${ORIGIN}/api/papers/2606.00467`, { method: "HEAD", headers: { "CF-Connecting-IP": "198.51.100.30" } });
+    const head = await request("/api/papers/2606.00467", { method: "HEAD" });
     expect(head.headers.get("ETag")).toBe(etag);
   });
 });

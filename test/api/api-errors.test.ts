@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { get, insertPapers } from "./api-support";
+import { get, insertPapers, request } from "./api-support";
 
 async function expectError(path: string, status: number, code?: string) {
   const res = await get(path);
@@ -94,8 +94,7 @@ describe("the rest of /api", () => {
   });
 
   it("405 for a method other than GET, HEAD or OPTIONS", async () => {
-    const { SELF } = await import("cloudflare:test");
-    const res = await SELF.fetch("http://paperboy.test/api/daily_papers", { method: "POST", body: "{}" });
+    const res = await request("/api/daily_papers", { method: "POST", body: "{}" });
     expect(res.status).toBe(405);
     expect(res.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
     expect(await res.json()).toMatchObject({ code: "method_not_allowed" });

@@ -1,16 +1,19 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import * as fx from "../support/fixtures";
+import { request } from "../support/request";
 import { json, stubUpstream } from "../support/upstream-stub";
 
 afterEach(() => vi.restoreAllMocks());
 
 const page = "https://paperboy.test/papers/date/2026-06-12";
+// End to end: a visitor goes through the worker entry; the run purges over the SITE service binding.
+const visit = () => request(page, {}, { via: "self" });
 
 async function cachedCopy() {
   for (let i = 0; i < 20; i++) {
-    const res = await SELF.fetch(page);
+    const res = await visit();
     const body = await res.text();
     if (res.headers.get("x-cache") === "HIT") return body;
     await new Promise((r) => setTimeout(r, 50)); // the first answer is stored after it is sent
@@ -29,7 +32,7 @@ it("a run that changes a day purges its cached page, so the next visit shows the
   const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, { sleep: async () => {} });
   expect(run).toMatchObject({ status: "ok", updated: 1, changedDays: ["2026-06-12"] });
 
-  const fresh = await SELF.fetch(page);
+  const fresh = await visit();
   expect(fresh.headers.get("x-cache")).not.toBe("HIT");
   expect(await fresh.text()).toContain(`>${top.paper.upvotes}<`);
 });
@@ -43,5 +46,5 @@ it("a run that changes nothing purges nothing", async () => {
   const run = await runIngest({ ...env, SITE: site }, { source: "hf-daily", date: "2026-06-12" }, { sleep: async () => {} });
   expect(run).toMatchObject({ status: "ok", inserted: 0, updated: 0 });
   expect(purges).toEqual([]);
-  expect((await SELF.fetch(page)).headers.get("x-cache")).toBe("HIT");
+  expect((await visit()).headers.get("x-cache")).toBe("HIT");
 });

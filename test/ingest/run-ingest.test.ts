@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
 import { count, eq } from "drizzle-orm";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { announcements, dailyEntries, ingestRuns, papers } from "../../shared/db/schema";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
+import { ingestHfDaily } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream, xml } from "../support/upstream-stub";
 
@@ -22,6 +24,7 @@ async function tableCounts() {
   return { papers: p!.n, entries: e!.n, announcements: a!.n };
 }
 
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
 describe("hf-daily ingest", () => {
@@ -38,6 +41,7 @@ describe("hf-daily ingest", () => {
   });
 
   it("changes and duplicates nothing when run again", async () => {
+    await ingestHfDaily();
     stubUpstream({ [HF]: () => json(fx.hfDaily2026) });
     const before = await tableCounts();
     const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
@@ -46,6 +50,7 @@ describe("hf-daily ingest", () => {
   });
 
   it("updates upvotes when upstream's count moves, and nothing else", async () => {
+    await ingestHfDaily();
     const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; upvotes: number } }[];
     items[0]!.paper.upvotes += 7;
     stubUpstream({ [HF]: () => json(items) });
@@ -56,6 +61,7 @@ describe("hf-daily ingest", () => {
   });
 
   it("finds the papers it stored in the full-text index", async () => {
+    await ingestHfDaily();
     const hits = await env.DB.prepare("SELECT p.id FROM papers_fts f JOIN papers p ON p.num = f.rowid WHERE papers_fts MATCH ?")
       .bind("decision stickiness")
       .all<{ id: string }>();

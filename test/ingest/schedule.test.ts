@@ -1,13 +1,16 @@
 import { createScheduledController, env } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CRONS, isArxivAnnouncementHour } from "../../workers/ingest/src/schedule";
 import ingestToml from "../../workers/ingest/wrangler.toml?raw";
 import { scheduled } from "../../workers/ingest/src/index";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { captureQueue, seedSubscribers } from "../mail/mail-support";
+import { ingestHfDaily } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream, xml } from "../support/upstream-stub";
 
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
 describe("the arXiv announcement schedule (20:00 US Eastern, Sunday to Thursday)", () => {
@@ -65,8 +68,9 @@ describe("scheduled()", () => {
   });
 
   it("stops asking arXiv about a daily-feed paper a week after it arrived", async () => {
+    await ingestHfDaily();
     const stale = await env.DB.prepare("UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0").run();
-    expect(stale.meta.changes).toBe(30); // the daily feed's papers from the test above
+    expect(stale.meta.changes).toBe(30); // the daily feed's papers
     const { calls } = stubUpstream({ "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults) });
     const run = await runIngest(env, { source: "arxiv-api" }, { now: () => new Date("2026-06-12T09:15:00Z"), sleep: async () => {} });
     expect(run).toMatchObject({ status: "ok", read: 0 });

@@ -1,20 +1,26 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { deliveries, suppressions, subscribers } from "../../shared/db/schema";
 import { suppressionHash } from "../../shared/mail/address";
 import { enqueueDigests } from "../../shared/mail/digest-schedule";
 import { MAX_RETRIES } from "../../workers/mailer/src/env";
+import { emptyDatabase } from "../support/database";
 import { type Fault, captureQueue, deliver, drain, mailerEnv, seedPapers, seedSubscribers, stubResend, type SeedSubscriber } from "./mail-support";
 
 const enqueue = (queue: Queue) => enqueueDigests({ DB: env.DB, MAIL_QUEUE: queue }, "daily", "daily:2026-06-12", new Date("2026-06-13T06:00:00Z"));
+beforeEach(async () => {
+  await emptyDatabase();
+  // Digests of 2026-06-12 and of its week 2026-W24 draw on these.
+  await seedPapers(30);
+});
 afterEach(() => vi.restoreAllMocks());
 
 describe("digests for 1,200 subscribers through the queue and a faulty Resend", () => {
-  const people: (SeedSubscriber & { expect: "one" | "none" })[] = [];
-  beforeAll(async () => {
-    await seedPapers(30);
+  let people: (SeedSubscriber & { expect: "one" | "none" })[] = [];
+  beforeEach(async () => {
+    people = [];
     for (let i = 0; i < 1000; i++) {
       // One in fifty asks for something no paper of the day has: an empty digest is not sent.
       const noMatch = i % 50 === 3;
@@ -84,7 +90,6 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
   }, 30_000);
 
   it("puts the digest's papers, filters and one-click unsubscribe headers into the mail", async () => {
-    // Read what was delivered in the previous test through a fresh stub's view of a new period: re-render directly.
     const stub = stubResend();
     const [sub] = await seedSubscribers([{ email: "filters@example.com", categories: ["cs.CL"], keywords: ["diffusion"] }]);
     await deliver([{ id: "x", attempts: 1, body: { kind: "digest", subscriberId: sub!.id, period: "daily:2026-06-12" } }]);
@@ -101,6 +106,10 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
 
   it("marks addresses Resend refuses per item as suppressed and does not retry them", async () => {
     const db = createDb(env.DB);
+    stubResend();
+    const q = captureQueue();
+    await enqueue(q.queue);
+    expect((await drain(q.sent)).dead).toEqual([]);
     const row = await db.select().from(suppressions).where(eq(suppressions.emailHash, await suppressionHash(env.SUPPRESSION_SECRET, "invalid3@example.com"))).get();
     expect(row?.reason).toBe("invalid");
   });
@@ -108,7 +117,6 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
 
 describe("one queue batch", () => {
   it("acks a redelivered message whose digest was already sent, without calling Resend", async () => {
-    await seedPapers(5);
     const [sub] = await seedSubscribers([{ email: "once@example.com" }]);
     const stub = stubResend();
     const body = { kind: "digest", subscriberId: sub!.id, period: "daily:2026-06-12" };

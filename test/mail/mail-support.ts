@@ -8,6 +8,8 @@ import { suppressionHash } from "../../shared/mail/address";
 import { MAX_RETRIES, type Env as MailerEnv } from "../../workers/mailer/src/env";
 import { queue } from "../../workers/mailer/src/index";
 
+export { captureQueue } from "../support/capture-queue";
+
 export const RESEND = "https://resend.test";
 
 export function mailerEnv(overrides: Partial<MailerEnv> = {}): MailerEnv {
@@ -192,22 +194,4 @@ export async function seedSubscribers(list: SeedSubscriber[]) {
   const suppressed = await Promise.all(list.filter((s) => s.suppressed).map(async (s) => ({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, s.email), reason: "bounced" as const })));
   for (const part of chunk(suppressed, 45)) await db.insert(suppressions).values(part);
   return rows;
-}
-
-/** A MAIL_QUEUE that keeps what is sent, and fails the test on a sendBatch over Queues' limits. */
-export function captureQueue() {
-  const sent: unknown[] = [];
-  const batchSizes: number[] = [];
-  const q = {
-    async send(body: unknown) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest>) {
-      const list = [...messages];
-      if (list.length > 100) throw new Error(`sendBatch with ${list.length} messages (Queues allows 100)`);
-      batchSizes.push(list.length);
-      for (const m of list) sent.push(m.body);
-    },
-  };
-  return { queue: q as unknown as Queue, sent, batchSizes };
 }

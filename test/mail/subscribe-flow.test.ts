@@ -1,31 +1,25 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { consents, deliveries, outbox, subscribers, suppressions } from "../../shared/db/schema";
 import { suppressionHash } from "../../shared/mail/address";
 import { signToken } from "../../shared/mail/tokens";
-import { createApp } from "../../workers/api/src/app";
 import type { Env } from "../../workers/api/src/env";
+import { emptyDatabase } from "../support/database";
+import { request } from "../support/request";
 import { captureQueue, deliver, mailerEnv, seedPapers, stubResend } from "./mail-support";
 
 const SITE = "http://paperboy.test";
 const db = () => createDb(env.DB);
+beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
-let ip = 0;
-/** A request to the real API app; each call comes from a new client unless `client` is given. */
+/** A request to the API app with a capture queue; each call comes from a new client unless `client` is given. */
 async function call(path: string, init: RequestInit & { form?: Record<string, string>; client?: string } = {}, envOverrides: Partial<Env> = {}) {
+  const { form, client, ...rest } = init;
   const q = captureQueue();
-  const headers = new Headers(init.headers);
-  headers.set("CF-Connecting-IP", init.client ?? `198.51.100.${++ip}`);
-  let body = init.body;
-  if (init.form) {
-    body = new URLSearchParams(init.form).toString();
-    headers.set("Content-Type", "application/x-www-form-urlencoded");
-    if (!headers.has("Origin")) headers.set("Origin", SITE);
-  }
-  const res = await createApp().request(`${SITE}${path}`, { ...init, headers, body }, { ...env, MAIL_QUEUE: q.queue, ...envOverrides });
+  const res = await request(`${SITE}${path}`, rest, { form, client, queue: q, env: envOverrides });
   return { res, text: await res.text(), queued: q.sent as { kind: string; subscriberId: string; requestedAt: string }[] };
 }
 
@@ -33,6 +27,12 @@ const subscribe = (form: Record<string, string>, extra: { client?: string; heade
   call("/subscribe", { method: "POST", form: { frequency: "daily", ...form }, ...extra });
 const byEmail = (email: string) => db().select().from(subscribers).where(eq(subscribers.email, email)).get();
 const token = async (purpose: "confirm" | "prefs" | "unsub", id: string, now?: number) => signToken(env.TOKEN_SECRET, purpose, id, now);
+/** An address that subscribed and confirmed through the forms, as a reader does. */
+async function subscribeAndConfirm(email: string) {
+  await subscribe({ email });
+  const sub = (await byEmail(email))!;
+  await call("/subscribe/confirm", { method: "POST", form: { token: await token("confirm", sub.id) } });
+}
 
 describe("subscribing", () => {
   it("GET /subscribe shows the form with the consent text and no script", async () => {
@@ -57,6 +57,7 @@ describe("subscribing", () => {
 
   it("answers the same for a new, a pending and a confirmed address, and leaves a confirmed one's preferences alone", async () => {
     await db().insert(subscribers).values({ id: "confirmed-1", email: "known@example.com", status: "confirmed", frequency: "daily", categories: ["cs.AI"], keywords: [] });
+    await subscribe({ email: "new@example.com" });
     const fresh = await subscribe({ email: "fresh@example.com" });
     const pending = await subscribe({ email: "new@example.com" });
     const confirmed = await subscribe({ email: "known@example.com", frequency: "weekly", categories: "cs.CV" });
@@ -117,6 +118,11 @@ describe("subscribing", () => {
 });
 
 describe("confirming", () => {
+  beforeEach(async () => {
+    await subscribe({ email: "new@example.com" });
+    await subscribe({ email: "fresh@example.com" });
+  });
+
   it("GET shows a button and changes nothing; POST confirms, records consent and lifts an earlier suppression", async () => {
     const sub = (await byEmail("new@example.com"))!;
     await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"), reason: "erased" });
@@ -153,6 +159,8 @@ describe("confirming", () => {
 });
 
 describe("preferences", () => {
+  beforeEach(() => subscribeAndConfirm("new@example.com"));
+
   it("changes frequency and filters through the signed link, escaping what it shows", async () => {
     const sub = (await byEmail("new@example.com"))!;
     const t = await token("prefs", sub.id);
@@ -197,7 +205,7 @@ describe("preferences", () => {
 });
 
 describe("unsubscribing", () => {
-  beforeAll(async () => {
+  beforeEach(async () => {
     await db().insert(subscribers).values({ id: "leaver", email: "leaver@example.com", status: "confirmed", frequency: "daily", categories: [], keywords: [] });
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { suppressionHash } from "../../shared/mail/address";
 import { createDb } from "../../shared/db/client";
 import { suppress } from "../../shared/mail/subscribers";
-import { createApp } from "../../workers/api/src/app";
+import { request } from "../support/request";
 
 const SECRET = env.RESEND_WEBHOOK_SECRET!;
 
@@ -14,7 +14,7 @@ async function sign(id: string, timestamp: number, body: string, secret = SECRET
 }
 
 async function post(body: string, headers: Record<string, string>) {
-  const res = await createApp().request("http://paperboy.test/webhooks/resend", { method: "POST", body, headers: { "Content-Type": "application/json", ...headers } }, env);
+  const res = await request("/webhooks/resend", { method: "POST", body, headers: { "Content-Type": "application/json", ...headers } });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

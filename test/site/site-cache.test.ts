@@ -1,20 +1,15 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../workers/api/src/app";
 import { MEMORY_TTL_MS, memoryForget, memoryGet, memoryPut } from "../../workers/api/src/cache/memory-tier";
 import { urlsToPurge } from "../../workers/api/src/cache/purge";
 import { SiteEntrypoint } from "../../workers/api/src/index";
-import { get, ingestHfDaily, insertPapers, countingD1 } from "./site-support";
-
-const app = createApp();
+import { get, ingestHfDaily, insertPapers, countingD1, request } from "./site-support";
 
 /** Runs one request through the app with a D1 binding that counts queries; waits for cache writes. */
 async function counted(path: string, headers: Record<string, string> = {}) {
   const { binding, counter } = countingD1(env.DB);
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`http://paperboy.test${path}`, { headers }), { ...env, DB: binding }, ctx);
+  const res = await request(path, { headers }, { env: { DB: binding } });
   const body = await res.text();
-  await waitOnExecutionContext(ctx);
   return { res, body, queries: counter.queries };
 }
 

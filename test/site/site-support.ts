@@ -1,12 +1,5 @@
-import { SELF } from "cloudflare:test";
-
 export { captureItems, ingestHfDaily, insertPapers, type EdgePaper } from "../support/catalog";
-
-export const ORIGIN = "http://paperboy.test";
-
-export function get(path: string, headers: Record<string, string> = {}) {
-  return SELF.fetch(`${ORIGIN}${path}`, { headers, redirect: "manual" });
-}
+export { get, ORIGIN, request } from "../support/request";
 
 /** A D1 binding that counts the statements prepared through it. */
 export function countingD1(db: D1Database) {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { duePeriods, isoWeek, periodDays } from "../../../shared/mail/periods";
+
+const at = (iso: string) => new Date(iso);
+const periods = (iso: string) => duePeriods(at(iso)).map((p) => p.period);
+
+describe("when digests fall due", () => {
+  it("names ISO weeks and the days they cover, across a year boundary", () => {
+    expect(isoWeek(at("2026-06-12T10:00:00Z"))).toBe("2026-W24");
+    expect(isoWeek(at("2021-01-03T00:00:00Z"))).toBe("2020-W53");
+    expect(periodDays("weekly:2026-W24")).toEqual({ from: "2026-06-08", to: "2026-06-14" });
+    expect(periodDays("weekly:2020-W53")).toEqual({ from: "2020-12-28", to: "2021-01-03" });
+    expect(periodDays("daily:2026-06-12")).toEqual({ from: "2026-06-12", to: "2026-06-12" });
+  });
+
+  it("makes yesterday's daily digest due from 06:00 UTC, not before, and keeps each due for 48 hours", () => {
+    expect(periods("2026-06-13T05:59:00Z")).toEqual(["daily:2026-06-10", "daily:2026-06-11"]);
+    expect(periods("2026-06-13T06:00:00Z")).toEqual(["daily:2026-06-11", "daily:2026-06-12"]);
+  });
+
+  it("makes last week's weekly digest due on Monday from 06:00 UTC and catches up for 48 hours", () => {
+    // 2026-06-15 is a Monday; the week before is 2026-W24.
+    expect(periods("2026-06-15T06:15:00Z")).toContain("weekly:2026-W24");
+    expect(periods("2026-06-15T05:15:00Z")).not.toContain("weekly:2026-W24");
+    expect(periods("2026-06-17T05:15:00Z")).toContain("weekly:2026-W24");
+    expect(periods("2026-06-17T06:15:00Z")).not.toContain("weekly:2026-W24");
+    expect(periods("2026-06-14T06:15:00Z").filter((p) => p.startsWith("weekly"))).toEqual([]);
+  });
+});

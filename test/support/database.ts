@@ -1,0 +1,22 @@
+import { env } from "cloudflare:test";
+
+// Children before the tables they reference; d1_migrations and the FTS index (kept by triggers) stay.
+const TABLES = [
+  "consents",
+  "deliveries",
+  "subscribers",
+  "suppressions",
+  "mail_dead_letters",
+  "outbox",
+  "rate_limits",
+  "send_pacer",
+  "announcements",
+  "daily_entries",
+  "papers",
+  "ingest_runs",
+];
+
+/** Empties every table of the file's D1, so that a test starts from a known state whatever ran before it. */
+export async function emptyDatabase() {
+  await env.DB.batch(TABLES.map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+}
