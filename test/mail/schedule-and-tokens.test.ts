@@ -1,14 +1,19 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { duePeriods, isoWeek, periodDays } from "../../shared/mail/periods";
+import { dayPeriod, isoWeekOf, parseDigestKey, todayUtc } from "../../shared/domain/periods";
 import { renderDigest } from "../../shared/mail/render";
 import { signToken, verifyToken } from "../../shared/mail/tokens";
-import { enqueueDueDigests, runDigestSchedule } from "../../shared/mail/digest-schedule";
+import { duePeriods, enqueueDueDigests, runDigestSchedule } from "../../shared/mail/digest-schedule";
 import { pacedTransport, reserveSlot } from "../../workers/mailer/src/pacer";
 import { captureQueue, seedSubscribers } from "./mail-support";
 
 const at = (iso: string) => new Date(iso);
 const periods = (iso: string) => duePeriods(at(iso)).map((p) => p.period);
+const isoWeek = (time: Date) => isoWeekOf(todayUtc(time));
+const periodDays = (key: string) => {
+  const { from, to } = parseDigestKey(key)!.period;
+  return { from, to };
+};
 
 describe("when digests fall due", () => {
   it("names ISO weeks and the days they cover, across a year boundary", () => {
@@ -127,7 +132,7 @@ describe("digest rendering", () => {
   it("escapes titles, authors and filters in the HTML and keeps a plain-text part", async () => {
     const mail = await renderDigest({
       siteUrl: "https://paperboy.test",
-      period: "daily:2026-06-12",
+      period: dayPeriod("2026-06-12"),
       frequency: "daily",
       papers: [{ id: "2606.00001", title: '<img src=x onerror="alert(1)">Attention', abstract: "A & B", authors: ["<b>Eve</b>"], categories: [], upvotes: 3, day: "2026-06-12" }],
       filters: { categories: [], keywords: ["<script>"] },
