@@ -126,11 +126,16 @@ export function periodKey(p: Period): string {
   return `${p.kind}:${p.key}`;
 }
 
+/** "kind:name", split at its first colon. */
+function splitKey(key: string): [string, string] {
+  const colon = key.indexOf(":");
+  return colon < 0 ? ["", key] : [key.slice(0, colon), key.slice(colon + 1)];
+}
+
 /** The period of a key written by periodKey, or null. */
 export function parsePeriod(key: string): Period | null {
-  const colon = key.indexOf(":");
-  const kind = key.slice(0, colon);
-  return colon > 0 && isKind(kind) ? PARSERS[kind](key.slice(colon + 1)) : null;
+  const [kind, name] = splitKey(key);
+  return isKind(kind) ? PARSERS[kind](name) : null;
 }
 
 /** The day, week or month that holds a day; null for the week of 0000-01-01 and 0000-01-02 (-0001-W52). */
@@ -159,10 +164,9 @@ export function digestKeyOf(frequency: Frequency, day: string): string | null {
 
 /** A ledger key's frequency and period, or null for anything else ("monthly:2026-06", "weekly:2021-W53"). */
 export function parseDigestKey(key: string): { frequency: Frequency; period: Period } | null {
-  const colon = key.indexOf(":");
-  const frequency = key.slice(0, colon);
-  if (colon < 0 || !isFrequency(frequency)) return null;
-  const period = PARSERS[DIGEST_PERIOD_KINDS[frequency]](key.slice(colon + 1));
+  const [frequency, name] = splitKey(key);
+  if (!isFrequency(frequency)) return null;
+  const period = PARSERS[DIGEST_PERIOD_KINDS[frequency]](name);
   return period ? { frequency, period } : null;
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
-import { DAY_MS } from "../../../shared/domain/periods";
+import { DAY_MS, todayUtc } from "../../../shared/domain/periods";
 import type { IngestOutcome } from "../../../shared/contracts";
 import type { IngestRequest } from "../../../shared/papers/ingest-request";
 import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
@@ -130,7 +130,7 @@ async function fetchAndParse(
   const backoffBaseMs = config.UPSTREAM_BACKOFF_MS;
   switch (request.source) {
     case "hf-daily": {
-      const day = request.date ?? now().toISOString().slice(0, 10);
+      const day = request.date ?? todayUtc(now());
       const url = `${config.HF_DAILY_PAPERS_URL}?date=${day}&limit=100`;
       const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs });
       return parseHfDaily(body, day);
