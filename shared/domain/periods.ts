@@ -2,7 +2,7 @@
  * Days, ISO weeks and months: the one Period type of the site, the API, the cache, the digest
  * schedule and the mailer. A period's name is its URL segment (`2026-06-12`, `2026-W24`, `2026-06`);
  * its key adds the kind (`day:2026-06-12`, `week:2026-W24`, `month:2026-06`) and is also its
- * Cache-Tag. The digest ledger names days and weeks its own way (`daily:`, `weekly:`): see digestKey.
+ * Cache-Tag. The digest ledger names days and weeks its own way (`daily:`, `weekly:`): see digestKeyOf.
  * All UTC. Parsers return null for anything that is not a real period (2026-02-30, 2026-W54).
  */
 import type { Frequency } from "../mail/messages";
