@@ -4,22 +4,19 @@
  */
 import { z } from "zod";
 import type { IngestRunRow } from "./db/schema";
-import { parseDay, parseWeek } from "./domain/periods";
+import { parseDigestKey } from "./domain/periods";
 import type { IngestRequest } from "./papers/ingest-request";
 
-/** "daily:2026-06-12" (one UTC day) or "weekly:2026-W24" (one ISO week); both must exist. */
-export const PeriodKey = z
+/** A digest ledger key (see digestKeyOf): "daily:2026-06-12" or "weekly:2026-W24"; the day or week must exist. */
+export const DigestPeriodKey = z
   .string()
   .regex(/^(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2})$/, "not a period key")
-  .refine((key) => {
-    const [kind, value = ""] = key.split(":");
-    return kind === "daily" ? parseDay(value) !== null : parseWeek(value) !== null;
-  }, "not a real period: no such day or ISO week");
+  .refine((key) => parseDigestKey(key) !== null, "not a real period: no such day or ISO week");
 
 /** The mail queue's one message schema: the API and the ingest worker produce it, the mailer parses it. */
 export const MailMessage = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("confirm"), subscriberId: z.string().min(1), requestedAt: z.iso.datetime() }),
-  z.object({ kind: z.literal("digest"), subscriberId: z.string().min(1), period: PeriodKey }),
+  z.object({ kind: z.literal("digest"), subscriberId: z.string().min(1), period: DigestPeriodKey }),
 ]);
 export type MailMessage = z.infer<typeof MailMessage>;
 

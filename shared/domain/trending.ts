@@ -9,11 +9,13 @@
  * seven to ten times the votes of a fresh one to rank beside it. Only papers featured in the last
  * TRENDING_WINDOW_DAYS days (counted back from the latest featured day) take part.
  */
+import { DAY_MS } from "./periods";
+
 export const TRENDING_GRAVITY = 1.5;
 export const TRENDING_WINDOW_DAYS = 14;
 
 export function trendingScore(upvotes: number, featuredDay: string, now: Date): number {
-  const ageDays = Math.max(0, (now.getTime() - Date.parse(`${featuredDay}T00:00:00Z`)) / 86_400_000);
+  const ageDays = Math.max(0, (now.getTime() - Date.parse(`${featuredDay}T00:00:00Z`)) / DAY_MS);
   return (upvotes + 1) / Math.pow(ageDays + 2, TRENDING_GRAVITY);
 }
 

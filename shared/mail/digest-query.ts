@@ -1,8 +1,8 @@
 import { and, between, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { dailyEntries, papers } from "../db/schema";
+import type { Period } from "../domain/periods";
 import type { Filters } from "./messages";
-import { periodDays } from "./periods";
 
 export const DIGEST_SIZE = 10;
 /** Filters choose from the period's most upvoted papers; a week holds a few hundred. */
@@ -19,8 +19,7 @@ export interface DigestPaper {
 }
 
 /** The period's featured papers, most upvoted first: read once per period, filtered per subscriber. */
-export async function periodCandidates(db: Db, period: string): Promise<DigestPaper[]> {
-  const { from, to } = periodDays(period);
+export async function periodCandidates(db: Db, { from, to }: Period): Promise<DigestPaper[]> {
   return db
     .select({
       id: papers.id,

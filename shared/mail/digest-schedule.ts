@@ -5,10 +5,45 @@ import { deliveries, subscribers } from "../db/schema";
 import { claimQueued, requeueStuck } from "./ledger";
 import type { MailMessage } from "../contracts";
 import type { Frequency } from "./messages";
-import { duePeriods } from "./periods";
+import { DAY_MS, digestKeyOf, todayUtc } from "../domain/periods";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */
-export const PENDING_TTL_MS = 7 * 86_400_000;
+export const PENDING_TTL_MS = 7 * DAY_MS;
+
+/** The UTC hour at which daily digests (and on Mondays the weekly ones) are enqueued. */
+export const DIGEST_HOUR_UTC = 6;
+
+/** A run that missed a period (a failed cron) still sends it when it runs within this window. */
+export const CATCH_UP_HOURS = 48;
+
+export interface DuePeriod {
+  frequency: Frequency;
+  /** The ledger key of the period (see digestKeyOf). */
+  period: string;
+  /** When the period's digests fell due; subscribers confirmed after it wait for the next one. */
+  dueAt: Date;
+}
+
+/**
+ * Periods whose digests are due at `at`: a day's daily digest falls due at DIGEST_HOUR_UTC the
+ * next day, a week's weekly digest at DIGEST_HOUR_UTC on the Monday after it. Every period that
+ * fell due in the last CATCH_UP_HOURS is returned; the ledger keeps each from going out twice.
+ */
+export function duePeriods(at: Date, catchUpHours = CATCH_UP_HOURS): DuePeriod[] {
+  const today = Math.floor(at.getTime() / DAY_MS) * DAY_MS;
+  const due: DuePeriod[] = [];
+  const add = (frequency: Frequency, day: number, dueAt: number) => {
+    const period = digestKeyOf(frequency, todayUtc(new Date(day)));
+    if (period && dueAt <= at.getTime() && at.getTime() - dueAt < catchUpHours * 3_600_000) due.push({ frequency, period, dueAt: new Date(dueAt) });
+  };
+  for (let k = Math.ceil(catchUpHours / 24) + 1; k >= 1; k--) {
+    const day = today - k * DAY_MS;
+    add("daily", day, day + DAY_MS + DIGEST_HOUR_UTC * 3_600_000);
+  }
+  const lastMonday = today - ((new Date(today).getUTCDay() || 7) - 1) * DAY_MS;
+  for (const monday of [lastMonday - 7 * DAY_MS, lastMonday]) add("weekly", monday - DAY_MS, monday + DIGEST_HOUR_UTC * 3_600_000);
+  return due;
+}
 
 /**
  * What the ingest worker's hourly cron calls after the day's ingest: purge expired pending

@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
 import type { DigestPaper } from "./digest-query";
-import type { Filters } from "./messages";
+import type { Filters, Frequency } from "./messages";
+import { formatPeriod, type Period } from "../domain/periods";
 import { excerpt, shortAuthors } from "../papers/text";
-import { describePeriod } from "./periods";
 
 export interface RenderedMail {
   subject: string;
@@ -63,13 +63,14 @@ function describeFilters(filters: Filters): string {
 
 export async function renderDigest(input: {
   siteUrl: string;
-  period: string;
-  frequency: "daily" | "weekly";
+  period: Period;
+  frequency: Frequency;
   papers: DigestPaper[];
   filters: Filters;
   links: Links;
 }): Promise<RenderedMail> {
-  const when = describePeriod(input.period);
+  // The site's name of the period: "Jun 12, 2026", "Week 24 of 2026 (Jun 8 – Jun 14)".
+  const when = formatPeriod(input.period);
   const subject = `${input.papers.length} top ML paper${input.papers.length === 1 ? "" : "s"} of ${when}`;
   const paperUrl = (id: string) => `${input.siteUrl}/papers/${encodeURIComponent(id)}`;
   const why = `You get this ${input.frequency} digest because you subscribed to Paperboy (${describeFilters(input.filters)}).`;

@@ -74,7 +74,7 @@ it("subscribes, confirms, changes preferences, receives a digest and unsubscribe
   await page.getByRole("button", { name: "Queue digests" }).click();
   expect(await page.locator("main").textContent()).toMatch(/digest\(s\) for daily:2026-06-12 queued/);
 
-  await openMail(page, /top ML papers? of 2026-06-12/);
+  await openMail(page, /top ML papers? of Jun 12, 2026/);
   expect(await page.locator("body").textContent()).toContain("keywords agent, reinforcement");
   await follow(page, "Unsubscribe");
   await page.getByRole("button", { name: "Unsubscribe" }).click();

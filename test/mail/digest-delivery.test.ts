@@ -96,7 +96,7 @@ describe("digests for 1,200 subscribers through the queue and a faulty Resend", 
     const [mail] = stub.delivered.get("filters@example.com")!;
     // cs.CL papers are the odd ones; "diffusion" is in every third title: 3, 9, 15, 21, 27.
     expect(mail!.text.match(/^\d+\. .*$/gm)).toEqual(["1. Paper 3 on diffusion", "2. Paper 9 on diffusion", "3. Paper 15 on diffusion", "4. Paper 21 on diffusion", "5. Paper 27 on diffusion"]);
-    expect(mail!.subject).toBe("5 top ML papers of 2026-06-12");
+    expect(mail!.subject).toBe("5 top ML papers of Jun 12, 2026");
     expect(mail!.headers!["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
     expect(mail!.headers!["List-Unsubscribe"]).toMatch(/^<https:\/\/paperboy\.test\/unsubscribe\?token=[\w-]+\.[\w-]+>$/);
     expect(mail!.html).toContain('href="https://paperboy.test/papers/2606.10003"');
@@ -237,7 +237,7 @@ describe("one queue batch", () => {
     ]);
     expect(result.explicitAcks.sort()).toEqual(["w1", "w2"]);
     const [mail] = stub.delivered.get("weekly-reader@example.com")!;
-    expect(mail!.subject).toBe("10 top ML papers of the week of 2026-06-08 to 2026-06-14");
+    expect(mail!.subject).toBe("10 top ML papers of Week 24 of 2026 (Jun 8 – Jun 14)");
     expect(stub.delivered.get("switched@example.com")).toBeUndefined();
     const row = await createDb(env.DB).select().from(deliveries).where(eq(deliveries.subscriberId, switched!.id)).get();
     expect(row).toMatchObject({ status: "skipped", detail: "subscriber now wants daily digests" });

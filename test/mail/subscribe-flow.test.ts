@@ -271,7 +271,7 @@ describe("the local outbox", () => {
     const queuedDigests = await call("/dev/digests", { method: "POST", form: { day: "2026-06-12", frequency: "daily" } }, dev);
     expect(queuedDigests.text).toContain("for daily:2026-06-12 queued");
     await deliver(queuedDigests.queued.map((body, i) => ({ id: `d${i}`, attempts: 1, body })), local);
-    const digest = await db().select().from(outbox).where(eq(outbox.subject, "5 top ML papers of 2026-06-12")).all();
+    const digest = await db().select().from(outbox).where(eq(outbox.subject, "5 top ML papers of Jun 12, 2026")).all();
     expect(digest.map((m) => m.to)).toContain("local-dev@example.com");
     expect(digest.find((m) => m.to === "local-dev@example.com")!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
   });

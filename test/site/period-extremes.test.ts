@@ -2,8 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../shared/db/client";
 import { subscribers } from "../../shared/db/schema";
-import { formatDay } from "../../shared/domain/periods";
-import { periodDays } from "../../shared/mail/periods";
+import { formatDay, parseDigestKey } from "../../shared/domain/periods";
 import { createApp } from "../../workers/api/src/app";
 import { captureQueue } from "../mail/mail-support";
 import { insertPapers, ORIGIN } from "./site-support";
@@ -262,7 +261,7 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
         await res.arrayBuffer();
         expect(expectDay(decodeURIComponent(day)).range, `${what} was accepted`).not.toBeNull();
         for (const message of q.sent as { period: string }[]) {
-          const days = periodDays(message.period);
+          const days = parseDigestKey(message.period)!.period;
           expect(days.from <= decodeURIComponent(day) && decodeURIComponent(day) <= days.to, `${what}: ${message.period}`).toBe(true);
         }
       }

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MEMORY_TTL_MS, memoryForget, memoryGet, memoryPut } from "../../workers/api/src/cache/memory-tier";
-import { urlsToPurge } from "../../workers/api/src/cache/purge";
+import { tagsToPurge, urlsToPurge } from "../../workers/api/src/cache/purge";
 import { SiteEntrypoint } from "../../workers/api/src/index";
 import { get, ingestHfDaily, insertPapers, countingD1, request } from "./site-support";
 
@@ -161,6 +161,25 @@ describe("the Cache API layer", () => {
         "https://paperboy.example/papers/astro-ph/0601001",
         "https://paperboy.example/papers/astro-ph/0601001.md",
       ]),
+    );
+  });
+
+  it("purges by the periods' keys, and names no week for a day of -0001-W52, which no page can show", () => {
+    expect(tagsToPurge({ papers: [], days: ["2026-06-12"] })).toEqual(expect.arrayContaining(["site:live", "day:2026-06-08", "day:2026-06-16", "week:2026-W24", "month:2026-06"]));
+    const first = { papers: [], days: ["0000-01-01"] };
+    expect(tagsToPurge(first).filter((t) => !t.startsWith("day:"))).toEqual(["site:live", "month:0000-01"]);
+    expect(urlsToPurge("https://paperboy.example", first).filter((u) => !u.includes("/papers/date/"))).toEqual(
+      [
+        "/",
+        "/?sort=trending",
+        "/?sort=newest",
+        "/papers/trending",
+        "/api/daily_papers?date=0000-01-01",
+        "/papers/month/0000-01",
+        "/papers/month/0000-01?sort=trending",
+        "/papers/month/0000-01?sort=newest",
+        "/api/daily_papers?month=0000-01",
+      ].map((p) => `https://paperboy.example${p}`),
     );
   });
 });

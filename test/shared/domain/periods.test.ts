@@ -1,5 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { addDays, formatPeriod, isoWeekOf, parseDay, parseMonth, parseWeek, shiftPeriod, weeksInIsoYear, dayPeriod } from "../../../shared/domain/periods";
+import {
+  addDays,
+  dayPeriod,
+  digestKeyOf,
+  formatPeriod,
+  isoWeekOf,
+  parseDay,
+  parseDigestKey,
+  parseMonth,
+  parsePeriod,
+  parseWeek,
+  periodKey,
+  periodOfDay,
+  periodsOfDay,
+  shiftPeriod,
+  weeksInIsoYear,
+} from "../../../shared/domain/periods";
 
 describe("periods", () => {
   it("accepts only real days", () => {
@@ -69,5 +85,34 @@ describe("periods", () => {
     expect(formatPeriod(parseMonth("2026-06")!)).toBe("June 2026");
     expect(formatPeriod(parseMonth("0000-01")!)).toBe("January 0000");
     expect(formatPeriod(parseWeek("9999-W52")!)).toBe("Week 52 of 9999 (Dec 27 – Dec 31)");
+  });
+});
+
+describe("period keys", () => {
+  it("names each period by kind and name, and parses only real ones back", () => {
+    const periods = [dayPeriod("2026-06-12"), parseWeek("2026-W24")!, parseMonth("2026-06")!, parseWeek("9999-W52")!, dayPeriod("0000-01-01")];
+    expect(periods.map(periodKey)).toEqual(["day:2026-06-12", "week:2026-W24", "month:2026-06", "week:9999-W52", "day:0000-01-01"]);
+    for (const p of periods) expect(parsePeriod(periodKey(p))).toEqual(p);
+    const bad = ["day:2026-02-30", "week:2025-W53", "week:-0001-W52", "month:2026-13", "daily:2026-06-12", "weekly:2026-W24", "2026-06-12", ":2026-06-12", "day:", "year:2026", "constructor:2026-06", "day:2026-06-12 "];
+    for (const key of bad) expect(parsePeriod(key), key).toBeNull();
+  });
+
+  it("finds the day, week and month that hold a day, with no week for the two days of -0001-W52", () => {
+    expect(periodsOfDay("2026-06-12").map(periodKey)).toEqual(["day:2026-06-12", "week:2026-W24", "month:2026-06"]);
+    expect(periodsOfDay("2027-01-01").map(periodKey)).toEqual(["day:2027-01-01", "week:2026-W53", "month:2027-01"]);
+    expect(periodsOfDay("0000-01-02").map(periodKey)).toEqual(["day:0000-01-02", "month:0000-01"]);
+    expect(periodOfDay("week", "9999-12-31")).toEqual(parseWeek("9999-W52"));
+  });
+
+  it("derives the digest ledger's keys (stored as daily:/weekly:) from days and ISO weeks", () => {
+    expect(digestKeyOf("daily", "2026-06-12")).toBe("daily:2026-06-12");
+    expect(digestKeyOf("weekly", "2026-06-12")).toBe("weekly:2026-W24");
+    expect(digestKeyOf("weekly", "2021-01-03")).toBe("weekly:2020-W53");
+    expect(digestKeyOf("weekly", "0000-01-01")).toBeNull();
+    expect(parseDigestKey("daily:2026-06-12")).toEqual({ frequency: "daily", period: parsePeriod("day:2026-06-12") });
+    expect(parseDigestKey("weekly:2026-W24")).toEqual({ frequency: "weekly", period: parsePeriod("week:2026-W24") });
+    for (const key of ["weekly:2021-W53", "daily:2026-02-30", "daily:2026-W24", "weekly:2026-06-12", "monthly:2026-06", "day:2026-06-12", "constructor:2026-06-12", "daily"]) {
+      expect(parseDigestKey(key), key).toBeNull();
+    }
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { dayPeriod } from "../../../shared/domain/periods";
 import { renderDigest } from "../../../shared/mail/render";
 
 describe("digest rendering", () => {
   it("escapes titles, authors and filters in the HTML and keeps a plain-text part", async () => {
     const mail = await renderDigest({
       siteUrl: "https://paperboy.test",
-      period: "daily:2026-06-12",
+      period: dayPeriod("2026-06-12"),
       frequency: "daily",
       papers: [{ id: "2606.00001", title: '<img src=x onerror="alert(1)">Attention', abstract: "A & B", authors: ["<b>Eve</b>"], categories: [], upvotes: 3, day: "2026-06-12" }],
       filters: { categories: [], keywords: ["<script>"] },

@@ -1,4 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { todayUtc } from "../../../shared/domain/periods";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { IngestRequest } from "../../../shared/papers/ingest-request";
 import { runDigestSchedule } from "../../../shared/mail/digest-schedule";
@@ -17,7 +18,7 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   const at = new Date(controller.scheduledTime);
   if (controller.cron === CRONS.hourly) {
     // A failed run is recorded and does not throw, so the digests go out on yesterday's data.
-    await runIngest(env, { source: "hf-daily", date: at.toISOString().slice(0, 10) });
+    await runIngest(env, { source: "hf-daily", date: todayUtc(at) });
     await runIngest(env, { source: "arxiv-api" });
     await runDigestSchedule(env, at);
     return;

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { createDb, type Db } from "../../../shared/db/client";
 import { ingestRuns, papers } from "../../../shared/db/schema";
+import { DAY_MS, todayUtc } from "../../../shared/domain/periods";
 import type { IngestOutcome } from "../../../shared/contracts";
 import type { IngestRequest } from "../../../shared/papers/ingest-request";
 import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
@@ -93,7 +94,7 @@ async function closeAbandonedRuns(db: Db, source: IngestRequest["source"], at: D
 }
 
 /** Clocks and time zones differ by hours, never by more than a day. */
-const FUTURE_SLACK_MS = 86_400_000;
+const FUTURE_SLACK_MS = DAY_MS;
 
 /**
  * Skips the papers dated in the future (published or updated), with their entries and
@@ -129,7 +130,7 @@ async function fetchAndParse(
   const backoffBaseMs = config.UPSTREAM_BACKOFF_MS;
   switch (request.source) {
     case "hf-daily": {
-      const day = request.date ?? now().toISOString().slice(0, 10);
+      const day = request.date ?? todayUtc(now());
       const url = `${config.HF_DAILY_PAPERS_URL}?date=${day}&limit=100`;
       const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs });
       return parseHfDaily(body, day);
@@ -189,7 +190,7 @@ const BACKFILL_DAYS = 7;
  * Only those that arrived in the last week: an id arXiv does not know is not asked for forever.
  */
 async function papersMissingMetadata(db: Db, at: Date): Promise<string[]> {
-  const since = new Date(at.getTime() - BACKFILL_DAYS * 86_400_000).toISOString();
+  const since = new Date(at.getTime() - BACKFILL_DAYS * DAY_MS).toISOString();
   const rows = await db
     .select({ id: papers.id })
     .from(papers)

@@ -8,8 +8,8 @@ import { periodCandidates, selectDigest, type DigestPaper } from "../../../share
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "../../../shared/mail/ledger";
 import { mailLinks } from "../../../shared/mail/links";
 import { MailMessage } from "../../../shared/contracts";
+import { parseDigestKey } from "../../../shared/domain/periods";
 import { deliveryKeyOf, messageOf } from "../../../shared/mail/messages";
-import { periodDays } from "../../../shared/mail/periods";
 import { renderConfirmation, renderDigest } from "../../../shared/mail/render";
 import { suppress } from "../../../shared/mail/subscribers";
 import type { MailerConfig } from "./env";
@@ -161,12 +161,16 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
         skip("address is suppressed");
         continue;
       }
-      const [frequency] = message.period.split(":");
-      if (sub.frequency !== frequency) {
+      const digest = parseDigestKey(message.period);
+      if (!digest) {
+        skip(`not a digest period: ${message.period}`); // only a ledger row written by hand can get here
+        continue;
+      }
+      if (sub.frequency !== digest.frequency) {
         skip(`subscriber now wants ${sub.frequency} digests`);
         continue;
       }
-      if (!candidates.has(message.period)) candidates.set(message.period, await periodCandidates(db, message.period));
+      if (!candidates.has(message.period)) candidates.set(message.period, await periodCandidates(db, digest.period));
       const filters = { categories: sub.categories, keywords: sub.keywords };
       const papers = selectDigest(candidates.get(message.period)!, filters);
       if (!papers.length) {
@@ -174,9 +178,9 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
         continue;
       }
       // Links are issued as of the period's end, so a re-render is byte-identical.
-      const links = await mailLinks(config.TOKEN_SECRET, config.SITE_URL, sub.id, Date.parse(`${periodDays(message.period).to}T23:59:59Z`));
+      const links = await mailLinks(config.TOKEN_SECRET, config.SITE_URL, sub.id, Date.parse(`${digest.period.to}T23:59:59Z`));
       rendered = {
-        ...(await renderDigest({ siteUrl: config.SITE_URL, period: message.period, frequency: sub.frequency, papers, filters, links })),
+        ...(await renderDigest({ siteUrl: config.SITE_URL, period: digest.period, frequency: sub.frequency, papers, filters, links })),
         headers: { "List-Unsubscribe": `<${links.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
       };
     }

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { isoWeekOf, monthOf, todayUtc, type Period } from "../../../../shared/domain/periods";
+import { dayPeriod, periodKey, periodsOfDay, todayUtc, type Period } from "../../../../shared/domain/periods";
 
 /**
  * How fresh each kind of response is. `s-maxage` is for the edge (Workers Cache, the Cache API),
@@ -19,7 +19,7 @@ export const CACHE_POLICIES = {
 
 export type Freshness = keyof typeof CACHE_POLICIES;
 
-export const dayTag = (day: string) => `day:${day}`;
+export const dayTag = (day: string) => periodKey(dayPeriod(day));
 export const paperTag = (id: string) => `paper:${id}`;
 export const SITE_TAG = "site";
 /** Pages that follow the latest days (home, trending, feeds): purged whenever ingest changes a day. */
@@ -33,11 +33,7 @@ export function freshnessOfDay(day: string, now = new Date()): Freshness {
 /** Tags for a listing of these days: one per day, plus the period's own tags. */
 export function tagsForDays(days: string[]): string[] {
   const tags = new Set<string>([SITE_TAG]);
-  for (const d of days) {
-    tags.add(dayTag(d));
-    tags.add(`week:${isoWeekOf(d)}`);
-    tags.add(`month:${monthOf(d)}`);
-  }
+  for (const d of days) for (const p of periodsOfDay(d)) tags.add(periodKey(p));
   return [...tags];
 }
 
@@ -48,7 +44,7 @@ export function setCache(c: Context, freshness: Freshness, tags: string[] = []) 
 
 /** A week or month page: finished once its last day is over. */
 export function setPeriodCache(c: Context, period: Period) {
-  setCache(c, period.to < todayUtc() ? "finished" : "live", [`${period.kind}:${period.key}`]);
+  setCache(c, period.to < todayUtc() ? "finished" : "live", [periodKey(period)]);
 }
 
 /** A paper's page or record: it changes with its day's votes while that day is live. */

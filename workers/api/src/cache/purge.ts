@@ -1,8 +1,7 @@
 import type { PurgeRequest } from "../../../../shared/contracts";
-import { addDays, isoWeekOf, monthOf } from "../../../../shared/domain/periods";
+import { addDays, periodKey, periodsOfDay } from "../../../../shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
 import { memoryForget } from "./memory-tier";
-
 
 const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
 /** A new or changed day also changes its neighbours' previous/next links, across a long weekend. */
@@ -28,12 +27,11 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
   }
   for (const day of req.days) {
     for (const near of neighbours(day)) listing(`/papers/date/${near}`);
-    listing(`/papers/week/${isoWeekOf(day)}`);
-    listing(`/papers/month/${monthOf(day)}`);
-    // The API's default addresses (edge-cache.ts apiCache); other parameters expire on their own.
-    paths.add(`/api/daily_papers?date=${day}`);
-    paths.add(`/api/daily_papers?week=${isoWeekOf(day)}`);
-    paths.add(`/api/daily_papers?month=${monthOf(day)}`);
+    for (const p of periodsOfDay(day)) {
+      if (p.kind !== "day") listing(`/papers/${p.kind}/${p.key}`);
+      // The API's default addresses (edge-cache.ts apiCache); other parameters expire on their own.
+      paths.add(`/api/daily_papers?${p.kind === "day" ? "date" : p.kind}=${p.key}`);
+    }
   }
   for (const id of req.papers) {
     paths.add(`/papers/${id}`);
@@ -49,8 +47,7 @@ export function tagsToPurge(req: PurgeRequest): string[] {
   if (req.days.length) tags.add(LIVE_TAG);
   for (const day of req.days) {
     for (const near of neighbours(day)) tags.add(dayTag(near));
-    tags.add(`week:${isoWeekOf(day)}`);
-    tags.add(`month:${monthOf(day)}`);
+    for (const p of periodsOfDay(day)) tags.add(periodKey(p));
   }
   for (const id of req.papers) tags.add(paperTag(id));
   return [...tags];

@@ -2,11 +2,10 @@ import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
-import { parseWeek } from "../../../../shared/domain/periods";
+import { digestKeyOf } from "../../../../shared/domain/periods";
 import { outbox } from "../../../../shared/db/schema";
 import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
 import { Frequency } from "../../../../shared/mail/messages";
-import { isoWeek } from "../../../../shared/mail/periods";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { Page } from "../subscribe/pages";
@@ -55,10 +54,9 @@ const DevDigests = z.object({ day: z.iso.date(), frequency: Frequency.default("d
 // Local runs only: what the 06:00 UTC cron does, for any day, so the digest can be seen in the outbox.
 devRoutes.post("/digests", sameOrigin, async (c) => {
   const form = validate(DevDigests, { ...c.req.query(), ...(await c.req.parseBody()) }, "invalid_form");
-  const week = isoWeek(new Date(`${form.day}T00:00:00Z`));
   // 0000-01-01 and 0000-01-02 are in -0001-W52, which no period key can name.
-  if (form.frequency === "weekly" && !parseWeek(week)) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
-  const period = form.frequency === "daily" ? `daily:${form.day}` : `weekly:${week}`;
+  const period = digestKeyOf(form.frequency, form.day);
+  if (!period) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
   const outcome = await enqueueDigests(c.env, form.frequency, period);
   return c.html(
     <Page title="Digests queued">

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { createDb } from "../../../../shared/db/client";
-import { isoWeekOf, monthOf, parseDay, parseMonth, parseWeek, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
+import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
 import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
 import { parseArxivId } from "../../../../shared/papers/records";
 import {
@@ -82,9 +82,9 @@ async function periodPage(c: Context<AppEnv>, period: Period) {
 
 async function latestPeriod(c: Context<AppEnv>, kind: "week" | "month") {
   const latest = (await latestDayWithPapers(createDb(c.env.DB))) ?? todayUtc();
-  const week = isoWeekOf(latest);
-  if (kind === "week" && !parseWeek(week)) return c.redirect(`/papers/date/${latest}`, 302); // 0000-01-01 is in -0001-W52
-  return c.redirect(`/papers/${kind}/${kind === "week" ? week : monthOf(latest)}`, 302);
+  const period = periodOfDay(kind, latest);
+  if (!period) return c.redirect(`/papers/date/${latest}`, 302); // 0000-01-01 is in -0001-W52
+  return c.redirect(`/papers/${kind}/${period.key}`, 302);
 }
 
 siteRoutes.get("/papers/week", (c) => latestPeriod(c, "week"));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "../../../../shared/papers/records";
+import { DAY_MS } from "../../../../shared/domain/periods";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
@@ -35,7 +36,7 @@ const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST
  * day. An item further off is skipped, so that one bad item cannot be featured on another day
  * (a future one would head the home page, the trending page and the feeds).
  */
-const DAY_SLACK_MS = 86_400_000;
+const DAY_SLACK_MS = DAY_MS;
 
 /** The UTC day of an ISO time, or null when it is not one. */
 function dayOf(iso: string): string | null {

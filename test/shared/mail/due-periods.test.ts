@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { duePeriods, isoWeek, periodDays } from "../../../shared/mail/periods";
+import { isoWeekOf, parseDigestKey, todayUtc } from "../../../shared/domain/periods";
+import { duePeriods } from "../../../shared/mail/digest-schedule";
 
 const at = (iso: string) => new Date(iso);
 const periods = (iso: string) => duePeriods(at(iso)).map((p) => p.period);
+const isoWeek = (time: Date) => isoWeekOf(todayUtc(time));
+const periodDays = (key: string) => {
+  const { from, to } = parseDigestKey(key)!.period;
+  return { from, to };
+};
 
 describe("when digests fall due", () => {
   it("names ISO weeks and the days they cover, across a year boundary", () => {
