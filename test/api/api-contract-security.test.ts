@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import { ErrorCode } from "../../workers/api/src/errors";
 import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
 import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers, ORIGIN } from "./api-support";
@@ -114,6 +115,14 @@ describe("OpenAPI", () => {
     for (const [, target] of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
       expect(doc.components.schemas, target).toHaveProperty(target!);
     }
+  });
+});
+
+describe("error codes", () => {
+  it("the OpenAPI document lists exactly the codes of the one ErrorCode enum", async () => {
+    const doc = (await (await get("/api/openapi.json")).json()) as Json;
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(ErrorCode.options);
+    expect(ErrorCode.options).toEqual(expect.arrayContaining(["invalid_request", "invalid_date", "invalid_id", "not_found", "method_not_allowed", "rate_limited", "internal_error"]));
   });
 });
 

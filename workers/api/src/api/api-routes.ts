@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { paperById } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
-import { ApiError, describeZodError, notFound } from "../errors";
+import { ApiError, notFound, validate } from "../errors";
 import { apiMiddleware } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
 import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
@@ -21,12 +21,6 @@ apiRoutes.use("*", async (c, next) => {
   }
   await next();
 });
-
-function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-  return parsed.data;
-}
 
 apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
@@ -48,7 +42,7 @@ apiRoutes.get("/openapi.json", (c) => {
 });
 
 apiRoutes.get("/daily_papers", async (c) => {
-  const query = parseQuery(DailyPapersQuery, c.req.query());
+  const query = validate(DailyPapersQuery, c.req.query());
   const rows = await listDaily(createDb(c.env.DB), query);
   const items = rows.map(toHfDailyPaper);
   // The pages' rules: a period that is over is "finished", anything that can still change is "live".
@@ -68,7 +62,7 @@ apiRoutes.get("/daily_papers", async (c) => {
 
 // Declared before /papers/:id so that "search" is never read as an id.
 apiRoutes.get("/papers/search", async (c) => {
-  const query = parseQuery(SearchQuery, c.req.query());
+  const query = validate(SearchQuery, c.req.query());
   const rows = await searchForApi(createDb(c.env.DB), query.q, query.limit);
   setCache(c, "search");
   return c.json(rows.map(toHfDailyPaper));
@@ -76,11 +70,10 @@ apiRoutes.get("/papers/search", async (c) => {
 
 // Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
 apiRoutes.get("/papers/:id{.+}", async (c) => {
-  const id = PaperId.safeParse(c.req.param("id"));
-  if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error)}`);
-  const row = await paperById(createDb(c.env.DB), id.data);
-  if (!row) throw notFound(`no paper ${id.data} here`);
-  setPaperCache(c, id.data, row.entry?.day);
+  const { id } = validate(z.object({ id: PaperId }), { id: c.req.param("id") }, "invalid_id");
+  const row = await paperById(createDb(c.env.DB), id);
+  if (!row) throw notFound(`no paper ${id} here`);
+  setPaperCache(c, id, row.entry?.day);
   return c.json(toHfPaper(row));
 });
 

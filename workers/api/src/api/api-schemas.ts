@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ARXIV_ID } from "../../../../shared/papers/records";
+import { ErrorCode } from "../errors";
 
 /** Query and path schemas of the JSON API: the validators, and the source of /api/openapi.json. */
 
@@ -82,6 +83,6 @@ export const PaperId = z
 export const ApiErrorBody = z
   .object({
     error: z.string().meta({ description: "what is wrong, for people" }),
-    code: z.string().meta({ description: "what is wrong, for programs", example: "invalid_request" }),
+    code: ErrorCode.meta({ description: "what is wrong, for programs", example: "invalid_request" }),
   })
   .meta({ id: "Error" });

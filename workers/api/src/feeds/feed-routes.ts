@@ -7,7 +7,7 @@ import { SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
-import { ApiError, describeZodError } from "../errors";
+import { validate } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
 export const feedRoutes = new Hono<AppEnv>();
@@ -79,9 +79,7 @@ for (const format of ["rss", "atom"] as const) {
   });
 
   feedRoutes.get(`/search.${format}`, async (c) => {
-    const parsed = SearchQuery.pick({ q: true }).safeParse(c.req.query());
-    if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-    const { q } = parsed.data;
+    const { q } = validate(SearchQuery.pick({ q: true }), c.req.query());
     const site = c.env.SITE_URL;
     const rows = await searchForApi(createDb(c.env.DB), q, 50);
     setCache(c, "search");
