@@ -63,6 +63,17 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown, code: E
   return parsed.data;
 }
 
+/**
+ * The validation hook of the OpenAPI routes (@hono/zod-openapi's defaultHook, or one route's hook):
+ * a request that fails its route's schemas gets the same 400 as validate() throws.
+ */
+export const rejectInvalid =
+  (code: ErrorCode = "invalid_request") =>
+  (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
+    if (!result.success) throw badRequest(code, describeZodError(result.error));
+    return undefined;
+  };
+
 const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
   return path.startsWith("/api/") || path === "/api" || path.startsWith("/admin") || path.startsWith("/webhooks");
