@@ -39,6 +39,14 @@ describe("POST /admin/ingest", () => {
     }
   });
 
+  it("tells a body that is not JSON (invalid_json) from one that does not validate (invalid_request)", async () => {
+    const notJson = await post("{source:", "test-admin-token");
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toEqual({ error: "the body must be JSON", code: "invalid_json" });
+    const invalid = await post({ source: "nope" }, "test-admin-token");
+    expect(await invalid.json()).toMatchObject({ code: "invalid_request", error: expect.stringMatching(/^source: /) });
+  });
+
   it("runs the ingest through the service binding and answers with the run's record", async () => {
     stubUpstream({ "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026) });
     const res = await post({ source: "hf-daily", date: "2026-06-12" }, "test-admin-token");

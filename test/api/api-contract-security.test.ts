@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import { apiRoutes } from "../../workers/api/src/api/api-routes";
+import { ErrorCode } from "../../workers/api/src/errors";
+import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";
 import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
 import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers, ORIGIN, request } from "./api-support";
@@ -83,6 +86,35 @@ describe("OpenAPI", () => {
     for (const [, target] of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
       expect(doc.components.schemas, target).toHaveProperty(target!);
     }
+  });
+});
+
+describe("OpenAPI comes from the routes", () => {
+  it("documents exactly the GET routes the API and the feeds serve", async () => {
+    const doc = (await (await get("/api/openapi.json")).json()) as Json;
+    // Hono's routing table (one entry per validator and handler), not the document's registry: what a request can reach.
+    const served = (prefix: string, routes: { method: string; path: string }[]) =>
+      routes.filter((r) => r.method === "GET" && r.path !== "/" && !r.path.includes("*")).map((r) => prefix + r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}"));
+    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...served("/api", apiRoutes.routes), ...served("/feeds", feedRoutes.routes)])].sort());
+  });
+});
+
+describe("repeated query parameters", () => {
+  it("read the first value, as before the routes were declared with createRoute", async () => {
+    const res = await get("/api/daily_papers?date=2026-06-12&limit=2&limit=1000");
+    expect(res.status).toBe(200);
+    expect((await res.json()) as Json[]).toHaveLength(2);
+    expect((await get("/api/daily_papers?limit=1000&limit=2")).status).toBe(400);
+    expect((await get("/api/papers/search?q=attention&q=")).status).toBe(200);
+    expect((await get("/feeds/search.rss?q=attention&q=")).status).toBe(200);
+  });
+});
+
+describe("error codes", () => {
+  it("the OpenAPI document lists exactly the codes of the one ErrorCode enum", async () => {
+    const doc = (await (await get("/api/openapi.json")).json()) as Json;
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(ErrorCode.options);
+    expect(ErrorCode.options).toEqual(expect.arrayContaining(["invalid_request", "invalid_date", "invalid_id", "not_found", "method_not_allowed", "rate_limited", "internal_error"]));
   });
 });
 

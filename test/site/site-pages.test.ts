@@ -82,6 +82,16 @@ describe("day pages", () => {
       expect(text).toContain("Back to the latest papers");
     }
   });
+
+  it("says which sorts and pages there are, and reads an empty sort or page as absent", async () => {
+    expect((await html("/papers/date/2026-06-12?sort=best", 400)).text).toContain("sort must be one of upvotes, trending, newest");
+    for (const page of ["0", "201", "1.5", "-1", "00001"]) {
+      expect((await html(`/papers/week/2026-W24?page=${page}`, 400)).text, page).toContain("page must be a number from 1 to 200");
+    }
+    const empty = await html("/papers/week/2026-W24?sort=&page=");
+    expect(empty.text).toContain(top.paper.title);
+    expect((await html("/papers/week/2026-W24?page=0200")).text).toContain("Week 24 of 2026");
+  });
 });
 
 describe("week and month pages", () => {

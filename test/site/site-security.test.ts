@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { createExecutionContext, env } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../workers/api/src/app";
 import * as fx from "../support/fixtures";
-import { get, ingestHfDaily } from "./site-support";
+import { get, ingestHfDaily, ORIGIN } from "./site-support";
 
 const XSS = `<script>alert("x")</script><img src=x onerror=alert(1)>"'&`;
 
@@ -44,6 +46,49 @@ describe("secure headers", () => {
       expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
       expect(res.headers.get("Referrer-Policy")).toBe("strict-origin-when-cross-origin");
       expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+    }
+  });
+
+  function expectSecureHeaders(res: Response, path: string) {
+    expect(res.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
+    expect(res.headers.get("X-Frame-Options"), path).toBe("DENY");
+    expect(res.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
+    if (res.headers.get("Content-Type")?.startsWith("text/html")) expect(res.headers.get("Content-Security-Policy"), path).toContain("script-src 'none'");
+  }
+
+  it("sends them on 404 answers, pages and JSON, through the one error handler", async () => {
+    for (const [path, type] of [["/nowhere", /^text\/html/], ["/api/models", /^application\/json/], ["/feeds/nowhere.rss", /^text\/html/]] as const) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("Content-Type"), path).toMatch(type);
+      expectSecureHeaders(res, path);
+    }
+  });
+
+  it("sends them on 500 answers, pages and JSON, without the internal error text", async () => {
+    const failingDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare" || prop === "batch" || prop === "exec") {
+          return () => {
+            throw new Error("D1_ERROR: the database is down");
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      for (const [path, type] of [["/papers/2606.55555", /^text\/html/], ["/api/papers/2606.55555", /^application\/json/]] as const) {
+        const res = await createApp().request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": "198.51.100.55" } }, { ...env, DB: failingDb }, createExecutionContext());
+        expect(res.status, path).toBe(500);
+        expect(res.headers.get("Content-Type"), path).toMatch(type);
+        expectSecureHeaders(res, path);
+        expect(await res.text(), path).not.toContain("D1_ERROR");
+      }
+      expect(logged).toHaveBeenCalledWith("unhandled error", expect.any(Error));
+    } finally {
+      logged.mockRestore();
     }
   });
 

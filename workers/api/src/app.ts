@@ -24,9 +24,7 @@ export function createApp() {
   app.route("/dev", devRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
-  app.notFound(() => {
-    throw notFound("there is no page at this address");
-  });
+  app.notFound((c) => handleError(notFound("there is no page at this address"), c));
   app.onError(handleError);
   return app;
 }

@@ -5,11 +5,35 @@ import { z } from "zod";
 import type { AppEnv } from "./env";
 import { errorPage } from "./site/error-page";
 
+/** Every machine-readable error code the worker answers with: ApiError's, the JSON error body's and the OpenAPI document's. */
+export const ErrorCode = z.enum([
+  "invalid_request",
+  "invalid_date",
+  "invalid_week",
+  "invalid_month",
+  "invalid_id",
+  "invalid_sort",
+  "invalid_page",
+  "invalid_json",
+  "invalid_form",
+  "invalid_filters",
+  "invalid_link",
+  "invalid_payload",
+  "invalid_signature",
+  "unauthorized",
+  "not_found",
+  "method_not_allowed",
+  "rate_limited",
+  "http_error",
+  "internal_error",
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
 /** The one error every handler throws; `code` is machine-readable, `message` safe to show. */
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** Headers the error response carries (Retry-After on a 429). */
     readonly headers: Record<string, string> = {},
@@ -18,7 +42,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
+export const badRequest = (code: ErrorCode, message: string) => new ApiError(400, code, message);
 export const notFound = (message = "not found") => new ApiError(404, "not_found", message);
 /** A 429 that says when to come back; never stored by a cache. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
@@ -33,11 +57,22 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /** Parses `input` with `schema`, or throws the 400 that says what is wrong (`code`, e.g. invalid_form). */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, code = "invalid_request"): z.output<T> {
+export function validate<T extends z.ZodType>(schema: T, input: unknown, code: ErrorCode = "invalid_request"): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw badRequest(code, describeZodError(parsed.error));
   return parsed.data;
 }
+
+/**
+ * The validation hook of the OpenAPI routes (@hono/zod-openapi's defaultHook, or one route's hook):
+ * a request that fails its route's schemas gets the same 400 as validate() throws.
+ */
+export const rejectInvalid =
+  (code: ErrorCode = "invalid_request") =>
+  (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
+    if (!result.success) throw badRequest(code, describeZodError(result.error));
+    return undefined;
+  };
 
 const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
@@ -46,7 +81,7 @@ const wantsJson = (c: Context) => {
 
 export function handleError(err: Error, c: Context<AppEnv>) {
   let status: ContentfulStatusCode = 500;
-  let code = "internal_error";
+  let code: ErrorCode = "internal_error";
   let message = "something went wrong on our side";
   if (err instanceof ApiError) {
     ({ status, code, message } = err);

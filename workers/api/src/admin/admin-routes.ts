@@ -1,8 +1,8 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { pendingDeadLetters, redriveDeadLetters } from "../../../../shared/mail/dead-letters";
 import { IngestRequest } from "../../../../shared/papers/ingest-request";
-import { ApiError, describeZodError } from "../errors";
+import { ApiError, badRequest, validate } from "../errors";
 import type { AppEnv } from "../env";
 
 export const adminRoutes = new Hono<AppEnv>();
@@ -26,13 +26,16 @@ adminRoutes.use("*", async (c, next) => {
   await next();
 });
 
-adminRoutes.post("/ingest", async (c) => {
+/** The request's JSON body, validated with `schema`. */
+async function jsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.output<T>> {
   const body = await c.req.json().catch(() => {
-    throw new ApiError(400, "invalid_json", "the body must be JSON");
+    throw badRequest("invalid_json", "the body must be JSON");
   });
-  const parsed = IngestRequest.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-  const { changedPapers: _p, changedDays: _d, ...run } = await c.env.INGEST.runIngest(parsed.data);
+  return validate(schema, body);
+}
+
+adminRoutes.post("/ingest", async (c) => {
+  const { changedPapers: _p, changedDays: _d, ...run } = await c.env.INGEST.runIngest(await jsonBody(c, IngestRequest));
   return c.json(run, run.status === "ok" ? 200 : 502);
 });
 
@@ -43,10 +46,6 @@ const RedriveRequest = z.strictObject({ ids: z.array(z.number().int().positive()
 
 /** Puts dead letters (all pending ones, or `ids`) back on the mail queue, reopening their ledger rows. */
 adminRoutes.post("/dead-letters/redrive", async (c) => {
-  const body = await c.req.json().catch(() => {
-    throw new ApiError(400, "invalid_json", "the body must be JSON");
-  });
-  const parsed = RedriveRequest.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-  return c.json(await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, parsed.data.ids));
+  const { ids } = await jsonBody(c, RedriveRequest);
+  return c.json(await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, ids));
 });

@@ -1,18 +1,20 @@
-import { Hono } from "hono";
-import type { z } from "zod";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "../../../../shared/db/client";
+import { HfDailyPapers, HfPaper } from "../../../../shared/papers/hf-schema";
 import { paperById } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
-import { ApiError, describeZodError, notFound } from "../errors";
+import { ApiError, notFound, rejectInvalid } from "../errors";
+import { feedRoutes } from "../feeds/feed-routes";
 import { apiMiddleware } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
-import { DailyPapersQuery, PaperId, SearchQuery } from "./api-schemas";
+import { DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
-import { buildOpenApi } from "./openapi";
+import { cachedHeaders, commonErrors, describeRoutes, errorResponse, notModified } from "./openapi";
 
-export const apiRoutes = new Hono<AppEnv>();
+/** The JSON API. Each route is declared with createRoute beside its handler; /api/openapi.json is generated from them. */
+export const apiRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });
 
 apiRoutes.use("*", ...apiMiddleware);
 apiRoutes.use("*", async (c, next) => {
@@ -24,12 +26,6 @@ apiRoutes.use("*", async (c, next) => {
 });
 apiRoutes.use("/daily_papers", apiCache);
 apiRoutes.use("/papers/*", apiCache);
-
-function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-  return parsed.data;
-}
 
 apiRoutes.get("/", (c) => {
   const site = c.env.SITE_URL;
@@ -45,13 +41,28 @@ apiRoutes.get("/", (c) => {
   });
 });
 
-apiRoutes.get("/openapi.json", (c) => {
-  setCache(c, "live");
-  return c.json(buildOpenApi(c.env.SITE_URL));
+const listDailyPapers = createRoute({
+  method: "get",
+  path: "/daily_papers",
+  operationId: "listDailyPapers",
+  summary: "Papers featured on a day, an ISO week or a month",
+  description:
+    "A bare JSON array. Without date, week or month: the latest featured papers across all days. " +
+    'Paged with p (0-based) and limit; a full page carries a Link header with rel="next", a page past the end is [].',
+  request: { query: queryOf(DailyPapersQuery) },
+  responses: {
+    200: {
+      description: "the page of featured papers",
+      headers: { ...cachedHeaders, Link: { schema: { type: "string" }, description: '<url>; rel="next" when the page is full' } },
+      content: { "application/json": { schema: HfDailyPapers } },
+    },
+    304: notModified,
+    ...commonErrors,
+  },
 });
 
-apiRoutes.get("/daily_papers", async (c) => {
-  const query = parseQuery(DailyPapersQuery, c.req.query());
+apiRoutes.openapi(listDailyPapers, async (c) => {
+  const query = c.req.valid("query");
   const rows = await listDaily(createDb(c.env.DB), query);
   const items = rows.map(toHfDailyPaper);
   // The pages' rules: a period that is over is "finished", anything that can still change is "live".
@@ -66,27 +77,81 @@ apiRoutes.get("/daily_papers", async (c) => {
     next.searchParams.set("limit", String(query.limit));
     c.header("Link", `<${next.toString()}>; rel="next"`);
   }
-  return c.json(items);
+  return c.json(items, 200);
 });
 
-// Declared before /papers/:id so that "search" is never read as an id.
-apiRoutes.get("/papers/search", async (c) => {
-  const query = parseQuery(SearchQuery, c.req.query());
+const searchPapers = createRoute({
+  method: "get",
+  path: "/papers/search",
+  operationId: "searchPapers",
+  summary: "Full-text search over title, authors and abstract, best match first",
+  description: "Searches the whole catalog, featured or not. Items have the daily-papers shape.",
+  request: { query: queryOf(SearchQuery) },
+  responses: {
+    200: { description: "matching papers", headers: cachedHeaders, content: { "application/json": { schema: HfDailyPapers } } },
+    304: notModified,
+    ...commonErrors,
+  },
+});
+
+// Declared before /papers/{id} so that "search" is never read as an id.
+apiRoutes.openapi(searchPapers, async (c) => {
+  const query = c.req.valid("query");
   const rows = await searchForApi(createDb(c.env.DB), query.q, query.limit);
   setCache(c, "search");
-  return c.json(rows.map(toHfDailyPaper));
+  return c.json(rows.map(toHfDailyPaper), 200);
 });
 
-// Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
-apiRoutes.get("/papers/:id{.+}", async (c) => {
-  const id = PaperId.safeParse(c.req.param("id"));
-  if (!id.success) throw new ApiError(400, "invalid_id", `id: ${describeZodError(id.error)}`);
-  const row = await paperById(createDb(c.env.DB), id.data);
-  if (!row) throw notFound(`no paper ${id.data} here`);
-  setPaperCache(c, id.data, row.entry?.day);
-  return c.json(toHfPaper(row));
+const getPaper = createRoute({
+  method: "get",
+  // Old-style ids carry a slash (astro-ph/0601001): the id is the whole rest of the path.
+  path: "/papers/{id{.+}}",
+  operationId: "getPaper",
+  summary: "One paper by arXiv id",
+  description: "Old-style ids keep their slash: /api/papers/astro-ph/0601001.",
+  request: { params: z.object({ id: PaperId }) },
+  responses: {
+    200: { description: "the paper", headers: cachedHeaders, content: { "application/json": { schema: HfPaper } } },
+    304: notModified,
+    404: errorResponse("no paper with this id"),
+    ...commonErrors,
+  },
+});
+
+apiRoutes.openapi(
+  getPaper,
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await paperById(createDb(c.env.DB), id);
+    if (!row) throw notFound(`no paper ${id} here`);
+    setPaperCache(c, id, row.entry?.day);
+    return c.json(toHfPaper(row), 200);
+  },
+  rejectInvalid("invalid_id"),
+);
+
+const openApiDocument = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  operationId: "openapi",
+  summary: "This document",
+  responses: { 200: { description: "OpenAPI 3.1" } },
+});
+
+apiRoutes.openapi(openApiDocument, (c) => {
+  setCache(c, "live");
+  return c.json(apiDocument(c.env.SITE_URL), 200);
 });
 
 apiRoutes.all("*", () => {
   throw notFound("there is no API endpoint at this address; see /api/openapi.json");
 });
+
+const documents = new Map<string, ReturnType<typeof describeRoutes>>();
+
+/** The OpenAPI document of the API's and the feeds' routes; generating it is pure, so once per isolate and site URL. */
+export function apiDocument(siteUrl: string) {
+  let doc = documents.get(siteUrl);
+  if (!doc) documents.set(siteUrl, (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes })));
+  return doc;
+}

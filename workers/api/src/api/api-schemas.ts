@@ -1,21 +1,33 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { ARXIV_ID } from "../../../../shared/papers/records";
+import { ErrorCode } from "../errors";
 
-/** Query and path schemas of the JSON API: the validators, and the source of /api/openapi.json. */
+/** Query and path schemas of the JSON API: the routes' validators, and so the source of /api/openapi.json. */
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const WEEK = /^\d{4}-W\d{2}$/;
 const MONTH = /^\d{4}-\d{2}$/;
 
-/** Query values arrive as strings; an integer parameter must be written as one. */
-const intParam = (min: number, max: number, fallback: number) =>
+/** Query values arrive as strings; an integer parameter must be written as one, and is documented as the integer it is. */
+const intParam = (min: number, max: number, fallback: number, param: { description: string; example?: string }) =>
   z
     .string()
     .regex(/^\d{1,6}$/, "must be a whole number")
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .optional()
-    .transform((n) => n ?? fallback);
+    .transform((n) => n ?? fallback)
+    .openapi({ type: "integer", minimum: min, maximum: max, default: fallback, param });
+
+/**
+ * A route's query schema. Hono's validator reads a repeated parameter as an array; the API reads
+ * the first value, as c.req.query() does.
+ */
+export const queryOf = <T extends z.ZodObject>(schema: T) =>
+  z
+    .record(z.string(), z.union([z.string(), z.array(z.string())]))
+    .transform((query): Record<string, unknown> => Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])))
+    .pipe(schema);
 
 export const MAX_LIMIT = 100;
 export const DEFAULT_LIMIT = 50;
@@ -52,8 +64,8 @@ export const DailyPapersQuery = z
         description:
           "absent: most upvoted first (as on the site); publishedAt: newest arXiv publication first; trending: upvotes decayed by age",
       }),
-    p: intParam(0, 1000, 0).meta({ description: "0-based page number", example: "0" }),
-    limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT).meta({ description: "items per page, 1 to 100 (default 50)" }),
+    p: intParam(0, 1000, 0, { description: "0-based page number", example: "0" }),
+    limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, { description: `items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
   })
   .refine((q) => [q.date, q.week, q.month].filter(Boolean).length <= 1, {
     message: "give at most one of date, week and month",
@@ -70,7 +82,7 @@ export const SearchQuery = z.object({
     .transform((s) => s.trim())
     .pipe(z.string().min(1, "must not be empty").max(MAX_QUERY, `must be at most ${MAX_QUERY} characters`))
     .meta({ description: "words to find in title, authors and abstract (best match first)", example: "diffusion" }),
-  limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT).meta({ description: "at most this many results, 1 to 100 (default 50)" }),
+  limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, { description: `at most this many results, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
 });
 export type SearchQuery = z.output<typeof SearchQuery>;
 
@@ -82,6 +94,6 @@ export const PaperId = z
 export const ApiErrorBody = z
   .object({
     error: z.string().meta({ description: "what is wrong, for people" }),
-    code: z.string().meta({ description: "what is wrong, for programs", example: "invalid_request" }),
+    code: ErrorCode.meta({ description: "what is wrong, for programs", example: "invalid_request" }),
   })
   .meta({ id: "Error" });

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { setCache } from "../cache/cache-policy";
+import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../security/client-limit";
 import { Layout } from "../site/layout";
 import { readOnlyCors } from "./api-http";
-import { buildOpenApi } from "./openapi";
+import { apiDocument } from "./api-routes";
 
 /** /docs/api: the OpenAPI document as a readable page in the site's frame, no client JavaScript. */
 export const apiDocsRoutes = new Hono<AppEnv>();
@@ -30,7 +31,7 @@ function typeOf(schema: Record<string, unknown>): string {
 
 apiDocsRoutes.get("/api", (c) => {
   const site = c.env.SITE_URL;
-  const doc = buildOpenApi(site);
+  const doc = apiDocument(site);
   setCache(c, "live");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
   return c.html(
@@ -39,8 +40,8 @@ apiDocsRoutes.get("/api", (c) => {
       <p>{doc.info.description}</p>
       <p>
         Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are JSON{" "}
-        <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make 120 requests a
-        minute; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
+        <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make {RATE_LIMIT_REQUESTS} requests every{" "}
+        {RATE_LIMIT_PERIOD_S} seconds; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
         <code>ETag</code>: send it back in <code>If-None-Match</code> to get a <code>304</code>.
       </p>
       <h2 id="python">From Python</h2>
@@ -48,7 +49,7 @@ apiDocsRoutes.get("/api", (c) => {
 
 api = HfApi(endpoint="${site}")
 for paper in api.list_daily_papers(date="2026-06-12", limit=10):
-print(paper.id, paper.upvotes, paper.title)
+    print(paper.id, paper.upvotes, paper.title)
 print(api.paper_info("2606.00467").summary)
 print([p.id for p in api.list_papers(query="diffusion")])`}</pre>
       {paths.map(([path, { get: op }]) => (

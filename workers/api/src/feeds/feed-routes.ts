@@ -1,16 +1,19 @@
-import { Hono, type Context } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { createDb, type Db } from "../../../../shared/db/client";
 import { latestDays, periodListing, trendingPapers } from "../../../../shared/papers/queries";
 import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
-import { SearchQuery } from "../api/api-schemas";
+import { commonErrors } from "../api/openapi";
+import { queryOf, SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
 import type { AppEnv } from "../env";
-import { ApiError, describeZodError } from "../errors";
+import { rejectInvalid } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
-export const feedRoutes = new Hono<AppEnv>();
+/** RSS and Atom feeds; declared with createRoute, so that /api/openapi.json describes them too. */
+export const feedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });
 feedRoutes.use("*", readOnlyCors, rateLimit, etag);
 
 /** How many featured days the daily feed spans, and how many items any feed carries at most. */
@@ -18,10 +21,18 @@ export const DAILY_FEED_DAYS = 3;
 export const FEED_ITEMS = 100;
 
 type Format = "rss" | "atom";
-const TYPES: Record<Format, string> = {
-  rss: "application/rss+xml; charset=utf-8",
-  atom: "application/atom+xml; charset=utf-8",
-};
+const MEDIA_TYPES: Record<Format, string> = { rss: "application/rss+xml", atom: "application/atom+xml" };
+const FORMAT_NAMES: Record<Format, string> = { rss: "RSS 2.0", atom: "Atom" };
+
+/** A feed route's declaration: GET /feeds/{name}.{format}, answering the feed. */
+const feedRoute = (name: string, format: Format, summary: string) =>
+  createRoute({
+    method: "get",
+    path: `/${name}.${format}`,
+    summary: `${FORMAT_NAMES[format]} of ${summary}`,
+    tags: ["feeds"],
+    responses: { 200: { description: "the feed", content: { [MEDIA_TYPES[format]]: { schema: z.string() } } }, ...commonErrors },
+  });
 
 /** The span of the last `n` days that have papers, or null when none has. */
 async function latestSpan(db: Db, n: number): Promise<{ from: string; to: string } | null> {
@@ -46,11 +57,11 @@ function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
 function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">) {
   const updated = doc.entries.reduce((max, e) => (e.updated > max ? e.updated : max), "1970-01-01T00:00:00.000Z");
   const body = format === "rss" ? renderRss({ ...doc, updated }) : renderAtom({ ...doc, updated });
-  return c.body(body, 200, { "Content-Type": TYPES[format] });
+  return c.body(body, 200, { "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8` });
 }
 
 for (const format of ["rss", "atom"] as const) {
-  feedRoutes.get(`/daily.${format}`, async (c) => {
+  feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) => {
     const site = c.env.SITE_URL;
     const db = createDb(c.env.DB);
     const range = await latestSpan(db, DAILY_FEED_DAYS);
@@ -65,7 +76,7 @@ for (const format of ["rss", "atom"] as const) {
     });
   });
 
-  feedRoutes.get(`/trending.${format}`, async (c) => {
+  feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => {
     const site = c.env.SITE_URL;
     const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
     setCache(c, "live", [LIVE_TAG]);
@@ -78,10 +89,9 @@ for (const format of ["rss", "atom"] as const) {
     });
   });
 
-  feedRoutes.get(`/search.${format}`, async (c) => {
-    const parsed = SearchQuery.pick({ q: true }).safeParse(c.req.query());
-    if (!parsed.success) throw new ApiError(400, "invalid_request", describeZodError(parsed.error));
-    const { q } = parsed.data;
+  const search = { ...feedRoute("search", format, "a search (q required)"), request: { query: queryOf(SearchQuery.pick({ q: true })) } };
+  feedRoutes.openapi(search, async (c) => {
+    const { q } = c.req.valid("query");
     const site = c.env.SITE_URL;
     const rows = await searchForApi(createDb(c.env.DB), q, 50);
     setCache(c, "search");

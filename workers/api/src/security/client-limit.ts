@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { tooManyRequests } from "../errors";
 
-/** The rate limiter's window (wrangler.toml [[ratelimits]] simple.period). */
+/** The rate limiter's budget and window: wrangler.toml [[ratelimits]] simple.limit and simple.period (a test checks they agree). */
+export const RATE_LIMIT_REQUESTS = 120;
 export const RATE_LIMIT_PERIOD_S = 60;
 
 /**

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { handleError } from "../errors";
 
 /**
  * No script runs on any page: script-src is 'none'. Styles come only from /static. Images only from
@@ -27,12 +26,7 @@ const COMMON: Record<string, string> = {
 
 /** Secure headers on every response; a Content-Security-Policy on every HTML page that has none. */
 export const secureHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
-  try {
-    await next();
-  } catch (err) {
-    // app.notFound's error escapes the middleware chain; map it here so that it gets the headers too.
-    c.res = await handleError(err instanceof Error ? err : new Error(String(err)), c);
-  }
+  await next();
   let res = c.res;
   try {
     res.headers.set("X-Content-Type-Options", "nosniff");

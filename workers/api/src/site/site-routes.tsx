@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
 import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
@@ -14,12 +15,11 @@ import {
   SORT_ORDERS,
   toFtsQuery,
   trendingPapers,
-  type SortOrder,
 } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache } from "../cache/edge-cache";
 import type { AppEnv } from "../env";
-import { badRequest, notFound } from "../errors";
+import { badRequest, notFound, validate } from "../errors";
 import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
@@ -31,19 +31,26 @@ const SEARCH_PAGE_SIZE = 20;
 const MAX_PAGE = 200;
 const MAX_QUERY = 2000;
 
-function sortOf(c: Context): SortOrder {
-  const s = c.req.query("sort");
-  if (s === undefined || s === "") return "upvotes";
-  if (!(SORT_ORDERS as readonly string[]).includes(s)) throw badRequest("invalid_sort", `sort must be one of ${SORT_ORDERS.join(", ")}`);
-  return s as SortOrder;
-}
+/** The site's query parameters; an empty one (`?sort=`) is an absent one. */
+const blankIsAbsent = (value: unknown) => (value === "" ? undefined : value);
+const PAGE_ERROR = `page must be a number from 1 to ${MAX_PAGE}`;
+const SortParam = z.preprocess(blankIsAbsent, z.enum(SORT_ORDERS, { error: `sort must be one of ${SORT_ORDERS.join(", ")}` }).default("upvotes"));
+const PageParam = z.preprocess(
+  blankIsAbsent,
+  z
+    .string()
+    .regex(/^\d{1,4}$/, PAGE_ERROR)
+    .transform(Number)
+    .pipe(z.number().min(1, PAGE_ERROR).max(MAX_PAGE, PAGE_ERROR))
+    .default(1),
+);
+const SearchText = z
+  .string()
+  .default("")
+  .transform((q) => q.slice(0, MAX_QUERY).trim());
 
-function pageOf(c: Context): number {
-  const p = c.req.query("page");
-  if (p === undefined || p === "") return 1;
-  if (!/^\d{1,4}$/.test(p) || Number(p) < 1 || Number(p) > MAX_PAGE) throw badRequest("invalid_page", `page must be a number from 1 to ${MAX_PAGE}`);
-  return Number(p);
-}
+const sortOf = (c: Context) => validate(SortParam, c.req.query("sort"), "invalid_sort");
+const pageOf = (c: Context) => validate(PageParam, c.req.query("page"), "invalid_page");
 
 for (const path of ["/", "/papers/*", "/search", "/about", "/static/*"]) siteRoutes.use(path, edgeCache);
 
@@ -139,7 +146,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
 });
 
 siteRoutes.get("/search", async (c) => {
-  const q = (c.req.query("q") ?? "").slice(0, MAX_QUERY).trim();
+  const q = validate(SearchText, c.req.query("q"));
   const page = pageOf(c);
   const searchable = toFtsQuery(q) !== null;
   // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
