@@ -1,24 +1,17 @@
 import { and, between, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { dailyEntries, papers } from "../db/schema";
+import { dailyEntries, papers, type PaperRow } from "../db/schema";
 import type { Period } from "../domain/periods";
+import { upvotesSql } from "../papers/queries";
 import type { Filters } from "./messages";
 
 export const DIGEST_SIZE = 10;
 /** Filters choose from the period's most upvoted papers; a week holds a few hundred. */
 const CANDIDATES = 500;
 
-export interface DigestPaper {
-  id: string;
-  title: string;
-  abstract: string;
-  authors: string[];
-  categories: string[];
-  upvotes: number;
-  day: string;
-}
+export type DigestPaper = Pick<PaperRow, "id" | "title" | "abstract" | "authors" | "categories"> & { upvotes: number; day: string };
 
-/** The period's featured papers, most upvoted first: read once per period, filtered per subscriber. */
+/** The period's featured papers, most upvoted first (the upvotes the site shows): read once per period, filtered per subscriber. */
 export async function periodCandidates(db: Db, { from, to }: Period): Promise<DigestPaper[]> {
   return db
     .select({
@@ -27,13 +20,13 @@ export async function periodCandidates(db: Db, { from, to }: Period): Promise<Di
       abstract: papers.abstract,
       authors: papers.authors,
       categories: papers.categories,
-      upvotes: dailyEntries.upstreamUpvotes,
+      upvotes: upvotesSql,
       day: dailyEntries.day,
     })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
     .where(and(between(dailyEntries.day, from, to), isNull(papers.withdrawnAt)))
-    .orderBy(desc(dailyEntries.upstreamUpvotes), desc(dailyEntries.day), papers.id)
+    .orderBy(desc(upvotesSql), desc(dailyEntries.day), papers.id)
     .limit(CANDIDATES);
 }
 

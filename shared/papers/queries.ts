@@ -25,7 +25,8 @@ export interface ListedPaper {
 
 /** Local upvotes come with accounts (later); until then every paper has none. */
 const localUpvotesSql = sql<number>`0`;
-const upvotesSql = sql<number>`(${localUpvotesSql} + coalesce(${dailyEntries.upstreamUpvotes}, 0))`;
+/** "Upvotes", everywhere (pages, API, feeds, trending, digests): local upvotes plus the upstream count last seen. */
+export const upvotesSql = sql<number>`(${localUpvotesSql} + coalesce(${dailyEntries.upstreamUpvotes}, 0))`;
 
 function trendingSql(now: Date): SQL<number> {
   // shared/domain/trending.ts, in SQL: (upvotes + 1) / (max(0, age in days) + 2) ^ gravity.
