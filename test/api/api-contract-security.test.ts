@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
 import { apiRoutes } from "../../workers/api/src/api/api-routes";
 import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";

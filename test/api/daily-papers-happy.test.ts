@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { HfDailyPapers, HfPaper } from "../../shared/papers/hf-schema";
+import { HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
 import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers } from "./api-support";
 

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "../../../../shared/db/client";
-import { HfDailyPapers, HfPaper } from "../../../../shared/papers/hf-schema";
+import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { paperById } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";

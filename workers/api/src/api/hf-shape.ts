@@ -1,5 +1,5 @@
 import type { DailyEntryRow, PaperRow } from "../../../../shared/db/schema";
-import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "../../../../shared/papers/hf-schema";
+import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "./hf-schema";
 import type { ListedPaper } from "../../../../shared/papers/queries";
 
 /** A catalog paper, its daily entry when it was featured, and the upvotes shown (local + upstream). */

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "../../../../shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
-import { renderPaperMarkdown } from "../../../../shared/papers/markdown";
+import { renderPaperMarkdown } from "./markdown";
 import { parseArxivId } from "../../../../shared/papers/records";
 import {
   dayListing,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PaperFields } from "../../../shared/db/schema";
-import { mdEscape, renderPaperMarkdown } from "../../../shared/papers/markdown";
+import type { PaperFields } from "../../shared/db/schema";
+import { mdEscape, renderPaperMarkdown } from "../../workers/api/src/site/markdown";
 
 const SITE = "http://127.0.0.1:8787";
 const base: PaperFields = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dayPeriod } from "../../../shared/domain/periods";
-import { renderDigest } from "../../../shared/mail/render";
+import { dayPeriod } from "../../shared/domain/periods";
+import { renderDigest } from "../../workers/mailer/src/render";
 
 describe("digest rendering", () => {
   it("escapes titles, authors and filters in the HTML and keeps a plain-text part", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HfDailyPaper, HfDailyPapers } from "../../../shared/papers/hf-schema";
-import * as fx from "../../support/fixtures";
+import { HfDailyPaper, HfDailyPapers } from "../../workers/api/src/api/hf-schema";
+import * as fx from "../support/fixtures";
 
 type Json = Record<string, any>;
 const capture2026 = () => JSON.parse(fx.hfDaily2026) as Json[];
