@@ -3,7 +3,7 @@ import { z } from "zod";
 import { pendingDeadLetters, redriveDeadLetters } from "../../../../shared/mail/dead-letters";
 import { IngestRequest } from "../../../../shared/papers/ingest-request";
 import { ApiError, badRequest, validate } from "../errors";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 
 export const adminRoutes = new Hono<AppEnv>();
 
@@ -17,7 +17,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 adminRoutes.use("*", async (c, next) => {
-  const expected = c.env.ADMIN_TOKEN;
+  const expected = readConfig(c.env).ADMIN_TOKEN;
   const given = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "") ?? "";
   if (!expected || !given || !sameSecret(given, expected)) {
     c.header("WWW-Authenticate", 'Bearer realm="paperboy-admin"');

@@ -4,7 +4,7 @@ import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { paperById } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 import { ApiError, notFound, rejectInvalid } from "../errors";
 import { feedRoutes } from "../feeds/feed-routes";
 import { apiMiddleware } from "./api-http";
@@ -28,7 +28,7 @@ apiRoutes.use("/daily_papers", apiCache);
 apiRoutes.use("/papers/*", apiCache);
 
 apiRoutes.get("/", (c) => {
-  const site = c.env.SITE_URL;
+  const site = readConfig(c.env).SITE_URL;
   // One address, two answers by Accept: caches in front must key on it.
   c.header("Vary", "Accept");
   if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
@@ -140,7 +140,7 @@ const openApiDocument = createRoute({
 
 apiRoutes.openapi(openApiDocument, (c) => {
   setCache(c, "live");
-  return c.json(apiDocument(c.env.SITE_URL), 200);
+  return c.json(apiDocument(readConfig(c.env).SITE_URL), 200);
 });
 
 apiRoutes.all("*", () => {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 import { setCache } from "../cache/cache-policy";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../security/client-limit";
 import { Layout } from "../site/layout";
@@ -30,7 +30,7 @@ function typeOf(schema: Record<string, unknown>): string {
 }
 
 apiDocsRoutes.get("/api", (c) => {
-  const site = c.env.SITE_URL;
+  const site = readConfig(c.env).SITE_URL;
   const doc = apiDocument(site);
   setCache(c, "live");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];

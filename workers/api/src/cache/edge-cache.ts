@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 import { CACHE_POLICIES } from "./cache-policy";
 import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
@@ -76,7 +76,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD") return next();
     const url = new URL(c.req.url);
-    const keyUrl = keyOf(c.env.SITE_URL, url, opts.keyParams);
+    const keyUrl = keyOf(readConfig(c.env).SITE_URL, url, opts.keyParams);
     const useCache = opts.cacheable(url, c.req.raw);
     const inm = c.req.header("If-None-Match") ?? null;
 

@@ -8,7 +8,7 @@ import { commonErrors } from "../api/openapi";
 import { queryOf, SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 import { rejectInvalid } from "../errors";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
@@ -62,7 +62,7 @@ function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">)
 
 for (const format of ["rss", "atom"] as const) {
   feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) => {
-    const site = c.env.SITE_URL;
+    const site = readConfig(c.env).SITE_URL;
     const db = createDb(c.env.DB);
     const range = await latestSpan(db, DAILY_FEED_DAYS);
     const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
@@ -77,7 +77,7 @@ for (const format of ["rss", "atom"] as const) {
   });
 
   feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => {
-    const site = c.env.SITE_URL;
+    const site = readConfig(c.env).SITE_URL;
     const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
     setCache(c, "live", [LIVE_TAG]);
     return send(c, format, {
@@ -92,7 +92,7 @@ for (const format of ["rss", "atom"] as const) {
   const search = { ...feedRoute("search", format, "a search (q required)"), request: { query: queryOf(SearchQuery.pick({ q: true })) } };
   feedRoutes.openapi(search, async (c) => {
     const { q } = c.req.valid("query");
-    const site = c.env.SITE_URL;
+    const site = readConfig(c.env).SITE_URL;
     const rows = await searchForApi(createDb(c.env.DB), q, 50);
     setCache(c, "search");
     const qs = encodeURIComponent(q);

@@ -18,7 +18,7 @@ import {
 } from "../../../../shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache } from "../cache/edge-cache";
-import type { AppEnv } from "../env";
+import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
@@ -138,7 +138,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const body = renderPaperMarkdown(item.paper, { siteUrl: c.env.SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.entry.numComments } : null });
+    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.entry.numComments } : null });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
   const related = await relatedPapers(db, item.paper);
