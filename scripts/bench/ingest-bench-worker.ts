@@ -1,5 +1,5 @@
 // The benchmark's worker: the production parser and upsert, timed inside workerd.
-import { createDb } from "../../shared/db/client";
+import { createDb } from "#shared/db/client";
 import { parseArxivRss } from "../../workers/ingest/src/sources/arxiv-rss";
 import { upsertBatch } from "../../workers/ingest/src/upsert";
 

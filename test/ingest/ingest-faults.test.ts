@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { and, eq, gt, inArray, like } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { dailyEntries, ingestRuns, papers } from "../../shared/db/schema";
-import { latestDayWithPapers } from "../../shared/papers/queries";
+import { createDb } from "#shared/db/client";
+import { dailyEntries, ingestRuns, papers } from "#shared/db/schema";
+import { latestDayWithPapers } from "#shared/papers/queries";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream, xml } from "../support/upstream-stub";

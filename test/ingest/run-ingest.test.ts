@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { announcements, dailyEntries, ingestRuns, papers } from "../../shared/db/schema";
+import { createDb } from "#shared/db/client";
+import { announcements, dailyEntries, ingestRuns, papers } from "#shared/db/schema";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { deliveries, suppressions, subscribers } from "../../shared/db/schema";
-import { suppressionHash } from "../../shared/mail/address";
-import { enqueueDigests } from "../../shared/mail/digest-schedule";
+import { createDb } from "#shared/db/client";
+import { deliveries, suppressions, subscribers } from "#shared/db/schema";
+import { suppressionHash } from "#shared/mail/address";
+import { enqueueDigests } from "#shared/mail/digest-schedule";
 import { MAX_RETRIES } from "../../workers/mailer/src/env";
 import { emptyDatabase } from "../support/database";
 import { type Fault, captureQueue, deliver, drain, mailerEnv, seedPapers, seedSubscribers, stubResend, type SeedSubscriber } from "./mail-support";

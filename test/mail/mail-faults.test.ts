@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { deliveries, mailDeadLetters, subscribers, suppressions } from "../../shared/db/schema";
-import { suppressionHash } from "../../shared/mail/address";
-import { enqueueDigests, enqueueDueDigests } from "../../shared/mail/digest-schedule";
-import { claimForSending } from "../../shared/mail/ledger";
+import { createDb } from "#shared/db/client";
+import { deliveries, mailDeadLetters, subscribers, suppressions } from "#shared/db/schema";
+import { suppressionHash } from "#shared/mail/address";
+import { enqueueDigests, enqueueDueDigests } from "#shared/mail/digest-schedule";
+import { claimForSending } from "#shared/mail/ledger";
 import { MAX_RETRIES } from "../../workers/mailer/src/env";
 import { LEASE_MS, backoffSeconds } from "../../workers/mailer/src/retry-policy";
 import mailerToml from "../../workers/mailer/wrangler.toml?raw";

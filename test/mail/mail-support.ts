@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { getTableColumns } from "drizzle-orm";
 import { vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { chunk, rowsPerStatement } from "../../shared/db/chunk";
-import { dailyEntries, papers, subscribers, suppressions } from "../../shared/db/schema";
-import { suppressionHash } from "../../shared/mail/address";
+import { createDb } from "#shared/db/client";
+import { chunk, rowsPerStatement } from "#shared/db/chunk";
+import { dailyEntries, papers, subscribers, suppressions } from "#shared/db/schema";
+import { suppressionHash } from "#shared/mail/address";
 import { MAX_RETRIES, type Env as MailerEnv } from "../../workers/mailer/src/env";
 import { queue } from "../../workers/mailer/src/index";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayPeriod } from "../../shared/domain/periods";
+import { dayPeriod } from "#shared/domain/periods";
 import { renderDigest } from "../../workers/mailer/src/render";
 
 describe("digest rendering", () => {

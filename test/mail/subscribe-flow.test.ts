@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { consents, deliveries, outbox, subscribers, suppressions } from "../../shared/db/schema";
-import { suppressionHash } from "../../shared/mail/address";
-import { signToken } from "../../shared/mail/tokens";
+import { createDb } from "#shared/db/client";
+import { consents, deliveries, outbox, subscribers, suppressions } from "#shared/db/schema";
+import { suppressionHash } from "#shared/mail/address";
+import { signToken } from "#shared/mail/tokens";
 import type { Env } from "../../workers/api/src/env";
 import { emptyDatabase } from "../support/database";
 import { request } from "../support/request";

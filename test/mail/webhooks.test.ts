@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { suppressionHash } from "../../shared/mail/address";
-import { createDb } from "../../shared/db/client";
-import { suppress } from "../../shared/mail/subscribers";
+import { suppressionHash } from "#shared/mail/address";
+import { createDb } from "#shared/db/client";
+import { suppress } from "#shared/mail/subscribers";
 import { request } from "../support/request";
 
 const SECRET = env.RESEND_WEBHOOK_SECRET!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PaperFields } from "../../shared/db/schema";
+import type { PaperFields } from "#shared/db/schema";
 import { mdEscape, renderPaperMarkdown } from "../../workers/api/src/site/markdown";
 
 const SITE = "http://127.0.0.1:8787";

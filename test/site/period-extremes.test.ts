@@ -1,8 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { subscribers } from "../../shared/db/schema";
-import { formatDay, parseDigestKey } from "../../shared/domain/periods";
+import { createDb } from "#shared/db/client";
+import { subscribers } from "#shared/db/schema";
+import { formatDay, parseDigestKey } from "#shared/domain/periods";
 import { createApp } from "../../workers/api/src/app";
 import { captureQueue } from "../mail/mail-support";
 import { insertPapers, ORIGIN } from "./site-support";

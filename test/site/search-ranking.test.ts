@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../../shared/db/client";
-import { COMMON_WINDOW, paperById, RANK_ALL_UP_TO, RARE_TERM_DF, relatedPapers, searchPapers, toFtsQuery } from "../../shared/papers/queries";
+import { createDb } from "#shared/db/client";
+import { COMMON_WINDOW, paperById, RANK_ALL_UP_TO, RARE_TERM_DF, relatedPapers, searchPapers, toFtsQuery } from "#shared/papers/queries";
 import { captureItems, get, ingestHfDaily } from "./site-support";
 
 /** Enough papers with "model" in the abstract that the word is common by both thresholds. */

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { createDb } from "../../shared/db/client";
-import { dailyEntries, papers } from "../../shared/db/schema";
+import { createDb } from "#shared/db/client";
+import { dailyEntries, papers } from "#shared/db/schema";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import * as fx from "./fixtures";
 import { json, stubUpstream } from "./upstream-stub";

@@ -15,7 +15,7 @@ import {
   periodsOfDay,
   shiftPeriod,
   weeksInIsoYear,
-} from "../../../shared/domain/periods";
+} from "#shared/domain/periods";
 
 describe("periods", () => {
   it("accepts only real days", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { trendingScore } from "../../../shared/domain/trending";
+import { trendingScore } from "#shared/domain/trending";
 
 describe("trending score", () => {
   const now = new Date("2026-06-12T12:00:00Z");

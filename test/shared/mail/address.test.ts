@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { suppressionHash } from "../../../shared/mail/address";
+import { suppressionHash } from "#shared/mail/address";
 
 describe("the suppression list", () => {
   it("stores a keyed hash that a guessed address cannot be checked against without the secret", async () => {

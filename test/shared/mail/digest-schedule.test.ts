@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { enqueueDueDigests, runDigestSchedule } from "../../../shared/mail/digest-schedule";
+import { enqueueDueDigests, runDigestSchedule } from "#shared/mail/digest-schedule";
 import { captureQueue, seedSubscribers } from "../../mail/mail-support";
 
 const at = (iso: string) => new Date(iso);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isoWeekOf, parseDigestKey, todayUtc } from "../../../shared/domain/periods";
-import { duePeriods } from "../../../shared/mail/digest-schedule";
+import { isoWeekOf, parseDigestKey, todayUtc } from "#shared/domain/periods";
+import { duePeriods } from "#shared/mail/digest-schedule";
 
 const at = (iso: string) => new Date(iso);
 const periods = (iso: string) => duePeriods(at(iso)).map((p) => p.period);

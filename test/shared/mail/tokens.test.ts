@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signToken, verifyToken } from "../../../shared/mail/tokens";
+import { signToken, verifyToken } from "#shared/mail/tokens";
 
 describe("signed tokens", () => {
   const secret = "a-secret-for-the-token-tests";

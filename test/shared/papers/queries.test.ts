@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../../../shared/db/client";
-import { trendingScore } from "../../../shared/domain/trending";
-import { dayListing, markTerms, periodListing, snippetOf, toFtsQuery, trendingPapers, queryTerms, MARK_END, MARK_START } from "../../../shared/papers/queries";
+import { createDb } from "#shared/db/client";
+import { trendingScore } from "#shared/domain/trending";
+import { dayListing, markTerms, periodListing, snippetOf, toFtsQuery, trendingPapers, queryTerms, MARK_END, MARK_START } from "#shared/papers/queries";
 import { insertPapers } from "../../support/catalog";
 
 const now = new Date("2026-06-12T12:00:00Z");

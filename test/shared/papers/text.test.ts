@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { excerpt, shortAuthors } from "../../../shared/papers/text";
+import { excerpt, shortAuthors } from "#shared/papers/text";
 
 describe("shortening papers for cards and digests", () => {
   it("lists up to five authors, then says how many others", () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { IngestService } from "../../../shared/contracts";
-import { SuppressionConfig, type SuppressionSecrets } from "../../../shared/mail/address";
+import type { IngestService } from "#shared/contracts";
+import { SuppressionConfig, type SuppressionSecrets } from "#shared/mail/address";
 
 /** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
 export interface Env {

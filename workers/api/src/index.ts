@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApp } from "./app";
-import type { PurgeRequest, PurgeResult, SiteService } from "../../../shared/contracts";
+import type { PurgeRequest, PurgeResult, SiteService } from "#shared/contracts";
 import { purgeCacheApi, tagsToPurge } from "./cache/purge";
 import { readConfig, type Env } from "./env";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SiteService } from "../../../shared/contracts";
+import type { SiteService } from "#shared/contracts";
 
 export interface Env {
   DB: D1Database;

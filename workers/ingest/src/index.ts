@@ -1,10 +1,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { todayUtc } from "../../../shared/domain/periods";
+import { todayUtc } from "#shared/domain/periods";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
-import { IngestRequest } from "../../../shared/papers/ingest-request";
-import { runDigestSchedule } from "../../../shared/mail/digest-schedule";
+import { IngestRequest } from "#shared/papers/ingest-request";
+import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import type { Env } from "./env";
-import type { IngestOutcome, IngestService } from "../../../shared/contracts";
+import type { IngestOutcome, IngestService } from "#shared/contracts";
 import { runIngest } from "./run-ingest";
 
 /** Called by the API worker's POST /admin/ingest through a service binding. */

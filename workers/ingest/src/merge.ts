@@ -1,5 +1,5 @@
-import type { PaperFields } from "../../../shared/db/schema";
-import type { PaperRecord } from "../../../shared/papers/records";
+import type { PaperFields } from "#shared/db/schema";
+import type { PaperRecord } from "#shared/papers/records";
 
 
 const ARXIV_FIELDS = [

@@ -1,10 +1,10 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
-import { createDb, type Db } from "../../../shared/db/client";
-import { ingestRuns, papers } from "../../../shared/db/schema";
-import { DAY_MS, todayUtc } from "../../../shared/domain/periods";
-import type { IngestOutcome } from "../../../shared/contracts";
-import type { IngestRequest } from "../../../shared/papers/ingest-request";
-import { emptyBatch, reject, type ParsedBatch } from "../../../shared/papers/records";
+import { createDb, type Db } from "#shared/db/client";
+import { ingestRuns, papers } from "#shared/db/schema";
+import { DAY_MS, todayUtc } from "#shared/domain/periods";
+import type { IngestOutcome } from "#shared/contracts";
+import type { IngestRequest } from "#shared/papers/ingest-request";
+import { emptyBatch, reject, type ParsedBatch } from "#shared/papers/records";
 import { readConfig, type Env, type IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";

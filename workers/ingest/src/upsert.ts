@@ -1,9 +1,9 @@
 import { eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { runBatch, type Db } from "../../../shared/db/client";
-import { chunk, rowsPerStatement, selectInChunks } from "../../../shared/db/chunk";
-import { announcements, dailyEntries, papers, type PaperFields } from "../../../shared/db/schema";
-import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "../../../shared/papers/records";
+import { runBatch, type Db } from "#shared/db/client";
+import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
+import { announcements, dailyEntries, papers, type PaperFields } from "#shared/db/schema";
+import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "#shared/papers/records";
 import { mergePaper, toValues } from "./merge";
 
 export interface UpsertResult {

@@ -1,7 +1,7 @@
-import { recordDeadLetters } from "../../../shared/mail/dead-letters";
-import { ledgerKey, readLedger, settle, type Settlement } from "../../../shared/mail/ledger";
-import { MailMessage } from "../../../shared/contracts";
-import { deliveryKeyOf } from "../../../shared/mail/messages";
+import { recordDeadLetters } from "#shared/mail/dead-letters";
+import { ledgerKey, readLedger, settle, type Settlement } from "#shared/mail/ledger";
+import { MailMessage } from "#shared/contracts";
+import { deliveryKeyOf } from "#shared/mail/messages";
 import { letterOf } from "./handle-batch";
 
 /**

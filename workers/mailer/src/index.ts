@@ -1,5 +1,5 @@
-import { createDb } from "../../../shared/db/client";
-import { SuppressionConfig } from "../../../shared/mail/address";
+import { createDb } from "#shared/db/client";
+import { SuppressionConfig } from "#shared/mail/address";
 import { handleDeadLetters } from "./dead-letters";
 import { DEAD_LETTER_QUEUE, readConfig, type Env } from "./env";
 import { handleMailBatch } from "./handle-batch";

@@ -1,4 +1,4 @@
-import { signToken } from "../../../shared/mail/tokens";
+import { signToken } from "#shared/mail/tokens";
 
 /**
  * The signed links a mail carries. `issuedAt` fixes the tokens' expiry, so that rendering the same

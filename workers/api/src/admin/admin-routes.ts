@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { pendingDeadLetters, redriveDeadLetters } from "../../../../shared/mail/dead-letters";
-import { IngestRequest } from "../../../../shared/papers/ingest-request";
+import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
+import { IngestRequest } from "#shared/papers/ingest-request";
 import { ApiError, badRequest, validate } from "../errors";
 import { readConfig, type AppEnv } from "../env";
 

@@ -1,5 +1,5 @@
-import type { Db } from "../../../../shared/db/client";
-import { dayPeriod, FIRST_DAY, LAST_DAY, parseDay, parseMonth, parseWeek, type Period } from "../../../../shared/domain/periods";
+import type { Db } from "#shared/db/client";
+import { dayPeriod, FIRST_DAY, LAST_DAY, parseDay, parseMonth, parseWeek, type Period } from "#shared/domain/periods";
 import {
   latestDayWithPapers,
   periodListing,
@@ -7,7 +7,7 @@ import {
   trendingPapers,
   type ListedPaper,
   type SortOrder,
-} from "../../../../shared/papers/queries";
+} from "#shared/papers/queries";
 import { badRequest } from "../errors";
 import type { DailyPapersQuery } from "./api-schemas";
 

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createDb } from "../../../../shared/db/client";
+import { createDb } from "#shared/db/client";
 import { HfDailyPapers, HfPaper } from "./hf-schema";
-import { paperById } from "../../../../shared/papers/queries";
+import { paperById } from "#shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ARXIV_ID } from "../../../../shared/papers/records";
+import { ARXIV_ID } from "#shared/papers/records";
 import { ErrorCode } from "../errors";
 
 /** Query and path schemas of the JSON API: the routes' validators, and so the source of /api/openapi.json. */

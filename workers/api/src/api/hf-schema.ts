@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { collapseWhitespace } from "../../../../shared/papers/text";
+import { collapseWhitespace } from "#shared/papers/text";
 
 /**
  * Hugging Face's daily-papers JSON, written from the real captures in

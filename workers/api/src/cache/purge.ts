@@ -1,5 +1,5 @@
-import type { PurgeRequest } from "../../../../shared/contracts";
-import { addDays, periodKey, periodsOfDay } from "../../../../shared/domain/periods";
+import type { PurgeRequest } from "#shared/contracts";
+import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
 import { memoryForget } from "./memory-tier";
 

@@ -1,11 +1,11 @@
 import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { createDb } from "../../../../shared/db/client";
-import { digestKeyOf } from "../../../../shared/domain/periods";
-import { outbox } from "../../../../shared/db/schema";
-import { enqueueDigests } from "../../../../shared/mail/digest-schedule";
-import { Frequency } from "../../../../shared/mail/messages";
+import { createDb } from "#shared/db/client";
+import { digestKeyOf } from "#shared/domain/periods";
+import { outbox } from "#shared/db/schema";
+import { enqueueDigests } from "#shared/mail/digest-schedule";
+import { Frequency } from "#shared/mail/messages";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { Page } from "../subscribe/pages";

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { createDb, type Db } from "../../../../shared/db/client";
-import { latestDays, periodListing, trendingPapers } from "../../../../shared/papers/queries";
+import { createDb, type Db } from "#shared/db/client";
+import { latestDays, periodListing, trendingPapers } from "#shared/papers/queries";
 import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
 import { commonErrors } from "../api/openapi";

@@ -1,5 +1,5 @@
-import type { PaperFields } from "../../../../shared/db/schema";
-import { collapseWhitespace } from "../../../../shared/papers/text";
+import type { PaperFields } from "#shared/db/schema";
+import { collapseWhitespace } from "#shared/papers/text";
 
 /**
  * A paper as Markdown, for agents and scripts (`/papers/{id}.md`, `Accept: text/markdown`).

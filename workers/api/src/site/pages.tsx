@@ -1,6 +1,6 @@
-import { formatDay, formatPeriod, shiftPeriod, type Period } from "../../../../shared/domain/periods";
-import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../../../../shared/domain/trending";
-import type { DayListing, ListedPaper, SearchHit, SortOrder } from "../../../../shared/papers/queries";
+import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domain/periods";
+import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
+import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks } from "./components";
 import { Layout } from "./layout";

@@ -1,9 +1,9 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { createDb } from "../../../../shared/db/client";
-import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "../../../../shared/domain/periods";
+import { createDb } from "#shared/db/client";
+import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
 import { renderPaperMarkdown } from "./markdown";
-import { parseArxivId } from "../../../../shared/papers/records";
+import { parseArxivId } from "#shared/papers/records";
 import {
   dayListing,
   latestDayListing,
@@ -15,7 +15,7 @@ import {
   SORT_ORDERS,
   toFtsQuery,
   trendingPapers,
-} from "../../../../shared/papers/queries";
+} from "#shared/papers/queries";
 import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";

@@ -5,7 +5,7 @@ import {
   emptyBatch,
   parseArxivId,
   type ParsedBatch,
-} from "../../../../shared/papers/records";
+} from "#shared/papers/records";
 import { isWithdrawn, list, MalformedUpstream, parseXml, text, type XmlNode } from "./xml";
 
 const ANNOUNCE_TYPES: Record<string, AnnouncementRecord["type"]> = {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "../../../../shared/papers/records";
-import { DAY_MS } from "../../../../shared/domain/periods";
+import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "#shared/papers/records";
+import { DAY_MS } from "#shared/domain/periods";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
