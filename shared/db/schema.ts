@@ -32,6 +32,9 @@ export const papers = sqliteTable(
   (t) => [index("papers_published_idx").on(t.published)],
 );
 
+export const ENTRY_SOURCES = ["hf-daily", "submission", "curator"] as const;
+export const ANNOUNCEMENT_TYPES = ["new", "cross", "replace"] as const;
+
 export const dailyEntries = sqliteTable(
   "daily_entries",
   {
@@ -40,7 +43,7 @@ export const dailyEntries = sqliteTable(
       .primaryKey()
       .references(() => papers.id),
     day: text("day").notNull(),
-    source: text("source", { enum: ["hf-daily", "submission", "curator"] }).notNull(),
+    source: text("source", { enum: ENTRY_SOURCES }).notNull(),
     submitterName: text("submitter_name"),
     submitterFullname: text("submitter_fullname"),
     submitterAvatarUrl: text("submitter_avatar_url"),
@@ -60,7 +63,7 @@ export const announcements = sqliteTable(
       .notNull()
       .references(() => papers.id),
     category: text("category").notNull(),
-    type: text("type", { enum: ["new", "cross", "replace"] }).notNull(),
+    type: text("type", { enum: ANNOUNCEMENT_TYPES }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.day, t.paperId] }), index("announcements_paper_idx").on(t.paperId)],
 );

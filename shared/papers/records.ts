@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ANNOUNCEMENT_TYPES, ENTRY_SOURCES } from "../db/schema";
 import { collapseWhitespace } from "./text";
 
 /** New-style (2606.00467) or old-style (astro-ph/0601001, math.GT/0309136) arXiv id, no version. */
@@ -112,14 +113,14 @@ export const AnnouncementRecord = z.object({
   day,
   paperId: arxivId,
   category: z.string().min(1),
-  type: z.enum(["new", "cross", "replace"]),
+  type: z.enum(ANNOUNCEMENT_TYPES),
 });
 export type AnnouncementRecord = z.output<typeof AnnouncementRecord>;
 
 export const DailyEntryRecord = z.object({
   day,
   paperId: arxivId,
-  source: z.enum(["hf-daily", "submission", "curator"]),
+  source: z.enum(ENTRY_SOURCES),
   submitterName: optionalText,
   submitterFullname: optionalText,
   submitterAvatarUrl: optionalText,
