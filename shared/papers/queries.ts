@@ -209,6 +209,17 @@ export const COMMON_WINDOW = 300;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
 const MATCH_NOTHING = '""';
 
+/** The listed papers of a ranking subquery that yields (num, ord), in its order. */
+function listedInRankOrder(db: Db, ranked: SQL) {
+  return db
+    .select(listedColumns)
+    .from(papers)
+    .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
+    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
+    .orderBy(sql`ranked.ord`)
+    .all();
+}
+
 /**
  * Best match first, at a cost bounded whatever the words' frequencies. One statement, two arms,
  * chosen by a probe that counts at most RANK_ALL_UP_TO + 1 matches:
@@ -248,13 +259,7 @@ export async function searchPapers(
       JOIN papers AS p ON p.num = w.num
       LEFT JOIN daily_entries AS d ON d.paper_id = p.id
       ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset})`;
-  const rows = await db
-    .select(listedColumns)
-    .from(papers)
-    .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
-    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .orderBy(sql`ranked.ord`)
-    .all();
+  const rows = await listedInRankOrder(db, ranked);
   const terms = queryTerms(q);
   return {
     hits: rows.slice(0, limit).map((r) => ({
@@ -341,12 +346,6 @@ export async function relatedPapers(
       SELECT rowid AS num FROM papers_fts
       WHERE papers_fts MATCH (SELECT m FROM fallback_match) AND rowid != ${paper.num}
       ORDER BY rowid DESC LIMIT ${limit})`;
-  const rows = await db
-    .select(listedColumns)
-    .from(papers)
-    .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
-    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .orderBy(sql`ranked.ord`)
-    .all();
+  const rows = await listedInRankOrder(db, ranked);
   return rows.map(asListed);
 }
