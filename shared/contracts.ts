@@ -17,8 +17,12 @@ export const DigestPeriodKey = z
 export const MailMessage = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("confirm"), subscriberId: z.string().min(1), requestedAt: z.iso.datetime() }),
   z.object({ kind: z.literal("digest"), subscriberId: z.string().min(1), period: DigestPeriodKey }),
+  /** A sign-in link; its ledger is the signin_tokens row (see shared/mail/signin.ts). */
+  z.object({ kind: z.literal("signin"), tokenId: z.string().min(1).max(64) }),
 ]);
 export type MailMessage = z.infer<typeof MailMessage>;
+/** The mails to a subscriber, whose ledger is the deliveries table. */
+export type SubscriberMail = Exclude<MailMessage, { kind: "signin" }>;
 
 /** The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker (POST /admin/ingest). */
 export interface IngestService {

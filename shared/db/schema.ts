@@ -218,3 +218,58 @@ export const sendPacer = sqliteTable("send_pacer", {
 export type SubscriberRow = typeof subscribers.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type MailDeadLetterRow = typeof mailDeadLetters.$inferSelect;
+
+// ---- Accounts (issue 11) ----
+
+/** A person who signed in by email link. `handle` stays null until they choose one. */
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  /** Normalised (trimmed, lower-cased) address. */
+  email: text("email").notNull().unique(),
+  handle: text("handle").unique(),
+  displayName: text("display_name"),
+  createdAt: text("created_at").notNull().default(nowIso),
+});
+
+/**
+ * A sign-in link, and the ledger of its mail: the row is the mail's one delivery (the mailer claims
+ * it with a lease, sends under the Idempotency-Key "paperboy-signin-<id>", settles it). The token is
+ * HMAC(TOKEN_SECRET, id), so only its SHA-256 is stored and a dump cannot sign anyone in.
+ */
+export const signinTokens = sqliteTable(
+  "signin_tokens",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    email: text("email").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: text("used_at"),
+    mailStatus: text("mail_status", { enum: ["queued", "sending", "sent", "skipped", "failed"] }).notNull(),
+    mailDetail: text("mail_detail"),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: integer("lease_until"),
+    createdAt: text("created_at").notNull().default(nowIso),
+  },
+  (t) => [index("signin_tokens_expires_idx").on(t.expiresAt)],
+);
+
+/** A signed-in browser: only the SHA-256 of the cookie's random id is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    /** Epoch ms; slides forward on use. */
+    expiresAt: integer("expires_at").notNull(),
+    userAgent: text("user_agent"),
+    createdAt: text("created_at").notNull().default(nowIso),
+    lastSeenAt: text("last_seen_at").notNull().default(nowIso),
+  },
+  (t) => [index("sessions_account_idx").on(t.accountId)],
+);
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type SigninTokenRow = typeof signinTokens.$inferSelect;

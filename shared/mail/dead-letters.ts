@@ -1,7 +1,7 @@
-import { and, asc, getTableColumns, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { chunk, rowsPerStatement } from "../db/chunk";
-import { mailDeadLetters } from "../db/schema";
+import { mailDeadLetters, signinTokens } from "../db/schema";
 import { reopenForRedrive } from "./ledger";
 import { MailMessage } from "../contracts";
 import { deliveryKeyOf } from "./messages";
@@ -38,7 +38,10 @@ export async function redriveDeadLetters(d1: D1Database, queue: Queue, ids?: rea
     const parsed = MailMessage.safeParse(safeJson(letter.body));
     if (parsed.success) valid.push({ id: letter.id, message: parsed.data });
   }
-  await reopenForRedrive(d1, valid.map((v) => deliveryKeyOf(v.message)));
+  await reopenForRedrive(d1, valid.flatMap((v) => (v.message.kind === "signin" ? [] : [deliveryKeyOf(v.message)])));
+  // A sign-in row goes back to sending: its key and bytes are fixed, so the retry replays the same call.
+  const signins = valid.flatMap((v) => (v.message.kind === "signin" ? [v.message.tokenId] : []));
+  if (signins.length) await db.update(signinTokens).set({ mailStatus: "sending", leaseUntil: null }).where(and(inArray(signinTokens.id, signins), eq(signinTokens.mailStatus, "failed")));
   for (const part of chunk(valid, 100)) {
     await queue.sendBatch(part.map((v) => ({ body: v.message })));
     await db

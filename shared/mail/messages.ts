@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MailMessage } from "../contracts";
+import type { SubscriberMail } from "../contracts";
 import { FREQUENCIES } from "../db/schema";
 import { arxivCategory } from "../papers/records";
 
@@ -8,11 +8,11 @@ export type Frequency = z.infer<typeof Frequency>;
 
 const CONFIRM = "confirm:";
 
-/** The ledger row of a message's mail: a digest's period, or the confirmation request's time. */
-export const deliveryKeyOf = (m: MailMessage) => ({ subscriberId: m.subscriberId, period: m.kind === "digest" ? m.period : `${CONFIRM}${m.requestedAt}` });
+/** The ledger row of a subscriber's mail: a digest's period, or the confirmation request's time. A sign-in mail's ledger is its signin_tokens row. */
+export const deliveryKeyOf = (m: SubscriberMail) => ({ subscriberId: m.subscriberId, period: m.kind === "digest" ? m.period : `${CONFIRM}${m.requestedAt}` });
 
 /** The message a ledger row stands for (the inverse of deliveryKeyOf). */
-export const messageOf = (k: { subscriberId: string; period: string }): MailMessage =>
+export const messageOf = (k: { subscriberId: string; period: string }): SubscriberMail =>
   k.period.startsWith(CONFIRM) ? { kind: "confirm", subscriberId: k.subscriberId, requestedAt: k.period.slice(CONFIRM.length) } : { kind: "digest", subscriberId: k.subscriberId, period: k.period };
 
 /** Filters a subscriber chooses; shared by the forms and the digest query. */

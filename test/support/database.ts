@@ -2,6 +2,9 @@ import { env } from "cloudflare:test";
 
 // Children before the tables they reference; d1_migrations and the FTS index (kept by triggers) stay.
 const TABLES = [
+  "sessions",
+  "accounts",
+  "signin_tokens",
   "consents",
   "deliveries",
   "subscribers",

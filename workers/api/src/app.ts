@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { accountRoutes } from "./accounts/accounts-routes";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
@@ -22,6 +23,7 @@ export function createApp() {
   app.route("/docs", apiDocsRoutes);
   app.route("/webhooks", webhookRoutes);
   app.route("/dev", devRoutes);
+  app.route("/", accountRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));

@@ -1,3 +1,6 @@
+import { and, inArray, ne } from "drizzle-orm";
+import { createDb } from "#shared/db/client";
+import { signinTokens } from "#shared/db/schema";
 import { recordDeadLetters } from "#shared/mail/dead-letters";
 import { ledgerKey, readLedger, settle, type Settlement } from "#shared/mail/ledger";
 import { MailMessage } from "#shared/contracts";
@@ -13,12 +16,17 @@ import { letterOf } from "./handle-batch";
 export async function handleDeadLetters(batch: MessageBatch<unknown>, d1: D1Database): Promise<void> {
   const parsed = batch.messages.map((msg) => {
     const body = MailMessage.safeParse(msg.body);
-    return { msg, key: body.success ? deliveryKeyOf(body.data) : null };
+    return { msg, key: body.success && body.data.kind !== "signin" ? deliveryKeyOf(body.data) : null, signin: body.success && body.data.kind === "signin" ? body.data.tokenId : null };
   });
+  const signins = parsed.flatMap((p) => (p.signin ? [p.signin] : []));
+  if (signins.length)
+    await createDb(d1).update(signinTokens).set({ mailStatus: "failed", leaseUntil: null }).where(and(inArray(signinTokens.id, signins), ne(signinTokens.mailStatus, "sent"), ne(signinTokens.mailStatus, "skipped")));
   const ledger = await readLedger(d1, parsed.flatMap((p) => (p.key ? [p.key] : [])));
   const failed: Settlement[] = [];
-  const letters = parsed.map(({ msg, key }) => {
+  const letters = parsed.map((p) => {
+    const { msg, key } = p;
     const row = key ? ledger.get(ledgerKey(key)) : undefined;
+    if (p.signin) return letterOf(msg, "dead-letter-queue", "sign-in mail ran out of retries", msg.attempts);
     if (!key) return letterOf(msg, "dead-letter-queue", "invalid message: not a mail message", msg.attempts);
     const error = row?.detail ?? "dead-lettered before the mailer recorded an attempt";
     if (row?.status !== "sent" && row?.status !== "skipped") failed.push({ ...key, status: "failed", detail: error, idempotencyKey: row?.idempotencyKey ?? null });

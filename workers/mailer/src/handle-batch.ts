@@ -7,10 +7,11 @@ import { recordDeadLetters, type DeadLetter } from "#shared/mail/dead-letters";
 import { periodCandidates, selectDigest, type DigestPaper } from "./digest-query";
 import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "#shared/mail/ledger";
 import { mailLinks } from "./links";
-import { MailMessage } from "#shared/contracts";
+import { MailMessage, type SubscriberMail } from "#shared/contracts";
 import { parseDigestKey } from "#shared/domain/periods";
 import { deliveryKeyOf, messageOf } from "#shared/mail/messages";
 import { renderConfirmation, renderDigest } from "./render";
+import { sendSignins, type SigninMail } from "./signin-mail";
 import { suppress } from "#shared/mail/subscribers";
 import type { MailerConfig } from "./env";
 import { LEASE_MS, PACE_MAX_WAIT_MS, backoffSeconds, heldRetrySeconds, isLastAttempt } from "./retry-policy";
@@ -36,7 +37,7 @@ const INLINE_RETRIES = 3;
  * One mail of the batch: the ledger row it settles and the queue messages that carry it (several
  * when a message came twice; none for a member of a replayed call whose message is elsewhere).
  */
-type Mail = { key: DeliveryKey; message: MailMessage; msgs: Message<unknown>[] };
+type Mail = { key: DeliveryKey; message: SubscriberMail; msgs: Message<unknown>[] };
 type Item = Mail & { mail: OutgoingMail };
 
 const ackAll = (m: Mail) => m.msgs.forEach((msg) => msg.ack());
@@ -57,7 +58,8 @@ const isSettled = (status: string | undefined) => status === "sent" || status ==
  * sending again.
  */
 export async function handleMailBatch(batch: MessageBatch<unknown>, deps: Deps): Promise<void> {
-  const mails = await readBatch(batch, deps.d1);
+  const { mails, signins } = await readBatch(batch, deps.d1);
+  if (signins.size) await sendSignins([...signins.values()], deps);
   if (!mails.size) return;
   const { replays, fresh } = await plan(mails, deps);
   for (const [replayKey, items] of replays) await sendGroup(items, replayKey, deps);
@@ -67,8 +69,9 @@ export async function handleMailBatch(batch: MessageBatch<unknown>, deps: Deps):
   }
 }
 
-async function readBatch(batch: MessageBatch<unknown>, d1: D1Database): Promise<Map<string, Mail>> {
+async function readBatch(batch: MessageBatch<unknown>, d1: D1Database) {
   const mails = new Map<string, Mail>();
+  const signins = new Map<string, SigninMail>();
   const invalid: { msg: Message<unknown>; letter: DeadLetter }[] = [];
   for (const msg of batch.messages) {
     const parsed = MailMessage.safeParse(msg.body);
@@ -76,6 +79,11 @@ async function readBatch(batch: MessageBatch<unknown>, d1: D1Database): Promise<
       // It can never succeed, so it is not retried: recorded for a curator, then acked.
       const error = `invalid message: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`;
       invalid.push({ msg, letter: letterOf(msg, "invalid-message", error, msg.attempts) });
+      continue;
+    }
+    if (parsed.data.kind === "signin") {
+      const { tokenId } = parsed.data;
+      signins.set(tokenId, { tokenId, msgs: [...(signins.get(tokenId)?.msgs ?? []), msg] });
       continue;
     }
     const key = deliveryKeyOf(parsed.data);
@@ -88,7 +96,7 @@ async function readBatch(batch: MessageBatch<unknown>, d1: D1Database): Promise<
     await recordDeadLetters(d1, invalid.map((i) => i.letter));
     for (const { msg } of invalid) msg.ack();
   }
-  return mails;
+  return { mails, signins };
 }
 
 export function letterOf(msg: Message<unknown>, source: DeadLetter["source"], error: string, attempts: number): DeadLetter {

@@ -150,3 +150,21 @@ export async function renderConfirmation(input: { confirmed: boolean; confirmUrl
   const text = `Confirm that you want the top ML papers in your inbox:\n\n${input.confirmUrl}\n\nThe link works for 7 days. If you did not ask for this, ignore this mail: nothing is sent unless you confirm.\n`;
   return { subject, html, text };
 }
+
+/** A sign-in link: it opens a page with a button, so a mail scanner that follows it signs no one in. */
+export async function renderSignin(input: { url: string }): Promise<RenderedMail> {
+  const subject = "Sign in to Paperboy";
+  const html = await toHtml(
+    <Layout title={subject} footer={<p style="margin:0;">If you did not ask for this, ignore this mail: nobody can sign in without the link.</p>}>
+      <p style="margin:0 0 16px;">Sign in to Paperboy with this link:</p>
+      <p style="margin:0 0 16px;">
+        <a href={input.url} style={button}>
+          Sign in
+        </a>
+      </p>
+      <p style={`margin:0;${muted}`}>The link works once, for 15 minutes.</p>
+    </Layout>,
+  );
+  const text = `Sign in to Paperboy with this link:\n\n${input.url}\n\nThe link works once, for 15 minutes. If you did not ask for this, ignore this mail.\n`;
+  return { subject, html, text };
+}

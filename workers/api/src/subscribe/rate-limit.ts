@@ -10,7 +10,7 @@ export interface Limit {
  * Fixed-window counters in D1 (table rate_limits), all bumped in one batch. Works the same in
  * tests, `wrangler dev` and production; the keys are hashes, never raw addresses or IPs.
  */
-export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.now()) {
+export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.now(), message = "Too many subscription requests. Please wait a while and try again.") {
   const windowStart = (l: Limit) => Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds;
   const statements = limits.map((l) =>
     d1
@@ -26,6 +26,6 @@ export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.
   const results = await d1.batch<{ count: number }>(statements);
   limits.forEach((l, i) => {
     const count = results[i]?.results[0]?.count ?? 0;
-    if (count > l.max) throw tooManyRequests("Too many subscription requests. Please wait a while and try again.", windowStart(l) + l.windowSeconds - now / 1000);
+    if (count > l.max) throw tooManyRequests(message, windowStart(l) + l.windowSeconds - now / 1000);
   });
 }

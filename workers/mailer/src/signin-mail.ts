@@ -1,0 +1,70 @@
+import { eq, inArray } from "drizzle-orm";
+import { signinTokens, suppressions } from "#shared/db/schema";
+import { suppressionHashesOf } from "#shared/mail/address";
+import { signinToken, signinUrl } from "#shared/mail/signin";
+import { suppress } from "#shared/mail/subscribers";
+import type { Deps } from "./handle-batch";
+import { renderSignin } from "./render";
+import { LEASE_MS, backoffSeconds, heldRetrySeconds } from "./retry-policy";
+
+/** The queue messages of one sign-in mail (several when a message came twice). */
+export type SigninMail = { tokenId: string; msgs: Message<unknown>[] };
+
+const settled = new Set(["sent", "skipped", "failed"]);
+
+/**
+ * Sign-in mails, each its own Resend call. The signin_tokens row is the ledger: claimed with a
+ * lease before the call, settled after it. Its Idempotency-Key ("paperboy-signin-<id>") and its
+ * bytes are fixed by the id, so a call of unknown outcome is replayed as the same call and Resend
+ * answers it from its idempotency store instead of sending again. Suppressed addresses and links
+ * that expired before they could be sent are skipped.
+ */
+export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void> {
+  const { d1, db, config } = deps;
+  for (const { tokenId, msgs } of mails) {
+    const ack = () => msgs.forEach((m) => m.ack());
+    const finish = async (mailStatus: "sent" | "skipped" | "failed", detail: string | null) => {
+      await db.update(signinTokens).set({ mailStatus, mailDetail: detail, leaseUntil: null }).where(eq(signinTokens.id, tokenId));
+      ack();
+    };
+    const row = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
+    if (!row || settled.has(row.mailStatus)) {
+      ack();
+      continue;
+    }
+    const hashes = await suppressionHashesOf(deps.suppression, row.email);
+    if ((await db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, hashes))).length) {
+      await finish("skipped", "address is suppressed");
+      continue;
+    }
+    if (row.expiresAt < Date.now() || row.usedAt) {
+      await finish("skipped", "the link expired before it could be sent");
+      continue;
+    }
+    const now = Date.now();
+    const claimed = await d1
+      .prepare(
+        `UPDATE signin_tokens SET mail_status = 'sending', lease_until = ?1, attempts = attempts + 1
+         WHERE id = ?2 AND mail_status IN ('queued', 'sending') AND (lease_until IS NULL OR lease_until < ?3) RETURNING id`,
+      )
+      .bind(now + LEASE_MS, tokenId, now)
+      .first();
+    if (!claimed) {
+      const again = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
+      if (!again || settled.has(again.mailStatus)) ack();
+      else msgs.forEach((m) => m.retry({ delaySeconds: heldRetrySeconds(again.leaseUntil) }));
+      continue;
+    }
+    const url = signinUrl(config.SITE_URL, await signinToken(config.TOKEN_SECRET, tokenId));
+    const outcome = await deps.transport.sendBatch([{ to: row.email, ...(await renderSignin({ url })), headers: {} }], `paperboy-signin-${tokenId}`);
+    if (!outcome.ok && outcome.alreadyAccepted) await finish("sent", "accepted earlier under the same Idempotency-Key");
+    else if (!outcome.ok) {
+      await db.update(signinTokens).set({ mailStatus: "sending", mailDetail: `will retry after attempt ${row.attempts + 1}: ${outcome.error}`, leaseUntil: null }).where(eq(signinTokens.id, tokenId));
+      msgs.forEach((m) => m.retry({ delaySeconds: backoffSeconds(m.attempts, outcome.retryAfterSeconds, deps.random) }));
+    } else if (outcome.items[0]?.ok) await finish("sent", null);
+    else {
+      await suppress(db, deps.suppression, [row.email], "invalid");
+      await finish("failed", outcome.items[0]?.error ?? "refused");
+    }
+  }
+}
