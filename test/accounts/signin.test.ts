@@ -2,12 +2,14 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
-import { accounts, sessions, signinTokens, suppressions } from "#shared/db/schema";
+import { accounts, mailDeadLetters, sessions, signinTokens, suppressions } from "#shared/db/schema";
+import { redriveDeadLetters } from "#shared/mail/dead-letters";
+import { DEAD_LETTER_QUEUE } from "../../workers/mailer/src/env";
 import { sha256Hex, suppressionHash } from "#shared/mail/address";
 import { signinToken } from "#shared/mail/signin";
 import { emptyDatabase } from "../support/database";
 import { request } from "../support/request";
-import { captureQueue, drain, mailerEnv, stubResend } from "../mail/mail-support";
+import { captureQueue, deliver, drain, mailerEnv, stubResend } from "../mail/mail-support";
 import { ingestHfDaily } from "../site/site-support";
 
 const db = () => createDb(env.DB);
@@ -163,6 +165,30 @@ describe("the sign-in mail", () => {
     expect(resend.calls.length).toBe(2);
     expect(resend.calls[0]!.key).toBe(resend.calls[1]!.key);
     expect(resend.delivered.get("flaky@example.com")).toHaveLength(1);
+  });
+
+  it("waits while another invocation holds the row, and sends nothing meanwhile", async () => {
+    const resend = stubResend();
+    const { queued } = await askSignin("held@example.com");
+    await db().update(signinTokens).set({ mailStatus: "sending", leaseUntil: Date.now() + 60_000 });
+    const result = await deliver([{ id: "dup", attempts: 1, body: queued[0] }]);
+    expect(resend.calls).toHaveLength(0);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(result.retryMessages[0]!.delaySeconds).toBeGreaterThan(0);
+  });
+
+  it("out of retries: recorded as a dead letter, its row failed; a re-drive reopens it and sends it once", async () => {
+    const { queued } = await askSignin("dead@example.com");
+    await deliver([{ id: "d1", attempts: 11, body: queued[0] }], mailerEnv(), DEAD_LETTER_QUEUE);
+    expect((await db().select().from(signinTokens))[0]).toMatchObject({ mailStatus: "failed" });
+    const letters = await db().select().from(mailDeadLetters);
+    expect(letters).toHaveLength(1);
+    const q = captureQueue();
+    expect(await redriveDeadLetters(env.DB, q.queue)).toEqual({ redriven: 1, unparseable: 0 });
+    expect((await db().select().from(signinTokens))[0]).toMatchObject({ mailStatus: "sending" });
+    const resend = stubResend();
+    await drain(q.sent);
+    expect(resend.delivered.get("dead@example.com")).toHaveLength(1);
   });
 
   it("is not sent to a suppressed address", async () => {
