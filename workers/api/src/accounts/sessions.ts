@@ -2,12 +2,13 @@ import { and, desc, eq, gt } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Db } from "#shared/db/client";
+import { DAY_MS } from "#shared/domain/periods";
 import { accounts, sessions, type AccountRow } from "#shared/db/schema";
 import { sha256Hex } from "#shared/mail/address";
 
 /** `__Host-`: Secure, Path=/, no Domain, so no other host or path can set or read it. */
 export const SESSION_COOKIE = "__Host-session";
-export const SESSION_TTL_MS = 30 * 86_400_000;
+export const SESSION_TTL_MS = 30 * DAY_MS;
 /** The sliding expiry is written at most this often, not on every request. */
 const SLIDE_EVERY_MS = 3_600_000;
 
