@@ -143,6 +143,9 @@ export const suppressions = sqliteTable("suppressions", {
   createdAt: text("created_at").notNull().default(nowIso),
 });
 
+/** A mail's states in a ledger (the deliveries table, and the sign-in tokens' own): docs/reliability.md. */
+export const DELIVERY_STATUSES = ["queued", "sending", "sent", "skipped", "failed"] as const;
+
 /**
  * The delivery ledger: one row per (subscriber, mail), and each mail goes out once. `period` names
  * the mail: a digest's period ("daily:2026-06-12", "weekly:2026-W24") or a one-off mail
@@ -155,7 +158,7 @@ export const deliveries = sqliteTable(
       .notNull()
       .references(() => subscribers.id, { onDelete: "cascade" }),
     period: text("period").notNull(),
-    status: text("status", { enum: ["queued", "sending", "sent", "skipped", "failed"] }).notNull(),
+    status: text("status", { enum: DELIVERY_STATUSES }).notNull(),
     detail: text("detail"),
     idempotencyKey: text("idempotency_key"),
     providerId: text("provider_id"),
@@ -244,7 +247,7 @@ export const signinTokens = sqliteTable(
     email: text("email").notNull(),
     expiresAt: integer("expires_at").notNull(),
     usedAt: text("used_at"),
-    mailStatus: text("mail_status", { enum: ["queued", "sending", "sent", "skipped", "failed"] }).notNull(),
+    mailStatus: text("mail_status", { enum: DELIVERY_STATUSES }).notNull(),
     mailDetail: text("mail_detail"),
     attempts: integer("attempts").notNull().default(0),
     leaseUntil: integer("lease_until"),

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { todayUtc } from "#shared/domain/periods";
+import { purgeExpiredSignins } from "./housekeeping";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { runDigestSchedule } from "#shared/mail/digest-schedule";
@@ -21,6 +22,7 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     await runIngest(env, { source: "hf-daily", date: todayUtc(at) });
     await runIngest(env, { source: "arxiv-api" });
     await runDigestSchedule(env, at);
+    await purgeExpiredSignins(env.DB, at);
     return;
   }
   if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });
