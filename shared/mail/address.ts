@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hex, hmacKey, hmacSign } from "../crypto";
 
 /** Addresses are compared and stored trimmed and lower-cased. */
 export const EmailAddress = z
@@ -8,12 +9,6 @@ export const EmailAddress = z
   .pipe(z.email({ message: "enter a valid email address" }))
   .transform((s) => s.toLowerCase());
 
-const encoder = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-export async function sha256Hex(text: string): Promise<string> {
-  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
 
 /**
  * The only trace an erased or suppressed address leaves: HMAC-SHA-256 of the normalised address
@@ -25,8 +20,8 @@ export async function suppressionHash(secret: string, email: string): Promise<st
 
 /** Hashes addresses under each of `secrets`, importing each key once (the mailer hashes a batch). */
 export async function suppressionHasher(secrets: readonly string[]): Promise<(email: string) => Promise<string[]>> {
-  const keys = await Promise.all(secrets.map((s) => crypto.subtle.importKey("raw", encoder.encode(s), { name: "HMAC", hash: "SHA-256" }, false, ["sign"])));
-  return (email) => Promise.all(keys.map(async (key) => hex(await crypto.subtle.sign("HMAC", key, encoder.encode(email.trim().toLowerCase())))));
+  const keys = await Promise.all(secrets.map(hmacKey));
+  return (email) => Promise.all(keys.map(async (key) => hex(await hmacSign(key, email.trim().toLowerCase()))));
 }
 
 /** Writes use the current secret; look-ups match rows written under any secret still configured. */

@@ -1,9 +1,7 @@
-import { sha256Hex } from "./address";
+import { base64url, hmacKey, hmacSign, sha256Hex } from "../crypto";
 
 /** A sign-in link works for 15 minutes, once. */
 export const SIGNIN_TTL_MS = 15 * 60_000;
-
-const encoder = new TextEncoder();
 
 /**
  * The secret of a sign-in link: HMAC-SHA-256(TOKEN_SECRET, "signin:" + id), base64url. The API
@@ -11,11 +9,7 @@ const encoder = new TextEncoder();
  * the database never hold a usable token, and a re-rendered mail is byte-identical.
  */
 export async function signinToken(secret: string, tokenId: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`signin:${tokenId}`)));
-  let s = "";
-  for (const b of mac) s += String.fromCharCode(b);
-  return `${tokenId}.${btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+  return `${tokenId}.${base64url(await hmacSign(await hmacKey(secret), `signin:${tokenId}`))}`;
 }
 
 export const signinTokenHash = (token: string) => sha256Hex(token);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { base64url, hmacKey, hmacSign } from "../crypto";
 
 /** What a signed link may do; a token for one purpose is refused for any other. */
 export const TokenPurpose = z.enum(["confirm", "prefs", "unsub"]);
@@ -16,12 +17,6 @@ export const TOKEN_TTL: Record<TokenPurpose, number> = {
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
 function fromBase64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
   try {
@@ -32,16 +27,16 @@ function fromBase64url(text: string): Uint8Array | null {
   }
 }
 
-async function hmacKey(secret: string) {
+async function tokenKey(secret: string) {
   if (secret.length < 16) throw new Error("TOKEN_SECRET must be at least 16 characters");
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  return hmacKey(secret);
 }
 
 /** `base64url(claims).base64url(HMAC-SHA256(claims))`, expiring `TOKEN_TTL[purpose]` after `now`. */
 export async function signToken(secret: string, purpose: TokenPurpose, subject: string, now = Date.now()): Promise<string> {
   const claims: Claims = { p: purpose, s: subject, e: Math.floor(now / 1000) + TOKEN_TTL[purpose] };
   const body = base64url(encoder.encode(JSON.stringify(claims)));
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(body)));
+  const sig = await hmacSign(await tokenKey(secret), body);
   return `${body}.${base64url(sig)}`;
 }
 
@@ -54,7 +49,7 @@ export async function verifyToken(secret: string, purpose: TokenPurpose, token: 
   const sig = fromBase64url(sigText);
   const raw = fromBase64url(body);
   if (!sig || !raw) return { ok: false, reason: "malformed" };
-  const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), sig, encoder.encode(body));
+  const valid = await crypto.subtle.verify("HMAC", await tokenKey(secret), sig, encoder.encode(body));
   if (!valid) return { ok: false, reason: "forged" };
   let claims: Claims;
   try {

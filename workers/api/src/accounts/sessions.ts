@@ -1,10 +1,10 @@
 import { and, desc, eq, gt } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { base64url, sha256Hex } from "#shared/crypto";
 import type { Db } from "#shared/db/client";
 import { DAY_MS } from "#shared/domain/periods";
 import { accounts, sessions, type AccountRow } from "#shared/db/schema";
-import { sha256Hex } from "#shared/mail/address";
 
 /** `__Host-`: Secure, Path=/, no Domain, so no other host or path can set or read it. */
 export const SESSION_COOKIE = "__Host-session";
@@ -14,12 +14,7 @@ const SLIDE_EVERY_MS = 3_600_000;
 
 const cookieOptions = { httpOnly: true, secure: true, sameSite: "Lax", path: "/" } as const;
 
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
+const randomId = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
 /** Starts a session for `accountId` and sets its cookie; only the id's SHA-256 is stored. */
 export async function startSession(db: Db, c: Context, accountId: string, now = Date.now()) {
