@@ -26,6 +26,8 @@ export const papers = sqliteTable(
     aiSummary: text("ai_summary"),
     aiKeywords: text("ai_keywords", { mode: "json" }).$type<string[]>(),
     withdrawnAt: text("withdrawn_at"),
+    /** Upvotes cast on Paperboy: kept equal to the paper's rows in `upvotes` by triggers (migrations/0005). */
+    localUpvotes: integer("local_upvotes").notNull().default(0),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
     changedAt: text("changed_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
@@ -90,7 +92,8 @@ export const ingestRuns = sqliteTable(
 
 export type PaperRow = typeof papers.$inferSelect;
 /** A paper's own fields, without the row's bookkeeping. */
-export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt">;
+/** What a source describes about a paper: never the local vote count, which only the upvotes triggers write. */
+export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes">;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
 
@@ -271,6 +274,21 @@ export const sessions = sqliteTable(
     lastSeenAt: text("last_seen_at").notNull().default(nowIso),
   },
   (t) => [index("sessions_account_idx").on(t.accountId)],
+);
+
+/** One upvote per account per paper; an account's erasure takes its votes with it. */
+export const upvotes = sqliteTable(
+  "upvotes",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id),
+    createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.paperId] }), index("upvotes_paper_idx").on(t.paperId), index("upvotes_account_created_idx").on(t.accountId, t.createdAt)],
 );
 
 export type AccountRow = typeof accounts.$inferSelect;

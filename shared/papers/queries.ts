@@ -23,8 +23,8 @@ export interface ListedPaper {
   localUpvotes: number;
 }
 
-/** Local upvotes come with accounts (later); until then every paper has none. */
-const localUpvotesSql = sql<number>`0`;
+/** Upvotes cast on Paperboy, counted by the upvotes table's triggers (migrations/0005_upvotes.sql). */
+const localUpvotesSql = sql<number>`${papers.localUpvotes}`;
 /** "Upvotes", everywhere (pages, API, feeds, trending, digests): local upvotes plus the upstream count last seen. */
 export const upvotesSql = sql<number>`(${localUpvotesSql} + coalesce(${dailyEntries.upstreamUpvotes}, 0))`;
 

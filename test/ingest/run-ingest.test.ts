@@ -193,3 +193,30 @@ describe("an upstream that fails leaves yesterday's data serving", () => {
     expect(await tableCounts()).toEqual(before);
   });
 });
+
+describe("votes cast while a run writes", () => {
+  it("are not overwritten by a paper update planned before them", async () => {
+    await ingestHfDaily();
+    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; ai_summary?: string } }[];
+    const id = items[0]!.paper.id;
+    items[0]!.paper.ai_summary = "A newer summary from upstream.";
+    await env.DB.prepare("INSERT INTO accounts (id, email) VALUES ('a1', 'a1@example.com')").run();
+    // The vote lands after the run read the paper's row and before its batch writes the update.
+    const voteFirst = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "batch")
+          return async (statements: D1PreparedStatement[]) => {
+            await target.prepare("INSERT INTO upvotes (account_id, paper_id) VALUES ('a1', ?1)").bind(id).run();
+            return target.batch(statements);
+          };
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest({ ...env, DB: voteFirst }, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", updated: 1, changedPapers: [id] });
+    const row = await createDb(env.DB).select().from(papers).where(eq(papers.id, id)).get();
+    expect(row).toMatchObject({ aiSummary: "A newer summary from upstream.", localUpvotes: 1 });
+  });
+});

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 
 // Children before the tables they reference; d1_migrations and the FTS index (kept by triggers) stay.
 const TABLES = [
+  "upvotes",
   "sessions",
   "accounts",
   "signin_tokens",

@@ -14,7 +14,7 @@ export interface UpsertResult {
   changedDays: string[];
 }
 
-const PAPER_COLUMNS = 20; // the columns an insert binds, timestamps included
+const PAPER_COLUMNS = 21; // the columns an insert binds, timestamps and defaults (local_upvotes) included
 const ENTRY_COLUMNS = 10;
 const ANNOUNCEMENT_COLUMNS = 4;
 
@@ -61,7 +61,7 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   const ids = incoming.map((p) => p.id);
   const existingPapers = new Map(
     (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
-      const { num: _num, createdAt: _c, changedAt: _ch, ...values } = row;
+      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, ...values } = row;
       return [row.id, values as PaperFields] as const;
     }),
   );
