@@ -73,23 +73,23 @@ describe("ETag and 304", () => {
 });
 
 describe("Cache-Control and Cache-Tag, by the pages' rules", () => {
-  it("a day that is over is finished, tagged with its day, week and month", async () => {
+  it("a day's listing shows vote counts, so it is kept briefly, tagged with its day, week and month", async () => {
     const res = await get("/api/daily_papers?date=2026-06-12");
-    expect(res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.finished);
+    expect(res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
     expect(res.headers.get("Cache-Tag")!.split(",")).toEqual(expect.arrayContaining(["day:2026-06-12", "week:2026-W24", "month:2026-06"]));
   });
 
-  it("today, and the latest listing without a period, are live", async () => {
+  it("today, and the latest listing without a period, are kept as briefly, the latest tagged as live", async () => {
     const today = new Date().toISOString().slice(0, 10);
-    expect((await get(`/api/daily_papers?date=${today}`)).headers.get("Cache-Control")).toBe(CACHE_POLICIES.live);
+    expect((await get(`/api/daily_papers?date=${today}`)).headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
     const latest = await get("/api/daily_papers");
-    expect(latest.headers.get("Cache-Control")).toBe(CACHE_POLICIES.live);
+    expect(latest.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
     expect(latest.headers.get("Cache-Tag")).toContain("site:live");
   });
 
-  it("a finished week and month are finished, tagged with their own names", async () => {
+  it("a week and a month are tagged with their own names", async () => {
     const week = await get("/api/daily_papers?week=2026-W24");
-    expect(week.headers.get("Cache-Control")).toBe(CACHE_POLICIES.finished);
+    expect(week.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
     expect(week.headers.get("Cache-Tag")).toContain("week:2026-W24");
     expect((await get("/api/daily_papers?month=2026-06")).headers.get("Cache-Tag")).toContain("month:2026-06");
   });
@@ -147,12 +147,18 @@ describe("the Cache API in front of the JSON API", () => {
     const hit = await counted("/api/papers/2606.00467");
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
-    expect(hit.res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.finished);
+    expect(hit.res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
   });
 
-  it("stores nothing that can change without a purge: today, the latest listing, search, errors", async () => {
+  it("stores today and the latest listing like any other (briefly), and no search or error", async () => {
     const today = new Date().toISOString().slice(0, 10);
-    for (const path of [`/api/daily_papers?date=${today}`, "/api/daily_papers", "/api/papers/search?q=model", "/api/papers/2606.99999"]) {
+    for (const path of [`/api/daily_papers?date=${today}`, "/api/daily_papers"]) {
+      await counted(path);
+      const again = await counted(path);
+      expect(again.res.headers.get("X-Cache"), path).toBe("HIT");
+      expect(again.queries, path).toBe(0);
+    }
+    for (const path of ["/api/papers/search?q=model", "/api/papers/2606.99999"]) {
       await counted(path);
       const again = await counted(path);
       expect(again.res.headers.get("X-Cache"), path).toBeNull();

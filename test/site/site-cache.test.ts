@@ -19,17 +19,18 @@ beforeAll(async () => {
 });
 
 describe("Cache-Control and Cache-Tag", () => {
-  it("caches a finished day long at the edge, with a tag for the day", async () => {
+  it("keeps a day that is over as briefly as any page with vote counts, with a tag for the day", async () => {
     const res = await get("/papers/date/2026-06-12");
-    expect(res.headers.get("Cache-Control")).toBe("public, max-age=3600, s-maxage=2592000, stale-while-revalidate=86400");
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=0, s-maxage=15, stale-while-revalidate=15");
     expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["site", "day:2026-06-12", "week:2026-W24", "month:2026-06"]));
   });
 
-  it("keeps the home page, trending and a fallback day briefly, with stale-while-revalidate", async () => {
-    for (const path of ["/", "/papers/trending", "/papers/date/2026-06-13"]) {
+  it("keeps the home page, trending, a fallback day and a paper as briefly; pages without counts longer", async () => {
+    for (const path of ["/", "/papers/trending", "/papers/date/2026-06-13", "/papers/2606.00467", "/papers/week/2026-W24"]) {
       const res = await get(path);
-      expect(res.headers.get("Cache-Control"), path).toBe("public, max-age=60, s-maxage=300, stale-while-revalidate=600");
+      expect(res.headers.get("Cache-Control"), path).toBe("public, max-age=0, s-maxage=15, stale-while-revalidate=15");
     }
+    expect((await get("/about")).headers.get("Cache-Control")).toBe("public, max-age=60, s-maxage=300, stale-while-revalidate=600");
     expect((await get("/")).headers.get("Cache-Tag")).toContain("site:live");
   });
 
@@ -104,11 +105,11 @@ describe("the Cache API layer", () => {
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
     expect(hit.body).toBe(miss.body);
-    // the page's own Cache-Control comes back, though the stored copy lives at most an hour
+    // the page's own Cache-Control comes back; the stored copy lives as long as its s-maxage says
     expect(hit.res.headers.get("Cache-Control")).toBe(miss.res.headers.get("Cache-Control"));
     expect(hit.res.headers.get("X-Page-Cache-Control")).toBeNull();
     const stored = await caches.default.match(`${env.SITE_URL}/papers/week/2026-W24?sort=newest`);
-    expect(stored?.headers.get("Cache-Control")).toBe("public, s-maxage=3600");
+    expect(stored?.headers.get("Cache-Control")).toBe("public, s-maxage=15");
   });
 
   it("keeps a page in the memory tier for at most MEMORY_TTL_MS, and no longer than its s-maxage", () => {

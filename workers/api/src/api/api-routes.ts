@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "#shared/db/client";
 import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { paperById } from "#shared/papers/queries";
-import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
+import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, notFound, rejectInvalid } from "../errors";
@@ -32,7 +32,7 @@ apiRoutes.get("/", (c) => {
   // One address, two answers by Accept: caches in front must key on it.
   c.header("Vary", "Accept");
   if (c.req.header("Accept")?.includes("text/html")) return c.redirect("/docs/api", 302);
-  setCache(c, "live");
+  setCache(c, "static");
   return c.json({
     name: "Paperboy API",
     description: "Hugging Face-compatible daily papers API",
@@ -65,10 +65,10 @@ apiRoutes.openapi(listDailyPapers, async (c) => {
   const query = c.req.valid("query");
   const rows = await listDaily(createDb(c.env.DB), query);
   const items = rows.map(toHfDailyPaper);
-  // The pages' rules: a period that is over is "finished", anything that can still change is "live".
+  // The pages' rules: counts change with every vote, on any day.
   const period = periodOf(query);
-  if (!period) setCache(c, "live", [LIVE_TAG]);
-  else if (period.kind === "day") setCache(c, freshnessOfDay(period.from), tagsForDays([period.from]));
+  if (!period) setCache(c, "counts", [LIVE_TAG]);
+  else if (period.kind === "day") setCache(c, "counts", tagsForDays([period.from]));
   else setPeriodCache(c, period);
   if (items.length === query.limit) {
     // Absolute: huggingface_hub's paginate() requests the next link as given.
@@ -139,7 +139,7 @@ const openApiDocument = createRoute({
 });
 
 apiRoutes.openapi(openApiDocument, (c) => {
-  setCache(c, "live");
+  setCache(c, "static");
   return c.json(apiDocument(readConfig(c.env).SITE_URL), 200);
 });
 

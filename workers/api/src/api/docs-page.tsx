@@ -32,7 +32,7 @@ function typeOf(schema: Record<string, unknown>): string {
 apiDocsRoutes.get("/api", (c) => {
   const site = readConfig(c.env).SITE_URL;
   const doc = apiDocument(site);
-  setCache(c, "live");
+  setCache(c, "static");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
   return c.html(
     <Layout title="API" description="Paperboy's Hugging Face-compatible JSON API and feeds" canonical={`${site}/docs/api`}>

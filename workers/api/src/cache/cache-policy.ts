@@ -1,21 +1,31 @@
 import type { Context } from "hono";
-import { dayPeriod, periodKey, periodsOfDay, todayUtc, type Period } from "#shared/domain/periods";
+import { dayPeriod, periodKey, periodsOfDay, type Period } from "#shared/domain/periods";
 
 /**
  * How fresh each kind of response is. `s-maxage` is for the edge (Workers Cache, the Cache API),
- * `max-age` for browsers. Ingest purges what it changes, so the edge may keep pages long.
- * - finished: a day that is over never changes but for upstream vote counts, which ingest purges.
- * - live: today's pages, the home page, trending, fallback pages.
+ * `max-age` for browsers.
+ * - counts: anything that shows vote counts (day, week, month, trending, paper pages, their JSON
+ *   and feeds). A vote must show within VOTE_VISIBLE_S everywhere, finished days included, so
+ *   these are kept briefly by every layer; ingest still purges what it changes at once. Browsers
+ *   revalidate every time (a cheap 304), so a voter's reload never shows their own stale page.
+ * - static: pages without counts (about, API docs, the API index).
  * - search: not purged, so short.
  * - asset: content-hashed static files.
  */
 export const CACHE_POLICIES = {
-  finished: "public, max-age=3600, s-maxage=2592000, stale-while-revalidate=86400",
-  live: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
+  counts: "public, max-age=0, s-maxage=15, stale-while-revalidate=15",
+  static: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
   search: "public, max-age=300, s-maxage=300, stale-while-revalidate=600",
   asset: "public, max-age=31536000, immutable",
   none: "no-store",
 } as const;
+
+/**
+ * The promise the counts policy keeps: a vote is in every public count within this many seconds.
+ * The layers stack: a Cache API copy (s-maxage) feeds the memory tier (MEMORY_TTL_MS), whose copy
+ * feeds Workers Cache (s-maxage + stale-while-revalidate); test/site/votes-cache.test.ts adds them up.
+ */
+export const VOTE_VISIBLE_S = 60;
 
 export type Freshness = keyof typeof CACHE_POLICIES;
 
@@ -24,11 +34,6 @@ export const paperTag = (id: string) => `paper:${id}`;
 export const SITE_TAG = "site";
 /** Pages that follow the latest days (home, trending, feeds): purged whenever ingest changes a day. */
 export const LIVE_TAG = `${SITE_TAG}:live`;
-
-/** A day is finished once UTC has moved past it. */
-export function freshnessOfDay(day: string, now = new Date()): Freshness {
-  return day < todayUtc(now) ? "finished" : "live";
-}
 
 /** Tags for a listing of these days: one per day, plus the period's own tags. */
 export function tagsForDays(days: string[]): string[] {
@@ -42,12 +47,12 @@ export function setCache(c: Context, freshness: Freshness, tags: string[] = []) 
   if (tags.length) c.header("Cache-Tag", [...new Set([SITE_TAG, ...tags])].join(","));
 }
 
-/** A week or month page: finished once its last day is over. */
+/** A week or month page or listing. */
 export function setPeriodCache(c: Context, period: Period) {
-  setCache(c, period.to < todayUtc() ? "finished" : "live", [periodKey(period)]);
+  setCache(c, "counts", [periodKey(period)]);
 }
 
-/** A paper's page or record: it changes with its day's votes while that day is live. */
+/** A paper's page or record, tagged with its day when it was featured. */
 export function setPaperCache(c: Context, id: string, day: string | undefined) {
-  setCache(c, day && freshnessOfDay(day) === "live" ? "live" : "finished", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
+  setCache(c, "counts", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
 }

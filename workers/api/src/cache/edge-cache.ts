@@ -126,13 +126,12 @@ export const edgeCache = edgeCacheWith({
 });
 
 /**
- * The JSON API: only what will not change but through a purge (a finished period, a paper of a
- * finished day) is stored. Purges name the default addresses (purge.ts); other parameters
- * (limit, p, sort) live at most CACHE_API_MAX_AGE_S in a data centre, as Workers Cache purges
- * them all by tag.
+ * The JSON API's listings and paper records, kept like the pages that show the same counts.
+ * Purges name the default addresses (purge.ts); other parameters (limit, p, sort) expire with the
+ * counts policy's short s-maxage. Searches are not stored: their keys are endless.
  */
 export const apiCache = edgeCacheWith({
   keyParams: API_KEY_PARAMS,
   cacheable: (url) => url.pathname !== "/api/papers/search",
-  store: (res) => res.headers.get("Cache-Control") === CACHE_POLICIES.finished,
+  store: (res) => res.headers.get("Cache-Control") === CACHE_POLICIES.counts,
 });

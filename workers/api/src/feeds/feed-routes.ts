@@ -66,7 +66,7 @@ for (const format of ["rss", "atom"] as const) {
     const db = createDb(c.env.DB);
     const range = await latestSpan(db, DAILY_FEED_DAYS);
     const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
-    setCache(c, "live", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
+    setCache(c, "counts", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
     return send(c, format, {
       title: "Paperboy · Daily Papers",
       description: "The papers featured on the latest days of Paperboy's Daily Papers.",
@@ -79,7 +79,7 @@ for (const format of ["rss", "atom"] as const) {
   feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => {
     const site = readConfig(c.env).SITE_URL;
     const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
-    setCache(c, "live", [LIVE_TAG]);
+    setCache(c, "counts", [LIVE_TAG]);
     return send(c, format, {
       title: "Paperboy · Trending papers",
       description: "Featured papers ranked by upvotes decayed by age.",

@@ -16,7 +16,7 @@ import {
   toFtsQuery,
   trendingPapers,
 } from "#shared/papers/queries";
-import { freshnessOfDay, LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
+import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
@@ -57,14 +57,14 @@ for (const path of ["/", "/papers/*", "/search", "/about", "/static/*"]) siteRou
 siteRoutes.get("/static/:file", (c) => {
   const file = c.req.param("file");
   if (file !== `site.${CSS_HASH}.css` && file !== "site.css") throw notFound("there is no such file");
-  setCache(c, file === "site.css" ? "live" : "asset");
+  setCache(c, file === "site.css" ? "static" : "asset");
   return c.body(SITE_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
 });
 
 siteRoutes.get("/", async (c) => {
   const sort = sortOf(c);
   const listing = await latestDayListing(createDb(c.env.DB), { sort });
-  setCache(c, "live", [LIVE_TAG, ...(listing.day ? tagsForDays([listing.day]) : [])]);
+  setCache(c, "counts", [LIVE_TAG, ...(listing.day ? tagsForDays([listing.day]) : [])]);
   return c.html(<DayPage listing={listing} sort={sort} home />);
 });
 
@@ -73,9 +73,7 @@ siteRoutes.get("/papers/date/:day", async (c) => {
   if (!day) throw badRequest("invalid_date", "the date must be a real day written YYYY-MM-DD, like 2026-06-12");
   const sort = sortOf(c);
   const listing = await dayListing(createDb(c.env.DB), day, { sort });
-  // A fallback page changes as soon as the requested day gets papers: keep it briefly.
-  const fresh = listing.day === day ? freshnessOfDay(day) : "live";
-  setCache(c, fresh, tagsForDays(listing.day && listing.day !== day ? [day, listing.day] : [day]));
+  setCache(c, "counts", tagsForDays(listing.day && listing.day !== day ? [day, listing.day] : [day]));
   return c.html(<DayPage listing={listing} sort={sort} />);
 });
 
@@ -115,7 +113,7 @@ siteRoutes.get("/papers/month/:month", (c) => {
 
 siteRoutes.get("/papers/trending", async (c) => {
   const items = await trendingPapers(createDb(c.env.DB));
-  setCache(c, "live", [LIVE_TAG]);
+  setCache(c, "counts", [LIVE_TAG]);
   return c.html(<TrendingPage items={items} />);
 });
 
@@ -158,6 +156,6 @@ siteRoutes.get("/search", async (c) => {
 });
 
 siteRoutes.get("/about", (c) => {
-  setCache(c, "live", [LIVE_TAG]);
+  setCache(c, "static");
   return c.html(<AboutPage />);
 });
