@@ -11,6 +11,7 @@ import { secureHeaders } from "./security/secure-headers";
 import { siteRoutes } from "./site/site-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
 import { webhookRoutes } from "./subscribe/webhook-routes";
+import { meRoutes, voteFormRoutes } from "./votes/vote-routes";
 
 /** The table of contents: one sub-app per feature. */
 export function createApp() {
@@ -18,12 +19,15 @@ export function createApp() {
   app.use("*", secureHeaders);
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/admin", adminRoutes);
+  // Before /api: the signed-in person's own JSON, private, never behind the public API's CORS or cache.
+  app.route("/api/me", meRoutes);
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
   app.route("/docs", apiDocsRoutes);
   app.route("/webhooks", webhookRoutes);
   app.route("/dev", devRoutes);
   app.route("/", accountRoutes);
+  app.route("/", voteFormRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));

@@ -21,6 +21,7 @@ export const ErrorCode = z.enum([
   "invalid_payload",
   "invalid_signature",
   "unauthorized",
+  "forbidden",
   "not_found",
   "method_not_allowed",
   "rate_limited",

@@ -1,6 +1,7 @@
 import type { PurgeRequest } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
+import { cacheKeyUrl } from "./edge-cache";
 import { memoryForget } from "./memory-tier";
 
 const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
@@ -59,4 +60,15 @@ export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: C
   memoryForget(urls);
   const results = await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
   return { urls: urls.length, deleted: results.filter(Boolean).length };
+}
+
+/**
+ * After a vote: this isolate forgets the paper's addresses and the page the vote came from, and
+ * the data centre's copy of that page goes, so the voter sees their vote at once. Every other copy
+ * expires on its own within VOTE_VISIBLE_S (cache-policy.ts); a vote does not purge globally.
+ */
+export async function freshenAfterVote(siteUrl: string, paperId: string, backPath: string, cache: Cache = caches.default) {
+  const back = cacheKeyUrl(siteUrl, new Request(new URL(backPath, siteUrl)));
+  memoryForget([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })]);
+  await cache.delete(new Request(back, { method: "GET" }));
 }

@@ -1,0 +1,117 @@
+import { Hono, type Context } from "hono";
+import { createDb } from "#shared/db/client";
+import { parseArxivId } from "#shared/papers/records";
+import { sha256Hex } from "#shared/crypto";
+import { currentSession, type Session } from "../accounts/sessions";
+import { freshenAfterVote } from "../cache/purge";
+import { readConfig, type AppEnv } from "../env";
+import { ApiError, badRequest, notFound } from "../errors";
+import { Layout } from "../site/layout";
+import { enforceLimits } from "../subscribe/rate-limit";
+import { sameOrigin } from "../subscribe/subscribe-routes";
+import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
+
+/**
+ * Upvotes: a form for pages without JavaScript (`POST /papers/{id}/upvote`, a toggle answered
+ * with 303 back to the card), and the private JSON the page script uses (`/api/me`,
+ * `PUT|DELETE /api/me/upvotes/{id}`). Public pages never read the session; everything here
+ * is `private, no-store`.
+ */
+export const voteFormRoutes = new Hono<AppEnv>();
+export const meRoutes = new Hono<AppEnv>();
+
+export const VOTE_LIMIT = { max: 60, windowSeconds: 60 };
+/** How many of an account's upvotes /api/me lists, most recent first. */
+export const ME_UPVOTED_MAX = 1000;
+const PRIVATE = "private, no-store";
+
+function paperIdOf(raw: string): string {
+  const parsed = parseArxivId(raw);
+  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  return parsed.id;
+}
+
+/** The page the vote came from (its Referer, when it is ours), else the paper's page. */
+function backTo(c: Context<AppEnv>, paperId: string): string {
+  const referer = c.req.header("Referer");
+  if (referer) {
+    try {
+      const url = new URL(referer);
+      if (url.origin === new URL(c.req.url).origin) return url.pathname + url.search;
+    } catch {
+      // not a URL: fall through
+    }
+  }
+  return `/papers/${paperId}`;
+}
+
+async function vote(c: Context<AppEnv>, session: Session, paperId: string, intent: VoteIntent) {
+  await enforceLimits(
+    c.env.DB,
+    [{ key: `vote:account:${await sha256Hex(session.account.id)}`, ...VOTE_LIMIT }],
+    Date.now(),
+    "Too many votes in a short time. Please wait a minute and try again.",
+  );
+  const result = await castVote(c.env.DB, session.account.id, paperId, intent);
+  if (!result) throw notFound(`paper ${paperId} is not in the catalog`);
+  const back = backTo(c, paperId);
+  // The voter's next view of this page shows the vote; every other copy expires within VOTE_VISIBLE_S.
+  await freshenAfterVote(readConfig(c.env).SITE_URL, paperId, back);
+  c.header("Cache-Control", PRIVATE);
+  return { result, back };
+}
+
+voteFormRoutes.post("/papers/:id{.+}/upvote", sameOrigin, async (c) => {
+  const paperId = paperIdOf(c.req.param("id"));
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) {
+    c.header("Cache-Control", PRIVATE);
+    return c.html(
+      <Layout title="Sign in to upvote" nav={null}>
+        <h1>Sign in to upvote</h1>
+        <p class="notice">Upvotes belong to accounts, so that each person counts once.</p>
+        <p>
+          <a href="/signin">Sign in with your email address</a> · <a href={`/papers/${paperId}`}>Back to the paper</a>
+        </p>
+      </Layout>,
+      401,
+    );
+  }
+  const { back } = await vote(c, session, paperId, "toggle");
+  return c.redirect(`${back}#paper-${paperId}`, 303);
+});
+
+/** Writes from the page's script must come from the page: no other origin may vote for someone. */
+meRoutes.use("*", async (c, next) => {
+  const origin = c.req.header("Origin");
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && origin && origin !== new URL(c.req.url).origin) {
+    throw new ApiError(403, "forbidden", "votes are accepted only from this site's own pages");
+  }
+  await next();
+  c.header("Cache-Control", PRIVATE);
+});
+
+async function requireSession(c: Context<AppEnv>) {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) throw new ApiError(401, "unauthorized", "sign in first: this needs a session cookie");
+  return session;
+}
+
+/** Who the signed-in person is and what they upvoted; `account: null` for everyone else. */
+meRoutes.get("/", async (c) => {
+  const db = createDb(c.env.DB);
+  const session = await currentSession(db, c);
+  if (!session) return c.json({ account: null, upvoted: [] });
+  const { handle, displayName } = session.account;
+  return c.json({ account: { handle, displayName }, upvoted: await upvotedBy(db, session.account.id, ME_UPVOTED_MAX) });
+});
+
+meRoutes.put("/upvotes/:id{.+}", async (c) => {
+  const session = await requireSession(c);
+  return c.json((await vote(c, session, paperIdOf(c.req.param("id")), "vote")).result);
+});
+
+meRoutes.delete("/upvotes/:id{.+}", async (c) => {
+  const session = await requireSession(c);
+  return c.json((await vote(c, session, paperIdOf(c.req.param("id")), "unvote")).result);
+});
