@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { captureItems, get, ingestHfDaily, insertPapers } from "./site-support";
+import { captureItems, get, ingestHfDaily, insertPapers, VOTES_SCRIPT_TAG, withoutVotesScript } from "./site-support";
 
 const capture = captureItems();
 const top = [...capture].sort((a, b) => b.paper.upvotes - a.paper.upvotes)[0]!;
@@ -45,7 +45,9 @@ describe("day pages", () => {
     expect(body).toContain('<link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss"/>');
     expect(body).toContain('type="application/atom+xml"');
     expect(body).toMatch(/<link rel="stylesheet" href="\/static\/site\.[0-9a-f]{8}\.css"\/>/);
-    expect(body).not.toContain("<script");
+    // One script: the votes script, from our own origin; nothing inline.
+    expect(body.match(VOTES_SCRIPT_TAG)).toHaveLength(1);
+    expect(withoutVotesScript(body)).not.toContain("<script");
   });
 
   it("every listing page offers the email subscription, posting to /subscribe", async () => {

@@ -54,3 +54,8 @@ export async function request(path: string, init: RequestInit = {}, options: Req
 
 /** GET `path` with the given headers. */
 export const get = (path: string, headers: Record<string, string> = {}, options: RequestOptions = {}) => request(path, { headers }, options);
+
+/** The one script tag a page may carry: the content-hashed votes script (workers/api/src/site/votes-script.ts). */
+export const VOTES_SCRIPT_TAG = /<script src="\/static\/votes\.[0-9a-f]{8}\.js" defer=""><\/script>/g;
+/** A page's HTML without its votes script tag: what is left must hold no script at all. */
+export const withoutVotesScript = (html: string) => html.replace(VOTES_SCRIPT_TAG, "");

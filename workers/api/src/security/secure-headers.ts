@@ -2,12 +2,14 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 
 /**
- * No script runs on any page: script-src is 'none'. Styles come only from /static. Images only from
+ * Scripts and styles come only from /static (the votes script, the stylesheet), and the script
+ * talks only to this site. No inline script, no third-party code. Images only from
  * ourselves (no third-party thumbnails or avatars: they would leak readers to another host).
  */
 export const SITE_CSP = [
   "default-src 'none'",
-  "script-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",

@@ -20,6 +20,26 @@ export function Marked({ text }: { text: string }) {
   );
 }
 
+/**
+ * The upvote widget: without JavaScript a form that toggles the vote (303 back to the card); with
+ * /static/votes.*.js, a toggle button whose aria-pressed shows the signed-in person's vote. The
+ * bytes are the same for everyone, so the page stays one cached copy.
+ */
+export function VoteButton({ id, title, upvotes }: { id: string; title: string; upvotes: number }) {
+  return (
+    <form class="votes" method="post" action={`/papers/${id}/upvote`}>
+      <button type="submit" data-paper={id}>
+        <span aria-hidden="true">▲</span>
+        <span class="visually-hidden">{`Upvote ${title}`}</span>
+      </button>
+      <b class="count" aria-live="polite">
+        {upvotes}
+      </b>
+      <small>{upvotes === 1 ? "vote" : "votes"}</small>
+    </form>
+  );
+}
+
 export interface CardProps {
   item: ListedPaper;
   /** Heading level in the page outline. */
@@ -37,11 +57,8 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
     ? [paper.primaryCategory, ...paper.categories.filter((c) => c !== paper.primaryCategory)]
     : paper.categories;
   return (
-    <li class="card">
-      <div class="votes" aria-label={`${item.upvotes} upvotes`}>
-        <b>{item.upvotes}</b>
-        <small aria-hidden="true">votes</small>
-      </div>
+    <li class="card" id={`paper-${paper.id}`}>
+      <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
       <div class="body">
         <Heading>
           <a href={paperPath(paper.id)}>{titleHighlight ? <Marked text={titleHighlight} /> : paper.title}</a>

@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { CSS_PATH } from "./styles";
+import { VOTES_JS_PATH } from "./votes-script";
 
 export type NavKey = "daily" | "weekly" | "monthly" | "trending" | "search" | "about" | null;
 
@@ -12,6 +13,8 @@ export interface LayoutProps {
   query?: string;
   /** The page's canonical path, e.g. /papers/date/2026-06-12. */
   canonical?: string;
+  /** The page has vote buttons: load the votes script. */
+  votes?: boolean;
   children?: Child;
 }
 
@@ -23,7 +26,7 @@ const NAV: { key: Exclude<NavKey, null>; href: string; label: string }[] = [
   { key: "about", href: "/about", label: "About" },
 ];
 
-/** Every page's frame: no scripts, one stylesheet, feeds advertised in the head. */
+/** Every page's frame: one stylesheet, the votes script where there are votes, feeds advertised in the head. */
 export function Layout(props: LayoutProps) {
   return (
     <>
@@ -37,6 +40,7 @@ export function Layout(props: LayoutProps) {
         {props.description ? <meta name="description" content={props.description} /> : null}
         {props.canonical ? <link rel="canonical" href={props.canonical} /> : null}
         <link rel="stylesheet" href={CSS_PATH} />
+        {props.votes ? <script src={VOTES_JS_PATH} defer></script> : null}
         <link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss" />
         <link rel="alternate" type="application/atom+xml" title="Paperboy daily papers (Atom)" href="/feeds/daily.atom" />
       </head>

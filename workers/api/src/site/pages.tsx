@@ -2,14 +2,14 @@ import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domai
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Marked, Pager, PaperCard, SortLinks } from "./components";
+import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
 import { Layout } from "./layout";
 
 export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
   const { day, requested } = listing;
   const title = day ? `Daily Papers · ${formatDay(day)}` : "Daily Papers";
   return (
-    <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"}>
+    <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"} votes>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
       <p class="lede">by AK and the research community · {listing.items.length} papers</p>
       <SubscribeForm compact />
@@ -46,7 +46,7 @@ export function PeriodPage({ period, items, sort, page, more }: { period: Period
   const base = `${path}${period.key}`;
   const pageHref = (p: number) => `${base}?${sort === "upvotes" ? "" : `sort=${sort}&`}page=${p}`;
   return (
-    <Layout title={`Papers of ${formatPeriod(period)}`} nav={period.kind === "week" ? "weekly" : "monthly"} canonical={base}>
+    <Layout title={`Papers of ${formatPeriod(period)}`} nav={period.kind === "week" ? "weekly" : "monthly"} canonical={base} votes>
       <h1>{formatPeriod(period)}</h1>
       <p class="lede">
         Papers featured from {formatDay(period.from)} to {formatDay(period.to)}
@@ -75,7 +75,7 @@ export function PeriodPage({ period, items, sort, page, more }: { period: Period
 
 export function TrendingPage({ items }: { items: ListedPaper[] }) {
   return (
-    <Layout title="Trending papers" nav="trending" canonical="/papers/trending">
+    <Layout title="Trending papers" nav="trending" canonical="/papers/trending" votes>
       <h1>Trending papers</h1>
       <p class="lede">
         Upvotes decayed by the time since a paper was featured: <code>{TRENDING_FORMULA}</code>. <a href="/about#trending">How trending works</a>
@@ -94,9 +94,10 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const submitter = entry?.submitterFullname || entry?.submitterName;
   return (
-    <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`}>
+    <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`} votes>
       <article class="paper">
         <h1>{paper.title}</h1>
+        <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
         {paper.withdrawnAt ? <p class="notice">This paper was withdrawn on {fmtTime(paper.withdrawnAt)}.</p> : null}
         <p class="meta">{paper.authors.join(", ") || "Unknown authors"}</p>
         <div class="links">
@@ -165,7 +166,7 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
 export function SearchPage({ q, hits, page, more, searchable }: { q: string; hits: SearchHit[]; page: number; more: boolean; searchable: boolean }) {
   const href = (p: number) => `/search?q=${encodeURIComponent(q)}${p > 1 ? `&page=${p}` : ""}`;
   return (
-    <Layout title={q ? `Search: ${q.slice(0, 80)}` : "Search"} nav="search" query={q}>
+    <Layout title={q ? `Search: ${q.slice(0, 80)}` : "Search"} nav="search" query={q} votes>
       <h1>{q ? "Search results" : "Search papers"}</h1>
       {!q ? (
         <p class="lede">Search titles, authors and abstracts of every paper in the catalog. Best matches come first.</p>

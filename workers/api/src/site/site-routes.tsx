@@ -23,6 +23,7 @@ import { badRequest, notFound, validate } from "../errors";
 import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
+import { VOTES_JS, VOTES_JS_PATH } from "./votes-script";
 
 export const siteRoutes = new Hono<AppEnv>();
 
@@ -56,6 +57,10 @@ for (const path of ["/", "/papers/*", "/search", "/about", "/static/*"]) siteRou
 
 siteRoutes.get("/static/:file", (c) => {
   const file = c.req.param("file");
+  if (`/static/${file}` === VOTES_JS_PATH) {
+    setCache(c, "asset");
+    return c.body(VOTES_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+  }
   if (file !== `site.${CSS_HASH}.css` && file !== "site.css") throw notFound("there is no such file");
   setCache(c, file === "site.css" ? "static" : "asset");
   return c.body(SITE_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });

@@ -1,3 +1,5 @@
+import { contentHash } from "./content-hash";
+
 /**
  * The whole stylesheet, served from /static/site.<hash>.css with a year-long immutable cache: the
  * hash changes whenever the text does. Dark mode follows prefers-color-scheme. Keep it under 10 KB.
@@ -40,8 +42,14 @@ h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,32rem),1fr))}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:.9rem 1rem;display:flex;gap:.9rem}
 .votes{flex:0 0 3.2rem;text-align:center;border:1px solid var(--line);border-radius:.5rem;align-self:flex-start;padding:.3rem 0;background:var(--bg)}
+.votes{margin:0}
 .votes b{display:block;font-size:1.1rem}
 .votes small{color:var(--muted);font-size:.75rem}
+.votes button{font:inherit;font-size:.95rem;line-height:1;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:.35rem;padding:.25rem .55rem;cursor:pointer}
+.votes button:hover{border-color:var(--accent)}
+.votes button[aria-pressed=true]{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}
+.paper .votes{display:inline-flex;align-items:center;gap:.4rem;padding:.3rem .6rem;flex:none}
+.paper .votes b{display:inline}
 .card .body{min-width:0;flex:1}
 .card h2,.card h3{font-size:1.05rem;margin:0 0 .25rem;line-height:1.35}
 .card h2 a,.card h3 a{color:var(--fg);text-decoration:none}
@@ -67,14 +75,5 @@ pre{background:var(--card);border:1px solid var(--line);border-radius:.4rem;padd
 `.trim();
 
 /** FNV-1a, synchronous so that the path is known at module load. */
-function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
-}
-
-export const CSS_HASH = fnv1a(SITE_CSS);
+export const CSS_HASH = contentHash(SITE_CSS);
 export const CSS_PATH = `/static/site.${CSS_HASH}.css`;

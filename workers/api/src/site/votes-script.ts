@@ -1,0 +1,57 @@
+import { contentHash } from "./content-hash";
+
+/**
+ * The one script on the site, served from /static/votes.<hash>.js (script-src 'self'): it asks
+ * /api/me who is signed in, marks the papers they upvoted (aria-pressed), and toggles votes
+ * without a reload through /api/me/upvotes/{id}. Without it, or signed out, the vote forms post
+ * as usual. Plain ES2020, no dependencies; keep it a few KB.
+ */
+export const VOTES_JS = `
+(() => {
+  const widgets = (id) => [...document.querySelectorAll("form.votes")].filter((f) => !id || f.querySelector("button[data-paper]")?.dataset.paper === id);
+  if (!widgets().length) return;
+  let signedIn = false;
+  const pending = new Set();
+  const show = (form, voted, upvotes) => {
+    form.querySelector("button[data-paper]").setAttribute("aria-pressed", String(voted));
+    if (upvotes === undefined) return;
+    form.querySelector(".count").textContent = String(upvotes);
+    form.querySelector("small").textContent = upvotes === 1 ? "vote" : "votes";
+  };
+  fetch("/api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((me) => {
+      if (!me || !me.account) return;
+      signedIn = true;
+      const upvoted = new Set(me.upvoted);
+      for (const form of widgets()) show(form, upvoted.has(form.querySelector("button[data-paper]").dataset.paper));
+    })
+    .catch(() => {});
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!signedIn || !(form instanceof HTMLFormElement) || !form.classList.contains("votes")) return;
+    event.preventDefault();
+    const button = form.querySelector("button[data-paper]");
+    const id = button.dataset.paper;
+    if (pending.has(id)) return;
+    pending.add(id);
+    const voted = button.getAttribute("aria-pressed") === "true";
+    try {
+      const res = await fetch("/api/me/upvotes/" + id, { method: voted ? "DELETE" : "PUT", credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (res.status === 401) {
+        location.assign("/signin");
+        return;
+      }
+      if (!res.ok) throw new Error(String(res.status));
+      const result = await res.json();
+      for (const other of widgets(id)) show(other, result.voted, result.upvotes);
+    } catch {
+      form.submit();
+    } finally {
+      pending.delete(id);
+    }
+  });
+})();
+`.trim();
+
+export const VOTES_JS_PATH = `/static/votes.${contentHash(VOTES_JS)}.js`;
