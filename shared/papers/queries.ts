@@ -8,7 +8,7 @@
 import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { dailyEntries, papers, type DailyEntryRow, type PaperRow } from "../db/schema";
+import { dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
@@ -166,6 +166,20 @@ export async function paperById(db: Db, id: string): Promise<ListedPaper | null>
     .where(eq(papers.id, id))
     .get();
   return row ? asListed(row) : null;
+}
+
+/** The papers an account upvoted, most recently upvoted first (a public profile's list). */
+export async function upvotedPapers(db: Db, accountId: string, limit = 50): Promise<ListedPaper[]> {
+  const rows = await db
+    .select(listedColumns)
+    .from(upvotes)
+    .innerJoin(papers, eq(papers.id, upvotes.paperId))
+    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
+    .where(eq(upvotes.accountId, accountId))
+    .orderBy(desc(upvotes.createdAt), papers.id)
+    .limit(limit)
+    .all();
+  return rows.map(asListed);
 }
 
 // ---- Full-text search ----

@@ -5,12 +5,15 @@ import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { accounts, signinTokens } from "#shared/db/schema";
+import { upvotedPapers } from "#shared/papers/queries";
 import { sha256Hex } from "#shared/crypto";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
 import { SIGNIN_TTL_MS, signinToken, signinTokenHash } from "#shared/mail/signin";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
+import { setCache } from "../cache/cache-policy";
+import { Cards } from "../site/components";
 import { Layout } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
@@ -25,6 +28,8 @@ import { activeSessions, currentSession, endAllSessions, endSession, startSessio
 export const accountRoutes = new Hono<AppEnv>();
 
 const LIMITS = { perClient: 20, perAddress: 5, windowSeconds: 3600 };
+/** How many of a person's upvoted papers their profile lists, most recent first. */
+const PROFILE_UPVOTES = 50;
 const PRIVATE = "private, no-store";
 
 const SigninBody = z.object({ email: EmailAddress });
@@ -232,12 +237,21 @@ accountRoutes.post("/signout/everywhere", sameOrigin, async (c) => {
 accountRoutes.get("/u/:handle", async (c) => {
   const handle = Handle.safeParse(c.req.param("handle"));
   if (!handle.success) throw notFound("there is no profile with this handle");
-  const account = await createDb(c.env.DB).select({ handle: accounts.handle, displayName: accounts.displayName }).from(accounts).where(eq(accounts.handle, handle.data)).get();
+  const db = createDb(c.env.DB);
+  const account = await db.select({ id: accounts.id, handle: accounts.handle, displayName: accounts.displayName }).from(accounts).where(eq(accounts.handle, handle.data)).get();
   if (!account?.handle) throw notFound("there is no profile with this handle");
-  c.header("Cache-Control", "public, max-age=60");
+  const upvoted = await upvotedPapers(db, account.id, PROFILE_UPVOTES);
+  setCache(c, "counts");
   return c.html(
-    <Page title={`@${account.handle}`}>
+    <Layout title={`@${account.handle}`} votes>
+      <h1>{`@${account.handle}`}</h1>
       {account.displayName ? <p>{account.displayName}</p> : null}
-    </Page>,
+      <h2>Upvoted papers</h2>
+      {upvoted.length ? (
+        <Cards items={upvoted} level={3} showDay />
+      ) : (
+        <p>No upvotes yet.</p>
+      )}
+    </Layout>,
   );
 });
