@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { createDb } from "#shared/db/client";
+import { dayPeriod } from "#shared/domain/periods";
 import { VOTE_LIMIT } from "../../workers/api/src/votes/vote-routes";
+import { periodCandidates } from "../../workers/mailer/src/digest-query";
 import { signedInAccount } from "../support/accounts";
 import { emptyDatabase } from "../support/database";
 import { ORIGIN, request } from "../support/request";
@@ -152,5 +155,27 @@ describe("an account that goes", () => {
     await env.DB.prepare("DELETE FROM accounts WHERE id = ?1").bind(a.id).run();
     expect(await localCount(ZERO)).toBe(1);
     expect(await voteRows(ZERO)).toBe(1);
+  });
+});
+
+describe("counts everywhere: local plus upstream", () => {
+  it("moves a paper up the day page, trending, the API, the feeds and the digest alike", async () => {
+    // ZERO has no upstream upvotes; one local vote more than the capture's most upvoted paper puts it first.
+    const top = (await env.DB.prepare("SELECT max(upstream_upvotes) AS n FROM daily_entries").first<{ n: number }>())!.n;
+    const voters = await Promise.all(Array.from({ length: top + 1 }, () => signedInAccount()));
+    for (const v of voters) expect((await put(ZERO, v.cookie)).status).toBe(200);
+    const total = top + 1;
+
+    const api = (await (await request("/api/daily_papers?date=2026-06-12")).json()) as { paper: { id: string; upvotes: number; localUpvotes: number; upstreamUpvotes: number } }[];
+    expect(api[0]!.paper).toMatchObject({ id: ZERO, upvotes: total, localUpvotes: total, upstreamUpvotes: 0 });
+    for (const path of ["/papers/date/2026-06-12", "/papers/trending", "/papers/week/2026-W24"]) {
+      const html = await (await request(path)).text();
+      expect(/id="paper-([^"]+)"/.exec(html)?.[1], path).toBe(ZERO);
+    }
+    expect((await (await request("/api/daily_papers?date=2026-06-12&sort=trending")).json() as typeof api)[0]!.paper.id).toBe(ZERO);
+    const feed = await (await request("/feeds/trending.rss")).text();
+    expect(/<item>[\s\S]*?<link>[^<]*\/papers\/([^<]+)<\/link>/.exec(feed)?.[1]).toBe(ZERO);
+    const digest = await periodCandidates(createDb(env.DB), dayPeriod("2026-06-12"));
+    expect(digest[0]).toMatchObject({ id: ZERO, upvotes: total });
   });
 });
