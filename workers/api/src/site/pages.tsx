@@ -202,11 +202,11 @@ export function AboutPage() {
         <h1>About Paperboy</h1>
         <p>
           Paperboy shows the machine learning papers worth reading each day, chosen by AK and the research community, on one fast
-          page with no JavaScript. It re-creates Hugging Face's Daily Papers and adds full-text search over every announced arXiv paper.
+          page that needs no JavaScript. It re-creates Hugging Face's Daily Papers and adds full-text search over every announced arXiv paper.
         </p>
         <h2>Sources</h2>
         <ul>
-          <li>The daily selection, its upvotes and submitters: the Hugging Face daily papers feed.</li>
+          <li>The daily selection, its upvotes and submitters: the Hugging Face daily papers feed. The upvotes shown add the votes cast here by people signed in to Paperboy.</li>
           <li>Paper metadata: arXiv's API and announcement listings (CC0). PDFs stay on arXiv; we link to them.</li>
         </ul>
         <h2 id="trending">How trending works</h2>
