@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { runBatch, type Db } from "#shared/db/client";
 import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
@@ -14,7 +14,7 @@ export interface UpsertResult {
   changedDays: string[];
 }
 
-const PAPER_COLUMNS = 21; // the columns an insert binds, timestamps and defaults (local_upvotes) included
+const PAPER_COLUMNS = 20; // the columns an insert binds, timestamps included (local_upvotes is written as a literal 0)
 const ENTRY_COLUMNS = 10;
 const ANNOUNCEMENT_COLUMNS = 4;
 
@@ -72,11 +72,12 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   let inserted = 0;
   let updated = 0;
 
-  const newPapers: (PaperFields & { changedAt: string; createdAt: string })[] = [];
+  const newPapers: (PaperFields & { changedAt: string; createdAt: string; localUpvotes: SQL })[] = [];
   for (const record of incoming) {
     const existing = existingPapers.get(record.id);
     if (!existing) {
-      newPapers.push({ ...toValues(record, now), createdAt: now, changedAt: now });
+      // A literal, not drizzle's bound default: five rows still fit a statement's 100 parameters.
+      newPapers.push({ ...toValues(record, now), createdAt: now, changedAt: now, localUpvotes: sql`0` });
       changedPapers.add(record.id);
       continue;
     }
