@@ -59,6 +59,58 @@ export async function requestSubscription(db: Db, secrets: SuppressionSecrets, r
   return id;
 }
 
+/** The suppression reasons that refuse a subscription: all but an erasure, which subscribing anew lifts. */
+export type BlockingReason = Exclude<Reason, "erased">;
+
+/** The strongest reason the address must not be subscribed (a bounce, a complaint, a refused address), or null. */
+export async function blockingSuppression(db: Db, secrets: SuppressionSecrets, email: string): Promise<BlockingReason | null> {
+  const rows = await db
+    .select({ reason: suppressions.reason })
+    .from(suppressions)
+    .where(inArray(suppressions.emailHash, await suppressionHashesOf(secrets, email)));
+  const blocking = rows.map((r) => r.reason).filter((r): r is BlockingReason => r !== "erased");
+  return blocking.sort((a, b) => STRENGTH[b] - STRENGTH[a])[0] ?? null;
+}
+
+export interface VerifiedSubscription {
+  email: string;
+  /** New choices; without them an existing subscriber keeps its own. */
+  choices?: { frequency: Frequency } & Filters;
+  consentText: string;
+  now: string;
+}
+
+/**
+ * A subscription asked for by someone who has already proved the address (the account page: the
+ * sign-in link was mailed to it): confirmed at once, with a consent given and confirmed now. A new
+ * address is inserted, a pending or unsubscribed one confirmed. An erasure is lifted, as
+ * requestSubscription does; an address that bounced, complained or was refused is not subscribed.
+ */
+export async function subscribeVerified(
+  db: Db,
+  secrets: SuppressionSecrets,
+  req: VerifiedSubscription,
+): Promise<{ ok: true; subscriber: SubscriberRow } | { ok: false; reason: BlockingReason }> {
+  const blocked = await blockingSuppression(db, secrets, req.email);
+  if (blocked) return { ok: false, reason: blocked };
+  const existing = await db.select().from(subscribers).where(eq(subscribers.email, req.email)).get();
+  const id = existing?.id ?? crypto.randomUUID();
+  const confirmed = { status: "confirmed" as const, confirmedAt: req.now, unsubscribedAt: null, updatedAt: req.now };
+  const write = existing
+    ? db
+        .update(subscribers)
+        .set({ ...confirmed, ...req.choices })
+        .where(eq(subscribers.id, id))
+    : db.insert(subscribers).values({ id, email: req.email, frequency: "daily", categories: [], keywords: [], ...req.choices, ...confirmed, createdAt: req.now });
+  await db.batch([
+    write,
+    db.insert(consents).values({ subscriberId: id, formText: req.consentText, givenAt: req.now, confirmedAt: req.now }),
+    db.delete(suppressions).where(and(inArray(suppressions.emailHash, await suppressionHashesOf(secrets, req.email)), eq(suppressions.reason, "erased"))),
+  ]);
+  const subscriber = await db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+  return { ok: true, subscriber: subscriber! };
+}
+
 /** Confirms a pending subscriber and its latest consent; subscribing anew lifts any suppression. */
 export async function confirmSubscription(db: Db, secrets: SuppressionSecrets, sub: SubscriberRow, now: string) {
   const consent = await db.select({ id: consents.id }).from(consents).where(and(eq(consents.subscriberId, sub.id), isNull(consents.confirmedAt))).orderBy(desc(consents.id)).get();
@@ -93,6 +145,11 @@ export async function unsubscribe(db: Db, id: string, now: string) {
  * the keyed hash of the address stays, as a suppression.
  */
 export async function eraseSubscriber(db: Db, secrets: SuppressionSecrets, sub: SubscriberRow) {
+  await db.batch(await erasureStatements(db, secrets, sub));
+}
+
+/** The statements of eraseSubscriber, for a caller that erases more in the same batch (an account and its subscriber). */
+export async function erasureStatements(db: Db, secrets: SuppressionSecrets, sub: SubscriberRow) {
   const hash = await suppressionHash(secrets.current, sub.email);
-  await db.batch([suppressStatement(db, hash, "erased"), db.delete(subscribers).where(eq(subscribers.id, sub.id))]);
+  return [suppressStatement(db, hash, "erased"), db.delete(subscribers).where(eq(subscribers.id, sub.id))] as const;
 }

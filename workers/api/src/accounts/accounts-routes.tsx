@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import type { Child } from "hono/jsx";
 import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
@@ -10,45 +9,32 @@ import { sha256Hex } from "#shared/crypto";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
 import { SIGNIN_TTL_MS, signinToken, signinTokenHash } from "#shared/mail/signin";
 import { readConfig, type AppEnv } from "../env";
-import { ApiError, badRequest, notFound, validate } from "../errors";
+import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
 import { setCache } from "../cache/cache-policy";
 import { Cards } from "../site/components";
 import { Layout } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { DisplayName, Handle } from "./handles";
-import { activeSessions, currentSession, endAllSessions, endSession, startSession } from "./sessions";
+import { accountPageRoutes } from "./account-page";
+import { Handle } from "./handles";
+import { Page, PRIVATE, privateHtml } from "./private-page";
+import { currentSession, endAllSessions, endSession, requireSession, startSession } from "./sessions";
 
 /**
- * Sign-in by email link, sessions, the account page and public profiles. Nothing here goes
+ * Sign-in by email link, sessions and public profiles; the account page is in account-page.tsx. Nothing here goes
  * through the site's cache layers: private pages say `private, no-store`, and the public profile
  * never reads the session.
  */
 export const accountRoutes = new Hono<AppEnv>();
+accountRoutes.route("/", accountPageRoutes);
 
 const LIMITS = { perClient: 20, perAddress: 5, windowSeconds: 3600 };
 /** How many of a person's upvoted papers their profile lists, most recent first. */
 const PROFILE_UPVOTES = 50;
-const PRIVATE = "private, no-store";
 
 const SigninBody = z.object({ email: EmailAddress });
 const TokenBody = z.object({ token: z.string().min(1).max(200) });
-const ProfileBody = z.object({ handle: Handle, displayName: DisplayName.optional() });
-
-function Page(props: { title: string; children: Child }) {
-  return (
-    <Layout title={props.title}>
-      <h1>{props.title}</h1>
-      {props.children}
-    </Layout>
-  );
-}
-
-const privateHtml = (c: Context<AppEnv>, node: Child, status: 200 | 400 | 409 = 200) => {
-  c.header("Cache-Control", PRIVATE);
-  return c.html(<>{node}</>, status);
-};
 
 const invalidLink = () => badRequest("invalid_link", "This sign-in link is not valid, was already used or has expired. Ask for a new one.");
 
@@ -133,88 +119,6 @@ accountRoutes.post("/signin/verify", sameOrigin, async (c) => {
   await startSession(db, c, account.id, now);
   c.header("Cache-Control", PRIVATE);
   return c.redirect("/account", 303);
-});
-
-/** The signed-in account, or a redirect to /signin. */
-async function requireSession(c: Context<AppEnv>) {
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) throw new ApiError(401, "unauthorized", "Sign in to see your account.");
-  return session;
-}
-
-function AccountPage(props: { email: string; handle: string | null; displayName: string | null; sessions: { current: boolean; userAgent: string | null; createdAt: string; lastSeenAt: string }[]; notice?: string }) {
-  return (
-    <Page title="Your account">
-      {props.notice ? (
-        <p role="status">
-          <strong>{props.notice}</strong>
-        </p>
-      ) : null}
-      {props.handle ? (
-        <p>
-          Signed in as <a href={`/u/${props.handle}`}>{`@${props.handle}`}</a>
-          {props.displayName ? ` (${props.displayName})` : ""} with {props.email}.
-        </p>
-      ) : (
-        <p>{`Welcome! You signed in with ${props.email}. Choose a handle: it names your public profile.`}</p>
-      )}
-      <form method="post" action="/account/profile">
-        <p>
-          <label for="handle">Handle</label>{" "}
-          <input id="handle" name="handle" required minlength={3} maxlength={30} pattern="[a-z0-9\-]+" value={props.handle ?? ""} />
-        </p>
-        <p>3 to 30 lower-case letters, digits and hyphens.</p>
-        <p>
-          <label for="displayName">Display name</label> <input id="displayName" name="displayName" maxlength={60} value={props.displayName ?? ""} />
-        </p>
-        <button type="submit">Save</button>
-      </form>
-      <h2>Where you are signed in</h2>
-      <ul>
-        {props.sessions.map((s) => (
-          <li>{`${s.userAgent ?? "Unknown browser"}, since ${s.createdAt.slice(0, 10)}, last seen ${s.lastSeenAt.slice(0, 16).replace("T", " ")} UTC${s.current ? " (this browser)" : ""}`}</li>
-        ))}
-      </ul>
-      <form method="post" action="/signout">
-        <button type="submit">Sign out</button>
-      </form>
-      <form method="post" action="/signout/everywhere">
-        <button type="submit">Sign out everywhere</button>
-      </form>
-    </Page>
-  );
-}
-
-async function renderAccount(c: Context<AppEnv>, session: Awaited<ReturnType<typeof requireSession>>, notice?: string, status: 200 | 400 | 409 = 200) {
-  const rows = await activeSessions(createDb(c.env.DB), session.account.id);
-  const list = rows.map((s) => ({ current: s.idHash === session.idHash, userAgent: s.userAgent, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt }));
-  return privateHtml(c, <AccountPage {...session.account} sessions={list} notice={notice} />, status);
-}
-
-accountRoutes.get("/account", async (c) => {
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) {
-    c.header("Cache-Control", PRIVATE);
-    return c.redirect("/signin", 303);
-  }
-  return renderAccount(c, session);
-});
-
-accountRoutes.post("/account/profile", sameOrigin, async (c) => {
-  const session = await requireSession(c);
-  const parsed = ProfileBody.safeParse(await c.req.parseBody());
-  if (!parsed.success) return renderAccount(c, session, `Not saved: ${parsed.error.issues[0]?.message ?? "invalid form"}.`, 400);
-  const db = createDb(c.env.DB);
-  const { handle, displayName } = parsed.data;
-  const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
-  if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
-  try {
-    await db.update(accounts).set({ handle, displayName: displayName || null }).where(eq(accounts.id, session.account.id));
-  } catch {
-    // Someone took the handle between the check and the write (UNIQUE).
-    return renderAccount(c, session, "Not saved: this handle is taken.", 409);
-  }
-  return renderAccount(c, { ...session, account: { ...session.account, handle, displayName: displayName || null } }, "Saved.");
 });
 
 accountRoutes.post("/signout", sameOrigin, async (c) => {

@@ -2,9 +2,11 @@ import { and, desc, eq, gt } from "drizzle-orm";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { base64url, sha256Hex } from "#shared/crypto";
-import type { Db } from "#shared/db/client";
+import { createDb, type Db } from "#shared/db/client";
 import { DAY_MS } from "#shared/domain/periods";
 import { accounts, sessions, type AccountRow } from "#shared/db/schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
 
 /** `__Host-`: Secure, Path=/, no Domain, so no other host or path can set or read it. */
 export const SESSION_COOKIE = "__Host-session";
@@ -44,15 +46,24 @@ export async function currentSession(db: Db, c: Context, now = Date.now()): Prom
   return { account: row.account, idHash };
 }
 
+/** The signed-in account, or a 401 page for a form posted without a session. */
+export async function requireSession(c: Context<AppEnv>): Promise<Session> {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) throw new ApiError(401, "unauthorized", "Sign in to see your account.");
+  return session;
+}
+
 export const activeSessions = (db: Db, accountId: string, now = Date.now()) =>
   db.select().from(sessions).where(and(eq(sessions.accountId, accountId), gt(sessions.expiresAt, now))).orderBy(desc(sessions.lastSeenAt));
 
+export const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, cookieOptions);
+
 export async function endSession(db: Db, c: Context, session: Session) {
   await db.delete(sessions).where(eq(sessions.idHash, session.idHash));
-  deleteCookie(c, SESSION_COOKIE, cookieOptions);
+  clearSessionCookie(c);
 }
 
 export async function endAllSessions(db: Db, c: Context, accountId: string) {
   await db.delete(sessions).where(eq(sessions.accountId, accountId));
-  deleteCookie(c, SESSION_COOKIE, cookieOptions);
+  clearSessionCookie(c);
 }

@@ -2,6 +2,10 @@
 export const CONSENT_TEXT =
   "Email me the top ML papers from Paperboy, daily or weekly, after I confirm my address. Every mail has a one-click unsubscribe link.";
 
+/** The consent given on the account page, where the sign-in link has already proved the address. */
+export const ACCOUNT_CONSENT_TEXT =
+  "Email me the top ML papers from Paperboy, daily or weekly, at the address I signed in with. Every mail has a one-click unsubscribe link.";
+
 /**
  * The subscription form for listing pages and /subscribe. Plain HTML, no script: it posts to
  * /subscribe, which checks the Origin (CSRF) and answers the same for every address.

@@ -1,0 +1,285 @@
+import { eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { createDb } from "#shared/db/client";
+import { accounts, subscribers, type SubscriberRow } from "#shared/db/schema";
+import { Filters, Frequency, listField } from "#shared/mail/messages";
+import { blockingSuppression, subscribeVerified, unsubscribe, updateSubscriber, type BlockingReason } from "#shared/mail/subscribers";
+import { readConfig, type AppEnv } from "../env";
+import { describeZodError } from "../errors";
+import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
+import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
+import { sameOrigin } from "../subscribe/subscribe-routes";
+import { eraseAccount } from "./erase-account";
+import { DisplayName, Handle } from "./handles";
+import { Page, privateAlways, privateHtml } from "./private-page";
+import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
+
+/**
+ * The account page: profile, the digest of the same address (no mailed link needed: the session
+ * proves the address), sessions, and deleting the account. Every answer is `private, no-store`.
+ */
+export const accountPageRoutes = new Hono<AppEnv>();
+accountPageRoutes.use("/account", privateAlways);
+accountPageRoutes.use("/account/*", privateAlways);
+
+const text = z.string().max(2000).optional();
+const ProfileBody = z.object({ handle: Handle, displayName: DisplayName.optional() });
+const SubscriptionBody = z.object({ action: z.enum(["save", "unsubscribe", "resume", "subscribe"]), frequency: Frequency.optional(), categories: text, keywords: text });
+const DeleteBody = z.object({ confirm: z.literal("yes", "tick the box to confirm") });
+
+const BLOCKED: Record<BlockingReason, string> = {
+  bounced: "mail to it bounced",
+  complained: "a mail we sent to it was reported as spam",
+  invalid: "the mail service refused it as invalid",
+};
+const blockedNotice = (reason: BlockingReason) => `No mail goes to this address: ${BLOCKED[reason]}. It cannot be subscribed to the digest.`;
+
+type SessionView = { current: boolean; userAgent: string | null; createdAt: string; lastSeenAt: string };
+
+function DigestSection(props: { email: string; subscriber: SubscriberRow | undefined; blocked: BlockingReason | null }) {
+  const { subscriber: sub, blocked } = props;
+  const canSubscribe = !blocked;
+  return (
+    <section aria-labelledby="digest">
+      <h2 id="digest">Your digest</h2>
+      {blocked ? (
+        <p role="note">
+          <strong>{blockedNotice(blocked)}</strong>
+        </p>
+      ) : null}
+      {sub ? (
+        <>
+          <p>
+            Status: <strong data-testid="digest-status">{sub.status}</strong> · {sub.frequency} · categories:{" "}
+            <span data-testid="digest-categories">{sub.categories.join(", ") || "all"}</span> · keywords:{" "}
+            <span data-testid="digest-keywords">{sub.keywords.join(", ") || "none"}</span>
+          </p>
+          {sub.status === "pending" && canSubscribe ? (
+            <form method="post" action="/account/subscription">
+              <p>This subscription waits for the confirmation we mailed. Your sign-in already proved the address, so you can confirm it here.</p>
+              <p>
+                <small>{ACCOUNT_CONSENT_TEXT}</small>
+              </p>
+              <button type="submit" name="action" value="resume">
+                Confirm subscription
+              </button>
+            </form>
+          ) : null}
+          {sub.status !== "unsubscribed" || canSubscribe ? <SubscriptionControls {...sub} action="/account/subscription" hidden={{}} consentText={ACCOUNT_CONSENT_TEXT} /> : null}
+        </>
+      ) : canSubscribe ? (
+        <form method="post" action="/account/subscription">
+          <p>{`You are not subscribed. Get the top papers mailed to ${props.email}:`}</p>
+          <PreferenceFields frequency="daily" categories={[]} keywords={[]} />
+          <p>
+            <small>{ACCOUNT_CONSENT_TEXT}</small>
+          </p>
+          <button type="submit" name="action" value="subscribe">
+            Subscribe
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function AccountPage(props: {
+  email: string;
+  handle: string | null;
+  displayName: string | null;
+  sessions: SessionView[];
+  subscriber: SubscriberRow | undefined;
+  blocked: BlockingReason | null;
+  notice?: string;
+}) {
+  return (
+    <Page title="Your account">
+      {props.notice ? (
+        <p role="status">
+          <strong>{props.notice}</strong>
+        </p>
+      ) : null}
+      {props.handle ? (
+        <p>
+          Signed in as <a href={`/u/${props.handle}`}>{`@${props.handle}`}</a>
+          {props.displayName ? ` (${props.displayName})` : ""} with {props.email}.
+        </p>
+      ) : (
+        <p>{`Welcome! You signed in with ${props.email}. Choose a handle: it names your public profile.`}</p>
+      )}
+      <form method="post" action="/account/profile">
+        <p>
+          <label for="handle">Handle</label>{" "}
+          <input id="handle" name="handle" required minlength={3} maxlength={30} pattern="[a-z0-9\-]+" value={props.handle ?? ""} />
+        </p>
+        <p>3 to 30 lower-case letters, digits and hyphens.</p>
+        <p>
+          <label for="displayName">Display name</label> <input id="displayName" name="displayName" maxlength={60} value={props.displayName ?? ""} />
+        </p>
+        <button type="submit">Save</button>
+      </form>
+      <DigestSection email={props.email} subscriber={props.subscriber} blocked={props.blocked} />
+      <h2>Where you are signed in</h2>
+      <ul>
+        {props.sessions.map((s) => (
+          <li>{`${s.userAgent ?? "Unknown browser"}, since ${s.createdAt.slice(0, 10)}, last seen ${s.lastSeenAt.slice(0, 16).replace("T", " ")} UTC${s.current ? " (this browser)" : ""}`}</li>
+        ))}
+      </ul>
+      <form method="post" action="/signout">
+        <button type="submit">Sign out</button>
+      </form>
+      <form method="post" action="/signout/everywhere">
+        <button type="submit">Sign out everywhere</button>
+      </form>
+      <h2>Delete your account</h2>
+      <p>
+        <a href="/account/delete">Delete your account and everything it holds…</a>
+      </p>
+    </Page>
+  );
+}
+
+async function renderAccount(c: Context<AppEnv>, session: Session, notice?: string, status: 200 | 400 | 409 = 200) {
+  const db = createDb(c.env.DB);
+  const { email } = session.account;
+  const [rows, subscriber, blocked] = await Promise.all([
+    activeSessions(db, session.account.id),
+    db.select().from(subscribers).where(eq(subscribers.email, email)).get(),
+    blockingSuppression(db, readConfig(c.env).suppression, email),
+  ]);
+  const list = rows.map((s) => ({ current: s.idHash === session.idHash, userAgent: s.userAgent, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt }));
+  return privateHtml(c, <AccountPage {...session.account} sessions={list} subscriber={subscriber} blocked={blocked} notice={notice} />, status);
+}
+
+accountPageRoutes.get("/account", async (c) => {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) return c.redirect("/signin", 303);
+  return renderAccount(c, session);
+});
+
+accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
+  const session = await requireSession(c);
+  const parsed = ProfileBody.safeParse(await c.req.parseBody());
+  if (!parsed.success) return renderAccount(c, session, `Not saved: ${parsed.error.issues[0]?.message ?? "invalid form"}.`, 400);
+  const db = createDb(c.env.DB);
+  const { handle, displayName } = parsed.data;
+  const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
+  if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
+  try {
+    await db.update(accounts).set({ handle, displayName: displayName || null }).where(eq(accounts.id, session.account.id));
+  } catch {
+    // Someone took the handle between the check and the write (UNIQUE).
+    return renderAccount(c, session, "Not saved: this handle is taken.", 409);
+  }
+  return renderAccount(c, { ...session, account: { ...session.account, handle, displayName: displayName || null } }, "Saved.");
+});
+
+/** The digest of the account's own address: save, unsubscribe, resume (or confirm a pending one), subscribe. */
+accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
+  const session = await requireSession(c);
+  const parsed = SubscriptionBody.safeParse(await c.req.parseBody());
+  if (!parsed.success) return renderAccount(c, session, `Nothing changed: ${describeZodError(parsed.error)}.`, 400);
+  const form = parsed.data;
+  const refuse = (notice: string) => renderAccount(c, session, `Nothing changed: ${notice}`, 400);
+  const db = createDb(c.env.DB);
+  const { suppression } = readConfig(c.env);
+  const email = session.account.email;
+  const sub = await db.select().from(subscribers).where(eq(subscribers.email, email)).get();
+  const now = new Date().toISOString();
+  let filters: Filters | undefined;
+  if (form.action === "save" || form.action === "subscribe") {
+    const checked = Filters.safeParse({ categories: listField(form.categories), keywords: listField(form.keywords) });
+    if (!checked.success) return refuse(`${describeZodError(checked.error)}.`);
+    filters = checked.data;
+  }
+  if (form.action === "save") {
+    if (!sub) return refuse("this address has no subscription yet.");
+    await updateSubscriber(db, sub.id, { frequency: form.frequency ?? sub.frequency, ...filters }, now);
+  } else if (form.action === "unsubscribe") {
+    if (sub?.status !== "pending" && sub?.status !== "confirmed") return refuse("this address is not subscribed.");
+    await unsubscribe(db, sub.id, now);
+  } else {
+    if (form.action === "resume" && (!sub || sub.status === "confirmed")) return refuse("there is no cancelled or pending subscription to resume.");
+    if (form.action === "subscribe" && sub) return refuse("this address already has a subscription: change it below.");
+    const choices = form.action === "subscribe" ? { frequency: form.frequency ?? "daily", ...filters! } : undefined;
+    const result = await subscribeVerified(db, suppression, { email, choices, consentText: ACCOUNT_CONSENT_TEXT, now });
+    if (!result.ok) return renderAccount(c, session, `Not subscribed. ${blockedNotice(result.reason)}`, 409);
+  }
+  return c.redirect("/account", 303);
+});
+
+function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
+  return (
+    <Page title="Delete your account">
+      {props.notice ? (
+        <p role="status">
+          <strong>{props.notice}</strong>
+        </p>
+      ) : null}
+      <p>Deleting erases, at once and for good:</p>
+      <ul>
+        <li>{`your account${props.handle ? ` (@${props.handle}, free for anyone to take afterwards)` : ""}, its address ${props.email} and display name;`}</li>
+        <li>all its sessions: you are signed out everywhere;</li>
+        <li>your upvotes, which leave the papers' counts;</li>
+        <li>the digest subscription of this address, its preferences and consent records, if there is one;</li>
+        <li>the sign-in links mailed to this address.</li>
+      </ul>
+      <p>
+        If there is a subscription, we keep only a keyed one-way hash of the address, so that we never mail it again unless you subscribe anew.
+      </p>
+      <form method="post" action="/account/delete">
+        <p>
+          <label>
+            <input type="checkbox" name="confirm" value="yes" required /> Yes, delete my account and everything above.
+          </label>
+        </p>
+        <button type="submit">Delete my account</button>
+      </form>
+      <p>
+        <a href="/account">Keep my account</a>
+      </p>
+    </Page>
+  );
+}
+
+accountPageRoutes.get("/account/delete", async (c) => {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) return c.redirect("/signin", 303);
+  return privateHtml(c, <DeletePage {...session.account} />);
+});
+
+accountPageRoutes.post("/account/delete", sameOrigin, async (c) => {
+  const session = await requireSession(c);
+  const parsed = DeleteBody.safeParse(await c.req.parseBody());
+  if (!parsed.success) return privateHtml(c, <DeletePage {...session.account} notice="Not deleted: tick the box to confirm." />, 400);
+  const { subscriber } = await eraseAccount(createDb(c.env.DB), readConfig(c.env).suppression, session.account);
+  clearSessionCookie(c);
+  return c.redirect(subscriber ? "/account/deleted?subscription=erased" : "/account/deleted", 303);
+});
+
+// Reached without a session (it has just ended); says only what any deletion erases.
+accountPageRoutes.get("/account/deleted", (c) => {
+  const subscription = c.req.query("subscription") === "erased";
+  return privateHtml(
+    c,
+    <Page title="Your account is deleted">
+      <p>We erased:</p>
+      <ul>
+        <li>your account: its address, handle and display name (the handle is free again);</li>
+        <li>all its sessions: you are signed out everywhere;</li>
+        <li>your upvotes, which are out of the papers' counts;</li>
+        <li>the sign-in links mailed to the address.</li>
+        {subscription ? (
+          <li>
+            your digest subscription, its preferences and consent records. We keep only a keyed one-way hash of the address, so that we never mail it
+            again unless you subscribe anew.
+          </li>
+        ) : null}
+      </ul>
+      <p>
+        <a href="/">Back to the latest papers</a>
+      </p>
+    </Page>,
+  );
+});

@@ -1,0 +1,27 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Child } from "hono/jsx";
+import type { AppEnv } from "../env";
+import { Layout } from "../site/layout";
+
+/** Pages about one person: never stored by a browser's or the edge's cache. */
+export const PRIVATE = "private, no-store";
+
+export function Page(props: { title: string; children: Child }) {
+  return (
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Layout>
+  );
+}
+
+export const privateHtml = (c: Context<AppEnv>, node: Child, status: 200 | 400 | 409 = 200) => {
+  c.header("Cache-Control", PRIVATE);
+  return c.html(<>{node}</>, status);
+};
+
+/** After the handler, so that its error pages (a 401, a refused cross-site post) say it too. */
+export const privateAlways: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  c.header("Cache-Control", PRIVATE);
+};
