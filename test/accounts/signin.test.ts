@@ -158,6 +158,17 @@ describe("the sign-in mail", () => {
     expect((await call("/signin/verify", { method: "POST" }, { form: { token: decodeURIComponent(link) } })).res.status).toBe(303);
   });
 
+  it("reaches an address whose account or subscription was erased (asking anew, as subscribing anew does), never one that bounced", async () => {
+    const resend = stubResend();
+    await db().insert(suppressions).values([
+      { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "erased@example.com"), reason: "erased" },
+      { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "bounced@example.com"), reason: "bounced" },
+    ]);
+    for (const email of ["erased@example.com", "bounced@example.com"]) await drain((await askSignin(email)).queued);
+    expect(resend.delivered.get("erased@example.com")).toHaveLength(1);
+    expect(resend.delivered.get("bounced@example.com")).toBeUndefined();
+  });
+
   it("replays a call of unknown outcome under the same key instead of sending twice", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const resend = stubResend((call) => (call === 1 ? { kind: "lost-response" } : undefined));

@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { signinTokens, suppressions } from "#shared/db/schema";
 import { suppressionHashesOf } from "#shared/mail/address";
 import { signinToken, signinUrl } from "#shared/mail/signin";
@@ -33,7 +33,10 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
       continue;
     }
     const hashes = await suppressionHashesOf(deps.suppression, row.email);
-    if ((await db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, hashes))).length) {
+    // An erasure promised no more mail unless asked for anew, and a sign-in request is asked anew
+    // (as a new subscription is); an address that bounced or complained is never mailed.
+    const blocking = and(inArray(suppressions.emailHash, hashes), ne(suppressions.reason, "erased"));
+    if ((await db.select({ h: suppressions.emailHash }).from(suppressions).where(blocking)).length) {
       await finish("skipped", "address is suppressed");
       continue;
     }
