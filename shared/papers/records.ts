@@ -11,12 +11,20 @@ export const arxivId = z.string().regex(ARXIV_ID, "not an arXiv id");
 /** An arXiv category: cs.LG, stat.ML, hep-th. */
 export const arxivCategory = z.string().trim().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "not an arXiv category like cs.LG");
 
-/** Splits "2604.21935v2" (or an abs URL, or an oai: guid) into id and version. */
+/**
+ * Splits an arXiv id in any form people paste into id and version: 2604.21935v2, arXiv:2604.21935,
+ * an abs, pdf or html address with or without https:// and www. (arxiv.org/pdf/2604.21935v2.pdf),
+ * hep-th/9901001, or an oai: guid.
+ */
 export function parseArxivId(raw: string): { id: string; version: number | null } | null {
   const tail = raw
     .trim()
     .replace(/^oai:arXiv\.org:/i, "")
-    .replace(/^https?:\/\/(export\.)?arxiv\.org\/(abs|pdf)\//i, "");
+    .replace(/^arxiv:/i, "")
+    .replace(/^(https?:\/\/)?(www\.|export\.)?arxiv\.org\/(abs|pdf|html)\//i, "")
+    .replace(/[?#].*$/, "")
+    .replace(/\.pdf$/i, "")
+    .replace(/\/$/, "");
   const m = VERSIONED_ID.exec(tail);
   if (!m) return null;
   return { id: m[1]!, version: m[2] ? Number(m[2]) : null };
