@@ -5,6 +5,7 @@ import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
 import { devRoutes } from "./dev/dev-routes";
 import { feedRoutes } from "./feeds/feed-routes";
+import { mcpRoutes } from "./mcp/mcp-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { secureHeaders } from "./security/secure-headers";
@@ -23,6 +24,7 @@ export function createApp() {
   app.route("/api/me", meRoutes);
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
+  app.route("/mcp", mcpRoutes);
   app.route("/docs", apiDocsRoutes);
   app.route("/webhooks", webhookRoutes);
   app.route("/dev", devRoutes);

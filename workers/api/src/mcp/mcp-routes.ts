@@ -1,0 +1,44 @@
+import { StreamableHTTPTransport } from "@hono/mcp";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { createDb } from "#shared/db/client";
+import { readConfig, type AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { limitClient } from "../security/client-limit";
+import { buildMcpServer } from "./mcp-tools";
+
+/**
+ * `/mcp`: the Model Context Protocol over Streamable HTTP, stateless (no session id, no sign-in):
+ * each POST gets its own server and transport and a JSON answer. There is no server-to-client
+ * stream, so GET and DELETE are 405, as the transport's specification allows.
+ */
+export const mcpRoutes = new Hono<AppEnv>();
+
+// Browser-based clients: any origin, no credentials; the headers the MCP transport uses.
+mcpRoutes.use(
+  "*",
+  cors({
+    origin: "*",
+    allowMethods: ["POST", "GET", "DELETE", "OPTIONS"],
+    allowHeaders: ["Content-Type", "Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"],
+    exposeHeaders: ["Mcp-Session-Id", "Mcp-Protocol-Version", "Retry-After"],
+    maxAge: 86_400,
+    credentials: false,
+  }),
+);
+
+mcpRoutes.post("/", async (c) => {
+  // The same budget per client as /api: an agent's tool calls are API calls.
+  await limitClient(c);
+  c.header("Cache-Control", "no-store");
+  const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const server = buildMcpServer(createDb(c.env.DB), readConfig(c.env).SITE_URL);
+  await server.connect(transport);
+  const res = await transport.handleRequest(c);
+  return res ?? c.body(null, 202);
+});
+
+mcpRoutes.on(["GET", "DELETE"], "/", (c) => {
+  c.header("Allow", "POST, OPTIONS");
+  throw new ApiError(405, "method_not_allowed", "this MCP server is stateless: send JSON-RPC requests with POST");
+});
