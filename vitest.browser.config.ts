@@ -1,12 +1,13 @@
 import { defineConfig } from "vitest/config";
 
-// Browser tests: plain Node (not workerd). The global setup starts a local `wrangler dev` of the three
-// workers on a free port with its own state, filled from the real captures through POST /admin/ingest.
+// Tests against a running local stack, in plain Node (not workerd): Chromium (test/browser) and
+// clients such as the MCP SDK's (test/stack). The global setup starts a local `wrangler dev` of the
+// three workers on a free port with its own state, filled from the real captures through POST /admin/ingest.
 export default defineConfig({
   test: {
     name: "browser",
     environment: "node",
-    include: ["test/browser/**/*.test.ts"],
+    include: ["test/browser/**/*.test.ts", "test/stack/**/*.test.ts"],
     globalSetup: ["./test/browser/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -35,7 +35,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-      exclude: ["test/browser/**"],
+      exclude: ["test/browser/**", "test/stack/**"],
       setupFiles: ["./test/support/apply-migrations.ts"],
       // Integration tests in workerd on a shared 2-core machine: 5 s (vitest's default) fails
       // busy runs of the 1,000-subscriber and 600-item tests; a test that hangs still fails.

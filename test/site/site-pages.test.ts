@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { captureItems, get, ingestHfDaily, insertPapers, VOTES_SCRIPT_TAG, withoutVotesScript } from "./site-support";
 
@@ -137,6 +138,12 @@ describe("trending, about", () => {
     const { text } = await html("/about");
     expect(text).toContain("How trending works");
     expect(text).toContain("score = (upvotes + 1) / (days since featured + 2)^1.5");
+  });
+
+  it("GET /about shows how to add the MCP server, at this site's address", async () => {
+    const { text } = await html("/about");
+    expect(text).toContain(`claude mcp add --transport http paperboy ${env.SITE_URL}/mcp`);
+    expect(text).toContain(`"url": "${env.SITE_URL}/mcp"`);
   });
 });
 

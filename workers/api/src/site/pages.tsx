@@ -195,7 +195,7 @@ export function SearchPage({ q, hits, page, more, searchable }: { q: string; hit
   );
 }
 
-export function AboutPage() {
+export function AboutPage({ siteUrl }: { siteUrl: string }) {
   return (
     <Layout title="About" nav="about" canonical="/about">
       <article class="paper">
@@ -229,6 +229,14 @@ export function AboutPage() {
           A JSON API compatible with Hugging Face's (<a href="/api">/api</a>: <code>/api/daily_papers</code>, <code>/api/papers/{"{id}"}</code>,{" "}
           <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a> and <a href="/feeds/daily.atom">Atom</a>.
         </p>
+        <h2 id="mcp">For AI assistants (MCP)</h2>
+        <p>
+          <code>{`${siteUrl}/mcp`}</code> is a Model Context Protocol server (Streamable HTTP, no sign-in) with four tools:{" "}
+          <code>daily_papers</code>, <code>trending_papers</code>, <code>search_papers</code> and <code>get_paper</code>. Add it to Claude Code with
+        </p>
+        <pre>{`claude mcp add --transport http paperboy ${siteUrl}/mcp`}</pre>
+        <p>or to a client that reads a JSON configuration (Cursor, VS Code, and others) with</p>
+        <pre>{JSON.stringify({ mcpServers: { paperboy: { type: "http", url: `${siteUrl}/mcp` } } }, null, 2)}</pre>
       </article>
     </Layout>
   );
