@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 
 // `num` is an explicit rowid alias: the FTS5 index (migrations/0001_papers_fts.sql) points at it,
 // and an implicit rowid could be renumbered by VACUUM.
@@ -28,6 +28,8 @@ export const papers = sqliteTable(
     withdrawnAt: text("withdrawn_at"),
     /** Upvotes cast on Paperboy: kept equal to the paper's rows in `upvotes` by triggers (migrations/0005). */
     localUpvotes: integer("local_upvotes").notNull().default(0),
+    /** Set by a curator: the paper disappears from pages, feeds, search, the API and digests. */
+    hiddenAt: text("hidden_at"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
     changedAt: text("changed_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
@@ -50,11 +52,14 @@ export const dailyEntries = sqliteTable(
     submitterFullname: text("submitter_fullname"),
     submitterAvatarUrl: text("submitter_avatar_url"),
     upstreamUpvotes: integer("upstream_upvotes").notNull().default(0),
+    /** Upstream's comment count; Paperboy's own comments are counted from `comments`. */
     numComments: integer("num_comments").notNull().default(0),
     thumbnail: text("thumbnail"),
+    /** The account that submitted the paper on Paperboy (source "submission"); null for upstream's. */
+    submitterAccountId: text("submitter_account_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
-  (t) => [index("daily_entries_day_idx").on(t.day, t.upstreamUpvotes)],
+  (t) => [index("daily_entries_day_idx").on(t.day, t.upstreamUpvotes), index("daily_entries_submitter_idx").on(t.submitterAccountId, t.day)],
 );
 
 export const announcements = sqliteTable(
@@ -92,8 +97,8 @@ export const ingestRuns = sqliteTable(
 
 export type PaperRow = typeof papers.$inferSelect;
 /** A paper's own fields, without the row's bookkeeping. */
-/** What a source describes about a paper: never the local vote count, which only the upvotes triggers write. */
-export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes">;
+/** What a source describes about a paper: never Paperboy's own state (the vote count, a curator's hiding). */
+export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes" | "hiddenAt">;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
 
@@ -289,6 +294,58 @@ export const upvotes = sqliteTable(
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.paperId] }), index("upvotes_paper_idx").on(t.paperId), index("upvotes_account_created_idx").on(t.accountId, t.createdAt)],
+);
+
+/**
+ * A paper's discussion: top-level comments and one level of replies. A comment deleted by its
+ * author or hidden by a curator keeps its row (its replies stay in place) but shows no text; an
+ * erased account's comments lose their text and author.
+ */
+export const comments = sqliteTable(
+  "comments",
+  {
+    id: text("id").primaryKey(),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id),
+    accountId: text("account_id").references(() => accounts.id, { onDelete: "set null" }),
+    parentId: text("parent_id").references((): AnySQLiteColumn => comments.id),
+    /** Markdown as written (a small safe subset is rendered; raw HTML never). */
+    body: text("body").notNull(),
+    createdAt: text("created_at").notNull(),
+    editedAt: text("edited_at"),
+    deletedAt: text("deleted_at"),
+    hiddenAt: text("hidden_at"),
+  },
+  (t) => [index("comments_paper_idx").on(t.paperId, t.createdAt), index("comments_account_idx").on(t.accountId, t.createdAt)],
+);
+
+export const AUDIT_ACTIONS = [
+  "feature-paper",
+  "unfeature-paper",
+  "hide-paper",
+  "show-paper",
+  "edit-links",
+  "hide-comment",
+  "show-comment",
+  "run-ingest",
+  "redrive-dead-letters",
+] as const;
+
+/** Every curator action: who, what, when, and the row before and after. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull(),
+    /** "@handle" of the curator, or "admin token" for scripts; no address, so an erasure leaves nothing here. */
+    actor: text("actor").notNull(),
+    action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
+    target: text("target").notNull(),
+    before: text("before", { mode: "json" }),
+    after: text("after", { mode: "json" }),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
 );
 
 export type AccountRow = typeof accounts.$inferSelect;

@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 
 // Children before the tables they reference; d1_migrations and the FTS index (kept by triggers) stay.
 const TABLES = [
+  "audit_log",
+  "comments",
   "upvotes",
   "sessions",
   "accounts",

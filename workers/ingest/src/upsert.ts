@@ -61,7 +61,7 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   const ids = incoming.map((p) => p.id);
   const existingPapers = new Map(
     (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
-      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, ...values } = row;
+      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, ...values } = row;
       return [row.id, values as PaperFields] as const;
     }),
   );
