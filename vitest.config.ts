@@ -23,6 +23,8 @@ export default defineConfig(async () => {
             SUPPRESSION_SECRET: "test-suppression-secret-0123456789",
             // base64 of "test-webhook-signing-key-32bytes!"
             RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXMh",
+            // test/support/accounts.ts signedInAccount("curator") holds this address.
+            CURATOR_EMAILS: "Curator@Example.com, other-curator@example.com",
           },
           // The API and ingest workers reach each other's RPC entrypoints; in tests both live in
           // the one test worker (test/support/test-worker.ts), so the bindings point back at it.

@@ -30,6 +30,8 @@ export const papers = sqliteTable(
     localUpvotes: integer("local_upvotes").notNull().default(0),
     /** Set by a curator: the paper disappears from pages, feeds, search, the API and digests. */
     hiddenAt: text("hidden_at"),
+    /** Set when a curator edited the code and project links: the daily feed no longer overwrites them. */
+    linksCuratedAt: text("links_curated_at"),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
     changedAt: text("changed_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
@@ -96,9 +98,8 @@ export const ingestRuns = sqliteTable(
 );
 
 export type PaperRow = typeof papers.$inferSelect;
-/** A paper's own fields, without the row's bookkeeping. */
 /** What a source describes about a paper: never Paperboy's own state (the vote count, a curator's hiding). */
-export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes" | "hiddenAt">;
+export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes" | "hiddenAt" | "linksCuratedAt">;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
 

@@ -5,7 +5,7 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
@@ -47,6 +47,9 @@ const listedColumns = {
   localUpvotes: localUpvotesSql,
 };
 
+/** What the public sees: every listing, search and page leaves out papers a curator hid. */
+const visible = isNull(papers.hiddenAt);
+
 function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; paper: PaperRow }>(r: T): ListedPaper {
   return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes) };
 }
@@ -85,7 +88,7 @@ export async function dayListing(
     })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(sql`${dailyEntries.day} = ${target}`)
+    .where(and(sql`${dailyEntries.day} = ${target}`, visible))
     .orderBy(...orderFor(opts.sort ?? "upvotes", opts.now ?? new Date()))
     .limit(opts.limit ?? 200)
     .all();
@@ -126,6 +129,7 @@ export async function periodListing(
         gte(dailyEntries.day, range.from),
         lte(dailyEntries.day, range.to),
         opts.submitter ? eq(dailyEntries.submitterName, opts.submitter) : undefined,
+        visible,
       ),
     )
     .orderBy(...orderFor(opts.sort ?? "upvotes", opts.now ?? new Date()))
@@ -151,19 +155,20 @@ export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date 
     .select(listedColumns)
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(sql`${dailyEntries.day} >= (SELECT date(max(day), ${`-${TRENDING_WINDOW_DAYS} days`}) FROM daily_entries)`)
+    .where(and(sql`${dailyEntries.day} >= (SELECT date(max(day), ${`-${TRENDING_WINDOW_DAYS} days`}) FROM daily_entries)`, visible))
     .orderBy(...orderFor("trending", now))
     .limit(opts.limit ?? 30)
     .all();
   return rows.map(asListed);
 }
 
-export async function paperById(db: Db, id: string): Promise<ListedPaper | null> {
+/** One paper with its entry; a hidden one only for curators (`includeHidden`). */
+export async function paperById(db: Db, id: string, opts: { includeHidden?: boolean } = {}): Promise<ListedPaper | null> {
   const row = await db
     .select(listedColumns)
     .from(papers)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .where(eq(papers.id, id))
+    .where(and(eq(papers.id, id), opts.includeHidden ? undefined : visible))
     .get();
   return row ? asListed(row) : null;
 }
@@ -175,7 +180,7 @@ export async function upvotedPapers(db: Db, accountId: string, limit = 50): Prom
     .from(upvotes)
     .innerJoin(papers, eq(papers.id, upvotes.paperId))
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .where(eq(upvotes.accountId, accountId))
+    .where(and(eq(upvotes.accountId, accountId), visible))
     .orderBy(desc(upvotes.createdAt), papers.id)
     .limit(limit)
     .all();
@@ -230,6 +235,7 @@ function listedInRankOrder(db: Db, ranked: SQL) {
     .from(papers)
     .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
+    .where(visible)
     .orderBy(sql`ranked.ord`)
     .all();
 }

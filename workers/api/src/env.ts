@@ -22,6 +22,8 @@ export interface Env {
   SUPPRESSION_SECRET_PREVIOUS?: string;
   /** Secret: Resend's webhook signing secret ("whsec_..."), for /webhooks/resend. */
   RESEND_WEBHOOK_SECRET?: string;
+  /** Addresses whose accounts may curate under /admin, comma-separated. */
+  CURATOR_EMAILS?: string;
 }
 
 export type AppEnv = { Bindings: Env };
@@ -35,6 +37,10 @@ const ApiConfig = z.object({
   ADMIN_TOKEN: z.string().min(1).optional(),
   TOKEN_SECRET: z.string().min(16, "TOKEN_SECRET must be at least 16 characters"),
   RESEND_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  CURATOR_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => new Set((v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))),
 });
 
 export type ApiConfig = z.output<typeof ApiConfig> & { suppression: SuppressionSecrets };

@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   "unauthorized",
   "forbidden",
   "not_found",
+  "conflict",
   "method_not_allowed",
   "rate_limited",
   "http_error",
@@ -77,7 +78,9 @@ export const rejectInvalid =
 
 const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
-  return path.startsWith("/api/") || path === "/api" || path === "/mcp" || path.startsWith("/admin") || path.startsWith("/webhooks");
+  // /admin serves scripts (JSON) and curators' browsers (pages, which ask for text/html).
+  if (path.startsWith("/admin")) return !(c.req.header("Accept") ?? "").includes("text/html");
+  return path.startsWith("/api/") || path === "/api" || path === "/mcp" || path.startsWith("/webhooks");
 };
 
 export function handleError(err: Error, c: Context<AppEnv>) {

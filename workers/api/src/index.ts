@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApp } from "./app";
 import type { PurgeRequest, PurgeResult, SiteService } from "#shared/contracts";
-import { purgeCacheApi, tagsToPurge } from "./cache/purge";
+import { purgeEverywhere } from "./cache/purge";
 import { readConfig, type Env } from "./env";
 
 const app = createApp();
@@ -12,13 +12,7 @@ const app = createApp();
  */
 export class SiteEntrypoint extends WorkerEntrypoint<Env> implements SiteService {
   async purge(req: PurgeRequest): Promise<PurgeResult> {
-    const request = { papers: [...(req.papers ?? [])], days: [...(req.days ?? [])] };
-    const result = await purgeCacheApi(readConfig(this.env).SITE_URL, request);
-    const tags = tagsToPurge(request);
-    // Workers Cache (2026) purges by Cache-Tag from the worker; absent in local runs and Miniflare.
-    const edge = (this.ctx as unknown as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } }).cache;
-    if (tags.length && edge?.purge) await edge.purge({ tags });
-    return { ...result, tags };
+    return purgeEverywhere(readConfig(this.env).SITE_URL, { papers: req.papers ?? [], days: req.days ?? [] }, this.ctx);
   }
 }
 

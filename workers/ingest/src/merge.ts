@@ -45,7 +45,7 @@ export function toValues(r: PaperRecord, now: string): PaperFields {
  * the daily feed); the first publication time never moves once arXiv gave it; code, project and
  * AI fields come from the daily feed, which arXiv's comment-derived links only fill in.
  */
-export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: string): PaperFields | null {
+export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: string, opts: { linksCurated?: boolean } = {}): PaperFields | null {
   const next: PaperFields = { ...existing };
   const fresh = toValues(incoming, now);
   const newer =
@@ -64,10 +64,14 @@ export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: st
   for (const f of ENRICHMENT_FIELDS) {
     const value = fresh[f];
     if (value === null) continue;
+    // A curator's code and project links stand until a curator changes them again.
+    if (opts.linksCurated && CURATED_LINK_FIELDS.has(f)) continue;
     if (fromDailyFeed || existing[f] === null) (next as Record<string, unknown>)[f] = value;
   }
   return samePaper(existing, next) ? null : next;
 }
+
+const CURATED_LINK_FIELDS = new Set<string>(["codeUrl", "projectUrl", "githubStars"]);
 
 function samePaper(a: PaperFields, b: PaperFields): boolean {
   return (Object.keys(a) as (keyof PaperFields)[]).every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));

@@ -59,10 +59,11 @@ function isUniqueViolation(err: unknown): boolean {
 async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
+  // Only what sources describe: Paperboy's own columns (votes, a curator's marks) are never written back.
   const existingPapers = new Map(
     (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
-      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, ...values } = row;
-      return [row.id, values as PaperFields] as const;
+      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, linksCuratedAt, ...values } = row;
+      return [row.id, { fields: values as PaperFields, linksCurated: linksCuratedAt !== null }] as const;
     }),
   );
 
@@ -74,14 +75,14 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
 
   const newPapers: (PaperFields & { changedAt: string; createdAt: string; localUpvotes: SQL })[] = [];
   for (const record of incoming) {
-    const existing = existingPapers.get(record.id);
-    if (!existing) {
+    const known = existingPapers.get(record.id);
+    if (!known) {
       // A literal, not drizzle's bound default: five rows still fit a statement's 100 parameters.
       newPapers.push({ ...toValues(record, now), createdAt: now, changedAt: now, localUpvotes: sql`0` });
       changedPapers.add(record.id);
       continue;
     }
-    const merged = mergePaper(existing, record, now);
+    const merged = mergePaper(known.fields, record, now, { linksCurated: known.linksCurated });
     if (!merged) continue;
     writes.push(db.update(papers).set({ ...merged, changedAt: now }).where(eq(papers.id, record.id)));
     changedPapers.add(record.id);

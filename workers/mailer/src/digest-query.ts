@@ -25,7 +25,7 @@ export async function periodCandidates(db: Db, { from, to }: Period): Promise<Di
     })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(and(between(dailyEntries.day, from, to), isNull(papers.withdrawnAt)))
+    .where(and(between(dailyEntries.day, from, to), isNull(papers.withdrawnAt), isNull(papers.hiddenAt)))
     .orderBy(desc(upvotesSql), desc(dailyEntries.day), papers.id)
     .limit(CANDIDATES);
 }

@@ -9,13 +9,14 @@ import { dayPeriod, periodKey, periodsOfDay, type Period } from "#shared/domain/
  *   these are kept briefly by every layer; ingest still purges what it changes at once. Browsers
  *   revalidate every time (a cheap 304), so a voter's reload never shows their own stale page.
  * - static: pages without counts (about, API docs, the API index).
- * - search: not purged, so short.
+ * - search: not purged (its addresses are endless), and it shows counts and must drop a paper a
+ *   curator hides: as brief as counts.
  * - asset: content-hashed static files.
  */
 export const CACHE_POLICIES = {
   counts: "public, max-age=0, s-maxage=15, stale-while-revalidate=15",
   static: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
-  search: "public, max-age=300, s-maxage=300, stale-while-revalidate=600",
+  search: "public, max-age=0, s-maxage=15, stale-while-revalidate=15",
   asset: "public, max-age=31536000, immutable",
   none: "no-store",
 } as const;

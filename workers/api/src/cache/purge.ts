@@ -1,4 +1,4 @@
-import type { PurgeRequest } from "#shared/contracts";
+import type { PurgeRequest, PurgeResult } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
 import { cacheKeyUrl } from "./edge-cache";
@@ -71,4 +71,18 @@ export async function freshenAfterVote(siteUrl: string, paperId: string, backPat
   const back = cacheKeyUrl(siteUrl, new Request(new URL(backPath, siteUrl)));
   memoryForget([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })]);
   await cache.delete(new Request(back, { method: "GET" }));
+}
+
+/**
+ * Forgets what changed in every layer this worker can reach: the memory tier and Cache API here,
+ * and Workers Cache everywhere by tag (where the runtime offers ctx.cache.purge: absent in local
+ * runs and Miniflare). For ingest runs (SiteEntrypoint) and curators' changes.
+ */
+export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: unknown): Promise<PurgeResult> {
+  const request = { papers: [...new Set(req.papers)], days: [...new Set(req.days)] };
+  const result = await purgeCacheApi(siteUrl, request);
+  const tags = tagsToPurge(request);
+  const edge = (ctx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)?.cache;
+  if (tags.length && edge?.purge) await edge.purge({ tags });
+  return { ...result, tags };
 }

@@ -70,6 +70,9 @@ footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.875re
 footer.site a{color:inherit}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 pre{background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.6rem;overflow-x:auto}
+table.admin{border-collapse:collapse;display:block;overflow-x:auto;font-size:.875rem;margin:.5rem 0 1.5rem}
+table.admin th,table.admin td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
+table.admin code{word-break:break-all}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:40rem){h1{font-size:1.35rem}.card{padding:.75rem;gap:.6rem}.votes{flex-basis:2.8rem}form.search{max-width:none}}
 `.trim();

@@ -1,0 +1,1 @@
+ALTER TABLE `papers` ADD `links_curated_at` text;

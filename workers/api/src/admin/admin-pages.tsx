@@ -1,0 +1,224 @@
+import type { Child } from "hono/jsx";
+import type { IngestRunRow, mailDeadLetters } from "#shared/db/schema";
+import { INGEST_SOURCES } from "#shared/db/schema";
+import { todayUtc } from "#shared/domain/periods";
+import type { ListedPaper } from "#shared/papers/queries";
+import type { AuditEntry } from "../curators/audit";
+import { Layout } from "../site/layout";
+
+/** The curators' pages: plain forms, no script, private (the routes send `private, no-store`). */
+
+function AdminPage(props: { title: string; children: Child }) {
+  return (
+    <Layout title={`${props.title} · Curators`} nav={null}>
+      <nav class="admin" aria-label="Curators">
+        <a href="/admin">Curators' desk</a> · <a href="/admin/ingest-runs">Ingest runs</a> · <a href="/admin/dead-letters">Dead letters</a>
+      </nav>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Layout>
+  );
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? "—" : JSON.stringify(v));
+
+export function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  if (!entries.length) return <p>No curator actions yet.</p>;
+  return (
+    <table class="admin">
+      <caption class="visually-hidden">Audit log, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">When (UTC)</th>
+          <th scope="col">Who</th>
+          <th scope="col">What</th>
+          <th scope="col">Target</th>
+          <th scope="col">Before</th>
+          <th scope="col">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr>
+            <td>{e.at.slice(0, 19).replace("T", " ")}</td>
+            <td>{e.actor}</td>
+            <td>{e.action}</td>
+            <td>{e.target.includes(":") ? e.target : <a href={`/admin/papers/${e.target}`}>{e.target}</a>}</td>
+            <td>
+              <code>{json(e.before)}</code>
+            </td>
+            <td>
+              <code>{json(e.after)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Dashboard({ actor, audit }: { actor: string; audit: AuditEntry[] }) {
+  return (
+    <AdminPage title="Curators' desk">
+      <p>{`Signed in as ${actor}. Every action here is recorded below, with what it changed.`}</p>
+      <form method="get" action="/admin/papers">
+        <p>
+          <label for="id">Curate a paper (arXiv id or address)</label> <input id="id" name="id" required maxlength={300} />{" "}
+          <button type="submit">Open</button>
+        </p>
+      </form>
+      <h2>Audit log</h2>
+      <AuditTable entries={audit} />
+    </AdminPage>
+  );
+}
+
+type ThreadRow = { id: string; body: string; createdAt: string; deletedAt: string | null; hiddenAt: string | null; handle: string | null };
+
+export function CommentsTable({ thread }: { thread: ThreadRow[] }) {
+  if (!thread.length) return <p>No comments on Paperboy.</p>;
+  return (
+    <ul class="admin-comments">
+      {thread.map((t) => (
+        <li id={`comment-${t.id}`}>
+          <p class="meta">{`${t.handle ? `@${t.handle}` : "erased account"}, ${t.createdAt.slice(0, 16).replace("T", " ")} UTC${t.deletedAt ? " · deleted by its author" : ""}${t.hiddenAt ? " · hidden" : ""}`}</p>
+          <blockquote>{t.deletedAt ? "[deleted]" : t.body}</blockquote>
+          <form method="post" action={`/admin/comments/${t.id}/${t.hiddenAt ? "show" : "hide"}`}>
+            <button type="submit">{t.hiddenAt ? "Show this comment" : "Hide this comment"}</button>
+          </form>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function PaperCuration(props: { item: ListedPaper; thread: ThreadRow[]; audit: AuditEntry[] }) {
+  const { paper, entry } = props.item;
+  const base = `/admin/papers/${paper.id}`;
+  return (
+    <AdminPage title={paper.title}>
+      <p>
+        arXiv {paper.id} · <a href={`/papers/${paper.id}`}>its public page</a>
+        {paper.hiddenAt ? ` · hidden since ${paper.hiddenAt.slice(0, 16).replace("T", " ")} UTC` : ""}
+      </p>
+      <h2>Featured</h2>
+      {entry ? (
+        <form method="post" action={`${base}/unfeature`}>
+          <p>
+            {`Featured on ${entry.day} (${entry.source}).`} <button type="submit">Unfeature</button>
+          </p>
+        </form>
+      ) : (
+        <form method="post" action={`${base}/feature`}>
+          <p>
+            <label for="day">Feature on</label> <input id="day" name="day" type="date" required value={todayUtc()} /> <button type="submit">Feature</button>
+          </p>
+        </form>
+      )}
+      <h2>Visibility</h2>
+      <form method="post" action={`${base}/${paper.hiddenAt ? "show" : "hide"}`}>
+        <p>
+          {paper.hiddenAt ? "Hidden from every page, feed, search, the API and digests." : "Shown everywhere."}{" "}
+          <button type="submit">{paper.hiddenAt ? "Show the paper again" : "Hide the paper"}</button>
+        </p>
+      </form>
+      <h2>Links</h2>
+      <form method="post" action={`${base}/links`}>
+        <p>
+          <label for="codeUrl">Code</label> <input id="codeUrl" name="codeUrl" type="url" value={paper.codeUrl ?? ""} maxlength={2000} />
+        </p>
+        <p>
+          <label for="projectUrl">Project page</label> <input id="projectUrl" name="projectUrl" type="url" value={paper.projectUrl ?? ""} maxlength={2000} />
+        </p>
+        <p>
+          <button type="submit">Save links</button> {paper.linksCuratedAt ? "Set by a curator: the daily feed no longer changes them." : "From the daily feed until a curator saves them."}
+        </p>
+      </form>
+      <h2>Comments</h2>
+      <CommentsTable thread={props.thread} />
+      <h2>Audit log of this paper</h2>
+      <AuditTable entries={props.audit} />
+    </AdminPage>
+  );
+}
+
+export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
+  return (
+    <AdminPage title="Ingest runs">
+      <form method="post" action="/admin/ingest">
+        <p>
+          <label for="source">Run an ingest now</label>{" "}
+          <select id="source" name="source">
+            {INGEST_SOURCES.map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>{" "}
+          <label for="date">day (optional)</label> <input id="date" name="date" type="date" /> <button type="submit">Run</button>
+        </p>
+      </form>
+      <table class="admin">
+        <caption class="visually-hidden">The latest ingest runs, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Started (UTC)</th>
+            <th scope="col">Source</th>
+            <th scope="col">Target</th>
+            <th scope="col">Status</th>
+            <th scope="col">Read · new · changed · skipped</th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr class={r.status === "failed" ? "failed" : undefined}>
+              <td>{r.startedAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{r.source}</td>
+              <td>{r.target ?? "—"}</td>
+              <td>{r.status}</td>
+              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.skipped}`}</td>
+              <td>{r.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminPage>
+  );
+}
+
+export function DeadLettersPage({ letters }: { letters: (typeof mailDeadLetters.$inferSelect)[] }) {
+  return (
+    <AdminPage title="Dead letters">
+      <p>{`${letters.length} mail message(s) ran out of retries or were refused, and wait for a re-drive.`}</p>
+      {letters.length ? (
+        <form method="post" action="/admin/dead-letters/redrive">
+          <button type="submit">Re-drive all</button>
+        </form>
+      ) : null}
+      <table class="admin">
+        <caption class="visually-hidden">Pending dead letters, oldest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Recorded (UTC)</th>
+            <th scope="col">Source</th>
+            <th scope="col">Message</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {letters.map((l) => (
+            <tr>
+              <td>{l.createdAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{l.source}</td>
+              <td>
+                <code>{l.body}</code>
+              </td>
+              <td>{l.attempts}</td>
+              <td>{l.error}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminPage>
+  );
+}

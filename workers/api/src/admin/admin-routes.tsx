@@ -1,0 +1,178 @@
+import { desc, eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { createDb } from "#shared/db/client";
+import { accounts, comments, ingestRuns } from "#shared/db/schema";
+import { parseDay } from "#shared/domain/periods";
+import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
+import { IngestRequest } from "#shared/papers/ingest-request";
+import { paperById } from "#shared/papers/queries";
+import { parseArxivId } from "#shared/papers/records";
+import { purgeEverywhere } from "../cache/purge";
+import { auditStatement, recentAudit } from "../curators/audit";
+import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePaper } from "../curators/curator-actions";
+import { requireCurator, type CuratorEnv } from "../curators/curator-auth";
+import { readConfig } from "../env";
+import { badRequest, notFound, validate } from "../errors";
+import { sameOrigin } from "../subscribe/subscribe-routes";
+import { DeadLettersPage, Dashboard, IngestRunsPage, PaperCuration } from "./admin-pages";
+
+/**
+ * /admin: curators in a browser (pages and forms, signed in with an address in CURATOR_EMAILS) and
+ * scripts (JSON, with the bearer token). Every change is written with its audit row and purged
+ * from the caches, so pages and the API show it at once here and within 60 s everywhere.
+ */
+export const adminRoutes = new Hono<CuratorEnv>();
+
+adminRoutes.use("*", requireCurator);
+// Forms posted from a curator's browser must come from our pages; JSON from scripts carries no cookie.
+adminRoutes.use("*", sameOrigin);
+
+const wantsHtml = (c: Context<CuratorEnv>) => (c.req.header("Accept") ?? "").includes("text/html");
+const db = (c: Context<CuratorEnv>) => createDb(c.env.DB);
+
+/** The request's JSON body, validated with `schema`. */
+async function jsonBody<T extends z.ZodType>(c: Context<CuratorEnv>, schema: T): Promise<z.output<T>> {
+  const body = await c.req.json().catch(() => {
+    throw badRequest("invalid_json", "the body must be JSON");
+  });
+  return validate(schema, body);
+}
+
+function paperIdParam(c: Context<CuratorEnv>): string {
+  const parsed = parseArxivId(c.req.param("id") ?? "");
+  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  return parsed.id;
+}
+
+const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }) => purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
+
+adminRoutes.get("/", async (c) => c.html(<Dashboard actor={c.get("curator").actor} audit={await recentAudit(db(c), { limit: 50 })} />));
+
+/** "Curate a paper" on the dashboard: any pasted form of the id. */
+adminRoutes.get("/papers", (c) => {
+  const parsed = parseArxivId(c.req.query("id") ?? "");
+  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  return c.redirect(`/admin/papers/${parsed.id}`, 303);
+});
+
+// ---- One paper: feature, unfeature, hide, show, links, its comments ----
+
+const DayForm = z.object({ day: z.string().refine((d) => parseDay(d) !== null, "day must be a real day written YYYY-MM-DD") });
+const optionalUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .transform((s) => s || null)
+  .pipe(z.url({ protocol: /^https?$/, error: "links must be http(s) addresses" }).nullable());
+const LinksForm = z.object({ codeUrl: optionalUrl, projectUrl: optionalUrl });
+
+async function paperPage(c: Context<CuratorEnv>, id: string) {
+  const item = await paperById(db(c), id, { includeHidden: true });
+  if (!item) throw notFound(`paper ${id} is not in the catalog`);
+  const thread = await db(c)
+    .select({ id: comments.id, body: comments.body, createdAt: comments.createdAt, deletedAt: comments.deletedAt, hiddenAt: comments.hiddenAt, handle: accounts.handle })
+    .from(comments)
+    .leftJoin(accounts, eq(accounts.id, comments.accountId))
+    .where(eq(comments.paperId, id))
+    .orderBy(comments.createdAt)
+    .all();
+  const audit = await recentAudit(db(c), { target: id, limit: 50 });
+  const commentAudit = thread.length ? (await recentAudit(db(c), { limit: 200 })).filter((a) => a.target.startsWith("comment:") && thread.some((t) => `comment:${t.id}` === a.target)) : [];
+  return c.html(<PaperCuration item={item} thread={thread} audit={[...audit, ...commentAudit].sort((a, b) => b.id - a.id)} />);
+}
+
+adminRoutes.get("/papers/:id{.+}", (c) => paperPage(c, paperIdParam(c)));
+
+/** Runs a change on a paper, purges what it touched, and answers JSON (scripts) or 303 back (forms). */
+async function paperAction(c: Context<CuratorEnv>, id: string, change: () => Promise<{ papers: string[]; days: string[] }>) {
+  const changed = await change();
+  await purge(c, changed);
+  if (wantsHtml(c)) return c.redirect(`/admin/papers/${id}`, 303);
+  return c.json({ ok: true, ...changed });
+}
+
+const form = async (c: Context<CuratorEnv>) => (wantsHtml(c) || (c.req.header("Content-Type") ?? "").includes("form") ? await c.req.parseBody() : await c.req.json().catch(() => ({})));
+
+adminRoutes.post("/papers/:id{.+}/feature", async (c) => {
+  const id = paperIdParam(c);
+  const { day } = validate(DayForm, await form(c), "invalid_date");
+  return paperAction(c, id, () => featurePaper(db(c), c.get("curator").actor, id, day));
+});
+adminRoutes.post("/papers/:id{.+}/unfeature", (c) => {
+  const id = paperIdParam(c);
+  return paperAction(c, id, () => unfeaturePaper(db(c), c.get("curator").actor, id));
+});
+adminRoutes.post("/papers/:id{.+}/hide", (c) => {
+  const id = paperIdParam(c);
+  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator").actor, id, true));
+});
+adminRoutes.post("/papers/:id{.+}/show", (c) => {
+  const id = paperIdParam(c);
+  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator").actor, id, false));
+});
+adminRoutes.post("/papers/:id{.+}/links", async (c) => {
+  const id = paperIdParam(c);
+  const links = validate(LinksForm, await form(c), "invalid_form");
+  return paperAction(c, id, () => editLinks(db(c), c.get("curator").actor, id, links));
+});
+
+for (const [action, hidden] of [["hide", true], ["show", false]] as const) {
+  adminRoutes.post(`/comments/:id/${action}`, async (c) => {
+    const commentId = c.req.param("id");
+    if (!/^[\w-]{1,64}$/.test(commentId)) throw notFound(`there is no comment ${commentId.slice(0, 64)}`);
+    const changed = await setCommentHidden(db(c), c.get("curator").actor, commentId, hidden);
+    await purge(c, changed);
+    if (wantsHtml(c)) return c.redirect(`/admin/papers/${changed.paperId}#comment-${commentId}`, 303);
+    return c.json({ ok: true, ...changed });
+  });
+}
+
+// ---- Ingest runs ----
+
+adminRoutes.get("/ingest-runs", async (c) => {
+  const runs = await db(c).select().from(ingestRuns).orderBy(desc(ingestRuns.id)).limit(100).all();
+  if (!wantsHtml(c)) return c.json({ runs });
+  return c.html(<IngestRunsPage runs={runs} />);
+});
+
+/** The curators' form: a source and, optionally, a day (empty means the source's default). */
+const IngestForm = z.object({
+  source: z.string(),
+  date: z
+    .string()
+    .trim()
+    .optional()
+    .transform((d) => d || undefined),
+});
+
+/** Runs an ingest now: JSON for scripts (the run, 502 when it failed), a form for curators. */
+adminRoutes.post("/ingest", async (c) => {
+  const html = wantsHtml(c);
+  const request = html ? validate(IngestRequest, validate(IngestForm, await c.req.parseBody(), "invalid_form"), "invalid_form") : await jsonBody(c, IngestRequest);
+  const { changedPapers: _papers, changedDays: _days, ...run } = await c.env.INGEST.runIngest(request);
+  await auditStatement(db(c), { actor: c.get("curator").actor, action: "run-ingest", target: `ingest:${request.source}`, before: request, after: run });
+  if (html) return c.redirect("/admin/ingest-runs", 303);
+  return c.json(run, run.status === "ok" ? 200 : 502);
+});
+
+// ---- Dead letters ----
+
+/** Mail messages that ran out of retries or were refused as invalid, not re-driven yet, oldest first. */
+adminRoutes.get("/dead-letters", async (c) => {
+  const deadLetters = await pendingDeadLetters(c.env.DB);
+  if (!wantsHtml(c)) return c.json({ deadLetters });
+  return c.html(<DeadLettersPage letters={deadLetters} />);
+});
+
+const RedriveRequest = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(1000).optional() });
+
+/** Puts dead letters (all pending ones, or `ids`) back on the mail queue, reopening their ledger rows. */
+adminRoutes.post("/dead-letters/redrive", async (c) => {
+  const html = wantsHtml(c);
+  const { ids } = html ? {} : await jsonBody(c, RedriveRequest);
+  const result = await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, ids);
+  await auditStatement(db(c), { actor: c.get("curator").actor, action: "redrive-dead-letters", target: "mail", before: { ids: ids ?? "all pending" }, after: result });
+  if (html) return c.redirect("/admin/dead-letters", 303);
+  return c.json(result);
+});
