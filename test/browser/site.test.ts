@@ -92,7 +92,7 @@ describe("navigation without JavaScript", () => {
   it("searches from the header form and highlights the matches", async () => {
     const { page, close } = await open("/");
     await page.getByLabel("Search papers").fill("annotation priors");
-    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.waitForURL(/\/search\?q=annotation\+priors/);
     const first = page.locator("ol.cards li").first();
     expect(await first.locator("h2").innerText()).toContain("On the Limits of LLM Adaptability");
