@@ -195,7 +195,8 @@ describe("upvotes in Chromium", () => {
     await page.close();
   });
 
-  it("has no serious or critical axe violation, light or dark, signed in or asked to sign in", async () => {
+  // Five pages, axe twice on each: ~25 s on a quiet box.
+  it("has no serious or critical axe violation, light or dark, signed in or asked to sign in", { timeout: 180_000 }, async () => {
     const page = watch(await signedIn.newPage());
     await page.goto(`${baseUrl}${DAY}`);
     const a = widget(page, first.id, first.title);
