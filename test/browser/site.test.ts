@@ -45,7 +45,8 @@ const PAGE_TYPES = [
 
 describe("every page type in Chromium", () => {
   for (const scheme of ["light", "dark"] as const) {
-    it(`loads with no console error and no serious or critical axe violation (${scheme})`, async () => {
+    // Ten pages with axe each: ~40 s on a quiet box, past the default 60 s when the box is shared.
+    it(`loads with no console error and no serious or critical axe violation (${scheme})`, { timeout: 180_000 }, async () => {
       for (const path of PAGE_TYPES) {
         const { page, errors, status, close } = await open(path, { colorScheme: scheme });
         expect(status, path).toBe(200);
@@ -92,7 +93,7 @@ describe("navigation without JavaScript", () => {
   it("searches from the header form and highlights the matches", async () => {
     const { page, close } = await open("/");
     await page.getByLabel("Search papers").fill("annotation priors");
-    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.waitForURL(/\/search\?q=annotation\+priors/);
     const first = page.locator("ol.cards li").first();
     expect(await first.locator("h2").innerText()).toContain("On the Limits of LLM Adaptability");

@@ -41,14 +41,13 @@ h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 .notice{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem .9rem;margin:0 0 1rem}
 ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-columns:repeat(auto-fill,minmax(min(100%,32rem),1fr))}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:.9rem 1rem;display:flex;gap:.9rem}
-.votes{flex:0 0 3.2rem;text-align:center;border:1px solid var(--line);border-radius:.5rem;align-self:flex-start;padding:.3rem 0;background:var(--bg)}
-.votes{margin:0}
+.votes{flex:0 0 3.2rem;text-align:center;border:1px solid var(--line);border-radius:.5rem;align-self:flex-start;padding:.3rem 0;background:var(--bg);margin:0}
 .votes b{display:block;font-size:1.1rem}
 .votes small{color:var(--muted);font-size:.75rem}
-.votes button{font:inherit;font-size:.95rem;line-height:1;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:.35rem;padding:.25rem .55rem;cursor:pointer}
+.votes button{font:inherit;font-size:.95rem;line-height:1;background:var(--bg);color:var(--fg);border:1px solid var(--muted);border-radius:.35rem;padding:.25rem .55rem;cursor:pointer}
 .votes button:hover{border-color:var(--accent)}
 .votes button[aria-pressed=true]{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}
-.paper .votes{display:inline-flex;align-items:center;gap:.4rem;padding:.3rem .6rem;flex:none}
+.paper .votes{display:inline-flex;align-items:center;gap:.4rem;padding:.3rem .6rem;flex:none;margin:0 0 .6rem}
 .paper .votes b{display:inline}
 .card .body{min-width:0;flex:1}
 .card h2,.card h3{font-size:1.05rem;margin:0 0 .25rem;line-height:1.35}
