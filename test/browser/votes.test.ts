@@ -22,9 +22,9 @@ const errors: string[] = [];
 
 function watch(page: Page) {
   page.on("console", (msg) => {
-    // The sign-in-to-upvote page answers 401 on purpose; the site has no favicon.
+    // The sign-in-to-upvote page answers 401 on purpose, the not-saved test fakes a 503; the site has no favicon.
     const from = msg.location().url;
-    if (msg.type() === "error" && !/status of 401/.test(msg.text()) && !from.endsWith("/favicon.ico")) errors.push(`${from}: ${msg.text()}`);
+    if (msg.type() === "error" && !/status of (401|503)/.test(msg.text()) && !from.endsWith("/favicon.ico")) errors.push(`${from}: ${msg.text()}`);
   });
   page.on("pageerror", (err) => errors.push(`${page.url()}: ${err.message}`));
   return page;
@@ -142,6 +142,21 @@ describe("upvotes in Chromium", () => {
     await expect.poll(() => pressed(a.button)).toBe("true");
     expect(await a.count()).toBe(before + 1);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("with JavaScript, a vote the server did not save says so and changes nothing on the page", async () => {
+    const page = watch(await signedIn.newPage());
+    await page.route("**/api/me/upvotes/**", (route) => route.fulfill({ status: 503, contentType: "application/json", body: '{"error":"down","code":"internal_error"}' }));
+    await page.goto(`${baseUrl}${DAY}`);
+    const c = await card(page, 2);
+    await expect.poll(() => pressed(c.button)).toBe("false");
+    const before = await c.count();
+    await c.button.click();
+    await expect.poll(() => page.locator(".vote-error").first().textContent()).toBe("Not saved, try again");
+    expect(page.url()).toBe(`${baseUrl}${DAY}`);
+    expect(await pressed(c.button)).toBe("false");
+    expect(await c.count()).toBe(before);
     await page.close();
   });
 

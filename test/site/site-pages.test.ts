@@ -154,7 +154,9 @@ describe("paper pages", () => {
     expect(text).toContain(top.paper.summary.replace(/\s+/g, " ").trim().slice(0, 200));
     expect(body).toContain(`href="https://arxiv.org/abs/${top.paper.id}"`);
     expect(body).toContain(`href="https://arxiv.org/pdf/${top.paper.id}"`);
-    expect(text).toContain(`${top.paper.upvotes} upvotes`);
+    // the count once, in the vote widget (the script updates it in place)
+    expect(body).toMatch(new RegExp(`<b class="count"[^>]*>${top.paper.upvotes}</b>`));
+    expect(text).not.toContain(`${top.paper.upvotes} upvotes`);
     expect(text).toContain("Related papers");
   });
 

@@ -95,7 +95,7 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
   const submitter = entry?.submitterFullname || entry?.submitterName;
   return (
     <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`} votes>
-      <article class="paper">
+      <article class="paper" id={`paper-${paper.id}`}>
         <h1>{paper.title}</h1>
         <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
         {paper.withdrawnAt ? <p class="notice">This paper was withdrawn on {fmtTime(paper.withdrawnAt)}.</p> : null}
@@ -122,7 +122,7 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
             <>
               <dt>Featured</dt>
               <dd>
-                <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a> · {item.upvotes} upvotes
+                <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
                 {entry.numComments ? ` · ${entry.numComments} comments` : ""}
                 {submitter ? ` · submitted by ${submitter}` : ""}
               </dd>

@@ -44,9 +44,18 @@ export const VOTES_JS = `
       }
       if (!res.ok) throw new Error(String(res.status));
       const result = await res.json();
+      form.querySelector(".vote-error")?.remove();
       for (const other of widgets(id)) show(other, result.voted, result.upvotes);
     } catch {
-      form.submit();
+      // Not saved: say so by the button, and leave the vote as it was (no toggle behind the person's back).
+      let note = form.querySelector(".vote-error");
+      if (!note) {
+        note = document.createElement("small");
+        note.className = "vote-error";
+        note.setAttribute("role", "status");
+        form.append(note);
+      }
+      note.textContent = "Not saved, try again";
     } finally {
       pending.delete(id);
     }
