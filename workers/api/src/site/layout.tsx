@@ -43,6 +43,7 @@ export function Layout(props: LayoutProps) {
         {props.votes ? <script src={VOTES_JS_PATH} defer></script> : null}
         <link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss" />
         <link rel="alternate" type="application/atom+xml" title="Paperboy daily papers (Atom)" href="/feeds/daily.atom" />
+        <link rel="alternate" type="application/feed+json" title="Paperboy daily papers (JSON Feed)" href="/feeds/daily.json" />
       </head>
       <body>
         <a class="skip" href="#content">
@@ -83,6 +84,7 @@ export function Layout(props: LayoutProps) {
           <div class="wrap">
             Daily ML papers by the research community. Metadata from arXiv (CC0) and the Hugging Face daily papers feed.{" "}
             <a href="/about">About and the trending formula</a> · <a href="/feeds/daily.rss">RSS</a> · <a href="/feeds/daily.atom">Atom</a> ·{" "}
+            <a href="/feeds/daily.json">JSON Feed</a> ·{" "}
             <a href="/api">API</a>
           </div>
         </footer>
