@@ -3,6 +3,7 @@ import { accountRoutes } from "./accounts/accounts-routes";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
+import { dataRoutes } from "./data/data-routes";
 import { devRoutes } from "./dev/dev-routes";
 import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
@@ -23,6 +24,7 @@ export function createApp() {
   app.route("/api/me", meRoutes);
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);
+  app.route("/data", dataRoutes);
   app.route("/docs", apiDocsRoutes);
   app.route("/webhooks", webhookRoutes);
   app.route("/dev", devRoutes);

@@ -77,7 +77,7 @@ export const rejectInvalid =
 
 const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
-  return path.startsWith("/api/") || path === "/api" || path.startsWith("/admin") || path.startsWith("/webhooks");
+  return path.startsWith("/api/") || path === "/api" || path.startsWith("/admin") || path.startsWith("/webhooks") || path === "/data" || path.startsWith("/data/");
 };
 
 export function handleError(err: Error, c: Context<AppEnv>) {

@@ -195,7 +195,8 @@ export function SearchPage({ q, hits, page, more, searchable }: { q: string; hit
   );
 }
 
-export function AboutPage() {
+/** `siteUrl`: SITE_URL, for the open data examples that a reader copies. */
+export function AboutPage({ siteUrl }: { siteUrl: string }) {
   return (
     <Layout title="About" nav="about" canonical="/about">
       <article class="paper">
@@ -227,8 +228,21 @@ export function AboutPage() {
         <h2>API and feeds</h2>
         <p>
           A JSON API compatible with Hugging Face's (<a href="/api">/api</a>: <code>/api/daily_papers</code>, <code>/api/papers/{"{id}"}</code>,{" "}
-          <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a> and <a href="/feeds/daily.atom">Atom</a>.
+          <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a>, <a href="/feeds/daily.atom">Atom</a> and{" "}
+          <a href="/feeds/daily.json">JSON Feed</a>.
         </p>
+        <h2 id="open-data">Open data</h2>
+        <p>
+          Every featured paper, one <a href="https://jsonlines.org/">JSON Lines</a> file per month: <code>/data/YYYY-MM.jsonl</code>, one paper a
+          line in day then arXiv id order, with its votes. <a href="/data/index.json">/data/index.json</a> lists the months with their sizes and the
+          licence: arXiv's metadata is CC0 1.0; the daily selection and the upstream votes are as published by Hugging Face (check their terms);
+          Paperboy's own votes and the files' arrangement are CC0 1.0.
+        </p>
+        <pre>{`import pandas as pd
+url = "${siteUrl}/data/2026-06.jsonl"
+papers = pd.read_json(url, lines=True)`}</pre>
+        <pre>{`-- DuckDB
+SELECT id, title, upvotes FROM read_json_auto('${siteUrl}/data/2026-06.jsonl') ORDER BY upvotes DESC LIMIT 10;`}</pre>
       </article>
     </Layout>
   );

@@ -162,5 +162,5 @@ siteRoutes.get("/search", async (c) => {
 
 siteRoutes.get("/about", (c) => {
   setCache(c, "static");
-  return c.html(<AboutPage />);
+  return c.html(<AboutPage siteUrl={readConfig(c.env).SITE_URL} />);
 });
