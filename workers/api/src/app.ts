@@ -5,6 +5,7 @@ import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
 import { dataRoutes } from "./data/data-routes";
 import { devRoutes } from "./dev/dev-routes";
+import { discoveryRoutes } from "./discovery/discovery-routes";
 import { feedRoutes } from "./feeds/feed-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
@@ -28,6 +29,7 @@ export function createApp() {
   app.route("/docs", apiDocsRoutes);
   app.route("/webhooks", webhookRoutes);
   app.route("/dev", devRoutes);
+  app.route("/", discoveryRoutes);
   app.route("/", accountRoutes);
   app.route("/", voteFormRoutes);
   app.route("/", subscribeRoutes);

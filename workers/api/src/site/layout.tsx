@@ -13,6 +13,8 @@ export interface LayoutProps {
   query?: string;
   /** The page's canonical path, e.g. /papers/date/2026-06-12. */
   canonical?: string;
+  /** More of the head: a paper page's Open Graph, citation tags and JSON-LD. */
+  head?: Child;
   /** The page has vote buttons: load the votes script. */
   votes?: boolean;
   children?: Child;
@@ -39,6 +41,7 @@ export function Layout(props: LayoutProps) {
         <title>{`${props.title} · Paperboy`}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
         {props.canonical ? <link rel="canonical" href={props.canonical} /> : null}
+        {props.head}
         <link rel="stylesheet" href={CSS_PATH} />
         {props.votes ? <script src={VOTES_JS_PATH} defer></script> : null}
         <link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss" />

@@ -4,6 +4,7 @@ import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/pape
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
 import { Layout } from "./layout";
+import { PaperHead } from "./paper-meta";
 
 export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
   const { day, requested } = listing;
@@ -88,13 +89,16 @@ export function TrendingPage({ items }: { items: ListedPaper[] }) {
 
 const fmtTime = (iso: string) => formatDay(iso.slice(0, 10));
 
-export function PaperPage({ item, related }: { item: ListedPaper; related: ListedPaper[] }) {
+/** `siteUrl`: SITE_URL, for the absolute canonical address that link previews and citations use. */
+export function PaperPage({ item, related, siteUrl }: { item: ListedPaper; related: ListedPaper[]; siteUrl: string }) {
   const { paper, entry } = item;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const submitter = entry?.submitterFullname || entry?.submitterName;
+  const canonical = `${siteUrl}/papers/${paper.id}`;
+  const description = paper.abstract.slice(0, 200);
   return (
-    <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`} votes>
+    <Layout title={paper.title} description={description} canonical={canonical} head={<PaperHead item={item} canonical={canonical} description={description} />} votes>
       <article class="paper">
         <h1>{paper.title}</h1>
         <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
@@ -106,6 +110,7 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
           {paper.codeUrl ? <a href={paper.codeUrl} rel="nofollow noopener">Code{paper.githubStars != null ? ` · ${paper.githubStars} stars` : ""}</a> : null}
           {paper.projectUrl ? <a href={paper.projectUrl} rel="nofollow noopener">Project page</a> : null}
           <a href={`/papers/${paper.id}.md`} type="text/markdown">Markdown</a>
+          <a href={`/papers/${paper.id}.bib`} type="application/x-bibtex">Cite (BibTeX)</a>
         </div>
         <dl class="facts">
           <dt>arXiv</dt>
@@ -222,7 +227,7 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
         <h2>Pages</h2>
         <ul>
           <li><code>/papers/date/YYYY-MM-DD</code>, <code>/papers/week/YYYY-Www</code>, <code>/papers/month/YYYY-MM</code>: one period; a day without papers shows the nearest earlier day.</li>
-          <li><code>/papers/{"{arXiv id}"}</code>: a paper; add <code>.md</code> (or send <code>Accept: text/markdown</code>) for Markdown.</li>
+          <li><code>/papers/{"{arXiv id}"}</code>: a paper; add <code>.md</code> (or send <code>Accept: text/markdown</code>) for Markdown, <code>.bib</code> for BibTeX.</li>
           <li><code>/search?q=</code>: full-text search over titles, authors and abstracts.</li>
         </ul>
         <h2>API and feeds</h2>
