@@ -67,7 +67,7 @@ function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">)
 
 /**
  * Each feed's items and caching, whatever the format: the three serialisations of one feed carry
- * the same items in the same order. `self` is the feed's own address without its extension.
+ * the same items in the same order. `self` is the path of the feed being served.
  */
 async function dailyFeed(c: Context<AppEnv>, self: string) {
   const site = readConfig(c.env).SITE_URL;
