@@ -243,11 +243,14 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
           licence: arXiv's metadata is CC0 1.0; the daily selection and the upstream votes are as published by Hugging Face (check their terms);
           Paperboy's own votes and the files' arrangement are CC0 1.0.
         </p>
-        <pre>{`import pandas as pd
+        {/* Focusable: a long SITE_URL may make them scroll sideways, and a keyboard must reach that. */}
+        <pre tabindex={0}>{`import pandas as pd
 url = "${siteUrl}/data/2026-06.jsonl"
 papers = pd.read_json(url, lines=True)`}</pre>
-        <pre>{`-- DuckDB
-SELECT id, title, upvotes FROM read_json_auto('${siteUrl}/data/2026-06.jsonl') ORDER BY upvotes DESC LIMIT 10;`}</pre>
+        <pre tabindex={0}>{`-- DuckDB
+SELECT id, title, upvotes
+FROM read_json_auto('${siteUrl}/data/2026-06.jsonl')
+ORDER BY upvotes DESC LIMIT 10;`}</pre>
       </article>
     </Layout>
   );
