@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
 import { apiRoutes } from "../../workers/api/src/api/api-routes";
+import { dataRoutes } from "../../workers/api/src/data/data-routes";
 import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";
 import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
@@ -90,12 +91,12 @@ describe("OpenAPI", () => {
 });
 
 describe("OpenAPI comes from the routes", () => {
-  it("documents exactly the GET routes the API and the feeds serve", async () => {
+  it("documents exactly the GET routes the API, the feeds and the open data serve", async () => {
     const doc = (await (await get("/api/openapi.json")).json()) as Json;
     // Hono's routing table (one entry per validator and handler), not the document's registry: what a request can reach.
     const served = (prefix: string, routes: { method: string; path: string }[]) =>
       routes.filter((r) => r.method === "GET" && r.path !== "/" && !r.path.includes("*")).map((r) => prefix + r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}"));
-    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...served("/api", apiRoutes.routes), ...served("/feeds", feedRoutes.routes)])].sort());
+    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...served("/api", apiRoutes.routes), ...served("/feeds", feedRoutes.routes), ...served("/data", dataRoutes.routes)])].sort());
   });
 });
 

@@ -100,10 +100,12 @@ describe("each action, recorded with who, what, when, before and after", () => {
       search: (await html(`/search?q=${["psychometric", "Psychometric", "PSYCHOMETRIC"][searches++]}`)).includes(`id="paper-${HIDE}"`),
       feed: (await html("/feeds/daily.rss")).includes(`/papers/${HIDE}<`),
       digest: (await periodCandidates(db(), dayPeriod("2026-06-12"))).some((p) => p.id === HIDE),
+      data: (await html("/data/2026-06.jsonl")).includes(`"id":"${HIDE}"`),
+      sitemap: (await html("/sitemap/2026-06.xml")).includes(`/papers/${HIDE}<`),
     });
-    expect(await everywhere()).toEqual({ day: true, week: true, trending: true, page: 200, api: 200, apiDay: true, search: true, feed: true, digest: true });
+    expect(await everywhere()).toEqual({ day: true, week: true, trending: true, page: 200, api: 200, apiDay: true, search: true, feed: true, digest: true, data: true, sitemap: true });
     await act(`/admin/papers/${HIDE}/hide`);
-    expect(await everywhere()).toEqual({ day: false, week: false, trending: false, page: 404, api: 404, apiDay: false, search: false, feed: false, digest: false });
+    expect(await everywhere()).toEqual({ day: false, week: false, trending: false, page: 404, api: 404, apiDay: false, search: false, feed: false, digest: false, data: false, sitemap: false });
     expect(await (await page(`/admin/papers/${HIDE}`)).text()).toContain("Show the paper again");
     await act(`/admin/papers/${HIDE}/show`);
     expect(await everywhere()).toMatchObject({ day: true, page: 200, api: 200, search: true, digest: true });

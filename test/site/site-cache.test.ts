@@ -161,6 +161,7 @@ describe("the Cache API layer", () => {
         "https://paperboy.example/papers/month/2026-06",
         "https://paperboy.example/papers/astro-ph/0601001",
         "https://paperboy.example/papers/astro-ph/0601001.md",
+        "https://paperboy.example/papers/astro-ph/0601001.bib",
       ]),
     );
   });

@@ -59,3 +59,15 @@ export const get = (path: string, headers: Record<string, string> = {}, options:
 export const VOTES_SCRIPT_TAG = /<script src="\/static\/votes\.[0-9a-f]{8}\.js" defer=""><\/script>/g;
 /** A page's HTML without its votes script tag: what is left must hold no script at all. */
 export const withoutVotesScript = (html: string) => html.replace(VOTES_SCRIPT_TAG, "");
+
+/**
+ * The one JSON-LD data block of a paper page (workers/api/src/site/paper-meta.tsx): a data block,
+ * not a script the browser runs, and its JSON escapes every "<", so nothing inside can end it.
+ */
+export const JSON_LD_BLOCK = /<script type="application\/ld\+json">[^<]*<\/script>/g;
+/** A paper page's HTML without its JSON-LD block, which must be there exactly once. */
+export function withoutJsonLd(html: string): string {
+  const blocks = html.match(JSON_LD_BLOCK) ?? [];
+  if (blocks.length !== 1) throw new Error(`expected exactly one JSON-LD block, found ${blocks.length}`);
+  return html.replace(JSON_LD_BLOCK, "");
+}

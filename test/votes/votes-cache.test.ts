@@ -64,6 +64,12 @@ describe("signed-in state never reaches a shared cache", () => {
       "/api/daily_papers?date=2026-06-12",
       `/api/papers/${FIVE}`,
       "/feeds/daily.rss",
+      "/feeds/daily.json",
+      `/papers/${FIVE}.bib`,
+      "/data/index.json",
+      "/data/2026-06.jsonl",
+      "/sitemap.xml",
+      "/sitemap/2026-06.xml",
     ];
     for (const path of pages) {
       const signedIn = await request(path, { headers: { Cookie: cookie } });

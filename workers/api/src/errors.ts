@@ -80,7 +80,7 @@ const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
   // /admin serves scripts (JSON) and curators' browsers (pages, which ask for text/html).
   if (path.startsWith("/admin")) return !(c.req.header("Accept") ?? "").includes("text/html");
-  return path.startsWith("/api/") || path === "/api" || path === "/mcp" || path.startsWith("/webhooks");
+  return path.startsWith("/api/") || path === "/api" || path === "/mcp" || path.startsWith("/webhooks") || path === "/data" || path.startsWith("/data/");
 };
 
 export function handleError(err: Error, c: Context<AppEnv>) {

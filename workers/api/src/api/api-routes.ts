@@ -6,6 +6,7 @@ import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "
 import { apiCache } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, notFound, rejectInvalid } from "../errors";
+import { dataRoutes } from "../data/data-routes";
 import { feedRoutes } from "../feeds/feed-routes";
 import { apiMiddleware } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
@@ -152,6 +153,6 @@ const documents = new Map<string, ReturnType<typeof describeRoutes>>();
 /** The OpenAPI document of the API's and the feeds' routes; generating it is pure, so once per isolate and site URL. */
 export function apiDocument(siteUrl: string) {
   let doc = documents.get(siteUrl);
-  if (!doc) documents.set(siteUrl, (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes })));
+  if (!doc) documents.set(siteUrl, (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes })));
   return doc;
 }

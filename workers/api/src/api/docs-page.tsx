@@ -19,6 +19,8 @@ const EXAMPLES: Record<string, string> = {
   "/api/papers/{id}": "/api/papers/2606.00467",
   "/feeds/search.rss": "/feeds/search.rss?q=diffusion",
   "/feeds/search.atom": "/feeds/search.atom?q=diffusion",
+  "/feeds/search.json": "/feeds/search.json?q=diffusion",
+  "/data/{file}": "/data/2026-06.jsonl",
 };
 
 function typeOf(schema: Record<string, unknown>): string {

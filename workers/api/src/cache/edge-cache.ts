@@ -35,7 +35,7 @@ function keyOf(siteUrl: string, url: URL, params: readonly string[]): string {
 export const negotiatesMarkdown = (request: Request) => {
   if (!(request.headers.get("Accept") ?? "").includes("text/markdown")) return false;
   const path = new URL(request.url).pathname;
-  return path.startsWith("/papers/") && !path.endsWith(".md");
+  return path.startsWith("/papers/") && !path.endsWith(".md") && !path.endsWith(".bib");
 };
 
 /**

@@ -37,6 +37,7 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
   for (const id of req.papers) {
     paths.add(`/papers/${id}`);
     paths.add(`/papers/${id}.md`);
+    paths.add(`/papers/${id}.bib`);
     paths.add(`/api/papers/${id}`);
   }
   return [...paths].map((p) => new URL(p, siteUrl).toString());

@@ -10,9 +10,10 @@ import type { PaperWithEntry } from "../api/hf-shape";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
 import { readConfig, type AppEnv } from "../env";
 import { rejectInvalid } from "../errors";
+import { JsonFeed, renderJsonFeed } from "./feed-json";
 import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
 
-/** RSS and Atom feeds; declared with createRoute, so that /api/openapi.json describes them too. */
+/** RSS, Atom and JSON feeds; declared with createRoute, so that /api/openapi.json describes them too. */
 export const feedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });
 feedRoutes.use("*", readOnlyCors, rateLimit, etag);
 
@@ -20,9 +21,11 @@ feedRoutes.use("*", readOnlyCors, rateLimit, etag);
 export const DAILY_FEED_DAYS = 3;
 export const FEED_ITEMS = 100;
 
-type Format = "rss" | "atom";
-const MEDIA_TYPES: Record<Format, string> = { rss: "application/rss+xml", atom: "application/atom+xml" };
-const FORMAT_NAMES: Record<Format, string> = { rss: "RSS 2.0", atom: "Atom" };
+type Format = "rss" | "atom" | "json";
+const FORMATS = ["rss", "atom", "json"] as const satisfies readonly Format[];
+const MEDIA_TYPES: Record<Format, string> = { rss: "application/rss+xml", atom: "application/atom+xml", json: "application/feed+json" };
+const FORMAT_NAMES: Record<Format, string> = { rss: "RSS 2.0", atom: "Atom", json: "JSON Feed 1.1" };
+const RENDERERS: Record<Format, (doc: FeedDoc) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
 
 /** A feed route's declaration: GET /feeds/{name}.{format}, answering the feed. */
 const feedRoute = (name: string, format: Format, summary: string) =>
@@ -31,7 +34,10 @@ const feedRoute = (name: string, format: Format, summary: string) =>
     path: `/${name}.${format}`,
     summary: `${FORMAT_NAMES[format]} of ${summary}`,
     tags: ["feeds"],
-    responses: { 200: { description: "the feed", content: { [MEDIA_TYPES[format]]: { schema: z.string() } } }, ...commonErrors },
+    responses: {
+      200: { description: "the feed", content: { [MEDIA_TYPES[format]]: { schema: format === "json" ? JsonFeed : z.string() } } },
+      ...commonErrors,
+    },
   });
 
 /** The span of the last `n` days that have papers, or null when none has. */
@@ -56,52 +62,60 @@ function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
 
 function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">) {
   const updated = doc.entries.reduce((max, e) => (e.updated > max ? e.updated : max), "1970-01-01T00:00:00.000Z");
-  const body = format === "rss" ? renderRss({ ...doc, updated }) : renderAtom({ ...doc, updated });
-  return c.body(body, 200, { "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8` });
+  return c.body(RENDERERS[format]({ ...doc, updated }), 200, { "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8` });
 }
 
-for (const format of ["rss", "atom"] as const) {
-  feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) => {
-    const site = readConfig(c.env).SITE_URL;
-    const db = createDb(c.env.DB);
-    const range = await latestSpan(db, DAILY_FEED_DAYS);
-    const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
-    setCache(c, "counts", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
-    return send(c, format, {
-      title: "Paperboy · Daily Papers",
-      description: "The papers featured on the latest days of Paperboy's Daily Papers.",
-      self: `${site}/feeds/daily.${format}`,
-      alternate: `${site}/`,
-      entries: rows.map((r) => toEntry(site, r)),
-    });
-  });
+/**
+ * Each feed's items and caching, whatever the format: the three serialisations of one feed carry
+ * the same items in the same order. `self` is the path of the feed being served.
+ */
+async function dailyFeed(c: Context<AppEnv>, self: string) {
+  const site = readConfig(c.env).SITE_URL;
+  const db = createDb(c.env.DB);
+  const range = await latestSpan(db, DAILY_FEED_DAYS);
+  const rows = range ? (await periodListing(db, range, { sort: "upvotes", limit: FEED_ITEMS })).items : [];
+  setCache(c, "counts", [LIVE_TAG, ...(range ? tagsForDays([range.from, range.to]) : [])]);
+  return {
+    title: "Paperboy · Daily Papers",
+    description: "The papers featured on the latest days of Paperboy's Daily Papers.",
+    self: `${site}${self}`,
+    alternate: `${site}/`,
+    entries: rows.map((r) => toEntry(site, r)),
+  };
+}
 
-  feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => {
-    const site = readConfig(c.env).SITE_URL;
-    const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
-    setCache(c, "counts", [LIVE_TAG]);
-    return send(c, format, {
-      title: "Paperboy · Trending papers",
-      description: "Featured papers ranked by upvotes decayed by age.",
-      self: `${site}/feeds/trending.${format}`,
-      alternate: `${site}/papers/trending`,
-      entries: rows.map((r) => toEntry(site, r)),
-    });
-  });
+async function trendingFeed(c: Context<AppEnv>, self: string) {
+  const site = readConfig(c.env).SITE_URL;
+  const rows = await trendingPapers(createDb(c.env.DB), { limit: 50 });
+  setCache(c, "counts", [LIVE_TAG]);
+  return {
+    title: "Paperboy · Trending papers",
+    description: "Featured papers ranked by upvotes decayed by age.",
+    self: `${site}${self}`,
+    alternate: `${site}/papers/trending`,
+    entries: rows.map((r) => toEntry(site, r)),
+  };
+}
+
+async function searchFeed(c: Context<AppEnv>, self: string, q: string) {
+  const site = readConfig(c.env).SITE_URL;
+  const rows = await searchForApi(createDb(c.env.DB), q, 50);
+  setCache(c, "search");
+  const qs = encodeURIComponent(q);
+  return {
+    title: `Paperboy · Search: ${q}`,
+    description: `Papers matching "${q}", best match first.`,
+    self: `${site}${self}?q=${qs}`,
+    alternate: `${site}/search?q=${qs}`,
+    entries: rows.map((r) => toEntry(site, r)),
+  };
+}
+
+for (const format of FORMATS) {
+  feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) => send(c, format, await dailyFeed(c, `/feeds/daily.${format}`)));
+
+  feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => send(c, format, await trendingFeed(c, `/feeds/trending.${format}`)));
 
   const search = { ...feedRoute("search", format, "a search (q required)"), request: { query: queryOf(SearchQuery.pick({ q: true })) } };
-  feedRoutes.openapi(search, async (c) => {
-    const { q } = c.req.valid("query");
-    const site = readConfig(c.env).SITE_URL;
-    const rows = await searchForApi(createDb(c.env.DB), q, 50);
-    setCache(c, "search");
-    const qs = encodeURIComponent(q);
-    return send(c, format, {
-      title: `Paperboy · Search: ${q}`,
-      description: `Papers matching "${q}", best match first.`,
-      self: `${site}/feeds/search.${format}?q=${qs}`,
-      alternate: `${site}/search?q=${qs}`,
-      entries: rows.map((r) => toEntry(site, r)),
-    });
-  });
+  feedRoutes.openapi(search, async (c) => send(c, format, await searchFeed(c, `/feeds/search.${format}`, c.req.valid("query").q)));
 }

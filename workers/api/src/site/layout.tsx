@@ -13,6 +13,8 @@ export interface LayoutProps {
   query?: string;
   /** The page's canonical path, e.g. /papers/date/2026-06-12. */
   canonical?: string;
+  /** More of the head: a paper page's Open Graph, citation tags and JSON-LD. */
+  head?: Child;
   /** The page has vote buttons: load the votes script. */
   votes?: boolean;
   children?: Child;
@@ -39,10 +41,12 @@ export function Layout(props: LayoutProps) {
         <title>{`${props.title} · Paperboy`}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
         {props.canonical ? <link rel="canonical" href={props.canonical} /> : null}
+        {props.head}
         <link rel="stylesheet" href={CSS_PATH} />
         {props.votes ? <script src={VOTES_JS_PATH} defer></script> : null}
         <link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss" />
         <link rel="alternate" type="application/atom+xml" title="Paperboy daily papers (Atom)" href="/feeds/daily.atom" />
+        <link rel="alternate" type="application/feed+json" title="Paperboy daily papers (JSON Feed)" href="/feeds/daily.json" />
       </head>
       <body>
         <a class="skip" href="#content">
@@ -83,6 +87,7 @@ export function Layout(props: LayoutProps) {
           <div class="wrap">
             Daily ML papers by the research community. Metadata from arXiv (CC0) and the Hugging Face daily papers feed.{" "}
             <a href="/about">About and the trending formula</a> · <a href="/feeds/daily.rss">RSS</a> · <a href="/feeds/daily.atom">Atom</a> ·{" "}
+            <a href="/feeds/daily.json">JSON Feed</a> ·{" "}
             <a href="/api">API</a>
           </div>
         </footer>

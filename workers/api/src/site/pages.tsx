@@ -4,6 +4,7 @@ import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/pape
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
 import { Layout } from "./layout";
+import { PaperHead } from "./paper-meta";
 
 export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
   const { day, requested } = listing;
@@ -88,13 +89,16 @@ export function TrendingPage({ items }: { items: ListedPaper[] }) {
 
 const fmtTime = (iso: string) => formatDay(iso.slice(0, 10));
 
-export function PaperPage({ item, related }: { item: ListedPaper; related: ListedPaper[] }) {
+/** `siteUrl`: SITE_URL, for the absolute canonical address that link previews and citations use. */
+export function PaperPage({ item, related, siteUrl }: { item: ListedPaper; related: ListedPaper[]; siteUrl: string }) {
   const { paper, entry } = item;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const submitter = entry?.submitterFullname || entry?.submitterName;
+  const canonical = `${siteUrl}/papers/${paper.id}`;
+  const description = paper.abstract.slice(0, 200);
   return (
-    <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`} votes>
+    <Layout title={paper.title} description={description} canonical={canonical} head={<PaperHead item={item} canonical={canonical} description={description} />} votes>
       <article class="paper" id={`paper-${paper.id}`}>
         <h1>{paper.title}</h1>
         <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
@@ -106,6 +110,7 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
           {paper.codeUrl ? <a href={paper.codeUrl} rel="nofollow noopener">Code{paper.githubStars != null ? ` · ${paper.githubStars} stars` : ""}</a> : null}
           {paper.projectUrl ? <a href={paper.projectUrl} rel="nofollow noopener">Project page</a> : null}
           <a href={`/papers/${paper.id}.md`} type="text/markdown">Markdown</a>
+          <a href={`/papers/${paper.id}.bib`} type="application/x-bibtex">Cite (BibTeX)</a>
         </div>
         <dl class="facts">
           <dt>arXiv</dt>
@@ -195,6 +200,7 @@ export function SearchPage({ q, hits, page, more, searchable }: { q: string; hit
   );
 }
 
+/** `siteUrl`: SITE_URL, for the MCP and open data examples that a reader copies. */
 export function AboutPage({ siteUrl }: { siteUrl: string }) {
   return (
     <Layout title="About" nav="about" canonical="/about">
@@ -221,22 +227,38 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
         <h2>Pages</h2>
         <ul>
           <li><code>/papers/date/YYYY-MM-DD</code>, <code>/papers/week/YYYY-Www</code>, <code>/papers/month/YYYY-MM</code>: one period; a day without papers shows the nearest earlier day.</li>
-          <li><code>/papers/{"{arXiv id}"}</code>: a paper; add <code>.md</code> (or send <code>Accept: text/markdown</code>) for Markdown.</li>
+          <li><code>/papers/{"{arXiv id}"}</code>: a paper; add <code>.md</code> (or send <code>Accept: text/markdown</code>) for Markdown, <code>.bib</code> for BibTeX.</li>
           <li><code>/search?q=</code>: full-text search over titles, authors and abstracts.</li>
         </ul>
         <h2>API and feeds</h2>
         <p>
           A JSON API compatible with Hugging Face's (<a href="/api">/api</a>: <code>/api/daily_papers</code>, <code>/api/papers/{"{id}"}</code>,{" "}
-          <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a> and <a href="/feeds/daily.atom">Atom</a>.
+          <code>/api/papers/search</code>) and feeds in <a href="/feeds/daily.rss">RSS</a>, <a href="/feeds/daily.atom">Atom</a> and{" "}
+          <a href="/feeds/daily.json">JSON Feed</a>.
         </p>
         <h2 id="mcp">For AI assistants (MCP)</h2>
         <p>
           <code>{`${siteUrl}/mcp`}</code> is a Model Context Protocol server (Streamable HTTP, no sign-in) with four tools:{" "}
           <code>daily_papers</code>, <code>trending_papers</code>, <code>search_papers</code> and <code>get_paper</code>. Add it to Claude Code with
         </p>
-        <pre>{`claude mcp add --transport http paperboy ${siteUrl}/mcp`}</pre>
+        <pre tabindex={0}>{`claude mcp add --transport http paperboy ${siteUrl}/mcp`}</pre>
         <p>or to a client that reads a JSON configuration (Cursor, VS Code, and others) with</p>
-        <pre>{JSON.stringify({ mcpServers: { paperboy: { type: "http", url: `${siteUrl}/mcp` } } }, null, 2)}</pre>
+        <pre tabindex={0}>{JSON.stringify({ mcpServers: { paperboy: { type: "http", url: `${siteUrl}/mcp` } } }, null, 2)}</pre>
+        <h2 id="open-data">Open data</h2>
+        <p>
+          Every featured paper, one <a href="https://jsonlines.org/">JSON Lines</a> file per month: <code>/data/YYYY-MM.jsonl</code>, one paper a
+          line in day then arXiv id order, with its votes. <a href="/data/index.json">/data/index.json</a> lists the months with their sizes and the
+          licence: arXiv's metadata is CC0 1.0; the daily selection and the upstream votes are as published by Hugging Face (check their terms);
+          Paperboy's own votes and the files' arrangement are CC0 1.0.
+        </p>
+        {/* Focusable: a long SITE_URL may make them scroll sideways, and a keyboard must reach that. */}
+        <pre tabindex={0}>{`import pandas as pd
+url = "${siteUrl}/data/2026-06.jsonl"
+papers = pd.read_json(url, lines=True)`}</pre>
+        <pre tabindex={0}>{`-- DuckDB
+SELECT id, title, upvotes
+FROM read_json_auto('${siteUrl}/data/2026-06.jsonl')
+ORDER BY upvotes DESC LIMIT 10;`}</pre>
       </article>
     </Layout>
   );

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
+import { renderBibtex } from "./bibtex";
 import { renderPaperMarkdown } from "./markdown";
 import { parseArxivId } from "#shared/papers/records";
 import {
@@ -125,18 +126,19 @@ siteRoutes.get("/papers/trending", async (c) => {
 // The id may contain a slash (astro-ph/0601001), so it is the rest of the path.
 siteRoutes.get("/papers/:id{.+}", async (c) => {
   let id = c.req.param("id");
-  let markdown = (c.req.header("Accept") ?? "").includes("text/markdown");
-  if (id.endsWith(".md")) {
-    id = id.slice(0, -3);
-    markdown = true;
-  }
+  // A file extension names the representation; Accept only chooses Markdown at the HTML address.
+  const extension = /\.(md|bib)$/.exec(id)?.[0] ?? "";
+  id = id.slice(0, id.length - extension.length);
+  const bibtex = extension === ".bib";
+  const markdown = extension === ".md" || (!extension && (c.req.header("Accept") ?? "").includes("text/markdown"));
   const parsed = parseArxivId(id);
   if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
-  if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${markdown && c.req.path.endsWith(".md") ? ".md" : ""}`, 301);
+  if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${extension}`, 301);
   const db = createDb(c.env.DB);
   const item = await paperById(db, id);
   if (!item) throw notFound(`paper ${id} is not in the catalog (yet)`);
   setPaperCache(c, id, item.entry?.day);
+  if (bibtex) return c.body(renderBibtex(item.paper), 200, { "Content-Type": "application/x-bibtex; charset=utf-8" });
   c.header("Vary", "Accept");
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
@@ -145,7 +147,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
   const related = await relatedPapers(db, item.paper);
-  return c.html(<PaperPage item={item} related={related} />);
+  return c.html(<PaperPage item={item} related={related} siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
 siteRoutes.get("/search", async (c) => {
