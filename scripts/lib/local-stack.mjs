@@ -82,7 +82,7 @@ export function startWorkers({ port, persistTo, quiet = false }) {
   return child;
 }
 
-export async function waitUntilUp(baseUrl, child, timeoutMs = 90_000) {
+export async function waitUntilUp(baseUrl, child, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode})${child.log ? `:\n${child.log()}` : ""}`);
