@@ -26,3 +26,43 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
 }
+
+/**
+ * Signs `address` in on the local stack through its outbox (the mailed link, then the button),
+ * and, on a first sign-in, picks `handle`. Leaves the page on /account.
+ */
+export async function signInThroughOutbox(page: Page, baseUrl: string, address: string, handle: string) {
+  await page.goto(`${baseUrl}/signin`);
+  await page.getByLabel("Email address").fill(address);
+  await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page.goto(`${baseUrl}/dev/outbox`);
+    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
+    if (await item.count()) {
+      await item.locator("a").click();
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`no sign-in mail for ${address} in the outbox`);
+    await page.waitForTimeout(500);
+  }
+  const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
+  const url = new URL(href!);
+  await page.goto(`${baseUrl}${url.pathname}${url.search}`);
+  await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
+  if (await page.getByText("Choose a handle").count()) {
+    await page.getByLabel("Handle").fill(handle);
+    await page.getByRole("button", { name: "Save" }).click();
+  }
+}
+
+/** axe on the current page in the light and the dark colour scheme: the findings of both, labelled. */
+export async function axeLightAndDark(page: Page): Promise<string[]> {
+  const found: string[] = [];
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    found.push(...(await axeViolations(page)).map((v) => `${colorScheme}: ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: null });
+  return found;
+}

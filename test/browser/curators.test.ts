@@ -1,0 +1,57 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { axeLightAndDark, launchChromium, signInThroughOutbox } from "./browser-support";
+
+// A curator (CURATOR_EMAILS in .dev.vars: curator@example.com) at the desk, in Chromium against
+// the local stack: hides a paper and shows it again, edits its links, sees the ingest runs and
+// the dead letters; every page axe-clean in light and dark.
+const baseUrl = inject("baseUrl");
+const PAPER = "2606.08039"; // featured on 2026-06-12 in the captures
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await (await browser.newContext()).newPage();
+  await signInThroughOutbox(page, baseUrl, "curator@example.com", `curator-${Date.now().toString(36)}`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+it("curates a paper from the desk, every action in the audit log", { timeout: 180_000 }, async () => {
+  await page.goto(`${baseUrl}/admin`);
+  expect(await page.locator("h1").textContent()).toBe("Curators' desk");
+  expect(await axeLightAndDark(page)).toEqual([]);
+
+  await page.getByLabel("Curate a paper (arXiv id or address)").fill(`https://arxiv.org/abs/${PAPER}v1`);
+  await page.getByRole("button", { name: "Open" }).click();
+  expect(new URL(page.url()).pathname).toBe(`/admin/papers/${PAPER}`);
+  expect(await axeLightAndDark(page)).toEqual([]);
+
+  await page.getByRole("button", { name: "Hide the paper" }).click();
+  expect((await page.request.get(`${baseUrl}/papers/${PAPER}`)).status()).toBe(404);
+  await page.getByRole("button", { name: "Show the paper again" }).click();
+  expect((await page.request.get(`${baseUrl}/papers/${PAPER}`)).status()).toBe(200);
+
+  await page.getByLabel("Code").fill("https://github.com/example/curated");
+  await page.getByRole("button", { name: "Save links" }).click();
+  expect(await (await page.request.get(`${baseUrl}/papers/${PAPER}`)).text()).toContain("https://github.com/example/curated");
+
+  const log = page.locator("table.admin").last();
+  for (const action of ["hide-paper", "show-paper", "edit-links"]) expect(await log.textContent()).toContain(action);
+
+  await page.goto(`${baseUrl}/admin/ingest-runs`);
+  expect(await page.locator("table.admin tbody tr").count()).toBeGreaterThan(0);
+  expect(await axeLightAndDark(page)).toEqual([]);
+  await page.goto(`${baseUrl}/admin/dead-letters`);
+  expect(await axeLightAndDark(page)).toEqual([]);
+});
+
+it("turns away someone who is not a curator, with a page", async () => {
+  const stranger = await (await browser.newContext()).newPage();
+  const res = await stranger.goto(`${baseUrl}/admin`);
+  expect(res!.status()).toBe(401);
+  expect(await stranger.locator("main").textContent()).toContain("curators only");
+});
