@@ -10,7 +10,7 @@
 // BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output, BENCH_ONLY=cached to measure only
 // the baseline and the cached page (quick at a small size: BENCH_SIZES=1000 BENCH_ROUNDS=9).
 import { execFileSync } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -85,6 +85,30 @@ function walks(dbFile, ids, days) {
   };
 }
 
+/**
+ * CPU time (ms) used so far by `pid` and its descendants (Linux /proc): wrangler, its two workerd
+ * processes and esbuild. Less at the mercy of the box's other load than requests per second.
+ */
+function treeCpuMs(pid) {
+  const stats = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // the fields after the command's closing parenthesis: state, ppid, ..., utime (12th), stime (13th)
+      const f = readFileSync(`/proc/${name}/stat`, "utf8").split(") ").at(-1).split(" ");
+      stats.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 10; // USER_HZ is 100
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
@@ -99,14 +123,12 @@ function freePort() {
  * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
  */
 function wrk(base, paths, start, name) {
-  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency"];
-  if (paths) {
-    const list = join(ROOT, `.bench/${name}.txt`);
-    writeFileSync(list, `${paths.join("\n")}\n`);
-    const script = join(ROOT, `.bench/${name}.lua`);
-    writeFileSync(
-      script,
-      `local n = 0
+  const list = join(ROOT, `.bench/${name}.txt`);
+  writeFileSync(list, `${paths.join("\n")}\n`);
+  const script = join(ROOT, `.bench/${name}.lua`);
+  writeFileSync(
+    script,
+    `local n = 0
 setup = function(thread) thread:set("tid", n); n = n + 1 end
 init = function(args)
   paths = {}
@@ -119,10 +141,9 @@ request = function()
   return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
 end
 `,
-    );
-    args.push("-s", script);
-  }
-  const out = execFileSync("wrk", [...args, base + (paths ? "" : "/healthz")], { encoding: "utf8" });
+  );
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script];
+  const out = execFileSync("wrk", [...args, base], { encoding: "utf8" });
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   const ms = (label) => {
     const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -158,9 +179,10 @@ async function benchSize(papers) {
     // One request each first, so that no route pays the isolate's start.
     if (w) for (const list of [w.dayListing, w.paperPage, w.searchRare, w.searchCommon, w.searchTwoCommon, w.apiListing, w.apiSearch]) await fetch(base + list.at(-1));
 
-    /** @type {[string, string[] | null][]} */
+    /** @type {[string, string[]][]} */
     const runs = [
-      ["baseline: GET /healthz", null],
+      // through the same Lua script as the rest: wrk's work per request is then the same for both
+      ["baseline: GET /healthz", ["/healthz"]],
       ["cached day page (cache hit)", [day]],
     ];
     if (w) runs.push(
@@ -177,7 +199,9 @@ async function benchSize(papers) {
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
       runs.forEach(([, paths], i) => {
+        const cpuBefore = treeCpuMs(child.pid);
         const res = wrk(base, paths, cursors[i], `route${i}`);
+        res.cpuPerRequestMs = (treeCpuMs(child.pid) - cpuBefore) / res.requests;
         cursors[i] += res.requests + CONNECTIONS * 2;
         rounds[i].push(res);
       });
@@ -185,7 +209,7 @@ async function benchSize(papers) {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const results = runs.map(([name, paths], i) => {
       const rs = rounds[i];
-      const wrapped = paths && paths.length > 1 && cursors[i] > paths.length;
+      const wrapped = paths.length > 1 && cursors[i] > paths.length;
       return { name, wrapped, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
@@ -195,6 +219,7 @@ async function benchSize(papers) {
     // Rounds taken side by side share the box's load of the moment: their ratios vary less than the medians' ratio.
     const perRound = rounds[1].map((h, r) => h.rps / rounds[0][r].rps);
     const hitRatios = `median of the rounds' ratios ${median(perRound).toFixed(2)}, by round ${perRound.map((x) => x.toFixed(2)).join(" ")}`;
+    const cpu = (i) => median(rounds[i].map((x) => x.cpuPerRequestMs));
     if (w) {
       console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
       console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
@@ -203,6 +228,7 @@ async function benchSize(papers) {
       console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
     }
     console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95; ${hitRatios})`);
+    console.log(`by CPU per request of wrangler dev's processes: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
     if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
   } finally {
