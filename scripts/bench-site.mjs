@@ -95,7 +95,8 @@ function treeCpuMs(pid) {
     if (!/^\d+$/.test(name)) continue;
     try {
       // the fields after the command's closing parenthesis: state, ppid, ..., utime (12th), stime (13th)
-      const f = readFileSync(`/proc/${name}/stat`, "utf8").split(") ").at(-1).split(" ");
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
       stats.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
     } catch {
       // gone meanwhile
