@@ -7,19 +7,22 @@
 // with `page` is never stored (edge-cache.ts), which the walks add once a list runs out. Every
 // request comes from another client address (CF-Connecting-IP), so that no rate limit answers.
 // Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output.
+// BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output, BENCH_ONLY=cached to measure only
+// the baseline and the cached page (quick at a small size: BENCH_SIZES=1000 BENCH_ROUNDS=9).
 import { execFileSync } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { ROOT, migrateLocal, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
+import { ROOT, ensureDevVars, migrateLocal, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
 import { DAYS, LAST_DAY, PER_DAY, fillCatalog } from "./lib/synthetic-catalog.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ONLY_CACHED = process.env.BENCH_ONLY === "cached";
+if (process.env.BENCH_ONLY && !ONLY_CACHED) throw new Error(`BENCH_ONLY must be "cached", not "${process.env.BENCH_ONLY}"`);
 const persistTo = join(ROOT, ".bench/site-state");
 
 const RARE_WORD = "quantum";
@@ -82,6 +85,31 @@ function walks(dbFile, ids, days) {
   };
 }
 
+/**
+ * CPU time (ms) used so far by `pid` and its descendants (Linux /proc): wrangler, its two workerd
+ * processes and esbuild. Less at the mercy of the box's other load than requests per second.
+ */
+function treeCpuMs(pid) {
+  const stats = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // the fields after the command's closing parenthesis: state, ppid, ..., utime (12th), stime (13th)
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      stats.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 10; // USER_HZ is 100
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
@@ -96,14 +124,12 @@ function freePort() {
  * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
  */
 function wrk(base, paths, start, name) {
-  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency"];
-  if (paths) {
-    const list = join(ROOT, `.bench/${name}.txt`);
-    writeFileSync(list, `${paths.join("\n")}\n`);
-    const script = join(ROOT, `.bench/${name}.lua`);
-    writeFileSync(
-      script,
-      `local n = 0
+  const list = join(ROOT, `.bench/${name}.txt`);
+  writeFileSync(list, `${paths.join("\n")}\n`);
+  const script = join(ROOT, `.bench/${name}.lua`);
+  writeFileSync(
+    script,
+    `local n = 0
 setup = function(thread) thread:set("tid", n); n = n + 1 end
 init = function(args)
   paths = {}
@@ -116,10 +142,9 @@ request = function()
   return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
 end
 `,
-    );
-    args.push("-s", script);
-  }
-  const out = execFileSync("wrk", [...args, base + (paths ? "" : "/healthz")], { encoding: "utf8" });
+  );
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script];
+  const out = execFileSync("wrk", [...args, base], { encoding: "utf8" });
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   const ms = (label) => {
     const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -133,14 +158,15 @@ end
 }
 
 async function benchSize(papers) {
+  ensureDevVars();
   rmSync(persistTo, { recursive: true, force: true });
   migrateLocal(persistTo);
   const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
   const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite") ?? "");
   const filled = fillCatalog(dbFile, papers);
-  const w = walks(dbFile, filled.ids, filled.days);
   console.log(`\n# ${filled.count} papers (${Math.min(papers, PER_DAY * DAYS)} featured over ${filled.days.length} days), filled in ${(filled.ms / 1000).toFixed(1)} s`);
-  console.log(`walks: ${filled.days.length * SORTS.length} day listings (then with page=), ${filled.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages`);
+  const w = ONLY_CACHED ? null : walks(dbFile, filled.ids, filled.days);
+  if (w) console.log(`walks: ${filled.days.length * SORTS.length} day listings (then with page=), ${filled.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages`);
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -152,11 +178,15 @@ async function benchSize(papers) {
     const cached = await fetch(base + day);
     console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
     // One request each first, so that no route pays the isolate's start.
-    for (const list of [w.dayListing, w.paperPage, w.searchRare, w.searchCommon, w.searchTwoCommon, w.apiListing, w.apiSearch]) await fetch(base + list.at(-1));
+    if (w) for (const list of [w.dayListing, w.paperPage, w.searchRare, w.searchCommon, w.searchTwoCommon, w.apiListing, w.apiSearch]) await fetch(base + list.at(-1));
 
+    /** @type {[string, string[]][]} */
     const runs = [
-      ["baseline: GET /healthz", null],
+      // through the same Lua script as the rest: wrk's work per request is then the same for both
+      ["baseline: GET /healthz", ["/healthz"]],
       ["cached day page (cache hit)", [day]],
+    ];
+    if (w) runs.push(
       ["uncached day listing", w.dayListing],
       ["uncached paper page", w.paperPage],
       [`uncached search, a rare word ("${RARE_WORD}", "${RARE_WORD} data", ...)`, w.searchRare],
@@ -164,13 +194,15 @@ async function benchSize(papers) {
       [`uncached search, two common words ("model data", ...)`, w.searchTwoCommon],
       ["uncached API listing (/api/daily_papers?date=)", w.apiListing],
       ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
-    ];
+    );
     const cursors = runs.map(() => 0);
     const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
       runs.forEach(([, paths], i) => {
+        const cpuBefore = treeCpuMs(child.pid);
         const res = wrk(base, paths, cursors[i], `route${i}`);
+        res.cpuPerRequestMs = (treeCpuMs(child.pid) - cpuBefore) / res.requests;
         cursors[i] += res.requests + CONNECTIONS * 2;
         rounds[i].push(res);
       });
@@ -178,20 +210,27 @@ async function benchSize(papers) {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const results = runs.map(([name, paths], i) => {
       const rs = rounds[i];
-      const wrapped = paths && paths.length > 1 && cursors[i] > paths.length;
+      const wrapped = paths.length > 1 && cursors[i] > paths.length;
       return { name, wrapped, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
     console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | requests | errors |\n|---|---:|---:|---:|---:|---:|`);
     for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`);
     const ratio = (a, b) => (a / b).toFixed(2);
-    console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
-    console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
-    console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
-    const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
-    console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
-    console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95)`);
-    console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
+    // Rounds taken side by side share the box's load of the moment: their ratios vary less than the medians' ratio.
+    const perRound = rounds[1].map((h, r) => h.rps / rounds[0][r].rps);
+    const hitRatios = `median of the rounds' ratios ${median(perRound).toFixed(2)}, by round ${perRound.map((x) => x.toFixed(2)).join(" ")}`;
+    const cpu = (i) => median(rounds[i].map((x) => x.cpuPerRequestMs));
+    if (w) {
+      console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
+      console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
+      console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
+      const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
+      console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
+    }
+    console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95; ${hitRatios})`);
+    console.log(`by CPU per request of wrangler dev's processes: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
+    if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
   } finally {
     const exited = new Promise((r) => child.once("exit", r));

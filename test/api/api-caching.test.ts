@@ -1,21 +1,19 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../workers/api/src/app";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
-import { SiteEntrypoint } from "../../workers/api/src/index";
+import worker, { SiteEntrypoint } from "../../workers/api/src/index";
 import { countingD1 } from "../site/site-support";
 import { get, ingestRealCapture, insertPapers, ORIGIN, request } from "./api-support";
 
-const app = createApp();
 let client = 0;
 
-/** One request through the app with a D1 binding that counts queries; waits for cache writes. */
+/** One request through the worker with a D1 binding that counts queries; waits for cache writes. */
 async function counted(path: string, headers: Record<string, string> = {}) {
   const { binding, counter } = countingD1(env.DB);
   const ctx = createExecutionContext();
   client++;
-  const res = await app.fetch(new Request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": `198.51.100.${client % 250}`, ...headers } }), { ...env, DB: binding }, ctx);
+  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": `198.51.100.${client % 250}`, ...headers } }), { ...env, DB: binding }, ctx);
   const body = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, body, queries: counter.queries };

@@ -1,9 +1,11 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../workers/api/src/app";
+import { answerFromMemory } from "../../workers/api/src/cache/edge-cache";
 import { MEMORY_TTL_MS, memoryForget, memoryGet, memoryPut } from "../../workers/api/src/cache/memory-tier";
 import { tagsToPurge, urlsToPurge } from "../../workers/api/src/cache/purge";
 import { SiteEntrypoint } from "../../workers/api/src/index";
-import { get, ingestHfDaily, insertPapers, countingD1, request } from "./site-support";
+import { get, ingestHfDaily, insertPapers, countingD1, ORIGIN, request } from "./site-support";
 
 /** Runs one request through the app with a D1 binding that counts queries; waits for cache writes. */
 async function counted(path: string, headers: Record<string, string> = {}) {
@@ -183,5 +185,64 @@ describe("the Cache API layer", () => {
         "/api/daily_papers?month=0000-01",
       ].map((p) => `https://paperboy.example${p}`),
     );
+  });
+});
+
+describe("the memory tier's hot path, before routing", () => {
+  /** Status, headers and body, to compare two answers whole. */
+  const whole = async (res: Response) => ({ status: res.status, headers: [...res.headers], body: await res.text() });
+
+  it("answers exactly as the routed hit would: GET, HEAD and 304, over http and https", async () => {
+    const path = "/papers/date/2026-06-12?sort=newest";
+    const miss = await get(path);
+    expect(miss.headers.get("X-Cache")).toBe("MISS");
+    const etag = miss.headers.get("ETag")!;
+    for (const origin of [ORIGIN, "https://paperboy.test"]) {
+      for (const [method, inm] of [["GET", null], ["HEAD", null], ["GET", etag], ["HEAD", etag], ["GET", 'W/"other"']] as const) {
+        const init: RequestInit = { method, headers: inm ? { "If-None-Match": inm } : {} };
+        const fast = answerFromMemory(new Request(`${origin}${path}`, init), env);
+        expect(fast, `${origin} ${method} ${inm}`).not.toBeNull();
+        // the app alone: edgeCache's own memory hit, behind secureHeaders
+        const routed = await createApp().fetch(new Request(`${origin}${path}`, init), env, createExecutionContext());
+        expect(await whole(fast!), `${origin} ${method} ${inm}`).toEqual(await whole(routed));
+      }
+    }
+    const https = answerFromMemory(new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }), env)!;
+    expect(https.status).toBe(304);
+    expect(https.headers.get("Strict-Transport-Security")).toMatch(/^max-age=/);
+    expect(https.headers.get("X-Frame-Options")).toBe("DENY");
+    const hit = answerFromMemory(new Request(`${ORIGIN}${path}`), env)!;
+    expect(hit.headers.get("X-Cache")).toBe("HIT");
+    expect(hit.headers.get("Content-Security-Policy")).toContain("script-src 'none'");
+    expect(hit.headers.get("Strict-Transport-Security")).toBeNull();
+  });
+
+  it("answers nothing but a site page that edgeCache fronts, for GET or HEAD", async () => {
+    await get("/about");
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`), env)).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`, { method: "POST" }), env)).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about?page=2`), env)).toBeNull();
+    // "//host/about" makes /about's key (new URL resolves it against SITE_URL) but routes elsewhere
+    expect(answerFromMemory(new Request(`${ORIGIN}//${new URL(env.SITE_URL).host}/about`), env)).toBeNull();
+
+    await get("/papers/2606.12730");
+    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`), env)).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`, { headers: { Accept: "text/markdown" } }), env)).toBeNull();
+
+    // the API's answers pass its own middleware (CORS, the client limit) before its cache
+    const api = await get("/api/papers/2606.00467");
+    expect(api.status).toBe(200);
+    expect(memoryGet(`${env.SITE_URL}/api/papers/2606.00467`)).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/api/papers/2606.00467`), env)).toBeNull();
+
+    // an address outside edgeCache's paths, even if the memory tier held it
+    memoryPut(`${env.SITE_URL}/account`, new ArrayBuffer(1), new Headers({ "Cache-Control": "public, s-maxage=60" }));
+    expect(answerFromMemory(new Request(`${ORIGIN}/account`), env)).toBeNull();
+    memoryForget([`${env.SITE_URL}/account`]);
+  });
+
+  it("leaves a misconfigured worker to the app's error page", async () => {
+    await get("/about");
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`), { ...env, SITE_URL: "not a url" })).toBeNull();
   });
 });

@@ -1,15 +1,16 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { createApp } from "../../workers/api/src/app";
 import type { Env } from "../../workers/api/src/env";
+import worker from "../../workers/api/src/index";
 import type { captureQueue } from "./capture-queue";
 
 export const ORIGIN = "http://paperboy.test";
 
 export interface RequestOptions {
   /**
-   * "app" (the default): the API app with the test env, run to the end of its waitUntil work
-   * (cache writes) before the response is returned. "self": the real worker entry (SELF), for
-   * tests of what the deployed worker and its service bindings share; takes no env overrides.
+   * "app" (the default): the API worker's fetch (its memory-tier hot path, then the app) with the
+   * test env, run to the end of its waitUntil work (cache writes) before the response is returned.
+   * "self": the real worker entry (SELF), for tests of what the deployed worker and its service
+   * bindings share; takes no env overrides.
    */
   via?: "app" | "self";
   /** Bindings and vars that replace the test env's for this request. */
@@ -22,7 +23,6 @@ export interface RequestOptions {
   form?: Record<string, string>;
 }
 
-const app = createApp();
 let clients = 0;
 
 /** One request to the app at `path` (relative to ORIGIN, or absolute). Redirects are not followed. */
@@ -44,7 +44,7 @@ export async function request(path: string, init: RequestInit = {}, options: Req
   }
   const ctx = createExecutionContext();
   const testEnv: Env = { ...env, ...(options.queue ? { MAIL_QUEUE: options.queue.queue } : {}), ...options.env };
-  const res = await app.fetch(req, testEnv, ctx);
+  const res = await worker.fetch(req, testEnv, ctx);
   // The body first: the cache write in waitUntil reads a tee of it.
   const bytes = await res.arrayBuffer();
   await waitOnExecutionContext(ctx);

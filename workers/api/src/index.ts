@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApp } from "./app";
 import type { PurgeRequest, PurgeResult, SiteService } from "#shared/contracts";
+import { answerFromMemory } from "./cache/edge-cache";
 import { purgeEverywhere } from "./cache/purge";
 import { readConfig, type Env } from "./env";
 
@@ -17,5 +18,6 @@ export class SiteEntrypoint extends WorkerEntrypoint<Env> implements SiteService
 }
 
 export default {
-  fetch: app.fetch,
+  // The hot path first: a page the isolate's memory tier holds needs no routing (edge-cache.ts).
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => answerFromMemory(request, env) ?? app.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

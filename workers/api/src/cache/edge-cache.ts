@@ -1,9 +1,12 @@
 import type { MiddlewareHandler } from "hono";
-import { readConfig, type AppEnv } from "../env";
+import { readConfig, type AppEnv, type Env } from "../env";
 import { CACHE_POLICIES } from "./cache-policy";
 import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
+
+/** The addresses of the site's cached pages: site-routes.tsx puts edgeCache in front of each. */
+export const SITE_CACHED_PATHS = ["/", "/papers/*", "/search", "/about", "/static/*"] as const;
 
 /** Query parameters a site page reads; any other is dropped from the cache key. */
 export const SITE_KEY_PARAMS = ["q", "sort", "page"] as const;
@@ -119,11 +122,42 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
 }
 
 /** The site's pages. Pages beyond the first of a listing (`page`) are not stored: purges could not name them all. */
-export const edgeCache = edgeCacheWith({
+const siteCache: EdgeCacheOptions = {
   keyParams: SITE_KEY_PARAMS,
   cacheable: (url, request) => !url.searchParams.has("page") && !negotiatesMarkdown(request),
   store: () => true,
-});
+};
+
+export const edgeCache = edgeCacheWith(siteCache);
+
+const onCachedPath = (path: string) => SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
+
+/**
+ * A site page the memory tier holds, answered before Hono routes the request (index.ts): for a
+ * hit, routing, the middleware chain and Hono's copies of the response cost more than the hit
+ * itself. The answer is the one edgeCache would give behind secureHeaders, which is all that runs
+ * before it on these paths: the stored headers carry the secure headers, HSTS is added per request.
+ * Anything else (a miss, another method or path, `page=`, negotiated Markdown) returns null.
+ */
+export function answerFromMemory(request: Request, env: Env): Response | null {
+  const method = request.method;
+  if (method !== "GET" && method !== "HEAD") return null;
+  const url = new URL(request.url);
+  if (!onCachedPath(url.pathname) || !siteCache.cacheable(url, request)) return null;
+  let siteUrl: string;
+  try {
+    siteUrl = readConfig(env).SITE_URL;
+  } catch {
+    // a misconfigured worker stores nothing; the app answers with its error page
+    return null;
+  }
+  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams));
+  if (!res) return null;
+  const answer = answerConditional(res, request.headers.get("If-None-Match"));
+  addSecureHeaders(answer.headers, url.protocol === "https:");
+  // as Hono answers HEAD: the GET's status and headers without its body
+  return method === "HEAD" ? new Response(null, answer) : answer;
+}
 
 /**
  * The JSON API's listings and paper records, kept like the pages that show the same counts.

@@ -18,7 +18,7 @@ import {
   trendingPapers,
 } from "#shared/papers/queries";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
-import { edgeCache } from "../cache/edge-cache";
+import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { limitClient } from "../security/client-limit";
@@ -54,7 +54,7 @@ const SearchText = z
 const sortOf = (c: Context) => validate(SortParam, c.req.query("sort"), "invalid_sort");
 const pageOf = (c: Context) => validate(PageParam, c.req.query("page"), "invalid_page");
 
-for (const path of ["/", "/papers/*", "/search", "/about", "/static/*"]) siteRoutes.use(path, edgeCache);
+for (const path of SITE_CACHED_PATHS) siteRoutes.use(path, edgeCache);
 
 siteRoutes.get("/static/:file", (c) => {
   const file = c.req.param("file");
