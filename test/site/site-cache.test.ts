@@ -213,7 +213,7 @@ describe("the memory tier's hot path, before routing", () => {
     expect(https.headers.get("X-Frame-Options")).toBe("DENY");
     const hit = answerFromMemory(new Request(`${ORIGIN}${path}`), env)!;
     expect(hit.headers.get("X-Cache")).toBe("HIT");
-    expect(hit.headers.get("Content-Security-Policy")).toContain("script-src 'none'");
+    expect(hit.headers.get("Content-Security-Policy")).toContain("script-src 'self'");
     expect(hit.headers.get("Strict-Transport-Security")).toBeNull();
   });
 
