@@ -3,6 +3,7 @@ import { accountRoutes } from "./accounts/accounts-routes";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
+import { commentRoutes } from "./comments/comment-routes";
 import { devRoutes } from "./dev/dev-routes";
 import { feedRoutes } from "./feeds/feed-routes";
 import { mcpRoutes } from "./mcp/mcp-routes";
@@ -30,6 +31,7 @@ export function createApp() {
   app.route("/dev", devRoutes);
   app.route("/", accountRoutes);
   app.route("/", voteFormRoutes);
+  app.route("/", commentRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));
