@@ -345,7 +345,7 @@ describe("comment Markdown", () => {
 });
 
 describe("comment counts", () => {
-  it("count the visible comments here plus upstream's, in the API, on cards, on the paper page and in its Markdown", async () => {
+  it("count the visible comments here plus upstream's, in the API, on cards, on the paper page, in its Markdown and in feeds", async () => {
     const ada = await signedInAccount("ada");
     const top = await posted(PAPER, ada.cookie, "One");
     await posted(PAPER, ada.cookie, "Two", top);
@@ -367,6 +367,8 @@ describe("comment counts", () => {
     expect(paper).toContain("2 more comments on Hugging Face");
     await freshenAfterWrite(env.SITE_URL, PAPER, `/papers/${PAPER}.md`);
     expect(await (await request(`/papers/${PAPER}.md`)).text()).toContain(`· ${expected} comments`);
+    await freshenAfterWrite(env.SITE_URL, PAPER, "/feeds/daily.rss");
+    expect(await (await request("/feeds/daily.rss")).text()).toContain(`<comments>${env.SITE_URL}/papers/${PAPER}#comments</comments><slash:comments>${expected}</slash:comments>`);
   });
 
   it("keeps an uncached day page at two D1 queries at most with comments in it", async () => {
