@@ -8,7 +8,7 @@
 import { and, desc, eq, gte, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
+import { comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
@@ -21,12 +21,21 @@ export interface ListedPaper {
   /** What the site shows: localUpvotes + the upstream count last seen. */
   upvotes: number;
   localUpvotes: number;
+  /** What the site shows: the paper's visible comments here (not deleted, not hidden) + upstream's count. */
+  numComments: number;
 }
 
 /** Upvotes cast on Paperboy, counted by the upvotes table's triggers (migrations/0005_upvotes.sql). */
 const localUpvotesSql = sql<number>`${papers.localUpvotes}`;
 /** "Upvotes", everywhere (pages, API, feeds, trending, digests): local upvotes plus the upstream count last seen. */
 export const upvotesSql = sql<number>`(${localUpvotesSql} + coalesce(${dailyEntries.upstreamUpvotes}, 0))`;
+
+/**
+ * Comments, everywhere (cards, paper pages, API, feeds): the visible comments written here, counted
+ * per row on comments_paper_idx, plus upstream's count. A subquery in the listing's one statement,
+ * so that no page pays a second query for it.
+ */
+export const numCommentsSql = sql<number>`((SELECT count(*) FROM ${comments} WHERE ${comments.paperId} = ${papers.id} AND ${comments.deletedAt} IS NULL AND ${comments.hiddenAt} IS NULL) + coalesce(${dailyEntries.numComments}, 0))`;
 
 function trendingSql(now: Date): SQL<number> {
   // shared/domain/trending.ts, in SQL: (upvotes + 1) / (max(0, age in days) + 2) ^ gravity.
@@ -45,13 +54,14 @@ const listedColumns = {
   entry: dailyEntries,
   upvotes: upvotesSql,
   localUpvotes: localUpvotesSql,
+  numComments: numCommentsSql,
 };
 
 /** What the public sees: every listing, search and page leaves out papers a curator hid. */
 const visible = isNull(papers.hiddenAt);
 
-function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; paper: PaperRow }>(r: T): ListedPaper {
-  return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes) };
+function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; numComments: number; paper: PaperRow }>(r: T): ListedPaper {
+  return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes), numComments: Number(r.numComments) };
 }
 
 export async function latestDayWithPapers(db: Db): Promise<string | null> {

@@ -53,6 +53,16 @@ describe("daily feeds", () => {
     expect(xml).toContain('<link rel="self" type="application/atom+xml" href="http://127.0.0.1:8787/feeds/daily.atom"/>');
   });
 
+  it("carry each paper's comment count and discussion: RSS comments and slash:comments, Atom's RFC 4685 replies link", async () => {
+    const rss = (await fetchFeed("/feeds/daily.rss", /rss/)).xml;
+    const item = new RegExp(`<item><title>[^<]*</title><link>${SITE}/papers/2606\\.00467</link>[\\s\\S]*?</item>`).exec(rss)![0];
+    expect(item).toContain(`<comments>${SITE}/papers/2606.00467#comments</comments><slash:comments>2</slash:comments>`);
+    const atom = (await fetchFeed("/feeds/daily.atom", /atom/)).xml;
+    expect(atom).toContain(`<link rel="replies" type="text/html" href="${SITE}/papers/2606.00467#comments" thr:count="2"/>`);
+    const feed = parseFeed(atom);
+    expect(feed.items.find((i) => i.url === `${SITE}/papers/2606.00467`)).toBeTruthy();
+  });
+
   it("escapes hostile titles, authors and abstracts, and drops characters XML forbids", async () => {
     for (const [path, type] of [["/feeds/daily.rss", /rss/], ["/feeds/daily.atom", /atom/]] as const) {
       const { xml, feed } = await fetchFeed(path, type);

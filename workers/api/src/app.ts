@@ -3,6 +3,7 @@ import { accountRoutes } from "./accounts/accounts-routes";
 import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
+import { commentRoutes } from "./comments/comment-routes";
 import { dataRoutes } from "./data/data-routes";
 import { devRoutes } from "./dev/dev-routes";
 import { discoveryRoutes } from "./discovery/discovery-routes";
@@ -34,6 +35,7 @@ export function createApp() {
   app.route("/", discoveryRoutes);
   app.route("/", accountRoutes);
   app.route("/", voteFormRoutes);
+  app.route("/", commentRoutes);
   app.route("/", subscribeRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));

@@ -222,6 +222,7 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
         <li>{`your account${props.handle ? ` (@${props.handle}, free for anyone to take afterwards)` : ""}, its address ${props.email} and display name;`}</li>
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which leave the papers' counts;</li>
+        <li>the text of your comments: each shows as "[deleted]", so that replies to it stay in place;</li>
         <li>the digest subscription of this address, its preferences and consent records, if there is one;</li>
         <li>the sign-in links mailed to this address.</li>
       </ul>
@@ -269,6 +270,7 @@ accountPageRoutes.get("/account/deleted", (c) => {
         <li>your account: its address, handle and display name (the handle is free again);</li>
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which are out of the papers' counts;</li>
+        <li>the text of your comments, which show as "[deleted]";</li>
         <li>the sign-in links mailed to the address.</li>
         {subscription ? (
           <li>

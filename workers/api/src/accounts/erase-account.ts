@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { accounts, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
+import { accounts, comments, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
 import type { SuppressionSecrets } from "#shared/mail/address";
 import { erasureStatements } from "#shared/mail/subscribers";
 
@@ -8,14 +8,20 @@ import { erasureStatements } from "#shared/mail/subscribers";
  * Erases an account in one D1 batch, so that nothing is left half-erased: its sign-in links, the
  * subscriber of the same address (erased as a subscriber is: only a keyed hash stays, as a
  * suppression) and the account row, whose sessions and upvotes go with it (ON DELETE CASCADE; the
- * upvotes triggers take its votes out of papers.local_upvotes in the same statement).
+ * upvotes triggers take its votes out of papers.local_upvotes in the same statement). Its comments
+ * lose their text and count as deleted; their rows stay, so that replies stay in place, and lose
+ * their author by the foreign key (ON DELETE SET NULL).
  */
-export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow): Promise<{ subscriber: boolean }> {
+export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow, now = new Date()): Promise<{ subscriber: boolean }> {
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.email, account.email)).get();
   await db.batch([
     // Used links too: each row holds the address in clear, and none is of use once the account is gone.
     db.delete(signinTokens).where(eq(signinTokens.email, account.email)),
     ...(subscriber ? await erasureStatements(db, secrets, subscriber) : []),
+    db
+      .update(comments)
+      .set({ body: "", deletedAt: sql`coalesce(${comments.deletedAt}, ${now.toISOString()})` })
+      .where(eq(comments.accountId, account.id)),
     db.delete(accounts).where(eq(accounts.id, account.id)),
   ]);
   return { subscriber: Boolean(subscriber) };

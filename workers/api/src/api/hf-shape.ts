@@ -3,7 +3,7 @@ import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "./hf-schema";
 import type { ListedPaper } from "#shared/papers/queries";
 
 /** A catalog paper, its daily entry when it was featured, and the upvotes shown (local + upstream). */
-export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes" | "localUpvotes">;
+export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes" | "localUpvotes" | "numComments">;
 
 /**
  * Hub-style 24-hex ids, derived from stable names so that the same author or discussion keeps its
@@ -92,7 +92,7 @@ export function toHfDailyPaper(row: PaperWithEntry): HfDailyPaper {
     title: paper.title,
     summary: paper.summary,
     thumbnail: entry?.thumbnail ?? "",
-    numComments: entry?.numComments ?? 0,
+    numComments: row.numComments,
     submittedBy: submitter(entry),
     isAuthorParticipating: false,
   };

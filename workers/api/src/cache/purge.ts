@@ -64,14 +64,16 @@ export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: C
 }
 
 /**
- * After a vote: this isolate forgets the paper's addresses and the page the vote came from, and
- * the data centre's copy of that page goes, so the voter sees their vote at once. Every other copy
- * expires on its own within VOTE_VISIBLE_S (cache-policy.ts); a vote does not purge globally.
+ * After a vote or a comment: this isolate forgets the paper's addresses and the page the writer
+ * goes back to, and the data centre's copies of them go, so the writer sees the change at once.
+ * Every other copy expires on its own within VOTE_VISIBLE_S (cache-policy.ts): a vote or a comment
+ * does not purge globally.
  */
-export async function freshenAfterVote(siteUrl: string, paperId: string, backPath: string, cache: Cache = caches.default) {
+export async function freshenAfterWrite(siteUrl: string, paperId: string, backPath: string, cache: Cache = caches.default) {
   const back = cacheKeyUrl(siteUrl, new Request(new URL(backPath, siteUrl)));
-  memoryForget([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })]);
-  await cache.delete(new Request(back, { method: "GET" }));
+  const urls = [...new Set([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })])];
+  memoryForget(urls);
+  await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
 }
 
 /**

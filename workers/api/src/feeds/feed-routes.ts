@@ -46,7 +46,7 @@ async function latestSpan(db: Db, n: number): Promise<{ from: string; to: string
   return days.length ? { from: days.at(-1)!, to: days[0]! } : null;
 }
 
-function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
+function toEntry(site: string, { paper, entry, numComments }: PaperWithEntry): FeedEntry {
   const featured = entry ? `${entry.day}T00:00:00.000Z` : paper.published;
   return {
     id: paper.id,
@@ -57,6 +57,7 @@ function toEntry(site: string, { paper, entry }: PaperWithEntry): FeedEntry {
     published: featured,
     updated: paper.updated > featured ? paper.updated : featured,
     categories: paper.categories,
+    numComments,
   };
 }
 

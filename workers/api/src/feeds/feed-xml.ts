@@ -11,6 +11,8 @@ export interface FeedEntry {
   /** ISO time the paper last changed. */
   updated: string;
   categories: string[];
+  /** The paper's comments: visible local ones plus upstream's count. */
+  numComments: number;
 }
 
 export interface FeedDoc {
@@ -55,12 +57,14 @@ export function renderRss(feed: FeedDoc): string {
       ...e.authors.map((a) => el("dc:creator", a)),
       ...e.categories.map((c) => el("category", c)),
       el("description", e.summary),
+      el("comments", `${e.link}#comments`),
+      el("slash:comments", String(e.numComments)),
       "</item>",
     ].join(""),
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">',
     "<channel>",
     el("title", feed.title),
     el("link", feed.alternate),
@@ -83,6 +87,8 @@ export function renderAtom(feed: FeedDoc): string {
       el("id", e.link),
       el("title", e.title, attr("type", "text")),
       `<link${attr("rel", "alternate")}${attr("type", "text/html")}${attr("href", e.link)}/>`,
+      // RFC 4685: the discussion, with its count.
+      `<link${attr("rel", "replies")}${attr("type", "text/html")}${attr("href", `${e.link}#comments`)}${attr("thr:count", String(e.numComments))}/>`,
       el("published", new Date(e.published).toISOString()),
       el("updated", new Date(e.updated > e.published ? e.updated : e.published).toISOString()),
       ...e.authors.map((a) => `<author>${el("name", a)}</author>`),
@@ -93,7 +99,7 @@ export function renderAtom(feed: FeedDoc): string {
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">',
+    '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0" xml:lang="en">',
     el("id", feed.self),
     el("title", feed.title, attr("type", "text")),
     el("subtitle", feed.description, attr("type", "text")),

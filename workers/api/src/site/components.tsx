@@ -72,7 +72,12 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
             </>
           ) : null}
           {submitter ? <>Submitted by {submitter} · </> : null}
-          {entry && entry.numComments > 0 ? <>{entry.numComments} comments · </> : null}
+          {item.numComments > 0 ? (
+            <>
+              <a href={`${paperPath(paper.id)}#comments`}>{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a>
+              {" · "}
+            </>
+          ) : null}
           arXiv {paper.id}
           {paper.codeUrl ? (
             <>

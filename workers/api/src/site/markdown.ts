@@ -25,7 +25,7 @@ const target = (url: string) => `<${url.replace(/[<>\s]/g, encodeURIComponent)}>
 const link = (text: string, url: string) => `[${mdEscape(text)}](${target(url)})`;
 const day = (iso: string) => iso.slice(0, 10);
 
-export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string; entry?: MarkdownEntry | null }): string {
+export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string; entry?: MarkdownEntry | null; numComments?: number }): string {
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const facts: string[] = [
@@ -46,6 +46,8 @@ export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string;
         (e.numComments ? ` · ${e.numComments} comment${e.numComments === 1 ? "" : "s"}` : ""),
     );
   }
+  const comments = opts.entry ? 0 : (opts.numComments ?? 0);
+  if (comments) facts.push(`- **Discussion:** ${link(`${comments} comment${comments === 1 ? "" : "s"}`, `${opts.siteUrl}/papers/${paper.id}#comments`)}`);
   if (paper.codeUrl) facts.push(`- **Code:** ${link(paper.codeUrl, paper.codeUrl)}${paper.githubStars != null ? ` (${paper.githubStars} stars)` : ""}`);
   if (paper.projectUrl) facts.push(`- **Project page:** ${link(paper.projectUrl, paper.projectUrl)}`);
   if (paper.doi) facts.push(`- **DOI:** ${link(paper.doi, `https://doi.org/${paper.doi}`)}`);

@@ -1,6 +1,8 @@
 import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domain/periods";
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
+import { CommentThread } from "../comments/comment-thread";
+import type { ThreadComment } from "../comments/comment-store";
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
 import { Layout } from "./layout";
@@ -90,7 +92,7 @@ export function TrendingPage({ items }: { items: ListedPaper[] }) {
 const fmtTime = (iso: string) => formatDay(iso.slice(0, 10));
 
 /** `siteUrl`: SITE_URL, for the absolute canonical address that link previews and citations use. */
-export function PaperPage({ item, related, siteUrl }: { item: ListedPaper; related: ListedPaper[]; siteUrl: string }) {
+export function PaperPage({ item, related, thread, siteUrl }: { item: ListedPaper; related: ListedPaper[]; thread: ThreadComment[]; siteUrl: string }) {
   const { paper, entry } = item;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
@@ -128,7 +130,7 @@ export function PaperPage({ item, related, siteUrl }: { item: ListedPaper; relat
               <dt>Featured</dt>
               <dd>
                 <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
-                {entry.numComments ? ` · ${entry.numComments} comments` : ""}
+                {item.numComments ? <> · <a href="#comments">{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a></> : ""}
                 {submitter ? ` · submitted by ${submitter}` : ""}
               </dd>
             </>
@@ -158,6 +160,7 @@ export function PaperPage({ item, related, siteUrl }: { item: ListedPaper; relat
           </>
         ) : null}
       </article>
+      <CommentThread paperId={paper.id} thread={thread} upstream={entry?.numComments ?? 0} />
       {related.length ? (
         <section aria-labelledby="related">
           <h2 id="related">Related papers</h2>

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
 import { renderBibtex } from "./bibtex";
+import { commentThread } from "../comments/comment-store";
 import { renderPaperMarkdown } from "./markdown";
 import { parseArxivId } from "#shared/papers/records";
 import {
@@ -143,11 +144,11 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.entry.numComments } : null });
+    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.numComments } : null, numComments: item.numComments });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
-  const related = await relatedPapers(db, item.paper);
-  return c.html(<PaperPage item={item} related={related} siteUrl={readConfig(c.env).SITE_URL} />);
+  const [related, thread] = await Promise.all([relatedPapers(db, item.paper), commentThread(db, id)]);
+  return c.html(<PaperPage item={item} related={related} thread={thread} siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
 siteRoutes.get("/search", async (c) => {

@@ -72,6 +72,23 @@ pre{background:var(--card);border:1px solid var(--line);border-radius:.4rem;padd
 table.admin{border-collapse:collapse;display:block;overflow-x:auto;font-size:.875rem;margin:.5rem 0 1.5rem}
 table.admin th,table.admin td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
 table.admin code{word-break:break-all}
+.discussion{max-width:50rem}
+ol.comments,ol.replies{list-style:none;padding:0;margin:0}
+.comment{border-top:1px solid var(--line);padding:.6rem 0}
+ol.replies{margin:.4rem 0 0 1rem;border-left:2px solid var(--line);padding-left:.9rem}
+.replies .comment{border-top:0;padding:.3rem 0}
+.comment-meta{color:var(--muted);font-size:.875rem;margin:0}
+.comment-body{overflow-wrap:anywhere}.comment-body p{margin:.35rem 0}
+.gone{color:var(--muted);font-style:italic}
+.comment-actions,.own{display:flex;flex-wrap:wrap;gap:.4rem .9rem;align-items:baseline;font-size:.875rem}
+.comment-actions form{margin:.3rem 0}
+summary{cursor:pointer;color:var(--accent)}
+.comment-form{display:grid;gap:.35rem;margin:.75rem 0}
+.comment-form small{color:var(--muted)}
+.comment-form button{justify-self:start}
+textarea{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--muted);border-radius:.4rem;padding:.4rem .6rem;width:100%}
+textarea:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.js .own{display:none}.js .own.mine{display:flex}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:40rem){h1{font-size:1.35rem}.card{padding:.75rem;gap:.6rem}.votes{flex-basis:2.8rem}form.search{max-width:none}}
 `.trim();

@@ -1,15 +1,20 @@
+import { EDIT_WINDOW_MS } from "../comments/comment-store";
 import { contentHash } from "./content-hash";
 
 /**
  * The one script on the site, served from /static/votes.<hash>.js (script-src 'self'): it asks
  * /api/me who is signed in, marks the papers they upvoted (aria-pressed), and toggles votes
  * without a reload through /api/me/upvotes/{id}. Without it, or signed out, the vote forms post
- * as usual. Plain ES2020, no dependencies; keep it a few KB.
+ * as usual. On a discussion it shows the Edit and Delete controls of the signed-in person's own
+ * comments (data-author) and hides everyone else's (the server refuses them anyway); Edit only
+ * while the comment is in its edit window. Plain ES2020, no dependencies; keep it a few KB.
  */
 export const VOTES_JS = `
 (() => {
   const widgets = (id) => [...document.querySelectorAll("form.votes")].filter((f) => !id || f.querySelector("button[data-paper]")?.dataset.paper === id);
-  if (!widgets().length) return;
+  const authored = [...document.querySelectorAll(".comment[data-author]")];
+  if (!widgets().length && !authored.length) return;
+  document.documentElement.classList.add("js");
   let signedIn = false;
   const pending = new Set();
   const show = (form, voted, upvotes) => {
@@ -25,6 +30,12 @@ export const VOTES_JS = `
       signedIn = true;
       const upvoted = new Set(me.upvoted);
       for (const form of widgets()) show(form, upvoted.has(form.querySelector("button[data-paper]").dataset.paper));
+      for (const comment of authored) {
+        const own = comment.querySelector(":scope > .comment-actions > .own");
+        if (!own || comment.dataset.author !== me.account.handle) continue;
+        own.classList.add("mine");
+        if (!(Date.parse(comment.dataset.created) + ${EDIT_WINDOW_MS} > Date.now())) own.querySelector(".edit")?.remove();
+      }
     })
     .catch(() => {});
   document.addEventListener("submit", async (event) => {

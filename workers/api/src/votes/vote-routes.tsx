@@ -3,7 +3,7 @@ import { createDb } from "#shared/db/client";
 import { parseArxivId } from "#shared/papers/records";
 import { sha256Hex } from "#shared/crypto";
 import { currentSession, type Session } from "../accounts/sessions";
-import { freshenAfterVote } from "../cache/purge";
+import { freshenAfterWrite } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, badRequest, notFound } from "../errors";
 import { Layout } from "../site/layout";
@@ -56,7 +56,7 @@ async function vote(c: Context<AppEnv>, session: Session, paperId: string, inten
   if (!result) throw notFound(`paper ${paperId} is not in the catalog`);
   const back = backTo(c, paperId);
   // The voter's next view of this page shows the vote; every other copy expires within VOTE_VISIBLE_S.
-  await freshenAfterVote(readConfig(c.env).SITE_URL, paperId, back);
+  await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, back);
   c.header("Cache-Control", PRIVATE);
   return { result, back };
 }

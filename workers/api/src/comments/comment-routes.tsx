@@ -1,0 +1,211 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { sha256Hex } from "#shared/crypto";
+import { createDb } from "#shared/db/client";
+import { parseArxivId } from "#shared/papers/records";
+import { Page, privateAlways } from "../accounts/private-page";
+import { currentSession, type Session } from "../accounts/sessions";
+import { freshenAfterWrite } from "../cache/purge";
+import { readConfig, type AppEnv } from "../env";
+import { ApiError, badRequest, describeZodError, notFound } from "../errors";
+import { Layout } from "../site/layout";
+import { enforceLimits } from "../subscribe/rate-limit";
+import { sameOrigin } from "../subscribe/subscribe-routes";
+import { CommentForm } from "./comment-thread";
+import { commentById, deleteComment, editComment, EDIT_WINDOW_MS, insertComment, MAX_COMMENT_LENGTH, paperExists, type CommentRow } from "./comment-store";
+
+/**
+ * A paper's discussion, written through plain forms (no JavaScript needed): a comment or a reply
+ * (`POST /papers/{id}/comments`), an edit within EDIT_WINDOW_MS (`/comments/{id}/edit`) and a soft
+ * delete (`/comments/{id}/delete`), each answered 303 back to the comment on the paper's page.
+ * The paper page never reads the session; these routes do, and every answer is `private, no-store`.
+ */
+export const commentRoutes = new Hono<AppEnv>();
+
+/** New comments and replies per account. */
+export const COMMENT_LIMIT = { max: 10, windowSeconds: 600 };
+/** Edits and deletes per account. */
+export const COMMENT_CHANGE_LIMIT = { max: 30, windowSeconds: 600 };
+
+const Body = z
+  .string({ error: "write your comment in the box" })
+  .transform((s) => s.replace(/\r\n?/g, "\n").trim())
+  .pipe(
+    z
+      .string()
+      .min(1, "the comment is empty: write something first")
+      .max(MAX_COMMENT_LENGTH, `a comment can be at most ${MAX_COMMENT_LENGTH.toLocaleString("en")} characters long`),
+  );
+const blankIsAbsent = (value: unknown) => (value === "" ? undefined : value);
+const NewComment = z.object({ body: Body, parent: z.preprocess(blankIsAbsent, z.string().max(100).optional()) });
+const EditedComment = z.object({ body: Body });
+const COMMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function paperIdOf(raw: string): string {
+  const parsed = parseArxivId(raw);
+  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  return parsed.id;
+}
+
+const commentPath = (paperId: string, commentId: string) => `/papers/${paperId}#comment-${commentId}`;
+
+function signInPage(c: Context<AppEnv>, paperId: string | null) {
+  return c.html(
+    <Layout title="Sign in to comment" nav={null}>
+      <h1>Sign in to comment</h1>
+      <p class="notice">Comments belong to accounts: sign in with your email address (no password), choose a handle, and come back to the paper.</p>
+      <p>
+        <a href="/signin">Sign in</a>
+        {paperId ? (
+          <>
+            {" · "}
+            <a href={`/papers/${paperId}#comments`}>Back to the paper</a>
+          </>
+        ) : null}
+      </p>
+    </Layout>,
+    401,
+  );
+}
+
+/** The signed-in author, or the page that says to sign in (401), or /account to choose a handle first. */
+async function author(c: Context<AppEnv>, paperId: string | null): Promise<Session | Response> {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) return signInPage(c, paperId);
+  if (!session.account.handle) return c.redirect("/account", 303);
+  return session;
+}
+
+async function limit(c: Context<AppEnv>, session: Session, kind: "post" | "change") {
+  const rule = kind === "post" ? COMMENT_LIMIT : COMMENT_CHANGE_LIMIT;
+  const message = kind === "post" ? "You have commented a lot in a short time. Please wait a few minutes and try again." : "Too many changes in a short time. Please wait a few minutes and try again.";
+  await enforceLimits(c.env.DB, [{ key: `comment-${kind}:account:${await sha256Hex(session.account.id)}`, ...rule }], Date.now(), message);
+}
+
+/** The comment a path names, owned by this account: 404 when there is none, 403 when it is someone else's. */
+async function ownComment(c: Context<AppEnv>, session: Session): Promise<CommentRow> {
+  const id = c.req.param("commentId") ?? "";
+  const row = COMMENT_ID.test(id) ? await commentById(createDb(c.env.DB), id) : undefined;
+  if (!row) throw notFound("there is no such comment");
+  if (row.accountId !== session.account.id) throw new ApiError(403, "forbidden", "Only its author can change or delete a comment.");
+  return row;
+}
+
+/** Why an own comment cannot be edited now, or null when it can. */
+function editRefusal(row: CommentRow, now: number): string | null {
+  if (row.deletedAt) return "This comment was deleted.";
+  if (row.hiddenAt) return "This comment was hidden by a curator and cannot be edited.";
+  if (Date.parse(row.createdAt) + EDIT_WINDOW_MS <= now) return `A comment can be edited for ${EDIT_WINDOW_MS / 60_000} minutes after posting; this one can no longer be.`;
+  return null;
+}
+
+async function freshen(c: Context<AppEnv>, paperId: string) {
+  // The writer's next view of the page shows the change; every other copy expires within VOTE_VISIBLE_S.
+  await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, `/papers/${paperId}`);
+}
+
+commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async (c) => {
+  const paperId = paperIdOf(c.req.param("id"));
+  const session = await author(c, paperId);
+  if (session instanceof Response) return session;
+  const posted = await c.req.parseBody();
+  const parsed = NewComment.safeParse(posted);
+  if (!parsed.success) {
+    const kept = typeof posted.body === "string" ? posted.body : "";
+    const parent = typeof posted.parent === "string" && COMMENT_ID.test(posted.parent) ? posted.parent : undefined;
+    return c.html(
+      <Page title="Not posted">
+        <p class="notice" role="status">{`Nothing was posted: ${describeZodError(parsed.error)}.`}</p>
+        <CommentForm paperId={paperId} parentId={parent} label={parent ? "Your reply" : "Your comment"} body={kept.slice(0, MAX_COMMENT_LENGTH * 2)} />
+        <p>
+          <a href={`/papers/${paperId}#comments`}>Back to the discussion</a>
+        </p>
+      </Page>,
+      400,
+    );
+  }
+  const form = parsed.data;
+  const db = createDb(c.env.DB);
+  let parentId: string | null = null;
+  if (form.parent !== undefined) {
+    const parent = COMMENT_ID.test(form.parent) ? await commentById(db, form.parent) : undefined;
+    if (!parent || parent.paperId !== paperId) throw badRequest("invalid_form", "the comment you replied to is not in this paper's discussion");
+    if (parent.deletedAt || parent.hiddenAt) throw badRequest("invalid_form", "the comment you replied to was deleted or hidden");
+    // One level of replies: a reply to a reply joins its top-level comment.
+    parentId = parent.parentId ?? parent.id;
+  } else if (!(await paperExists(db, paperId))) {
+    throw notFound(`paper ${paperId} is not in the catalog`);
+  }
+  await limit(c, session, "post");
+  const id = await insertComment(db, { paperId, accountId: session.account.id, parentId, body: form.body, now: new Date() });
+  await freshen(c, paperId);
+  return c.redirect(commentPath(paperId, id), 303);
+});
+
+function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice?: string }) {
+  const until = new Date(Date.parse(row.createdAt) + EDIT_WINDOW_MS).toISOString();
+  return (
+    <Page title="Edit your comment">
+      {notice ? (
+        <p role="status">
+          <strong>{notice}</strong>
+        </p>
+      ) : null}
+      <form class="comment-form" method="post" action={`/comments/${row.id}/edit`}>
+        <label for="comment-body">Your comment</label>
+        <textarea id="comment-body" name="body" rows={8} maxlength={MAX_COMMENT_LENGTH} required aria-describedby="comment-body-hint">
+          {body}
+        </textarea>
+        <small id="comment-body-hint">
+          Markdown: *emphasis*, `code`, lists and links. You can edit it until <time datetime={until}>{`${until.slice(11, 16)} UTC`}</time>.
+        </small>
+        <button type="submit">Save</button>
+      </form>
+      <p>
+        <a href={commentPath(row.paperId, row.id)}>Back to the discussion</a>
+      </p>
+    </Page>
+  );
+}
+
+commentRoutes.get("/comments/:commentId/edit", privateAlways, async (c) => {
+  const session = await author(c, null);
+  if (session instanceof Response) return session;
+  const row = await ownComment(c, session);
+  const refusal = editRefusal(row, Date.now());
+  if (refusal) throw new ApiError(403, "forbidden", refusal);
+  return c.html(<EditPage row={row} body={row.body} />);
+});
+
+commentRoutes.post("/comments/:commentId/edit", privateAlways, sameOrigin, async (c) => {
+  const session = await author(c, null);
+  if (session instanceof Response) return session;
+  const row = await ownComment(c, session);
+  const refusal = editRefusal(row, Date.now());
+  if (refusal) throw new ApiError(403, "forbidden", refusal);
+  const posted = await c.req.parseBody();
+  const parsed = EditedComment.safeParse(posted);
+  if (!parsed.success) {
+    const kept = typeof posted.body === "string" ? posted.body.slice(0, MAX_COMMENT_LENGTH * 2) : row.body;
+    return c.html(<EditPage row={row} body={kept} notice={`Not saved: ${describeZodError(parsed.error)}.`} />, 400);
+  }
+  const form = parsed.data;
+  await limit(c, session, "change");
+  if (!(await editComment(createDb(c.env.DB), row.id, session.account.id, form.body, new Date()))) {
+    throw new ApiError(403, "forbidden", "This comment can no longer be edited.");
+  }
+  await freshen(c, row.paperId);
+  return c.redirect(commentPath(row.paperId, row.id), 303);
+});
+
+commentRoutes.post("/comments/:commentId/delete", privateAlways, sameOrigin, async (c) => {
+  const session = await author(c, null);
+  if (session instanceof Response) return session;
+  const row = await ownComment(c, session);
+  if (!row.deletedAt) {
+    await limit(c, session, "change");
+    await deleteComment(createDb(c.env.DB), row.id, session.account.id, new Date());
+    await freshen(c, row.paperId);
+  }
+  return c.redirect(commentPath(row.paperId, row.id), 303);
+});

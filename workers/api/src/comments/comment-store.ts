@@ -1,0 +1,107 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "#shared/db/client";
+import { accounts, comments, papers } from "#shared/db/schema";
+
+/** How long after posting its author may edit a comment. */
+export const EDIT_WINDOW_MS = 15 * 60_000;
+/** The longest comment, in characters of Markdown as written. */
+export const MAX_COMMENT_LENGTH = 5000;
+/** The most comments a paper page shows (top-level and replies together), oldest first. */
+export const THREAD_MAX = 1000;
+
+export interface CommentView {
+  id: string;
+  parentId: string | null;
+  /** The author's handle; null once the account is erased. */
+  handle: string | null;
+  displayName: string | null;
+  body: string;
+  createdAt: string;
+  editedAt: string | null;
+  state: "visible" | "deleted" | "hidden";
+}
+
+export interface ThreadComment extends CommentView {
+  replies: CommentView[];
+}
+
+/** A paper's discussion: top-level comments oldest first, each with its replies oldest first. */
+export async function commentThread(db: Db, paperId: string): Promise<ThreadComment[]> {
+  const rows = await db
+    .select({
+      id: comments.id,
+      parentId: comments.parentId,
+      handle: accounts.handle,
+      displayName: accounts.displayName,
+      body: comments.body,
+      createdAt: comments.createdAt,
+      editedAt: comments.editedAt,
+      deletedAt: comments.deletedAt,
+      hiddenAt: comments.hiddenAt,
+    })
+    .from(comments)
+    .leftJoin(accounts, eq(accounts.id, comments.accountId))
+    .where(eq(comments.paperId, paperId))
+    .orderBy(asc(comments.createdAt), asc(comments.id))
+    .limit(THREAD_MAX)
+    .all();
+  const top = new Map<string, ThreadComment>();
+  const replies: CommentView[] = [];
+  for (const r of rows) {
+    const state = r.hiddenAt ? "hidden" : r.deletedAt ? "deleted" : "visible";
+    const view: CommentView = {
+      id: r.id,
+      parentId: r.parentId,
+      handle: r.handle,
+      displayName: r.displayName,
+      body: state === "visible" ? r.body : "",
+      createdAt: r.createdAt,
+      editedAt: r.editedAt,
+      state,
+    };
+    if (r.parentId) replies.push(view);
+    else top.set(r.id, { ...view, replies: [] });
+  }
+  for (const r of replies) top.get(r.parentId!)?.replies.push(r);
+  return [...top.values()];
+}
+
+export type CommentRow = typeof comments.$inferSelect;
+
+export const commentById = (db: Db, id: string) => db.select().from(comments).where(eq(comments.id, id)).get();
+
+export const paperExists = async (db: Db, paperId: string) => Boolean(await db.select({ id: papers.id }).from(papers).where(eq(papers.id, paperId)).get());
+
+/** A new comment, or a reply to `parent` (already checked to be the top-level comment of the same paper). */
+export async function insertComment(db: Db, c: { paperId: string; accountId: string; parentId: string | null; body: string; now: Date }): Promise<string> {
+  const id = crypto.randomUUID();
+  await db.insert(comments).values({ id, paperId: c.paperId, accountId: c.accountId, parentId: c.parentId, body: c.body, createdAt: c.now.toISOString() });
+  return id;
+}
+
+/**
+ * Edits the author's own visible comment inside its edit window; the conditions are in the UPDATE
+ * itself, so a check made before it cannot be outrun. Returns whether it changed the row.
+ */
+export async function editComment(db: Db, id: string, accountId: string, body: string, now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - EDIT_WINDOW_MS).toISOString();
+  const rows = await db
+    .update(comments)
+    .set({ body, editedAt: now.toISOString() })
+    .where(and(eq(comments.id, id), eq(comments.accountId, accountId), isNull(comments.deletedAt), isNull(comments.hiddenAt), sql`${comments.createdAt} > ${since}`))
+    .returning({ id: comments.id });
+  return rows.length === 1;
+}
+
+/**
+ * Deletes the author's own comment softly: the row stays, so that its replies stay in place, but
+ * its text goes. Returns whether it changed the row.
+ */
+export async function deleteComment(db: Db, id: string, accountId: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(comments)
+    .set({ body: "", deletedAt: now.toISOString() })
+    .where(and(eq(comments.id, id), eq(comments.accountId, accountId), isNull(comments.deletedAt)))
+    .returning({ id: comments.id });
+  return rows.length === 1;
+}
