@@ -22,6 +22,12 @@ export interface Env {
   SUPPRESSION_SECRET_PREVIOUS?: string;
   /** Secret: Resend's webhook signing secret ("whsec_..."), for /webhooks/resend. */
   RESEND_WEBHOOK_SECRET?: string;
+  /** Submissions (wrangler.toml [vars]): how recent a paper must be, in days since arXiv first published it. */
+  SUBMISSION_WINDOW_DAYS?: string;
+  /** Submissions an account may make per UTC day. */
+  SUBMISSION_DAILY_CAP?: string;
+  /** "true" accepts submissions on Saturday and Sunday (UTC). */
+  SUBMISSION_WEEKENDS?: string;
 }
 
 export type AppEnv = { Bindings: Env };
@@ -35,6 +41,12 @@ const ApiConfig = z.object({
   ADMIN_TOKEN: z.string().min(1).optional(),
   TOKEN_SECRET: z.string().min(16, "TOKEN_SECRET must be at least 16 characters"),
   RESEND_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  SUBMISSION_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(14),
+  SUBMISSION_DAILY_CAP: z.coerce.number().int().min(0).max(1_000).default(3),
+  SUBMISSION_WEEKENDS: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export type ApiConfig = z.output<typeof ApiConfig> & { suppression: SuppressionSecrets };

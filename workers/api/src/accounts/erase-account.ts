@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { accounts, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
+import { accounts, dailyEntries, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
 import type { SuppressionSecrets } from "#shared/mail/address";
 import { erasureStatements } from "#shared/mail/subscribers";
 
@@ -8,7 +8,8 @@ import { erasureStatements } from "#shared/mail/subscribers";
  * Erases an account in one D1 batch, so that nothing is left half-erased: its sign-in links, the
  * subscriber of the same address (erased as a subscriber is: only a keyed hash stays, as a
  * suppression) and the account row, whose sessions and upvotes go with it (ON DELETE CASCADE; the
- * upvotes triggers take its votes out of papers.local_upvotes in the same statement).
+ * upvotes triggers take its votes out of papers.local_upvotes in the same statement). The papers
+ * it submitted stay featured without its name (submitter_account_id goes to NULL by its foreign key).
  */
 export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow): Promise<{ subscriber: boolean }> {
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.email, account.email)).get();
@@ -16,6 +17,7 @@ export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account:
     // Used links too: each row holds the address in clear, and none is of use once the account is gone.
     db.delete(signinTokens).where(eq(signinTokens.email, account.email)),
     ...(subscriber ? await erasureStatements(db, secrets, subscriber) : []),
+    db.update(dailyEntries).set({ submitterName: null, submitterFullname: null }).where(eq(dailyEntries.submitterAccountId, account.id)),
     db.delete(accounts).where(eq(accounts.id, account.id)),
   ]);
   return { subscriber: Boolean(subscriber) };

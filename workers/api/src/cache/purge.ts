@@ -1,7 +1,8 @@
+import type { Context } from "hono";
 import type { PurgeRequest } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
-import { cacheKeyUrl } from "./edge-cache";
+import { API_KEY_PARAMS, cacheKeyUrl } from "./edge-cache";
 import { memoryForget } from "./memory-tier";
 
 const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
@@ -71,4 +72,18 @@ export async function freshenAfterVote(siteUrl: string, paperId: string, backPat
   const back = cacheKeyUrl(siteUrl, new Request(new URL(backPath, siteUrl)));
   memoryForget([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })]);
   await cache.delete(new Request(back, { method: "GET" }));
+}
+
+/**
+ * After a submission: what an ingest run that featured the paper would purge (the paper, its day,
+ * their listings, by Cache-Tag too where Workers Cache exists), and the submitter's default API
+ * listing, so that the submitter sees the paper at once.
+ */
+export async function purgeAfterSubmission(c: Context, siteUrl: string, req: PurgeRequest, handle: string, cache: Cache = caches.default) {
+  const mine = cacheKeyUrl(siteUrl, new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)), API_KEY_PARAMS);
+  memoryForget([mine]);
+  await Promise.all([purgeCacheApi(siteUrl, req, cache), cache.delete(new Request(mine, { method: "GET" }))]);
+  // Workers Cache (2026) purges by tag from the worker; absent in local runs and Miniflare.
+  const edge = (c.executionCtx as unknown as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } }).cache;
+  if (edge?.purge) await edge.purge({ tags: tagsToPurge(req) });
 }

@@ -2,7 +2,7 @@ import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domai
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
+import { Cards, Marked, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
 import { Layout } from "./layout";
 
 export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
@@ -11,7 +11,9 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
   return (
     <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"} votes>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
-      <p class="lede">by AK and the research community · {listing.items.length} papers</p>
+      <p class="lede">
+        by AK and the research community · {listing.items.length} papers · <a href="/papers/submit">Submit a paper</a>
+      </p>
       <SubscribeForm compact />
       {day && day !== requested && !home ? (
         <p class="notice" role="status">
@@ -92,7 +94,6 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
   const { paper, entry } = item;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
-  const submitter = entry?.submitterFullname || entry?.submitterName;
   return (
     <Layout title={paper.title} description={paper.abstract.slice(0, 200)} canonical={`/papers/${paper.id}`} votes>
       <article class="paper">
@@ -124,7 +125,12 @@ export function PaperPage({ item, related }: { item: ListedPaper; related: Liste
               <dd>
                 <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a> · {item.upvotes} upvotes
                 {entry.numComments ? ` · ${entry.numComments} comments` : ""}
-                {submitter ? ` · submitted by ${submitter}` : ""}
+                {entry.submitterFullname || entry.submitterName ? (
+                  <>
+                    {" · Submitted by "}
+                    <Submitter entry={entry} />
+                  </>
+                ) : null}
               </dd>
             </>
           ) : null}
