@@ -213,6 +213,9 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
         <h2>Sources</h2>
         <ul>
           <li>The daily selection, its upvotes and submitters: the Hugging Face daily papers feed. The upvotes shown add the votes cast here by people signed in to Paperboy.</li>
+          <li>
+            Papers submitted here: anyone signed in with a handle can put a recent arXiv paper on the day's page (<a href="/papers/submit">Submit a paper</a>), under Hugging Face's rules: published on arXiv in the last days, featured once, a few a day per person. The card names who submitted it.
+          </li>
           <li>Paper metadata: arXiv's API and announcement listings (CC0). PDFs stay on arXiv; we link to them.</li>
         </ul>
         <h2 id="trending">How trending works</h2>

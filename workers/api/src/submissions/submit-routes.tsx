@@ -39,7 +39,7 @@ function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: s
           ) : null}
         </div>
       ) : null}
-      <p>Put a recent arXiv paper on today's Daily Papers. Your handle is shown on its card.</p>
+      <p>Put a recent arXiv paper on today's Daily Papers. Its card shows your name, linked to your profile.</p>
       <ul>
         <li>{`The paper was first published on arXiv within the last ${rules.windowDays} days.`}</li>
         <li>A paper is featured once: one already on the Daily Papers cannot be submitted again.</li>
