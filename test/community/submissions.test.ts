@@ -19,7 +19,9 @@ afterEach(() => vi.restoreAllMocks());
 
 const ARXIV = "https://export.arxiv.test/api/query";
 /** The captures are from June 2026: a window wide enough for them, and every day of the week. */
-const OPEN: Partial<Env> = { SUBMISSION_WINDOW_DAYS: "36500", SUBMISSION_WEEKENDS: "true" };
+const OPEN: Partial<Env> = { SUBMISSION_WINDOW_DAYS: "36500", SUBMISSION_DAILY_CAP: "3", SUBMISSION_WEEKENDS: "true" };
+/** wrangler.toml's defaults, whatever a local .dev.vars (which the test env reads too) says. */
+const DEFAULTS: Partial<Env> = { SUBMISSION_WINDOW_DAYS: undefined, SUBMISSION_DAILY_CAP: undefined, SUBMISSION_WEEKENDS: undefined };
 
 /** Every Atom entry of the captures, by arXiv id without version. */
 const ENTRIES = new Map<string, string>();
@@ -89,8 +91,11 @@ describe("the submission form", () => {
     expect(text).toContain('name="comment"');
     expect(text).toContain("within the last 36500 days");
     expect(text).toContain("at most 3 papers a day (UTC)");
-    const weekdays = await request("/papers/submit", { headers: { Cookie: cookie } });
-    expect(await weekdays.text()).toContain("within the last 14 days");
+    const defaults = await (await request("/papers/submit", { headers: { Cookie: cookie } }, { env: DEFAULTS })).text();
+    expect(defaults).toContain("within the last 14 days");
+    expect(defaults).toContain("at most 3 papers a day (UTC)");
+    expect(defaults).toContain("Submissions are taken from Monday to Friday (UTC).");
+    expect(text).not.toContain("Monday to Friday");
   });
 
   it("sends a signed-out visitor to sign in, and answers a signed-out post with a private 401 that writes nothing", async () => {
@@ -171,6 +176,26 @@ describe("POST /papers/submit", () => {
     expect(items[0]!.paper.submittedOnDailyBy).toMatchObject({ name: "ada" });
   });
 
+  it("purges what it changed, so the submitter sees the paper at once where a cached page was", async () => {
+    await ingestHfDaily();
+    stubArxiv();
+    const { cookie } = await author("purger", "Pat Purger");
+    const today = todayUtc();
+    // Cached first (addresses no other test of this file asks for: the caches outlive a test): the
+    // home page, today's page (the nearest earlier day with papers), the submitter's listing.
+    const paths = ["/?sort=newest", `/papers/date/${today}?sort=trending`];
+    for (const path of paths) {
+      expect((await page(path)).text).not.toContain("2606.13677");
+      expect((await page(path)).res.headers.get("X-Cache")).toBe("HIT");
+    }
+    expect(await submittedBy("purger")).toEqual([]);
+    expect((await request("/api/daily_papers?submitter=purger")).headers.get("X-Cache")).toBe("HIT");
+
+    expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
+    for (const path of paths) expect((await page(path)).text, path).toContain('Submitted by <a href="/u/purger">Pat Purger</a>');
+    expect((await submittedBy("purger")).map((i) => i.paper.id)).toEqual(["2606.13677"]);
+  });
+
   it("reads the id in every form people paste", async () => {
     const arxiv = stubArxiv();
     const { cookie } = await author("paster", null);
@@ -230,7 +255,7 @@ describe("the rules", () => {
     const arxiv = stubArxiv();
     const { cookie } = await author();
     // The default window, 14 days: the capture's paper of 2026-06-11 is far older than today.
-    const res = await submit(cookie, { paper: "2606.13677" }, { env: { SUBMISSION_WINDOW_DAYS: undefined } });
+    const res = await submit(cookie, { paper: "2606.13677" }, { env: { ...DEFAULTS, SUBMISSION_WEEKENDS: "true" } });
     expect(res.status).toBe(409);
     const text = await res.text();
     expect(text).toContain("Not submitted. Recent papers only:");

@@ -107,6 +107,9 @@ submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
   }
   const result = await submitPaper({ db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() }, account, form.data);
   if (!result.ok) return c.html(<SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />, result.status);
-  await purgeAfterSubmission(c, readConfig(c.env).SITE_URL, { papers: [result.paperId], days: [result.day] }, account.handle);
+  // The submission is committed; a purge that fails only leaves pages stale for their few seconds.
+  await purgeAfterSubmission(c, readConfig(c.env).SITE_URL, { papers: [result.paperId], days: [result.day] }, account.handle).catch((err: unknown) => {
+    console.error("purging after a submission failed", err);
+  });
   return c.redirect(`/papers/${result.paperId}`, 303);
 });
