@@ -1,11 +1,31 @@
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ROOT, startLocalStack } from "../../scripts/lib/local-stack.mjs";
 import { axeViolations, launchChromium } from "./browser-support";
 
 // A newcomer submits a paper of the real captures against `wrangler dev`: sign in through the
 // local outbox, choose a handle when asked, submit, see it on today's page and in the API. The
 // local arXiv is scripts/lib/upstream-stub.mjs; .dev.vars.example opens the window to the captures.
-const baseUrl = inject("baseUrl");
+//
+// On a stack of its own: a submission makes today the latest featured day, which changes the home
+// page and trending for every other file that shares the global one.
+let baseUrl: string;
+let stack: { stop: () => Promise<void> } | undefined;
+const persistTo = join(ROOT, ".wrangler/browser-submit-state");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 const stamp = Date.now().toString(36);
 const address = `submit-${stamp}@example.com`;
 const handle = `submitter-${stamp}`;
@@ -14,11 +34,16 @@ const PAPER = "2606.13677";
 let browser: Browser;
 
 beforeAll(async () => {
+  rmSync(persistTo, { recursive: true, force: true });
+  const started = await startLocalStack({ port: await freePort(), persistTo, quiet: true, log: () => {} });
+  stack = started;
+  baseUrl = started.baseUrl;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
+  await stack?.stop();
 });
 
 async function followSigninMail(page: Page) {
