@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { IngestRunRow } from "./db/schema";
 import { parseDigestKey } from "./domain/periods";
 import type { IngestRequest } from "./papers/ingest-request";
+import type { DailyEntryRecord, PaperRecord } from "./papers/records";
 
 /** A digest ledger key (see digestKeyOf): "daily:2026-06-12" or "weekly:2026-W24"; the day or week must exist. */
 export const DigestPeriodKey = z
@@ -24,10 +25,31 @@ export type MailMessage = z.infer<typeof MailMessage>;
 /** The mails to a subscriber, whose ledger is the deliveries table. */
 export type SubscriberMail = Exclude<MailMessage, { kind: "signin" }>;
 
-/** The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker (POST /admin/ingest). */
+/**
+ * The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker: POST /admin/ingest,
+ * and a submission (/papers/submit), which looks the paper up on arXiv and then writes it.
+ */
 export interface IngestService {
   runIngest(request: IngestRequest): Promise<IngestOutcome>;
+  /** One paper from arXiv's API (`id_list`), through the ingest worker's polite fetch and parser. Writes nothing. */
+  lookupArxivPaper(id: string): Promise<ArxivLookup>;
+  /** Writes a submitted paper, its daily entry and the submitter's comment in one transaction. Checks no rule. */
+  recordSubmission(submission: SubmissionWrite): Promise<SubmissionRecorded>;
 }
+
+/** not-found: arXiv knows no such paper; slow: it timed out; down: 5xx, 429, a network failure or a feed we cannot read. */
+export type ArxivLookupFailure = "not-found" | "slow" | "down";
+export type ArxivLookup = { ok: true; paper: PaperRecord } | { ok: false; failure: ArxivLookupFailure };
+
+export interface SubmissionWrite {
+  paper: PaperRecord;
+  entry: DailyEntryRecord;
+  /** The submitter's comment, the first of the paper's discussion. */
+  comment?: { accountId: string; body: string };
+}
+
+/** Not recorded when the paper was featured meanwhile (a submission or a feed run at the same moment). */
+export type SubmissionRecorded = { ok: true } | { ok: false; featuredOn: string };
 
 /** One run as recorded in ingest_runs, with what it changed. */
 export interface IngestOutcome extends IngestRunRow {

@@ -135,6 +135,8 @@ export const DailyEntryRecord = z.object({
   upstreamUpvotes: z.number().int().min(0),
   numComments: z.number().int().min(0),
   thumbnail: optionalText,
+  /** The Paperboy account that submitted the paper (source "submission"). */
+  submitterAccountId: z.string().min(1).max(100).optional(),
 });
 export type DailyEntryRecord = z.output<typeof DailyEntryRecord>;
 

@@ -13,6 +13,7 @@ import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { secureHeaders } from "./security/secure-headers";
 import { siteRoutes } from "./site/site-routes";
+import { submitRoutes } from "./submissions/submit-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
 import { webhookRoutes } from "./subscribe/webhook-routes";
 import { meRoutes, voteFormRoutes } from "./votes/vote-routes";
@@ -37,6 +38,8 @@ export function createApp() {
   app.route("/", voteFormRoutes);
   app.route("/", commentRoutes);
   app.route("/", subscribeRoutes);
+  // Before the site: /papers/submit is not a paper, and never goes through the public cache.
+  app.route("/", submitRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));
   app.onError(handleError);

@@ -24,6 +24,12 @@ export interface Env {
   RESEND_WEBHOOK_SECRET?: string;
   /** Addresses whose accounts may curate under /admin, comma-separated. */
   CURATOR_EMAILS?: string;
+  /** Submissions (wrangler.toml [vars]): how recent a paper must be, in days since arXiv first published it. */
+  SUBMISSION_WINDOW_DAYS?: string;
+  /** Submissions an account may make per UTC day. */
+  SUBMISSION_DAILY_CAP?: string;
+  /** "true" accepts submissions on Saturday and Sunday (UTC). */
+  SUBMISSION_WEEKENDS?: string;
 }
 
 export type AppEnv = { Bindings: Env };
@@ -41,6 +47,12 @@ const ApiConfig = z.object({
     .string()
     .optional()
     .transform((v) => new Set((v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))),
+  SUBMISSION_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(14),
+  SUBMISSION_DAILY_CAP: z.coerce.number().int().min(0).max(1_000).default(3),
+  SUBMISSION_WEEKENDS: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export type ApiConfig = z.output<typeof ApiConfig> & { suppression: SuppressionSecrets };

@@ -4,14 +4,30 @@ import { purgeExpiredSignins } from "./housekeeping";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { runDigestSchedule } from "#shared/mail/digest-schedule";
-import type { Env } from "./env";
-import type { IngestOutcome, IngestService } from "#shared/contracts";
+import type { ArxivLookup, IngestOutcome, IngestService, SubmissionRecorded } from "#shared/contracts";
+import { createDb } from "#shared/db/client";
+import { arxivId } from "#shared/papers/records";
+import { readConfig, type Env } from "./env";
 import { runIngest } from "./run-ingest";
+import { lookupArxivPaper, recordSubmission } from "./submission";
 
-/** Called by the API worker's POST /admin/ingest through a service binding. */
+/**
+ * Called by the API worker through a service binding: POST /admin/ingest, and /papers/submit in
+ * two steps (look the paper up, then write it once the API worker's rules passed), so that a
+ * failed lookup or a broken rule writes nothing, and arXiv is asked only by this worker's polite
+ * fetch and parsed by its parser.
+ */
 export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestService {
   async runIngest(request: unknown): Promise<IngestOutcome> {
     return runIngest(this.env, IngestRequest.parse(request));
+  }
+
+  async lookupArxivPaper(id: unknown): Promise<ArxivLookup> {
+    return lookupArxivPaper(readConfig(this.env), arxivId.parse(id));
+  }
+
+  async recordSubmission(submission: unknown): Promise<SubmissionRecorded> {
+    return recordSubmission(createDb(this.env.DB), submission, new Date().toISOString());
   }
 }
 

@@ -15,7 +15,7 @@ export interface UpsertResult {
 }
 
 const PAPER_COLUMNS = 20; // the columns an insert binds, timestamps included (local_upvotes is written as a literal 0)
-const ENTRY_COLUMNS = 10;
+const ENTRY_COLUMNS = 11;
 const ANNOUNCEMENT_COLUMNS = 4;
 
 /** One record per paper: the highest version wins, later enrichment fills in. */
@@ -40,10 +40,10 @@ const WRITE_ATTEMPTS = 3;
  * insert them; the second batch then breaks a UNIQUE key and rolls back whole. It is planned
  * again from a fresh read, which finds the other run's rows and merges into them.
  */
-export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
+export async function upsertBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: BatchItem<"sqlite">[] = []): Promise<UpsertResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeBatch(db, batch, now);
+      return await writeBatch(db, batch, now, extraWrites);
     } catch (err) {
       if (attempt >= WRITE_ATTEMPTS || !isUniqueViolation(err)) throw err;
       console.warn(`ingest write met a concurrent insert, planning again (attempt ${attempt + 1})`);
@@ -56,7 +56,8 @@ function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
+/** `extraWrites` go last in the same transaction (a submission's comment, which needs the paper's row). */
+async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: BatchItem<"sqlite">[]): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
   // Only what sources describe: Paperboy's own columns (votes, a curator's marks) are never written back.
@@ -118,11 +119,16 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<Upse
   }
   inserted += newAnnouncements.length;
 
+  writes.push(...extraWrites);
   await runBatch(db, writes);
   return { inserted, updated, changedPapers: [...changedPapers], changedDays: [...changedDays] };
 }
 
-/** Daily entries: a paper keeps the first day it was featured; upvotes and comments follow upstream. */
+/**
+ * Daily entries: a paper keeps the first day it was featured, with that entry's source and
+ * submitter; upvotes and comments follow upstream. A submission never touches an entry that exists
+ * (its zero counts are not upstream's).
+ */
 async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
   const unique = [...new Map(entries.map((e) => [e.paperId, e])).values()];
   const existing = new Map(
@@ -144,6 +150,7 @@ async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
       changed.push(e);
       continue;
     }
+    if (e.source === "submission") continue;
     if (row.upstreamUpvotes === e.upstreamUpvotes && row.numComments === e.numComments) continue;
     writes.push(
       db

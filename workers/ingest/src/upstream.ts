@@ -1,4 +1,15 @@
-export class UpstreamError extends Error {}
+/** What went wrong on the last attempt: a timeout, a network failure, or an HTTP status. */
+export type UpstreamFailure = "timeout" | "network" | "http";
+
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly failure: UpstreamFailure = "http",
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface FetchOptions {
   userAgent: string;
@@ -30,6 +41,8 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
   const attempts = opts.attempts ?? 3;
   const sleep = opts.sleep ?? realSleep;
   let lastError = "";
+  let failure: UpstreamFailure = "http";
+  let lastStatus: number | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const backoff = (opts.backoffBaseMs ?? 1000) * 2 ** (attempt - 1);
     let response: Response;
@@ -39,7 +52,8 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      lastError = err instanceof Error && err.name === "TimeoutError" ? "timed out" : `network error: ${String(err)}`;
+      failure = err instanceof Error && err.name === "TimeoutError" ? "timeout" : "network";
+      lastError = failure === "timeout" ? "timed out" : `network error: ${String(err)}`;
       if (attempt < attempts) await sleep(backoff);
       continue;
     }
@@ -48,11 +62,13 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
     }
     await response.body?.cancel();
     lastError = `HTTP ${response.status}`;
+    failure = "http";
+    lastStatus = response.status;
     const transient = response.status === 429 || response.status >= 500;
     if (!transient) break;
     if (attempt < attempts) await sleep(retryAfterMs(response.headers.get("Retry-After"), backoff));
   }
-  throw new UpstreamError(`${new URL(url).host}: ${lastError}`);
+  throw new UpstreamError(`${new URL(url).host}: ${lastError}`, failure, lastStatus);
 }
 
 /** Spaces requests to one host: arXiv asks for one request every 3 seconds. */

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
-import { accounts, subscribers, type SubscriberRow } from "#shared/db/schema";
+import { accounts, dailyEntries, subscribers, type SubscriberRow } from "#shared/db/schema";
 import { Filters, Frequency, listField } from "#shared/mail/messages";
 import { blockingSuppression, subscribeVerified, unsubscribe, updateSubscriber, type BlockingReason } from "#shared/mail/subscribers";
 import { readConfig, type AppEnv } from "../env";
@@ -155,7 +155,8 @@ async function renderAccount(c: Context<AppEnv>, session: Session, notice?: stri
 accountPageRoutes.get("/account", async (c) => {
   const session = await currentSession(createDb(c.env.DB), c);
   if (!session) return c.redirect("/signin", 303);
-  return renderAccount(c, session);
+  const fromSubmit = c.req.query("next") === "submit" && !session.account.handle;
+  return renderAccount(c, session, fromSubmit ? "Choose a handle first: a submitted paper shows who submitted it." : undefined);
 });
 
 accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
@@ -167,7 +168,11 @@ accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
   const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
   if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
   try {
-    await db.update(accounts).set({ handle, displayName: displayName || null }).where(eq(accounts.id, session.account.id));
+    // The name on the papers it submitted changes with the account, in the same transaction.
+    await db.batch([
+      db.update(accounts).set({ handle, displayName: displayName || null }).where(eq(accounts.id, session.account.id)),
+      db.update(dailyEntries).set({ submitterName: handle, submitterFullname: displayName || null }).where(eq(dailyEntries.submitterAccountId, session.account.id)),
+    ]);
   } catch {
     // Someone took the handle between the check and the write (UNIQUE).
     return renderAccount(c, session, "Not saved: this handle is taken.", 409);
@@ -223,6 +228,7 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which leave the papers' counts;</li>
         <li>the text of your comments: each shows as "[deleted]", so that replies to it stay in place;</li>
+        <li>your name on the papers you submitted (they stay featured, without a submitter);</li>
         <li>the digest subscription of this address, its preferences and consent records, if there is one;</li>
         <li>the sign-in links mailed to this address.</li>
       </ul>
@@ -271,6 +277,7 @@ accountPageRoutes.get("/account/deleted", (c) => {
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which are out of the papers' counts;</li>
         <li>the text of your comments, which show as "[deleted]";</li>
+        <li>your name on the papers you submitted;</li>
         <li>the sign-in links mailed to the address.</li>
         {subscription ? (
           <li>

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { accounts, comments, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
+import { accounts, comments, dailyEntries, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
 import type { SuppressionSecrets } from "#shared/mail/address";
 import { erasureStatements } from "#shared/mail/subscribers";
 
@@ -10,7 +10,8 @@ import { erasureStatements } from "#shared/mail/subscribers";
  * suppression) and the account row, whose sessions and upvotes go with it (ON DELETE CASCADE; the
  * upvotes triggers take its votes out of papers.local_upvotes in the same statement). Its comments
  * lose their text and count as deleted; their rows stay, so that replies stay in place, and lose
- * their author by the foreign key (ON DELETE SET NULL).
+ * their author by the foreign key (ON DELETE SET NULL). The papers it submitted stay featured
+ * without its name (submitter_account_id goes to NULL by its foreign key).
  */
 export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow, now = new Date()): Promise<{ subscriber: boolean }> {
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.email, account.email)).get();
@@ -22,6 +23,7 @@ export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account:
       .update(comments)
       .set({ body: "", deletedAt: sql`coalesce(${comments.deletedAt}, ${now.toISOString()})` })
       .where(eq(comments.accountId, account.id)),
+    db.update(dailyEntries).set({ submitterName: null, submitterFullname: null }).where(eq(dailyEntries.submitterAccountId, account.id)),
     db.delete(accounts).where(eq(accounts.id, account.id)),
   ]);
   return { subscriber: Boolean(subscriber) };

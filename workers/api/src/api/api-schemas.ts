@@ -56,7 +56,7 @@ export const DailyPapersQuery = z
       .min(1)
       .max(100, "must be at most 100 characters")
       .optional()
-      .meta({ description: "only papers submitted by this user name" }),
+      .meta({ description: "only papers submitted by this user name: a Hugging Face user's for the upstream feed's entries, a Paperboy handle for papers submitted here" }),
     sort: z
       .enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" })
       .optional()

@@ -1,7 +1,8 @@
+import type { Context } from "hono";
 import type { PurgeRequest, PurgeResult } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
 import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
-import { cacheKeyUrl } from "./edge-cache";
+import { API_KEY_PARAMS, cacheKeyUrl } from "./edge-cache";
 import { memoryForget } from "./memory-tier";
 
 const SORT_VARIANTS = ["", "?sort=trending", "?sort=newest"];
@@ -88,4 +89,15 @@ export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: u
   const edge = (ctx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)?.cache;
   if (tags.length && edge?.purge) await edge.purge({ tags });
   return { ...result, tags };
+}
+
+/**
+ * After a submission: what an ingest run that featured the paper would purge (the paper, its day,
+ * their listings, by Cache-Tag too where Workers Cache exists), and the submitter's default API
+ * listing, so that the submitter sees the paper at once.
+ */
+export async function purgeAfterSubmission(c: Context, siteUrl: string, req: PurgeRequest, handle: string, cache: Cache = caches.default) {
+  const mine = cacheKeyUrl(siteUrl, new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)), API_KEY_PARAMS);
+  memoryForget([mine]);
+  await Promise.all([purgeEverywhere(siteUrl, req, c.executionCtx), cache.delete(new Request(mine, { method: "GET" }))]);
 }

@@ -1,9 +1,20 @@
+import type { DailyEntryRow } from "#shared/db/schema";
 import type { ListedPaper } from "#shared/papers/queries";
 import { MARK_END, MARK_START } from "#shared/papers/queries";
 import { formatDay } from "#shared/domain/periods";
 import { excerpt, shortAuthors } from "#shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;
+
+/**
+ * Who submitted a featured paper: the display name (or handle) linked to the profile when a
+ * Paperboy account submitted it, the upstream feed's name as text otherwise.
+ */
+export function Submitter({ entry }: { entry: DailyEntryRow }) {
+  const name = entry.submitterFullname || entry.submitterName;
+  if (!name) return null;
+  return entry.submitterAccountId && entry.submitterName ? <a href={`/u/${encodeURIComponent(entry.submitterName)}`}>{name}</a> : <>{name}</>;
+}
 
 /**
  * Text with MARK_START/MARK_END around matches (from FTS5 highlight/snippet), rendered as <mark>:
@@ -52,7 +63,6 @@ export interface CardProps {
 export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }: CardProps) {
   const { paper, entry } = item;
   const Heading = level === 2 ? "h2" : "h3";
-  const submitter = entry?.submitterFullname || entry?.submitterName;
   const cats = paper.primaryCategory
     ? [paper.primaryCategory, ...paper.categories.filter((c) => c !== paper.primaryCategory)]
     : paper.categories;
@@ -71,7 +81,12 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
               {" · "}
             </>
           ) : null}
-          {submitter ? <>Submitted by {submitter} · </> : null}
+          {entry && (entry.submitterFullname || entry.submitterName) ? (
+            <>
+              Submitted by <Submitter entry={entry} />
+              {" · "}
+            </>
+          ) : null}
           {item.numComments > 0 ? (
             <>
               <a href={`${paperPath(paper.id)}#comments`}>{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a>

@@ -4,7 +4,7 @@ import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/pape
 import { CommentThread } from "../comments/comment-thread";
 import type { ThreadComment } from "../comments/comment-store";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Marked, Pager, PaperCard, SortLinks, VoteButton } from "./components";
+import { Cards, Marked, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
 import { Layout } from "./layout";
 import { PaperHead } from "./paper-meta";
 
@@ -14,7 +14,9 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
   return (
     <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"} votes>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
-      <p class="lede">by AK and the research community · {listing.items.length} papers</p>
+      <p class="lede">
+        by AK and the research community · {listing.items.length} papers · <a href="/papers/submit">Submit a paper</a>
+      </p>
       <SubscribeForm compact />
       {day && day !== requested && !home ? (
         <p class="notice" role="status">
@@ -96,7 +98,6 @@ export function PaperPage({ item, related, thread, siteUrl }: { item: ListedPape
   const { paper, entry } = item;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
-  const submitter = entry?.submitterFullname || entry?.submitterName;
   const canonical = `${siteUrl}/papers/${paper.id}`;
   const description = paper.abstract.slice(0, 200);
   return (
@@ -131,7 +132,12 @@ export function PaperPage({ item, related, thread, siteUrl }: { item: ListedPape
               <dd>
                 <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
                 {item.numComments ? <> · <a href="#comments">{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a></> : ""}
-                {submitter ? ` · submitted by ${submitter}` : ""}
+                {entry.submitterFullname || entry.submitterName ? (
+                  <>
+                    {" · Submitted by "}
+                    <Submitter entry={entry} />
+                  </>
+                ) : null}
               </dd>
             </>
           ) : null}
@@ -216,6 +222,9 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
         <h2>Sources</h2>
         <ul>
           <li>The daily selection, its upvotes and submitters: the Hugging Face daily papers feed. The upvotes shown add the votes cast here by people signed in to Paperboy.</li>
+          <li>
+            Papers submitted here: anyone signed in with a handle can put a recent arXiv paper on the day's page (<a href="/papers/submit">Submit a paper</a>), under Hugging Face's rules: published on arXiv in the last days, featured once, a few a day per person. The card names who submitted it.
+          </li>
           <li>Paper metadata: arXiv's API and announcement listings (CC0). PDFs stay on arXiv; we link to them.</li>
         </ul>
         <h2 id="trending">How trending works</h2>

@@ -1,0 +1,115 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { createDb } from "#shared/db/client";
+import type { AccountRow } from "#shared/db/schema";
+import { Page, privateAlways } from "../accounts/private-page";
+import { currentSession } from "../accounts/sessions";
+import { purgeAfterSubmission } from "../cache/purge";
+import { readConfig, type AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { sameOrigin } from "../subscribe/subscribe-routes";
+import { COMMENT_MAX, submitPaper, type Refusal, type SubmissionRules } from "./submit-paper";
+
+/**
+ * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
+ * Mounted before the site's `/papers/:id` and its cache; every answer is `private, no-store`.
+ */
+export const submitRoutes = new Hono<AppEnv>();
+submitRoutes.use("/papers/submit", privateAlways);
+
+const SubmitBody = z.object({
+  paper: z.string().max(2_000, "the arXiv id or address is too long").default(""),
+  // Capped in submitPaper with a message that counts; this only keeps a huge body out.
+  comment: z.string().max(100_000, "the comment is far too long").default(""),
+});
+
+function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: string; refusal?: Refusal }) {
+  const { rules, refusal } = props;
+  return (
+    <Page title="Submit a paper">
+      {refusal ? (
+        <div class="notice" role="alert" id="submit-error">
+          <p>
+            <strong>{`Not submitted. ${refusal.rule}:`}</strong> {refusal.message}
+          </p>
+          {refusal.link ? (
+            <p>
+              <a href={refusal.link.href}>{refusal.link.text}</a>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      <p>Put a recent arXiv paper on today's Daily Papers. Its card shows your name, linked to your profile.</p>
+      <ul>
+        <li>{`The paper was first published on arXiv within the last ${rules.windowDays} days.`}</li>
+        <li>A paper is featured once: one already on the Daily Papers cannot be submitted again.</li>
+        <li>{`Each account submits at most ${rules.dailyCap} ${rules.dailyCap === 1 ? "paper" : "papers"} a day (UTC).`}</li>
+        {rules.weekends ? null : <li>Submissions are taken from Monday to Friday (UTC).</li>}
+      </ul>
+      <form method="post" action="/papers/submit">
+        <p>
+          <label for="paper">arXiv id or address</label>{" "}
+          <input
+            id="paper"
+            name="paper"
+            required
+            maxlength={2000}
+            placeholder="2606.00467 or https://arxiv.org/abs/2606.00467"
+            value={props.paper ?? ""}
+            aria-describedby={refusal ? "submit-error" : undefined}
+            aria-invalid={refusal?.code === "invalid-id" || refusal?.code === "not-found" ? "true" : undefined}
+          />
+        </p>
+        <p>
+          <label for="comment">{`Comment (optional, up to ${COMMENT_MAX.toLocaleString("en-US")} characters): why is it worth reading?`}</label>
+          <br />
+          <textarea id="comment" name="comment" rows={4} cols={60} maxlength={COMMENT_MAX}>
+            {props.comment ?? ""}
+          </textarea>
+        </p>
+        <button type="submit">Submit</button>
+      </form>
+    </Page>
+  );
+}
+
+const rulesOf = (c: Context<AppEnv>): SubmissionRules => {
+  const config = readConfig(c.env);
+  return { windowDays: config.SUBMISSION_WINDOW_DAYS, dailyCap: config.SUBMISSION_DAILY_CAP, weekends: config.SUBMISSION_WEEKENDS };
+};
+
+/** The signed-in account with a handle, a redirect to choose one, or a 401 for a form posted signed out. */
+async function submitter(c: Context<AppEnv>): Promise<(AccountRow & { handle: string }) | Response> {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) {
+    if (c.req.method === "GET") return c.redirect("/signin", 303);
+    throw new ApiError(401, "unauthorized", "Sign in to submit a paper.");
+  }
+  const { account } = session;
+  if (!account.handle) return c.redirect("/account?next=submit", 303);
+  return { ...account, handle: account.handle };
+}
+
+submitRoutes.get("/papers/submit", async (c) => {
+  const account = await submitter(c);
+  if (account instanceof Response) return account;
+  return c.html(<SubmitPage rules={rulesOf(c)} paper={c.req.query("paper")?.slice(0, 2_000)} />);
+});
+
+submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
+  const account = await submitter(c);
+  if (account instanceof Response) return account;
+  const rules = rulesOf(c);
+  const form = SubmitBody.safeParse(await c.req.parseBody());
+  if (!form.success) {
+    const refusal: Refusal = { ok: false, code: "invalid-id", status: 400, rule: "Invalid form", message: `${form.error.issues[0]?.message ?? "invalid form"}.` };
+    return c.html(<SubmitPage rules={rules} refusal={refusal} />, 400);
+  }
+  const result = await submitPaper({ db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() }, account, form.data);
+  if (!result.ok) return c.html(<SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />, result.status);
+  // The submission is committed; a purge that fails only leaves pages stale for their few seconds.
+  await purgeAfterSubmission(c, readConfig(c.env).SITE_URL, { papers: [result.paperId], days: [result.day] }, account.handle).catch((err: unknown) => {
+    console.error("purging after a submission failed", err);
+  });
+  return c.redirect(`/papers/${result.paperId}`, 303);
+});
