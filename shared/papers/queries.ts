@@ -183,6 +183,19 @@ export async function paperById(db: Db, id: string, opts: { includeHidden?: bool
   return row ? asListed(row) : null;
 }
 
+/** The papers an account submitted, latest day first (a public profile's list). */
+export async function submittedPapers(db: Db, accountId: string, limit = 50): Promise<ListedPaper[]> {
+  const rows = await db
+    .select(listedColumns)
+    .from(dailyEntries)
+    .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
+    .where(and(eq(dailyEntries.submitterAccountId, accountId), visible))
+    .orderBy(desc(dailyEntries.day), papers.id)
+    .limit(limit)
+    .all();
+  return rows.map(asListed);
+}
+
 /** The papers an account upvoted, most recently upvoted first (a public profile's list). */
 export async function upvotedPapers(db: Db, accountId: string, limit = 50): Promise<ListedPaper[]> {
   const rows = await db

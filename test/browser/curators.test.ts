@@ -3,8 +3,8 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { axeLightAndDark, launchChromium, signInThroughOutbox } from "./browser-support";
 
 // A curator (CURATOR_EMAILS in .dev.vars: curator@example.com) at the desk, in Chromium against
-// the local stack: hides a paper and shows it again, edits its links, sees the ingest runs and
-// the dead letters; every page axe-clean in light and dark.
+// the local stack: hides a paper and shows it again, edits its links, hides a comment, sees the
+// ingest runs and the dead letters; every page axe-clean in light and dark.
 const baseUrl = inject("baseUrl");
 const PAPER = "2606.08039"; // featured on 2026-06-12 in the captures
 let browser: Browser;
@@ -47,6 +47,24 @@ it("curates a paper from the desk, every action in the audit log", { timeout: 18
   expect(await axeLightAndDark(page)).toEqual([]);
   await page.goto(`${baseUrl}/admin/dead-letters`);
   expect(await axeLightAndDark(page)).toEqual([]);
+});
+
+it("hides a comment from the paper's desk: the thread shows it was hidden, its replies stay", { timeout: 120_000 }, async () => {
+  const text = `An off-topic remark ${Date.now().toString(36)}`;
+  await page.goto(`${baseUrl}/papers/${PAPER}`);
+  await page.getByLabel("Add a comment").fill(text);
+  await page.getByRole("button", { name: "Post", exact: true }).click();
+  expect(await page.locator(".comment", { hasText: text }).count()).toBe(1);
+
+  await page.goto(`${baseUrl}/admin/papers/${PAPER}`);
+  await page.locator("li", { hasText: text }).getByRole("button", { name: "Hide this comment" }).click();
+  expect(await page.locator("li", { hasText: text }).getByRole("button", { name: "Show this comment" }).count()).toBe(1);
+  expect(await page.locator("table.admin").last().textContent()).toContain("hide-comment");
+  expect(await axeLightAndDark(page)).toEqual([]);
+
+  const thread = await (await page.request.get(`${baseUrl}/papers/${PAPER}`)).text();
+  expect(thread).not.toContain(text);
+  expect(thread).toContain("[hidden by a curator]");
 });
 
 it("turns away someone who is not a curator, with a page", async () => {

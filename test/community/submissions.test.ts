@@ -174,6 +174,10 @@ describe("POST /papers/submit", () => {
     expect(items.map((i) => i.paper.id)).toEqual(["2606.13677"]);
     expect(items[0]!.submittedBy).toMatchObject({ name: "ada", fullname: "Ada Lovelace", avatarUrl: "", type: "user" });
     expect(items[0]!.paper.submittedOnDailyBy).toMatchObject({ name: "ada" });
+
+    const profile = (await page("/u/ada")).text;
+    expect(profile).toContain("Submitted papers");
+    expect(profile).toContain('id="paper-2606.13677"');
   });
 
   it("purges what it changed, so the submitter sees the paper at once where a cached page was", async () => {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { accounts, signinTokens } from "#shared/db/schema";
-import { upvotedPapers } from "#shared/papers/queries";
+import { submittedPapers, upvotedPapers } from "#shared/papers/queries";
 import { sha256Hex } from "#shared/crypto";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
 import { SIGNIN_TTL_MS, signinToken, signinTokenHash } from "#shared/mail/signin";
@@ -30,8 +30,8 @@ export const accountRoutes = new Hono<AppEnv>();
 accountRoutes.route("/", accountPageRoutes);
 
 const LIMITS = { perClient: 20, perAddress: 5, windowSeconds: 3600 };
-/** How many of a person's upvoted papers their profile lists, most recent first. */
-const PROFILE_UPVOTES = 50;
+/** How many of a person's submitted and of their upvoted papers their profile lists, most recent first. */
+const PROFILE_PAPERS = 50;
 
 const SigninBody = z.object({ email: EmailAddress });
 const TokenBody = z.object({ token: z.string().min(1).max(200) });
@@ -144,12 +144,18 @@ accountRoutes.get("/u/:handle", async (c) => {
   const db = createDb(c.env.DB);
   const account = await db.select({ id: accounts.id, handle: accounts.handle, displayName: accounts.displayName }).from(accounts).where(eq(accounts.handle, handle.data)).get();
   if (!account?.handle) throw notFound("there is no profile with this handle");
-  const upvoted = await upvotedPapers(db, account.id, PROFILE_UPVOTES);
+  const [submitted, upvoted] = await Promise.all([submittedPapers(db, account.id, PROFILE_PAPERS), upvotedPapers(db, account.id, PROFILE_PAPERS)]);
   setCache(c, "counts");
   return c.html(
     <Layout title={`@${account.handle}`} votes>
       <h1>{`@${account.handle}`}</h1>
       {account.displayName ? <p>{account.displayName}</p> : null}
+      {submitted.length ? (
+        <>
+          <h2>Submitted papers</h2>
+          <Cards items={submitted} level={3} showDay />
+        </>
+      ) : null}
       <h2>Upvoted papers</h2>
       {upvoted.length ? (
         <Cards items={upvoted} level={3} showDay />

@@ -15,7 +15,7 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
     <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"} votes>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
       <p class="lede">
-        by AK and the research community · {listing.items.length} papers · <a href="/papers/submit">Submit a paper</a>
+        by AK and the research community · {listing.items.length === 1 ? "1 paper" : `${listing.items.length} papers`} · <a href="/papers/submit">Submit a paper</a>
       </p>
       <SubscribeForm compact />
       {day && day !== requested && !home ? (
