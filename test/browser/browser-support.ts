@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -27,6 +28,39 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
 }
 
+/** A free TCP port on 127.0.0.1, for a local stack of a test's own. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Opens the sign-in mail for `address` in the local outbox (once the mailer has sent it) and goes
+ * to its link on the test server: the page with the "Sign in to Paperboy" button.
+ */
+export async function followSigninMail(page: Page, baseUrl: string, address: string) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    await page.goto(`${baseUrl}/dev/outbox`);
+    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
+    if (await item.count()) {
+      await item.locator("a").click();
+      const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
+      const url = new URL(href!);
+      await page.goto(`${baseUrl}${url.pathname}${url.search}`);
+      return;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`no sign-in mail for ${address} in the outbox`);
+}
+
 /**
  * Signs `address` in on the local stack through its outbox (the mailed link, then the button),
  * and, on a first sign-in, picks `handle`. Leaves the page on /account.
@@ -35,20 +69,7 @@ export async function signInThroughOutbox(page: Page, baseUrl: string, address: 
   await page.goto(`${baseUrl}/signin`);
   await page.getByLabel("Email address").fill(address);
   await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
-    if (await item.count()) {
-      await item.locator("a").click();
-      break;
-    }
-    if (Date.now() > deadline) throw new Error(`no sign-in mail for ${address} in the outbox`);
-    await page.waitForTimeout(500);
-  }
-  const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-  const url = new URL(href!);
-  await page.goto(`${baseUrl}${url.pathname}${url.search}`);
+  await followSigninMail(page, baseUrl, address);
   await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
   if (await page.getByText("Choose a handle").count()) {
     await page.getByLabel("Handle").fill(handle);

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { axeViolations, launchChromium } from "./browser-support";
+import { axeViolations, launchChromium, signInThroughOutbox } from "./browser-support";
 
 // A discussion in Chromium against `wrangler dev`: sign in through the local outbox, then comment
 // and reply on a paper of the captures with JavaScript on and off; axe in light and dark.
@@ -11,34 +11,11 @@ const PAPER = "2606.00467";
 let browser: Browser;
 let signedIn: BrowserContext;
 
-async function followSigninMail(page: Page) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
-    if (await item.count()) {
-      await item.locator("a").click();
-      const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-      const url = new URL(href!);
-      await page.goto(`${baseUrl}${url.pathname}${url.search}`);
-      return;
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`no sign-in mail for ${address} in the outbox`);
-}
-
 beforeAll(async () => {
   browser = await launchChromium();
   signedIn = await browser.newContext();
   const page = await signedIn.newPage();
-  await page.goto(`${baseUrl}/signin`);
-  await page.getByLabel("Email address").fill(address);
-  await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
-  await followSigninMail(page);
-  await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
-  await page.getByLabel("Handle").fill(handle);
-  await page.getByRole("button", { name: "Save" }).click();
+  await signInThroughOutbox(page, baseUrl, address, handle);
   expect(await page.getByRole("status").textContent()).toBe("Saved.");
   await page.close();
 });

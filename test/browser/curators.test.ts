@@ -49,7 +49,7 @@ it("curates a paper from the desk, every action in the audit log", { timeout: 18
   expect(await axeLightAndDark(page)).toEqual([]);
 });
 
-it("hides a comment from the paper's desk: the thread shows it was hidden, its replies stay", { timeout: 120_000 }, async () => {
+it("hides a comment from the paper's desk: the thread says it was hidden, and shows its text no more", { timeout: 120_000 }, async () => {
   const text = `An off-topic remark ${Date.now().toString(36)}`;
   await page.goto(`${baseUrl}/papers/${PAPER}`);
   await page.getByLabel("Add a comment").fill(text);

@@ -1,25 +1,14 @@
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 // The lead's local stack (scripts/lib/local-stack.mjs): migrate, upstream stub, wrangler dev, seed.
 import { ROOT, startLocalStack } from "../../scripts/lib/local-stack.mjs";
+import { freePort } from "./browser-support";
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export default async function setup(project: TestProject) {

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { axeViolations, launchChromium } from "./browser-support";
+import { axeViolations, followSigninMail, launchChromium } from "./browser-support";
 
 // Sign in through the local outbox over plain http (the __Host- cookie on 127.0.0.1), pick a
 // handle, see the profile, sign out everywhere, in Chromium against `wrangler dev`.
@@ -17,24 +17,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Opens the sign-in mail for our address from the outbox and follows its link on the test server. */
-async function followSigninMail(page: Page) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
-    if (await item.count()) {
-      await item.locator("a").click();
-      const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-      const url = new URL(href!);
-      await page.goto(`${baseUrl}${url.pathname}${url.search}`);
-      return;
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`no sign-in mail for ${address} in the outbox`);
-}
-
 it("signs in from the outbox link, picks a handle, shows the profile and signs out everywhere", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -47,7 +29,7 @@ it("signs in from the outbox link, picks a handle, shows the profile and signs o
   await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
   expect(await page.locator("h1").textContent()).toBe("Check your inbox");
 
-  await followSigninMail(page);
+  await followSigninMail(page, baseUrl, address);
   await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
   expect(await page.locator("h1").textContent()).toBe("Your account");
   expect(await page.locator("main").textContent()).toContain("Choose a handle");

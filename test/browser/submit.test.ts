@@ -1,10 +1,9 @@
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT, startLocalStack } from "../../scripts/lib/local-stack.mjs";
-import { axeViolations, launchChromium } from "./browser-support";
+import { axeViolations, followSigninMail, freePort, launchChromium } from "./browser-support";
 
 // A newcomer submits a paper of the real captures against `wrangler dev`: sign in through the
 // local outbox, choose a handle when asked, submit, see it on today's page and in the API. The
@@ -16,16 +15,6 @@ let baseUrl: string;
 let stack: { stop: () => Promise<void> } | undefined;
 const persistTo = join(ROOT, ".wrangler/browser-submit-state");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 const stamp = Date.now().toString(36);
 const address = `submit-${stamp}@example.com`;
 const handle = `submitter-${stamp}`;
@@ -46,23 +35,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function followSigninMail(page: Page) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
-    if (await item.count()) {
-      await item.locator("a").click();
-      const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-      const url = new URL(href!);
-      await page.goto(`${baseUrl}${url.pathname}${url.search}`);
-      return;
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`no sign-in mail for ${address} in the outbox`);
-}
-
 it("submits a paper of the captures from the day page's link and shows it on today's page and in the API", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -75,7 +47,7 @@ it("submits a paper of the captures from the day page's link and shows it on tod
   expect(new URL(page.url()).pathname).toBe("/signin");
   await page.getByLabel("Email address").fill(address);
   await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
-  await followSigninMail(page);
+  await followSigninMail(page, baseUrl, address);
   await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
 
   // No handle yet: the form sends us to choose one.

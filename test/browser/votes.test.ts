@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { axeViolations, launchChromium } from "./browser-support";
+import { axeViolations, launchChromium, signInThroughOutbox } from "./browser-support";
 
 // Upvotes in Chromium against `wrangler dev`: signed in through the outbox, with the page script
 // (aria-pressed, no reload) and without JavaScript (the form's 303 back to the card), the profile
@@ -31,26 +31,7 @@ function watch(page: Page) {
 }
 
 async function signIn(page: Page) {
-  await page.goto(`${baseUrl}/signin`);
-  await page.getByLabel("Email address").fill(address);
-  await page.getByRole("button", { name: "Mail me a sign-in link" }).click();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
-    if (await item.count()) {
-      await item.locator("a").click();
-      break;
-    }
-    if (Date.now() > deadline) throw new Error(`no sign-in mail for ${address} in the outbox`);
-    await page.waitForTimeout(500);
-  }
-  const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-  const url = new URL(href!);
-  await page.goto(`${baseUrl}${url.pathname}${url.search}`);
-  await page.getByRole("button", { name: "Sign in to Paperboy" }).click();
-  await page.getByLabel("Handle").fill(handle);
-  await page.getByRole("button", { name: "Save" }).click();
+  await signInThroughOutbox(page, baseUrl, address, handle);
   expect(await page.getByRole("status").textContent()).toBe("Saved.");
 }
 
