@@ -9,6 +9,10 @@
 // Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output, BENCH_ONLY=cached to measure only
 // the baseline and the cached page (quick at a small size: BENCH_SIZES=1000 BENCH_ROUNDS=9).
+// BENCH_DIRECT=1 runs the workers in Miniflare itself (scripts/lib/direct-stack.mjs) instead of
+// `wrangler dev`: the same bundles, bindings, .dev.vars and seeded D1, without wrangler's dev proxy
+// (a second workerd process that runs every text/html response through an HTMLRewriter to add its
+// live-reload script, and per-request work in wrangler's Node process), which production has not.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,6 +20,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { ROOT, ensureDevVars, migrateLocal, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
 import { DAYS, LAST_DAY, PER_DAY, fillCatalog } from "./lib/synthetic-catalog.mjs";
+import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -23,6 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY_CACHED = process.env.BENCH_ONLY === "cached";
 if (process.env.BENCH_ONLY && !ONLY_CACHED) throw new Error(`BENCH_ONLY must be "cached", not "${process.env.BENCH_ONLY}"`);
+const DIRECT = process.env.BENCH_DIRECT === "1";
+if (process.env.BENCH_DIRECT && !DIRECT) throw new Error(`BENCH_DIRECT must be "1", not "${process.env.BENCH_DIRECT}"`);
 const persistTo = join(ROOT, ".bench/site-state");
 
 const RARE_WORD = "quantum";
@@ -170,9 +177,13 @@ async function benchSize(papers) {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = startWorkers({ port, persistTo, quiet: true });
+  console.log(`mode: ${DIRECT ? "BENCH_DIRECT=1, Miniflare on its own port (no wrangler dev proxy)" : "wrangler dev"}`);
+  const mf = DIRECT ? await startDirect({ port, persistTo }) : null;
+  const child = mf ? null : startWorkers({ port, persistTo, quiet: true });
+  // CPU time of wrangler dev's process tree, or of the workerd process Miniflare started
+  const cpuMs = mf ? () => workerdPids().reduce((a, pid) => a + treeCpuMs(pid), 0) : () => treeCpuMs(/** @type {number} */ (child?.pid));
   try {
-    await waitUntilUp(base, child);
+    if (child) await waitUntilUp(base, child);
     const day = `/papers/date/${LAST_DAY}`;
     const html = await (await fetch(base + day)).text();
     const cached = await fetch(base + day);
@@ -200,9 +211,9 @@ async function benchSize(papers) {
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
       runs.forEach(([, paths], i) => {
-        const cpuBefore = treeCpuMs(child.pid);
+        const cpuBefore = cpuMs();
         const res = wrk(base, paths, cursors[i], `route${i}`);
-        res.cpuPerRequestMs = (treeCpuMs(child.pid) - cpuBefore) / res.requests;
+        res.cpuPerRequestMs = (cpuMs() - cpuBefore) / res.requests;
         cursors[i] += res.requests + CONNECTIONS * 2;
         rounds[i].push(res);
       });
@@ -229,13 +240,16 @@ async function benchSize(papers) {
       console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
     }
     console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95; ${hitRatios})`);
-    console.log(`by CPU per request of wrangler dev's processes: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
+    console.log(`by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
     if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
   } finally {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (mf) await mf.dispose();
+    if (child) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
   }
 }
 
