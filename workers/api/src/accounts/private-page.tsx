@@ -1,19 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Child } from "hono/jsx";
 import type { AppEnv } from "../env";
-import { Layout } from "../site/layout";
 
 /** Pages about one person: never stored by a browser's or the edge's cache. */
 export const PRIVATE = "private, no-store";
 
-export function Page(props: { title: string; children: Child }) {
-  return (
-    <Layout title={props.title}>
-      <h1>{props.title}</h1>
-      {props.children}
-    </Layout>
-  );
-}
+export { TitledPage as Page } from "../site/layout";
 
 export const privateHtml = (c: Context<AppEnv>, node: Child, status: 200 | 400 | 409 = 200) => {
   c.header("Cache-Control", PRIVATE);

@@ -96,3 +96,13 @@ export function Layout(props: LayoutProps) {
     </>
   );
 }
+
+/** A page that is its title and a few paragraphs or a form: sign-in, account, subscription, errors of a form. */
+export function TitledPage(props: { title: string; children: Child }) {
+  return (
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      {props.children}
+    </Layout>
+  );
+}

@@ -1,15 +1,7 @@
-import type { Child } from "hono/jsx";
-import { Layout } from "../site/layout";
+import { TitledPage } from "../site/layout";
 
-/** The site's frame (its header, stylesheet and footer) around one subscription page. */
-export function Page(props: { title: string; children: Child }) {
-  return (
-    <Layout title={props.title}>
-      <h1>{props.title}</h1>
-      {props.children}
-    </Layout>
-  );
-}
+/** The site's frame around one subscription page. */
+export const Page = TitledPage;
 
 type Choices = { frequency: string; categories: string[]; keywords: string[] };
 
