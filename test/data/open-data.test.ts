@@ -67,6 +67,12 @@ beforeAll(async () => {
     { id: "2606.90002", day: "2026-06-11", title: HOSTILE_TITLE, abstract: HOSTILE_ABSTRACT, authors: ["Zoë <Ünicode> & Co", 'B. "Quote" O\'Brien'], submitter: "akhaliq" },
     { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
   ]);
+  // Comments written here count beside upstream's, as everywhere else; a deleted one does not.
+  const at = new Date().toISOString();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO comments (id, paper_id, body, created_at) VALUES ('c1', '2606.90002', 'one', ?1), ('c2', '2606.90002', 'two', ?1)").bind(at),
+    env.DB.prepare("INSERT INTO comments (id, paper_id, body, created_at, deleted_at) VALUES ('c3', '2606.90002', '', ?1, ?1)").bind(at),
+  ]);
 });
 
 describe("GET /data/YYYY-MM.jsonl", () => {

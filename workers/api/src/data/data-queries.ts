@@ -6,7 +6,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers } from "#shared/db/schema";
-import { upvotesSql } from "#shared/papers/queries";
+import { numCommentsSql, upvotesSql } from "#shared/papers/queries";
 
 /** Rows per D1 query of a streamed file: the most a request holds at once. */
 export const DATA_PAGE_SIZE = 200;
@@ -27,7 +27,7 @@ const lineSql: SQL<string> = sql<string>`json_object(
   'upvotes', ${upvotesSql},
   'localUpvotes', ${papers.localUpvotes},
   'upstreamUpvotes', ${dailyEntries.upstreamUpvotes},
-  'numComments', ${dailyEntries.numComments},
+  'numComments', ${numCommentsSql},
   'submitter', json(CASE WHEN ${dailyEntries.submitterName} IS NULL AND ${dailyEntries.submitterFullname} IS NULL THEN NULL
     ELSE json_object('name', ${dailyEntries.submitterName}, 'fullname', ${dailyEntries.submitterFullname}) END),
   'codeUrl', ${papers.codeUrl},
@@ -58,7 +58,7 @@ const summaryColumns = {
   bytes: sql<number>`coalesce(sum(length(CAST(${lineSql} AS BLOB)) + 1), 0)`,
   fingerprint: sql<string>`coalesce(max(${papers.changedAt}), '') || '|' || coalesce(max(${dailyEntries.createdAt}), '') || '|' ||
     coalesce(sum(${papers.num} * ${papers.localUpvotes}), 0) || '|' || coalesce(sum(${papers.num} * ${dailyEntries.upstreamUpvotes}), 0) || '|' ||
-    coalesce(sum(${papers.num} * ${dailyEntries.numComments}), 0) || '|' || coalesce(sum(${papers.num} * julianday(${dailyEntries.day})), 0)`,
+    coalesce(sum(${papers.num} * ${numCommentsSql}), 0) || '|' || coalesce(sum(${papers.num} * julianday(${dailyEntries.day})), 0)`,
 };
 
 const asSummary = (r: { month: string; lines: number; bytes: number; fingerprint: string }): MonthSummary => ({
