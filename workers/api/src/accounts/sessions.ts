@@ -46,10 +46,10 @@ export async function currentSession(db: Db, c: Context, now = Date.now()): Prom
   return { account: row.account, idHash };
 }
 
-/** The signed-in account, or a 401 page for a form posted without a session. */
-export async function requireSession(c: Context<AppEnv>): Promise<Session> {
+/** The signed-in account, or a 401 (a page, or JSON under /api) that says to sign in. */
+export async function requireSession(c: Context<AppEnv>, message = "Sign in to see your account."): Promise<Session> {
   const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) throw new ApiError(401, "unauthorized", "Sign in to see your account.");
+  if (!session) throw new ApiError(401, "unauthorized", message);
   return session;
 }
 

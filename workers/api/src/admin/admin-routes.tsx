@@ -7,13 +7,13 @@ import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
-import { parseArxivId } from "#shared/papers/records";
 import { purgeEverywhere } from "../cache/purge";
 import { auditStatement, recentAudit } from "../curators/audit";
 import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePaper } from "../curators/curator-actions";
 import { requireCurator, type CuratorEnv } from "../curators/curator-auth";
 import { readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
+import { paperIdFrom } from "../paper-id";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { DeadLettersPage, Dashboard, IngestRunsPage, PaperCuration } from "./admin-pages";
 
@@ -40,9 +40,7 @@ async function jsonBody<T extends z.ZodType>(c: Context<CuratorEnv>, schema: T):
 }
 
 function paperIdParam(c: Context<CuratorEnv>): string {
-  const parsed = parseArxivId(c.req.param("id") ?? "");
-  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
-  return parsed.id;
+  return paperIdFrom(c.req.param("id") ?? "").id;
 }
 
 const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }) => purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
@@ -51,8 +49,7 @@ adminRoutes.get("/", async (c) => c.html(<Dashboard actor={c.get("curator").acto
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
 adminRoutes.get("/papers", (c) => {
-  const parsed = parseArxivId(c.req.query("id") ?? "");
-  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  const parsed = paperIdFrom(c.req.query("id") ?? "");
   return c.redirect(`/admin/papers/${parsed.id}`, 303);
 });
 

@@ -2,12 +2,12 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
-import { parseArxivId } from "#shared/papers/records";
 import { Page, privateAlways } from "../accounts/private-page";
 import { currentSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
+import { paperIdFrom } from "../paper-id";
 import { Layout } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
@@ -40,12 +40,6 @@ const blankIsAbsent = (value: unknown) => (value === "" ? undefined : value);
 const NewComment = z.object({ body: Body, parent: z.preprocess(blankIsAbsent, z.string().max(100).optional()) });
 const EditedComment = z.object({ body: Body });
 const COMMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function paperIdOf(raw: string): string {
-  const parsed = parseArxivId(raw);
-  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
-  return parsed.id;
-}
 
 const commentPath = (paperId: string, commentId: string) => `/papers/${paperId}#comment-${commentId}`;
 
@@ -105,7 +99,7 @@ async function freshen(c: Context<AppEnv>, paperId: string) {
 }
 
 commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async (c) => {
-  const paperId = paperIdOf(c.req.param("id"));
+  const paperId = paperIdFrom(c.req.param("id")).id;
   const session = await author(c, paperId);
   if (session instanceof Response) return session;
   const posted = await c.req.parseBody();

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createDb } from "#shared/db/client";
+import { PRIVATE } from "../accounts/private-page";
 import { currentSession } from "../accounts/sessions";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -37,12 +38,12 @@ async function curatorOf(c: Context<CuratorEnv>): Promise<Curator | null> {
  */
 export const requireCurator: MiddlewareHandler<CuratorEnv> = async (c, next) => {
   const curator = await curatorOf(c);
-  c.header("Cache-Control", "private, no-store");
+  c.header("Cache-Control", PRIVATE);
   if (!curator) {
     c.header("WWW-Authenticate", 'Bearer realm="paperboy-admin"');
     throw new ApiError(401, "unauthorized", "curators only: sign in with a curator's address, or send the admin bearer token");
   }
   c.set("curator", curator);
   await next();
-  c.header("Cache-Control", "private, no-store");
+  c.header("Cache-Control", PRIVATE);
 };

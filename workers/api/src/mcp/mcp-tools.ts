@@ -7,6 +7,7 @@ import { parseArxivId } from "#shared/papers/records";
 import { excerpt, shortAuthors } from "#shared/papers/text";
 import { listDaily, periodOf, searchForApi } from "../api/api-queries";
 import { MAX_QUERY } from "../api/api-schemas";
+import { ARXIV_ID_HINT } from "../paper-id";
 import { mdEscape, renderPaperMarkdown } from "../site/markdown";
 
 /**
@@ -147,7 +148,7 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
     },
     async ({ id: raw }) => {
       const parsed = parseArxivId(raw);
-      if (!parsed) throw new Error(`"${raw.slice(0, 100)}" is not an arXiv id: new ones look like 2606.00467, old ones like hep-th/9901001`);
+      if (!parsed) throw new Error(`"${raw.slice(0, 100)}" is not an arXiv id: ${ARXIV_ID_HINT}`);
       const item = await paperById(db, parsed.id);
       if (!item) throw new Error(`paper ${parsed.id} is not in Paperboy's catalog (yet)`);
       const related = (await relatedPapers(db, item.paper)).map((r) => summaryOf(r, siteUrl));

@@ -5,7 +5,6 @@ import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear,
 import { renderBibtex } from "./bibtex";
 import { commentThread } from "../comments/comment-store";
 import { renderPaperMarkdown } from "./markdown";
-import { parseArxivId } from "#shared/papers/records";
 import {
   dayListing,
   latestDayListing,
@@ -22,6 +21,7 @@ import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "
 import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
+import { paperIdFrom } from "../paper-id";
 import { limitClient } from "../security/client-limit";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
@@ -132,8 +132,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   id = id.slice(0, id.length - extension.length);
   const bibtex = extension === ".bib";
   const markdown = extension === ".md" || (!extension && (c.req.header("Accept") ?? "").includes("text/markdown"));
-  const parsed = parseArxivId(id);
-  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
+  const parsed = paperIdFrom(id);
   if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${extension}`, 301);
   const db = createDb(c.env.DB);
   const item = await paperById(db, id);

@@ -1,11 +1,11 @@
 import { Hono, type Context } from "hono";
 import { createDb } from "#shared/db/client";
-import { parseArxivId } from "#shared/papers/records";
-import { sha256Hex } from "#shared/crypto";
-import { currentSession, type Session } from "../accounts/sessions";
+import { PRIVATE } from "../accounts/private-page";
+import { currentSession, requireSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
-import { ApiError, badRequest, notFound } from "../errors";
+import { ApiError, notFound } from "../errors";
+import { paperIdFrom } from "../paper-id";
 import { Layout } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
@@ -23,13 +23,6 @@ export const meRoutes = new Hono<AppEnv>();
 export const VOTE_LIMIT = { max: 60, windowSeconds: 60 };
 /** How many of an account's upvotes /api/me lists, most recent first. */
 export const ME_UPVOTED_MAX = 1000;
-const PRIVATE = "private, no-store";
-
-function paperIdOf(raw: string): string {
-  const parsed = parseArxivId(raw);
-  if (!parsed) throw badRequest("invalid_id", "that is not an arXiv id: new ones look like 2606.00467, old ones like astro-ph/0601001");
-  return parsed.id;
-}
 
 /** The page the vote came from (its Referer, when it is ours), else the paper's page. */
 function backTo(c: Context<AppEnv>, paperId: string): string {
@@ -48,11 +41,12 @@ function backTo(c: Context<AppEnv>, paperId: string): string {
 async function vote(c: Context<AppEnv>, session: Session, paperId: string, intent: VoteIntent) {
   await enforceLimits(
     c.env.DB,
-    [{ key: `vote:account:${await sha256Hex(session.account.id)}`, ...VOTE_LIMIT }],
+    // An account id is a random UUID, no address or IP: the key needs no hash.
+    [{ key: `vote:account:${session.account.id}`, ...VOTE_LIMIT }],
     Date.now(),
     "Too many votes in a short time. Please wait a minute and try again.",
   );
-  const result = await castVote(c.env.DB, session.account.id, paperId, intent);
+  const result = await castVote(createDb(c.env.DB), session.account.id, paperId, intent);
   if (!result) throw notFound(`paper ${paperId} is not in the catalog`);
   const back = backTo(c, paperId);
   // The voter's next view of this page shows the vote; every other copy expires within VOTE_VISIBLE_S.
@@ -62,7 +56,7 @@ async function vote(c: Context<AppEnv>, session: Session, paperId: string, inten
 }
 
 voteFormRoutes.post("/papers/:id{.+}/upvote", sameOrigin, async (c) => {
-  const paperId = paperIdOf(c.req.param("id"));
+  const paperId = paperIdFrom(c.req.param("id")).id;
   const session = await currentSession(createDb(c.env.DB), c);
   if (!session) {
     c.header("Cache-Control", PRIVATE);
@@ -91,11 +85,7 @@ meRoutes.use("*", async (c, next) => {
   c.header("Cache-Control", PRIVATE);
 });
 
-async function requireSession(c: Context<AppEnv>) {
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) throw new ApiError(401, "unauthorized", "sign in first: this needs a session cookie");
-  return session;
-}
+const signedIn = (c: Context<AppEnv>) => requireSession(c, "sign in first: this needs a session cookie");
 
 /** Who the signed-in person is and what they upvoted; `account: null` for everyone else. */
 meRoutes.get("/", async (c) => {
@@ -107,11 +97,11 @@ meRoutes.get("/", async (c) => {
 });
 
 meRoutes.put("/upvotes/:id{.+}", async (c) => {
-  const session = await requireSession(c);
-  return c.json((await vote(c, session, paperIdOf(c.req.param("id")), "vote")).result);
+  const session = await signedIn(c);
+  return c.json((await vote(c, session, paperIdFrom(c.req.param("id")).id, "vote")).result);
 });
 
 meRoutes.delete("/upvotes/:id{.+}", async (c) => {
-  const session = await requireSession(c);
-  return c.json((await vote(c, session, paperIdOf(c.req.param("id")), "unvote")).result);
+  const session = await signedIn(c);
+  return c.json((await vote(c, session, paperIdFrom(c.req.param("id")).id, "unvote")).result);
 });

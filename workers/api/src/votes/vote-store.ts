@@ -1,6 +1,7 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { upvotes } from "#shared/db/schema";
+import { dailyEntries, papers, upvotes } from "#shared/db/schema";
+import { upvotesSql } from "#shared/papers/queries";
 
 /** What a vote leaves behind: whether this account's vote stands, and the counts shown. */
 export interface VoteResult {
@@ -13,31 +14,42 @@ export interface VoteResult {
 /** What someone asks for: a vote, no vote, or the other of what they have (the form without JavaScript). */
 export type VoteIntent = "vote" | "unvote" | "toggle";
 
-const INSERT = `INSERT INTO upvotes (account_id, paper_id) SELECT ?1, id FROM papers WHERE id = ?2`;
-const DELETE = `DELETE FROM upvotes WHERE account_id = ?1 AND paper_id = ?2`;
-const READ = `SELECT p.local_upvotes AS localUpvotes,
-    p.local_upvotes + coalesce((SELECT upstream_upvotes FROM daily_entries WHERE paper_id = p.id), 0) AS upvotes,
-    EXISTS (SELECT 1 FROM upvotes WHERE account_id = ?1 AND paper_id = ?2) AS voted
-  FROM papers p WHERE p.id = ?2`;
-
 /**
  * Casts, withdraws or toggles one account's vote on one paper, in one D1 batch (a transaction):
  * the upvotes table's triggers move papers.local_upvotes in the statement that adds or removes the
  * row, so any number of concurrent votes leave the count equal to the rows. A toggle deletes, then
  * inserts only when the delete changed nothing (SQLite's changes() sees the previous statement).
+ * The counts are read back in the same batch with the catalog's own `upvotesSql`.
  * Returns null when the paper is not in the catalog.
  */
-export async function castVote(d1: D1Database, accountId: string, paperId: string, intent: VoteIntent): Promise<VoteResult | null> {
-  const write =
+export async function castVote(db: Db, accountId: string, paperId: string, intent: VoteIntent): Promise<VoteResult | null> {
+  // The paper's row is the source of the insert: no row, no vote (an unknown paper is not an error of the foreign key).
+  const insertIf = (condition?: SQL) =>
+    db.insert(upvotes).select(
+      db
+        .select({ accountId: sql<string>`${accountId}`.as("account_id"), paperId: papers.id, createdAt: sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`.as("created_at") })
+        .from(papers)
+        .where(and(eq(papers.id, paperId), condition)),
+    );
+  const remove = db.delete(upvotes).where(and(eq(upvotes.accountId, accountId), eq(upvotes.paperId, paperId)));
+  const read = db
+    .select({
+      localUpvotes: papers.localUpvotes,
+      upvotes: upvotesSql,
+      voted: sql<number>`EXISTS (SELECT 1 FROM ${upvotes} WHERE account_id = ${accountId} AND paper_id = ${paperId})`,
+    })
+    .from(papers)
+    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
+    .where(eq(papers.id, paperId));
+  const rows =
     intent === "vote"
-      ? [d1.prepare(`${INSERT} ON CONFLICT DO NOTHING`)]
+      ? (await db.batch([insertIf().onConflictDoNothing(), read]))[1]
       : intent === "unvote"
-        ? [d1.prepare(DELETE)]
-        : [d1.prepare(DELETE), d1.prepare(`${INSERT} AND changes() = 0`)];
-  const results = await d1.batch<{ localUpvotes: number; upvotes: number; voted: number }>([...write, d1.prepare(READ)].map((s) => s.bind(accountId, paperId)));
-  const row = results.at(-1)?.results[0];
+        ? (await db.batch([remove, read]))[1]
+        : (await db.batch([remove, insertIf(sql`changes() = 0`), read]))[2];
+  const row = rows[0];
   if (!row) return null;
-  return { paperId, voted: row.voted === 1, upvotes: row.upvotes, localUpvotes: row.localUpvotes };
+  return { paperId, voted: Number(row.voted) === 1, upvotes: Number(row.upvotes), localUpvotes: row.localUpvotes };
 }
 
 /** The papers an account upvoted, most recent first. */
