@@ -13,10 +13,12 @@ import { dayPeriod, periodKey, periodsOfDay, type Period } from "#shared/domain/
  *   curator hides: as brief as counts.
  * - asset: content-hashed static files.
  */
+const BRIEF = "public, max-age=0, s-maxage=15, stale-while-revalidate=15";
+
 export const CACHE_POLICIES = {
-  counts: "public, max-age=0, s-maxage=15, stale-while-revalidate=15",
+  counts: BRIEF,
   static: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
-  search: "public, max-age=0, s-maxage=15, stale-while-revalidate=15",
+  search: BRIEF,
   asset: "public, max-age=31536000, immutable",
   none: "no-store",
 } as const;
