@@ -259,8 +259,7 @@ function listedInRankOrder(db: Db, ranked: SQL) {
     .innerJoin(sql`(${ranked}) AS ranked`, sql`${papers.num} = ranked.num`)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
     .where(visible)
-    .orderBy(sql`ranked.ord`)
-    .all();
+    .orderBy(sql`ranked.ord`);
 }
 
 /**
@@ -365,11 +364,21 @@ export async function relatedPapers(
   paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords">,
   opts: { limit?: number; rareTermDf?: number } = {},
 ): Promise<ListedPaper[]> {
+  const query = relatedPapersQuery(db, paper, opts);
+  return query ? relatedFromRows(await query) : [];
+}
+
+/** relatedPapers' one statement, to run in a batch with others (relatedFromRows reads its rows); null when no term can match. */
+export function relatedPapersQuery(
+  db: Db,
+  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords">,
+  opts: { limit?: number; rareTermDf?: number } = {},
+) {
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
   const limit = opts.limit ?? 5;
   const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
   const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
-  if (!distinct.length) return [];
+  if (!distinct.length) return null;
   const terms = sql.join(distinct.map((w) => sql`(${`"${w}"`})`), sql`, `);
   const ranked = sql`
     WITH probes AS MATERIALIZED (
@@ -389,6 +398,7 @@ export async function relatedPapers(
       SELECT rowid AS num FROM papers_fts
       WHERE papers_fts MATCH (SELECT m FROM fallback_match) AND rowid != ${paper.num}
       ORDER BY rowid DESC LIMIT ${limit})`;
-  const rows = await listedInRankOrder(db, ranked);
-  return rows.map(asListed);
+  return listedInRankOrder(db, ranked);
 }
+
+export const relatedFromRows = (rows: Awaited<NonNullable<ReturnType<typeof relatedPapersQuery>>>): ListedPaper[] => rows.map(asListed);

@@ -2,14 +2,41 @@ export { captureItems, ingestHfDaily, insertPapers, type EdgePaper } from "../su
 export { get, JSON_LD_BLOCK, ORIGIN, request, VOTES_SCRIPT_TAG, withoutJsonLd, withoutVotesScript } from "../support/request";
 
 /** A D1 binding that counts the statements prepared through it. */
+/**
+ * A D1 binding that counts what a request asks of the database: `queries`, the statements it
+ * prepares, and `roundTrips`, the calls that go to the database (a statement run, or one batch of
+ * any number of statements).
+ */
 export function countingD1(db: D1Database) {
-  const counter = { queries: 0 };
+  const counter = { queries: 0, roundTrips: 0 };
+  const statement = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (typeof value !== "function") return value;
+        if (prop === "bind") return (...args: unknown[]) => statement(value.apply(target, args));
+        if (prop === "all" || prop === "first" || prop === "run" || prop === "raw") {
+          return (...args: unknown[]) => {
+            counter.roundTrips++;
+            return value.apply(target, args);
+          };
+        }
+        return value.bind(target);
+      },
+    });
   const binding = new Proxy(db, {
     get(target, prop) {
       const value = Reflect.get(target, prop);
-      if (prop === "prepare" || prop === "exec") {
+      if (prop === "prepare") {
         return (...args: unknown[]) => {
           counter.queries++;
+          return statement((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args));
+        };
+      }
+      if (prop === "exec" || prop === "batch") {
+        return (...args: unknown[]) => {
+          if (prop === "exec") counter.queries++;
+          counter.roundTrips++;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }

@@ -25,9 +25,9 @@ export interface ThreadComment extends CommentView {
   replies: CommentView[];
 }
 
-/** A paper's discussion: top-level comments oldest first, each with its replies oldest first. */
-export async function commentThread(db: Db, paperId: string): Promise<ThreadComment[]> {
-  const rows = await db
+/** The rows of a paper's discussion, to run alone or in a batch (threadOf shapes them). */
+export function commentThreadQuery(db: Db, paperId: string) {
+  return db
     .select({
       id: comments.id,
       parentId: comments.parentId,
@@ -43,8 +43,14 @@ export async function commentThread(db: Db, paperId: string): Promise<ThreadComm
     .leftJoin(accounts, eq(accounts.id, comments.accountId))
     .where(eq(comments.paperId, paperId))
     .orderBy(asc(comments.createdAt), asc(comments.id))
-    .limit(THREAD_MAX)
-    .all();
+    .limit(THREAD_MAX);
+}
+
+/**
+ * The rows of commentThreadQuery as a paper's discussion: top-level comments oldest first, each with
+ * its replies oldest first; what a deleted or hidden comment said is not kept.
+ */
+export function threadOf(rows: Awaited<ReturnType<typeof commentThreadQuery>>): ThreadComment[] {
   const top = new Map<string, ThreadComment>();
   const replies: CommentView[] = [];
   for (const r of rows) {

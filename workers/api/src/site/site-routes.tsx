@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
 import { renderBibtex } from "./bibtex";
-import { commentThread } from "../comments/comment-store";
+import { commentThreadQuery, threadOf } from "../comments/comment-store";
 import { renderPaperMarkdown } from "./markdown";
 import {
   dayListing,
@@ -11,7 +11,8 @@ import {
   latestDayWithPapers,
   paperById,
   periodListing,
-  relatedPapers,
+  relatedFromRows,
+  relatedPapersQuery,
   searchPapers,
   SORT_ORDERS,
   toFtsQuery,
@@ -146,7 +147,12 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
     const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.numComments } : null, numComments: item.numComments });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
-  const [related, thread] = await Promise.all([relatedPapers(db, item.paper), commentThread(db, id)]);
+  // the related papers and the discussion in one round trip: the page's second and last
+  const relatedQuery = relatedPapersQuery(db, item.paper);
+  const threadQuery = commentThreadQuery(db, id);
+  const [threadRows, relatedRows] = relatedQuery ? await db.batch([threadQuery, relatedQuery]) : [await threadQuery, []];
+  const related = relatedFromRows(relatedRows);
+  const thread = threadOf(threadRows);
   return c.html(<PaperPage item={item} related={related} thread={thread} siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
