@@ -1,18 +1,21 @@
-// npm run bench:site — the site and the API against a local `wrangler dev` of the three workers,
-// with a synthetic catalog (scripts/lib/synthetic-catalog.mjs) at each size of BENCH_SIZES.
+// npm run bench:site — the site and the API with a synthetic catalog
+// (scripts/lib/synthetic-catalog.mjs) at each size of BENCH_SIZES, the three workers bundled as
+// `wrangler deploy` bundles them and run in Miniflare's workerd (scripts/lib/direct-stack.mjs).
 // wrk measures a trivial route (/healthz, the baseline), a cached day page (a cache hit) and every
 // route a visitor or a client hits uncached. "Uncached" means addresses no earlier request asked
 // for: each route walks a list (days x sorts, paper ids, queries x result pages, limits), each wrk
 // thread taking every other address and each round going on where the last stopped; an address
 // with `page` is never stored (edge-cache.ts), which the walks add once a list runs out. Every
 // request comes from another client address (CF-Connecting-IP), so that no rate limit answers.
-// Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output, BENCH_ONLY=cached to measure only
-// the baseline and the cached page (quick at a small size: BENCH_SIZES=1000 BENCH_ROUNDS=9).
-// BENCH_DIRECT=1 runs the workers in Miniflare itself (scripts/lib/direct-stack.mjs) instead of
-// `wrangler dev`: the same bundles, bindings, .dev.vars and seeded D1, without wrangler's dev proxy
-// (a second workerd process that runs every text/html response through an HTMLRewriter to add its
-// live-reload script, and per-request work in wrangler's Node process), which production has not.
+// Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3, after a
+// warm-up round of BENCH_WARMUP=2 seconds a route), BENCH_CONNECTIONS (16), BENCH_RAW=1 to print
+// wrk's own output, BENCH_ONLY=cached to measure only the baseline and the cached page (quick at a
+// small size: BENCH_SIZES=1000 BENCH_ROUNDS=9).
+// BENCH_WRANGLER_DEV=1 runs the workers under `wrangler dev` instead (the same bindings, .dev.vars
+// and seeded D1), which adds wrangler's dev proxy: a second workerd process that runs every
+// text/html response through an HTMLRewriter to add its live-reload script, and per-request work
+// in wrangler's Node process. Production has neither, and the rewriter taxes HTML routes only, so
+// the default mode is the one whose ratios say something about the deployed worker.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -24,12 +27,13 @@ import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY_CACHED = process.env.BENCH_ONLY === "cached";
 if (process.env.BENCH_ONLY && !ONLY_CACHED) throw new Error(`BENCH_ONLY must be "cached", not "${process.env.BENCH_ONLY}"`);
-const DIRECT = process.env.BENCH_DIRECT === "1";
-if (process.env.BENCH_DIRECT && !DIRECT) throw new Error(`BENCH_DIRECT must be "1", not "${process.env.BENCH_DIRECT}"`);
+const WRANGLER_DEV = process.env.BENCH_WRANGLER_DEV === "1";
+if (process.env.BENCH_WRANGLER_DEV && !WRANGLER_DEV) throw new Error(`BENCH_WRANGLER_DEV must be "1", not "${process.env.BENCH_WRANGLER_DEV}"`);
 const persistTo = join(ROOT, ".bench/site-state");
 
 const RARE_WORD = "quantum";
@@ -130,7 +134,7 @@ function freePort() {
  * wrk with a Lua script that walks `paths` from `start`: thread t of 2 takes start + t, + 2, ...;
  * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
  */
-function wrk(base, paths, start, name) {
+function wrk(base, paths, start, name, seconds = SECONDS) {
   const list = join(ROOT, `.bench/${name}.txt`);
   writeFileSync(list, `${paths.join("\n")}\n`);
   const script = join(ROOT, `.bench/${name}.lua`);
@@ -150,7 +154,7 @@ request = function()
 end
 `,
   );
-  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script];
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script];
   const out = execFileSync("wrk", [...args, base], { encoding: "utf8" });
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   const ms = (label) => {
@@ -177,8 +181,8 @@ async function benchSize(papers) {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`mode: ${DIRECT ? "BENCH_DIRECT=1, Miniflare on its own port (no wrangler dev proxy)" : "wrangler dev"}`);
-  const mf = DIRECT ? await startDirect({ port, persistTo }) : null;
+  console.log(`mode: ${WRANGLER_DEV ? "BENCH_WRANGLER_DEV=1, wrangler dev (its dev proxy in front)" : "deployed bundles in Miniflare on its own port"}`);
+  const mf = WRANGLER_DEV ? null : await startDirect({ port, persistTo });
   const child = mf ? null : startWorkers({ port, persistTo, quiet: true });
   // CPU time of wrangler dev's process tree, or of the workerd process Miniflare started
   const cpuMs = mf ? () => workerdPids().reduce((a, pid) => a + treeCpuMs(pid), 0) : () => treeCpuMs(/** @type {number} */ (child?.pid));
@@ -188,9 +192,6 @@ async function benchSize(papers) {
     const html = await (await fetch(base + day)).text();
     const cached = await fetch(base + day);
     console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
-    // One request each first, so that no route pays the isolate's start.
-    if (w) for (const list of [w.dayListing, w.paperPage, w.searchRare, w.searchCommon, w.searchTwoCommon, w.apiListing, w.apiSearch]) await fetch(base + list.at(-1));
-
     /** @type {[string, string[]][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both
@@ -207,6 +208,12 @@ async function benchSize(papers) {
       ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
     );
     const cursors = runs.map(() => 0);
+    // A warm-up round, not counted: the isolate's start, V8's compilation of each route's code and
+    // SQLite's first reads of the database file would otherwise fall on the first round measured
+    // (it ran 0.6-0.7x the later rounds' speed, the cached page slower than the rest).
+    runs.forEach(([, paths], i) => {
+      cursors[i] += wrk(base, paths, cursors[i], `route${i}`, WARMUP).requests + CONNECTIONS * 2;
+    });
     const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
@@ -222,11 +229,11 @@ async function benchSize(papers) {
     const results = runs.map(([name, paths], i) => {
       const rs = rounds[i];
       const wrapped = paths.length > 1 && cursors[i] > paths.length;
-      return { name, wrapped, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
+      return { name, wrapped, cpuMs: median(rs.map((x) => x.cpuPerRequestMs)), rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
-    console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | requests | errors |\n|---|---:|---:|---:|---:|---:|`);
-    for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`);
+    console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`);
+    for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.requests} | ${r.errors} |`);
     const ratio = (a, b) => (a / b).toFixed(2);
     // Rounds taken side by side share the box's load of the moment: their ratios vary less than the medians' ratio.
     const perRound = rounds[1].map((h, r) => h.rps / rounds[0][r].rps);

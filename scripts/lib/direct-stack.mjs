@@ -4,7 +4,7 @@
 // bundles it (--dry-run), configured from its wrangler.toml (unstable_getMiniflareWorkerOptions) and
 // its .dev.vars, and uses the same persisted state as `wrangler dev --persist-to` (v3/, D1 keyed
 // by the same database id), so both modes read the same seeded database.
-// Used by `BENCH_DIRECT=1 npm run bench:site`.
+// Used by `npm run bench:site` (unless BENCH_WRANGLER_DEV=1).
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
