@@ -250,6 +250,12 @@ async function benchSize(papers) {
     console.log(`by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
     if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
+    // An answer that failed is fast: no ratio above means anything then (rerun with BENCH_RAW=1 to see them).
+    const failed = results.filter((r) => r.errors > 0);
+    if (failed.length) {
+      console.error(`\nINVALID RUN: errors on ${failed.map((r) => `${r.name} (${r.errors})`).join(", ")}`);
+      process.exitCode = 1;
+    }
   } finally {
     if (mf) await mf.dispose();
     if (child) {

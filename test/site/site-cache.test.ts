@@ -123,6 +123,20 @@ describe("the Cache API layer", () => {
     expect(memoryGet("https://k.test/b", 3_000)).toBeNull();
   });
 
+  it("answers every hit with the whole page, whatever was read or changed in the answers before it", async () => {
+    const page = new TextEncoder().encode("<p>a stored page</p>".repeat(2000));
+    const stored = new Headers({ "Cache-Control": "public, s-maxage=60", "Content-Type": "text/html; charset=UTF-8", ETag: 'W/"x"' });
+    memoryPut("https://k.test/c", page.buffer.slice(0) as ArrayBuffer, stored, 1_000);
+    stored.set("ETag", 'W/"changed by the caller afterwards"');
+    for (let i = 0; i < 3; i++) {
+      const hit = memoryGet("https://k.test/c", 2_000)!;
+      expect(hit.headers.get("ETag")).toBe('W/"x"');
+      hit.headers.set("ETag", 'W/"changed by a reader"');
+      // the first answer is left unread, the others are read to the end
+      if (i > 0) expect(new Uint8Array(await hit.arrayBuffer())).toEqual(page);
+    }
+  });
+
   it("an uncached day, week, month, trending and paper page each cost at most 2 D1 round trips", async () => {
     for (const path of ["/papers/date/2026-06-12?sort=trending", "/papers/week/2026-W24?sort=trending", "/papers/month/2026-06?sort=trending", "/papers/date/2001-01-01", "/papers/2606.12730", "/search?q=language+model"]) {
       // whatever an earlier test left cached: this is about a miss
