@@ -1,6 +1,9 @@
 /** How papers' text is cleaned and shortened wherever it is shown: the site's cards and the digests alike. */
 
 /** arXiv's hard line breaks and indentation carry no meaning: every run of whitespace is one space. */
+/** "1 comment", "3 comments": a count and its noun, singular for one. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export const collapseWhitespace = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** "A, B, C, D and 12 others" */

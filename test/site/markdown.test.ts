@@ -26,7 +26,7 @@ const base: PaperFields = {
 
 describe("renderPaperMarkdown", () => {
   it("writes the title, the facts, the abstract and links back", () => {
-    const md = renderPaperMarkdown(base, { siteUrl: SITE, entry: { day: "2026-06-12", upvotes: 3, numComments: 1 } });
+    const md = renderPaperMarkdown(base, { siteUrl: SITE, entry: { day: "2026-06-12", upvotes: 3 }, numComments: 1 });
     expect(md).toBe(
       [
         "# On the Limits of LLM Adaptability",

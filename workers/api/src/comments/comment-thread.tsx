@@ -1,4 +1,5 @@
 import { raw } from "hono/html";
+import { plural } from "#shared/papers/text";
 import { renderCommentMarkdown } from "./comment-markdown";
 import { MAX_COMMENT_LENGTH, type CommentView, type ThreadComment } from "./comment-store";
 
@@ -90,7 +91,7 @@ export function CommentThread({ paperId, thread, upstream }: { paperId: string; 
       {upstream ? (
         <p>
           <a href={`https://huggingface.co/papers/${paperId}`} rel="nofollow noopener">
-            {upstream === 1 ? "1 more comment" : `${upstream} more comments`} on Hugging Face
+            {plural(upstream, "more comment", "more comments")} on Hugging Face
           </a>
         </p>
       ) : null}

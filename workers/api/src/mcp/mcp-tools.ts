@@ -152,7 +152,7 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       const item = await paperById(db, parsed.id);
       if (!item) throw new Error(`paper ${parsed.id} is not in Paperboy's catalog (yet)`);
       const related = (await relatedPapers(db, item.paper)).map((r) => summaryOf(r, siteUrl));
-      const entry = item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.numComments } : null;
+      const entry = item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null;
       let text = renderPaperMarkdown(item.paper, { siteUrl, entry, numComments: item.numComments });
       if (related.length) text += `\n${listMarkdown("Related papers", related).replace(/^# /, "## ")}`;
       const paper = { ...summaryOf(item, siteUrl), abstract: item.paper.abstract, aiKeywords: item.paper.aiKeywords ?? [] };

@@ -2,7 +2,7 @@ import type { DailyEntryRow } from "#shared/db/schema";
 import type { ListedPaper } from "#shared/papers/queries";
 import { MARK_END, MARK_START } from "#shared/papers/queries";
 import { formatDay } from "#shared/domain/periods";
-import { excerpt, shortAuthors } from "#shared/papers/text";
+import { excerpt, plural, shortAuthors } from "#shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;
 
@@ -89,7 +89,7 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
           ) : null}
           {item.numComments > 0 ? (
             <>
-              <a href={`${paperPath(paper.id)}#comments`}>{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a>
+              <a href={`${paperPath(paper.id)}#comments`}>{plural(item.numComments, "comment")}</a>
               {" · "}
             </>
           ) : null}

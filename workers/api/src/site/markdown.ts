@@ -1,5 +1,5 @@
 import type { PaperFields } from "#shared/db/schema";
-import { collapseWhitespace } from "#shared/papers/text";
+import { collapseWhitespace, plural } from "#shared/papers/text";
 
 /**
  * A paper as Markdown, for agents and scripts (`/papers/{id}.md`, `Accept: text/markdown`).
@@ -9,7 +9,6 @@ import { collapseWhitespace } from "#shared/papers/text";
 export interface MarkdownEntry {
   day: string;
   upvotes: number;
-  numComments?: number;
 }
 
 /**
@@ -26,6 +25,7 @@ const link = (text: string, url: string) => `[${mdEscape(text)}](${target(url)})
 const day = (iso: string) => iso.slice(0, 10);
 
 export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string; entry?: MarkdownEntry | null; numComments?: number }): string {
+  const comments = opts.numComments ?? 0;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
   const facts: string[] = [
@@ -42,12 +42,11 @@ export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string;
   if (opts.entry) {
     const e = opts.entry;
     facts.push(
-      `- **Featured:** ${link(e.day, `${opts.siteUrl}/papers/date/${e.day}`)} · ${e.upvotes} upvote${e.upvotes === 1 ? "" : "s"}` +
-        (e.numComments ? ` · ${e.numComments} comment${e.numComments === 1 ? "" : "s"}` : ""),
+      `- **Featured:** ${link(e.day, `${opts.siteUrl}/papers/date/${e.day}`)} · ${plural(e.upvotes, "upvote")}` + (comments ? ` · ${plural(comments, "comment")}` : ""),
     );
+  } else if (comments) {
+    facts.push(`- **Discussion:** ${link(plural(comments, "comment"), `${opts.siteUrl}/papers/${paper.id}#comments`)}`);
   }
-  const comments = opts.entry ? 0 : (opts.numComments ?? 0);
-  if (comments) facts.push(`- **Discussion:** ${link(`${comments} comment${comments === 1 ? "" : "s"}`, `${opts.siteUrl}/papers/${paper.id}#comments`)}`);
   if (paper.codeUrl) facts.push(`- **Code:** ${link(paper.codeUrl, paper.codeUrl)}${paper.githubStars != null ? ` (${paper.githubStars} stars)` : ""}`);
   if (paper.projectUrl) facts.push(`- **Project page:** ${link(paper.projectUrl, paper.projectUrl)}`);
   if (paper.doi) facts.push(`- **DOI:** ${link(paper.doi, `https://doi.org/${paper.doi}`)}`);

@@ -1,6 +1,7 @@
 import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domain/periods";
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
+import { plural } from "#shared/papers/text";
 import { CommentThread } from "../comments/comment-thread";
 import type { ThreadComment } from "../comments/comment-store";
 import { SubscribeForm } from "../subscribe/subscribe-form";
@@ -15,7 +16,7 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
     <Layout title={title} nav="daily" description="The day's notable machine learning papers, upvoted by the research community." canonical={day ? `/papers/date/${day}` : "/"} votes>
       <h1>{day ? <>Daily Papers · <time datetime={day}>{formatDay(day)}</time></> : "Daily Papers"}</h1>
       <p class="lede">
-        by AK and the research community · {listing.items.length === 1 ? "1 paper" : `${listing.items.length} papers`} · <a href="/papers/submit">Submit a paper</a>
+        by AK and the research community · {plural(listing.items.length, "paper")} · <a href="/papers/submit">Submit a paper</a>
       </p>
       <SubscribeForm compact />
       {day && day !== requested && !home ? (
@@ -131,7 +132,7 @@ export function PaperPage({ item, related, thread, siteUrl }: { item: ListedPape
               <dt>Featured</dt>
               <dd>
                 <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
-                {item.numComments ? <> · <a href="#comments">{item.numComments === 1 ? "1 comment" : `${item.numComments} comments`}</a></> : ""}
+                {item.numComments ? <> · <a href="#comments">{plural(item.numComments, "comment")}</a></> : ""}
                 {entry.submitterFullname || entry.submitterName ? (
                   <>
                     {" · Submitted by "}

@@ -144,7 +144,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes, numComments: item.numComments } : null, numComments: item.numComments });
+    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null, numComments: item.numComments });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
   // the related papers and the discussion in one round trip: the page's second and last

@@ -4,6 +4,7 @@ import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, type AccountRow } from "#shared/db/schema";
 import { addDays, formatDay, todayUtc } from "#shared/domain/periods";
 import { parseArxivId, type DailyEntryRecord } from "#shared/papers/records";
+import { plural } from "#shared/papers/text";
 
 /** The submission rules, as on Hugging Face; the API worker's configuration sets them (env.ts). */
 export interface SubmissionRules {
@@ -47,8 +48,6 @@ const ARXIV_FAILURES: Record<ArxivLookupFailure, (id: string) => Refusal> = {
   slow: () => refuse("slow", 504, "arXiv is slow", "arXiv took too long to answer. Nothing was submitted: please try again in a minute."),
   down: () => refuse("down", 502, "arXiv is unavailable", "arXiv is not answering right now. Nothing was submitted: please try again later."),
 };
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Puts a paper on today's page for `account`. The rules that need no arXiv answer come first
