@@ -12,8 +12,9 @@ import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle } from "./handles";
-import { Page, privateAlways, privateHtml } from "./private-page";
+import { privateAlways, privateHtml } from "./private-page";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
+import { TitledPage } from "../site/layout";
 
 /**
  * The account page: profile, the digest of the same address (no mailed link needed: the session
@@ -94,7 +95,7 @@ function AccountPage(props: {
   notice?: string;
 }) {
   return (
-    <Page title="Your account">
+    <TitledPage title="Your account">
       {props.notice ? (
         <p role="status">
           <strong>{props.notice}</strong>
@@ -136,7 +137,7 @@ function AccountPage(props: {
       <p>
         <a href="/account/delete">Delete your account and everything it holds…</a>
       </p>
-    </Page>
+    </TitledPage>
   );
 }
 
@@ -216,7 +217,7 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
 
 function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
   return (
-    <Page title="Delete your account">
+    <TitledPage title="Delete your account">
       {props.notice ? (
         <p role="status">
           <strong>{props.notice}</strong>
@@ -246,7 +247,7 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
       <p>
         <a href="/account">Keep my account</a>
       </p>
-    </Page>
+    </TitledPage>
   );
 }
 
@@ -270,7 +271,7 @@ accountPageRoutes.get("/account/deleted", (c) => {
   const subscription = c.req.query("subscription") === "erased";
   return privateHtml(
     c,
-    <Page title="Your account is deleted">
+    <TitledPage title="Your account is deleted">
       <p>We erased:</p>
       <ul>
         <li>your account: its address, handle and display name (the handle is free again);</li>
@@ -289,6 +290,6 @@ accountPageRoutes.get("/account/deleted", (c) => {
       <p>
         <a href="/">Back to the latest papers</a>
       </p>
-    </Page>,
+    </TitledPage>,
   );
 });

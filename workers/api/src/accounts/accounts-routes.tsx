@@ -13,12 +13,12 @@ import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
 import { setCache } from "../cache/cache-policy";
 import { Cards } from "../site/components";
-import { Layout } from "../site/layout";
+import { Layout, TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { accountPageRoutes } from "./account-page";
 import { Handle } from "./handles";
-import { Page, PRIVATE, privateHtml } from "./private-page";
+import { PRIVATE, privateHtml } from "./private-page";
 import { currentSession, endAllSessions, endSession, requireSession, startSession } from "./sessions";
 
 /**
@@ -41,7 +41,7 @@ const invalidLink = () => badRequest("invalid_link", "This sign-in link is not v
 accountRoutes.get("/signin", (c) =>
   privateHtml(
     c,
-    <Page title="Sign in">
+    <TitledPage title="Sign in">
       <form method="post" action="/signin">
         <p>
           <label for="email">Email address</label> <input id="email" name="email" type="email" required autocomplete="email" />
@@ -49,7 +49,7 @@ accountRoutes.get("/signin", (c) =>
         <p>We mail you a link that signs you in. It works once, for 15 minutes. No password.</p>
         <button type="submit">Mail me a sign-in link</button>
       </form>
-    </Page>,
+    </TitledPage>,
   ),
 );
 
@@ -73,9 +73,9 @@ accountRoutes.post("/signin", sameOrigin, async (c) => {
   // The same answer for every address, known or not, suppressed or not: no enumeration.
   return privateHtml(
     c,
-    <Page title="Check your inbox">
+    <TitledPage title="Check your inbox">
       <p>If the address can receive mail, a sign-in link is on its way. It works once, for 15 minutes.</p>
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -95,12 +95,12 @@ accountRoutes.get("/signin/verify", async (c) => {
   // A button, not an action on GET: mail scanners follow links, people press buttons.
   return privateHtml(
     c,
-    <Page title="Sign in">
+    <TitledPage title="Sign in">
       <form method="post" action="/signin/verify">
         <input type="hidden" name="token" value={token} />
         <button type="submit">Sign in to Paperboy</button>
       </form>
-    </Page>,
+    </TitledPage>,
   );
 });
 

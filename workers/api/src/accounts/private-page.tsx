@@ -5,8 +5,6 @@ import type { AppEnv } from "../env";
 /** Pages about one person: never stored by a browser's or the edge's cache. */
 export const PRIVATE = "private, no-store";
 
-export { TitledPage as Page } from "../site/layout";
-
 export const privateHtml = (c: Context<AppEnv>, node: Child, status: 200 | 400 | 409 = 200) => {
   c.header("Cache-Control", PRIVATE);
   return c.html(<>{node}</>, status);

@@ -2,13 +2,13 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
-import { Page, privateAlways } from "../accounts/private-page";
+import { privateAlways } from "../accounts/private-page";
 import { currentSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
 import { paperIdFrom } from "../paper-id";
-import { Layout } from "../site/layout";
+import { Layout, TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { CommentForm } from "./comment-thread";
@@ -108,13 +108,13 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
     const kept = typeof posted.body === "string" ? posted.body : "";
     const parent = typeof posted.parent === "string" && COMMENT_ID.test(posted.parent) ? posted.parent : undefined;
     return c.html(
-      <Page title="Not posted">
+      <TitledPage title="Not posted">
         <p class="notice" role="status">{`Nothing was posted: ${describeZodError(parsed.error)}.`}</p>
         <CommentForm paperId={paperId} parentId={parent} label={parent ? "Your reply" : "Your comment"} body={kept.slice(0, MAX_COMMENT_LENGTH * 2)} />
         <p>
           <a href={`/papers/${paperId}#comments`}>Back to the discussion</a>
         </p>
-      </Page>,
+      </TitledPage>,
       400,
     );
   }
@@ -139,7 +139,7 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
 function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice?: string }) {
   const until = new Date(Date.parse(row.createdAt) + EDIT_WINDOW_MS).toISOString();
   return (
-    <Page title="Edit your comment">
+    <TitledPage title="Edit your comment">
       {notice ? (
         <p role="status">
           <strong>{notice}</strong>
@@ -158,7 +158,7 @@ function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice
       <p>
         <a href={commentPath(row.paperId, row.id)}>Back to the discussion</a>
       </p>
-    </Page>
+    </TitledPage>
   );
 }
 

@@ -8,8 +8,8 @@ import { enqueueDigests } from "#shared/mail/digest-schedule";
 import { Frequency } from "#shared/mail/messages";
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { Page } from "../subscribe/pages";
 import { sameOrigin } from "../subscribe/subscribe-routes";
+import { TitledPage } from "../site/layout";
 
 /** Local runs only (DEV_MODE=true): the outbox of mails the mailer would have sent, and digests on demand. */
 export const devRoutes = new Hono<AppEnv>();
@@ -22,7 +22,7 @@ devRoutes.use("*", async (c, next) => {
 devRoutes.get("/outbox", async (c) => {
   const mails = await createDb(c.env.DB).select({ id: outbox.id, to: outbox.to, subject: outbox.subject, createdAt: outbox.createdAt }).from(outbox).orderBy(desc(outbox.id)).limit(200);
   return c.html(
-    <Page title="Outbox">
+    <TitledPage title="Outbox">
       <p>Mails the local mailer would have sent (no RESEND_API_KEY). Newest first.</p>
       <form method="post" action="/dev/digests">
         <label>
@@ -45,7 +45,7 @@ devRoutes.get("/outbox", async (c) => {
       ) : (
         <p>The outbox is empty.</p>
       )}
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -59,12 +59,12 @@ devRoutes.post("/digests", sameOrigin, async (c) => {
   if (!period) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
   const outcome = await enqueueDigests(c.env, form.frequency, period);
   return c.html(
-    <Page title="Digests queued">
+    <TitledPage title="Digests queued">
       <p>{`${outcome.enqueued} digest(s) for ${outcome.period} queued.`}</p>
       <p>
         <a href="/dev/outbox">Outbox</a>
       </p>
-    </Page>,
+    </TitledPage>,
   );
 });
 

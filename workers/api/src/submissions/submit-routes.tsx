@@ -2,13 +2,14 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import type { AccountRow } from "#shared/db/schema";
-import { Page, privateAlways } from "../accounts/private-page";
+import { privateAlways } from "../accounts/private-page";
 import { currentSession } from "../accounts/sessions";
 import { purgeAfterSubmission } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { COMMENT_MAX, submitPaper, type Refusal, type SubmissionRules } from "./submit-paper";
+import { TitledPage } from "../site/layout";
 
 /**
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
@@ -26,7 +27,7 @@ const SubmitBody = z.object({
 function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: string; refusal?: Refusal }) {
   const { rules, refusal } = props;
   return (
-    <Page title="Submit a paper">
+    <TitledPage title="Submit a paper">
       {refusal ? (
         <div class="notice" role="alert" id="submit-error">
           <p>
@@ -69,7 +70,7 @@ function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: s
         </p>
         <button type="submit">Submit</button>
       </form>
-    </Page>
+    </TitledPage>
   );
 }
 

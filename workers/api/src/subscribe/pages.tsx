@@ -1,7 +1,5 @@
 import { TitledPage } from "../site/layout";
 
-/** The site's frame around one subscription page. */
-export const Page = TitledPage;
 
 type Choices = { frequency: string; categories: string[]; keywords: string[] };
 
@@ -75,7 +73,7 @@ export function SubscriptionControls(props: Choices & { action: string; hidden: 
 
 export function PreferencesForm(props: Choices & { token: string; email: string; status: string; notice?: string }) {
   return (
-    <Page title="Your subscription">
+    <TitledPage title="Your subscription">
       {props.notice ? (
         <p role="status">
           <strong>{props.notice}</strong>
@@ -95,6 +93,6 @@ export function PreferencesForm(props: Choices & { token: string; email: string;
           Erase my data
         </button>
       </form>
-    </Page>
+    </TitledPage>
   );
 }

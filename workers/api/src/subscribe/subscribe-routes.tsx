@@ -13,9 +13,10 @@ import { signToken, verifyToken, type TokenPurpose } from "#shared/mail/tokens";
 import { readConfig, type AppEnv, type Env } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
-import { Page, PreferencesForm } from "./pages";
+import { PreferencesForm } from "./pages";
 import { enforceLimits } from "./rate-limit";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
+import { TitledPage } from "../site/layout";
 
 /** Subscribing, confirming, preferences, unsubscribing and erasure: the pages a subscriber sees. */
 export const subscribeRoutes = new Hono<AppEnv>();
@@ -50,9 +51,9 @@ async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: strin
 
 subscribeRoutes.get("/subscribe", (c) =>
   c.html(
-    <Page title="Subscribe">
+    <TitledPage title="Subscribe">
       <SubscribeForm />
-    </Page>,
+    </TitledPage>,
   ),
 );
 
@@ -70,9 +71,9 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   await c.env.MAIL_QUEUE.send(message);
   // The same answer whether the address is new, pending or confirmed: no enumeration.
   return c.html(
-    <Page title="Check your inbox">
+    <TitledPage title="Check your inbox">
       <p>If the address can receive mail, a message is on its way. Follow the link in it to confirm your subscription.</p>
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -81,13 +82,13 @@ subscribeRoutes.get("/subscribe/confirm", async (c) => {
   await subscriberFromToken(c.env, "confirm", token);
   // A button, not an action on GET: mail scanners follow links, people press buttons.
   return c.html(
-    <Page title="Confirm your subscription">
+    <TitledPage title="Confirm your subscription">
       <form method="post" action="/subscribe/confirm">
         <input type="hidden" name="token" value={token} />
         <p>One more step: confirm that you want Paperboy's digest at this address.</p>
         <button type="submit">Confirm subscription</button>
       </form>
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -100,12 +101,12 @@ subscribeRoutes.post("/subscribe/confirm", sameOrigin, async (c) => {
   if (sub.status === "pending") await confirmSubscription(createDb(c.env.DB), config.suppression, sub, nowIso());
   const prefs = await signToken(config.TOKEN_SECRET, "prefs", sub.id);
   return c.html(
-    <Page title="You are subscribed">
+    <TitledPage title="You are subscribed">
       <p>{`Your ${sub.frequency} digest will arrive at ${sub.email}.`}</p>
       <p>
         <a href={`/preferences?token=${prefs}`}>Manage your subscription</a>
       </p>
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -125,9 +126,9 @@ subscribeRoutes.post("/preferences", sameOrigin, async (c) => {
   if (form.action === "erase") {
     await eraseSubscriber(db, readConfig(c.env).suppression, sub);
     return c.html(
-      <Page title="Your data is erased">
+      <TitledPage title="Your data is erased">
         <p>We deleted your address, preferences and consent record, and will not mail this address again unless you subscribe anew.</p>
-      </Page>,
+      </TitledPage>,
     );
   }
   let notice: string;
@@ -152,20 +153,20 @@ subscribeRoutes.get("/unsubscribe", async (c) => {
   const { sub } = await subscriberFromToken(c.env, "unsub", token);
   if (!sub || sub.status === "unsubscribed") {
     return c.html(
-      <Page title="You are unsubscribed">
+      <TitledPage title="You are unsubscribed">
         <p>This address gets no mail from us.</p>
-      </Page>,
+      </TitledPage>,
     );
   }
   return c.html(
-    <Page title="Unsubscribe">
+    <TitledPage title="Unsubscribe">
       <form method="post" action={`/unsubscribe?token=${token}`}>
         <p>{`Stop the ${sub.frequency} digest to ${sub.email}?`}</p>
         <button type="submit" name="confirm" value="yes">
           Unsubscribe
         </button>
       </form>
-    </Page>,
+    </TitledPage>,
   );
 });
 
@@ -179,8 +180,8 @@ subscribeRoutes.post("/unsubscribe", async (c) => {
   if (sub) await unsubscribe(createDb(c.env.DB), subscriberId, nowIso());
   if (body["List-Unsubscribe"] === "One-Click") return c.body(null, 200);
   return c.html(
-    <Page title="You are unsubscribed">
+    <TitledPage title="You are unsubscribed">
       <p>No more digests will be sent. Changed your mind? Subscribe again at any time.</p>
-    </Page>,
+    </TitledPage>,
   );
 });
