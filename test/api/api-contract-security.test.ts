@@ -6,6 +6,7 @@ import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";
 import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
 import * as fx from "../support/fixtures";
+import { freshWindow } from "../support/rate-limit-window";
 import { get, ingestRealCapture, insertPapers, ORIGIN, request } from "./api-support";
 
 type Json = Record<string, any>;
@@ -191,6 +192,7 @@ describe("rate limit", () => {
 
   it("answers 429 with Retry-After and the error shape once a client exceeds its budget, per client", async () => {
     const client = { client: "192.0.2.77" };
+    await freshWindow(20_000);
     let limited: Response | undefined;
     for (let i = 0; i < 200 && !limited; i++) {
       const res = await get("/api/papers/2606.00467", {}, client);

@@ -1,18 +1,10 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../workers/api/src/app";
+import { freshWindow } from "../support/rate-limit-window";
 import { countingD1, ingestHfDaily, ORIGIN } from "./site-support";
 
 const search = (q: string, ip: string, path = "/search") => SELF.fetch(`${ORIGIN}${path}?q=${encodeURIComponent(q)}`, { headers: { "CF-Connecting-IP": ip } });
-
-/**
- * The limiter's windows are aligned to the wall clock (a minute): start a test's burst early in one,
- * so that the burst and the checks after it fall in the same window.
- */
-async function freshWindow(needMs = 30_000) {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
 
 let fresh = 0;
 /** Searches that reach D1 (each a query never asked before) from `ip()` until one is refused. */
