@@ -150,7 +150,7 @@ end
 request = function()
   local path = paths[(i % #paths) + 1]
   i = i + 2
-  return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
+  return wrk.format("GET", path, { ["Accept-Encoding"] = "gzip, deflate, br, zstd", ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
 end
 `,
   );
@@ -191,7 +191,7 @@ async function benchSize(papers) {
     const day = `/papers/date/${LAST_DAY}`;
     const html = await (await fetch(base + day)).text();
     const cached = await fetch(base + day);
-    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
+    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}, Content-Encoding: ${cached.headers.get("Content-Encoding")}`);
     /** @type {[string, string[]][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both

@@ -36,10 +36,10 @@ describe("Cache-Control and Cache-Tag", () => {
     expect((await get("/")).headers.get("Cache-Tag")).toContain("site:live");
   });
 
-  it("tags a paper page with its paper and day, and varies it on Accept", async () => {
+  it("tags a paper page with its paper and day, and varies it on Accept (Markdown) and Accept-Encoding (gzip hits)", async () => {
     const res = await get("/papers/2606.00467");
     expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]));
-    expect(res.headers.get("Vary")).toBe("Accept");
+    expect(res.headers.get("Vary")).toBe("Accept, Accept-Encoding");
   });
 
   it("never stores Markdown negotiated with Accept at a paper's HTML address, and never answers it from a cache", async () => {
@@ -117,10 +117,10 @@ describe("the Cache API layer", () => {
   it("keeps a page in the memory tier for at most MEMORY_TTL_MS, and no longer than its s-maxage", () => {
     const headers = new Headers({ "Cache-Control": "public, max-age=60, s-maxage=300" });
     memoryPut("https://k.test/a", new ArrayBuffer(3), headers, 1_000);
-    expect(memoryGet("https://k.test/a", 1_000 + MEMORY_TTL_MS - 1)).not.toBeNull();
-    expect(memoryGet("https://k.test/a", 1_000 + MEMORY_TTL_MS)).toBeNull();
+    expect(memoryGet("https://k.test/a", null, 1_000 + MEMORY_TTL_MS - 1)).not.toBeNull();
+    expect(memoryGet("https://k.test/a", null, 1_000 + MEMORY_TTL_MS)).toBeNull();
     memoryPut("https://k.test/b", new ArrayBuffer(3), new Headers({ "Cache-Control": "public, s-maxage=2" }), 1_000);
-    expect(memoryGet("https://k.test/b", 3_000)).toBeNull();
+    expect(memoryGet("https://k.test/b", null, 3_000)).toBeNull();
   });
 
   it("answers every hit with the whole page, whatever was read or changed in the answers before it", async () => {
@@ -129,7 +129,7 @@ describe("the Cache API layer", () => {
     memoryPut("https://k.test/c", page.buffer.slice(0) as ArrayBuffer, stored, 1_000);
     stored.set("ETag", 'W/"changed by the caller afterwards"');
     for (let i = 0; i < 3; i++) {
-      const hit = memoryGet("https://k.test/c", 2_000)!;
+      const hit = memoryGet("https://k.test/c", null, 2_000)!;
       expect(hit.headers.get("ETag")).toBe('W/"x"');
       hit.headers.set("ETag", 'W/"changed by a reader"');
       // the first answer is left unread, the others are read to the end
@@ -208,9 +208,94 @@ describe("the Cache API layer", () => {
   });
 });
 
+/** The bytes of a gzipped body, decompressed. */
+async function gunzip(bytes: ArrayBuffer): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Response(bytes).body!.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
+}
+
+describe("gzip from the memory tier", () => {
+  const page = new TextEncoder().encode("<li>a paper card, much like the one before it</li>".repeat(600));
+  const key = "https://k.test/gzip";
+
+  it("compresses a page once when it is stored and hands the gzip to clients that accept it, the same page byte for byte", async () => {
+    const headers = new Headers({ "Cache-Control": "public, s-maxage=60", "Content-Type": "text/html; charset=UTF-8", ETag: 'W/"g"' });
+    const compressed = memoryPut(key, page.buffer.slice(0) as ArrayBuffer, headers);
+    // until the compression is done, every client gets the page as it is
+    const early = memoryGet(key, "gzip")!;
+    expect(early.headers.get("Content-Encoding")).toBeNull();
+    expect(new Uint8Array(await early.arrayBuffer())).toEqual(page);
+    await compressed;
+    for (const accepted of ["gzip", "gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8", "*", "x-gzip"]) {
+      const hit = memoryGet(key, accepted)!;
+      expect(hit.headers.get("Content-Encoding"), accepted).toBe("gzip");
+      expect(hit.headers.get("ETag")).toBe('W/"g"');
+      expect(hit.headers.get("Vary")).toBe("Accept-Encoding");
+      const bytes = await hit.arrayBuffer();
+      expect(bytes.byteLength).toBeLessThan(page.byteLength / 4);
+      expect(await gunzip(bytes), accepted).toEqual(page);
+    }
+    for (const refused of [null, "", "identity", "br", "deflate, br", "gzip;q=0", "gzip; q=0.000, br", "*;q=0", "br, *;q=0"]) {
+      const hit = memoryGet(key, refused)!;
+      expect(hit.headers.get("Content-Encoding"), String(refused)).toBeNull();
+      expect(hit.headers.get("Vary")).toBe("Accept-Encoding");
+      expect(new Uint8Array(await hit.arrayBuffer()), String(refused)).toEqual(page);
+    }
+    memoryForget([key]);
+  });
+
+  it("adds Accept-Encoding to a Vary the page already has, and keeps a page gzip would not shrink as it is", async () => {
+    await memoryPut(key, page.buffer.slice(0) as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60", Vary: "Accept" }));
+    expect(memoryGet(key, "gzip")!.headers.get("Vary")).toBe("Accept, Accept-Encoding");
+    const tiny = new TextEncoder().encode("ok");
+    await memoryPut(key, tiny.buffer.slice(0) as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60" }));
+    const hit = memoryGet(key, "gzip")!;
+    expect(hit.headers.get("Content-Encoding")).toBeNull();
+    expect(await hit.text()).toBe("ok");
+    memoryForget([key]);
+  });
+
+  it("gives the worker's cached pages and API records to a client that accepts gzip gzipped, with their CORS headers, and as they are to others", async () => {
+    for (const path of ["/papers/date/2026-06-12?sort=trending", "/api/papers/2606.00467", "/api/daily_papers?date=2026-06-12"]) {
+      const plain = await get(path);
+      const page = await plain.text();
+      expect(plain.status, path).toBe(200);
+      expect(plain.headers.get("Vary"), path).toContain("Accept-Encoding");
+      // request() waits for the miss's waitUntil work, which stores the compressed copy
+      const hit = await get(path, { "Accept-Encoding": "gzip, deflate, br" });
+      expect(hit.headers.get("X-Cache"), path).toBe("HIT");
+      expect(hit.headers.get("Content-Encoding"), path).toBe("gzip");
+      expect(hit.headers.get("Vary"), path).toContain("Accept-Encoding");
+      expect(hit.headers.get("ETag"), path).toBe(plain.headers.get("ETag"));
+      if (path.startsWith("/api/")) expect(hit.headers.get("Access-Control-Allow-Origin"), path).toBe("*");
+      expect(new TextDecoder().decode(await gunzip(await hit.arrayBuffer())), path).toBe(page);
+      const again = await get(path);
+      expect(again.headers.get("X-Cache"), path).toBe("HIT");
+      expect(again.headers.get("Content-Encoding"), path).toBeNull();
+      expect(await again.text(), path).toBe(page);
+    }
+  });
+
+  it("sends the gzip as it is over HTTP: compressed once, which an HTTP client decodes back to the page", async () => {
+    // a page answered before routing, and an API record answered behind the API's middleware
+    for (const path of ["/papers/month/2026-06?sort=newest", "/api/papers/2606.12730"]) {
+      const page = await (await get(path, {}, { via: "self" })).text();
+      // the compressed copy is made in the miss's waitUntil: ask until it is there
+      let hit = await get(path, { "Accept-Encoding": "gzip" }, { via: "self" });
+      for (let i = 0; i < 50 && hit.headers.get("Content-Encoding") !== "gzip"; i++) {
+        await hit.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 10));
+        hit = await get(path, { "Accept-Encoding": "gzip" }, { via: "self" });
+      }
+      expect(hit.headers.get("Content-Encoding"), path).toBe("gzip");
+      // workerd's client decodes one layer of gzip: a body compressed twice, or not at all, would not come back
+      expect(await hit.text(), path).toBe(page);
+    }
+  });
+});
+
 describe("the memory tier's hot path, before routing", () => {
   /** Status, headers and body, to compare two answers whole. */
-  const whole = async (res: Response) => ({ status: res.status, headers: [...res.headers], body: await res.text() });
+  const whole = async (res: Response) => ({ status: res.status, headers: [...res.headers], body: new Uint8Array(await res.arrayBuffer()) });
 
   it("answers exactly as the routed hit would: GET, HEAD and 304, over http and https", async () => {
     const path = "/papers/date/2026-06-12?sort=newest";
@@ -218,13 +303,13 @@ describe("the memory tier's hot path, before routing", () => {
     expect(miss.headers.get("X-Cache")).toBe("MISS");
     const etag = miss.headers.get("ETag")!;
     for (const origin of [ORIGIN, "https://paperboy.test"]) {
-      for (const [method, inm] of [["GET", null], ["HEAD", null], ["GET", etag], ["HEAD", etag], ["GET", 'W/"other"']] as const) {
-        const init: RequestInit = { method, headers: inm ? { "If-None-Match": inm } : {} };
+      for (const [method, inm, encoding] of [["GET", null, null], ["HEAD", null, null], ["GET", etag, null], ["HEAD", etag, null], ["GET", 'W/"other"', null], ["GET", null, "gzip, br"], ["HEAD", null, "gzip"], ["GET", etag, "gzip"]] as const) {
+        const init: RequestInit = { method, headers: { ...(inm ? { "If-None-Match": inm } : {}), ...(encoding ? { "Accept-Encoding": encoding } : {}) } };
         const fast = answerFromMemory(new Request(`${origin}${path}`, init), env);
-        expect(fast, `${origin} ${method} ${inm}`).not.toBeNull();
+        expect(fast, `${origin} ${method} ${inm} ${encoding}`).not.toBeNull();
         // the app alone: edgeCache's own memory hit, behind secureHeaders
         const routed = await createApp().fetch(new Request(`${origin}${path}`, init), env, createExecutionContext());
-        expect(await whole(fast!), `${origin} ${method} ${inm}`).toEqual(await whole(routed));
+        expect(await whole(fast!), `${origin} ${method} ${inm} ${encoding}`).toEqual(await whole(routed));
       }
     }
     const https = answerFromMemory(new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }), env)!;
@@ -252,7 +337,7 @@ describe("the memory tier's hot path, before routing", () => {
     // the API's answers pass its own middleware (CORS, the client limit) before its cache
     const api = await get("/api/papers/2606.00467");
     expect(api.status).toBe(200);
-    expect(memoryGet(`${env.SITE_URL}/api/papers/2606.00467`)).not.toBeNull();
+    expect(memoryGet(`${env.SITE_URL}/api/papers/2606.00467`, null)).not.toBeNull();
     expect(answerFromMemory(new Request(`${ORIGIN}/api/papers/2606.00467`), env)).toBeNull();
 
     // an address outside edgeCache's paths, even if the memory tier held it

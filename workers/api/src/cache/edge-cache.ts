@@ -3,7 +3,7 @@ import { readConfig, type AppEnv, type Env } from "../env";
 import { CACHE_POLICIES } from "./cache-policy";
 import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
-import { memoryGet, memoryPut } from "./memory-tier";
+import { memoryGet, memoryPut, varyOnEncoding } from "./memory-tier";
 
 /** The addresses of the site's cached pages: site-routes.tsx puts edgeCache in front of each. */
 export const SITE_CACHED_PATHS = ["/", "/papers/*", "/search", "/about", "/static/*"] as const;
@@ -82,10 +82,11 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const keyUrl = keyOf(readConfig(c.env).SITE_URL, url, opts.keyParams);
     const useCache = opts.cacheable(url, c.req.raw);
     const inm = c.req.header("If-None-Match") ?? null;
+    const acceptEncoding = c.req.header("Accept-Encoding") ?? null;
 
     // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
     if (useCache) {
-      let res = memoryGet(keyUrl);
+      let res = memoryGet(keyUrl, acceptEncoding);
       if (!res) {
         const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
         if (hit) {
@@ -96,7 +97,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
           res.headers.set("X-Cache", "HIT");
           res.headers.delete("Age");
           addSecureHeaders(res.headers, false);
-          memoryPut(keyUrl, body, res.headers);
+          c.executionCtx.waitUntil(memoryPut(keyUrl, body, res.headers));
         }
       }
       if (res) {
@@ -110,10 +111,11 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const body = await c.res.arrayBuffer();
     const res = await withWeakEtag(body, c.res);
     if (useCache && storable(res) && opts.store(res)) {
+      varyOnEncoding(res.headers);
       const hitHeaders = new Headers(res.headers);
       hitHeaders.set("X-Cache", "HIT");
       addSecureHeaders(hitHeaders, false);
-      memoryPut(keyUrl, body, hitHeaders);
+      c.executionCtx.waitUntil(memoryPut(keyUrl, body, hitHeaders));
       c.executionCtx.waitUntil(caches.default.put(new Request(keyUrl, { method: "GET" }), forCacheApi(body, res)));
       res.headers.set("X-Cache", "MISS");
     }
@@ -151,7 +153,7 @@ export function answerFromMemory(request: Request, env: Env): Response | null {
     // a misconfigured worker stores nothing; the app answers with its error page
     return null;
   }
-  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams));
+  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams), request.headers.get("Accept-Encoding"));
   if (!res) return null;
   const answer = answerConditional(res, request.headers.get("If-None-Match"));
   addSecureHeaders(answer.headers, url.protocol === "https:");
