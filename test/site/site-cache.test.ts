@@ -117,10 +117,10 @@ describe("the Cache API layer", () => {
   it("keeps a page in the memory tier for at most MEMORY_TTL_MS, and no longer than its s-maxage", () => {
     const headers = new Headers({ "Cache-Control": "public, max-age=60, s-maxage=300" });
     memoryPut("https://k.test/a", new ArrayBuffer(3), headers, 1_000);
-    expect(memoryGet("https://k.test/a", null, 1_000 + MEMORY_TTL_MS - 1)).not.toBeNull();
-    expect(memoryGet("https://k.test/a", null, 1_000 + MEMORY_TTL_MS)).toBeNull();
+    expect(memoryGet("https://k.test/a", null, createExecutionContext(), 1_000 + MEMORY_TTL_MS - 1)).not.toBeNull();
+    expect(memoryGet("https://k.test/a", null, createExecutionContext(), 1_000 + MEMORY_TTL_MS)).toBeNull();
     memoryPut("https://k.test/b", new ArrayBuffer(3), new Headers({ "Cache-Control": "public, s-maxage=2" }), 1_000);
-    expect(memoryGet("https://k.test/b", null, 3_000)).toBeNull();
+    expect(memoryGet("https://k.test/b", null, createExecutionContext(), 3_000)).toBeNull();
   });
 
   it("answers every hit with the whole page, whatever was read or changed in the answers before it", async () => {
@@ -129,7 +129,7 @@ describe("the Cache API layer", () => {
     memoryPut("https://k.test/c", page.buffer.slice(0) as ArrayBuffer, stored, 1_000);
     stored.set("ETag", 'W/"changed by the caller afterwards"');
     for (let i = 0; i < 3; i++) {
-      const hit = memoryGet("https://k.test/c", null, 2_000)!;
+      const hit = memoryGet("https://k.test/c", null, createExecutionContext(), 2_000)!;
       expect(hit.headers.get("ETag")).toBe('W/"x"');
       hit.headers.set("ETag", 'W/"changed by a reader"');
       // the first answer is left unread, the others are read to the end
@@ -213,20 +213,33 @@ async function gunzip(bytes: ArrayBuffer): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Response(bytes).body!.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
 }
 
+/** An ExecutionContext stand-in that keeps what memoryGet hands to waitUntil. */
+function workCollector() {
+  const work: Promise<unknown>[] = [];
+  return { work, ctx: { waitUntil: (p: Promise<unknown>) => void work.push(p) } };
+}
+
 describe("gzip from the memory tier", () => {
   const page = new TextEncoder().encode("<li>a paper card, much like the one before it</li>".repeat(600));
   const key = "https://k.test/gzip";
+  const headers = new Headers({ "Cache-Control": "public, s-maxage=60", "Content-Type": "text/html; charset=UTF-8", ETag: 'W/"g"' });
 
-  it("compresses a page once when it is stored and hands the gzip to clients that accept it, the same page byte for byte", async () => {
-    const headers = new Headers({ "Cache-Control": "public, s-maxage=60", "Content-Type": "text/html; charset=UTF-8", ETag: 'W/"g"' });
-    const compressed = memoryPut(key, page.buffer.slice(0) as ArrayBuffer, headers);
-    // until the compression is done, every client gets the page as it is
-    const early = memoryGet(key, "gzip")!;
-    expect(early.headers.get("Content-Encoding")).toBeNull();
-    expect(new Uint8Array(await early.arrayBuffer())).toEqual(page);
-    await compressed;
+  it("compresses a page once, on the first hit that accepts gzip, and hands the gzip to clients that accept it: the same page byte for byte", async () => {
+    memoryPut(key, page.buffer.slice(0) as ArrayBuffer, headers);
+    const { work, ctx } = workCollector();
+    // clients that do not accept gzip never start a compression
+    expect(memoryGet(key, null, ctx)!.headers.get("Content-Encoding")).toBeNull();
+    expect(memoryGet(key, "br", ctx)!.headers.get("Content-Encoding")).toBeNull();
+    expect(work).toHaveLength(0);
+    // the first that does starts it and gets the page as it is, like every hit until it is done
+    const first = memoryGet(key, "gzip", ctx)!;
+    expect(first.headers.get("Content-Encoding")).toBeNull();
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(page);
+    expect(memoryGet(key, "gzip", ctx)!.headers.get("Content-Encoding")).toBeNull();
+    expect(work).toHaveLength(1);
+    await Promise.all(work);
     for (const accepted of ["gzip", "gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8", "*", "x-gzip"]) {
-      const hit = memoryGet(key, accepted)!;
+      const hit = memoryGet(key, accepted, ctx)!;
       expect(hit.headers.get("Content-Encoding"), accepted).toBe("gzip");
       expect(hit.headers.get("ETag")).toBe('W/"g"');
       expect(hit.headers.get("Vary")).toBe("Accept-Encoding");
@@ -235,20 +248,28 @@ describe("gzip from the memory tier", () => {
       expect(await gunzip(bytes), accepted).toEqual(page);
     }
     for (const refused of [null, "", "identity", "br", "deflate, br", "gzip;q=0", "gzip; q=0.000, br", "*;q=0", "br, *;q=0"]) {
-      const hit = memoryGet(key, refused)!;
+      const hit = memoryGet(key, refused, ctx)!;
       expect(hit.headers.get("Content-Encoding"), String(refused)).toBeNull();
       expect(hit.headers.get("Vary")).toBe("Accept-Encoding");
       expect(new Uint8Array(await hit.arrayBuffer()), String(refused)).toEqual(page);
     }
+    expect(work).toHaveLength(1);
+    // a page stored again is compressed again, from its new bytes
+    memoryPut(key, new TextEncoder().encode("<p>changed</p>".repeat(100)).buffer as ArrayBuffer, headers);
+    memoryGet(key, "gzip", ctx);
+    await Promise.all(work);
+    expect(new TextDecoder().decode(await gunzip(await memoryGet(key, "gzip", ctx)!.arrayBuffer()))).toBe("<p>changed</p>".repeat(100));
     memoryForget([key]);
   });
 
   it("adds Accept-Encoding to a Vary the page already has, and keeps a page gzip would not shrink as it is", async () => {
-    await memoryPut(key, page.buffer.slice(0) as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60", Vary: "Accept" }));
-    expect(memoryGet(key, "gzip")!.headers.get("Vary")).toBe("Accept, Accept-Encoding");
-    const tiny = new TextEncoder().encode("ok");
-    await memoryPut(key, tiny.buffer.slice(0) as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60" }));
-    const hit = memoryGet(key, "gzip")!;
+    const { work, ctx } = workCollector();
+    memoryPut(key, page.buffer.slice(0) as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60", Vary: "Accept" }));
+    expect(memoryGet(key, "gzip", ctx)!.headers.get("Vary")).toBe("Accept, Accept-Encoding");
+    memoryPut(key, new TextEncoder().encode("ok").buffer as ArrayBuffer, new Headers({ "Cache-Control": "public, s-maxage=60" }));
+    memoryGet(key, "gzip", ctx);
+    await Promise.all(work);
+    const hit = memoryGet(key, "gzip", ctx)!;
     expect(hit.headers.get("Content-Encoding")).toBeNull();
     expect(await hit.text()).toBe("ok");
     memoryForget([key]);
@@ -260,7 +281,10 @@ describe("gzip from the memory tier", () => {
       const page = await plain.text();
       expect(plain.status, path).toBe(200);
       expect(plain.headers.get("Vary"), path).toContain("Accept-Encoding");
-      // request() waits for the miss's waitUntil work, which stores the compressed copy
+      // the first hit that accepts gzip compresses the page in its waitUntil, which request() waits for
+      const first = await get(path, { "Accept-Encoding": "gzip, deflate, br" });
+      expect(first.headers.get("X-Cache"), path).toBe("HIT");
+      expect(await first.text(), path).toBe(page);
       const hit = await get(path, { "Accept-Encoding": "gzip, deflate, br" });
       expect(hit.headers.get("X-Cache"), path).toBe("HIT");
       expect(hit.headers.get("Content-Encoding"), path).toBe("gzip");
@@ -279,7 +303,7 @@ describe("gzip from the memory tier", () => {
     // a page answered before routing, and an API record answered behind the API's middleware
     for (const path of ["/papers/month/2026-06?sort=newest", "/api/papers/2606.12730"]) {
       const page = await (await get(path, {}, { via: "self" })).text();
-      // the compressed copy is made in the miss's waitUntil: ask until it is there
+      // the compressed copy is made in a hit's waitUntil: ask until it is there
       let hit = await get(path, { "Accept-Encoding": "gzip" }, { via: "self" });
       for (let i = 0; i < 50 && hit.headers.get("Content-Encoding") !== "gzip"; i++) {
         await hit.arrayBuffer();
@@ -302,21 +326,23 @@ describe("the memory tier's hot path, before routing", () => {
     const miss = await get(path);
     expect(miss.headers.get("X-Cache")).toBe("MISS");
     const etag = miss.headers.get("ETag")!;
+    // a first hit that accepts gzip has the page compressed (request() waits for it): both answer the gzip
+    await get(path, { "Accept-Encoding": "gzip" });
     for (const origin of [ORIGIN, "https://paperboy.test"]) {
       for (const [method, inm, encoding] of [["GET", null, null], ["HEAD", null, null], ["GET", etag, null], ["HEAD", etag, null], ["GET", 'W/"other"', null], ["GET", null, "gzip, br"], ["HEAD", null, "gzip"], ["GET", etag, "gzip"]] as const) {
         const init: RequestInit = { method, headers: { ...(inm ? { "If-None-Match": inm } : {}), ...(encoding ? { "Accept-Encoding": encoding } : {}) } };
-        const fast = answerFromMemory(new Request(`${origin}${path}`, init), env);
+        const fast = answerFromMemory(new Request(`${origin}${path}`, init), env, createExecutionContext());
         expect(fast, `${origin} ${method} ${inm} ${encoding}`).not.toBeNull();
         // the app alone: edgeCache's own memory hit, behind secureHeaders
         const routed = await createApp().fetch(new Request(`${origin}${path}`, init), env, createExecutionContext());
         expect(await whole(fast!), `${origin} ${method} ${inm} ${encoding}`).toEqual(await whole(routed));
       }
     }
-    const https = answerFromMemory(new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }), env)!;
+    const https = answerFromMemory(new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }), env, createExecutionContext())!;
     expect(https.status).toBe(304);
     expect(https.headers.get("Strict-Transport-Security")).toMatch(/^max-age=/);
     expect(https.headers.get("X-Frame-Options")).toBe("DENY");
-    const hit = answerFromMemory(new Request(`${ORIGIN}${path}`), env)!;
+    const hit = answerFromMemory(new Request(`${ORIGIN}${path}`), env, createExecutionContext())!;
     expect(hit.headers.get("X-Cache")).toBe("HIT");
     expect(hit.headers.get("Content-Security-Policy")).toContain("script-src 'self'");
     expect(hit.headers.get("Strict-Transport-Security")).toBeNull();
@@ -324,30 +350,30 @@ describe("the memory tier's hot path, before routing", () => {
 
   it("answers nothing but a site page that edgeCache fronts, for GET or HEAD", async () => {
     await get("/about");
-    expect(answerFromMemory(new Request(`${ORIGIN}/about`), env)).not.toBeNull();
-    expect(answerFromMemory(new Request(`${ORIGIN}/about`, { method: "POST" }), env)).toBeNull();
-    expect(answerFromMemory(new Request(`${ORIGIN}/about?page=2`), env)).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`), env, createExecutionContext())).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`, { method: "POST" }), env, createExecutionContext())).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about?page=2`), env, createExecutionContext())).toBeNull();
     // "//host/about" makes /about's key (new URL resolves it against SITE_URL) but routes elsewhere
-    expect(answerFromMemory(new Request(`${ORIGIN}//${new URL(env.SITE_URL).host}/about`), env)).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}//${new URL(env.SITE_URL).host}/about`), env, createExecutionContext())).toBeNull();
 
     await get("/papers/2606.12730");
-    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`), env)).not.toBeNull();
-    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`, { headers: { Accept: "text/markdown" } }), env)).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`), env, createExecutionContext())).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`, { headers: { Accept: "text/markdown" } }), env, createExecutionContext())).toBeNull();
 
     // the API's answers pass its own middleware (CORS, the client limit) before its cache
     const api = await get("/api/papers/2606.00467");
     expect(api.status).toBe(200);
-    expect(memoryGet(`${env.SITE_URL}/api/papers/2606.00467`, null)).not.toBeNull();
-    expect(answerFromMemory(new Request(`${ORIGIN}/api/papers/2606.00467`), env)).toBeNull();
+    expect(memoryGet(`${env.SITE_URL}/api/papers/2606.00467`, null, createExecutionContext())).not.toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/api/papers/2606.00467`), env, createExecutionContext())).toBeNull();
 
     // an address outside edgeCache's paths, even if the memory tier held it
     memoryPut(`${env.SITE_URL}/account`, new ArrayBuffer(1), new Headers({ "Cache-Control": "public, s-maxage=60" }));
-    expect(answerFromMemory(new Request(`${ORIGIN}/account`), env)).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/account`), env, createExecutionContext())).toBeNull();
     memoryForget([`${env.SITE_URL}/account`]);
   });
 
   it("leaves a misconfigured worker to the app's error page", async () => {
     await get("/about");
-    expect(answerFromMemory(new Request(`${ORIGIN}/about`), { ...env, SITE_URL: "not a url" })).toBeNull();
+    expect(answerFromMemory(new Request(`${ORIGIN}/about`), { ...env, SITE_URL: "not a url" }, createExecutionContext())).toBeNull();
   });
 });

@@ -86,7 +86,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
 
     // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
     if (useCache) {
-      let res = memoryGet(keyUrl, acceptEncoding);
+      let res = memoryGet(keyUrl, acceptEncoding, c.executionCtx);
       if (!res) {
         const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
         if (hit) {
@@ -97,7 +97,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
           res.headers.set("X-Cache", "HIT");
           res.headers.delete("Age");
           addSecureHeaders(res.headers, false);
-          c.executionCtx.waitUntil(memoryPut(keyUrl, body, res.headers));
+          memoryPut(keyUrl, body, res.headers);
         }
       }
       if (res) {
@@ -115,7 +115,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
       const hitHeaders = new Headers(res.headers);
       hitHeaders.set("X-Cache", "HIT");
       addSecureHeaders(hitHeaders, false);
-      c.executionCtx.waitUntil(memoryPut(keyUrl, body, hitHeaders));
+      memoryPut(keyUrl, body, hitHeaders);
       c.executionCtx.waitUntil(caches.default.put(new Request(keyUrl, { method: "GET" }), forCacheApi(body, res)));
       res.headers.set("X-Cache", "MISS");
     }
@@ -141,7 +141,7 @@ const onCachedPath = (path: string) => SITE_CACHED_PATHS.some((p) => (p.endsWith
  * before it on these paths: the stored headers carry the secure headers, HSTS is added per request.
  * Anything else (a miss, another method or path, `page=`, negotiated Markdown) returns null.
  */
-export function answerFromMemory(request: Request, env: Env): Response | null {
+export function answerFromMemory(request: Request, env: Env, ctx: ExecutionContext): Response | null {
   const method = request.method;
   if (method !== "GET" && method !== "HEAD") return null;
   const url = new URL(request.url);
@@ -153,7 +153,7 @@ export function answerFromMemory(request: Request, env: Env): Response | null {
     // a misconfigured worker stores nothing; the app answers with its error page
     return null;
   }
-  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams), request.headers.get("Accept-Encoding"));
+  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams), request.headers.get("Accept-Encoding"), ctx);
   if (!res) return null;
   const answer = answerConditional(res, request.headers.get("If-None-Match"));
   addSecureHeaders(answer.headers, url.protocol === "https:");

@@ -5,9 +5,10 @@
  * MEMORY_TTL_MS, which bounds how stale a purged page can be. Module scope on purpose: it is the
  * isolate's memory, not a client or env.
  *
- * Each page is also kept gzipped (compressed once, when it is stored) and a client that accepts
- * gzip, as every browser does, gets those bytes as they are: a hit then sends a quarter of the
- * bytes and nothing compresses it again on the way out.
+ * A page that is asked for again by a client that accepts gzip, as every browser does, is then
+ * compressed once and kept gzipped too; later hits hand those bytes out as they are, a quarter of
+ * the page's size, and nothing compresses them again on the way out. A page nobody asks for twice
+ * (most misses) is never compressed.
  */
 export const MEMORY_TTL_MS = 10_000;
 const MAX_ENTRIES = 64;
@@ -24,61 +25,59 @@ interface Stored {
 
 interface Entry {
   identity: Stored;
-  /** The same page gzipped, once its compression has finished (memoryPut's promise). */
+  /** The same page gzipped, once a hit has asked for it and its compression has finished. */
   gzip?: Stored;
+  compressing?: boolean;
   expires: number;
 }
 
 const entries = new Map<string, Entry>();
 
 /**
- * The stored page for `key`, gzipped when `acceptEncoding` (the request's Accept-Encoding)
- * allows it and the compressed copy is ready.
+ * The stored page for `key`, gzipped when `acceptEncoding` (the request's Accept-Encoding) allows
+ * it and the compressed copy is ready. The first such hit starts the compression in the request's
+ * `waitUntil` and is answered uncompressed meanwhile.
  */
-export function memoryGet(key: string, acceptEncoding: string | null, now = Date.now()): Response | null {
+export function memoryGet(key: string, acceptEncoding: string | null, ctx: Pick<ExecutionContext, "waitUntil">, now = Date.now()): Response | null {
   const e = entries.get(key);
   if (!e) return null;
   if (e.expires <= now) {
     entries.delete(key);
     return null;
   }
-  if (e.gzip && acceptsGzip(acceptEncoding)) {
-    return new Response(e.gzip.body, { status: 200, headers: e.gzip.headers, encodeBody: "manual" });
+  if (acceptsGzip(acceptEncoding)) {
+    if (e.gzip) return new Response(e.gzip.body, { status: 200, headers: e.gzip.headers, encodeBody: "manual" });
+    if (!e.compressing && !e.identity.headers.has("Content-Encoding")) ctx.waitUntil(compress(e));
   }
   return new Response(e.identity.body, { status: 200, headers: e.identity.headers });
 }
 
-/**
- * Stores a page. The gzipped copy follows when the returned promise settles: hand it to
- * `waitUntil`. Until then, and if gzip would not make it smaller, hits are answered uncompressed.
- */
-export function memoryPut(key: string, body: ArrayBuffer, headers: Headers, now = Date.now()): Promise<void> {
-  if (body.byteLength > MAX_BODY_BYTES) return Promise.resolve();
+export function memoryPut(key: string, body: ArrayBuffer, headers: Headers, now = Date.now()) {
+  if (body.byteLength > MAX_BODY_BYTES) return;
   const sMaxAge = /s-maxage=(\d+)/.exec(headers.get("Cache-Control") ?? "")?.[1];
   const ttl = Math.min(MEMORY_TTL_MS, sMaxAge ? Number(sMaxAge) * 1000 : MEMORY_TTL_MS);
-  if (ttl <= 0) return Promise.resolve();
+  if (ttl <= 0) return;
   const identityHeaders = new Headers(headers);
   varyOnEncoding(identityHeaders);
-  const entry: Entry = { identity: { body, headers: identityHeaders }, expires: now + ttl };
   entries.delete(key);
-  entries.set(key, entry);
+  entries.set(key, { identity: { body, headers: identityHeaders }, expires: now + ttl });
   // Maps iterate in insertion order: the first key is the least recently stored.
   while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-  if (headers.has("Content-Encoding")) return Promise.resolve();
-  return gzip(body).then((compressed) => {
-    if (compressed.byteLength >= body.byteLength) return;
-    const gzipHeaders = new Headers(identityHeaders);
-    gzipHeaders.set("Content-Encoding", "gzip");
-    entry.gzip = { body: compressed, headers: gzipHeaders };
-  });
+}
+
+/** Keeps `e`'s page gzipped too, unless gzip would not make it smaller (then it stays as it is). */
+async function compress(e: Entry): Promise<void> {
+  e.compressing = true;
+  const { body, headers } = e.identity;
+  const compressed = await new Response(new Response(body).body!.pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+  if (compressed.byteLength >= body.byteLength) return;
+  const gzipHeaders = new Headers(headers);
+  gzipHeaders.set("Content-Encoding", "gzip");
+  e.gzip = { body: compressed, headers: gzipHeaders };
 }
 
 export function memoryForget(keys: Iterable<string>) {
   for (const k of keys) entries.delete(k);
-}
-
-async function gzip(body: ArrayBuffer): Promise<ArrayBuffer> {
-  return new Response(new Response(body).body!.pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
 }
 
 /**
