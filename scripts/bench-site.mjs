@@ -1,15 +1,12 @@
 // npm run bench:site — the site and the API with a synthetic catalog
 // (scripts/lib/synthetic-catalog.mjs) at each size of BENCH_SIZES, the three workers bundled as
 // `wrangler deploy` bundles them and run in Miniflare's workerd (scripts/lib/direct-stack.mjs).
-// wrk measures a trivial route (/healthz without Accept-Encoding, the baseline: nothing compresses
-// it), a cached day page (a cache hit), both again the other way round (/healthz as a browser asks,
-// the hit without Accept-Encoding) and every route a visitor or a client hits uncached. "Uncached"
-// means addresses no earlier request asked for: each route walks a list (days x sorts, paper ids,
-// queries x result pages, limits), each wrk thread taking every other address and each round going
-// on where the last stopped; an address with `page` is never stored (edge-cache.ts), which the
-// walks add once a list runs out. Every request comes from another client address
-// (CF-Connecting-IP), so that no rate limit answers, and but for the rows that say otherwise
-// accepts gzip as browsers do (Accept-Encoding).
+// wrk measures a trivial route (/healthz, the baseline), a cached day page (a cache hit) and every
+// route a visitor or a client hits uncached. "Uncached" means addresses no earlier request asked
+// for: each route walks a list (days x sorts, paper ids, queries x result pages, limits), each wrk
+// thread taking every other address and each round going on where the last stopped; an address
+// with `page` is never stored (edge-cache.ts), which the walks add once a list runs out. Every
+// request comes from another client address (CF-Connecting-IP), so that no rate limit answers.
 // Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3, after a
 // warm-up round of BENCH_WARMUP=2 seconds a route), BENCH_CONNECTIONS (16), BENCH_RAW=1 to print
 // wrk's own output, BENCH_ONLY=cached to measure only the baseline and the cached page (quick at a
@@ -135,10 +132,9 @@ function freePort() {
 
 /**
  * wrk with a Lua script that walks `paths` from `start`: thread t of 2 takes start + t, + 2, ...;
- * every request has its own CF-Connecting-IP and, unless `gzip` is false, a browser's
- * Accept-Encoding. Returns the figures and how many requests it made.
+ * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
  */
-function wrk(base, paths, start, name, seconds = SECONDS, gzip = true) {
+function wrk(base, paths, start, name, seconds = SECONDS) {
   const list = join(ROOT, `.bench/${name}.txt`);
   writeFileSync(list, `${paths.join("\n")}\n`);
   const script = join(ROOT, `.bench/${name}.lua`);
@@ -154,7 +150,7 @@ end
 request = function()
   local path = paths[(i % #paths) + 1]
   i = i + 2
-  return wrk.format("GET", path, { ${gzip ? `["Accept-Encoding"] = "gzip, deflate, br, zstd", ` : ""}["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
+  return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
 end
 `,
   );
@@ -195,18 +191,12 @@ async function benchSize(papers) {
     const day = `/papers/date/${LAST_DAY}`;
     const html = await (await fetch(base + day)).text();
     const cached = await fetch(base + day);
-    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}, Content-Encoding: ${cached.headers.get("Content-Encoding")}`);
-    /** @type {[string, string[], boolean?][]} */
+    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
+    /** @type {[string, string[]][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both
-      // The bare worker at its cheapest: without Accept-Encoding nothing compresses its answer.
-      ["baseline: GET /healthz, without Accept-Encoding", ["/healthz"], false],
+      ["baseline: GET /healthz", ["/healthz"]],
       ["cached day page (cache hit)", [day]],
-      // With a browser's Accept-Encoding, Miniflare's entry worker does what Cloudflare's edge does
-      // outside the worker: it compresses every compressible answer not compressed yet, /healthz's
-      // 2 bytes included. And a hit without Accept-Encoding: the page's whole bytes.
-      ["baseline as a browser asks (compressed on the way out)", ["/healthz"]],
-      ["cached day page without Accept-Encoding", [day], false],
     ];
     if (w) runs.push(
       ["uncached day listing", w.dayListing],
@@ -221,15 +211,15 @@ async function benchSize(papers) {
     // A warm-up round, not counted: the isolate's start, V8's compilation of each route's code and
     // SQLite's first reads of the database file would otherwise fall on the first round measured
     // (it ran 0.6-0.7x the later rounds' speed, the cached page slower than the rest).
-    runs.forEach(([, paths, gzip], i) => {
-      cursors[i] += wrk(base, paths, cursors[i], `route${i}`, WARMUP, gzip).requests + CONNECTIONS * 2;
+    runs.forEach(([, paths], i) => {
+      cursors[i] += wrk(base, paths, cursors[i], `route${i}`, WARMUP).requests + CONNECTIONS * 2;
     });
     const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
-      runs.forEach(([, paths, gzip], i) => {
+      runs.forEach(([, paths], i) => {
         const cpuBefore = cpuMs();
-        const res = wrk(base, paths, cursors[i], `route${i}`, SECONDS, gzip);
+        const res = wrk(base, paths, cursors[i], `route${i}`);
         res.cpuPerRequestMs = (cpuMs() - cpuBefore) / res.requests;
         cursors[i] += res.requests + CONNECTIONS * 2;
         rounds[i].push(res);
@@ -241,7 +231,7 @@ async function benchSize(papers) {
       const wrapped = paths.length > 1 && cursors[i] > paths.length;
       return { name, wrapped, cpuMs: median(rs.map((x) => x.cpuPerRequestMs)), rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
     });
-    const [baseline, hit, baselineGzip, hitIdentity, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
+    const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
     console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`);
     for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.requests} | ${r.errors} |`);
     const ratio = (a, b) => (a / b).toFixed(2);
@@ -253,12 +243,11 @@ async function benchSize(papers) {
       console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
       console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
       console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
-      const worst = results.slice(4).reduce((a, r) => (r.p99 > a.p99 ? r : a));
+      const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
       console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
     }
     console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95; ${hitRatios})`);
-    console.log(`  both as a browser asks: ${ratio(hit.rps, baselineGzip.rps)} (/healthz then pays for its compression); both without Accept-Encoding: ${ratio(hitIdentity.rps, baseline.rps)}`);
-    console.log(`by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}; baseline as a browser asks ${cpu(2).toFixed(2)} ms, cached page without Accept-Encoding ${cpu(3).toFixed(2)} ms`);
+    console.log(`by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
     if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
     // An answer that failed is fast: no ratio above means anything then (rerun with BENCH_RAW=1 to see them).

@@ -3,7 +3,7 @@ import { readConfig, type AppEnv, type Env } from "../env";
 import { CACHE_POLICIES } from "./cache-policy";
 import { addSecureHeaders } from "../security/secure-headers";
 import { answerConditional, withWeakEtag } from "./etag";
-import { memoryGet, memoryPut, varyOnEncoding } from "./memory-tier";
+import { memoryGet, memoryPut } from "./memory-tier";
 
 /** The addresses of the site's cached pages: site-routes.tsx puts edgeCache in front of each. */
 export const SITE_CACHED_PATHS = ["/", "/papers/*", "/search", "/about", "/static/*"] as const;
@@ -82,11 +82,10 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const keyUrl = keyOf(readConfig(c.env).SITE_URL, url, opts.keyParams);
     const useCache = opts.cacheable(url, c.req.raw);
     const inm = c.req.header("If-None-Match") ?? null;
-    const acceptEncoding = c.req.header("Accept-Encoding") ?? null;
 
     // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
     if (useCache) {
-      let res = memoryGet(keyUrl, acceptEncoding, c.executionCtx);
+      let res = memoryGet(keyUrl);
       if (!res) {
         const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
         if (hit) {
@@ -111,7 +110,6 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const body = await c.res.arrayBuffer();
     const res = await withWeakEtag(body, c.res);
     if (useCache && storable(res) && opts.store(res)) {
-      varyOnEncoding(res.headers);
       const hitHeaders = new Headers(res.headers);
       hitHeaders.set("X-Cache", "HIT");
       addSecureHeaders(hitHeaders, false);
@@ -141,7 +139,7 @@ const onCachedPath = (path: string) => SITE_CACHED_PATHS.some((p) => (p.endsWith
  * before it on these paths: the stored headers carry the secure headers, HSTS is added per request.
  * Anything else (a miss, another method or path, `page=`, negotiated Markdown) returns null.
  */
-export function answerFromMemory(request: Request, env: Env, ctx: ExecutionContext): Response | null {
+export function answerFromMemory(request: Request, env: Env): Response | null {
   const method = request.method;
   if (method !== "GET" && method !== "HEAD") return null;
   const url = new URL(request.url);
@@ -153,7 +151,7 @@ export function answerFromMemory(request: Request, env: Env, ctx: ExecutionConte
     // a misconfigured worker stores nothing; the app answers with its error page
     return null;
   }
-  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams), request.headers.get("Accept-Encoding"), ctx);
+  const res = memoryGet(keyOf(siteUrl, url, siteCache.keyParams));
   if (!res) return null;
   const answer = answerConditional(res, request.headers.get("If-None-Match"));
   addSecureHeaders(answer.headers, url.protocol === "https:");
