@@ -55,7 +55,7 @@ export type SubmissionRecorded = { ok: true } | { ok: false; featuredOn: string 
 export interface IngestOutcome extends IngestRunRow {
   changedPapers: string[];
   changedDays: string[];
-  /** The first 20 records skipped or fields dropped, and why; in the logs, not in ingest_runs. */
+  /** The first 20 skipped records, dropped fields and entries kept on their day, and why; logged, not stored. */
   problems: string[];
 }
 

@@ -91,6 +91,8 @@ export const ingestRuns = sqliteTable(
     read: integer("read").notNull().default(0),
     inserted: integer("inserted").notNull().default(0),
     updated: integer("updated").notNull().default(0),
+    /** Daily entries moved to the later day on which upstream featured their paper again. */
+    moved: integer("moved").notNull().default(0),
     skipped: integer("skipped").notNull().default(0),
     error: text("error"),
   },

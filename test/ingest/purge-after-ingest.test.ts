@@ -48,3 +48,22 @@ it("a run that changes nothing purges nothing", async () => {
   expect(purges).toEqual([]);
   expect((await visit()).headers.get("x-cache")).toBe("HIT");
 });
+
+it("a run that moves a paper to a later day purges both days' pages", async () => {
+  const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string; submittedOnDailyAt: string } }[];
+  const hf = "https://hf.test/api/daily_papers";
+  stubUpstream({ [hf]: () => json(items) });
+  await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, { sleep: async () => {} });
+  const moved = items[0]!;
+  expect(await cachedCopy()).toContain(`/papers/${moved.paper.id}"`);
+
+  vi.restoreAllMocks();
+  stubUpstream({ [hf]: () => json([{ ...moved, paper: { ...moved.paper, submittedOnDailyAt: "2026-06-13T00:00:00.000Z" } }]) });
+  const run = await runIngest(env, { source: "hf-daily", date: "2026-06-13" }, { sleep: async () => {} });
+  expect(run).toMatchObject({ status: "ok", moved: 1 });
+  expect([...run.changedDays].sort()).toEqual(["2026-06-12", "2026-06-13"]);
+
+  const old = await visit();
+  expect(old.headers.get("x-cache")).not.toBe("HIT");
+  expect(await old.text()).not.toContain(`/papers/${moved.paper.id}"`);
+});

@@ -7,6 +7,7 @@ import { runIngest } from "../../workers/ingest/src/run-ingest";
 import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
+import { request } from "../support/request";
 import { json, stubUpstream, xml } from "../support/upstream-stub";
 
 const HF = "https://hf.test/api/daily_papers";
@@ -218,5 +219,71 @@ describe("votes cast while a run writes", () => {
     expect(run).toMatchObject({ status: "ok", updated: 1, changedPapers: [id] });
     const row = await createDb(env.DB).select().from(papers).where(eq(papers.id, id)).get();
     expect(row).toMatchObject({ aiSummary: "A newer summary from upstream.", localUpvotes: 1 });
+  });
+});
+
+describe("a paper upstream features again on a later day", () => {
+  type Item = { paper: { id: string; title: string; upvotes: number; submittedOnDailyAt: string }; numComments: number };
+  const capture = () => JSON.parse(fx.hfDaily2026) as Item[];
+  /** The capture's first items as the next day's feed lists them again, with the counts they have by then. */
+  const nextDay = (n = 1) =>
+    capture()
+      .slice(0, n)
+      .map((item) => ({ ...item, paper: { ...item.paper, submittedOnDailyAt: "2026-06-13T00:00:00.000Z", upvotes: item.paper.upvotes + 5 } }));
+  const entryOf = (id: string) => createDb(env.DB).select().from(dailyEntries).where(eq(dailyEntries.paperId, id)).get();
+  const runDay = async (items: unknown, date: string) => {
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date }, noSleep);
+    vi.restoreAllMocks();
+    return run;
+  };
+
+  it("moves the entry to the later day, with its votes and comments, and reports the move", async () => {
+    await ingestHfDaily();
+    const [moved] = nextDay();
+    const id = moved!.paper.id;
+    await env.DB.prepare("INSERT INTO accounts (id, email, handle) VALUES ('a1', 'a1@example.com', 'ada')").run();
+    await env.DB.prepare("INSERT INTO upvotes (account_id, paper_id) VALUES ('a1', ?1)").bind(id).run();
+
+    const run = await runDay([moved], "2026-06-13");
+    expect(run).toMatchObject({ status: "ok", inserted: 0, updated: 0, moved: 1, changedPapers: [id] });
+    expect([...run.changedDays].sort()).toEqual(["2026-06-12", "2026-06-13"]);
+    expect(await entryOf(id)).toMatchObject({ day: "2026-06-13", source: "hf-daily", upstreamUpvotes: moved!.paper.upvotes });
+    const stored = await createDb(env.DB).select().from(ingestRuns).where(eq(ingestRuns.id, run.id)).get();
+    expect(stored).toMatchObject({ moved: 1, updated: 0 });
+
+    const listed = async (date: string) =>
+      ((await (await request(`/api/daily_papers?date=${date}`)).json()) as { paper: { id: string; upvotes: number } }[]).filter((i) => i.paper.id === id);
+    expect(await listed("2026-06-12")).toEqual([]);
+    expect((await listed("2026-06-13")).map((i) => i.paper.upvotes)).toEqual([moved!.paper.upvotes + 1]);
+  });
+
+  it("does not move it back when the earlier day's feed, fetched later, still lists it", async () => {
+    const [moved] = nextDay();
+    const id = moved!.paper.id;
+    await ingestHfDaily();
+    expect(await runDay([moved], "2026-06-13")).toMatchObject({ moved: 1 });
+    const again = await runDay(fx.hfDaily2026, "2026-06-12");
+    // Counts are the paper's, as fetched last: they update the entry where it is.
+    expect(again).toMatchObject({ status: "ok", moved: 0, updated: 1, changedDays: ["2026-06-13"] });
+    expect(await entryOf(id)).toMatchObject({ day: "2026-06-13", upstreamUpvotes: moved!.paper.upvotes - 5 });
+  });
+
+  it("leaves on its day an entry a curator or a submission put there, or a hidden paper's, and says so", async () => {
+    await ingestHfDaily();
+    const items = nextDay(4);
+    const [curated, submitted, hidden, free] = items.map((i) => i.paper.id);
+    await env.DB.batch([
+      env.DB.prepare("UPDATE daily_entries SET source = 'curator' WHERE paper_id = ?1").bind(curated),
+      env.DB.prepare("UPDATE daily_entries SET source = 'submission' WHERE paper_id = ?1").bind(submitted),
+      env.DB.prepare("UPDATE papers SET hidden_at = '2026-06-12T09:00:00.000Z' WHERE id = ?1").bind(hidden),
+    ]);
+    const run = await runDay(items, "2026-06-13");
+    expect(run).toMatchObject({ status: "ok", moved: 1, updated: 3 });
+    for (const id of [curated, submitted, hidden]) {
+      expect(await entryOf(id!)).toMatchObject({ day: "2026-06-12", upstreamUpvotes: items.find((i) => i.paper.id === id)!.paper.upvotes });
+      expect(run.problems).toContainEqual(expect.stringMatching(new RegExp(`^${id}: listed upstream on 2026-06-13, kept on 2026-06-12`)));
+    }
+    expect(await entryOf(free!)).toMatchObject({ day: "2026-06-13" });
   });
 });

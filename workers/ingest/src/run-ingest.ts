@@ -37,7 +37,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .get();
 
   let batch: ParsedBatch = emptyBatch();
-  let result: UpsertResult = { inserted: 0, updated: 0, changedPapers: [], changedDays: [] };
+  let result: UpsertResult = { inserted: 0, updated: 0, moved: 0, changedPapers: [], changedDays: [] };
   let error: string | null = null;
   try {
     const config = readConfig(env);
@@ -47,7 +47,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     error = err instanceof Error ? err.message : String(err);
     console.error(`ingest ${request.source} failed`, error);
   }
-  if (!error && batch.problems.length) console.warn(`ingest ${request.source} skipped records`, batch.problems);
+  if (!error && batch.problems.length) console.warn(`ingest ${request.source} skipped or kept records`, batch.problems);
   if (result.changedPapers.length || result.changedDays.length) {
     // The data is committed; a purge that fails only leaves pages stale until their max-age.
     await env.SITE.purge({ papers: result.changedPapers, days: result.changedDays }).catch((err: unknown) => {
@@ -63,6 +63,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
       read: batch.read,
       inserted: result.inserted,
       updated: result.updated,
+      moved: result.moved,
       skipped: batch.skipped,
       error,
     })

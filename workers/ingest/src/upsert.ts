@@ -1,14 +1,16 @@
-import { eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { runBatch, type Db } from "#shared/db/client";
 import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
-import { announcements, dailyEntries, papers, type PaperFields } from "#shared/db/schema";
-import type { DailyEntryRecord, PaperRecord, ParsedBatch } from "#shared/papers/records";
+import { announcements, dailyEntries, papers, type DailyEntryRow, type PaperFields } from "#shared/db/schema";
+import { note, type DailyEntryRecord, type PaperRecord, type ParsedBatch } from "#shared/papers/records";
 import { mergePaper, toValues } from "./merge";
 
 export interface UpsertResult {
   inserted: number;
   updated: number;
+  /** Daily entries moved to the later day on which upstream featured their paper again. */
+  moved: number;
   /** Papers whose row or daily entry changed, and the days whose listing changed: what to purge. */
   changedPapers: string[];
   changedDays: string[];
@@ -92,7 +94,7 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: 
   for (const rows of chunk(newPapers, rowsPerStatement(PAPER_COLUMNS))) writes.push(db.insert(papers).values(rows));
   inserted += newPapers.length;
 
-  const entryResult = await planEntries(db, batch.entries, now);
+  const entryResult = await planEntries(db, batch, now);
   writes.push(...entryResult.writes);
   inserted += entryResult.inserted;
   updated += entryResult.updated;
@@ -121,36 +123,78 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: 
 
   writes.push(...extraWrites);
   await runBatch(db, writes);
-  return { inserted, updated, changedPapers: [...changedPapers], changedDays: [...changedDays] };
+  return { inserted, updated, moved: entryResult.moved, changedPapers: [...changedPapers], changedDays: [...changedDays] };
 }
 
 /**
- * Daily entries: a paper keeps the first day it was featured, with that entry's source and
- * submitter; upvotes and comments follow upstream. A submission never touches an entry that exists
- * (its zero counts are not upstream's).
+ * Daily entries: an entry of upstream's follows upstream. When the daily feed lists a paper on a
+ * later day than its entry's (Hugging Face features papers again), the entry moves there with that
+ * day's submitter and counts; votes and comments belong to the paper and follow it. A record of an
+ * earlier day never moves it back (that day's feed may still list it): it only updates the counts,
+ * as does any record for an entry a curator or a submission put on its day, or a hidden paper's,
+ * which stays where it is (the run notes it). A submission never touches an entry that exists (its
+ * zero counts are not upstream's).
  */
-async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
-  const unique = [...new Map(entries.map((e) => [e.paperId, e])).values()];
+async function planEntries(db: Db, batch: ParsedBatch, now: string) {
+  // One entry a paper; should a batch list it on two days, the later one.
+  const byPaper = new Map<string, DailyEntryRecord>();
+  for (const e of batch.entries) if ((byPaper.get(e.paperId)?.day ?? "") <= e.day) byPaper.set(e.paperId, e);
+  const unique = [...byPaper.values()];
   const existing = new Map(
     (
       await selectInChunks(
         unique.map((e) => e.paperId),
-        (part) => db.select().from(dailyEntries).where(inArray(dailyEntries.paperId, part)).all(),
+        (part) =>
+          db
+            .select({ entry: dailyEntries, hiddenAt: papers.hiddenAt })
+            .from(dailyEntries)
+            .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
+            .where(inArray(dailyEntries.paperId, part))
+            .all(),
       )
-    ).map((row) => [row.paperId, row]),
+    ).map((row) => [row.entry.paperId, row]),
   );
   const writes: BatchItem<"sqlite">[] = [];
   const changed: { paperId: string; day: string }[] = [];
   const fresh: (DailyEntryRecord & { createdAt: string })[] = [];
   let updated = 0;
+  let moved = 0;
   for (const e of unique) {
-    const row = existing.get(e.paperId);
-    if (!row) {
+    const known = existing.get(e.paperId);
+    if (!known) {
       fresh.push({ ...e, createdAt: now });
       changed.push(e);
       continue;
     }
+    const { entry: row, hiddenAt } = known;
     if (e.source === "submission") continue;
+    if (e.day > row.day) {
+      const held = whyItStays(row.source, hiddenAt);
+      if (!held) {
+        writes.push(
+          db
+            .update(dailyEntries)
+            .set({
+              day: e.day,
+              submitterName: e.submitterName ?? null,
+              submitterFullname: e.submitterFullname ?? null,
+              submitterAvatarUrl: e.submitterAvatarUrl ?? null,
+              upstreamUpvotes: e.upstreamUpvotes,
+              numComments: e.numComments,
+              thumbnail: e.thumbnail ?? null,
+              createdAt: now,
+            })
+            // Only forward, and only upstream's entry, whatever another run or a curator did since the read.
+            .where(
+              and(eq(dailyEntries.paperId, e.paperId), eq(dailyEntries.source, "hf-daily"), lt(dailyEntries.day, e.day)),
+            ),
+        );
+        changed.push({ paperId: e.paperId, day: row.day }, { paperId: e.paperId, day: e.day });
+        moved++;
+        continue;
+      }
+      note(batch, `${e.paperId}: listed upstream on ${e.day}, kept on ${row.day} (${held})`);
+    }
     if (row.upstreamUpvotes === e.upstreamUpvotes && row.numComments === e.numComments) continue;
     writes.push(
       db
@@ -162,5 +206,13 @@ async function planEntries(db: Db, entries: DailyEntryRecord[], now: string) {
     updated++;
   }
   for (const rows of chunk(fresh, rowsPerStatement(ENTRY_COLUMNS))) writes.push(db.insert(dailyEntries).values(rows));
-  return { writes, inserted: fresh.length, updated, changed };
+  return { writes, inserted: fresh.length, updated, moved, changed };
+}
+
+/** Why an entry stays on its day when upstream lists its paper on a later one, or null when it moves. */
+function whyItStays(source: DailyEntryRow["source"], hiddenAt: string | null): string | null {
+  if (hiddenAt !== null) return "its paper is hidden";
+  if (source === "curator") return "a curator featured it there";
+  if (source === "submission") return "it was submitted there";
+  return null;
 }
