@@ -50,7 +50,7 @@ it("a run that changes nothing purges nothing", async () => {
 });
 
 it("a run that moves a paper to a later day purges both days' pages", async () => {
-  const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string; submittedOnDailyAt: string } }[];
+  const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; submittedOnDailyAt: string } }[];
   const hf = "https://hf.test/api/daily_papers";
   stubUpstream({ [hf]: () => json(items) });
   await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, { sleep: async () => {} });
@@ -58,7 +58,8 @@ it("a run that moves a paper to a later day purges both days' pages", async () =
   expect(await cachedCopy()).toContain(`/papers/${moved.paper.id}"`);
 
   vi.restoreAllMocks();
-  stubUpstream({ [hf]: () => json([{ ...moved, paper: { ...moved.paper, submittedOnDailyAt: "2026-06-13T00:00:00.000Z" } }]) });
+  const again = { ...moved, paper: { ...moved.paper, submittedOnDailyAt: "2026-06-13T00:00:00.000Z" } };
+  stubUpstream({ [hf]: () => json([again]) });
   const run = await runIngest(env, { source: "hf-daily", date: "2026-06-13" }, { sleep: async () => {} });
   expect(run).toMatchObject({ status: "ok", moved: 1 });
   expect([...run.changedDays].sort()).toEqual(["2026-06-12", "2026-06-13"]);

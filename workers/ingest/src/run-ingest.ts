@@ -47,7 +47,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     error = err instanceof Error ? err.message : String(err);
     console.error(`ingest ${request.source} failed`, error);
   }
-  if (!error && batch.problems.length) console.warn(`ingest ${request.source} skipped or kept records`, batch.problems);
+  if (!error && batch.problems.length) console.warn(`ingest ${request.source} problems`, batch.problems);
   if (result.changedPapers.length || result.changedDays.length) {
     // The data is committed; a purge that fails only leaves pages stale until their max-age.
     await env.SITE.purge({ papers: result.changedPapers, days: result.changedDays }).catch((err: unknown) => {

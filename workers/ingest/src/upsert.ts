@@ -123,7 +123,8 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: 
 
   writes.push(...extraWrites);
   await runBatch(db, writes);
-  return { inserted, updated, moved: entryResult.moved, changedPapers: [...changedPapers], changedDays: [...changedDays] };
+  const { moved } = entryResult;
+  return { inserted, updated, moved, changedPapers: [...changedPapers], changedDays: [...changedDays] };
 }
 
 /**
@@ -186,7 +187,11 @@ async function planEntries(db: Db, batch: ParsedBatch, now: string) {
             })
             // Only forward, and only upstream's entry, whatever another run or a curator did since the read.
             .where(
-              and(eq(dailyEntries.paperId, e.paperId), eq(dailyEntries.source, "hf-daily"), lt(dailyEntries.day, e.day)),
+              and(
+                eq(dailyEntries.paperId, e.paperId),
+                eq(dailyEntries.source, "hf-daily"),
+                lt(dailyEntries.day, e.day),
+              ),
             ),
         );
         changed.push({ paperId: e.paperId, day: row.day }, { paperId: e.paperId, day: e.day });
