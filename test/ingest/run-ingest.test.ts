@@ -25,6 +25,12 @@ async function tableCounts() {
   return { papers: p!.n, entries: e!.n, announcements: a!.n };
 }
 
+type TextItem = {
+  paper: { id: string; title: string; summary?: string; authors: { name: string }[] };
+  title?: string;
+  summary?: string;
+};
+
 beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
@@ -59,6 +65,41 @@ describe("hf-daily ingest", () => {
     expect(run).toMatchObject({ inserted: 0, updated: 1, changedPapers: [items[0]!.paper.id] });
     const entry = await createDb(env.DB).select().from(dailyEntries).where(eq(dailyEntries.paperId, items[0]!.paper.id)).get();
     expect(entry!.upstreamUpvotes).toBe(items[0]!.paper.upvotes);
+  });
+
+  it("refreshes the text of a paper known only from the daily feed when upstream corrects it", async () => {
+    await ingestHfDaily();
+    const items = JSON.parse(fx.hfDaily2026) as TextItem[];
+    const item = items[1]!;
+    item.paper.title = item.title = `${item.paper.title} (corrected)`;
+    item.paper.summary = item.summary = `${item.paper.summary} Code and data are released.`;
+    item.paper.authors = [...item.paper.authors.slice(0, -1), { name: "Grace Hopper" }];
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", inserted: 0, updated: 1, changedPapers: [item.paper.id] });
+    const row = await createDb(env.DB).select().from(papers).where(eq(papers.id, item.paper.id)).get();
+    expect(row).toMatchObject({
+      version: 0,
+      title: item.paper.title,
+      abstract: item.paper.summary,
+      authors: item.paper.authors.map((a) => a.name),
+    });
+  });
+
+  it("keeps a daily-feed paper's abstract and authors when a later record of it has none", async () => {
+    await ingestHfDaily();
+    const items = JSON.parse(fx.hfDaily2026) as TextItem[];
+    const item = items[2]!;
+    const before = await createDb(env.DB).select().from(papers).where(eq(papers.id, item.paper.id)).get();
+    delete item.paper.summary;
+    delete item.summary;
+    item.paper.authors = [];
+    stubUpstream({ [HF]: () => json(items) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
+    expect(run).toMatchObject({ status: "ok", updated: 0 });
+    const row = await createDb(env.DB).select().from(papers).where(eq(papers.id, item.paper.id)).get();
+    expect(row).toMatchObject({ abstract: before!.abstract, authors: before!.authors });
+    expect(row!.authors.length).toBeGreaterThan(0);
   });
 
   it("finds the papers it stored in the full-text index", async () => {
@@ -108,6 +149,30 @@ describe("arXiv ingest", () => {
     expect(update).toMatchObject({ status: "ok", updated: 1, inserted: 0 });
     const row = await db.select().from(papers).where(eq(papers.id, id)).get();
     expect(row).toMatchObject({ version: 2, title: "Mana 2: Dexterous Manipulation of Articulated Tools", published: v1!.published, num: v1!.num });
+  });
+
+  it("keeps arXiv's text when the daily feed later describes the paper otherwise", async () => {
+    const db = createDb(env.DB);
+    const id = "2606.13677";
+    const daily = JSON.parse(fx.hfDaily2026) as TextItem[];
+    daily[0]!.paper.id = id;
+    stubUpstream({ [HF]: () => json([daily[0]]) });
+    await runIngest(env, { source: "hf-daily", date: "2026-06-13" }, noSleep);
+    vi.restoreAllMocks();
+    stubUpstream({ [API]: () => xml(fx.atomTransformer) });
+    await runIngest(env, { source: "arxiv-api", ids: [id] }, noSleep);
+    vi.restoreAllMocks();
+    const fromArxiv = await db.select().from(papers).where(eq(papers.id, id)).get();
+    expect(fromArxiv).toMatchObject({ version: 1, title: expect.stringMatching(/^Mana: Dexterous/) });
+
+    daily[0]!.paper.title = "A title only the daily feed has";
+    daily[0]!.paper.authors = [{ name: "Grace Hopper" }];
+    stubUpstream({ [HF]: () => json([daily[0]]) });
+    const run = await runIngest(env, { source: "hf-daily", date: "2026-06-13" }, noSleep);
+    expect(run.status).toBe("ok");
+    const row = await db.select().from(papers).where(eq(papers.id, id)).get();
+    const { title, abstract, authors } = fromArxiv!;
+    expect(row).toMatchObject({ version: 1, title, abstract, authors });
   });
 
   it("asks arXiv politely: a User-Agent with the contact address", async () => {

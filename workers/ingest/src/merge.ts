@@ -43,7 +43,9 @@ export function toValues(r: PaperRecord, now: string): PaperFields {
  * What a paper's row becomes when a source describes it again, or null when nothing changes.
  * arXiv metadata follows the newest version (version 0 means the source does not know it, as for
  * the daily feed); the first publication time never moves once arXiv gave it; code, project and
- * AI fields come from the daily feed, which arXiv's comment-derived links only fill in.
+ * AI fields come from the daily feed, which arXiv's comment-derived links only fill in. While only the
+ * daily feed describes a paper, its latest record's title, abstract and authors replace the stored
+ * ones (a record without an abstract or authors leaves them).
  */
 export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: string, opts: { linksCurated?: boolean } = {}): PaperFields | null {
   const next: PaperFields = { ...existing };
@@ -59,6 +61,11 @@ export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: st
     // Same version from another arXiv source: fill what the other one did not carry.
     for (const f of ["comment", "journalRef", "doi", "primaryCategory"] as const) next[f] ??= fresh[f];
     if (!existing.categories.length) next.categories = fresh.categories;
+  } else if (incoming.version === 0 && existing.version === 0) {
+    // The daily feed has neither versions nor revision times: the record fetched last is upstream's text now.
+    next.title = fresh.title;
+    if (fresh.abstract) next.abstract = fresh.abstract;
+    if (fresh.authors.length) next.authors = fresh.authors;
   }
   const fromDailyFeed = incoming.version === 0;
   for (const f of ENRICHMENT_FIELDS) {
