@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { IngestService } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { accounts, comments, dailyEntries, papers, type AccountRow } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
@@ -44,6 +45,39 @@ const feedFor = (ids: string[]) => {
 function stubArxiv(respond: (url: URL) => Response | Promise<Response> = (url) => xml(feedFor(url.searchParams.get("id_list")!.split(",")))) {
   const stub = stubUpstream({ [ARXIV]: respond });
   return { ...stub, ids: () => stub.calls.map((u) => new URL(u).searchParams.get("id_list")) };
+}
+
+/** A promise per caller that resolves once `n` callers wait on it: all of them pass together. */
+function barrier(n: number) {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    if (++arrived >= n) release();
+    return all;
+  };
+}
+
+/** arXiv answering from the captures only once `n` lookups wait: each of them has passed every rule read before any writes. */
+const stubArxivHeld = (n: number) => {
+  const wait = barrier(n);
+  return stubArxiv(async (url) => {
+    await wait();
+    return xml(feedFor(url.searchParams.get("id_list")!.split(",")));
+  });
+};
+
+/** The ingest worker, its writes held until `n` wait: every one has read the entries before any writes. */
+function ingestHeldAtWrite(n: number): IngestService {
+  const wait = barrier(n);
+  return {
+    runIngest: (request) => env.INGEST.runIngest(request),
+    lookupArxivPaper: (id) => env.INGEST.lookupArxivPaper(id),
+    recordSubmission: async (submission) => {
+      await wait();
+      return env.INGEST.recordSubmission(submission);
+    },
+  };
 }
 
 const submit = (cookie: string | undefined, form: Record<string, string>, opts: { env?: Partial<Env>; headers?: HeadersInit } = {}) =>
@@ -306,6 +340,45 @@ describe("the rules", () => {
     expect((await submit(other.cookie, { paper: "2606.13568" }, { env: cap })).status).toBe(303);
   });
 
+  it("a daily cap per submitter holds when the account sends five at the same moment: two pass, three are told the cap", async () => {
+    const arxiv = stubArxivHeld(5);
+    const { cookie } = await author();
+    const ids = ["2606.13677", "2606.13591", "2606.13568", "2606.13515", "2606.13501"];
+    const answers = await Promise.all(ids.map((paper) => submit(cookie, { paper, comment: `about ${paper}` }, { env: { SUBMISSION_DAILY_CAP: "2" } })));
+    expect(arxiv.calls).toHaveLength(5);
+    expect(answers.map((r) => r.status).sort()).toEqual([303, 303, 409, 409, 409]);
+    for (const res of answers.filter((r) => r.status === 409)) {
+      expect(await plain(res)).toContain("Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.");
+    }
+    const written = answers.filter((r) => r.status === 303).map((r) => r.headers.get("Location")!.replace("/papers/", "")).sort();
+    expect((await db().select({ id: dailyEntries.paperId }).from(dailyEntries).all()).map((e) => e.id).sort()).toEqual(written);
+    // The refused wrote nothing: no paper, no comment.
+    expect((await db().select({ id: papers.id }).from(papers).all()).map((p) => p.id).sort()).toEqual(written);
+    expect((await db().select({ body: comments.body }).from(comments).all()).map((c) => c.body).sort()).toEqual(written.map((id) => `about ${id}`));
+  });
+
+  it("featured once holds when two accounts submit one paper at the same moment, and the loser's comment is not published", async () => {
+    stubArxivHeld(2);
+    const ada = await author();
+    const grace = await author("grace", "Grace Hopper");
+    const INGEST = ingestHeldAtWrite(2);
+    const [first, second] = await Promise.all([
+      submit(ada.cookie, { paper: "2606.13677", comment: "from ada" }, { env: { INGEST } }),
+      submit(grace.cookie, { paper: "2606.13677", comment: "from grace" }, { env: { INGEST } }),
+    ]);
+    const answers = [first!, second!];
+    expect(answers.map((r) => r.status).sort()).toEqual([303, 409]);
+    const loser = answers.findIndex((r) => r.status === 409);
+    expect(await plain(answers[loser]!)).toContain("Not submitted. Featured once:");
+    const winner = loser === 0 ? grace : ada;
+    expect(await entryOf("2606.13677")).toMatchObject({ submitterAccountId: winner.id });
+    expect(await db().select({ accountId: comments.accountId, body: comments.body }).from(comments)).toEqual([
+      { accountId: winner.id, body: winner === ada ? "from ada" : "from grace" },
+    ]);
+    const text = (await page("/papers/2606.13677")).text;
+    expect(text).not.toContain(winner === ada ? "from grace" : "from ada");
+  });
+
   describe("with a pinned clock", () => {
     const rules: SubmissionRules = { windowDays: 14, dailyCap: 3, weekends: false };
     let clock: AccountRow & { handle: string };
@@ -413,8 +486,9 @@ describe("a submitted paper later", () => {
       paper: { id: paper.id, version: 1, title: paper.title, abstract: paper.abstract, authors: paper.authors, categories: ["cs.LG"], published: paper.published, updated: paper.updated, comment: undefined, journalRef: undefined, doi: undefined },
       entry: { day: "2026-12-01", paperId: paper.id, source: "submission", submitterName: "ada", submitterFullname: undefined, submitterAvatarUrl: undefined, thumbnail: undefined, submitterAccountId: accountId, upstreamUpvotes: 0, numComments: 0 },
       comment: { accountId, body: "late" },
+      dailyCap: 3,
     });
-    expect(result).toEqual({ ok: false, featuredOn: "2026-06-12" });
+    expect(result).toEqual({ ok: false, refused: "featured-once", featuredOn: "2026-06-12" });
     expect(await entryOf("2606.00467")).toEqual(featured);
     expect(await db().select().from(comments)).toEqual([]);
   });

@@ -1,14 +1,15 @@
-import { eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { ArxivLookup, SubmissionRecorded } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { comments, dailyEntries } from "#shared/db/schema";
-import { DailyEntryRecord, emptyBatch, PaperRecord } from "#shared/papers/records";
+import { comments, dailyEntries, papers, type PaperFields } from "#shared/db/schema";
+import { DailyEntryRecord, PaperRecord } from "#shared/papers/records";
 import type { IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { MalformedUpstream } from "./sources/xml";
 import { fetchText, realSleep, UpstreamError } from "./upstream";
-import { upsertBatch } from "./upsert";
+import { mergePaper, toValues } from "./merge";
 
 /**
  * Someone waits on the form: two tries of at most 8 seconds each, where a run tries three times
@@ -52,22 +53,91 @@ export const SubmissionWriteSchema = z.object({
   paper: PaperRecord,
   entry: DailyEntryRecord.extend({ source: z.literal("submission"), submitterAccountId: z.string().min(1).max(100) }),
   comment: z.object({ accountId: z.string().min(1).max(100), body: z.string().min(1).max(5_000) }).optional(),
+  dailyCap: z.number().int().min(0),
 }).refine((s) => s.paper.id === s.entry.paperId, "the entry is not the paper's");
 
 /**
- * The paper (inserted, or merged into the catalog's row), its entry and the comment in one D1
- * batch through the ingest's own upsert, so that a submitted paper is written exactly as a feed's
- * would be. The rules are the API worker's; this only refuses a paper that is featured already,
- * which a concurrent submission or feed run can have done since the API worker looked.
+ * The paper, its entry and the comment in one D1 batch (a transaction). The API worker checked the
+ * rules on what it read; the two that concurrent submissions can break meanwhile are held by the
+ * write itself: the entry is inserted only when the paper has none (featured once) and the account
+ * has fewer than `dailyCap` entries that day, in the one statement that counts. Everything else in
+ * the batch goes in only with the entry that is this call's: the comment, the merge into a known
+ * paper; a new paper's row is removed again when its entry was refused. The batch then reads back
+ * whose entry it is. The paper's row is written as a feed's would be (toValues, mergePaper).
  */
 export async function recordSubmission(db: Db, submission: unknown, now: string): Promise<SubmissionRecorded> {
-  const { paper, entry, comment } = SubmissionWriteSchema.parse(submission);
-  const featured = await db.select({ day: dailyEntries.day }).from(dailyEntries).where(eq(dailyEntries.paperId, paper.id)).get();
-  if (featured) return { ok: false, featuredOn: featured.day };
-  const extra = comment ? [db.insert(comments).values({ id: crypto.randomUUID(), paperId: paper.id, accountId: comment.accountId, body: comment.body, createdAt: now })] : [];
-  await upsertBatch(db, { ...emptyBatch(), papers: [paper], entries: [entry] }, now, extra);
-  // upsertBatch keeps an entry that appeared between the read above and the write: whose is it?
-  const written = await db.select({ day: dailyEntries.day, by: dailyEntries.submitterAccountId }).from(dailyEntries).where(eq(dailyEntries.paperId, paper.id)).get();
-  if (written && written.by !== entry.submitterAccountId) return { ok: false, featuredOn: written.day };
-  return { ok: true };
+  const { paper, entry, comment, dailyCap } = SubmissionWriteSchema.parse(submission);
+  const accountId = entry.submitterAccountId;
+  const known = await db.select().from(papers).where(eq(papers.id, paper.id)).get();
+  // created_at = now: this call's entry, not one the account wrote before.
+  const ours = sql`EXISTS (SELECT 1 FROM ${dailyEntries} WHERE paper_id = ${paper.id} AND submitter_account_id = ${accountId} AND created_at = ${now})`;
+
+  const noEntryYet = sql`NOT EXISTS (SELECT 1 FROM ${dailyEntries} WHERE paper_id = ${paper.id})`;
+  const underCap = sql`(SELECT count(*) FROM ${dailyEntries} WHERE submitter_account_id = ${accountId} AND day = ${entry.day}) < ${dailyCap}`;
+  const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column);
+
+  const writes: BatchItem<"sqlite">[] = [];
+  if (!known) writes.push(db.insert(papers).values({ ...toValues(paper, now), createdAt: now, changedAt: now, localUpvotes: sql`0` }).onConflictDoNothing());
+  // INSERT ... SELECT lists every column in the table's order; the paper's row is the one source row.
+  writes.push(
+    db.insert(dailyEntries).select(
+      db
+        .select({
+          paperId: papers.id,
+          day: value(entry.day, "day"),
+          source: value("submission", "source"),
+          submitterName: value(entry.submitterName ?? null, "submitter_name"),
+          submitterFullname: value(entry.submitterFullname ?? null, "submitter_fullname"),
+          submitterAvatarUrl: value(entry.submitterAvatarUrl ?? null, "submitter_avatar_url"),
+          upstreamUpvotes: value(entry.upstreamUpvotes, "upstream_upvotes"),
+          numComments: value(entry.numComments, "num_comments"),
+          thumbnail: value(entry.thumbnail ?? null, "thumbnail"),
+          submitterAccountId: value(accountId, "submitter_account_id"),
+          createdAt: value(now, "created_at"),
+        })
+        .from(papers)
+        .where(and(eq(papers.id, paper.id), noEntryYet, underCap)),
+    ),
+  );
+  if (known) {
+    const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, linksCuratedAt, ...fields } = known;
+    const merged = mergePaper(fields as PaperFields, paper, now, { linksCurated: linksCuratedAt !== null });
+    if (merged) writes.push(db.update(papers).set({ ...merged, changedAt: now }).where(and(eq(papers.id, paper.id), ours)));
+  } else {
+    writes.push(db.delete(papers).where(and(eq(papers.id, paper.id), eq(papers.createdAt, now), noEntryYet)));
+  }
+  if (comment) {
+    writes.push(
+      db.insert(comments).select(
+        db
+          .select({
+            id: value(crypto.randomUUID(), "id"),
+            paperId: papers.id,
+            accountId: value(comment.accountId, "account_id"),
+            parentId: value(null, "parent_id"),
+            body: value(comment.body, "body"),
+            createdAt: value(now, "created_at"),
+            editedAt: value(null, "edited_at"),
+            deletedAt: value(null, "deleted_at"),
+            hiddenAt: value(null, "hidden_at"),
+          })
+          .from(papers)
+          .where(and(eq(papers.id, paper.id), ours)),
+      ),
+    );
+  }
+  const read = db
+    .select({
+      day: dailyEntries.day,
+      mine: sql<number>`${dailyEntries.submitterAccountId} = ${accountId} AND ${dailyEntries.createdAt} = ${now}`,
+    })
+    .from(dailyEntries)
+    .where(eq(dailyEntries.paperId, paper.id));
+  const submitted = db.select({ n: count() }).from(dailyEntries).where(and(eq(dailyEntries.submitterAccountId, accountId), eq(dailyEntries.day, entry.day)));
+  const results = await db.batch([...(writes as [BatchItem<"sqlite">]), read, submitted]);
+  const [written] = results[results.length - 2] as { day: string; mine: number }[];
+  const [{ n }] = results[results.length - 1] as [{ n: number }];
+  if (written && Number(written.mine) === 1) return { ok: true };
+  if (written) return { ok: false, refused: "featured-once", featuredOn: written.day };
+  return { ok: false, refused: "daily-cap", submitted: n };
 }

@@ -54,9 +54,9 @@ const ARXIV_FAILURES: Record<ArxivLookupFailure, (id: string) => Refusal> = {
  * (weekdays, the daily cap, featured once), then the lookup through the ingest worker, then the
  * window; only then the write, in one transaction. Every refusal writes nothing.
  *
- * The cap is read here and not re-checked in the write: an account that sends several submissions
- * at the very same moment can pass it by those. Featured-once holds whatever the timing: the
- * entry's primary key is the paper, and the write refuses a paper featured meanwhile.
+ * The cap and featured-once are read here to spare arXiv a lookup, and held again by the write
+ * (recordSubmission), which counts and inserts in one statement: submissions at the very same
+ * moment cannot pass them.
  */
 export async function submitPaper(deps: SubmitDeps, account: AccountRow & { handle: string }, form: { paper: string; comment: string }): Promise<SubmitResult> {
   const { db, rules, now } = deps;
@@ -75,14 +75,7 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
     return refuse("weekdays-only", 409, "Weekdays only", "Papers are submitted from Monday to Friday (UTC). Come back on Monday.");
   }
   const submitted = (await db.select({ n: count() }).from(dailyEntries).where(and(eq(dailyEntries.submitterAccountId, account.id), eq(dailyEntries.day, today))).get())?.n ?? 0;
-  if (submitted >= rules.dailyCap) {
-    return refuse(
-      "daily-cap",
-      409,
-      "Daily limit",
-      `Each account submits at most ${plural(rules.dailyCap, "paper")} a day (UTC), and you have submitted ${submitted} today. Come back tomorrow.`,
-    );
-  }
+  if (submitted >= rules.dailyCap) return dailyCap(rules.dailyCap, submitted);
   const featured = await featuredEntry(db, id);
   if (featured) return featuredOnce(id, featured.day, featured.title);
 
@@ -111,8 +104,8 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
     upstreamUpvotes: 0,
     numComments: 0,
   };
-  const written = await deps.ingest.recordSubmission({ paper, entry, comment: comment ? { accountId: account.id, body: comment } : undefined });
-  if (!written.ok) return featuredOnce(id, written.featuredOn, paper.title);
+  const written = await deps.ingest.recordSubmission({ paper, entry, comment: comment ? { accountId: account.id, body: comment } : undefined, dailyCap: rules.dailyCap });
+  if (!written.ok) return written.refused === "daily-cap" ? dailyCap(rules.dailyCap, written.submitted) : featuredOnce(id, written.featuredOn, paper.title);
   return { ok: true, paperId: id, day: today };
 }
 
@@ -123,6 +116,10 @@ async function featuredEntry(db: Db, id: string) {
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
     .where(eq(dailyEntries.paperId, id))
     .get();
+}
+
+function dailyCap(cap: number, submitted: number): Refusal {
+  return refuse("daily-cap", 409, "Daily limit", `Each account submits at most ${plural(cap, "paper")} a day (UTC), and you have submitted ${submitted} today. Come back tomorrow.`);
 }
 
 function featuredOnce(id: string, day: string, title: string): Refusal {
