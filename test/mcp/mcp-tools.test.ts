@@ -125,7 +125,8 @@ describe("/mcp over HTTP", () => {
 
   it("refuses a JSON-RPC batch (an array of calls) with a JSON-RPC error and 400, running none of them", async () => {
     const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Protocol-Version": "2025-06-18" };
-    const calls = Array.from({ length: 150 }, (_, i) => ({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params: { name: "search_papers", arguments: { query: "drone simulator" } } }));
+    const params = { name: "search_papers", arguments: { query: "drone simulator" } };
+    const calls = Array.from({ length: 150 }, (_, i) => ({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params }));
     const res = await request("/mcp", { method: "POST", headers, body: JSON.stringify(calls) });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { jsonrpc: string; id: unknown; error: { code: number; message: string }; result?: unknown };

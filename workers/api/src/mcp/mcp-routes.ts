@@ -36,10 +36,13 @@ mcpRoutes.post("/", async (c) => {
   // The revisions the server speaks (2025-06-18 on) have no JSON-RPC batching; an array would
   // otherwise run any number of calls for one request of the client's budget.
   const body: unknown = await c.req.json().catch(() => PARSE_ERROR);
-  if (body === PARSE_ERROR) return c.json({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error: the body is not JSON" }, id: null }, 400);
-  if (Array.isArray(body)) {
-    const error = { code: -32600, message: "Invalid Request: JSON-RPC batches are not supported; send one message per request" };
+  if (body === PARSE_ERROR) {
+    const error = { code: -32700, message: "Parse error: the body is not JSON" };
     return c.json({ jsonrpc: "2.0", error, id: null }, 400);
+  }
+  if (Array.isArray(body)) {
+    const message = "Invalid Request: JSON-RPC batches are not supported; send one message per request";
+    return c.json({ jsonrpc: "2.0", error: { code: -32600, message }, id: null }, 400);
   }
   const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   const server = buildMcpServer(createDb(c.env.DB), readConfig(c.env).SITE_URL);
