@@ -40,8 +40,11 @@ export interface IngestService {
   recordSubmission(submission: SubmissionWrite): Promise<SubmissionRecorded>;
 }
 
-/** not-found: arXiv knows no such paper; slow: it timed out; down: 5xx, 429, a network failure or a feed we cannot read. */
-export type ArxivLookupFailure = "not-found" | "slow" | "down";
+/**
+ * not-found: arXiv knows no such paper; slow: it timed out; down: 5xx, 429, a network failure or a
+ * feed we cannot read; busy: arXiv's next turn (one request every 3 s) is too far away, nothing sent.
+ */
+export type ArxivLookupFailure = "not-found" | "slow" | "down" | "busy";
 export type ArxivLookup = { ok: true; paper: PaperRecord } | { ok: false; failure: ArxivLookupFailure };
 
 export interface SubmissionWrite {

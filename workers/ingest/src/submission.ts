@@ -8,21 +8,31 @@ import { DailyEntryRecord, PaperRecord } from "#shared/papers/records";
 import type { IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { MalformedUpstream } from "./sources/xml";
-import { fetchText, realSleep, UpstreamError } from "./upstream";
+import { ArxivBusy, arxivPacer, fetchText, realSleep, UpstreamError } from "./upstream";
 import { mergePaper, toValues } from "./merge";
 
 /**
  * Someone waits on the form: two tries of at most 8 seconds each, where a run tries three times
- * for 30. arXiv asks for one request every 3 seconds; a submission makes one.
+ * for 30. arXiv asks for one request every 3 seconds across all of this worker's requests: each
+ * try waits for its turn (arxivPacer), but not longer than LOOKUP_MAX_WAIT_MS.
  */
 const LOOKUP = { attempts: 2, timeoutMs: 8_000 };
+export const LOOKUP_MAX_WAIT_MS = 10_000;
+
+export interface LookupDeps {
+  d1: D1Database;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
 
 /**
  * One paper from arXiv's API. arXiv answers an id it does not know with an empty feed (HTTP 200),
- * and one it cannot read with an error entry (HTTP 400): both are "not-found".
+ * and one it cannot read with an error entry (HTTP 400): both are "not-found". "busy" when arXiv's
+ * next turn is too far away for someone waiting on a form (many submissions, or a run, at once).
  */
-export async function lookupArxivPaper(config: IngestConfig, id: string, sleep = realSleep): Promise<ArxivLookup> {
+export async function lookupArxivPaper(config: IngestConfig, id: string, deps: LookupDeps): Promise<ArxivLookup> {
   const url = `${config.ARXIV_API_URL}?${new URLSearchParams({ id_list: id, max_results: "1" })}`;
+  const sleep = deps.sleep ?? realSleep;
   let body: string;
   try {
     ({ body } = await fetchText(url, {
@@ -31,8 +41,13 @@ export async function lookupArxivPaper(config: IngestConfig, id: string, sleep =
       backoffBaseMs: config.UPSTREAM_BACKOFF_MS,
       acceptStatus: [400],
       sleep,
+      pace: arxivPacer(deps.d1, config.ARXIV_MIN_INTERVAL_MS, { sleep, now: deps.now, maxWaitMs: LOOKUP_MAX_WAIT_MS }),
     }));
   } catch (err) {
+    if (err instanceof ArxivBusy) {
+      console.warn(`arXiv lookup of ${id} refused`, err.message);
+      return { ok: false, failure: "busy" };
+    }
     if (!(err instanceof UpstreamError)) throw err;
     console.warn(`arXiv lookup of ${id} failed`, err.message);
     if (err.failure === "timeout") return { ok: false, failure: "slow" };
@@ -70,14 +85,19 @@ export async function recordSubmission(db: Db, submission: unknown, now: string)
   const accountId = entry.submitterAccountId;
   const known = await db.select().from(papers).where(eq(papers.id, paper.id)).get();
   // created_at = now: this call's entry, not one the account wrote before.
-  const ours = sql`EXISTS (SELECT 1 FROM ${dailyEntries} WHERE paper_id = ${paper.id} AND submitter_account_id = ${accountId} AND created_at = ${now})`;
+  const ours = sql`EXISTS (SELECT 1 FROM ${dailyEntries}
+    WHERE paper_id = ${paper.id} AND submitter_account_id = ${accountId} AND created_at = ${now})`;
 
   const noEntryYet = sql`NOT EXISTS (SELECT 1 FROM ${dailyEntries} WHERE paper_id = ${paper.id})`;
-  const underCap = sql`(SELECT count(*) FROM ${dailyEntries} WHERE submitter_account_id = ${accountId} AND day = ${entry.day}) < ${dailyCap}`;
+  const underCap = sql`(SELECT count(*) FROM ${dailyEntries}
+    WHERE submitter_account_id = ${accountId} AND day = ${entry.day}) < ${dailyCap}`;
   const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column);
 
   const writes: BatchItem<"sqlite">[] = [];
-  if (!known) writes.push(db.insert(papers).values({ ...toValues(paper, now), createdAt: now, changedAt: now, localUpvotes: sql`0` }).onConflictDoNothing());
+  if (!known) {
+    const row = { ...toValues(paper, now), createdAt: now, changedAt: now, localUpvotes: sql`0` };
+    writes.push(db.insert(papers).values(row).onConflictDoNothing());
+  }
   // INSERT ... SELECT lists every column in the table's order; the paper's row is the one source row.
   writes.push(
     db.insert(dailyEntries).select(
@@ -133,7 +153,10 @@ export async function recordSubmission(db: Db, submission: unknown, now: string)
     })
     .from(dailyEntries)
     .where(eq(dailyEntries.paperId, paper.id));
-  const submitted = db.select({ n: count() }).from(dailyEntries).where(and(eq(dailyEntries.submitterAccountId, accountId), eq(dailyEntries.day, entry.day)));
+  const submitted = db
+    .select({ n: count() })
+    .from(dailyEntries)
+    .where(and(eq(dailyEntries.submitterAccountId, accountId), eq(dailyEntries.day, entry.day)));
   const results = await db.batch([...(writes as [BatchItem<"sqlite">]), read, submitted]);
   const [written] = results[results.length - 2] as { day: string; mine: number }[];
   const [{ n }] = results[results.length - 1] as [{ n: number }];

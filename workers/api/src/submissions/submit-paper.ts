@@ -2,7 +2,7 @@ import { and, count, eq } from "drizzle-orm";
 import type { ArxivLookupFailure, IngestService } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, type AccountRow } from "#shared/db/schema";
-import { addDays, formatDay, todayUtc } from "#shared/domain/periods";
+import { addDays, formatDay, formatPeriod, parseMonth, todayUtc } from "#shared/domain/periods";
 import { parseArxivId, type DailyEntryRecord } from "#shared/papers/records";
 import { plural } from "#shared/papers/text";
 
@@ -24,7 +24,7 @@ export type RefusalCode = "invalid-id" | "comment-too-long" | "weekdays-only" | 
 export interface Refusal {
   ok: false;
   code: RefusalCode;
-  status: 400 | 404 | 409 | 502 | 504;
+  status: 400 | 404 | 409 | 502 | 503 | 504;
   /** The rule broken, or what failed, in a few words: "Featured once". */
   rule: string;
   message: string;
@@ -47,6 +47,8 @@ const ARXIV_FAILURES: Record<ArxivLookupFailure, (id: string) => Refusal> = {
   "not-found": (id) => refuse("not-found", 404, "Not on arXiv", `arXiv has no paper ${id}. Check the id or the address you pasted.`),
   slow: () => refuse("slow", 504, "arXiv is slow", "arXiv took too long to answer. Nothing was submitted: please try again in a minute."),
   down: () => refuse("down", 502, "arXiv is unavailable", "arXiv is not answering right now. Nothing was submitted: please try again later."),
+  busy: () =>
+    refuse("busy", 503, "arXiv is busy", "Paperboy is asking arXiv for other papers right now. Nothing was submitted: please try again in a minute."),
 };
 
 /**
@@ -74,6 +76,18 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
   if (!rules.weekends && (weekday === 0 || weekday === 6)) {
     return refuse("weekdays-only", 409, "Weekdays only", "Papers are submitted from Monday to Friday (UTC). Come back on Monday.");
   }
+  const oldest = addDays(today, -rules.windowDays) ?? today;
+  // The id alone can tell a paper too old: no lookup for it.
+  const assigned = idMonth(id);
+  if (assigned && assigned.lastDay < oldest) {
+    return refuse(
+      "too-old",
+      409,
+      "Recent papers only",
+      `A paper can be submitted within ${plural(rules.windowDays, "day")} of its first version on arXiv; ` +
+        `${id} was first published in ${assigned.name} or before.`,
+    );
+  }
   const submitted = (await db.select({ n: count() }).from(dailyEntries).where(and(eq(dailyEntries.submitterAccountId, account.id), eq(dailyEntries.day, today))).get())?.n ?? 0;
   if (submitted >= rules.dailyCap) return dailyCap(rules.dailyCap, submitted);
   const featured = await featuredEntry(db, id);
@@ -82,7 +96,6 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
   const lookup = await deps.ingest.lookupArxivPaper(id);
   if (!lookup.ok) return ARXIV_FAILURES[lookup.failure](id);
   const { paper } = lookup;
-  const oldest = addDays(today, -rules.windowDays) ?? today;
   if (paper.published.slice(0, 10) < oldest) {
     return refuse(
       "too-old",
@@ -104,9 +117,30 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
     upstreamUpvotes: 0,
     numComments: 0,
   };
-  const written = await deps.ingest.recordSubmission({ paper, entry, comment: comment ? { accountId: account.id, body: comment } : undefined, dailyCap: rules.dailyCap });
-  if (!written.ok) return written.refused === "daily-cap" ? dailyCap(rules.dailyCap, written.submitted) : featuredOnce(id, written.featuredOn, paper.title);
+  const written = await deps.ingest.recordSubmission({
+    paper,
+    entry,
+    comment: comment ? { accountId: account.id, body: comment } : undefined,
+    dailyCap: rules.dailyCap,
+  });
+  if (!written.ok) {
+    return written.refused === "daily-cap" ? dailyCap(rules.dailyCap, written.submitted) : featuredOnce(id, written.featuredOn, paper.title);
+  }
   return { ok: true, paperId: id, day: today };
+}
+
+/**
+ * The month an arXiv id was given in (its YYMM: 2606.13677, hep-th/9901001; old-style years 91 to
+ * 07). arXiv gives the id when it announces the paper, on or after its first version: the first
+ * version is on or before the month's last day.
+ */
+export function idMonth(id: string): { lastDay: string; name: string } | null {
+  const m = /^(\d{2})(\d{2})\.\d{4,5}$/.exec(id) ?? /\/(\d{2})(\d{2})\d{3}$/.exec(id);
+  if (!m) return null;
+  const yy = Number(m[1]);
+  const year = id.includes("/") && yy >= 91 ? 1900 + yy : 2000 + yy;
+  const period = parseMonth(`${year}-${m[2]}`);
+  return period ? { lastDay: period.to, name: formatPeriod(period) } : null;
 }
 
 async function featuredEntry(db: Db, id: string) {
@@ -119,7 +153,8 @@ async function featuredEntry(db: Db, id: string) {
 }
 
 function dailyCap(cap: number, submitted: number): Refusal {
-  return refuse("daily-cap", 409, "Daily limit", `Each account submits at most ${plural(cap, "paper")} a day (UTC), and you have submitted ${submitted} today. Come back tomorrow.`);
+  const message = `Each account submits at most ${plural(cap, "paper")} a day (UTC), and you have submitted ${submitted} today. Come back tomorrow.`;
+  return refuse("daily-cap", 409, "Daily limit", message);
 }
 
 function featuredOnce(id: string, day: string, title: string): Refusal {
