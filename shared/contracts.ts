@@ -33,12 +33,18 @@ export interface IngestService {
   runIngest(request: IngestRequest): Promise<IngestOutcome>;
   /** One paper from arXiv's API (`id_list`), through the ingest worker's polite fetch and parser. Writes nothing. */
   lookupArxivPaper(id: string): Promise<ArxivLookup>;
-  /** Writes a submitted paper, its daily entry and the submitter's comment in one transaction. Checks no rule. */
+  /**
+   * Writes a submitted paper, its daily entry and the submitter's comment in one transaction. Of the
+   * rules it holds only the two a concurrent write can break: featured once and the daily cap.
+   */
   recordSubmission(submission: SubmissionWrite): Promise<SubmissionRecorded>;
 }
 
-/** not-found: arXiv knows no such paper; slow: it timed out; down: 5xx, 429, a network failure or a feed we cannot read. */
-export type ArxivLookupFailure = "not-found" | "slow" | "down";
+/**
+ * not-found: arXiv knows no such paper; slow: it timed out; down: 5xx, 429, a network failure or a
+ * feed we cannot read; busy: arXiv's next turn (one request every 3 s) is too far away, nothing sent.
+ */
+export type ArxivLookupFailure = "not-found" | "slow" | "down" | "busy";
 export type ArxivLookup = { ok: true; paper: PaperRecord } | { ok: false; failure: ArxivLookupFailure };
 
 export interface SubmissionWrite {
@@ -46,10 +52,18 @@ export interface SubmissionWrite {
   entry: DailyEntryRecord;
   /** The submitter's comment, the first of the paper's discussion. */
   comment?: { accountId: string; body: string };
+  /** Submissions per account per UTC day: counted in the statement that inserts the entry. */
+  dailyCap: number;
 }
 
-/** Not recorded when the paper was featured meanwhile (a submission or a feed run at the same moment). */
-export type SubmissionRecorded = { ok: true } | { ok: false; featuredOn: string };
+/**
+ * Not recorded when the paper was featured meanwhile (a submission or a feed run at the same
+ * moment), or when the account's other submissions of the day reached the cap meanwhile.
+ */
+export type SubmissionRecorded =
+  | { ok: true }
+  | { ok: false; refused: "featured-once"; featuredOn: string }
+  | { ok: false; refused: "daily-cap"; submitted: number };
 
 /** One run as recorded in ingest_runs, with what it changed. */
 export interface IngestOutcome extends IngestRunRow {

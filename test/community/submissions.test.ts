@@ -1,11 +1,16 @@
 import { env } from "cloudflare:test";
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { IngestService } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { accounts, comments, dailyEntries, papers, type AccountRow } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { Env } from "../../workers/api/src/env";
+import { SUBMIT_LIMIT } from "../../workers/api/src/submissions/submit-routes";
 import { submitPaper, type SubmissionRules } from "../../workers/api/src/submissions/submit-paper";
+import { readConfig as readIngestConfig } from "../../workers/ingest/src/env";
+import { runIngest } from "../../workers/ingest/src/run-ingest";
+import { lookupArxivPaper } from "../../workers/ingest/src/submission";
 import { ingestHfDaily } from "../support/catalog";
 import { signedInAccount } from "../support/accounts";
 import { emptyDatabase } from "../support/database";
@@ -44,6 +49,39 @@ const feedFor = (ids: string[]) => {
 function stubArxiv(respond: (url: URL) => Response | Promise<Response> = (url) => xml(feedFor(url.searchParams.get("id_list")!.split(",")))) {
   const stub = stubUpstream({ [ARXIV]: respond });
   return { ...stub, ids: () => stub.calls.map((u) => new URL(u).searchParams.get("id_list")) };
+}
+
+/** A promise per caller that resolves once `n` callers wait on it: all of them pass together. */
+function barrier(n: number) {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    if (++arrived >= n) release();
+    return all;
+  };
+}
+
+/** arXiv answering from the captures once `n` lookups wait: each has passed every rule's read before any writes. */
+const stubArxivHeld = (n: number) => {
+  const wait = barrier(n);
+  return stubArxiv(async (url) => {
+    await wait();
+    return xml(feedFor(url.searchParams.get("id_list")!.split(",")));
+  });
+};
+
+/** The ingest worker, its writes held until `n` wait: every one has read the entries before any writes. */
+function ingestHeldAtWrite(n: number): IngestService {
+  const wait = barrier(n);
+  return {
+    runIngest: (request) => env.INGEST.runIngest(request),
+    lookupArxivPaper: (id) => env.INGEST.lookupArxivPaper(id),
+    recordSubmission: async (submission) => {
+      await wait();
+      return env.INGEST.recordSubmission(submission);
+    },
+  };
 }
 
 const submit = (cookie: string | undefined, form: Record<string, string>, opts: { env?: Partial<Env>; headers?: HeadersInit } = {}) =>
@@ -255,16 +293,19 @@ describe("POST /papers/submit", () => {
 });
 
 describe("the rules", () => {
-  it("recent papers only: refuses one first published before the window, naming the rule and the date", async () => {
+  it("recent papers only: refuses a paper whose id is older than the window without asking arXiv, naming the rule and the month", async () => {
     const arxiv = stubArxiv();
     const { cookie } = await author();
-    // The default window, 14 days: the capture's paper of 2026-06-11 is far older than today.
-    const res = await submit(cookie, { paper: "2606.13677" }, { env: { ...DEFAULTS, SUBMISSION_WEEKENDS: "true" } });
-    expect(res.status).toBe(409);
-    const text = await res.text();
-    expect(text).toContain("Not submitted. Recent papers only:");
-    expect(text).toContain("within 14 days of its first version on arXiv; 2606.13677 was first published on");
-    expect(arxiv.ids()).toEqual(["2606.13677"]);
+    // The default window, 14 days: an id of June 2026 (or of 2023, or an old-style one) is older than the window.
+    const ids = [["2606.13677", "June 2026"], ["2301.00001", "January 2023"], ["hep-th/9901001", "January 1999"]] as const;
+    for (const [paper, month] of ids) {
+      const res = await submit(cookie, { paper }, { env: { ...DEFAULTS, SUBMISSION_WEEKENDS: "true" } });
+      expect(res.status).toBe(409);
+      const text = await plain(res);
+      expect(text).toContain("Not submitted. Recent papers only:");
+      expect(text).toContain(`within 14 days of its first version on arXiv; ${paper} was first published in ${month} or before.`);
+    }
+    expect(arxiv.calls).toEqual([]);
     expect(await rowCounts()).toEqual({ papers: 0, entries: 0, comments: 0 });
   });
 
@@ -306,6 +347,47 @@ describe("the rules", () => {
     expect((await submit(other.cookie, { paper: "2606.13568" }, { env: cap })).status).toBe(303);
   });
 
+  it("a daily cap per submitter holds when the account sends five at the same moment: two pass, three are told the cap", async () => {
+    const arxiv = stubArxivHeld(5);
+    const { cookie } = await author();
+    const ids = ["2606.13677", "2606.13591", "2606.13568", "2606.13515", "2606.13501"];
+    const cap = { SUBMISSION_DAILY_CAP: "2" };
+    const answers = await Promise.all(ids.map((paper) => submit(cookie, { paper, comment: `about ${paper}` }, { env: cap })));
+    expect(arxiv.calls).toHaveLength(5);
+    expect(answers.map((r) => r.status).sort()).toEqual([303, 303, 409, 409, 409]);
+    for (const res of answers.filter((r) => r.status === 409)) {
+      expect(await plain(res)).toContain("Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.");
+    }
+    const written = answers.filter((r) => r.status === 303).map((r) => r.headers.get("Location")!.replace("/papers/", "")).sort();
+    const column = async (rows: Promise<{ v: string }[]>) => (await rows).map((r) => r.v).sort();
+    expect(await column(db().select({ v: dailyEntries.paperId }).from(dailyEntries).all())).toEqual(written);
+    // The refused wrote nothing: no paper, no comment.
+    expect(await column(db().select({ v: papers.id }).from(papers).all())).toEqual(written);
+    expect(await column(db().select({ v: comments.body }).from(comments).all())).toEqual(written.map((id) => `about ${id}`));
+  });
+
+  it("featured once holds when two accounts submit one paper at the same moment, and the loser's comment is not published", async () => {
+    stubArxivHeld(2);
+    const ada = await author();
+    const grace = await author("grace", "Grace Hopper");
+    const INGEST = ingestHeldAtWrite(2);
+    const [first, second] = await Promise.all([
+      submit(ada.cookie, { paper: "2606.13677", comment: "from ada" }, { env: { INGEST } }),
+      submit(grace.cookie, { paper: "2606.13677", comment: "from grace" }, { env: { INGEST } }),
+    ]);
+    const answers = [first!, second!];
+    expect(answers.map((r) => r.status).sort()).toEqual([303, 409]);
+    const loser = answers.findIndex((r) => r.status === 409);
+    expect(await plain(answers[loser]!)).toContain("Not submitted. Featured once:");
+    const winner = loser === 0 ? grace : ada;
+    expect(await entryOf("2606.13677")).toMatchObject({ submitterAccountId: winner.id });
+    expect(await db().select({ accountId: comments.accountId, body: comments.body }).from(comments)).toEqual([
+      { accountId: winner.id, body: winner === ada ? "from ada" : "from grace" },
+    ]);
+    const text = (await page("/papers/2606.13677")).text;
+    expect(text).not.toContain(winner === ada ? "from grace" : "from ada");
+  });
+
   describe("with a pinned clock", () => {
     const rules: SubmissionRules = { windowDays: 14, dailyCap: 3, weekends: false };
     let clock: AccountRow & { handle: string };
@@ -343,6 +425,107 @@ describe("the rules", () => {
       expect(await run("2026-06-15T23:59:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({ ok: false, code: "daily-cap" });
       expect(await run("2026-06-16T00:00:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({ ok: true, day: "2026-06-16" });
     });
+  });
+});
+
+describe("refused attempts are limited", () => {
+  it("an account's attempts: after SUBMIT_LIMIT.perAccount in the window, a 429 of its own that asks arXiv nothing", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    // Every attempt fails a rule that needs the lookup: arXiv knows no such paper.
+    const arxiv = stubArxiv(() => xml(fx.atomZeroResults));
+    const { cookie } = await author();
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    for (let i = 0; i < 30; i++) {
+      const res = await submit(cookie, { paper: `2612.${String(90000 + i)}` });
+      statuses.push(res.status);
+      if (res.status === 429) refused ??= res;
+    }
+    expect(statuses.slice(0, SUBMIT_LIMIT.perAccount)).toEqual(Array(SUBMIT_LIMIT.perAccount).fill(404));
+    expect(statuses.slice(SUBMIT_LIMIT.perAccount)).toEqual(Array(30 - SUBMIT_LIMIT.perAccount).fill(429));
+    expect(arxiv.calls).toHaveLength(SUBMIT_LIMIT.perAccount);
+    expectPrivate(refused!);
+    expect(refused!.headers.get("Retry-After")).toMatch(/^\d+$/);
+    const text = await plain(refused!);
+    expect(text).toContain("Too many submission attempts");
+    expect(text).not.toContain("subscription");
+    expect(await rowCounts()).toEqual({ papers: 0, entries: 0, comments: 0 });
+  });
+
+  it("a client's attempts, whatever the accounts: after SUBMIT_LIMIT.perClient, a 429", async () => {
+    stubArxiv(() => xml(fx.atomZeroResults));
+    const client = "192.0.2.19";
+    const cookies: string[] = [];
+    for (let i = 0; i < 3; i++) cookies.push((await author(`sock${i}`)).cookie);
+    const statuses: number[] = [];
+    for (let i = 0; i < SUBMIT_LIMIT.perClient + 1; i++) {
+      const init = { method: "POST", headers: { Cookie: cookies[i % 3]! } };
+      const res = await request("/papers/submit", init, { form: { paper: "0000.0000" }, env: OPEN, client });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
+
+describe("arXiv's pace", () => {
+  it("spaces every lookup three seconds apart across concurrent submissions, and refuses one whose turn is far away, writing nothing", async () => {
+    const arxiv = stubArxiv();
+    const now = Date.parse("2031-03-02T12:00:00Z");
+    const slept: number[] = [];
+    const config = readIngestConfig({ ...env, ARXIV_MIN_INTERVAL_MS: "3000" });
+    const deps = { d1: env.DB, now: () => now, sleep: async (ms: number) => void slept.push(ms) };
+    const ids = ["2606.13677", "2606.13591", "2606.13568", "2606.13515", "2606.13501"];
+    const answers = await Promise.all(ids.map((id) => lookupArxivPaper(config, id, deps)));
+    // 3 s apart: 0, 3, 6, 9 s; the fifth would wait 12 s, more than LOOKUP_MAX_WAIT_MS.
+    expect(answers.filter((a) => a.ok)).toHaveLength(4);
+    expect(answers.filter((a) => !a.ok)).toEqual([{ ok: false, failure: "busy" }]);
+    expect(slept.sort((a, b) => a - b)).toEqual([3000, 6000, 9000]);
+    expect(arxiv.calls).toHaveLength(4);
+    // A refused turn is not taken: the next free one is still 12 s away, not 15.
+    const later = await lookupArxivPaper(config, "2606.13677", { ...deps, now: () => now + 3000 });
+    expect(later).toMatchObject({ ok: true });
+    expect(slept.at(-1)).toBe(9000);
+  });
+
+  it("paces a retry too, and a run shares the turns with the lookups", async () => {
+    const answers = [new Response("busy", { status: 503 })];
+    stubArxiv(() => answers.shift() ?? xml(feedFor(["2606.13677"])));
+    const now = Date.parse("2031-03-03T12:00:00Z");
+    const slept: number[] = [];
+    const config = readIngestConfig({ ...env, ARXIV_MIN_INTERVAL_MS: "3000" });
+    const deps = { d1: env.DB, now: () => now, sleep: async (ms: number) => void slept.push(ms) };
+    const lookup = await lookupArxivPaper(config, "2606.13677", deps);
+    expect(lookup).toMatchObject({ ok: true });
+    // The retry's turn is 3 s after the first request's (the backoff is 0 in tests).
+    expect(slept.filter((ms) => ms > 0)).toEqual([3000]);
+    const turn = await env.DB.prepare("SELECT next_at_ms FROM send_pacer WHERE name = 'arxiv'").first<{ next_at_ms: number }>();
+    expect(turn!.next_at_ms).toBe(now + 6000);
+
+    // A run's requests take their turns from the same table: one held 5 s away by a lookup is waited for.
+    await env.DB.prepare("UPDATE send_pacer SET next_at_ms = ? WHERE name = 'arxiv'").bind(Date.now() + 5_000).run();
+    const waits: number[] = [];
+    const paced = { ...env, ARXIV_MIN_INTERVAL_MS: "3000" };
+    const run = await runIngest(paced, { source: "arxiv-api", ids: ["2606.13677"] }, { sleep: async (ms) => void waits.push(ms) });
+    expect(run.status).toBe("ok");
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(3_000);
+    expect(waits[0]).toBeLessThanOrEqual(5_000);
+  });
+
+  it("answers a lookup whose turn is far away with a clear refusal that writes nothing", async () => {
+    const arxiv = stubArxiv();
+    const { cookie } = await author();
+    // Another invocation holds arXiv's turns for the next minute.
+    await env.DB.prepare("INSERT INTO send_pacer (name, next_at_ms) VALUES ('arxiv', ?)").bind(Date.now() + 60_000).run();
+    const res = await submit(cookie, { paper: "2606.13677", comment: "soon" });
+    expect(res.status).toBe(503);
+    expectPrivate(res);
+    expect(await plain(res)).toContain(
+      "Not submitted. arXiv is busy: Paperboy is asking arXiv for other papers right now. Nothing was submitted: please try again in a minute.",
+    );
+    expect(arxiv.calls).toEqual([]);
+    expect(await rowCounts()).toEqual({ papers: 0, entries: 0, comments: 0 });
   });
 });
 
@@ -413,8 +596,9 @@ describe("a submitted paper later", () => {
       paper: { id: paper.id, version: 1, title: paper.title, abstract: paper.abstract, authors: paper.authors, categories: ["cs.LG"], published: paper.published, updated: paper.updated, comment: undefined, journalRef: undefined, doi: undefined },
       entry: { day: "2026-12-01", paperId: paper.id, source: "submission", submitterName: "ada", submitterFullname: undefined, submitterAvatarUrl: undefined, thumbnail: undefined, submitterAccountId: accountId, upstreamUpvotes: 0, numComments: 0 },
       comment: { accountId, body: "late" },
+      dailyCap: 3,
     });
-    expect(result).toEqual({ ok: false, featuredOn: "2026-06-12" });
+    expect(result).toEqual({ ok: false, refused: "featured-once", featuredOn: "2026-06-12" });
     expect(await entryOf("2606.00467")).toEqual(featured);
     expect(await db().select().from(comments)).toEqual([]);
   });

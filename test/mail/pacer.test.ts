@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { pacedTransport, reserveSlot } from "../../workers/mailer/src/pacer";
+import { reserveSlot } from "#shared/db/pacer";
+import { pacedTransport } from "../../workers/mailer/src/pacer";
 
 describe("the send pacer", () => {
   it("hands out slots one interval apart, also to callers that ask at the same moment", async () => {

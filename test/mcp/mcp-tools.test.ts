@@ -122,4 +122,23 @@ describe("/mcp over HTTP", () => {
     expect(last!.status).toBe(429);
     expect(last!.headers.get("Retry-After")).toMatch(/^\d+$/);
   });
+
+  it("refuses a JSON-RPC batch (an array of calls) with a JSON-RPC error and 400, running none of them", async () => {
+    const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Protocol-Version": "2025-06-18" };
+    const params = { name: "search_papers", arguments: { query: "drone simulator" } };
+    const calls = Array.from({ length: 150 }, (_, i) => ({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params }));
+    const res = await request("/mcp", { method: "POST", headers, body: JSON.stringify(calls) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { jsonrpc: string; id: unknown; error: { code: number; message: string }; result?: unknown };
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32600 } });
+    expect(body.error.message).toContain("batch");
+    expect(JSON.stringify(body)).not.toContain("2606.08039");
+    const broken = await request("/mcp", { method: "POST", headers, body: "[{" });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: -32700 } });
+    // One call alone still runs.
+    const one = await request("/mcp", { method: "POST", headers, body: JSON.stringify(calls[0]) });
+    expect(one.status).toBe(200);
+    expect(await one.text()).toContain("2606.08039");
+  });
 });

@@ -23,7 +23,7 @@ export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestSer
   }
 
   async lookupArxivPaper(id: unknown): Promise<ArxivLookup> {
-    return lookupArxivPaper(readConfig(this.env), arxivId.parse(id));
+    return lookupArxivPaper(readConfig(this.env), arxivId.parse(id), { d1: this.env.DB });
   }
 
   async recordSubmission(submission: unknown): Promise<SubmissionRecorded> {

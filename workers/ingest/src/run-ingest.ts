@@ -9,7 +9,7 @@ import { readConfig, type Env, type IngestConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
 import { parseHfDaily } from "./sources/hf-daily";
-import { createPacer, fetchText, realSleep } from "./upstream";
+import { arxivPacer, fetchText, realSleep } from "./upstream";
 import { upsertBatch, type UpsertResult } from "./upsert";
 
 export interface IngestDeps {
@@ -41,7 +41,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   let error: string | null = null;
   try {
     const config = readConfig(env);
-    batch = withoutFutureRecords(await fetchAndParse(db, config, request, deps.sleep ?? realSleep, now), now());
+    batch = withoutFutureRecords(await fetchAndParse(env.DB, db, config, request, deps.sleep ?? realSleep, now), now());
     result = await upsertBatch(db, batch, now().toISOString());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -121,6 +121,7 @@ function withoutFutureRecords(batch: ParsedBatch, at: Date): ParsedBatch {
 }
 
 async function fetchAndParse(
+  d1: D1Database,
   db: Db,
   config: IngestConfig,
   request: IngestRequest,
@@ -138,15 +139,17 @@ async function fetchAndParse(
     }
     case "arxiv-rss": {
       const categories = request.categories ?? config.ARXIV_CATEGORIES;
-      const { body } = await fetchText(`${config.ARXIV_RSS_URL}/${categories.join("+")}`, { userAgent, sleep, backoffBaseMs });
+      const pace = arxivPacer(d1, config.ARXIV_MIN_INTERVAL_MS, { sleep });
+      const url = `${config.ARXIV_RSS_URL}/${categories.join("+")}`;
+      const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs, pace });
       return parseArxivRss(body, categories);
     }
     case "arxiv-api": {
-      const pace = createPacer(config.ARXIV_MIN_INTERVAL_MS, sleep);
+      // The turns are shared with the submissions' lookups; a run waits for its turn however far.
+      const pace = arxivPacer(d1, config.ARXIV_MIN_INTERVAL_MS, { sleep });
       const get = async (params: Record<string, string>) => {
-        await pace();
         const url = `${config.ARXIV_API_URL}?${new URLSearchParams(params)}`;
-        const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs, acceptStatus: [400] });
+        const { body } = await fetchText(url, { userAgent, sleep, backoffBaseMs, acceptStatus: [400], pace });
         return parseArxivAtom(body);
       };
       if (request.date) return fetchSubmissions(get, request.categories ?? config.ARXIV_CATEGORIES, request.date);

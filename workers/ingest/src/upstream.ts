@@ -1,3 +1,5 @@
+import { reserveSlot, reserveSlotWithin } from "#shared/db/pacer";
+
 /** What went wrong on the last attempt: a timeout, a network failure, or an HTTP status. */
 export type UpstreamFailure = "timeout" | "network" | "http";
 
@@ -21,6 +23,8 @@ export interface FetchOptions {
   /** First backoff; doubles with each attempt. */
   backoffBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Waits for this host's turn before every attempt, retries included (see arxivPacer). */
+  pace?: () => Promise<void>;
 }
 
 export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -46,6 +50,7 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const backoff = (opts.backoffBaseMs ?? 1000) * 2 ** (attempt - 1);
     let response: Response;
+    await opts.pace?.();
     try {
       response = await fetch(url, {
         headers: { "User-Agent": opts.userAgent, Accept: "application/atom+xml, application/rss+xml, application/json;q=0.9, */*;q=0.1" },
@@ -71,12 +76,36 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
   throw new UpstreamError(`${new URL(url).host}: ${lastError}`, failure, lastStatus);
 }
 
-/** Spaces requests to one host: arXiv asks for one request every 3 seconds. */
-export function createPacer(minIntervalMs: number, sleep = realSleep) {
-  let last = 0;
+/** arXiv's next turn is further away than the caller will wait: nothing was sent. */
+export class ArxivBusy extends Error {
+  constructor(readonly waitMs: number) {
+    super(`arXiv is busy: the next turn to ask it is ${Math.ceil(waitMs / 1000)} s away`);
+  }
+}
+
+/**
+ * Spaces every request of this worker to arXiv, across all its invocations (a run, concurrent
+ * submissions): arXiv asks for one request every 3 seconds. Each call takes the next turn in D1
+ * (send_pacer "arxiv") and sleeps until it; with `maxWaitMs`, a turn further away is not taken
+ * and ArxivBusy is thrown instead.
+ */
+export function arxivPacer(
+  d1: D1Database,
+  intervalMs: number,
+  opts: { sleep?: (ms: number) => Promise<void>; now?: () => number; maxWaitMs?: number } = {},
+) {
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
   return async () => {
-    const wait = last + minIntervalMs - Date.now();
-    if (last && wait > 0) await sleep(wait);
-    last = Date.now();
+    const at = now();
+    let slot: number;
+    if (opts.maxWaitMs === undefined) {
+      slot = await reserveSlot(d1, "arxiv", intervalMs, at);
+    } else {
+      const turn = await reserveSlotWithin(d1, "arxiv", intervalMs, opts.maxWaitMs, at);
+      if (!turn.ok) throw new ArxivBusy(turn.freeAt - at);
+      slot = turn.at;
+    }
+    if (slot > at) await sleep(slot - at);
   };
 }

@@ -27,14 +27,27 @@ mcpRoutes.use(
   }),
 );
 
+const PARSE_ERROR = Symbol("parse error");
+
 mcpRoutes.post("/", async (c) => {
   // The same budget per client as /api: an agent's tool calls are API calls.
   await limitClient(c);
   c.header("Cache-Control", "no-store");
+  // The revisions the server speaks (2025-06-18 on) have no JSON-RPC batching; an array would
+  // otherwise run any number of calls for one request of the client's budget.
+  const body: unknown = await c.req.json().catch(() => PARSE_ERROR);
+  if (body === PARSE_ERROR) {
+    const error = { code: -32700, message: "Parse error: the body is not JSON" };
+    return c.json({ jsonrpc: "2.0", error, id: null }, 400);
+  }
+  if (Array.isArray(body)) {
+    const message = "Invalid Request: JSON-RPC batches are not supported; send one message per request";
+    return c.json({ jsonrpc: "2.0", error: { code: -32600, message }, id: null }, 400);
+  }
   const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   const server = buildMcpServer(createDb(c.env.DB), readConfig(c.env).SITE_URL);
   await server.connect(transport);
-  const res = await transport.handleRequest(c);
+  const res = await transport.handleRequest(c, body);
   return res ?? c.body(null, 202);
 });
 

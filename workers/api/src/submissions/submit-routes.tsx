@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import type { AccountRow } from "#shared/db/schema";
 import { privateAlways } from "../accounts/private-page";
@@ -7,6 +8,8 @@ import { currentSession } from "../accounts/sessions";
 import { purgeAfterSubmission } from "../cache/purge";
 import { readConfig, type AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { clientKey } from "../security/client-limit";
+import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { COMMENT_MAX, submitPaper, type Refusal, type SubmissionRules } from "./submit-paper";
 import { TitledPage } from "../site/layout";
@@ -17,6 +20,9 @@ import { TitledPage } from "../site/layout";
  */
 export const submitRoutes = new Hono<AppEnv>();
 submitRoutes.use("/papers/submit", privateAlways);
+
+/** Submission attempts (refused ones included) per account and per client address, per window. */
+export const SUBMIT_LIMIT = { perAccount: 10, perClient: 20, windowSeconds: 3_600 };
 
 const SubmitBody = z.object({
   paper: z.string().max(2_000, "the arXiv id or address is too long").default(""),
@@ -100,6 +106,18 @@ submitRoutes.get("/papers/submit", async (c) => {
 submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
   const account = await submitter(c);
   if (account instanceof Response) return account;
+  // Every attempt counts, refused or not: a refusal after the lookup costs an arXiv request.
+  const { perAccount, perClient, windowSeconds } = SUBMIT_LIMIT;
+  await enforceLimits(
+    c.env.DB,
+    [
+      // An account id is a random UUID, no address or IP: the key needs no hash.
+      { key: `submit:account:${account.id}`, max: perAccount, windowSeconds },
+      { key: `submit:client:${await sha256Hex(clientKey(c.req.raw))}`, max: perClient, windowSeconds },
+    ],
+    Date.now(),
+    "Too many submission attempts in a short time. Nothing was submitted: please wait a while and try again.",
+  );
   const rules = rulesOf(c);
   const form = SubmitBody.safeParse(await c.req.parseBody());
   if (!form.success) {
