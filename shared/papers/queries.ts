@@ -67,7 +67,10 @@ export const visible = isNull(papers.hiddenAt);
  */
 function visibleDaySql(op: "<" | "<=" | ">" | ">=", than: SQL | string): SQL<string | null> {
   const order = op.startsWith("<") ? sql`DESC` : sql`ASC`;
-  return sql<string | null>`(SELECT ${dailyEntries.day} FROM ${dailyEntries} INNER JOIN ${papers} ON ${papers.id} = ${dailyEntries.paperId} AND ${visible} WHERE ${dailyEntries.day} ${sql.raw(op)} ${than} ORDER BY ${dailyEntries.day} ${order} LIMIT 1)`;
+  const shown = sql`${dailyEntries} INNER JOIN ${papers} ON ${papers.id} = ${dailyEntries.paperId}`;
+  const day = dailyEntries.day;
+  return sql<string | null>`(SELECT ${day} FROM ${shown} WHERE ${visible} AND ${day} ${sql.raw(op)} ${than}
+    ORDER BY ${day} ${order} LIMIT 1)`;
 }
 
 function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; numComments: number; paper: PaperRow }>(r: T): ListedPaper {
@@ -168,6 +171,9 @@ export async function latestDays(db: Db, n: number): Promise<string[]> {
   return rows.map((r) => r.day);
 }
 
+const latestVisibleDay = visibleDaySql("<=", "9999-12-31");
+const TRENDING_WINDOW = `-${TRENDING_WINDOW_DAYS} days`;
+
 /**
  * Trending now: papers featured in the TRENDING_WINDOW_DAYS days up to the latest day with visible papers,
  * best score first (shared/domain/trending.ts).
@@ -178,7 +184,7 @@ export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date 
     .select(listedColumns)
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(and(sql`${dailyEntries.day} >= date(${visibleDaySql("<=", "9999-12-31")}, ${`-${TRENDING_WINDOW_DAYS} days`})`, visible))
+    .where(and(sql`${dailyEntries.day} >= date(${latestVisibleDay}, ${TRENDING_WINDOW})`, visible))
     .orderBy(...orderFor("trending", now))
     .limit(opts.limit ?? 30)
     .all();

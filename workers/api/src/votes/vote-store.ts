@@ -34,9 +34,10 @@ export async function castVote(db: Db, accountId: string, paperId: string, inten
         .from(papers)
         .where(and(shown, condition)),
     );
+  const paperShown = exists(db.select({ one: sql`1` }).from(papers).where(shown));
   const remove = db
     .delete(upvotes)
-    .where(and(eq(upvotes.accountId, accountId), eq(upvotes.paperId, paperId), exists(db.select({ one: sql`1` }).from(papers).where(shown))));
+    .where(and(eq(upvotes.accountId, accountId), eq(upvotes.paperId, paperId), paperShown));
   const read = db
     .select({
       localUpvotes: papers.localUpvotes,
