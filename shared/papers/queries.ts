@@ -58,15 +58,28 @@ const listedColumns = {
 };
 
 /** What the public sees: every listing, search and page leaves out papers a curator hid. */
-const visible = isNull(papers.hiddenAt);
+export const visible = isNull(papers.hiddenAt);
+
+/**
+ * The nearest day `op` `than` that has a visible paper, as a subquery (null when none): a day whose
+ * papers a curator all hid is no day with papers, for the home page, navigation and every default.
+ * Walks daily_entries_day_idx from `than` and stops at the first visible entry.
+ */
+function visibleDaySql(op: "<" | "<=" | ">" | ">=", than: SQL | string): SQL<string | null> {
+  const order = op.startsWith("<") ? sql`DESC` : sql`ASC`;
+  const shown = sql`${dailyEntries} INNER JOIN ${papers} ON ${papers.id} = ${dailyEntries.paperId}`;
+  const day = dailyEntries.day;
+  return sql<string | null>`(SELECT ${day} FROM ${shown} WHERE ${visible} AND ${day} ${sql.raw(op)} ${than}
+    ORDER BY ${day} ${order} LIMIT 1)`;
+}
 
 function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; numComments: number; paper: PaperRow }>(r: T): ListedPaper {
   return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes), numComments: Number(r.numComments) };
 }
 
+/** The latest day with a visible paper. */
 export async function latestDayWithPapers(db: Db): Promise<string | null> {
-  const row = await db.select({ day: sql<string | null>`max(${dailyEntries.day})` }).from(dailyEntries).get();
-  return row?.day ?? null;
+  return (await latestDays(db, 1))[0] ?? null;
 }
 
 export interface DayListing {
@@ -88,13 +101,13 @@ export async function dayListing(
   day: string,
   opts: { sort?: SortOrder; limit?: number; now?: Date } = {},
 ): Promise<DayListing> {
-  const target = sql`(SELECT max(day) FROM daily_entries WHERE day <= ${day})`;
+  const target = visibleDaySql("<=", day);
   const rows = await db
     .select({
       ...listedColumns,
       shown: sql<string>`${target}`,
-      prev: sql<string | null>`(SELECT max(day) FROM daily_entries WHERE day < ${target})`,
-      next: sql<string | null>`(SELECT min(day) FROM daily_entries WHERE day > ${target})`,
+      prev: visibleDaySql("<", target),
+      next: visibleDaySql(">", target),
     })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
@@ -104,11 +117,7 @@ export async function dayListing(
     .all();
   const first = rows[0];
   if (first) return { requested: day, day: first.shown, prev: first.prev, next: first.next, items: rows.map(asListed) };
-  const after = await db
-    .select({ next: sql<string | null>`min(${dailyEntries.day})` })
-    .from(dailyEntries)
-    .where(gte(dailyEntries.day, day))
-    .get();
+  const after = await db.get<{ next: string | null }>(sql`SELECT ${visibleDaySql(">=", day)} AS next`);
   return { requested: day, day: null, prev: null, next: after?.next ?? null, items: [] };
 }
 
@@ -149,14 +158,24 @@ export async function periodListing(
   return { items: rows.slice(0, limit).map(asListed), more: rows.length > limit };
 }
 
-/** The last `n` days that have papers, newest first. */
+/** The last `n` days that have visible papers, newest first. */
 export async function latestDays(db: Db, n: number): Promise<string[]> {
-  const rows = await db.selectDistinct({ day: dailyEntries.day }).from(dailyEntries).orderBy(desc(dailyEntries.day)).limit(n).all();
+  const rows = await db
+    .selectDistinct({ day: dailyEntries.day })
+    .from(dailyEntries)
+    .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
+    .where(visible)
+    .orderBy(desc(dailyEntries.day))
+    .limit(n)
+    .all();
   return rows.map((r) => r.day);
 }
 
+const latestVisibleDay = visibleDaySql("<=", "9999-12-31");
+const TRENDING_WINDOW = `-${TRENDING_WINDOW_DAYS} days`;
+
 /**
- * Trending now: papers featured in the TRENDING_WINDOW_DAYS days up to the latest featured day,
+ * Trending now: papers featured in the TRENDING_WINDOW_DAYS days up to the latest day with visible papers,
  * best score first (shared/domain/trending.ts).
  */
 export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date } = {}): Promise<ListedPaper[]> {
@@ -165,7 +184,7 @@ export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date 
     .select(listedColumns)
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(and(sql`${dailyEntries.day} >= (SELECT date(max(day), ${`-${TRENDING_WINDOW_DAYS} days`}) FROM daily_entries)`, visible))
+    .where(and(sql`${dailyEntries.day} >= date(${latestVisibleDay}, ${TRENDING_WINDOW})`, visible))
     .orderBy(...orderFor("trending", now))
     .limit(opts.limit ?? 30)
     .all();

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { createDb } from "#shared/db/client";
 import { freshenAfterWrite } from "../../workers/api/src/cache/purge";
 import { renderCommentMarkdown } from "../../workers/api/src/comments/comment-markdown";
 import { COMMENT_LIMIT } from "../../workers/api/src/comments/comment-routes";
-import { EDIT_WINDOW_MS, MAX_COMMENT_LENGTH } from "../../workers/api/src/comments/comment-store";
+import { EDIT_WINDOW_MS, insertComment, MAX_COMMENT_LENGTH } from "../../workers/api/src/comments/comment-store";
 import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
@@ -92,6 +93,99 @@ describe("posting a comment", () => {
       expect(await res.text()).toMatch(/the comment you replied to (is not in this paper&#39;s discussion|was deleted or hidden)/);
     }
     expect(await rows()).toHaveLength(2);
+  });
+
+  it("refuses a reply to a reply of a hidden or deleted comment: the comment it would sit under is checked, changing nothing", async () => {
+    const ada = await signedInAccount("ada");
+    const bob = await signedInAccount("bob");
+    const hidden = await posted(PAPER, ada.cookie, "Spam");
+    const underHidden = await posted(PAPER, bob.cookie, "A reply to the spam", hidden);
+    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), hidden).run();
+    const deleted = await posted(PAPER, ada.cookie, "Regrettable");
+    const underDeleted = await posted(PAPER, bob.cookie, "A reply to the regret", deleted);
+    expect((await remove(deleted, ada.cookie)).status).toBe(303);
+    const before = await rows();
+    for (const parent of [hidden, underHidden, deleted, underDeleted]) {
+      const reply = await post(PAPER, bob.cookie, { body: "Reply", parent });
+      expect(reply.status, parent).toBe(400);
+      expect(await reply.text()).toContain("the comment you replied to was deleted or hidden");
+    }
+    expect((await rows()).filter((r) => r.body === "Reply")).toEqual([]);
+    const replies = (all: Row[]) => all.filter((r) => r.parent_id !== null).map((r) => r.id).sort();
+    expect(replies(await rows())).toEqual(replies(before));
+  });
+
+  it("refuses a comment or a reply on a paper a curator hid as on an unknown paper (404), storing nothing", async () => {
+    const ada = await signedInAccount("ada");
+    const top = await posted(PAPER, ada.cookie, "Before the paper was hidden");
+    await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), PAPER).run();
+    const unknown = await (await post("2606.99999", ada.cookie, { body: "Hi" })).text();
+    for (const form of [{ body: "Hi" }, { body: "Hi", parent: top }] as Record<string, string>[]) {
+      const res = await post(PAPER, ada.cookie, form);
+      expect(res.status, JSON.stringify(form)).toBe(404);
+      expect(await res.text()).toBe(unknown.replaceAll("2606.99999", PAPER));
+    }
+    expect((await rows()).map((r) => r.id)).toEqual([top]);
+  });
+
+  it("writes a comment only while its paper is visible and the comment it sits under is live, in the insert itself", async () => {
+    const ada = await signedInAccount("ada");
+    const top = await posted(PAPER, ada.cookie, "Top");
+    const now = new Date();
+    const db = createDb(env.DB);
+    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2").bind(now.toISOString(), top).run();
+    expect(await insertComment(db, { paperId: PAPER, accountId: ada.id, parentId: top, body: "Reply", now })).toBeNull();
+    expect(await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: top, body: "Elsewhere", now })).toBeNull();
+    await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(now.toISOString(), OTHER).run();
+    expect(await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: null, body: "On hidden", now })).toBeNull();
+    expect((await rows()).map((r) => r.id)).toEqual([top]);
+    const written = await insertComment(db, { paperId: PAPER, accountId: ada.id, parentId: null, body: "Fine", now });
+    expect((await row(written!)).body).toBe("Fine");
+  });
+
+  it("stores nothing when a curator hides the paper between the route's checks and the insert, and answers as for an unknown paper", async () => {
+    const { cookie } = await signedInAccount("ada");
+    let reached!: () => void;
+    const atInsert = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The comment's INSERT waits at a barrier until the paper is hidden.
+    const held = (stmt: D1PreparedStatement): D1PreparedStatement =>
+      new Proxy(stmt, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop);
+          if (typeof value !== "function") return value;
+          if (prop === "bind") return (...args: unknown[]) => held(value.apply(target, args));
+          if (["all", "first", "run", "raw"].includes(String(prop))) {
+            return async (...args: unknown[]) => {
+              reached();
+              await released;
+              return value.apply(target, args);
+            };
+          }
+          return value.bind(target);
+        },
+      });
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop);
+        if (prop === "prepare") {
+          return (query: string) => (/^insert into "comments"/i.test(query) ? held(target.prepare(query)) : target.prepare(query));
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const posting = request(`/papers/${PAPER}/comments`, { method: "POST", headers: { Cookie: cookie } }, {
+      form: { body: "Too late" },
+      env: { DB },
+    });
+    await atInsert;
+    await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), PAPER).run();
+    release();
+    const res = await posting;
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain(`paper ${PAPER} is not in the catalog`);
+    expect(await rows()).toEqual([]);
   });
 
   it("refuses a post without a session, or from an expired, signed-out or made-up one, with a page that says to sign in", async () => {

@@ -114,6 +114,50 @@ describe("each action, recorded with who, what, when, before and after", () => {
     expect(show).toMatchObject({ action: "show-paper", before: { hiddenAt: expect.any(String) }, after: { hiddenAt: null } });
   });
 
+  it("hiding the only papers of some days leaves those days out of every listing's choice of day", async () => {
+    // a spam submission opened a new day (and a new week and month); two more are the only papers of older days
+    const [SPAM, MID, EARLY, OLDER] = ["2607.00011", "2606.00012", "2606.00013", "2606.00014"];
+    await insertPapers([
+      { id: SPAM, day: "2026-07-01", title: "Spam that opened a day" },
+      { id: MID, day: "2026-06-08", title: "Spam in the middle" },
+      { id: EARLY, day: "2026-06-02", title: "Spam before everything" },
+      { id: OLDER, day: "2026-06-05", title: "An older visible paper" },
+    ]);
+    for (const id of [SPAM, MID, EARLY]) expect((await act(`/admin/papers/${id}/hide`)).status).toBe(303);
+
+    const home = await html("/");
+    expect(home).toContain(`id="paper-${HIDE}"`);
+    expect(home).toContain('datetime="2026-06-12"');
+    expect(home).not.toContain("2026-07-01");
+    const api = (await (await request("/api/daily_papers?limit=100")).json()) as { paper: { id: string } }[];
+    expect(api.map((i) => i.paper.id)).toContain(HIDE);
+
+    // a day whose papers are all hidden is shown as a day without papers, and navigation skips it
+    const july = await html("/papers/date/2026-07-01");
+    expect(july).toContain(`id="paper-${HIDE}"`);
+    expect(july).toContain("showing the nearest earlier day with papers");
+    const day12 = await html("/papers/date/2026-06-12");
+    expect(day12).toContain('href="/papers/date/2026-06-05"');
+    expect(day12).not.toContain("/papers/date/2026-07-01");
+    expect(day12).not.toContain("/papers/date/2026-06-08");
+    expect(await html("/papers/date/2026-06-05")).toContain('href="/papers/date/2026-06-12"');
+    expect(await html("/papers/date/2026-06-08")).toContain(`id="paper-${OLDER}"`);
+    const first = await html("/papers/date/2026-06-01");
+    expect(first).toContain('the first day with papers is <a href="/papers/date/2026-06-05"');
+
+    expect((await request("/papers/week")).headers.get("Location")).toBe("/papers/week/2026-W24");
+    expect((await request("/papers/month")).headers.get("Location")).toBe("/papers/month/2026-06");
+    expect(await html("/papers/trending")).toContain(`id="paper-${HIDE}"`);
+    // the daily feed's last 3 days with visible papers: 2026-06-12 and 2026-06-05
+    const feed = await html("/feeds/daily.rss");
+    expect(feed).toContain(`/papers/${HIDE}<`);
+    expect(feed).toContain(`/papers/${OLDER}<`);
+    const pages = await html("/sitemap/pages.xml");
+    expect(pages).toContain("/papers/month/2026-06<");
+    expect(pages).not.toContain("/papers/month/2026-07<");
+    expect(pages).not.toContain("/papers/week/2026-W27<");
+  });
+
   it("edits a paper's code and project links, which the daily feed then leaves alone; refuses a link that is not http(s)", async () => {
     const before = (await db().select().from(papers).where(eq(papers.id, HIDE)).get())!;
     await act(`/admin/papers/${HIDE}/links`, { codeUrl: "https://github.com/example/better", projectUrl: "" });

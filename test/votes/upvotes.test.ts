@@ -119,6 +119,33 @@ describe("the page script's JSON", () => {
   });
 });
 
+describe("a paper a curator hid", () => {
+  it("takes no vote, no unvote and no toggle, from the form or the JSON, and answers as for an unknown paper", async () => {
+    const before = await signedInAccount("before");
+    expect((await put(FIVE, before.cookie)).status).toBe(200);
+    await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), FIVE).run();
+    const { cookie } = await signedInAccount("after");
+    const unknownJson = (await (await put("2606.99999", cookie)).json()) as { error: string; code: string };
+    const unknownPage = await (await toggle("2606.99999", cookie)).text();
+    for (const [who, call] of [
+      ["a new vote", () => put(FIVE, cookie)],
+      ["an unvote of a standing vote", () => del(FIVE, before.cookie)],
+      ["a vote that stands", () => put(FIVE, before.cookie)],
+    ] as const) {
+      const res = await call();
+      expect(res.status, who).toBe(404);
+      expect(await res.json(), who).toEqual({ ...unknownJson, error: unknownJson.error.replace("2606.99999", FIVE) });
+    }
+    for (const voter of [cookie, before.cookie]) {
+      const res = await toggle(FIVE, voter);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toBe(unknownPage.replaceAll("2606.99999", FIVE));
+    }
+    expect(await voteRows(FIVE)).toBe(1);
+    expect(await localCount(FIVE)).toBe(1);
+  });
+});
+
 describe("votes under concurrency", () => {
   it("220 accounts voting and unvoting one paper at once end with the count of those whose last action was a vote", async () => {
     const voters = await Promise.all(Array.from({ length: 220 }, (_, i) => signedInAccount(`voter-${i}`)));

@@ -2,7 +2,7 @@ import { and, between, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, type PaperRow } from "#shared/db/schema";
 import type { Period } from "#shared/domain/periods";
-import { upvotesSql } from "#shared/papers/queries";
+import { upvotesSql, visible } from "#shared/papers/queries";
 import type { Filters } from "#shared/mail/messages";
 
 export const DIGEST_SIZE = 10;
@@ -25,7 +25,7 @@ export async function periodCandidates(db: Db, { from, to }: Period): Promise<Di
     })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(and(between(dailyEntries.day, from, to), isNull(papers.withdrawnAt), isNull(papers.hiddenAt)))
+    .where(and(between(dailyEntries.day, from, to), isNull(papers.withdrawnAt), visible))
     .orderBy(desc(upvotesSql), desc(dailyEntries.day), papers.id)
     .limit(CANDIDATES);
 }

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
-import { createDb } from "#shared/db/client";
+import { createDb, type Db } from "#shared/db/client";
 import { privateAlways } from "../accounts/private-page";
 import { currentSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
@@ -12,7 +12,16 @@ import { Layout, TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { CommentForm } from "./comment-thread";
-import { commentById, deleteComment, editComment, EDIT_WINDOW_MS, insertComment, MAX_COMMENT_LENGTH, paperExists, type CommentRow } from "./comment-store";
+import {
+  commentById,
+  deleteComment,
+  editComment,
+  EDIT_WINDOW_MS,
+  insertComment,
+  MAX_COMMENT_LENGTH,
+  paperVisible,
+  type CommentRow,
+} from "./comment-store";
 
 /**
  * A paper's discussion, written through plain forms (no JavaScript needed): a comment or a reply
@@ -98,6 +107,25 @@ async function freshen(c: Context<AppEnv>, paperId: string) {
   await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, `/papers/${paperId}`);
 }
 
+/**
+ * The top-level comment a new comment sits under (null for a top-level one). A paper hidden by a
+ * curator answers as an unknown one; a reply must name a live comment of this paper, and the
+ * comment it will sit under (a reply to a reply joins its top-level comment) must be live too.
+ */
+async function placeOf(db: Db, paperId: string, parent: string | undefined): Promise<string | null> {
+  if (!(await paperVisible(db, paperId))) throw notFound(`paper ${paperId} is not in the catalog`);
+  if (parent === undefined) return null;
+  const replied = COMMENT_ID.test(parent) ? await commentById(db, parent) : undefined;
+  if (!replied || replied.paperId !== paperId) {
+    throw badRequest("invalid_form", "the comment you replied to is not in this paper's discussion");
+  }
+  const top = replied.parentId ? await commentById(db, replied.parentId) : replied;
+  if (!top || [replied, top].some((r) => r.deletedAt || r.hiddenAt)) {
+    throw badRequest("invalid_form", "the comment you replied to was deleted or hidden");
+  }
+  return top.id;
+}
+
 commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async (c) => {
   const paperId = paperIdFrom(c.req.param("id")).id;
   const session = await author(c, paperId);
@@ -120,18 +148,14 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
   }
   const form = parsed.data;
   const db = createDb(c.env.DB);
-  let parentId: string | null = null;
-  if (form.parent !== undefined) {
-    const parent = COMMENT_ID.test(form.parent) ? await commentById(db, form.parent) : undefined;
-    if (!parent || parent.paperId !== paperId) throw badRequest("invalid_form", "the comment you replied to is not in this paper's discussion");
-    if (parent.deletedAt || parent.hiddenAt) throw badRequest("invalid_form", "the comment you replied to was deleted or hidden");
-    // One level of replies: a reply to a reply joins its top-level comment.
-    parentId = parent.parentId ?? parent.id;
-  } else if (!(await paperExists(db, paperId))) {
-    throw notFound(`paper ${paperId} is not in the catalog`);
-  }
+  const parentId = await placeOf(db, paperId, form.parent);
   await limit(c, session, "post");
   const id = await insertComment(db, { paperId, accountId: session.account.id, parentId, body: form.body, now: new Date() });
+  if (!id) {
+    // A curator hid the paper or the comment after the checks: say so as the checks would have.
+    await placeOf(db, paperId, form.parent);
+    throw new ApiError(409, "conflict", "the discussion changed while you wrote: nothing was posted");
+  }
   await freshen(c, paperId);
   return c.redirect(commentPath(paperId, id), 303);
 });

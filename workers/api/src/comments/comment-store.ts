@@ -1,6 +1,8 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, exists, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "#shared/db/client";
 import { accounts, comments, papers } from "#shared/db/schema";
+import { visible } from "#shared/papers/queries";
 
 /** How long after posting its author may edit a comment. */
 export const EDIT_WINDOW_MS = 15 * 60_000;
@@ -76,13 +78,59 @@ export type CommentRow = typeof comments.$inferSelect;
 
 export const commentById = (db: Db, id: string) => db.select().from(comments).where(eq(comments.id, id)).get();
 
-export const paperExists = async (db: Db, paperId: string) => Boolean(await db.select({ id: papers.id }).from(papers).where(eq(papers.id, paperId)).get());
+/** Whether the paper is in the catalog and not hidden by a curator: a hidden paper takes no comment. */
+export const paperVisible = async (db: Db, paperId: string) =>
+  Boolean(await db.select({ id: papers.id }).from(papers).where(and(eq(papers.id, paperId), visible)).get());
 
-/** A new comment, or a reply to `parent` (already checked to be the top-level comment of the same paper). */
-export async function insertComment(db: Db, c: { paperId: string; accountId: string; parentId: string | null; body: string; now: Date }): Promise<string> {
+/**
+ * A new comment, or a reply under `parentId`, the top-level comment it sits under. Written only
+ * while the paper is visible and that comment is a live (neither deleted nor hidden) top-level
+ * comment of the same paper: the conditions are in the INSERT itself, so that a curator's hiding
+ * between the route's checks and the write cannot be outrun. Returns the id, or null when nothing
+ * was written.
+ */
+export async function insertComment(
+  db: Db,
+  c: { paperId: string; accountId: string; parentId: string | null; body: string; now: Date },
+): Promise<string | null> {
   const id = crypto.randomUUID();
-  await db.insert(comments).values({ id, paperId: c.paperId, accountId: c.accountId, parentId: c.parentId, body: c.body, createdAt: c.now.toISOString() });
-  return id;
+  const parent = alias(comments, "parent");
+  const underLiveParent = c.parentId
+    ? exists(
+        db
+          .select({ one: sql`1` })
+          .from(parent)
+          .where(
+            and(
+              eq(parent.id, c.parentId),
+              eq(parent.paperId, c.paperId),
+              isNull(parent.parentId),
+              isNull(parent.deletedAt),
+              isNull(parent.hiddenAt),
+            ),
+          ),
+      )
+    : undefined;
+  const rows = await db
+    .insert(comments)
+    .select(
+      db
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          paperId: papers.id,
+          accountId: sql<string>`${c.accountId}`.as("account_id"),
+          parentId: sql<string | null>`${c.parentId}`.as("parent_id"),
+          body: sql<string>`${c.body}`.as("body"),
+          createdAt: sql<string>`${c.now.toISOString()}`.as("created_at"),
+          editedAt: sql<string | null>`NULL`.as("edited_at"),
+          deletedAt: sql<string | null>`NULL`.as("deleted_at"),
+          hiddenAt: sql<string | null>`NULL`.as("hidden_at"),
+        })
+        .from(papers)
+        .where(and(eq(papers.id, c.paperId), visible, underLiveParent)),
+    )
+    .returning({ id: comments.id });
+  return rows.length ? id : null;
 }
 
 /**

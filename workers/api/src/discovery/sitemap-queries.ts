@@ -1,6 +1,7 @@
-import { and, asc, eq, gte, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers } from "#shared/db/schema";
+import { visible } from "#shared/papers/queries";
 
 /** When a featured paper's page last changed: its metadata (ingest bumps changed_at) or its featuring. */
 const lastmodSql = sql<string>`max(${papers.changedAt}, ${dailyEntries.createdAt})`;
@@ -12,15 +13,21 @@ export async function sitemapMonths(db: Db): Promise<{ month: string; lastmod: s
     .select({ month, lastmod: sql<string>`max(${lastmodSql})` })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(isNull(papers.hiddenAt))
+    .where(visible)
     .groupBy(month)
     .orderBy(month)
     .all();
 }
 
-/** Every day with featured papers, oldest first. */
+/** Every day with visible featured papers, oldest first. */
 export async function featuredDays(db: Db): Promise<string[]> {
-  const rows = await db.selectDistinct({ day: dailyEntries.day }).from(dailyEntries).orderBy(asc(dailyEntries.day)).all();
+  const rows = await db
+    .selectDistinct({ day: dailyEntries.day })
+    .from(dailyEntries)
+    .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
+    .where(visible)
+    .orderBy(asc(dailyEntries.day))
+    .all();
   return rows.map((r) => r.day);
 }
 
@@ -30,7 +37,7 @@ export async function sitemapPapers(db: Db, range: { from: string; to: string })
     .select({ id: papers.id, day: dailyEntries.day, lastmod: lastmodSql })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(and(gte(dailyEntries.day, range.from), lte(dailyEntries.day, range.to), isNull(papers.hiddenAt)))
+    .where(and(gte(dailyEntries.day, range.from), lte(dailyEntries.day, range.to), visible))
     .orderBy(asc(dailyEntries.day), asc(dailyEntries.paperId))
     .all();
 }

@@ -1,7 +1,7 @@
-import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, sql, type SQL } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, upvotes } from "#shared/db/schema";
-import { upvotesSql } from "#shared/papers/queries";
+import { upvotesSql, visible } from "#shared/papers/queries";
 
 /** What a vote leaves behind: whether this account's vote stands, and the counts shown. */
 export interface VoteResult {
@@ -20,18 +20,24 @@ export type VoteIntent = "vote" | "unvote" | "toggle";
  * row, so any number of concurrent votes leave the count equal to the rows. A toggle deletes, then
  * inserts only when the delete changed nothing (SQLite's changes() sees the previous statement).
  * The counts are read back in the same batch with the catalog's own `upvotesSql`.
- * Returns null when the paper is not in the catalog.
+ * A paper a curator hid is as unknown: every statement of the batch requires the paper visible, so
+ * nothing is written and no row read back (no second round trip to check it first).
+ * Returns null when the paper is not in the catalog or hidden.
  */
 export async function castVote(db: Db, accountId: string, paperId: string, intent: VoteIntent): Promise<VoteResult | null> {
   // The paper's row is the source of the insert: no row, no vote (an unknown paper is not an error of the foreign key).
+  const shown = and(eq(papers.id, paperId), visible);
   const insertIf = (condition?: SQL) =>
     db.insert(upvotes).select(
       db
         .select({ accountId: sql<string>`${accountId}`.as("account_id"), paperId: papers.id, createdAt: sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`.as("created_at") })
         .from(papers)
-        .where(and(eq(papers.id, paperId), condition)),
+        .where(and(shown, condition)),
     );
-  const remove = db.delete(upvotes).where(and(eq(upvotes.accountId, accountId), eq(upvotes.paperId, paperId)));
+  const paperShown = exists(db.select({ one: sql`1` }).from(papers).where(shown));
+  const remove = db
+    .delete(upvotes)
+    .where(and(eq(upvotes.accountId, accountId), eq(upvotes.paperId, paperId), paperShown));
   const read = db
     .select({
       localUpvotes: papers.localUpvotes,
@@ -40,7 +46,7 @@ export async function castVote(db: Db, accountId: string, paperId: string, inten
     })
     .from(papers)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-    .where(eq(papers.id, paperId));
+    .where(shown);
   const rows =
     intent === "vote"
       ? (await db.batch([insertIf().onConflictDoNothing(), read]))[1]
