@@ -10,6 +10,7 @@ import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
+import { ftsString, MAX_TERMS, parseQuery, STOPWORDS, type ParsedQuery } from "./search-query";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -235,7 +236,6 @@ export async function upvotedPapers(db: Db, accountId: string, limit = 50): Prom
 export const MARK_START = "\u0001";
 export const MARK_END = "\u0002";
 
-const MAX_TERMS = 32;
 const MAX_TERM_LENGTH = 64;
 
 /**
@@ -263,9 +263,16 @@ export interface SearchResult {
   more: boolean;
 }
 
-/** A query matching at most this many papers is ranked whole by bm25; beyond it, only a window. */
-export const RANK_ALL_UP_TO = 1000;
-/** The matches a common-word query ranks: the ones most recently added to the catalog (15 pages). */
+/**
+ * The most postings the ranked arm of a search reads per pass: each word is probed for its
+ * document frequency up to POSTINGS_BUDGET / (number of words), and only the words found at most
+ * that often are ranked by bm25, so that their doclists together hold at most POSTINGS_BUDGET
+ * postings whatever the catalog's size. 20,000 postings are a few milliseconds of FTS5 work.
+ */
+export const POSTINGS_BUDGET = 20_000;
+/** The most candidates the bm25 arm ranks and pages through (15 pages of 20). */
+export const RANKED_CANDIDATES = 300;
+/** The matches a query of only common words ranks: the ones most recently added to the catalog (15 pages). */
 export const COMMON_WINDOW = 300;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
 const MATCH_NOTHING = '""';
@@ -281,47 +288,50 @@ function listedInRankOrder(db: Db, ranked: SQL) {
     .orderBy(sql`ranked.ord`);
 }
 
+/** A text with - : ( / as spaces, lower-cased, between spaces: what LIKE '% word%' tests word starts on. */
+const spaced = (column: SQL) => sql`(' ' || lower(replace(replace(replace(replace(${column}, '-', ' '), ':', ' '), '(', ' '), '/', ' ')) || ' ')`;
+
 /**
- * Best match first, at a cost bounded whatever the words' frequencies. One statement, two arms,
- * chosen by a probe that counts at most RANK_ALL_UP_TO + 1 matches:
- * - specific queries (at most RANK_ALL_UP_TO matches): bm25 with the title weighted 10, authors 4,
- *   abstract 1, ranked on the FTS index alone; rows are joined only for the page;
- * - common-word queries (more matches, where bm25's idf is near zero and orders nothing): the
- *   COMMON_WINDOW matches most recently added (rowid order, which FTS5 walks from the end and
- *   stops), title matches first, then newer, then more upvoted. No bm25 there: its idf alone
- *   reads every match of every word, which is what grows with a word's frequency.
- * The arm that does not apply gets a MATCH of nothing, so it costs no scan.
+ * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
+ * statements at most:
+ * 1. Document frequencies: each word's matches are counted on the FTS index up to
+ *    POSTINGS_BUDGET / words + 1 (FTS5 walks a doclist lazily and stops at the LIMIT), so the
+ *    probes read at most POSTINGS_BUDGET + words postings in all.
+ * 2. Ranking, one of two arms:
+ *    - some word is rare (1 <= df <= the probe's cap): bm25 (title 10, authors 4, abstract 1) over
+ *      an OR of the rare words and of the phrases (quoted ones, and adjacent query words) that hold
+ *      a rare word. bm25 reads each element's doclist to weigh it; every element holds a word of at
+ *      most budget / words postings, so a pass reads at most POSTINGS_BUDGET postings plus doclist
+ *      seeks into the phrases' other words. A paper with the phrase scores the phrase on top of its
+ *      words, so it ranks above the same words apart. Words missing from the catalog (df 0) and
+ *      common ones drop out of the OR: no empty answer for one missing word. Of the
+ *      RANKED_CANDIDATES best, papers whose authors hold the whole query (an author's name) come first.
+ *    - every word is common: bm25 would read every posting (its idf alone counts every match), so
+ *      the COMMON_WINDOW matches most recently added of the quoted phrases (else all words, else any
+ *      word) are ranked by where they match: the phrase in the title, the words in the title, the
+ *      phrase in the abstract, the words in the abstract, then newer, then more upvoted. FTS5 walks
+ *      the doclists from the end in rowid order and stops at the window.
+ *    Excluded words are tested per candidate by a rowid lookup (a seek), never by reading their doclist.
+ * An arXiv id or address answers that paper (one statement, on the papers' id index).
  */
 export async function searchPapers(
   db: Db,
   q: string,
-  opts: { page?: number; limit?: number } = {},
+  opts: { page?: number; limit?: number; budget?: number } = {},
 ): Promise<SearchResult> {
-  const match = toFtsQuery(q);
-  if (!match) return { hits: [], more: false };
+  const parsed = parseQuery(q);
   const limit = opts.limit ?? 20;
   const offset = (opts.page ?? 0) * limit;
-  const probe = sql`(SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} LIMIT ${RANK_ALL_UP_TO + 1}))`;
-  // A word of the title starts with a query word's stem: what the page highlights (markTerms).
-  const spacedTitle = sql`(' ' || replace(replace(replace(replace(p.title, '-', ' '), ':', ' '), '(', ' '), '/', ' '))`;
-  const titleMatch = sql`(${sql.join(queryTerms(q).map((t) => sql`${spacedTitle} LIKE ${`% ${t}%`}`), sql` OR `)})`;
-  const ranked = sql`
-    SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
-      SELECT rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts
-      WHERE papers_fts MATCH (CASE WHEN ${probe} <= ${RANK_ALL_UP_TO} THEN ${match} ELSE ${MATCH_NOTHING} END)
-      ORDER BY score, num LIMIT ${limit + 1} OFFSET ${offset})
-    UNION ALL
-    SELECT num, ord FROM (
-      SELECT w.num AS num, row_number() OVER (ORDER BY ${titleMatch} DESC, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
-      FROM (
-        SELECT rowid AS num FROM papers_fts
-        WHERE papers_fts MATCH (CASE WHEN ${probe} > ${RANK_ALL_UP_TO} THEN ${match} ELSE ${MATCH_NOTHING} END)
-        ORDER BY rowid DESC LIMIT ${COMMON_WINDOW}) AS w
-      JOIN papers AS p ON p.num = w.num
-      LEFT JOIN daily_entries AS d ON d.paper_id = p.id
-      ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset})`;
+  const terms = queryTerms(parsed);
+  let ranked: SQL;
+  if (parsed.arxivId) {
+    ranked = sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId} AND ${offset} = 0`;
+  } else if (parsed.words.length) {
+    ranked = await rankedSearch(db, parsed, { limit, offset, budget: opts.budget ?? POSTINGS_BUDGET });
+  } else {
+    return { hits: [], more: false };
+  }
   const rows = await listedInRankOrder(db, ranked);
-  const terms = queryTerms(q);
   return {
     hits: rows.slice(0, limit).map((r) => ({
       ...asListed(r),
@@ -332,10 +342,78 @@ export async function searchPapers(
   };
 }
 
-/** The query's words, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting. */
-export function queryTerms(q: string): string[] {
-  const words = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words.slice(0, MAX_TERMS).map((w) => (w.length > 4 ? w.replace(/(ing|ed|es|s|ly)$/u, "") : w)))];
+async function rankedSearch(db: Db, parsed: ParsedQuery, page: { limit: number; offset: number; budget: number }): Promise<SQL> {
+  const { words, excluded } = parsed;
+  const cap = Math.max(1, Math.floor(page.budget / words.length));
+  const values = sql.join(words.map((w) => sql`(${ftsString(w)})`), sql`, `);
+  const probes = await db.all<{ term: string; df: number }>(sql`
+    SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 LIMIT ${cap + 1})) AS df
+    FROM (VALUES ${values})`);
+  const df = new Map(probes.map((p) => [p.term, Number(p.df)]));
+  const dfOf = (w: string) => df.get(ftsString(w)) ?? 0;
+  const rare = new Set(words.filter((w) => dfOf(w) >= 1 && dfOf(w) <= cap));
+  const phrases = [...parsed.phrases, ...parsed.pairs];
+  const notExcluded = excluded.length
+    ? sql`AND NOT EXISTS (SELECT 1 FROM papers_fts AS x WHERE x.papers_fts MATCH ${excluded.map(ftsString).join(" OR ")} AND x.rowid = f.rowid)`
+    : sql``;
+  const { limit, offset } = page;
+  if (rare.size) {
+    const elements = [...[...rare].map(ftsString), ...phrases.filter((p) => p.some((t) => rare.has(t))).map(ftsString)];
+    // An author's full name: a query of two to four words that some author's name holds in order.
+    const isName = words.length >= 2 && words.length <= 4 && !parsed.phrases.length;
+    const authorHit = isName ? sql`(p.authors LIKE ${`%${words.join(" ")}%`})` : sql`0`;
+    // Quoted phrases: papers holding them all come first (a rowid lookup per candidate).
+    const quotedHit = parsed.phrases.length
+      ? sql`EXISTS (SELECT 1 FROM papers_fts AS y WHERE y.papers_fts MATCH ${parsed.phrases.map(ftsString).join(" AND ")} AND y.rowid = c.num)`
+      : sql`0`;
+    return sql`
+      SELECT num, ord FROM (
+        SELECT c.num AS num, row_number() OVER (ORDER BY ${authorHit} DESC, ${quotedHit} DESC, c.score, c.num) AS ord
+        FROM (
+          SELECT f.rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts AS f
+          WHERE papers_fts MATCH ${elements.join(" OR ")} ${notExcluded}
+          ORDER BY score, num LIMIT ${RANKED_CANDIDATES}) AS c
+        JOIN papers AS p ON p.num = c.num
+        WHERE p.hidden_at IS NULL)
+      ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset}`;
+  }
+  // Every word common (or absent): the newest matches, ranked by where the words stand.
+  const present = words.filter((w) => dfOf(w) >= 1);
+  const strict = parsed.phrases.length ? parsed.phrases.map(ftsString).join(" AND ") : present.map(ftsString).join(" AND ");
+  const loose = present.length ? present.map(ftsString).join(" OR ") : MATCH_NOTHING;
+  const title = spaced(sql`p.title`);
+  const abstract = spaced(sql`p.abstract`);
+  const stems = queryTerms({ ...parsed, words: present });
+  // Each list is one bound parameter (json_each), whatever its length: D1 allows 100 per statement.
+  const hits = (text: SQL, list: string[]) =>
+    list.length ? sql`(SELECT count(*) FROM json_each(${JSON.stringify(list)}) WHERE ${text} LIKE '% ' || value || '%')` : sql`0`;
+  const phraseIn = (text: SQL) => sql`(${hits(text, phrases.map((p) => p.join(" ")))} > 0)`;
+  const wordsIn = (text: SQL) => hits(text, stems);
+  // The papers holding every word (or the quoted phrases) first; any word only when they are fewer than the window.
+  return sql`
+    WITH strict AS MATERIALIZED (
+      SELECT f.rowid AS num FROM papers_fts AS f WHERE papers_fts MATCH ${strict || MATCH_NOTHING} ${notExcluded}
+      ORDER BY f.rowid DESC LIMIT ${COMMON_WINDOW}),
+    loose AS (
+      SELECT f.rowid AS num FROM papers_fts AS f
+      WHERE papers_fts MATCH (CASE WHEN (SELECT count(*) FROM strict) < ${COMMON_WINDOW} THEN ${loose} ELSE ${MATCH_NOTHING} END) ${notExcluded}
+      ORDER BY f.rowid DESC LIMIT ${COMMON_WINDOW}),
+    candidates AS (SELECT num, 1 AS every FROM strict UNION ALL SELECT num, 0 FROM loose WHERE num NOT IN (SELECT num FROM strict))
+    SELECT num, ord FROM (
+      SELECT w.num AS num, row_number() OVER (ORDER BY w.every DESC, ${phraseIn(title)} DESC, ${wordsIn(title)} DESC,
+        ${phraseIn(abstract)} DESC, ${wordsIn(abstract)} DESC, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
+      FROM candidates AS w
+      JOIN papers AS p ON p.num = w.num
+      LEFT JOIN daily_entries AS d ON d.paper_id = p.id
+      WHERE p.hidden_at IS NULL)
+    ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset}`;
+}
+
+/** What a search matched, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting: its words and its phrases' words. */
+export function queryTerms(q: string | ParsedQuery): string[] {
+  const parsed = typeof q === "string" ? parseQuery(q) : q;
+  const words = [...parsed.words, ...parsed.phrases.flat()];
+  return [...new Set(words.map((w) => (w.length > 4 ? w.replace(/(ing|ed|es|s|ly)$/u, "") : w)))];
 }
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
@@ -359,9 +437,6 @@ export function snippetOf(text: string, terms: string[], words = 40): string {
   return `${start > 0 ? "…" : ""}${markTerms(tokens.slice(start, end).join(" "), terms)}${end < tokens.length ? "…" : ""}`;
 }
 
-const STOPWORDS = new Set(
-  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "),
-);
 
 /** Terms at most this frequent (document frequency) make a related-papers query. */
 export const RARE_TERM_DF = 200;

@@ -1,11 +1,13 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import { COMMON_WINDOW, paperById, RANK_ALL_UP_TO, RARE_TERM_DF, relatedPapers, searchPapers, toFtsQuery } from "#shared/papers/queries";
+import { COMMON_WINDOW, paperById, RARE_TERM_DF, relatedPapers, searchPapers, toFtsQuery } from "#shared/papers/queries";
 import { captureItems, get, ingestHfDaily } from "./site-support";
 
-/** Enough papers with "model" in the abstract that the word is common by both thresholds. */
-const FILLERS = Math.max(RANK_ALL_UP_TO, RARE_TERM_DF) + 100;
+/** Enough papers with "model" in the abstract that the word is common for related papers and for COMMON_BUDGET. */
+const FILLERS = Math.max(1000, RARE_TERM_DF) + 100;
+/** A search's postings budget under "model"'s frequency here: the common-word arm (POSTINGS_BUDGET is far larger). */
+const COMMON_BUDGET = 500;
 const STOPWORDS = new Set("a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "));
 
 beforeAll(async () => {
@@ -95,7 +97,7 @@ describe("search rankings", () => {
   });
 
   it("ranks a common word's matches added last: title matches first, then newer, then more upvoted", async () => {
-    const { hits, more } = await searchPapers(createDb(env.DB), "model", { limit: 10 });
+    const { hits, more } = await searchPapers(createDb(env.DB), "model", { limit: 10, budget: COMMON_BUDGET });
     expect(more).toBe(true);
     expect(hits.map((h) => h.paper.id)).toEqual([
       // "model" in the title, newest first
@@ -119,12 +121,13 @@ describe("search rankings", () => {
     // "nothing model" matches the fillers only (over RANK_ALL_UP_TO of them): the window is the
     // COMMON_WINDOW added last, here all published the same day with no votes, so by id.
     const db = createDb(env.DB);
-    const first = await searchPapers(db, "nothing model", { limit: 20 });
+    const budget = COMMON_BUDGET;
+    const first = await searchPapers(db, "nothing model", { limit: 20, budget });
     expect(first.hits[0]!.paper.id).toBe(`1901.${String(FILLERS - COMMON_WINDOW + 1).padStart(5, "0")}`);
-    const last = await searchPapers(db, "nothing model", { limit: 20, page: COMMON_WINDOW / 20 - 1 });
+    const last = await searchPapers(db, "nothing model", { limit: 20, page: COMMON_WINDOW / 20 - 1, budget });
     expect(last.hits).toHaveLength(20);
     expect(last.more).toBe(false);
-    expect((await searchPapers(db, "nothing model", { limit: 20, page: COMMON_WINDOW / 20 })).hits).toEqual([]);
+    expect((await searchPapers(db, "nothing model", { limit: 20, page: COMMON_WINDOW / 20, budget })).hits).toEqual([]);
   });
 
   it("answers a query of only common words in the same shape on the page, the API and the feeds", async () => {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ARXIV_ID } from "#shared/papers/records";
+import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { ErrorCode } from "../errors";
 
 /** Query and path schemas of the JSON API: the routes' validators, and so the source of /api/openapi.json. */
@@ -75,13 +76,19 @@ export const DailyPapersQuery = z
 export type DailyPapersQuery = z.output<typeof DailyPapersQuery>;
 
 export const MAX_QUERY = 250;
+export const ONLY_EXCLUSIONS = "must name a word to find, not only words to exclude (-word)";
 
 export const SearchQuery = z.object({
   q: z
     .string({ error: "q is required" })
     .transform((s) => s.trim())
     .pipe(z.string().min(1, "must not be empty").max(MAX_QUERY, `must be at most ${MAX_QUERY} characters`))
-    .meta({ description: "words to find in title, authors and abstract (best match first)", example: "diffusion" }),
+    .refine((q) => !onlyExclusions(parseQuery(q)), ONLY_EXCLUSIONS)
+    .meta({
+      description:
+        'words to find in title, authors and abstract, best match first; "quoted words" are a phrase, -word excludes a word, an arXiv id or address finds that paper',
+      example: "diffusion",
+    }),
   limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, { description: `at most this many results, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
 });
 export type SearchQuery = z.output<typeof SearchQuery>;

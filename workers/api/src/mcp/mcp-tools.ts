@@ -6,7 +6,8 @@ import { paperById, relatedPapers, trendingPapers, type ListedPaper, type SortOr
 import { parseArxivId } from "#shared/papers/records";
 import { excerpt, shortAuthors } from "#shared/papers/text";
 import { listDaily, periodOf, searchForApi } from "../api/api-queries";
-import { MAX_QUERY } from "../api/api-schemas";
+import { MAX_QUERY, ONLY_EXCLUSIONS } from "../api/api-schemas";
+import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { ARXIV_ID_HINT } from "../paper-id";
 import { mdEscape, renderPaperMarkdown } from "../site/markdown";
 
@@ -127,7 +128,13 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       title: "Search papers",
       description: "Full-text search over titles, authors and abstracts of every paper Paperboy knows, best match first.",
       inputSchema: {
-        query: z.string().trim().min(1, "query must not be empty").max(MAX_QUERY, `query must be at most ${MAX_QUERY} characters`).describe("words to find"),
+        query: z
+          .string()
+          .trim()
+          .min(1, "query must not be empty")
+          .max(MAX_QUERY, `query must be at most ${MAX_QUERY} characters`)
+          .refine((q) => !onlyExclusions(parseQuery(q)), `query ${ONLY_EXCLUSIONS}`)
+          .describe('words to find; "quoted words" are a phrase, -word excludes a word, an arXiv id or address finds that paper'),
         limit: Limit,
       },
       outputSchema: PaperList,

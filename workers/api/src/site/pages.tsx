@@ -178,14 +178,20 @@ export function PaperPage({ item, related, thread, siteUrl }: { item: ListedPape
   );
 }
 
-export function SearchPage({ q, hits, page, more, searchable }: { q: string; hits: SearchHit[]; page: number; more: boolean; searchable: boolean }) {
+/** `unsearchable`: why the query has nothing to search for, or null when it was searched. */
+export function SearchPage(props: { q: string; hits: SearchHit[]; page: number; more: boolean; unsearchable: "no-words" | "only-exclusions" | null }) {
+  const { q, hits, page, more, unsearchable } = props;
   const href = (p: number) => `/search?q=${encodeURIComponent(q)}${p > 1 ? `&page=${p}` : ""}`;
   return (
     <Layout title={q ? `Search: ${q.slice(0, 80)}` : "Search"} nav="search" query={q} votes>
       <h1>{q ? "Search results" : "Search papers"}</h1>
       {!q ? (
         <p class="lede">Search titles, authors and abstracts of every paper in the catalog. Best matches come first.</p>
-      ) : !searchable ? (
+      ) : unsearchable === "only-exclusions" ? (
+        <p class="notice" role="status">
+          That query only excludes words (-word). Add a word to find: a title word, an author or a topic.
+        </p>
+      ) : unsearchable ? (
         <p class="notice" role="status">There are no words to search for in that query. Try a title word, an author or a topic.</p>
       ) : hits.length ? (
         <p class="lede" role="status">

@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
+import { isSearchable, onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { renderBibtex } from "./bibtex";
 import { commentThreadQuery, threadOf } from "../comments/comment-store";
 import { renderPaperMarkdown } from "./markdown";
@@ -15,7 +16,6 @@ import {
   relatedPapersQuery,
   searchPapers,
   SORT_ORDERS,
-  toFtsQuery,
   trendingPapers,
 } from "#shared/papers/queries";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
@@ -159,13 +159,17 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
 siteRoutes.get("/search", async (c) => {
   const q = validate(SearchText, c.req.query("q"));
   const page = pageOf(c);
-  const searchable = toFtsQuery(q) !== null;
+  const parsed = parseQuery(q);
+  const searchable = isSearchable(parsed);
   // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
   // reaches D1's full-text index counts like an /api search.
   if (searchable) await limitClient(c);
   const { hits, more } = searchable ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE }) : { hits: [], more: false };
   setCache(c, "search");
-  return c.html(<SearchPage q={q} hits={hits} page={page} more={more} searchable={searchable} />);
+  // A pasted arXiv id or address goes to the paper's page, as people expect of a known paper.
+  if (parsed.arxivId && hits[0]?.paper.id === parsed.arxivId) return c.redirect(`/papers/${parsed.arxivId}`, 302);
+  const why = onlyExclusions(parsed) ? "only-exclusions" : searchable ? null : "no-words";
+  return c.html(<SearchPage q={q} hits={hits} page={page} more={more} unsearchable={why} />);
 });
 
 siteRoutes.get("/about", (c) => {
