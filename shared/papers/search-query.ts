@@ -28,6 +28,8 @@ export interface ParsedQuery {
   pairs: string[][];
   /** Words after a leading `-`: no result contains them. */
   excluded: string[];
+  /** A short unquoted query (2 to 6 words, stopwords kept) as one phrase: a topic or a name, whose exact phrase ranks first. */
+  whole: string[] | null;
 }
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
@@ -87,6 +89,7 @@ export function parseQuery(input: string): ParsedQuery {
     phrases: quoted,
     pairs: unique(pairs).slice(0, MAX_PHRASES - quoted.length),
     excluded: [...new Set(excluded)].slice(0, MAX_TERMS),
+    whole: !quoted.length && all.length >= 2 && all.length <= 6 ? all : null,
   };
 }
 
