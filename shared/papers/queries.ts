@@ -289,6 +289,9 @@ function listedInRankOrder(db: Db, ranked: SQL) {
     .orderBy(sql`ranked.ord`);
 }
 
+/** D1 refuses a LIKE pattern over 50 bytes ("LIKE or GLOB pattern too complex"): longer ones are not tested. */
+const likeable = (text: string) => new TextEncoder().encode(`% ${text}%`).length <= 50;
+
 /** A text with - : ( / as spaces, lower-cased, between spaces: what LIKE '% word%' tests word starts on. */
 const spaced = (column: SQL) => sql`(' ' || lower(replace(replace(replace(replace(${column}, '-', ' '), ':', ' '), '(', ' '), '/', ' ')) || ' ')`;
 
@@ -364,7 +367,7 @@ async function rankedSearch(db: Db, parsed: ParsedQuery, page: { limit: number; 
   if (rare.size) {
     const elements = [...[...rare].map(ftsString), ...phrases.filter((p) => p.some((t) => rare.has(t))).map(ftsString)];
     // An author's full name: a query of two to four words that some author's name holds in order.
-    const isName = words.length >= 2 && words.length <= 4 && !parsed.phrases.length;
+    const isName = words.length >= 2 && words.length <= 4 && !parsed.phrases.length && likeable(` ${words.join(" ")} `);
     const authorHit = isName ? sql`(p.authors LIKE ${`%${words.join(" ")}%`})` : sql`(0 = 1)`;
     // The tier phrases: papers holding them all come first (a rowid lookup per candidate), and when
     // each holds a rare word, their own bm25 top list joins the candidates (bounded like the words).
@@ -399,8 +402,8 @@ async function rankedSearch(db: Db, parsed: ParsedQuery, page: { limit: number; 
   // Each list is one bound parameter (json_each), whatever its length: D1 allows 100 per statement.
   const hits = (text: SQL, list: string[]) =>
     list.length ? sql`(SELECT count(*) FROM json_each(${JSON.stringify(list)}) WHERE ${text} LIKE '% ' || value || '%')` : sql`0`;
-  const phraseIn = (text: SQL) => sql`(${hits(text, [...phrases, ...tiers].map((p) => p.join(" ")))} > 0)`;
-  const wordsIn = (text: SQL) => hits(text, stems);
+  const phraseIn = (text: SQL) => sql`(${hits(text, [...phrases, ...tiers].map((p) => p.join(" ")).filter(likeable))} > 0)`;
+  const wordsIn = (text: SQL) => hits(text, stems.filter(likeable));
   // The papers holding every word (or the quoted phrases) first; any word only when they are fewer than the window.
   return sql`
     WITH strict AS MATERIALIZED (
