@@ -39,6 +39,20 @@ export const papers = sqliteTable(
 );
 
 export const ENTRY_SOURCES = ["hf-daily", "submission", "curator"] as const;
+/**
+ * When each featured paper's line in the open data (workers/api/src/data/) last changed: `rev`
+ * comes from one sequence (the greatest so far, plus one) that triggers advance on every write to
+ * the paper, its entry or its comments (migrations/0008_line_revisions.sql).
+ */
+export const lineRevisions = sqliteTable(
+  "line_revisions",
+  {
+    paperId: text("paper_id").primaryKey(),
+    rev: integer("rev").notNull(),
+  },
+  (t) => [index("line_revisions_rev_idx").on(t.rev)],
+);
+
 export const ANNOUNCEMENT_TYPES = ["new", "cross", "replace"] as const;
 
 export const dailyEntries = sqliteTable(
