@@ -353,8 +353,13 @@ export const auditLog = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     at: text("at").notNull(),
-    /** "@handle" of the curator, or "admin token" for scripts; no address, so an erasure leaves nothing here. */
+    /** "@handle" of the curator when they acted, or "admin token" for scripts; no address, so an erasure leaves nothing here. */
     actor: text("actor").notNull(),
+    /**
+     * The curator's account (null for the admin token): who acted, whatever handle that account or
+     * anyone else holds later. No foreign key: the row keeps the id after the account's erasure.
+     */
+    actorAccountId: text("actor_account_id"),
     action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
     target: text("target").notNull(),
     before: text("before", { mode: "json" }),
