@@ -11,7 +11,7 @@ import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { sameOrigin } from "../subscribe/subscribe-routes";
 import { eraseAccount } from "./erase-account";
-import { DisplayName, Handle } from "./handles";
+import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 import { privateAlways, privateHtml } from "./private-page";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
 import { TitledPage } from "../site/layout";
@@ -168,6 +168,9 @@ accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
   const { handle, displayName } = parsed.data;
   const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
   if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
+  if (handle !== session.account.handle && (await isUpstreamSubmitter(db, handle))) {
+    return renderAccount(c, session, "Not saved: this handle is the name of a Hugging Face submitter of papers featured here; choose another.", 409);
+  }
   try {
     // The name on the papers it submitted changes with the account, in the same transaction.
     await db.batch([
