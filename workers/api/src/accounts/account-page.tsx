@@ -10,6 +10,7 @@ import { describeZodError } from "../errors";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { sameOrigin } from "../subscribe/subscribe-routes";
+import { purgeAfterErasure } from "../cache/purge";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 import { privateAlways, privateHtml } from "./private-page";
@@ -264,7 +265,12 @@ accountPageRoutes.post("/account/delete", sameOrigin, async (c) => {
   const session = await requireSession(c);
   const parsed = DeleteBody.safeParse(await c.req.parseBody());
   if (!parsed.success) return privateHtml(c, <DeletePage {...session.account} notice="Not deleted: tick the box to confirm." />, 400);
-  const { subscriber } = await eraseAccount(createDb(c.env.DB), readConfig(c.env).suppression, session.account);
+  const config = readConfig(c.env);
+  const { subscriber, shown } = await eraseAccount(createDb(c.env.DB), config.suppression, session.account);
+  // The erasure is committed; a purge that fails only leaves pages stale for their few seconds.
+  await purgeAfterErasure(c, config.SITE_URL, shown, session.account.handle).catch((err: unknown) => {
+    console.error("purging after an erasure failed", err);
+  });
   clearSessionCookie(c);
   return c.redirect(subscriber ? "/account/deleted?subscription=erased" : "/account/deleted", 303);
 });
