@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import { auditLog, comments, dailyEntries, mailDeadLetters, papers } from "#shared/db/schema";
+import { auditLog, comments, dailyEntries, ingestRuns, mailDeadLetters, papers } from "#shared/db/schema";
 import { dayPeriod } from "#shared/domain/periods";
 import { periodCandidates } from "../../workers/mailer/src/digest-query";
 import { signedInAccount } from "../support/accounts";
@@ -203,6 +203,11 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const runs = await (await page("/admin/ingest-runs")).text();
     expect(runs).toContain("hf-daily");
     expect(runs).toContain("Run an ingest now");
+    // Every count of a run, moves included, in the order of the column's heading.
+    await db().insert(ingestRuns).values({ source: "hf-daily", target: "2026-06-13", startedAt: "2026-06-13T10:00:00Z", status: "ok", read: 7, inserted: 3, updated: 2, moved: 1, skipped: 4 });
+    const table = await (await page("/admin/ingest-runs")).text();
+    expect(table).toContain("Read · new · changed · moved · skipped");
+    expect(table).toContain("<td>7 · 3 · 2 · 1 · 4</td>");
     await db().insert(mailDeadLetters).values({ messageId: "m1", source: "invalid-message", body: "{}", error: "not a message", attempts: 1 });
     expect(await (await page("/admin/dead-letters")).text()).toContain("not a message");
     expect((await act("/admin/dead-letters/redrive")).status).toBe(303);

@@ -180,7 +180,7 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
             <th scope="col">Source</th>
             <th scope="col">Target</th>
             <th scope="col">Status</th>
-            <th scope="col">Read · new · changed · skipped</th>
+            <th scope="col">Read · new · changed · moved · skipped</th>
             <th scope="col">Error</th>
           </tr>
         </thead>
@@ -191,7 +191,7 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
               <td>{r.source}</td>
               <td>{r.target ?? "—"}</td>
               <td>{r.status}</td>
-              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.skipped}`}</td>
+              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.moved} · ${r.skipped}`}</td>
               <td>{r.error ?? ""}</td>
             </tr>
           ))}
