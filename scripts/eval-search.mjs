@@ -1,0 +1,395 @@
+// npm run eval:search — what the search finds, measured on the real catalog of ../shared/corpus
+// (its README.md; the script stops with exit code 1 when the folder is absent).
+// The catalog (scripts/lib/real-catalog.mjs): the union by id of arxiv-ml.jsonl.gz and
+// hf-daily-2024-2025.jsonl.gz (about 154k papers, the 8,839 featured ones also on their featured
+// days) in a local D1 made by the real migrations, built once and kept under .bench/real-catalog/.
+// Hugging Face's ai_summary and ai_keywords are not in it: the queries are made of them.
+// Three query sets from hf-daily-2024-2025.jsonl.gz, each a deterministic seeded sample:
+// - sentence: a paper's ai_summary (a paraphrase of its abstract), cut to 250 characters at a word
+//   boundary (the API's limit), must find that paper: MRR@10, Recall@10 (and @100), empty share.
+// - topic: an ai_keywords phrase (lower-cased, trimmed) that 5 to 60 featured papers carry must
+//   find those papers. Judged only on the featured papers that carry keywords: the others are
+//   unjudged and dropped from the ranking before scoring. nDCG@10 (binary gains), P@10,
+//   Recall@10, MRR@10, empty share.
+// - title: 2 to 4 of a featured paper's title words, the rarest by document frequency in the
+//   catalog's titles and abstracts (ties by the word; the count per paper drawn from the seed),
+//   in title order, must find that paper: MRR@10, Recall@10 (and @100), empty share.
+// Every query goes through the real GET /api/papers/search?q=...&limit=100 of the three workers'
+// bundles in Miniflare (scripts/lib/direct-stack.mjs, as bench:site runs them), each request from
+// its own CF-Connecting-IP so that no rate limit answers, a few at a time. Beside it, a baseline
+// computed in Node on the same SQLite file: plain FTS5 bm25 over an OR of the query's words, each
+// quoted, bm25(papers_fts, 10.0, 4.0, 1.0) (the project's column weights), top 100. The query sets
+// and the baseline's rankings are kept beside the catalog (keyed by the sets' settings), so a
+// second run asks only the API.
+// Prints a Markdown table (set, metric, paperboy, bm25-OR) and the API's latency (p50/p95); any
+// answer other than 200 makes the run INVALID (exit code 1).
+// Options: EVAL_SENTENCES (300), EVAL_TOPICS (400 of about 1,000), EVAL_TITLES (600),
+// EVAL_SAMPLE=n to set all three at once (EVAL_SAMPLE=20 for a quick check), EVAL_SEED (1),
+// EVAL_CONCURRENCY (4 requests at a time), EVAL_OUT=path to also write the figures as JSON.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { startDirect } from "./lib/direct-stack.mjs";
+import { ROOT } from "./lib/local-stack.mjs";
+import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
+
+/** A non-negative integer from the environment, or `fallback`; anything else stops the run. */
+function intEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, not "${raw}"`);
+  return Number(raw);
+}
+
+const SAMPLE = intEnv("EVAL_SAMPLE", 0) || undefined;
+const SETTINGS = {
+  sentences: intEnv("EVAL_SENTENCES", SAMPLE ?? 300),
+  topics: intEnv("EVAL_TOPICS", SAMPLE ?? 400),
+  titles: intEnv("EVAL_TITLES", SAMPLE ?? 600),
+  seed: intEnv("EVAL_SEED", 1),
+};
+const CONCURRENCY = Math.max(1, intEnv("EVAL_CONCURRENCY", 4));
+const OUT = process.env.EVAL_OUT;
+/** The API's limits (workers/api/src/api/api-schemas.ts MAX_QUERY and MAX_LIMIT). */
+const MAX_QUERY = 250;
+const LIMIT = 100;
+const TOPIC_MIN = 5;
+const TOPIC_MAX = 60;
+/** Bump when the way the sets or the baseline are made changes: older kept sets are then ignored. */
+const SETS_VERSION = 1;
+
+const started = Date.now();
+requireCorpus();
+
+// A deterministic generator and shuffle (the same LCG as bench-site's walks).
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+function shuffled(xs, rand) {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const wordsOf = (text) => text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/** At most MAX_QUERY characters, cut at the last space that keeps it within. */
+function cutAtWord(text) {
+  const s = text.replace(/\s+/g, " ").trim();
+  if (s.length <= MAX_QUERY) return s;
+  const cut = s.slice(0, MAX_QUERY + 1).lastIndexOf(" ");
+  return s.slice(0, cut > 0 ? cut : MAX_QUERY).trim();
+}
+
+/**
+ * The three query sets. Each query: { q, relevant: ids }. Topic queries are scored against
+ * `judged`, the featured papers that carry keywords.
+ */
+function buildSets(daily, db) {
+  const papers = [...daily].sort(byId);
+  const sentence = shuffled(papers.filter((p) => p.ai_summary?.trim()), rng(SETTINGS.seed))
+    .slice(0, SETTINGS.sentences)
+    .map((p) => ({ q: cutAtWord(p.ai_summary), relevant: [p.id] }));
+
+  const withKeywords = papers.filter((p) => Array.isArray(p.ai_keywords) && p.ai_keywords.length);
+  /** @type {Map<string, Set<string>>} */
+  const byTopic = new Map();
+  for (const p of withKeywords) {
+    for (const k of p.ai_keywords) {
+      const topic = String(k).trim().toLowerCase().replace(/\s+/g, " ");
+      if (!topic || topic.length > MAX_QUERY) continue;
+      if (!byTopic.has(topic)) byTopic.set(topic, new Set());
+      byTopic.get(topic)?.add(p.id);
+    }
+  }
+  const topics = [...byTopic]
+    .filter(([, ids]) => ids.size >= TOPIC_MIN && ids.size <= TOPIC_MAX)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const topic = shuffled(topics, rng(SETTINGS.seed + 1))
+    .slice(0, SETTINGS.topics)
+    .map(([q, ids]) => ({ q, relevant: [...ids].sort() }));
+
+  // Title words: the sampled titles' candidate words (3+ characters, starting with a letter),
+  // counted over every title and abstract of the catalog.
+  const randTitle = rng(SETTINGS.seed + 2);
+  const titled = shuffled(papers, randTitle).slice(0, SETTINGS.titles);
+  const candidates = (title) => [
+    ...new Set(wordsOf(title).filter((w) => w.length >= 3 && /^\p{L}/u.test(w))),
+  ];
+  const df = new Map(titled.flatMap((p) => candidates(p.title)).map((w) => [w, 0]));
+  for (const row of db.prepare("SELECT title, abstract FROM papers").iterate()) {
+    for (const w of new Set(wordsOf(`${row.title} ${row.abstract}`))) {
+      const n = df.get(w);
+      if (n !== undefined) df.set(w, n + 1);
+    }
+  }
+  const title = [];
+  for (const p of titled) {
+    const words = candidates(p.title);
+    const want = 2 + Math.floor(randTitle() * 3);
+    if (words.length < 2) continue;
+    const rarest = [...words].sort((a, b) => (df.get(a) ?? 0) - (df.get(b) ?? 0) || (a < b ? -1 : 1));
+    const rare = new Set(rarest.slice(0, want));
+    title.push({ q: words.filter((w) => rare.has(w)).join(" "), relevant: [p.id] });
+  }
+  return { sentence, topic, title, judged: withKeywords.map((p) => p.id) };
+}
+
+/** Plain bm25 over an OR of the query's words, on the same SQLite file: the ids, best first. */
+function baselineRankings(db, queries) {
+  const stmt = db.prepare(
+    `SELECT p.id AS id FROM (
+       SELECT rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts
+       WHERE papers_fts MATCH ? ORDER BY score, num LIMIT ${LIMIT}) AS r
+     JOIN papers AS p ON p.num = r.num ORDER BY r.score, r.num`,
+  );
+  const times = [];
+  const rankings = queries.map(({ q }) => {
+    const words = [...new Set(wordsOf(q))];
+    if (!words.length) return [];
+    const t = performance.now();
+    const ids = stmt.all(words.map((w) => `"${w}"`).join(" OR ")).map((r) => String(r.id));
+    times.push(performance.now() - t);
+    return ids;
+  });
+  return { rankings, times };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every query through GET /api/papers/search, CONCURRENCY at a time, each from its own address. */
+async function apiRankings(base, queries) {
+  let next = 0;
+  let sent = 0;
+  const rankings = new Array(queries.length);
+  const times = [];
+  const failures = [];
+  async function lane() {
+    while (next < queries.length) {
+      const i = next++;
+      const n = ++sent;
+      const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+      const url = `${base}/api/papers/search?q=${encodeURIComponent(queries[i].q)}&limit=${LIMIT}`;
+      const t = performance.now();
+      const res = await fetch(url, { headers: { "CF-Connecting-IP": ip } });
+      const body = await res.text();
+      times.push(performance.now() - t);
+      if (res.status !== 200) {
+        failures.push({ q: queries[i].q, status: res.status, body: body.slice(0, 200) });
+        rankings[i] = [];
+        continue;
+      }
+      rankings[i] = JSON.parse(body).map((item) => String(item.paper.id));
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return { rankings, times, failures };
+}
+
+// --- scores --------------------------------------------------------------------------------------
+
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const quantile = (xs, q) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** One known paper per query: where it ranks. */
+function knownItem(queries, rankings) {
+  const ranks = queries.map(({ relevant }, i) => rankings[i].indexOf(relevant[0]) + 1);
+  return {
+    "MRR@10": mean(ranks.map((r) => (r >= 1 && r <= 10 ? 1 / r : 0))),
+    "Recall@10": mean(ranks.map((r) => (r >= 1 && r <= 10 ? 1 : 0))),
+    "Recall@100": mean(ranks.map((r) => (r >= 1 ? 1 : 0))),
+    "empty": mean(rankings.map((r) => (r.length ? 0 : 1))),
+  };
+}
+
+/** Many relevant papers per query, judged only among `judged` (the rest dropped before scoring). */
+function topicScores(queries, rankings, judged) {
+  const rows = queries.map(({ relevant }, i) => {
+    const rel = new Set(relevant);
+    const top = rankings[i].filter((id) => judged.has(id)).slice(0, 10);
+    const hits = top.map((id) => rel.has(id));
+    const dcg = hits.reduce((a, h, k) => a + (h ? 1 / Math.log2(k + 2) : 0), 0);
+    let idcg = 0;
+    for (let k = 0; k < Math.min(10, rel.size); k++) idcg += 1 / Math.log2(k + 2);
+    const first = hits.indexOf(true);
+    const found = hits.filter(Boolean).length;
+    return {
+      ndcg: dcg / idcg,
+      p: found / 10,
+      recall: found / rel.size,
+      rr: first >= 0 ? 1 / (first + 1) : 0,
+      empty: rankings[i].length ? 0 : 1,
+    };
+  });
+  return {
+    "nDCG@10": mean(rows.map((r) => r.ndcg)),
+    "P@10": mean(rows.map((r) => r.p)),
+    "Recall@10": mean(rows.map((r) => r.recall)),
+    "MRR@10": mean(rows.map((r) => r.rr)),
+    "empty": mean(rows.map((r) => r.empty)),
+  };
+}
+
+// --- the run -------------------------------------------------------------------------------------
+
+const catalog = await realCatalog();
+const dbBytes = statSync(catalog.dbFile).size;
+const { count, featured, days, ms: loadMs } = catalog.stats;
+const loaded = catalog.cached ? "kept from an earlier run" : `loaded in ${(loadMs / 1000).toFixed(1)} s`;
+console.log(
+  `catalog: ${count} papers, ${featured} featured on ${days} days; ` +
+    `${(dbBytes / 1e6).toFixed(0)} MB; ${loaded} (${catalog.persistTo})`,
+);
+
+const setsKey = createHash("sha256")
+  .update(JSON.stringify({ SETS_VERSION, SETTINGS, catalog: catalog.key }))
+  .digest("hex")
+  .slice(0, 16);
+const setsFile = join(catalog.persistTo, `eval-sets-${setsKey}.json`);
+/**
+ * @type {{ sets: ReturnType<typeof buildSets>, baseline: Record<string, string[][]>,
+ *   baselineMs: number[] }}
+ */
+let kept;
+if (existsSync(setsFile)) {
+  kept = JSON.parse(readFileSync(setsFile, "utf8"));
+  console.log(`query sets and baseline kept from an earlier run (${setsFile})`);
+} else {
+  const t = Date.now();
+  const db = new DatabaseSync(catalog.dbFile, { readOnly: true });
+  const sets = buildSets(await readJsonl(DAILY_FILE), db);
+  console.log(`query sets built in ${((Date.now() - t) / 1000).toFixed(1)} s; bm25-OR baseline...`);
+  const baseline = {};
+  const baselineMs = [];
+  for (const name of ["sentence", "topic", "title"]) {
+    const r = baselineRankings(db, sets[name]);
+    baseline[name] = r.rankings;
+    baselineMs.push(...r.times);
+  }
+  db.close();
+  kept = { sets, baseline, baselineMs };
+  writeFileSync(setsFile, JSON.stringify(kept));
+  console.log(`baseline in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+const { sets, baseline } = kept;
+const judged = new Set(sets.judged);
+console.log(
+  `queries: ${sets.sentence.length} sentences, ${sets.topic.length} topics, ` +
+    `${sets.title.length} title-word sets (seed ${SETTINGS.seed})`,
+);
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const mf = await startDirect({ port, persistTo: catalog.persistTo });
+/** @type {Record<string, string[][]>} */
+const system = {};
+const times = {};
+const failures = [];
+const apiStarted = Date.now();
+try {
+  // one request first, so that the isolate's start and SQLite's first reads fall outside the timings
+  const warm = `${base}/api/papers/search?q=warm&limit=${LIMIT}`;
+  await (await fetch(warm, { headers: { "CF-Connecting-IP": "10.255.255.255" } })).text();
+  for (const name of ["sentence", "topic", "title"]) {
+    const r = await apiRankings(base, sets[name]);
+    system[name] = r.rankings;
+    times[name] = r.times;
+    failures.push(...r.failures);
+  }
+} finally {
+  await mf.dispose();
+}
+const apiMs = Date.now() - apiStarted;
+
+const scores = {
+  sentence: {
+    paperboy: knownItem(sets.sentence, system.sentence),
+    bm25: knownItem(sets.sentence, baseline.sentence),
+  },
+  topic: {
+    paperboy: topicScores(sets.topic, system.topic, judged),
+    bm25: topicScores(sets.topic, baseline.topic, judged),
+  },
+  title: { paperboy: knownItem(sets.title, system.title), bm25: knownItem(sets.title, baseline.title) },
+};
+const allTimes = Object.values(times).flat();
+const spread = (xs) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) });
+const latency = {
+  all: spread(allTimes),
+  sentence: spread(times.sentence),
+  topic: spread(times.topic),
+  title: spread(times.title),
+};
+
+const fmt = (x) => (Number.isNaN(x) ? "-" : x.toFixed(3));
+const lines = ["| set | metric | paperboy | bm25-OR |", "|---|---|---:|---:|"];
+for (const [name, s] of Object.entries(scores)) {
+  const n = sets[name].length;
+  for (const metric of Object.keys(s.paperboy)) {
+    const label = metric === "empty" ? "empty results (share)" : metric;
+    lines.push(`| ${name} (${n}) | ${label} | ${fmt(s.paperboy[metric])} | ${fmt(s.bm25[metric])} |`);
+  }
+}
+console.log(`\n${lines.join("\n")}\n`);
+const ms = (x) => `${x.toFixed(0)} ms`;
+const both = (l) => `${ms(l.p50)}/${ms(l.p95)}`;
+console.log(
+  `API latency at ${CONCURRENCY} concurrent requests: p50 ${ms(latency.all.p50)}, ` +
+    `p95 ${ms(latency.all.p95)} (p50/p95: sentence ${both(latency.sentence)}, ` +
+    `topic ${both(latency.topic)}, title ${both(latency.title)}); ` +
+    `${allTimes.length} requests in ${(apiMs / 1000).toFixed(1)} s`,
+);
+const baselineMs = kept.baselineMs;
+console.log(
+  `bm25-OR baseline in Node (one at a time): p50 ${ms(quantile(baselineMs, 0.5))}, ` +
+    `p95 ${ms(quantile(baselineMs, 0.95))}`,
+);
+const runMs = Date.now() - started;
+console.log(`run time ${(runMs / 1000).toFixed(0)} s`);
+
+if (OUT) {
+  /** @type {string | null} */
+  let commit = null;
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const out = {
+    date: new Date().toISOString(),
+    commit,
+    settings: { ...SETTINGS, concurrency: CONCURRENCY, limit: LIMIT },
+    catalog: { ...catalog.stats, dbBytes, cached: catalog.cached },
+    queries: { sentence: sets.sentence.length, topic: sets.topic.length, title: sets.title.length },
+    scores,
+    latencyMs: latency,
+    baselineLatencyMs: { p50: quantile(baselineMs, 0.5), p95: quantile(baselineMs, 0.95) },
+    failures: failures.length,
+    runMs,
+  };
+  writeFileSync(OUT, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`figures written to ${OUT}`);
+}
+if (failures.length) {
+  const some = JSON.stringify(failures.slice(0, 3));
+  console.error(`\nINVALID RUN: ${failures.length} answers other than 200, e.g. ${some}`);
+  process.exitCode = 1;
+}
