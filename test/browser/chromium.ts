@@ -14,8 +14,8 @@ const VERSION: string = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"
 // Unpacked by the package's own code in a child process whose TMPDIR is a fresh folder (the package
 // writes to os.tmpdir()), then renamed into place: a half-unpacked binary is never found, two runs
 // at once do not trip on each other, and another version's /tmp/chromium is never picked up. Beside
-// the binary: the fonts it ships (Open Sans; the same text on every machine, none needed from the
-// system) and, from its Amazon Linux folder, the NSS and expat libraries it links against.
+// the binary: the fonts it ships (Open Sans, so text is readable on a machine without any) and, from
+// its Amazon Linux folder, the NSS and expat libraries it links against.
 const UNPACK = `
 import chromium, { inflate } from "@sparticuz/chromium";
 await chromium.executablePath();
@@ -32,11 +32,16 @@ function unpackedChromium(): string {
       env: { ...process.env, TMPDIR: staging },
       stdio: ["ignore", "ignore", "inherit"],
     });
-    // The package's fonts.conf names /tmp/fonts; this one names where the fonts are.
+    // The package's fonts.conf names /tmp/fonts; this one names where its fonts are, then the
+    // system's fonts where there are any (Open Sans has no arrows: the vote button's ▲, ← and →).
     const fontsConf = [
       `<?xml version="1.0"?>`,
       `<!DOCTYPE fontconfig SYSTEM "fonts.dtd">`,
-      `<fontconfig><dir>${dir}/fonts/fonts</dir><cachedir>${dir}/fonts-cache</cachedir></fontconfig>`,
+      `<fontconfig>`,
+      `  <dir>${dir}/fonts/fonts</dir>`,
+      `  <cachedir>${dir}/fonts-cache</cachedir>`,
+      `  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>`,
+      `</fontconfig>`,
     ];
     writeFileSync(join(staging, "fonts/fonts.conf"), `${fontsConf.join("\n")}\n`);
     renameSync(staging, dir);
