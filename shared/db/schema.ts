@@ -39,6 +39,20 @@ export const papers = sqliteTable(
 );
 
 export const ENTRY_SOURCES = ["hf-daily", "submission", "curator"] as const;
+/**
+ * When each featured paper's line in the open data (workers/api/src/data/) last changed: `rev`
+ * comes from one sequence (the greatest so far, plus one) that triggers advance on every write to
+ * the paper, its entry or its comments (migrations/0008_line_revisions.sql).
+ */
+export const lineRevisions = sqliteTable(
+  "line_revisions",
+  {
+    paperId: text("paper_id").primaryKey(),
+    rev: integer("rev").notNull(),
+  },
+  (t) => [index("line_revisions_rev_idx").on(t.rev)],
+);
+
 export const ANNOUNCEMENT_TYPES = ["new", "cross", "replace"] as const;
 
 export const dailyEntries = sqliteTable(
@@ -341,8 +355,13 @@ export const auditLog = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     at: text("at").notNull(),
-    /** "@handle" of the curator, or "admin token" for scripts; no address, so an erasure leaves nothing here. */
+    /** "@handle" of the curator when they acted, or "admin token" for scripts; no address, so an erasure leaves nothing here. */
     actor: text("actor").notNull(),
+    /**
+     * The curator's account (null for the admin token): who acted, whatever handle that account or
+     * anyone else holds later. No foreign key: the row keeps the id after the account's erasure.
+     */
+    actorAccountId: text("actor_account_id"),
     action: text("action", { enum: AUDIT_ACTIONS }).notNull(),
     target: text("target").notNull(),
     before: text("before", { mode: "json" }),

@@ -8,7 +8,7 @@
 import { and, desc, eq, gte, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
+import { accounts, comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 import { ftsString, MAX_TERMS, parseQuery, STOPWORDS, type ParsedQuery } from "./search-query";
 
@@ -133,6 +133,18 @@ export interface PeriodListing {
   more: boolean;
 }
 
+/**
+ * A `submitter` filter: the Paperboy account that holds the name as its handle, if one does, else
+ * the upstream submitter of that name (entries without an account), never both (README,
+ * `submitter=`). A handle that is an upstream name is refused; this keeps them apart when an
+ * upstream name comes later.
+ */
+function submittedBy(name: string): SQL {
+  const account = sql`(SELECT ${accounts.id} FROM ${accounts} WHERE ${accounts.handle} = ${name})`;
+  return sql`CASE WHEN ${account} IS NOT NULL THEN ${dailyEntries.submitterAccountId} = ${account}
+    ELSE ${dailyEntries.submitterAccountId} IS NULL AND ${dailyEntries.submitterName} = ${name} END`;
+}
+
 /** Papers featured from `from` to `to` (inclusive days), sorted, one page (0-based `page`). */
 export async function periodListing(
   db: Db,
@@ -148,7 +160,7 @@ export async function periodListing(
       and(
         gte(dailyEntries.day, range.from),
         lte(dailyEntries.day, range.to),
-        opts.submitter ? eq(dailyEntries.submitterName, opts.submitter) : undefined,
+        opts.submitter ? submittedBy(opts.submitter) : undefined,
         visible,
       ),
     )

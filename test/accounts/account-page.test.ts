@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
@@ -7,7 +7,9 @@ import { suppressionHash } from "#shared/mail/address";
 import { signinToken } from "#shared/mail/signin";
 import { ACCOUNT_CONSENT_TEXT } from "../../workers/api/src/subscribe/subscribe-form";
 import { emptyDatabase } from "../support/database";
-import { request } from "../support/request";
+import worker from "../../workers/api/src/index";
+import { insertPapers } from "../support/catalog";
+import { ORIGIN, request } from "../support/request";
 import { captureQueue, seedPapers } from "../mail/mail-support";
 
 const db = () => createDb(env.DB);
@@ -347,5 +349,45 @@ describe("deleting the account", () => {
     expect(await byEmail("kept@example.com")).toBeDefined();
     expect(await db().select().from(sessions)).toHaveLength(1);
     expect(await db().select().from(suppressions)).toEqual([]);
+  });
+});
+
+describe("erasure and the caches", () => {
+  it("refreshes every cached page that showed the account: its comments' papers, its submissions' papers and days, its profile, the API", async () => {
+    await insertPapers([
+      { id: "2606.70001", day: "2026-06-10", title: "A paper it commented on" },
+      { id: "2606.70002", day: "2026-06-10", title: "A paper it submitted" },
+    ]);
+    const cookie = await signIn("ann@example.com");
+    await post("/account/profile", cookie, { handle: "erasable-ann", displayName: "Ann Erasable" });
+    const ann = (await db().select().from(accounts).where(eq(accounts.email, "ann@example.com")).get())!;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO comments (id, paper_id, account_id, body, created_at) VALUES ('c-ann', '2606.70001', ?1, 'a remark soon erased', ?2)").bind(ann.id, new Date().toISOString()),
+      env.DB.prepare("UPDATE daily_entries SET source = 'submission', submitter_account_id = ?1, submitter_name = 'erasable-ann', submitter_fullname = 'Ann Erasable' WHERE paper_id = '2606.70002'").bind(ann.id),
+    ]);
+    const shown = ["/papers/2606.70001", "/papers/2606.70002", "/papers/date/2026-06-10", "/api/daily_papers?date=2026-06-10", "/api/papers/2606.70002", "/api/daily_papers?submitter=erasable-ann", "/u/erasable-ann"];
+    const traces = ["Ann Erasable", "erasable-ann", "a remark soon erased"];
+    for (const path of shown) {
+      const page = await call(path);
+      expect(page.res.status, path).toBe(200);
+      expect(traces.some((t) => page.text.includes(t)), path).toBe(true);
+    }
+    expect((await call("/papers/2606.70001")).res.headers.get("X-Cache")).toBe("HIT");
+
+    // Workers Cache exists only in production: its purge by tag is watched on the request's context.
+    const ctx = createExecutionContext();
+    const purge = vi.fn(async (_: { tags: string[] }) => ({}));
+    Object.assign(ctx, { cache: { purge } });
+    const headers = { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": "10.200.0.1" };
+    const erased = await worker.fetch(new Request(`${ORIGIN}/account/delete`, { method: "POST", headers, body: "confirm=yes", redirect: "manual" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(erased.status).toBe(303);
+
+    for (const path of shown) {
+      const page = await call(path);
+      for (const t of traces) expect(page.text, path).not.toContain(t);
+    }
+    const tags = purge.mock.calls.flatMap(([o]) => o.tags);
+    expect(tags).toEqual(expect.arrayContaining(["paper:2606.70001", "paper:2606.70002", "day:2026-06-10", "u:erasable-ann"]));
   });
 });

@@ -101,6 +101,32 @@ describe("OpenAPI comes from the routes", () => {
   });
 });
 
+describe("absolute links", () => {
+  it("come from SITE_URL, never from the host a request was sent to", async () => {
+    const site = "http://127.0.0.1:8787"; // SITE_URL in wrangler.toml
+    const other = "https://paperboy-api.someone.workers.dev";
+    for (const path of [
+      "/api/daily_papers?date=2026-06-12&limit=5",
+      "/feeds/daily.rss",
+      "/feeds/daily.atom",
+      "/feeds/daily.json",
+      "/api/openapi.json",
+      "/robots.txt",
+      "/sitemap.xml",
+      "/sitemap/2026-06.xml",
+      "/data/index.json",
+      "/papers/2606.00467",
+      "/papers/2606.00467.md",
+    ]) {
+      const res = await get(`${other}${path}`);
+      expect(res.status, path).toBe(200);
+      const written = `${res.headers.get("Link") ?? ""}${await res.text()}`;
+      expect(written, path).not.toContain("workers.dev");
+      expect(written, path).toContain(site);
+    }
+  });
+});
+
 describe("repeated query parameters", () => {
   it("read the first value, as before the routes were declared with createRoute", async () => {
     const res = await get("/api/daily_papers?date=2026-06-12&limit=2&limit=1000");

@@ -4,6 +4,7 @@ import * as fx from "../support/fixtures";
 import { get, ingestRealCapture, insertPapers } from "./api-support";
 
 type Item = { paper: Record<string, unknown> & { id: string; title: string; upvotes: number }; [k: string]: unknown };
+const SITE = "http://127.0.0.1:8787"; // SITE_URL in wrangler.toml
 const capture = JSON.parse(fx.hfDaily2026) as Item[];
 const captureIds = capture.map((i) => i.paper.id).sort();
 
@@ -75,7 +76,7 @@ describe("GET /api/daily_papers", () => {
     const first = await items("/api/daily_papers?date=2026-06-12&limit=10");
     expect(first.body).toHaveLength(10);
     expect(first.res.headers.get("Link")).toBe(
-      '<http://paperboy.test/api/daily_papers?date=2026-06-12&limit=10&p=1>; rel="next"',
+      `<${SITE}/api/daily_papers?date=2026-06-12&limit=10&p=1>; rel="next"`,
     );
     const pages = [first.body];
     for (const p of [1, 2]) pages.push((await items(`/api/daily_papers?date=2026-06-12&limit=10&p=${p}`)).body);
@@ -85,12 +86,24 @@ describe("GET /api/daily_papers", () => {
     expect(past.res.headers.get("Link")).toBeNull();
   });
 
+  it("links the next page on SITE_URL whatever host the request named, so a cached copy sends no one elsewhere", async () => {
+    const path = "/api/daily_papers?date=2026-06-12&limit=8";
+    const next = `<${SITE}/api/daily_papers?date=2026-06-12&limit=8&p=1>; rel="next"`;
+    const elsewhere = await get(`https://paperboy-api.someone.workers.dev${path}`);
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.headers.get("Link")).toBe(next);
+    // the main site's request of the same address, answered from the cache the first one filled
+    const main = await get(`${SITE}${path}`);
+    expect(main.headers.get("X-Cache")).toBe("HIT");
+    expect(main.headers.get("Link")).toBe(next);
+  });
+
   it("lets a client that follows Link headers (huggingface_hub's paginate) collect every paper once", async () => {
     const seen: string[] = [];
     let url: string | null = "/api/daily_papers?date=2026-06-12&limit=7";
     let requests = 0;
     while (url && requests++ < 10) {
-      const { res, body } = await items(url.replace("http://paperboy.test", ""));
+      const { res, body } = await items(url.replace(SITE, ""));
       seen.push(...body.map((i) => i.paper.id));
       url = /<([^>]+)>; rel="next"/.exec(res.headers.get("Link") ?? "")?.[1] ?? null;
     }

@@ -54,11 +54,15 @@ it("hides a comment from the paper's desk: the thread says it was hidden, and sh
   await page.goto(`${baseUrl}/papers/${PAPER}`);
   await page.getByLabel("Add a comment").fill(text);
   await page.getByRole("button", { name: "Post", exact: true }).click();
+  // The click returns once the next page starts loading: count() does not wait for it, waitFor() does.
+  await page.locator(".comment", { hasText: text }).waitFor();
   expect(await page.locator(".comment", { hasText: text }).count()).toBe(1);
 
   await page.goto(`${baseUrl}/admin/papers/${PAPER}`);
   await page.locator("li", { hasText: text }).getByRole("button", { name: "Hide this comment" }).click();
-  expect(await page.locator("li", { hasText: text }).getByRole("button", { name: "Show this comment" }).count()).toBe(1);
+  const show = page.locator("li", { hasText: text }).getByRole("button", { name: "Show this comment" });
+  await show.waitFor();
+  expect(await show.count()).toBe(1);
   expect(await page.locator("table.admin").last().textContent()).toContain("hide-comment");
   expect(await axeLightAndDark(page)).toEqual([]);
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import { auditLog, comments, dailyEntries, mailDeadLetters, papers } from "#shared/db/schema";
+import { auditLog, comments, dailyEntries, ingestRuns, mailDeadLetters, papers } from "#shared/db/schema";
 import { dayPeriod } from "#shared/domain/periods";
 import { periodCandidates } from "../../workers/mailer/src/digest-query";
 import { signedInAccount } from "../support/accounts";
@@ -10,6 +10,7 @@ import { ingestHfDaily, insertPapers } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
 import { json, stubUpstream } from "../support/upstream-stub";
+import auditMigration from "../../migrations/0010_audit_actor_account.sql?raw";
 import { ORIGIN, request } from "../support/request";
 
 const db = () => createDb(env.DB);
@@ -202,6 +203,11 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const runs = await (await page("/admin/ingest-runs")).text();
     expect(runs).toContain("hf-daily");
     expect(runs).toContain("Run an ingest now");
+    // Every count of a run, moves included, in the order of the column's heading.
+    await db().insert(ingestRuns).values({ source: "hf-daily", target: "2026-06-13", startedAt: "2026-06-13T10:00:00Z", status: "ok", read: 7, inserted: 3, updated: 2, moved: 1, skipped: 4 });
+    const table = await (await page("/admin/ingest-runs")).text();
+    expect(table).toContain("Read · new · changed · moved · skipped");
+    expect(table).toContain("<td>7 · 3 · 2 · 1 · 4</td>");
     await db().insert(mailDeadLetters).values({ messageId: "m1", source: "invalid-message", body: "{}", error: "not a message", attempts: 1 });
     expect(await (await page("/admin/dead-letters")).text()).toContain("not a message");
     expect((await act("/admin/dead-letters/redrive")).status).toBe(303);
@@ -210,6 +216,55 @@ describe("each action, recorded with who, what, when, before and after", () => {
       ["@curator", "redrive-dead-letters"],
     ]);
     expect(await (await page("/admin")).text()).toContain("redrive-dead-letters");
+  });
+
+  it("an audit row keeps naming the account that acted, with its handle then, after a rename and after an erasure frees the handle", async () => {
+    await act(`/admin/papers/${HIDE}/hide`);
+    const [row] = await audit();
+    expect(row).toMatchObject({ actor: "@curator", actorAccountId: curator.id });
+    const other = await signedInAccount("other-curator");
+    const who = async () => {
+      const desk = await (await page("/admin", other.cookie)).text();
+      return /<td>(@curator[^]*?)<\/td>/.exec(desk)?.[1] ?? "";
+    };
+    expect(await who()).toContain(curator.id);
+
+    // renamed, and the old handle taken by someone else: the row still names the curator's account
+    const renamed = await request("/account/profile", { method: "POST", headers: { Cookie: curator.cookie } }, { form: { handle: "curator-renamed", displayName: "" } });
+    expect(renamed.status).toBe(200);
+    const squatter = { id: crypto.randomUUID() };
+    await env.DB.prepare("INSERT INTO accounts (id, email, handle) VALUES (?1, 'squatter@example.com', 'curator')").bind(squatter.id).run();
+    let cell = await who();
+    expect(cell).toContain(curator.id);
+    expect(cell).toContain("now @curator-renamed");
+    expect(cell).not.toContain(squatter.id);
+
+    // erased: the row keeps its account id and says the account is gone
+    const erased = await request("/account/delete", { method: "POST", headers: { Cookie: curator.cookie } }, { form: { confirm: "yes" } });
+    expect(erased.status).toBe(303);
+    expect((await audit())[0]).toMatchObject({ actor: "@curator", actorAccountId: curator.id });
+    cell = await who();
+    expect(cell).toContain(curator.id);
+    expect(cell).toContain("account erased");
+    expect(cell).not.toContain(squatter.id);
+    // the admin token has no account
+    const shown = await request(`/admin/papers/${HIDE}/show`, { method: "POST", headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" }, body: "{}" });
+    expect(shown.status).toBe(200);
+    expect((await audit())[1]).toMatchObject({ actor: "admin token", actorAccountId: null });
+  });
+
+  it("the migration gives rows written by handle only the account holding it, unless that account is younger than the row", async () => {
+    const backfill = auditMigration.split("--> statement-breakpoint").at(-1)!;
+    const young = crypto.randomUUID();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO accounts (id, email, handle, created_at) VALUES (?1, 'young@example.com', 'young', '2026-06-20T00:00:00.000Z')").bind(young),
+      env.DB.prepare("UPDATE accounts SET created_at = '2026-06-01T00:00:00.000Z' WHERE id = ?1").bind(curator.id),
+      env.DB.prepare(`INSERT INTO audit_log (at, actor, action, target) VALUES
+        ('2026-06-10T00:00:00.000Z', '@curator', 'hide-paper', 'a'), ('2026-06-10T00:00:00.000Z', '@young', 'hide-paper', 'b'),
+        ('2026-06-10T00:00:00.000Z', 'admin token', 'hide-paper', 'c'), ('2026-06-10T00:00:00.000Z', '@nobody', 'hide-paper', 'd')`),
+    ]);
+    await env.DB.prepare(backfill).run();
+    expect((await audit()).map((e) => [e.target, e.actorAccountId])).toEqual([["a", curator.id], ["b", null], ["c", null], ["d", null]]);
   });
 
   it("answers bad input with a readable page and changes nothing", async () => {

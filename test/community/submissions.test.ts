@@ -640,3 +640,36 @@ describe("a submitted paper later", () => {
     expect(text).not.toContain('href="/u/');
   });
 });
+
+describe("a handle and an upstream submitter's name", () => {
+  it("refuses a handle that is the name of a Hugging Face submitter of featured papers, whatever its case, and changes nothing", async () => {
+    await ingestHfDaily(); // RKocielnik and siyich submitted papers of 2026-06-12
+    const { id, cookie } = await author();
+    for (const handle of ["rkocielnik", "siyich", " siyich "]) {
+      const res = await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle, displayName: "" } });
+      expect(res.status, handle).toBe(409);
+      expect(await res.text(), handle).toContain("Not saved: this handle is the name of a Hugging Face submitter of papers featured here");
+      expect((await db().select().from(accounts).where(eq(accounts.id, id)).get())!.handle).toBe("ada");
+    }
+    const fine = await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle: "siyich-2", displayName: "" } });
+    expect(fine.status).toBe(200);
+  });
+
+  it("submitter= lists the Paperboy account that holds the name or else the upstream submitter, never both, when a name collides later", async () => {
+    stubArxiv();
+    const { id, cookie } = await author("siyich", null);
+    expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
+    await ingestHfDaily(); // upstream's siyich arrives after the account took the name
+    // a new address each time (limit is part of the cache key): the API's answers are kept briefly
+    let limit = 90;
+    const listed = async (name: string) => (await (await request(`/api/daily_papers?submitter=${name}&limit=${limit++}`)).json()) as { paper: { id: string }; submittedBy: { name: string } }[];
+    const ids = async (name: string) => (await listed(name)).map((i) => i.paper.id).sort();
+    expect(await ids("siyich")).toEqual(["2606.13677"]);
+    expect((await listed("siyich"))[0]!.submittedBy.name).toBe("siyich");
+    expect(await ids("RKocielnik")).toEqual(["2606.00467", "2606.12730"]);
+    // with a day too, and once the account gives the name up, upstream's siyich is listed
+    expect((await (await request("/api/daily_papers?date=2026-06-12&submitter=siyich")).json()) as unknown[]).toEqual([]);
+    await db().update(accounts).set({ handle: "someone-else" }).where(eq(accounts.id, id));
+    expect(await ids("siyich")).toEqual(["2606.13594"]);
+  });
+});

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../workers/api/src/app";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { DATA_PAGE_SIZE } from "../../workers/api/src/data/data-queries";
+import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily, insertPapers } from "../support/catalog";
 import { get, request } from "../support/request";
 
@@ -142,6 +143,39 @@ describe("GET /data/YYYY-MM.jsonl", () => {
     expect(moved.status).toBe(200);
     expect(moved.headers.get("ETag")).not.toBe(after);
     expect(moved.headers.get("ETag")).not.toBe(before);
+  });
+
+  it("a change that keeps every length (a curator's link fix, a submitter's rename) changes the ETag; the old one gets the new file", async () => {
+    const curator = await signedInAccount("curator");
+    const submitter = await signedInAccount("sub-aaaa");
+    await env.DB.batch([
+      env.DB.prepare("UPDATE papers SET code_url = 'https://github.com/example/aaaa' WHERE id = '2606.90002'"),
+      env.DB.prepare("UPDATE daily_entries SET source = 'submission', submitter_name = 'sub-aaaa', submitter_account_id = ?1 WHERE paper_id = 'astro-ph/0601001'").bind(submitter.id),
+    ]);
+    const first = await fileOf("2026-06");
+    const tag = first.res.headers.get("ETag")!;
+
+    const fixed = await request("/admin/papers/2606.90002/links", { method: "POST", headers: { Cookie: curator.cookie, Accept: "text/html" } }, { form: { codeUrl: "https://github.com/example/bbbb", projectUrl: "" } });
+    expect(fixed.status).toBe(303);
+    const fresh = await get("/data/2026-06.jsonl", { "If-None-Match": tag });
+    expect(fresh.status).toBe(200);
+    const fixedTag = fresh.headers.get("ETag")!;
+    expect(fixedTag).not.toBe(tag);
+    const fixedText = await fresh.text();
+    expect(fixedText).toContain('"codeUrl":"https://github.com/example/bbbb"');
+    expect(new TextEncoder().encode(fixedText).byteLength).toBe(first.bytes.byteLength);
+
+    const renamed = await request("/account/profile", { method: "POST", headers: { Cookie: submitter.cookie } }, { form: { handle: "sub-bbbb", displayName: "" } });
+    expect(renamed.status).toBe(200);
+    const again = await get("/data/2026-06.jsonl", { "If-None-Match": fixedTag });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("ETag")).not.toBe(fixedTag);
+    expect(again.headers.get("ETag")).not.toBe(tag);
+    const renamedText = await again.text();
+    expect(renamedText).toContain('"submitter":{"name":"sub-bbbb","fullname":null}');
+    expect(renamedText.length).toBe(fixedText.length);
+    const { index } = await dataIndex();
+    expect(index.months.find((m) => m.month === "2026-06")!.etag).toBe(again.headers.get("ETag"));
   });
 
   it("HEAD answers the validators without reading a page of lines", async () => {

@@ -69,8 +69,9 @@ describe("scheduled()", () => {
 
   it("stops asking arXiv about a daily-feed paper a week after it arrived", async () => {
     await ingestHfDaily();
-    const stale = await env.DB.prepare("UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0").run();
-    expect(stale.meta.changes).toBe(30); // the daily feed's papers
+    // (RETURNING counts the papers alone: D1's meta.changes also counts the open data's line_revisions triggers.)
+    const stale = await env.DB.prepare("UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0 RETURNING id").all();
+    expect(stale.results).toHaveLength(30); // the daily feed's papers
     const { calls } = stubUpstream({ "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults) });
     const run = await runIngest(env, { source: "arxiv-api" }, { now: () => new Date("2026-06-12T09:15:00Z"), sleep: async () => {} });
     expect(run).toMatchObject({ status: "ok", read: 0 });

@@ -142,11 +142,22 @@ async function expectReadableErrorPage(res: Response, what: string) {
   return body;
 }
 
+/** The period links (previous/next, the period switch) on the page of every real generated period. */
+async function linksOnPeriodPages(): Promise<Set<string>> {
+  const linked = new Set<string>();
+  for (const { kind, values, expect: oracle } of KINDS) {
+    for (const value of values) {
+      if (!oracle(decodeURIComponent(value)).range) continue;
+      const body = await (await fetchAs(`/papers/${kind}/${value}`)).text();
+      for (const m of body.matchAll(PERIOD_LINK)) linked.add(m[1]!);
+    }
+  }
+  return linked;
+}
+
 beforeAll(() => insertPapers(SEEDED));
 
 describe("period pages and API periods at the extremes", { timeout: 120_000 }, () => {
-  const linked = new Set<string>();
-
   for (const { kind, values, expect: oracle } of KINDS) {
     it(`/papers/${kind}/ answers every generated value with the period or a readable 4xx page`, async () => {
       for (const value of values) {
@@ -171,7 +182,6 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
           expect(body, path).toContain(`Papers featured from ${formatDay(range.from)} to ${formatDay(range.to)}`);
           for (const p of seededIn(range)) expect(body, `${path} lists ${p.id}`).toContain(p.title);
         }
-        for (const m of body.matchAll(PERIOD_LINK)) linked.add(m[1]!);
       }
     });
   }
@@ -186,6 +196,7 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
   });
 
   it("every previous/next and period link on those pages names a real period that answers 200", async () => {
+    const linked = await linksOnPeriodPages();
     expect(linked.size).toBeGreaterThan(10);
     for (const path of linked) {
       const [, kind, value] = /^\/papers\/(date|week|month)\/(.*)$/.exec(path)!;

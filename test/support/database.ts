@@ -20,6 +20,7 @@ const TABLES = [
   "daily_entries",
   "papers",
   "ingest_runs",
+  "line_revisions",
 ];
 
 /** Empties every table of the file's D1, so that a test starts from a known state whatever ran before it. */

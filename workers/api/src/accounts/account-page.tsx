@@ -10,8 +10,9 @@ import { describeZodError } from "../errors";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { sameOrigin } from "../subscribe/subscribe-routes";
+import { purgeAfterErasure } from "../cache/purge";
 import { eraseAccount } from "./erase-account";
-import { DisplayName, Handle } from "./handles";
+import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 import { privateAlways, privateHtml } from "./private-page";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
 import { TitledPage } from "../site/layout";
@@ -168,6 +169,9 @@ accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
   const { handle, displayName } = parsed.data;
   const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
   if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
+  if (handle !== session.account.handle && (await isUpstreamSubmitter(db, handle))) {
+    return renderAccount(c, session, "Not saved: this handle is the name of a Hugging Face submitter of papers featured here; choose another.", 409);
+  }
   try {
     // The name on the papers it submitted changes with the account, in the same transaction.
     await db.batch([
@@ -261,7 +265,12 @@ accountPageRoutes.post("/account/delete", sameOrigin, async (c) => {
   const session = await requireSession(c);
   const parsed = DeleteBody.safeParse(await c.req.parseBody());
   if (!parsed.success) return privateHtml(c, <DeletePage {...session.account} notice="Not deleted: tick the box to confirm." />, 400);
-  const { subscriber } = await eraseAccount(createDb(c.env.DB), readConfig(c.env).suppression, session.account);
+  const config = readConfig(c.env);
+  const { subscriber, shown } = await eraseAccount(createDb(c.env.DB), config.suppression, session.account);
+  // The erasure is committed; a purge that fails only leaves pages stale for their few seconds.
+  await purgeAfterErasure(c, config.SITE_URL, shown, session.account.handle).catch((err: unknown) => {
+    console.error("purging after an erasure failed", err);
+  });
   clearSessionCookie(c);
   return c.redirect(subscriber ? "/account/deleted?subscription=erased" : "/account/deleted", 303);
 });

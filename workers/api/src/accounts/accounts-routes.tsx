@@ -11,7 +11,7 @@ import { SIGNIN_TTL_MS, signinToken, signinTokenHash } from "#shared/mail/signin
 import { readConfig, type AppEnv } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
-import { setCache } from "../cache/cache-policy";
+import { profileTag, setCache } from "../cache/cache-policy";
 import { Cards } from "../site/components";
 import { Layout, TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
@@ -145,7 +145,7 @@ accountRoutes.get("/u/:handle", async (c) => {
   const account = await db.select({ id: accounts.id, handle: accounts.handle, displayName: accounts.displayName }).from(accounts).where(eq(accounts.handle, handle.data)).get();
   if (!account?.handle) throw notFound("there is no profile with this handle");
   const [submitted, upvoted] = await Promise.all([submittedPapers(db, account.id, PROFILE_PAPERS), upvotedPapers(db, account.id, PROFILE_PAPERS)]);
-  setCache(c, "counts");
+  setCache(c, "counts", [profileTag(account.handle)]);
   return c.html(
     <Layout title={`@${account.handle}`} votes>
       <h1>{`@${account.handle}`}</h1>

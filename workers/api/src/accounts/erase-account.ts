@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import type { PurgeRequest } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
 import { accounts, comments, dailyEntries, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
 import type { SuppressionSecrets } from "#shared/mail/address";
@@ -12,10 +13,15 @@ import { erasureStatements } from "#shared/mail/subscribers";
  * lose their text and count as deleted; their rows stay, so that replies stay in place, and lose
  * their author by the foreign key (ON DELETE SET NULL). The papers it submitted stay featured
  * without its name (submitter_account_id goes to NULL by its foreign key).
+ *
+ * Returns what the caches must forget: the papers its comments are on, and the papers and days it
+ * submitted, read in the same batch before the writes, so that they are exactly the rows erased.
  */
-export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow, now = new Date()): Promise<{ subscriber: boolean }> {
+export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow, now = new Date()): Promise<{ subscriber: boolean; shown: PurgeRequest }> {
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.email, account.email)).get();
-  await db.batch([
+  const [commented, submitted] = await db.batch([
+    db.selectDistinct({ paperId: comments.paperId }).from(comments).where(eq(comments.accountId, account.id)),
+    db.select({ paperId: dailyEntries.paperId, day: dailyEntries.day }).from(dailyEntries).where(eq(dailyEntries.submitterAccountId, account.id)),
     // Used links too: each row holds the address in clear, and none is of use once the account is gone.
     db.delete(signinTokens).where(eq(signinTokens.email, account.email)),
     ...(subscriber ? await erasureStatements(db, secrets, subscriber) : []),
@@ -26,5 +32,6 @@ export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account:
     db.update(dailyEntries).set({ submitterName: null, submitterFullname: null }).where(eq(dailyEntries.submitterAccountId, account.id)),
     db.delete(accounts).where(eq(accounts.id, account.id)),
   ]);
-  return { subscriber: Boolean(subscriber) };
+  const shown = { papers: [...new Set([...commented, ...submitted].map((r) => r.paperId))], days: [...new Set(submitted.map((r) => r.day))] };
+  return { subscriber: Boolean(subscriber), shown };
 }

@@ -22,6 +22,20 @@ function AdminPage(props: { title: string; children: Child }) {
 
 const json = (v: unknown) => (v === null || v === undefined ? "—" : JSON.stringify(v));
 
+/**
+ * Who acted: the handle the row recorded then, and the account, which a rename or an erasure that
+ * frees the handle does not change (so "@x" never comes to mean whoever holds "x" now).
+ */
+function Actor({ entry: e }: { entry: AuditEntry }) {
+  if (!e.actorAccountId) return <>{e.actor}</>;
+  const now = !e.actorNow ? ", account erased" : e.actorNow.handle && `@${e.actorNow.handle}` !== e.actor ? `, now @${e.actorNow.handle}` : "";
+  return (
+    <>
+      {e.actor} <small>{`(account ${e.actorAccountId}${now})`}</small>
+    </>
+  );
+}
+
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   if (!entries.length) return <p>No curator actions yet.</p>;
   return (
@@ -41,7 +55,9 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
         {entries.map((e) => (
           <tr>
             <td>{e.at.slice(0, 19).replace("T", " ")}</td>
-            <td>{e.actor}</td>
+            <td>
+              <Actor entry={e} />
+            </td>
             <td>{e.action}</td>
             <td>{e.target.includes(":") ? e.target : <a href={`/admin/papers/${e.target}`}>{e.target}</a>}</td>
             <td>
@@ -164,7 +180,7 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
             <th scope="col">Source</th>
             <th scope="col">Target</th>
             <th scope="col">Status</th>
-            <th scope="col">Read · new · changed · skipped</th>
+            <th scope="col">Read · new · changed · moved · skipped</th>
             <th scope="col">Error</th>
           </tr>
         </thead>
@@ -175,7 +191,7 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
               <td>{r.source}</td>
               <td>{r.target ?? "—"}</td>
               <td>{r.status}</td>
-              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.skipped}`}</td>
+              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.moved} · ${r.skipped}`}</td>
               <td>{r.error ?? ""}</td>
             </tr>
           ))}

@@ -94,31 +94,31 @@ const form = async (c: Context<CuratorEnv>) => (wantsHtml(c) || (c.req.header("C
 adminRoutes.post("/papers/:id{.+}/feature", async (c) => {
   const id = paperIdParam(c);
   const { day } = validate(DayForm, await form(c), "invalid_date");
-  return paperAction(c, id, () => featurePaper(db(c), c.get("curator").actor, id, day));
+  return paperAction(c, id, () => featurePaper(db(c), c.get("curator"), id, day));
 });
 adminRoutes.post("/papers/:id{.+}/unfeature", (c) => {
   const id = paperIdParam(c);
-  return paperAction(c, id, () => unfeaturePaper(db(c), c.get("curator").actor, id));
+  return paperAction(c, id, () => unfeaturePaper(db(c), c.get("curator"), id));
 });
 adminRoutes.post("/papers/:id{.+}/hide", (c) => {
   const id = paperIdParam(c);
-  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator").actor, id, true));
+  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator"), id, true));
 });
 adminRoutes.post("/papers/:id{.+}/show", (c) => {
   const id = paperIdParam(c);
-  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator").actor, id, false));
+  return paperAction(c, id, () => setPaperHidden(db(c), c.get("curator"), id, false));
 });
 adminRoutes.post("/papers/:id{.+}/links", async (c) => {
   const id = paperIdParam(c);
   const links = validate(LinksForm, await form(c), "invalid_form");
-  return paperAction(c, id, () => editLinks(db(c), c.get("curator").actor, id, links));
+  return paperAction(c, id, () => editLinks(db(c), c.get("curator"), id, links));
 });
 
 for (const [action, hidden] of [["hide", true], ["show", false]] as const) {
   adminRoutes.post(`/comments/:id/${action}`, async (c) => {
     const commentId = c.req.param("id");
     if (!/^[\w-]{1,64}$/.test(commentId)) throw notFound(`there is no comment ${commentId.slice(0, 64)}`);
-    const changed = await setCommentHidden(db(c), c.get("curator").actor, commentId, hidden);
+    const changed = await setCommentHidden(db(c), c.get("curator"), commentId, hidden);
     await purge(c, changed);
     if (wantsHtml(c)) return c.redirect(`/admin/papers/${changed.paperId}#comment-${commentId}`, 303);
     return c.json({ ok: true, ...changed });
@@ -148,7 +148,7 @@ adminRoutes.post("/ingest", async (c) => {
   const html = wantsHtml(c);
   const request = html ? validate(IngestRequest, validate(IngestForm, await c.req.parseBody(), "invalid_form"), "invalid_form") : await jsonBody(c, IngestRequest);
   const { changedPapers: _papers, changedDays: _days, ...run } = await c.env.INGEST.runIngest(request);
-  await auditStatement(db(c), { actor: c.get("curator").actor, action: "run-ingest", target: `ingest:${request.source}`, before: request, after: run });
+  await auditStatement(db(c), { by: c.get("curator"), action: "run-ingest", target: `ingest:${request.source}`, before: request, after: run });
   if (html) return c.redirect("/admin/ingest-runs", 303);
   return c.json(run, run.status === "ok" ? 200 : 502);
 });
@@ -169,7 +169,7 @@ adminRoutes.post("/dead-letters/redrive", async (c) => {
   const html = wantsHtml(c);
   const { ids } = html ? {} : await jsonBody(c, RedriveRequest);
   const result = await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, ids);
-  await auditStatement(db(c), { actor: c.get("curator").actor, action: "redrive-dead-letters", target: "mail", before: { ids: ids ?? "all pending" }, after: result });
+  await auditStatement(db(c), { by: c.get("curator"), action: "redrive-dead-letters", target: "mail", before: { ids: ids ?? "all pending" }, after: result });
   if (html) return c.redirect("/admin/dead-letters", 303);
   return c.json(result);
 });

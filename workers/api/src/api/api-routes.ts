@@ -72,8 +72,10 @@ apiRoutes.openapi(listDailyPapers, async (c) => {
   else if (period.kind === "day") setCache(c, "counts", tagsForDays([period.from]));
   else setPeriodCache(c, period);
   if (items.length === query.limit) {
-    // Absolute: huggingface_hub's paginate() requests the next link as given.
-    const next = new URL(c.req.url);
+    // Absolute: huggingface_hub's paginate() requests the next link as given. On SITE_URL, never
+    // the request's host: the response is cached under SITE_URL's key and served to every host.
+    const asked = new URL(c.req.url);
+    const next = new URL(`${readConfig(c.env).SITE_URL}${asked.pathname}${asked.search}`);
     next.searchParams.set("p", String(query.p + 1));
     next.searchParams.set("limit", String(query.limit));
     c.header("Link", `<${next.toString()}>; rel="next"`);

@@ -34,6 +34,8 @@ export type Freshness = keyof typeof CACHE_POLICIES;
 
 export const dayTag = (day: string) => periodKey(dayPeriod(day));
 export const paperTag = (id: string) => `paper:${id}`;
+/** A public profile, /u/{handle}: purged when its account is erased. */
+export const profileTag = (handle: string) => `u:${handle}`;
 export const SITE_TAG = "site";
 /** Pages that follow the latest days (home, trending, feeds): purged whenever ingest changes a day. */
 export const LIVE_TAG = `${SITE_TAG}:live`;

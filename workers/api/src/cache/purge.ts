@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { PurgeRequest, PurgeResult } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
-import { dayTag, paperTag, LIVE_TAG } from "./cache-policy";
+import { dayTag, paperTag, profileTag, LIVE_TAG } from "./cache-policy";
 import { API_KEY_PARAMS, cacheKeyUrl } from "./edge-cache";
 import { memoryForget } from "./memory-tier";
 
@@ -97,7 +97,27 @@ export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: u
  * listing, so that the submitter sees the paper at once.
  */
 export async function purgeAfterSubmission(c: Context, siteUrl: string, req: PurgeRequest, handle: string, cache: Cache = caches.default) {
-  const mine = cacheKeyUrl(siteUrl, new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)), API_KEY_PARAMS);
+  const mine = submitterListingKey(siteUrl, handle);
   memoryForget([mine]);
   await Promise.all([purgeEverywhere(siteUrl, req, c.executionCtx), cache.delete(new Request(mine, { method: "GET" }))]);
+}
+
+const submitterListingKey = (siteUrl: string, handle: string) =>
+  cacheKeyUrl(siteUrl, new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)), API_KEY_PARAMS);
+
+/**
+ * After an account's erasure: every page that showed it, everywhere, as an ingest run's purge
+ * does: the papers of its comments, the papers and days (with their listings, feeds and month
+ * files, by tag) it submitted, its profile (by its tag) and its API listing. Other pages that
+ * showed a submitted paper's card (a related-papers list, a search) expire within VOTE_VISIBLE_S.
+ */
+export async function purgeAfterErasure(c: Context, siteUrl: string, shown: PurgeRequest, handle: string | null, cache: Cache = caches.default) {
+  const extra = handle ? [submitterListingKey(siteUrl, handle), new URL(`/u/${handle}`, siteUrl).toString()] : [];
+  memoryForget(extra);
+  const edge = (c.executionCtx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)?.cache;
+  await Promise.all([
+    purgeEverywhere(siteUrl, shown, c.executionCtx),
+    ...extra.map((u) => cache.delete(new Request(u, { method: "GET" }))),
+    handle && edge?.purge ? edge.purge({ tags: [profileTag(handle)] }) : undefined,
+  ]);
 }

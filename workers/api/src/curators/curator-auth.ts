@@ -7,8 +7,10 @@ import { ApiError } from "../errors";
 
 /** Who is curating: a signed-in curator (forms in a browser) or a script holding the bearer token. */
 export interface Curator {
-  /** As written in the audit log: "@handle", or "admin token". */
+  /** As written in the audit log: "@handle" (the handle it has now), or "admin token". */
   actor: string;
+  /** The curator's account, recorded beside `actor`; null for the admin token. */
+  accountId: string | null;
   via: "session" | "token";
 }
 
@@ -26,10 +28,10 @@ function sameSecret(given: string, expected: string): boolean {
 async function curatorOf(c: Context<CuratorEnv>): Promise<Curator | null> {
   const config = readConfig(c.env);
   const bearer = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "");
-  if (bearer !== undefined) return config.ADMIN_TOKEN && bearer && sameSecret(bearer, config.ADMIN_TOKEN) ? { actor: "admin token", via: "token" } : null;
+  if (bearer !== undefined) return config.ADMIN_TOKEN && bearer && sameSecret(bearer, config.ADMIN_TOKEN) ? { actor: "admin token", accountId: null, via: "token" } : null;
   const session = await currentSession(createDb(c.env.DB), c);
   if (!session || !config.CURATOR_EMAILS.has(session.account.email)) return null;
-  return { actor: session.account.handle ? `@${session.account.handle}` : `account ${session.account.id}`, via: "session" };
+  return { actor: session.account.handle ? `@${session.account.handle}` : `account ${session.account.id}`, accountId: session.account.id, via: "session" };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { dailyEntries, papers } from "#shared/db/schema";
+import { dailyEntries, lineRevisions, papers } from "#shared/db/schema";
 import { numCommentsSql, upvotesSql } from "#shared/papers/queries";
 
 /** Rows per D1 query of a streamed file: the most a request holds at once. */
@@ -43,12 +43,15 @@ export interface MonthSummary {
   /** The file's exact length in bytes: every line's UTF-8 bytes and its newline. */
   bytes: number;
   /**
-   * What the file's content depends on beyond its size, for its ETag. SQLite has no hash function
-   * and hashing the file would mean rendering it whole, so the ETag is a digest of this summary
-   * instead: the exact byte size, the latest paper change (ingest bumps papers.changed_at) and
-   * entry insertion, and sums of each paper's counts weighted by its row number, so that a vote
-   * or comment count moving from one paper to another changes it too. Only an edit that keeps
-   * every length, every timestamp and every weighted sum could keep an ETag: none the code makes.
+   * What the file's content depends on beyond its size, for its ETag: the greatest revision of its
+   * lines (line_revisions, which triggers advance on every write to a paper, its entry or its
+   * comments: migrations/0008). SQLite has no hash function, and hashing the lines would mean
+   * rendering the whole month for every request and every row of the index; a revision costs one
+   * indexed lookup a line and misses nothing: every write takes a revision greater than any before,
+   * so a month that shows the same count of lines and the same greatest revision R as before holds
+   * lines none of which changed since R, out of the lines it held then (a line that joins, leaves
+   * or changes takes a new revision): the same lines, the same bytes. Upvotes (their triggers write
+   * papers.local_upvotes), comments, links, hiding and submitter names all go through those tables.
    */
   fingerprint: string;
 }
@@ -56,9 +59,7 @@ export interface MonthSummary {
 const summaryColumns = {
   lines: sql<number>`count(*)`,
   bytes: sql<number>`coalesce(sum(length(CAST(${lineSql} AS BLOB)) + 1), 0)`,
-  fingerprint: sql<string>`coalesce(max(${papers.changedAt}), '') || '|' || coalesce(max(${dailyEntries.createdAt}), '') || '|' ||
-    coalesce(sum(${papers.num} * ${papers.localUpvotes}), 0) || '|' || coalesce(sum(${papers.num} * ${dailyEntries.upstreamUpvotes}), 0) || '|' ||
-    coalesce(sum(${papers.num} * ${numCommentsSql}), 0) || '|' || coalesce(sum(${papers.num} * julianday(${dailyEntries.day})), 0)`,
+  fingerprint: sql<string>`coalesce(max(${lineRevisions.rev}), 0)`,
 };
 
 const asSummary = (r: { month: string; lines: number; bytes: number; fingerprint: string }): MonthSummary => ({
@@ -73,6 +74,7 @@ export async function monthSummaries(db: Db): Promise<MonthSummary[]> {
   const rows = await db.all<{ month: string; lines: number; bytes: number; fingerprint: string }>(sql`
     SELECT substr(${dailyEntries.day}, 1, 7) AS month, ${summaryColumns.lines} AS lines, ${summaryColumns.bytes} AS bytes, ${summaryColumns.fingerprint} AS fingerprint
     FROM ${dailyEntries} JOIN ${papers} ON ${papers.id} = ${dailyEntries.paperId}
+    LEFT JOIN ${lineRevisions} ON ${lineRevisions.paperId} = ${dailyEntries.paperId}
     WHERE ${papers.hiddenAt} IS NULL
     GROUP BY month ORDER BY month`);
   return rows.map(asSummary);
@@ -83,6 +85,7 @@ export async function monthSummary(db: Db, range: { key: string; from: string; t
   const row = await db.get<{ lines: number; bytes: number; fingerprint: string }>(sql`
     SELECT ${summaryColumns.lines} AS lines, ${summaryColumns.bytes} AS bytes, ${summaryColumns.fingerprint} AS fingerprint
     FROM ${dailyEntries} JOIN ${papers} ON ${papers.id} = ${dailyEntries.paperId}
+    LEFT JOIN ${lineRevisions} ON ${lineRevisions.paperId} = ${dailyEntries.paperId}
     WHERE ${dailyEntries.day} BETWEEN ${range.from} AND ${range.to} AND ${papers.hiddenAt} IS NULL`);
   return asSummary({ month: range.key, ...(row ?? { lines: 0, bytes: 0, fingerprint: "" }) });
 }
