@@ -5,12 +5,12 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, desc, eq, gte, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { accounts, comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
+import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
-import { ftsString, MAX_TERMS, parseQuery, STOPWORDS, type ParsedQuery } from "./search-query";
+import { ftsString, MAX_TERMS, type ParsedQuery, parseQuery, STOPWORDS } from "./search-query";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -74,8 +74,22 @@ function visibleDaySql(op: "<" | "<=" | ">" | ">=", than: SQL | string): SQL<str
     ORDER BY ${day} ${order} LIMIT 1)`;
 }
 
-function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; numComments: number; paper: PaperRow }>(r: T): ListedPaper {
-  return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes), numComments: Number(r.numComments) };
+function asListed<
+  T extends {
+    entry: DailyEntryRow | null;
+    upvotes: number;
+    localUpvotes: number;
+    numComments: number;
+    paper: PaperRow;
+  },
+>(r: T): ListedPaper {
+  return {
+    paper: r.paper,
+    entry: r.entry,
+    upvotes: Number(r.upvotes),
+    localUpvotes: Number(r.localUpvotes),
+    numComments: Number(r.numComments),
+  };
 }
 
 /** The latest day with a visible paper. */
@@ -205,7 +219,11 @@ export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date 
 }
 
 /** One paper with its entry; a hidden one only for curators (`includeHidden`). */
-export async function paperById(db: Db, id: string, opts: { includeHidden?: boolean } = {}): Promise<ListedPaper | null> {
+export async function paperById(
+  db: Db,
+  id: string,
+  opts: { includeHidden?: boolean } = {},
+): Promise<ListedPaper | null> {
   const row = await db
     .select(listedColumns)
     .from(papers)
@@ -305,7 +323,8 @@ function listedInRankOrder(db: Db, ranked: SQL) {
 const likeable = (text: string) => new TextEncoder().encode(`% ${text}%`).length <= 50;
 
 /** A text with - : ( / as spaces, lower-cased, between spaces: what LIKE '% word%' tests word starts on. */
-const spaced = (column: SQL) => sql`(' ' || lower(replace(replace(replace(replace(${column}, '-', ' '), ':', ' '), '(', ' '), '/', ' ')) || ' ')`;
+const spaced = (column: SQL) =>
+  sql`(' ' || lower(replace(replace(replace(replace(${column}, '-', ' '), ':', ' '), '(', ' '), '/', ' ')) || ' ')`;
 
 /**
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
@@ -358,10 +377,17 @@ export async function searchPapers(
   };
 }
 
-async function rankedSearch(db: Db, parsed: ParsedQuery, page: { limit: number; offset: number; budget: number }): Promise<SQL> {
+async function rankedSearch(
+  db: Db,
+  parsed: ParsedQuery,
+  page: { limit: number; offset: number; budget: number },
+): Promise<SQL> {
   const { words, excluded } = parsed;
   const cap = Math.max(1, Math.floor(page.budget / words.length));
-  const values = sql.join(words.map((w) => sql`(${ftsString(w)})`), sql`, `);
+  const values = sql.join(
+    words.map((w) => sql`(${ftsString(w)})`),
+    sql`, `,
+  );
   const probes = await db.all<{ term: string; df: number }>(sql`
     SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 LIMIT ${cap + 1})) AS df
     FROM (VALUES ${values})`);
@@ -406,15 +432,20 @@ async function rankedSearch(db: Db, parsed: ParsedQuery, page: { limit: number; 
   }
   // Every word common (or absent): the newest matches, ranked by where the words stand.
   const present = words.filter((w) => dfOf(w) >= 1);
-  const strict = parsed.phrases.length ? parsed.phrases.map(ftsString).join(" AND ") : present.map(ftsString).join(" AND ");
+  const strict = parsed.phrases.length
+    ? parsed.phrases.map(ftsString).join(" AND ")
+    : present.map(ftsString).join(" AND ");
   const loose = present.length ? present.map(ftsString).join(" OR ") : MATCH_NOTHING;
   const title = spaced(sql`p.title`);
   const abstract = spaced(sql`p.abstract`);
   const stems = queryTerms({ ...parsed, words: present });
   // Each list is one bound parameter (json_each), whatever its length: D1 allows 100 per statement.
   const hits = (text: SQL, list: string[]) =>
-    list.length ? sql`(SELECT count(*) FROM json_each(${JSON.stringify(list)}) WHERE ${text} LIKE '% ' || value || '%')` : sql`0`;
-  const phraseIn = (text: SQL) => sql`(${hits(text, [...phrases, ...tiers].map((p) => p.join(" ")).filter(likeable))} > 0)`;
+    list.length
+      ? sql`(SELECT count(*) FROM json_each(${JSON.stringify(list)}) WHERE ${text} LIKE '% ' || value || '%')`
+      : sql`0`;
+  const phraseIn = (text: SQL) =>
+    sql`(${hits(text, [...phrases, ...tiers].map((p) => p.join(" ")).filter(likeable))} > 0)`;
   const wordsIn = (text: SQL) => hits(text, stems.filter(likeable));
   // The papers holding every word (or the quoted phrases) first; any word only when they are fewer than the window.
   return sql`
@@ -458,12 +489,14 @@ export function markTerms(text: string, terms: string[]): string {
 /** About `words` words of the text around the first match, marked; the opening words when none match. */
 export function snippetOf(text: string, terms: string[], words = 40): string {
   const tokens = text.replace(/\s+/g, " ").trim().split(" ");
-  const first = Math.max(0, tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))));
+  const first = Math.max(
+    0,
+    tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))),
+  );
   const start = Math.max(0, first - Math.floor(words / 4));
   const end = Math.min(tokens.length, start + words);
   return `${start > 0 ? "…" : ""}${markTerms(tokens.slice(start, end).join(" "), terms)}${end < tokens.length ? "…" : ""}`;
 }
-
 
 /** Terms at most this frequent (document frequency) make a related-papers query. */
 export const RARE_TERM_DF = 200;
@@ -498,9 +531,14 @@ export function relatedPapersQuery(
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
   const limit = opts.limit ?? 5;
   const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
-  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
+  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))]
+    .filter((w) => w.length > 2 && !STOPWORDS.has(w))
+    .slice(0, MAX_TERMS);
   if (!distinct.length) return null;
-  const terms = sql.join(distinct.map((w) => sql`(${`"${w}"`})`), sql`, `);
+  const terms = sql.join(
+    distinct.map((w) => sql`(${`"${w}"`})`),
+    sql`, `,
+  );
   const ranked = sql`
     WITH probes AS MATERIALIZED (
       SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 AND rowid != ${paper.num} LIMIT ${rare + 1})) AS df
@@ -522,4 +560,5 @@ export function relatedPapersQuery(
   return listedInRankOrder(db, ranked);
 }
 
-export const relatedFromRows = (rows: Awaited<NonNullable<ReturnType<typeof relatedPapersQuery>>>): ListedPaper[] => rows.map(asListed);
+export const relatedFromRows = (rows: Awaited<NonNullable<ReturnType<typeof relatedPapersQuery>>>): ListedPaper[] =>
+  rows.map(asListed);

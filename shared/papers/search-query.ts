@@ -14,7 +14,9 @@ export const MAX_PHRASES = 16;
 const MAX_TERM_LENGTH = 64;
 
 export const STOPWORDS: ReadonlySet<string> = new Set(
-  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "),
+  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(
+    " ",
+  ),
 );
 
 export interface ParsedQuery {
@@ -33,7 +35,8 @@ export interface ParsedQuery {
 }
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
-const tokensOf = (text: string) => (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
+const tokensOf = (text: string) =>
+  (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
 const HF_PAPER = /^(?:https?:\/\/)?(?:www\.)?huggingface\.co\/papers\/([^/?#\s]+)\/?(?:[?#]\S*)?$/i;
 
 /** The arXiv id a pasted text names as a whole: 2606.00467, arXiv:2606.00467v2, an arxiv.org or hf.co/papers address. */
@@ -49,7 +52,8 @@ export function parseQuery(input: string): ParsedQuery {
   const arxivId = pastedArxivId(input);
   const parts = input.split('"');
   // an even number of parts means an odd number of quotes: the unpaired last quote is text
-  if (parts.length % 2 === 0) parts.splice(parts.length - 2, 2, `${parts[parts.length - 2]} ${parts[parts.length - 1]}`);
+  if (parts.length % 2 === 0)
+    parts.splice(parts.length - 2, 2, `${parts[parts.length - 2]} ${parts[parts.length - 1]}`);
   const phrases: string[][] = [];
   const pairs: string[][] = [];
   const all: string[] = [];
@@ -111,4 +115,5 @@ export const isSearchable = (q: ParsedQuery) => q.arxivId !== null || q.words.le
 export const onlyExclusions = (q: ParsedQuery) => !isSearchable(q) && q.excluded.length > 0;
 
 /** A word or phrase as an FTS5 string: tokens are letters and digits only, so the quotes hold. */
-export const ftsString = (tokens: string | string[]) => `"${(typeof tokens === "string" ? [tokens] : tokens).join(" ")}"`;
+export const ftsString = (tokens: string | string[]) =>
+  `"${(typeof tokens === "string" ? [tokens] : tokens).join(" ")}"`;

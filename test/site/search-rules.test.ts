@@ -12,7 +12,8 @@ beforeAll(async () => {
     {
       id: "2501.00001",
       title: "Speculative Decoding with Draft Trees",
-      abstract: "We accelerate large language model inference by drafting tokens with a small model and verifying them in parallel.",
+      abstract:
+        "We accelerate large language model inference by drafting tokens with a small model and verifying them in parallel.",
       authors: ["Grace Hopper", "Edsger Dijkstra"],
       day: "2025-01-02",
     },
@@ -34,9 +35,24 @@ beforeAll(async () => {
       abstract: "A neural estimator over a graph, whose network of readings is learned from data.",
       day: "2025-01-07",
     },
-    { id: "2501.00004", title: "Model Soups for Model Merging", abstract: "Averaging the weights of fine-tuned model copies.", day: "2025-01-01" },
-    { id: "2501.00005", title: "Speculative Sampling at Scale", abstract: "Sampling drafts from a cheap proposal.", day: "2025-01-05" },
-    { id: "2501.00006", title: "Hopper GPUs and Grace CPUs for training", abstract: "A systems paper on accelerators.", day: "2025-01-06" },
+    {
+      id: "2501.00004",
+      title: "Model Soups for Model Merging",
+      abstract: "Averaging the weights of fine-tuned model copies.",
+      day: "2025-01-01",
+    },
+    {
+      id: "2501.00005",
+      title: "Speculative Sampling at Scale",
+      abstract: "Sampling drafts from a cheap proposal.",
+      day: "2025-01-05",
+    },
+    {
+      id: "2501.00006",
+      title: "Hopper GPUs and Grace CPUs for training",
+      abstract: "A systems paper on accelerators.",
+      day: "2025-01-06",
+    },
   ]);
   // Added last, so that a newest-first answer would list them before the best match.
   await env.DB.prepare(
@@ -54,7 +70,8 @@ const ids = async (q: string, opts: { limit?: number; budget?: number } = {}) =>
 
 describe("search rules on a small catalog", () => {
   it("finds a paper from a one-sentence description, though some of its words appear in no paper", async () => {
-    const sentence = "A method that speeds up language model inference by drafting tokens with a tiny model and verifying them, zyxxyq qwzzk";
+    const sentence =
+      "A method that speeds up language model inference by drafting tokens with a tiny model and verifying them, zyxxyq qwzzk";
     expect((await ids(sentence))[0]).toBe("2501.00001");
   });
 
@@ -66,7 +83,9 @@ describe("search rules on a small catalog", () => {
     const loose = await ids("graph neural network");
     expect(loose.indexOf("2501.00002")).toBeLessThan(loose.indexOf("2501.00008"));
     const [hit] = (await searchPapers(createDb(env.DB), '"graph neural network"')).hits;
-    expect(hit!.snippet).toContain(`${MARK_START}graph${MARK_END} ${MARK_START}neural${MARK_END} ${MARK_START}network${MARK_END}`);
+    expect(hit!.snippet).toContain(
+      `${MARK_START}graph${MARK_END} ${MARK_START}neural${MARK_END} ${MARK_START}network${MARK_END}`,
+    );
   });
 
   it("ranks a word that thousands of papers hold best match first, not newest first", async () => {
@@ -74,19 +93,24 @@ describe("search rules on a small catalog", () => {
     expect(more).toBe(true);
     // "Model" twice in the title, then once in the title; the 3,000 newer fillers hold it once in the abstract
     expect(hits[0]!.paper.id).toBe("2501.00004");
-    expect(hits[0]!.titleHighlight).toBe(`${MARK_START}Model${MARK_END} Soups for ${MARK_START}Model${MARK_END} Merging`);
+    expect(hits[0]!.titleHighlight).toBe(
+      `${MARK_START}Model${MARK_END} Soups for ${MARK_START}Model${MARK_END} Merging`,
+    );
   });
 
   it("ranks the newest matches of a word past the postings budget by where it stands, title first", async () => {
     // A budget under the word's frequency: the common arm, over the COMMON_WINDOW matches added last.
-    await insertPapers([{ id: "2601.00001", title: "A model in the title", abstract: "Nothing else.", day: "2024-12-01" }]);
+    await insertPapers([
+      { id: "2601.00001", title: "A model in the title", abstract: "Nothing else.", day: "2024-12-01" },
+    ]);
     const hits = await ids("model", { budget: 100, limit: 3 });
     expect(hits[0]).toBe("2601.00001");
     expect(hits.slice(1).every((id) => id.startsWith("1902."))).toBe(true);
   });
 
   it("answers a pasted arXiv id or address with that paper, and the site goes to its page", async () => {
-    for (const q of ["2501.00001", "https://arxiv.org/abs/2501.00001v2", "huggingface.co/papers/2501.00001"]) expect(await ids(q), q).toEqual(["2501.00001"]);
+    for (const q of ["2501.00001", "https://arxiv.org/abs/2501.00001v2", "huggingface.co/papers/2501.00001"])
+      expect(await ids(q), q).toEqual(["2501.00001"]);
     expect(await ids("2509.99999")).toEqual([]);
     const api = await get(`/api/papers/search?q=${encodeURIComponent("https://arxiv.org/pdf/2501.00001")}`);
     expect(((await api.json()) as { paper: { id: string } }[]).map((i) => i.paper.id)).toEqual(["2501.00001"]);
@@ -137,12 +161,13 @@ describe("bad input to search", () => {
     "-speculative",
     "-speculative -model",
     "- -- ---",
-    "( ) \" * : ^",
+    '( ) " * : ^',
   ];
 
   it("answers each bad query on the API, the page and the feeds with a 200 or a clear 400, never a 5xx or an FTS5 error", async () => {
     const logged: unknown[] = [];
-    for (const method of ["error", "warn", "log"] as const) vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args));
+    for (const method of ["error", "warn", "log"] as const)
+      vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args));
     for (const q of BAD) {
       const qs = `q=${encodeURIComponent(q)}`;
       const api = await get(`/api/papers/search?${qs}`);

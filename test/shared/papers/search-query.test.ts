@@ -45,7 +45,7 @@ describe("reading a search query", () => {
   });
 
   it("tells an empty query and one of only exclusions apart from a searchable one", () => {
-    for (const text of ["", "   ", "🦙 ( ) \" *", "\u0001\u0002", "-"]) {
+    for (const text of ["", "   ", '🦙 ( ) " *', "\u0001\u0002", "-"]) {
       expect(isSearchable(parseQuery(text)), text).toBe(false);
       expect(onlyExclusions(parseQuery(text)), text).toBe(false);
     }

@@ -1,9 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { createApp } from "./app";
 import type { PurgeRequest, PurgeResult, SiteService } from "#shared/contracts";
+import { createApp } from "./app";
 import { answerFromMemory } from "./cache/edge-cache";
 import { purgeEverywhere } from "./cache/purge";
-import { readConfig, type Env } from "./env";
+import { type Env, readConfig } from "./env";
 
 const app = createApp();
 
@@ -19,5 +19,6 @@ export class SiteEntrypoint extends WorkerEntrypoint<Env> implements SiteService
 
 export default {
   // The hot path first: a page the isolate's memory tier holds needs no routing (edge-cache.ts).
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) => answerFromMemory(request, env) ?? app.fetch(request, env, ctx),
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
+    answerFromMemory(request, env) ?? app.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

@@ -1,22 +1,21 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
+import type { IngestOutcome } from "#shared/contracts";
 import { createDb, type Db } from "#shared/db/client";
 import { ingestRuns, papers } from "#shared/db/schema";
 import { DAY_MS, todayUtc } from "#shared/domain/periods";
-import type { IngestOutcome } from "#shared/contracts";
 import type { IngestRequest } from "#shared/papers/ingest-request";
-import { emptyBatch, reject, type ParsedBatch } from "#shared/papers/records";
-import { readConfig, type Env, type IngestConfig } from "./env";
+import { emptyBatch, type ParsedBatch, reject } from "#shared/papers/records";
+import { type Env, type IngestConfig, readConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
 import { parseHfDaily } from "./sources/hf-daily";
+import { type UpsertResult, upsertBatch } from "./upsert";
 import { arxivPacer, fetchText, realSleep } from "./upstream";
-import { upsertBatch, type UpsertResult } from "./upsert";
 
 export interface IngestDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
-
 
 const ARXIV_PAGE_SIZE = 500;
 const ARXIV_MAX_RESULTS = 2000;
@@ -70,7 +69,12 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .where(eq(ingestRuns.id, run.id))
     .returning()
     .get();
-  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays, problems: batch.problems };
+  return {
+    ...finished,
+    changedPapers: result.changedPapers,
+    changedDays: result.changedDays,
+    problems: batch.problems,
+  };
 }
 
 /**
@@ -83,7 +87,11 @@ const ABANDONED_AFTER_MS = 60 * 60_000;
 async function closeAbandonedRuns(db: Db, source: IngestRequest["source"], at: Date): Promise<void> {
   await db
     .update(ingestRuns)
-    .set({ status: "failed", finishedAt: at.toISOString(), error: "abandoned: its invocation ended before the run finished" })
+    .set({
+      status: "failed",
+      finishedAt: at.toISOString(),
+      error: "abandoned: its invocation ended before the run finished",
+    })
     .where(
       and(
         eq(ingestRuns.source, source),

@@ -1,15 +1,18 @@
 import { and, between, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { dailyEntries, papers, type PaperRow } from "#shared/db/schema";
+import { dailyEntries, type PaperRow, papers } from "#shared/db/schema";
 import type { Period } from "#shared/domain/periods";
-import { upvotesSql, visible } from "#shared/papers/queries";
 import type { Filters } from "#shared/mail/messages";
+import { upvotesSql, visible } from "#shared/papers/queries";
 
 export const DIGEST_SIZE = 10;
 /** Filters choose from the period's most upvoted papers; a week holds a few hundred. */
 const CANDIDATES = 500;
 
-export type DigestPaper = Pick<PaperRow, "id" | "title" | "abstract" | "authors" | "categories"> & { upvotes: number; day: string };
+export type DigestPaper = Pick<PaperRow, "id" | "title" | "abstract" | "authors" | "categories"> & {
+  upvotes: number;
+  day: string;
+};
 
 /** The period's featured papers, most upvoted first (the upvotes the site shows): read once per period, filtered per subscriber. */
 export async function periodCandidates(db: Db, { from, to }: Period): Promise<DigestPaper[]> {

@@ -1,12 +1,12 @@
 import type { Db } from "#shared/db/client";
-import { dayPeriod, FIRST_DAY, LAST_DAY, parseDay, parseMonth, parseWeek, type Period } from "#shared/domain/periods";
+import { dayPeriod, FIRST_DAY, LAST_DAY, type Period, parseDay, parseMonth, parseWeek } from "#shared/domain/periods";
 import {
+  type ListedPaper,
   latestDayWithPapers,
   periodListing,
+  type SortOrder,
   searchPapers,
   trendingPapers,
-  type ListedPaper,
-  type SortOrder,
 } from "#shared/papers/queries";
 import { badRequest } from "../errors";
 import type { DailyPapersQuery } from "./api-schemas";
@@ -51,8 +51,12 @@ const SORTS: Record<NonNullable<DailyPapersQuery["sort"]> | "default", SortOrder
 export async function listDaily(db: Db, q: DailyPapersQuery): Promise<ListedPaper[]> {
   const page = { page: q.p, limit: q.limit };
   const period = periodOf(q);
-  if (period) return (await periodListing(db, period, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter })).items;
-  if (q.submitter) return (await periodListing(db, ALL_DAYS, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter })).items;
+  if (period)
+    return (await periodListing(db, period, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter }))
+      .items;
+  if (q.submitter)
+    return (await periodListing(db, ALL_DAYS, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter }))
+      .items;
   if (q.sort === "trending") return trendingPage(db, q.p, q.limit);
   const latest = await latestDayWithPapers(db);
   if (!latest) return [];

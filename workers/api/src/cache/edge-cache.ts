@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { readConfig, type AppEnv, type Env } from "../env";
-import { CACHE_POLICIES } from "./cache-policy";
+import { type AppEnv, type Env, readConfig } from "../env";
 import { addSecureHeaders } from "../security/secure-headers";
+import { CACHE_POLICIES } from "./cache-policy";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 
@@ -130,7 +130,8 @@ const siteCache: EdgeCacheOptions = {
 
 export const edgeCache = edgeCacheWith(siteCache);
 
-const onCachedPath = (path: string) => SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
+const onCachedPath = (path: string) =>
+  SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
 
 /**
  * A site page the memory tier holds, answered before Hono routes the request (index.ts): for a

@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
@@ -6,13 +6,13 @@ import type { AccountRow } from "#shared/db/schema";
 import { privateAlways } from "../accounts/private-page";
 import { currentSession } from "../accounts/sessions";
 import { purgeAfterSubmission } from "../cache/purge";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
 import { clientKey } from "../security/client-limit";
+import { TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { COMMENT_MAX, submitPaper, type Refusal, type SubmissionRules } from "./submit-paper";
-import { TitledPage } from "../site/layout";
+import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
@@ -82,7 +82,11 @@ function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: s
 
 const rulesOf = (c: Context<AppEnv>): SubmissionRules => {
   const config = readConfig(c.env);
-  return { windowDays: config.SUBMISSION_WINDOW_DAYS, dailyCap: config.SUBMISSION_DAILY_CAP, weekends: config.SUBMISSION_WEEKENDS };
+  return {
+    windowDays: config.SUBMISSION_WINDOW_DAYS,
+    dailyCap: config.SUBMISSION_DAILY_CAP,
+    weekends: config.SUBMISSION_WEEKENDS,
+  };
 };
 
 /** The signed-in account with a handle, a redirect to choose one, or a 401 for a form posted signed out. */
@@ -121,13 +125,32 @@ submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
   const rules = rulesOf(c);
   const form = SubmitBody.safeParse(await c.req.parseBody());
   if (!form.success) {
-    const refusal: Refusal = { ok: false, code: "invalid-id", status: 400, rule: "Invalid form", message: `${form.error.issues[0]?.message ?? "invalid form"}.` };
+    const refusal: Refusal = {
+      ok: false,
+      code: "invalid-id",
+      status: 400,
+      rule: "Invalid form",
+      message: `${form.error.issues[0]?.message ?? "invalid form"}.`,
+    };
     return c.html(<SubmitPage rules={rules} refusal={refusal} />, 400);
   }
-  const result = await submitPaper({ db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() }, account, form.data);
-  if (!result.ok) return c.html(<SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />, result.status);
+  const result = await submitPaper(
+    { db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() },
+    account,
+    form.data,
+  );
+  if (!result.ok)
+    return c.html(
+      <SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />,
+      result.status,
+    );
   // The submission is committed; a purge that fails only leaves pages stale for their few seconds.
-  await purgeAfterSubmission(c, readConfig(c.env).SITE_URL, { papers: [result.paperId], days: [result.day] }, account.handle).catch((err: unknown) => {
+  await purgeAfterSubmission(
+    c,
+    readConfig(c.env).SITE_URL,
+    { papers: [result.paperId], days: [result.day] },
+    account.handle,
+  ).catch((err: unknown) => {
     console.error("purging after a submission failed", err);
   });
   return c.redirect(`/papers/${result.paperId}`, 303);
