@@ -32,7 +32,9 @@ const server = createServer((req, res) => {
     }
     if (tokens < 1) {
       limited++;
-      res.writeHead(429, { ...headers, "retry-after": "1", "ratelimit-remaining": "0" }).end(JSON.stringify({ name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }));
+      res
+        .writeHead(429, { ...headers, "retry-after": "1", "ratelimit-remaining": "0" })
+        .end(JSON.stringify({ name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }));
       return;
     }
     tokens -= 1;
@@ -43,7 +45,9 @@ const server = createServer((req, res) => {
     }
     const mails = JSON.parse(body);
     if (mails.length > 100) {
-      res.writeHead(422, headers).end(JSON.stringify({ name: "validation_error", message: "at most 100 mails", statusCode: 422 }));
+      res
+        .writeHead(422, headers)
+        .end(JSON.stringify({ name: "validation_error", message: "at most 100 mails", statusCode: 422 }));
       return;
     }
     const data = mails.map((m) => {
@@ -70,18 +74,29 @@ const mf = await startBenchWorker(await bundle("scripts/bench/mail-bench-worker.
 try {
   await mf.dispatchFetch(`http://bench/seed?n=${N}`);
   const res = await mf.dispatchFetch("http://bench/run");
-  const out = /** @type {{ enqueueMs: number, sendMs: number, batches: number, retries: number, ledger: unknown }} */ (await res.json());
+  const out = /** @type {{ enqueueMs: number, sendMs: number, batches: number, retries: number, ledger: unknown }} */ (
+    await res.json()
+  );
   if (!res.ok) throw new Error(JSON.stringify(out));
 
   const bound = N / 100 / RPS;
   const seconds = out.sendMs / 1000;
   const twice = [...delivered.values()].filter((n) => n > 1).length;
-  console.log(`\nMail benchmark (${new Date().toISOString()}, node ${process.version}): ${N} subscribers, stub Resend at ${RPS} requests/s\n`);
-  console.log("| subscribers | enqueue | send (enqueue excluded) | bound N/100/rps | ratio | Resend calls | 429s | queue batches | retried messages | mails delivered | delivered twice |");
+  console.log(
+    `\nMail benchmark (${new Date().toISOString()}, node ${process.version}): ${N} subscribers, stub Resend at ${RPS} requests/s\n`,
+  );
+  console.log(
+    "| subscribers | enqueue | send (enqueue excluded) | bound N/100/rps | ratio | Resend calls | 429s | queue batches | retried messages | mails delivered | delivered twice |",
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  console.log(`| ${N} | ${(out.enqueueMs / 1000).toFixed(2)} s | ${seconds.toFixed(2)} s | ${bound.toFixed(1)} s | ${(seconds / bound).toFixed(3)}x | ${calls} | ${limited} | ${out.batches} | ${out.retries} | ${delivered.size} | ${twice} |`);
-  console.log(`\nLedger: ${JSON.stringify(out.ledger)}. Target: within 1.25x of the bound (${(bound * 1.25).toFixed(1)} s): ${seconds <= bound * 1.25 ? "met" : "NOT met"}.`);
-  if (delivered.size !== N || twice) throw new Error(`expected ${N} distinct recipients once each, got ${delivered.size} (${twice} twice)`);
+  console.log(
+    `| ${N} | ${(out.enqueueMs / 1000).toFixed(2)} s | ${seconds.toFixed(2)} s | ${bound.toFixed(1)} s | ${(seconds / bound).toFixed(3)}x | ${calls} | ${limited} | ${out.batches} | ${out.retries} | ${delivered.size} | ${twice} |`,
+  );
+  console.log(
+    `\nLedger: ${JSON.stringify(out.ledger)}. Target: within 1.25x of the bound (${(bound * 1.25).toFixed(1)} s): ${seconds <= bound * 1.25 ? "met" : "NOT met"}.`,
+  );
+  if (delivered.size !== N || twice)
+    throw new Error(`expected ${N} distinct recipients once each, got ${delivered.size} (${twice} twice)`);
 } finally {
   await mf.dispose();
   server.close();

@@ -31,13 +31,26 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY_CACHED = process.env.BENCH_ONLY === "cached";
-if (process.env.BENCH_ONLY && !ONLY_CACHED) throw new Error(`BENCH_ONLY must be "cached", not "${process.env.BENCH_ONLY}"`);
+if (process.env.BENCH_ONLY && !ONLY_CACHED)
+  throw new Error(`BENCH_ONLY must be "cached", not "${process.env.BENCH_ONLY}"`);
 const WRANGLER_DEV = process.env.BENCH_WRANGLER_DEV === "1";
-if (process.env.BENCH_WRANGLER_DEV && !WRANGLER_DEV) throw new Error(`BENCH_WRANGLER_DEV must be "1", not "${process.env.BENCH_WRANGLER_DEV}"`);
+if (process.env.BENCH_WRANGLER_DEV && !WRANGLER_DEV)
+  throw new Error(`BENCH_WRANGLER_DEV must be "1", not "${process.env.BENCH_WRANGLER_DEV}"`);
 const persistTo = join(ROOT, ".bench/site-state");
 
 const RARE_WORD = "quantum";
-const COMMON_WORDS = ["model", "data", "task", "method", "large", "performance", "benchmark", "learning", "language", "training"];
+const COMMON_WORDS = [
+  "model",
+  "data",
+  "task",
+  "method",
+  "large",
+  "performance",
+  "benchmark",
+  "learning",
+  "language",
+  "training",
+];
 const SORTS = ["upvotes", "trending", "newest"];
 const API_SORTS = ["", "&sort=publishedAt", "&sort=trending"];
 /** Result pages a common-word search has (shared/papers/queries.ts COMMON_WINDOW / 20). */
@@ -59,7 +72,8 @@ function shuffled(xs, seed = 7) {
 function withPages(base, minimum = 60_000) {
   const total = Math.max(base.length, minimum);
   const out = [...base];
-  for (let page = 2; out.length < total; page++) for (const path of base) out.push(`${path}${path.includes("?") ? "&" : "?"}page=${page}`);
+  for (let page = 2; out.length < total; page++)
+    for (const path of base) out.push(`${path}${path.includes("?") ? "&" : "?"}page=${page}`);
   return out.slice(0, total);
 }
 
@@ -67,7 +81,10 @@ function searchWalk(db, queries, maxPages) {
   const count = db.prepare("SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?");
   const out = [];
   for (const q of queries) {
-    const fts = q.split(" ").map((w) => `"${w}"`).join(" ");
+    const fts = q
+      .split(" ")
+      .map((w) => `"${w}"`)
+      .join(" ");
     const pages = Math.max(1, Math.min(maxPages, Math.ceil(count.get(fts).n / 20)));
     for (let p = 1; p <= pages; p++) out.push({ q, p });
   }
@@ -90,8 +107,12 @@ function walks(dbFile, ids, days) {
     searchRare: site(rare),
     searchCommon: site(common),
     searchTwoCommon: site(two),
-    apiListing: shuffled(days.flatMap((d) => API_SORTS.flatMap((s) => limits.map((l) => `/api/daily_papers?date=${d}${s}&limit=${l}`)))),
-    apiSearch: shuffled(COMMON_WORDS.flatMap((w) => Array.from({ length: 100 }, (_, i) => `/api/papers/search?q=${w}&limit=${i + 1}`))),
+    apiListing: shuffled(
+      days.flatMap((d) => API_SORTS.flatMap((s) => limits.map((l) => `/api/daily_papers?date=${d}${s}&limit=${l}`))),
+    ),
+    apiSearch: shuffled(
+      COMMON_WORDS.flatMap((w) => Array.from({ length: 100 }, (_, i) => `/api/papers/search?q=${w}&limit=${i + 1}`)),
+    ),
     counts: { rare: rare.length, common: common.length, two: two.length },
   };
 }
@@ -116,7 +137,7 @@ function treeCpuMs(pid) {
   const tree = new Set([pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) tree.add(p.pid), (grew = true);
   }
   return stats.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 10; // USER_HZ is 100
 }
@@ -165,7 +186,14 @@ end
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: ms(50), p99: ms(99), requests: num(/(\d+) requests in/), errors: (Number.isNaN(non2xx) ? 0 : non2xx) + socketErrors, raw: out };
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: ms(50),
+    p99: ms(99),
+    requests: num(/(\d+) requests in/),
+    errors: (Number.isNaN(non2xx) ? 0 : non2xx) + socketErrors,
+    raw: out,
+  };
 }
 
 async function benchSize(papers) {
@@ -175,38 +203,50 @@ async function benchSize(papers) {
   const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
   const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite") ?? "");
   const filled = fillCatalog(dbFile, papers);
-  console.log(`\n# ${filled.count} papers (${Math.min(papers, PER_DAY * DAYS)} featured over ${filled.days.length} days), filled in ${(filled.ms / 1000).toFixed(1)} s`);
+  console.log(
+    `\n# ${filled.count} papers (${Math.min(papers, PER_DAY * DAYS)} featured over ${filled.days.length} days), filled in ${(filled.ms / 1000).toFixed(1)} s`,
+  );
   const w = ONLY_CACHED ? null : walks(dbFile, filled.ids, filled.days);
-  if (w) console.log(`walks: ${filled.days.length * SORTS.length} day listings (then with page=), ${filled.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages`);
+  if (w)
+    console.log(
+      `walks: ${filled.days.length * SORTS.length} day listings (then with page=), ${filled.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages`,
+    );
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`mode: ${WRANGLER_DEV ? "BENCH_WRANGLER_DEV=1, wrangler dev (its dev proxy in front)" : "deployed bundles in Miniflare on its own port"}`);
+  console.log(
+    `mode: ${WRANGLER_DEV ? "BENCH_WRANGLER_DEV=1, wrangler dev (its dev proxy in front)" : "deployed bundles in Miniflare on its own port"}`,
+  );
   const mf = WRANGLER_DEV ? null : await startDirect({ port, persistTo });
   const child = mf ? null : startWorkers({ port, persistTo, quiet: true });
   // CPU time of wrangler dev's process tree, or of the workerd process Miniflare started
-  const cpuMs = mf ? () => workerdPids().reduce((a, pid) => a + treeCpuMs(pid), 0) : () => treeCpuMs(/** @type {number} */ (child?.pid));
+  const cpuMs = mf
+    ? () => workerdPids().reduce((a, pid) => a + treeCpuMs(pid), 0)
+    : () => treeCpuMs(/** @type {number} */ (child?.pid));
   try {
     if (child) await waitUntilUp(base, child);
     const day = `/papers/date/${LAST_DAY}`;
     const html = await (await fetch(base + day)).text();
     const cached = await fetch(base + day);
-    console.log(`cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`);
+    console.log(
+      `cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`,
+    );
     /** @type {[string, string[]][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both
       ["baseline: GET /healthz", ["/healthz"]],
       ["cached day page (cache hit)", [day]],
     ];
-    if (w) runs.push(
-      ["uncached day listing", w.dayListing],
-      ["uncached paper page", w.paperPage],
-      [`uncached search, a rare word ("${RARE_WORD}", "${RARE_WORD} data", ...)`, w.searchRare],
-      [`uncached search, a common word ("model", "data", ...)`, w.searchCommon],
-      [`uncached search, two common words ("model data", ...)`, w.searchTwoCommon],
-      ["uncached API listing (/api/daily_papers?date=)", w.apiListing],
-      ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
-    );
+    if (w)
+      runs.push(
+        ["uncached day listing", w.dayListing],
+        ["uncached paper page", w.paperPage],
+        [`uncached search, a rare word ("${RARE_WORD}", "${RARE_WORD} data", ...)`, w.searchRare],
+        [`uncached search, a common word ("model", "data", ...)`, w.searchCommon],
+        [`uncached search, two common words ("model data", ...)`, w.searchTwoCommon],
+        ["uncached API listing (/api/daily_papers?date=)", w.apiListing],
+        ["uncached API search (/api/papers/search?q=model)", w.apiSearch],
+      );
     const cursors = runs.map(() => 0);
     // A warm-up round, not counted: the isolate's start, V8's compilation of each route's code and
     // SQLite's first reads of the database file would otherwise fall on the first round measured
@@ -229,11 +269,26 @@ async function benchSize(papers) {
     const results = runs.map(([name, paths], i) => {
       const rs = rounds[i];
       const wrapped = paths.length > 1 && cursors[i] > paths.length;
-      return { name, wrapped, cpuMs: median(rs.map((x) => x.cpuPerRequestMs)), rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors, 0), requests: cursors[i], raw: rs.map((x) => x.raw).join("\n") };
+      return {
+        name,
+        wrapped,
+        cpuMs: median(rs.map((x) => x.cpuPerRequestMs)),
+        rps: median(rs.map((x) => x.rps)),
+        p50: median(rs.map((x) => x.p50)),
+        p99: median(rs.map((x) => x.p99)),
+        errors: rs.reduce((a, x) => a + x.errors, 0),
+        requests: cursors[i],
+        raw: rs.map((x) => x.raw).join("\n"),
+      };
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch] = results;
-    console.log(`\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`);
-    for (const r of results) console.log(`| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.requests} | ${r.errors} |`);
+    console.log(
+      `\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
+    );
+    for (const r of results)
+      console.log(
+        `| ${r.name}${r.wrapped ? " (list repeated)" : ""} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.requests} | ${r.errors} |`,
+      );
     const ratio = (a, b) => (a / b).toFixed(2);
     // Rounds taken side by side share the box's load of the moment: their ratios vary less than the medians' ratio.
     const perRound = rounds[1].map((h, r) => h.rps / rounds[0][r].rps);
@@ -244,11 +299,18 @@ async function benchSize(papers) {
       console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
       console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
       const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
-      console.log(`worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`);
+      console.log(
+        `worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`,
+      );
     }
     console.log(`cached page / baseline: ${ratio(hit.rps, baseline.rps)} (target >= 0.95; ${hitRatios})`);
-    console.log(`by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`);
-    if (w) console.log(`also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`);
+    console.log(
+      `by CPU per request of ${mf ? "Miniflare's workerd" : "wrangler dev's processes"}: baseline ${cpu(0).toFixed(2)} ms, cached page ${cpu(1).toFixed(2)} ms, ratio ${ratio(cpu(0), cpu(1))}`,
+    );
+    if (w)
+      console.log(
+        `also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`,
+      );
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
     // An answer that failed is fast: no ratio above means anything then (rerun with BENCH_RAW=1 to see them).
     const failed = results.filter((r) => r.errors > 0);

@@ -47,7 +47,9 @@ function d1File() {
 function seedAccounts(n) {
   const db = new DatabaseSync(d1File());
   const account = db.prepare("INSERT INTO accounts (id, email, handle) VALUES (?, ?, ?)");
-  const session = db.prepare("INSERT INTO sessions (id_hash, account_id, expires_at, user_agent) VALUES (?, ?, ?, 'bench')");
+  const session = db.prepare(
+    "INSERT INTO sessions (id_hash, account_id, expires_at, user_agent) VALUES (?, ?, ?, 'bench')",
+  );
   // A fresh 30-day expiry: the sliding expiry is not rewritten during the run.
   const expires = Date.now() + 30 * 86_400_000;
   const cookies = [];
@@ -67,7 +69,9 @@ function seedAccounts(n) {
 function catalogIds() {
   const db = new DatabaseSync(d1File(), { readOnly: true });
   const rows = db.prepare("SELECT id FROM papers ORDER BY id").all();
-  const hot = db.prepare("SELECT paper_id AS id FROM daily_entries WHERE day = '2026-06-12' ORDER BY upstream_upvotes DESC LIMIT 1").get();
+  const hot = db
+    .prepare("SELECT paper_id AS id FROM daily_entries WHERE day = '2026-06-12' ORDER BY upstream_upvotes DESC LIMIT 1")
+    .get();
   db.close();
   return { ids: rows.map((r) => String(r.id)), hot: String(hot?.id ?? rows[0]?.id) };
 }
@@ -81,11 +85,18 @@ function catalogIds() {
 function voteWalk(cookies, ids, hot) {
   const others = ids.filter((id) => id !== hot);
   let s = 11;
-  const rand = (n) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n);
+  const rand = (n) => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n;
   const plans = cookies.map((cookie) => {
     const a = others[rand(others.length)];
     const b = others[rand(others.length)];
-    return [["PUT", hot], ["PUT", a], ["PUT", b], ["DELETE", a], ["DELETE", hot], ["PUT", hot]].map(([method, id]) => `${method} /api/me/upvotes/${id} ${cookie}`);
+    return [
+      ["PUT", hot],
+      ["PUT", a],
+      ["PUT", b],
+      ["DELETE", a],
+      ["DELETE", hot],
+      ["PUT", hot],
+    ].map(([method, id]) => `${method} /api/me/upvotes/${id} ${cookie}`);
   });
   const lines = [];
   for (let from = 0; from < plans.length; from += BLOCK) {
@@ -153,7 +164,9 @@ end
     requests: num(/(\d+) requests in/),
     non2xx: Number.isNaN(non2xx) ? 0 : non2xx,
     socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-    status: status ? { ok: Number(status[1]), limited: Number(status[2]), unauthorized: Number(status[3]), other: Number(status[4]) } : null,
+    status: status
+      ? { ok: Number(status[1]), limited: Number(status[2]), unauthorized: Number(status[3]), other: Number(status[4]) }
+      : null,
     raw: out,
   };
 }
@@ -168,7 +181,11 @@ function checkCounts(hot) {
     )
     .all();
   const totals = /** @type {{ rows: number, counted: number, papers: number, hot: number }} */ (
-    db.prepare("SELECT (SELECT count(*) FROM upvotes) AS rows, (SELECT sum(local_upvotes) FROM papers) AS counted, (SELECT count(*) FROM papers WHERE local_upvotes > 0) AS papers, (SELECT local_upvotes FROM papers WHERE id = ?) AS hot").get(hot)
+    db
+      .prepare(
+        "SELECT (SELECT count(*) FROM upvotes) AS rows, (SELECT sum(local_upvotes) FROM papers) AS counted, (SELECT count(*) FROM papers WHERE local_upvotes > 0) AS papers, (SELECT local_upvotes FROM papers WHERE id = ?) AS hot",
+      )
+      .get(hot)
   );
   db.close();
   return { wrong, totals };
@@ -187,8 +204,12 @@ try {
   const { ids, hot } = catalogIds();
   hotId = hot;
   const walk = voteWalk(cookies, ids, hot);
-  console.log(`\n# Votes (${new Date().toISOString()}, node ${process.version}): ${ACCOUNTS} accounts, ${ids.length} papers from the captures, hot paper ${hot}`);
-  console.log(`walk: ${walk.length} votes (${walk.length / ACCOUNTS} steps an account), wrk -t2 -c${CONNECTIONS}, ${SECONDS} s a round, ${ROUNDS} rounds`);
+  console.log(
+    `\n# Votes (${new Date().toISOString()}, node ${process.version}): ${ACCOUNTS} accounts, ${ids.length} papers from the captures, hot paper ${hot}`,
+  );
+  console.log(
+    `walk: ${walk.length} votes (${walk.length / ACCOUNTS} steps an account), wrk -t2 -c${CONNECTIONS}, ${SECONDS} s a round, ${ROUNDS} rounds`,
+  );
 
   // One of each first, so that neither pays the isolate's start.
   await fetch(`${base}/healthz`);
@@ -225,19 +246,33 @@ try {
       p99: median(rs.map((x) => x.p99)),
       requests: sum((x) => x.requests),
       errors: sum((x) => x.non2xx + x.socketErrors),
-      status: rs[0].status ? { ok: sum((x) => x.status.ok), limited: sum((x) => x.status.limited), unauthorized: sum((x) => x.status.unauthorized), other: sum((x) => x.status.other) } : null,
+      status: rs[0].status
+        ? {
+            ok: sum((x) => x.status.ok),
+            limited: sum((x) => x.status.limited),
+            unauthorized: sum((x) => x.status.unauthorized),
+            other: sum((x) => x.status.other),
+          }
+        : null,
       rounds: rs.map((x) => x.rps.toFixed(0)).join(", "),
       raw: rs.map((x) => x.raw).join("\n"),
     };
   });
   const [baseline, votes, single] = results;
-  console.log(`\n| route | req/s (median of ${ROUNDS}) | rounds | p50 ms | p99 ms | requests | non-2xx or socket errors |\n|---|---:|---|---:|---:|---:|---:|`);
-  for (const r of results) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.rounds} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`);
+  console.log(
+    `\n| route | req/s (median of ${ROUNDS}) | rounds | p50 ms | p99 ms | requests | non-2xx or socket errors |\n|---|---:|---|---:|---:|---:|---:|`,
+  );
+  for (const r of results)
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.rounds} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.errors} |`,
+    );
   console.log(`\nvotes/s / healthz req/s: ${(votes.rps / baseline.rps).toFixed(3)}`);
   const cast = votes.requests + single.requests;
   // Each pass over the walk gives an account 6 votes; the passes took `minutes` in all.
   const perAccount = 6 * Math.ceil(cursor / walk.length);
-  console.log(`vote answers: ${JSON.stringify(votes.status)} and ${JSON.stringify(single.status)}; ${cast} votes in ${minutes.toFixed(1)} min, at most ${perAccount} from one account (limit ${VOTES_PER_MINUTE} a minute)`);
+  console.log(
+    `vote answers: ${JSON.stringify(votes.status)} and ${JSON.stringify(single.status)}; ${cast} votes in ${minutes.toFixed(1)} min, at most ${perAccount} from one account (limit ${VOTES_PER_MINUTE} a minute)`,
+  );
   if (walk.length < cursor) console.log(`(the walk of ${walk.length} votes was repeated: ${cursor} votes in all)`);
   if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
 } finally {
@@ -247,9 +282,13 @@ try {
 }
 
 const { wrong, totals } = checkCounts(hotId);
-console.log(`\ncorrectness: ${totals.rows} upvote rows on ${totals.papers} papers, sum of papers.local_upvotes ${totals.counted} (the hot paper ${totals.hot}); papers whose count differs from their rows: ${wrong.length}`);
+console.log(
+  `\ncorrectness: ${totals.rows} upvote rows on ${totals.papers} papers, sum of papers.local_upvotes ${totals.counted} (the hot paper ${totals.hot}); papers whose count differs from their rows: ${wrong.length}`,
+);
 if (wrong.length) console.log(JSON.stringify(wrong.slice(0, 10)));
-if (wrong.length || totals.rows !== totals.counted) throw new Error("papers.local_upvotes does not equal the upvote rows");
+if (wrong.length || totals.rows !== totals.counted)
+  throw new Error("papers.local_upvotes does not equal the upvote rows");
 for (const r of results?.slice(1) ?? []) {
-  if (!r.status || r.status.limited || r.status.unauthorized || r.status.other) throw new Error(`votes answered other than 200: ${JSON.stringify(r.status)}`);
+  if (!r.status || r.status.limited || r.status.unauthorized || r.status.other)
+    throw new Error(`votes answered other than 200: ${JSON.stringify(r.status)}`);
 }

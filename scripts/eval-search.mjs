@@ -78,7 +78,11 @@ function shuffled(xs, rand) {
   return a;
 }
 const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const wordsOf = (text) => text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+const wordsOf = (text) =>
+  text
+    .normalize("NFKC")
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu) ?? [];
 
 /** At most MAX_QUERY characters, cut at the last space that keeps it within. */
 function cutAtWord(text) {
@@ -94,7 +98,10 @@ function cutAtWord(text) {
  */
 function buildSets(daily, db) {
   const papers = [...daily].sort(byId);
-  const sentence = shuffled(papers.filter((p) => p.ai_summary?.trim()), rng(SETTINGS.seed))
+  const sentence = shuffled(
+    papers.filter((p) => p.ai_summary?.trim()),
+    rng(SETTINGS.seed),
+  )
     .slice(0, SETTINGS.sentences)
     .map((p) => ({ q: cutAtWord(p.ai_summary), relevant: [p.id] }));
 
@@ -120,9 +127,7 @@ function buildSets(daily, db) {
   // counted over every title and abstract of the catalog.
   const randTitle = rng(SETTINGS.seed + 2);
   const titled = shuffled(papers, randTitle).slice(0, SETTINGS.titles);
-  const candidates = (title) => [
-    ...new Set(wordsOf(title).filter((w) => w.length >= 3 && /^\p{L}/u.test(w))),
-  ];
+  const candidates = (title) => [...new Set(wordsOf(title).filter((w) => w.length >= 3 && /^\p{L}/u.test(w)))];
   const df = new Map(titled.flatMap((p) => candidates(p.title)).map((w) => [w, 0]));
   for (const row of db.prepare("SELECT title, abstract FROM papers").iterate()) {
     for (const w of new Set(wordsOf(`${row.title} ${row.abstract}`))) {
@@ -216,7 +221,7 @@ function knownItem(queries, rankings) {
     "MRR@10": mean(ranks.map((r) => (r >= 1 && r <= 10 ? 1 / r : 0))),
     "Recall@10": mean(ranks.map((r) => (r >= 1 && r <= 10 ? 1 : 0))),
     "Recall@100": mean(ranks.map((r) => (r >= 1 ? 1 : 0))),
-    "empty": mean(rankings.map((r) => (r.length ? 0 : 1))),
+    empty: mean(rankings.map((r) => (r.length ? 0 : 1))),
   };
 }
 
@@ -244,7 +249,7 @@ function topicScores(queries, rankings, judged) {
     "P@10": mean(rows.map((r) => r.p)),
     "Recall@10": mean(rows.map((r) => r.recall)),
     "MRR@10": mean(rows.map((r) => r.rr)),
-    "empty": mean(rows.map((r) => r.empty)),
+    empty: mean(rows.map((r) => r.empty)),
   };
 }
 

@@ -11,6 +11,12 @@ export default {
     const t1 = performance.now();
     const result = await upsertBatch(createDb(env.DB), batch, new Date().toISOString());
     const t2 = performance.now();
-    return Response.json({ papers: batch.papers.length, skipped: batch.skipped, inserted: result.inserted, parseMs: t1 - t0, upsertMs: t2 - t1 });
+    return Response.json({
+      papers: batch.papers.length,
+      skipped: batch.skipped,
+      inserted: result.inserted,
+      parseMs: t1 - t0,
+      upsertMs: t2 - t1,
+    });
   },
 };

@@ -17,16 +17,33 @@ async function seed(db: D1Database, subscribers: number) {
   for (const part of chunk(papers, 20))
     statements.push(
       db
-        .prepare(`INSERT INTO papers (id, version, title, abstract, authors, categories, published, updated) VALUES ${part.map(() => "(?, 1, ?, ?, '[\"A. Author\"]', ?, '2026-06-12T00:00:00Z', '2026-06-12T00:00:00Z')").join(", ")}`)
-        .bind(...part.flatMap((id, i) => [id, `Benchmark paper ${id}`, `Abstract ${i} about diffusion and transformers.`, JSON.stringify([i % 2 ? "cs.CL" : "cs.LG"])])),
+        .prepare(
+          `INSERT INTO papers (id, version, title, abstract, authors, categories, published, updated) VALUES ${part.map(() => "(?, 1, ?, ?, '[\"A. Author\"]', ?, '2026-06-12T00:00:00Z', '2026-06-12T00:00:00Z')").join(", ")}`,
+        )
+        .bind(
+          ...part.flatMap((id, i) => [
+            id,
+            `Benchmark paper ${id}`,
+            `Abstract ${i} about diffusion and transformers.`,
+            JSON.stringify([i % 2 ? "cs.CL" : "cs.LG"]),
+          ]),
+        ),
     );
   for (const part of chunk(papers, 50))
-    statements.push(db.prepare(`INSERT INTO daily_entries (paper_id, day, source, upstream_upvotes) VALUES ${part.map(() => "(?, '2026-06-12', 'hf-daily', ?)").join(", ")}`).bind(...part.flatMap((id, i) => [id, 100 - i])));
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO daily_entries (paper_id, day, source, upstream_upvotes) VALUES ${part.map(() => "(?, '2026-06-12', 'hf-daily', ?)").join(", ")}`,
+        )
+        .bind(...part.flatMap((id, i) => [id, 100 - i])),
+    );
   const ids = Array.from({ length: subscribers }, (_, i) => i);
   for (const part of chunk(ids, 33))
     statements.push(
       db
-        .prepare(`INSERT INTO subscribers (id, email, status, frequency, categories, keywords) VALUES ${part.map(() => "(?, ?, 'confirmed', 'daily', ?, '[]')").join(", ")}`)
+        .prepare(
+          `INSERT INTO subscribers (id, email, status, frequency, categories, keywords) VALUES ${part.map(() => "(?, ?, 'confirmed', 'daily', ?, '[]')").join(", ")}`,
+        )
         .bind(...part.flatMap((i) => [`sub-${i}`, `reader${i}@bench.example`, i % 3 ? "[]" : '["cs.CL"]'])),
     );
   for (const part of chunk(statements, 50)) await db.batch(part);
@@ -90,7 +107,17 @@ export default {
       }
     }
     const t2 = Date.now();
-    const ledger = await env.DB.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status").all<{ status: string; n: number }>();
-    return Response.json({ enqueued: enqueued.enqueued, enqueueMs: t1 - t0, sendMs: t2 - t1, batches, retries, ledger: Object.fromEntries(ledger.results.map((r) => [r.status, r.n])) });
+    const ledger = await env.DB.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status").all<{
+      status: string;
+      n: number;
+    }>();
+    return Response.json({
+      enqueued: enqueued.enqueued,
+      enqueueMs: t1 - t0,
+      sendMs: t2 - t1,
+      batches,
+      retries,
+      ledger: Object.fromEntries(ledger.results.map((r) => [r.status, r.n])),
+    });
   },
 };

@@ -7,4 +7,11 @@ const xml = readFileSync(process.argv[2]!, "utf8");
 const before = peakRss();
 const batch = parseArxivRss(xml, ["cs.AI"]);
 const after = peakRss();
-console.log(JSON.stringify({ papers: batch.papers.length, peakRssGrowth: after - before, peakRss: after, heapUsed: process.memoryUsage().heapUsed }));
+console.log(
+  JSON.stringify({
+    papers: batch.papers.length,
+    peakRssGrowth: after - before,
+    peakRss: after,
+    heapUsed: process.memoryUsage().heapUsed,
+  }),
+);

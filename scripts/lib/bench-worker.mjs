@@ -12,7 +12,15 @@ export const WORK = join(ROOT, ".bench");
 export async function bundle(entry, platform = "worker") {
   mkdirSync(WORK, { recursive: true });
   const outfile = join(WORK, `${entry.split("/").pop()}.${platform}.mjs`);
-  await build({ entryPoints: [join(ROOT, entry)], bundle: true, format: "esm", platform: platform === "node" ? "node" : "neutral", outfile, logLevel: "error", mainFields: ["module", "main"] });
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    format: "esm",
+    platform: platform === "node" ? "node" : "neutral",
+    outfile,
+    logLevel: "error",
+    mainFields: ["module", "main"],
+  });
   return outfile;
 }
 
@@ -26,7 +34,16 @@ function migrationStatements() {
 
 /** A Miniflare worker running the bundled `scriptPath`, with binding DB migrated; dispose() it after. */
 export async function startBenchWorker(scriptPath, bindings = {}) {
-  const mf = new Miniflare(convertV4MiniflareOptions({ modules: true, scriptPath, modulesRoot: WORK, compatibilityDate: "2026-08-20", d1Databases: ["DB"], bindings }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: true,
+      scriptPath,
+      modulesRoot: WORK,
+      compatibilityDate: "2026-08-20",
+      d1Databases: ["DB"],
+      bindings,
+    }),
+  );
   const db = await mf.getD1Database("DB");
   for (const sql of migrationStatements()) await db.prepare(sql).run();
   return mf;

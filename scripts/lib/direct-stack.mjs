@@ -45,18 +45,23 @@ export async function startDirect({ port, persistTo }) {
       modules: true,
       scriptPath: join(outdir, main),
       modulesRoot: outdir,
-      bindings: { .../** @type {Record<string, unknown>} */ (workerOptions.bindings), ...readDevVars(join(configPath, "..", ".dev.vars")) },
+      bindings: {
+        .../** @type {Record<string, unknown>} */ (workerOptions.bindings),
+        ...readDevVars(join(configPath, "..", ".dev.vars")),
+      },
     };
   });
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    workers: /** @type {any} */ (workers),
-    host: "127.0.0.1",
-    port,
-    // Miniflare's entry worker would otherwise copy every response (new Response) to log it
-    logRequests: false,
-    // as `wrangler dev --persist-to` and `wrangler d1 migrations apply --persist-to` set it
-    resourcePersistencePath: join(persistTo, "v3"),
-  }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: /** @type {any} */ (workers),
+      host: "127.0.0.1",
+      port,
+      // Miniflare's entry worker would otherwise copy every response (new Response) to log it
+      logRequests: false,
+      // as `wrangler dev --persist-to` and `wrangler d1 migrations apply --persist-to` set it
+      resourcePersistencePath: join(persistTo, "v3"),
+    }),
+  );
   await mf.ready;
   return mf;
 }

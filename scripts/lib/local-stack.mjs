@@ -45,7 +45,12 @@ export function readDevVar(name, file = join(ROOT, ".dev.vars")) {
 }
 
 export function wrangler(args, options = {}) {
-  return execFileSync(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: OFFLINE_ENV, stdio: "inherit", ...options });
+  return execFileSync(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: OFFLINE_ENV,
+    stdio: "inherit",
+    ...options,
+  });
 }
 
 export function migrateLocal(persistTo) {
@@ -69,7 +74,18 @@ export function startWorkers({ port, persistTo, quiet = false }) {
   /** @type {import("node:child_process").ChildProcess & { log?: () => string }} */
   const child = spawn(
     process.execPath,
-    [WRANGLER, "dev", ...CONFIGS.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"],
+    [
+      WRANGLER,
+      "dev",
+      ...CONFIGS.flatMap((c) => ["-c", c]),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      "--show-interactive-dev-session=false",
+    ],
     { cwd: ROOT, env: OFFLINE_ENV, stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"] },
   );
   if (quiet) {
@@ -85,7 +101,8 @@ export function startWorkers({ port, persistTo, quiet = false }) {
 export async function waitUntilUp(baseUrl, child, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode})${child.log ? `:\n${child.log()}` : ""}`);
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited (${child.exitCode})${child.log ? `:\n${child.log()}` : ""}`);
     try {
       if ((await fetch(`${baseUrl}/healthz`)).ok) return;
     } catch {
@@ -115,14 +132,21 @@ export async function seed(baseUrl, adminToken, log = console.log) {
     });
     const run = await res.json();
     runs.push(run);
-    log(`ingest ${request.source}${request.date ? ` ${request.date}` : ""}: ${run.status ?? res.status} (read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, skipped ${run.skipped})${run.error ? ` ${run.error}` : ""}`);
+    log(
+      `ingest ${request.source}${request.date ? ` ${request.date}` : ""}: ${run.status ?? res.status} (read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, skipped ${run.skipped})${run.error ? ` ${run.error}` : ""}`,
+    );
     if (!res.ok) throw new Error(`seeding failed: ${JSON.stringify(run)}`);
   }
   return runs;
 }
 
 /** Everything a local run needs; resolves to { baseUrl, stop }. */
-export async function startLocalStack({ port = 8787, persistTo = ".wrangler/state", quiet = false, log = console.log } = {}) {
+export async function startLocalStack({
+  port = 8787,
+  persistTo = ".wrangler/state",
+  quiet = false,
+  log = console.log,
+} = {}) {
   ensureDevVars();
   migrateLocal(persistTo);
   const stub = await ensureUpstreamStub();

@@ -10,7 +10,14 @@
 // the migrations and this file, so that a second run skips the load.
 import { createHash } from "node:crypto";
 import {
-  createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  createReadStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -118,8 +125,13 @@ function cacheKey() {
     hash.update(`${file}\0${s.size}\0${s.mtimeMs}\0`);
   }
   const migrations = join(ROOT, "migrations");
-  for (const name of readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort()) {
-    hash.update(`${name}\0`).update(readFileSync(join(migrations, name))).update("\0");
+  for (const name of readdirSync(migrations)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(join(migrations, name)))
+      .update("\0");
   }
   hash.update(readFileSync(new URL(import.meta.url)));
   return hash.digest("hex").slice(0, 16);

@@ -17,10 +17,33 @@ export const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n *
  * follow a Zipf-like curve over 4,000 made-up words.
  */
 export const TOPIC_DF = {
-  model: 0.5, learning: 0.25, language: 0.25, data: 0.3, training: 0.22, task: 0.3, method: 0.3, large: 0.3,
-  performance: 0.28, benchmark: 0.28, reasoning: 0.15, transformer: 0.1, diffusion: 0.07, agents: 0.2,
-  vision: 0.1, retrieval: 0.08, attention: 0.1, alignment: 0.12, policy: 0.1, graph: 0.1, sparse: 0.05,
-  memory: 0.1, robust: 0.1, multimodal: 0.1, scaling: 0.03, tokenizer: 0.03, quantum: 0.004,
+  model: 0.5,
+  learning: 0.25,
+  language: 0.25,
+  data: 0.3,
+  training: 0.22,
+  task: 0.3,
+  method: 0.3,
+  large: 0.3,
+  performance: 0.28,
+  benchmark: 0.28,
+  reasoning: 0.15,
+  transformer: 0.1,
+  diffusion: 0.07,
+  agents: 0.2,
+  vision: 0.1,
+  retrieval: 0.08,
+  attention: 0.1,
+  alignment: 0.12,
+  policy: 0.1,
+  graph: 0.1,
+  sparse: 0.05,
+  memory: 0.1,
+  robust: 0.1,
+  multimodal: 0.1,
+  scaling: 0.03,
+  tokenizer: 0.03,
+  quantum: 0.004,
 };
 
 /** New-style arXiv ids: the day's year and month, then a 5-digit number counted per month. */
@@ -36,10 +59,33 @@ function idMaker() {
 
 export function fillCatalog(dbFile, papers) {
   let seed = 42;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const pick = (a) => a[Math.floor(rand() * a.length)];
-  const SYL = ["ra", "to", "ne", "mi", "ka", "lo", "ve", "su", "di", "an", "or", "el", "is", "um", "ex", "po", "qu", "tri", "gen", "form"];
-  const VOCAB = Array.from({ length: 4000 }, () => Array.from({ length: 2 + Math.floor(rand() * 3) }, () => pick(SYL)).join(""));
+  const SYL = [
+    "ra",
+    "to",
+    "ne",
+    "mi",
+    "ka",
+    "lo",
+    "ve",
+    "su",
+    "di",
+    "an",
+    "or",
+    "el",
+    "is",
+    "um",
+    "ex",
+    "po",
+    "qu",
+    "tri",
+    "gen",
+    "form",
+  ];
+  const VOCAB = Array.from({ length: 4000 }, () =>
+    Array.from({ length: 2 + Math.floor(rand() * 3) }, () => pick(SYL)).join(""),
+  );
   const topics = Object.entries(TOPIC_DF);
   const zipf = () => VOCAB[Math.floor(VOCAB.length * rand() ** 2.5)];
   const words = (n) => {
@@ -52,7 +98,10 @@ export function fillCatalog(dbFile, papers) {
     }
     return out.join(" ");
   };
-  const NAMES = Array.from({ length: 3000 }, () => `${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)} ${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)}`);
+  const NAMES = Array.from(
+    { length: 3000 },
+    () => `${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)} ${pick(VOCAB)[0].toUpperCase()}${pick(VOCAB)}`,
+  );
 
   const db = new DatabaseSync(dbFile);
   const insertPaper = db.prepare(
@@ -78,11 +127,27 @@ export function fillCatalog(dbFile, papers) {
     ids.push(id);
     const at = `${day}T00:00:00.000Z`;
     const authors = JSON.stringify(Array.from({ length: 2 + Math.floor(rand() * 8) }, () => pick(NAMES)));
-    insertPaper.run(id, words(8 + Math.floor(rand() * 6)), words(150 + Math.floor(rand() * 100)), authors, at, at, rand() < 0.3 ? `https://github.com/example/${id}` : null, rand() < 0.3 ? Math.floor(rand() * 500) : null);
+    insertPaper.run(
+      id,
+      words(8 + Math.floor(rand() * 6)),
+      words(150 + Math.floor(rand() * 100)),
+      authors,
+      at,
+      at,
+      rand() < 0.3 ? `https://github.com/example/${id}` : null,
+      rand() < 0.3 ? Math.floor(rand() * 500) : null,
+    );
     if (featured) {
       days.add(day);
       const who = pick(NAMES);
-      insertEntry.run(id, day, who.replace(" ", "").toLowerCase(), who, Math.floor(rand() ** 3 * 300), Math.floor(rand() * 8));
+      insertEntry.run(
+        id,
+        day,
+        who.replace(" ", "").toLowerCase(),
+        who,
+        Math.floor(rand() ** 3 * 300),
+        Math.floor(rand() * 8),
+      );
     }
   }
   db.exec("COMMIT");

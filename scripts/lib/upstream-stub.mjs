@@ -8,7 +8,11 @@ import { join } from "node:path";
 const FIXTURES = new URL("../../test/fixtures/upstream/", import.meta.url).pathname;
 const read = (path) => readFileSync(join(FIXTURES, path), "utf8");
 
-const RSS_FEEDS = ["arxiv/rss_cs.AI_2026-04-27.xml", "arxiv/rss_cs.CL_2026-04-27.xml", "arxiv/rss_cs.LG_2026-04-27.xml"].map(read);
+const RSS_FEEDS = [
+  "arxiv/rss_cs.AI_2026-04-27.xml",
+  "arxiv/rss_cs.CL_2026-04-27.xml",
+  "arxiv/rss_cs.LG_2026-04-27.xml",
+].map(read);
 const ATOM_FILES = [
   "arxiv/api_query_transformer_cs.LG_2026-06-14.xml",
   ...readdirSync(join(FIXTURES, "arxiv/api_recorded"))
@@ -58,8 +62,17 @@ function respond(url) {
   if (url.pathname.startsWith("/rss/")) return [200, "application/rss+xml", combinedListing()];
   if (url.pathname === "/api/query") {
     const ids = url.searchParams.get("id_list");
-    if (ids) return [200, "application/atom+xml", atomFeed(ids.split(",").flatMap((id) => ATOM_ENTRIES.get(id.replace(/v\d+$/, "")) ?? []))];
-    return [200, "application/atom+xml", atomFeed(url.searchParams.get("start") === "0" ? [...ATOM_ENTRIES.values()] : [])];
+    if (ids)
+      return [
+        200,
+        "application/atom+xml",
+        atomFeed(ids.split(",").flatMap((id) => ATOM_ENTRIES.get(id.replace(/v\d+$/, "")) ?? [])),
+      ];
+    return [
+      200,
+      "application/atom+xml",
+      atomFeed(url.searchParams.get("start") === "0" ? [...ATOM_ENTRIES.values()] : []),
+    ];
   }
   if (url.pathname === "/api/daily_papers") {
     return [200, "application/json", DAILY[url.searchParams.get("date")] ?? "[]"];

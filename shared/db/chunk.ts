@@ -14,7 +14,10 @@ export function rowsPerStatement(columns: number): number {
 }
 
 /** Runs `select` over `ids` in chunks that keep the IN list under D1's parameter limit. */
-export async function selectInChunks<T>(ids: readonly string[], select: (part: string[]) => Promise<T[]>): Promise<T[]> {
+export async function selectInChunks<T>(
+  ids: readonly string[],
+  select: (part: string[]) => Promise<T[]>,
+): Promise<T[]> {
   const out: T[] = [];
   for (const part of chunk([...new Set(ids)], D1_MAX_PARAMS - 10)) out.push(...(await select(part)));
   return out;

@@ -72,10 +72,15 @@ export const dailyEntries = sqliteTable(
     numComments: integer("num_comments").notNull().default(0),
     thumbnail: text("thumbnail"),
     /** The account that submitted the paper on Paperboy (source "submission"); null for upstream's. */
-    submitterAccountId: text("submitter_account_id").references((): AnySQLiteColumn => accounts.id, { onDelete: "set null" }),
+    submitterAccountId: text("submitter_account_id").references((): AnySQLiteColumn => accounts.id, {
+      onDelete: "set null",
+    }),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
-  (t) => [index("daily_entries_day_idx").on(t.day, t.upstreamUpvotes), index("daily_entries_submitter_idx").on(t.submitterAccountId, t.day)],
+  (t) => [
+    index("daily_entries_day_idx").on(t.day, t.upstreamUpvotes),
+    index("daily_entries_submitter_idx").on(t.submitterAccountId, t.day),
+  ],
 );
 
 export const announcements = sqliteTable(
@@ -115,7 +120,10 @@ export const ingestRuns = sqliteTable(
 
 export type PaperRow = typeof papers.$inferSelect;
 /** What a source describes about a paper: never Paperboy's own state (the vote count, a curator's hiding). */
-export type PaperFields = Omit<PaperRow, "num" | "createdAt" | "changedAt" | "localUpvotes" | "hiddenAt" | "linksCuratedAt">;
+export type PaperFields = Omit<
+  PaperRow,
+  "num" | "createdAt" | "changedAt" | "localUpvotes" | "hiddenAt" | "linksCuratedAt"
+>;
 export type DailyEntryRow = typeof dailyEntries.$inferSelect;
 export type IngestRunRow = typeof ingestRuns.$inferSelect;
 
@@ -310,7 +318,11 @@ export const upvotes = sqliteTable(
       .references(() => papers.id),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.paperId] }), index("upvotes_paper_idx").on(t.paperId), index("upvotes_account_created_idx").on(t.accountId, t.createdAt)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.paperId] }),
+    index("upvotes_paper_idx").on(t.paperId),
+    index("upvotes_account_created_idx").on(t.accountId, t.createdAt),
+  ],
 );
 
 /**
@@ -334,7 +346,10 @@ export const comments = sqliteTable(
     deletedAt: text("deleted_at"),
     hiddenAt: text("hidden_at"),
   },
-  (t) => [index("comments_paper_idx").on(t.paperId, t.createdAt), index("comments_account_idx").on(t.accountId, t.createdAt)],
+  (t) => [
+    index("comments_paper_idx").on(t.paperId, t.createdAt),
+    index("comments_account_idx").on(t.accountId, t.createdAt),
+  ],
 );
 
 export const AUDIT_ACTIONS = [

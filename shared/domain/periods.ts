@@ -97,7 +97,12 @@ export function parseWeek(s: string): Period | null {
   if (week < 1 || week > weeksInIsoYear(year)) return null;
   const monday = isoYearStart(year) + (week - 1) * 7 * DAY_MS;
   // 9999-W52 runs into the year 10000, which no day of the catalog can be in.
-  return { kind: "week", key: s, from: dayOfMs(Math.max(monday, FIRST_MS)), to: dayOfMs(Math.min(monday + 6 * DAY_MS, LAST_MS)) };
+  return {
+    kind: "week",
+    key: s,
+    from: dayOfMs(Math.max(monday, FIRST_MS)),
+    to: dayOfMs(Math.min(monday + 6 * DAY_MS, LAST_MS)),
+  };
 }
 
 export function parseMonth(s: string): Period | null {
@@ -187,7 +192,20 @@ export function shiftPeriod(p: Period, delta: number): Period | null {
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const MONTHS_LONG = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_LONG = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** "Jun 12, 2026" */
 export function formatDay(day: string): string {

@@ -9,7 +9,6 @@ export const EmailAddress = z
   .pipe(z.email({ message: "enter a valid email address" }))
   .transform((s) => s.toLowerCase());
 
-
 /**
  * The only trace an erased or suppressed address leaves: HMAC-SHA-256 of the normalised address
  * under SUPPRESSION_SECRET. Without the secret, a dump cannot be checked against a guessed address.
@@ -30,7 +29,8 @@ export interface SuppressionSecrets {
   previous: string[];
 }
 
-export const suppressionHashesOf = async (secrets: SuppressionSecrets, email: string) => (await suppressionHasher([secrets.current, ...secrets.previous]))(email);
+export const suppressionHashesOf = async (secrets: SuppressionSecrets, email: string) =>
+  (await suppressionHasher([secrets.current, ...secrets.previous]))(email);
 
 /**
  * SUPPRESSION_SECRET (16+ characters) and, during a rotation, SUPPRESSION_SECRET_PREVIOUS (the

@@ -11,13 +11,20 @@ export type DeadLetter = Omit<typeof mailDeadLetters.$inferInsert, "id" | "creat
 /** Written by the mailer (its dead-letter queue consumer, and for messages it refused as invalid). */
 export async function recordDeadLetters(d1: D1Database, letters: readonly DeadLetter[]) {
   const db = createDb(d1);
-  const statements = chunk(letters, rowsPerStatement(Object.keys(getTableColumns(mailDeadLetters)).length)).map((part) => db.insert(mailDeadLetters).values(part));
+  const statements = chunk(letters, rowsPerStatement(Object.keys(getTableColumns(mailDeadLetters)).length)).map(
+    (part) => db.insert(mailDeadLetters).values(part),
+  );
   for (const statement of statements) await statement;
 }
 
 /** The dead letters not re-driven yet, oldest first. */
 export async function pendingDeadLetters(d1: D1Database, limit = 500) {
-  return createDb(d1).select().from(mailDeadLetters).where(isNull(mailDeadLetters.redrivenAt)).orderBy(asc(mailDeadLetters.id)).limit(limit);
+  return createDb(d1)
+    .select()
+    .from(mailDeadLetters)
+    .where(isNull(mailDeadLetters.redrivenAt))
+    .orderBy(asc(mailDeadLetters.id))
+    .limit(limit);
 }
 
 /**
@@ -38,16 +45,28 @@ export async function redriveDeadLetters(d1: D1Database, queue: Queue, ids?: rea
     const parsed = MailMessage.safeParse(safeJson(letter.body));
     if (parsed.success) valid.push({ id: letter.id, message: parsed.data });
   }
-  await reopenForRedrive(d1, valid.flatMap((v) => (v.message.kind === "signin" ? [] : [deliveryKeyOf(v.message)])));
+  await reopenForRedrive(
+    d1,
+    valid.flatMap((v) => (v.message.kind === "signin" ? [] : [deliveryKeyOf(v.message)])),
+  );
   // A sign-in row goes back to sending: its key and bytes are fixed, so the retry replays the same call.
   const signins = valid.flatMap((v) => (v.message.kind === "signin" ? [v.message.tokenId] : []));
-  if (signins.length) await db.update(signinTokens).set({ mailStatus: "sending", leaseUntil: null }).where(and(inArray(signinTokens.id, signins), eq(signinTokens.mailStatus, "failed")));
+  if (signins.length)
+    await db
+      .update(signinTokens)
+      .set({ mailStatus: "sending", leaseUntil: null })
+      .where(and(inArray(signinTokens.id, signins), eq(signinTokens.mailStatus, "failed")));
   for (const part of chunk(valid, 100)) {
     await queue.sendBatch(part.map((v) => ({ body: v.message })));
     await db
       .update(mailDeadLetters)
       .set({ redrivenAt: new Date().toISOString() })
-      .where(inArray(mailDeadLetters.id, part.map((v) => v.id)));
+      .where(
+        inArray(
+          mailDeadLetters.id,
+          part.map((v) => v.id),
+        ),
+      );
   }
   return { redriven: valid.length, unparseable: letters.length - valid.length };
 }

@@ -34,14 +34,16 @@ export function duePeriods(at: Date, catchUpHours = CATCH_UP_HOURS): DuePeriod[]
   const due: DuePeriod[] = [];
   const add = (frequency: Frequency, day: number, dueAt: number) => {
     const period = digestKeyOf(frequency, todayUtc(new Date(day)));
-    if (period && dueAt <= at.getTime() && at.getTime() - dueAt < catchUpHours * 3_600_000) due.push({ frequency, period, dueAt: new Date(dueAt) });
+    if (period && dueAt <= at.getTime() && at.getTime() - dueAt < catchUpHours * 3_600_000)
+      due.push({ frequency, period, dueAt: new Date(dueAt) });
   };
   for (let k = Math.ceil(catchUpHours / 24) + 1; k >= 1; k--) {
     const day = today - k * DAY_MS;
     add("daily", day, day + DAY_MS + DIGEST_HOUR_UTC * 3_600_000);
   }
   const lastMonday = today - ((new Date(today).getUTCDay() || 7) - 1) * DAY_MS;
-  for (const monday of [lastMonday - 7 * DAY_MS, lastMonday]) add("weekly", monday - DAY_MS, monday + DIGEST_HOUR_UTC * 3_600_000);
+  for (const monday of [lastMonday - 7 * DAY_MS, lastMonday])
+    add("weekly", monday - DAY_MS, monday + DIGEST_HOUR_UTC * 3_600_000);
   return due;
 }
 
@@ -76,9 +78,13 @@ export interface DigestEnqueueOutcome {
  * day, a week's weekly digest from 06:00 UTC on the Monday after it, each caught up for 48 hours).
  * Safe to call every hour, and from two places at once: see enqueueDigests.
  */
-export async function enqueueDueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, at: Date): Promise<DigestEnqueueOutcome[]> {
+export async function enqueueDueDigests(
+  env: { DB: D1Database; MAIL_QUEUE: Queue },
+  at: Date,
+): Promise<DigestEnqueueOutcome[]> {
   const outcomes: DigestEnqueueOutcome[] = [];
-  for (const { frequency, period, dueAt } of duePeriods(at)) outcomes.push(await enqueueDigests(env, frequency, period, dueAt, at));
+  for (const { frequency, period, dueAt } of duePeriods(at))
+    outcomes.push(await enqueueDigests(env, frequency, period, dueAt, at));
   return outcomes;
 }
 
@@ -89,7 +95,13 @@ export async function enqueueDueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue
  * enqueued, so overlapping runs (two crons, the cron and /dev/digests) never enqueue a digest
  * twice. A crash between the claim and sendBatch leaves queued rows that a later run requeues.
  */
-export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue }, frequency: Frequency, period: string, dueAt?: Date, at = new Date()): Promise<DigestEnqueueOutcome> {
+export async function enqueueDigests(
+  env: { DB: D1Database; MAIL_QUEUE: Queue },
+  frequency: Frequency,
+  period: string,
+  dueAt?: Date,
+  at = new Date(),
+): Promise<DigestEnqueueOutcome> {
   const db = createDb(env.DB);
   const due = await db
     .select({ id: subscribers.id })
@@ -103,9 +115,19 @@ export async function enqueueDigests(env: { DB: D1Database; MAIL_QUEUE: Queue },
         dueAt ? or(isNull(subscribers.confirmedAt), lte(subscribers.confirmedAt, dueAt.toISOString())) : undefined,
       ),
     );
-  const claimed = [...(await claimQueued(env.DB, due.map((s) => ({ subscriberId: s.id, period })))), ...(await requeueStuck(env.DB, period, at))];
+  const claimed = [
+    ...(await claimQueued(
+      env.DB,
+      due.map((s) => ({ subscriberId: s.id, period })),
+    )),
+    ...(await requeueStuck(env.DB, period, at)),
+  ];
   for (const part of chunk(claimed, 100)) {
-    await env.MAIL_QUEUE.sendBatch(part.map((k) => ({ body: { kind: "digest", subscriberId: k.subscriberId, period: k.period } satisfies MailMessage })));
+    await env.MAIL_QUEUE.sendBatch(
+      part.map((k) => ({
+        body: { kind: "digest", subscriberId: k.subscriberId, period: k.period } satisfies MailMessage,
+      })),
+    );
   }
   return { period, enqueued: claimed.length };
 }

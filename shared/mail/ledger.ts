@@ -20,7 +20,13 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
  * The subscribers join keeps a concurrent erasure (which deletes the subscriber and, by cascade,
  * its rows) from failing the foreign key and with it every other row of the batch.
  */
-async function upsertForExisting(d1: D1Database, columns: readonly string[], rows: unknown[][], onConflict: string, conflictParams: unknown[] = []): Promise<DeliveryKey[]> {
+async function upsertForExisting(
+  d1: D1Database,
+  columns: readonly string[],
+  rows: unknown[][],
+  onConflict: string,
+  conflictParams: unknown[] = [],
+): Promise<DeliveryKey[]> {
   const perStatement = Math.max(1, Math.floor((D1_MAX_PARAMS - conflictParams.length) / columns.length));
   const statements = chunk(rows, perStatement).map((part) => {
     const values = part.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
@@ -45,7 +51,12 @@ export async function readLedger(d1: D1Database, keys: readonly DeliveryKey[]): 
   for (const k of keys) byPeriod.set(k.period, [...(byPeriod.get(k.period) ?? []), k.subscriberId]);
   const out = new Map<string, DeliveryRow>();
   for (const [period, ids] of byPeriod) {
-    const rows = await selectInChunks(ids, (part) => db.select().from(deliveries).where(and(eq(deliveries.period, period), inArray(deliveries.subscriberId, part))));
+    const rows = await selectInChunks(ids, (part) =>
+      db
+        .select()
+        .from(deliveries)
+        .where(and(eq(deliveries.period, period), inArray(deliveries.subscriberId, part))),
+    );
     for (const row of rows) out.set(ledgerKey(row), row);
   }
   return out;
@@ -57,7 +68,12 @@ export async function readLedger(d1: D1Database, keys: readonly DeliveryKey[]): 
  */
 export async function claimQueued(d1: D1Database, keys: readonly DeliveryKey[]): Promise<DeliveryKey[]> {
   const rows = keys.map((k) => [k.subscriberId, k.period, "queued"]);
-  return upsertForExisting(d1, ["subscriber_id", "period", "status"], rows, "ON CONFLICT (subscriber_id, period) DO NOTHING");
+  return upsertForExisting(
+    d1,
+    ["subscriber_id", "period", "status"],
+    rows,
+    "ON CONFLICT (subscriber_id, period) DO NOTHING",
+  );
 }
 
 /**
@@ -88,7 +104,13 @@ export async function requeueStuck(d1: D1Database, period: string, at: Date): Pr
  * sending, with no live lease, are claimed (a lapsed lease is taken over); the keys returned are
  * the ones this caller now holds.
  */
-export async function claimForSending(d1: D1Database, keys: readonly DeliveryKey[], idempotencyKey: string, leaseUntil: number, nowMs = Date.now()): Promise<Set<string>> {
+export async function claimForSending(
+  d1: D1Database,
+  keys: readonly DeliveryKey[],
+  idempotencyKey: string,
+  leaseUntil: number,
+  nowMs = Date.now(),
+): Promise<Set<string>> {
   const rows = keys.map((k) => [k.subscriberId, k.period, "sending", idempotencyKey, 1, leaseUntil]);
   const claimed = await upsertForExisting(
     d1,
@@ -120,7 +142,14 @@ export type Settlement = DeliveryKey & {
  * already sent is never moved back; a subscriber erased meanwhile is left out.
  */
 export async function settle(d1: D1Database, outcomes: readonly Settlement[]) {
-  const rows = outcomes.map((o) => [o.subscriberId, o.period, o.status, o.detail ?? null, o.providerId ?? null, o.idempotencyKey ?? null]);
+  const rows = outcomes.map((o) => [
+    o.subscriberId,
+    o.period,
+    o.status,
+    o.detail ?? null,
+    o.providerId ?? null,
+    o.idempotencyKey ?? null,
+  ]);
   await upsertForExisting(
     d1,
     ["subscriber_id", "period", "status", "detail", "provider_id", "idempotency_key"],

@@ -14,4 +14,5 @@ export async function signinToken(secret: string, tokenId: string): Promise<stri
 
 export const signinTokenHash = (token: string) => sha256Hex(token);
 
-export const signinUrl = (siteUrl: string, token: string) => `${siteUrl}/signin/verify?token=${encodeURIComponent(token)}`;
+export const signinUrl = (siteUrl: string, token: string) =>
+  `${siteUrl}/signin/verify?token=${encodeURIComponent(token)}`;

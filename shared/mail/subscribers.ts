@@ -13,12 +13,20 @@ type Reason = (typeof suppressions.$inferInsert)["reason"];
 
 /** When two reasons meet on one address, the stronger stays: an erasure never hides a complaint. */
 const STRENGTH: Record<Reason, number> = { erased: 1, invalid: 2, bounced: 3, complained: 4 };
-const strength = (column: unknown) => sql`CASE ${column} ${sql.raw(Object.entries(STRENGTH).map(([r, n]) => `WHEN '${r}' THEN ${n}`).join(" "))} ELSE 0 END`;
+const strength = (column: unknown) =>
+  sql`CASE ${column} ${sql.raw(
+    Object.entries(STRENGTH)
+      .map(([r, n]) => `WHEN '${r}' THEN ${n}`)
+      .join(" "),
+  )} ELSE 0 END`;
 
 /** Puts addresses on the suppression list: no mail of any kind goes to them again. */
 export async function suppress(db: Db, secrets: SuppressionSecrets, emails: readonly string[], reason: Reason) {
   const hashes = await Promise.all(emails.map((email) => suppressionHash(secrets.current, email)));
-  await runBatch(db, hashes.map((hash) => suppressStatement(db, hash, reason)));
+  await runBatch(
+    db,
+    hashes.map((hash) => suppressStatement(db, hash, reason)),
+  );
 }
 
 // Not async: a drizzle query is a thenable, and an async function would run it on return.
@@ -26,7 +34,11 @@ function suppressStatement(db: Db, emailHash: string, reason: Reason) {
   return db
     .insert(suppressions)
     .values({ emailHash, reason })
-    .onConflictDoUpdate({ target: suppressions.emailHash, set: { reason }, setWhere: sql`${strength(sql`excluded.reason`)} > ${strength(suppressions.reason)}` });
+    .onConflictDoUpdate({
+      target: suppressions.emailHash,
+      set: { reason },
+      setWhere: sql`${strength(sql`excluded.reason`)} > ${strength(suppressions.reason)}`,
+    });
 }
 
 export interface SubscriptionRequest {
@@ -44,18 +56,46 @@ export interface SubscriptionRequest {
  * mail "unless you subscribe anew": this lifts it, so the confirmation can go out. Bounces and
  * complaints stay. Returns the subscriber to mail.
  */
-export async function requestSubscription(db: Db, secrets: SuppressionSecrets, req: SubscriptionRequest): Promise<string> {
+export async function requestSubscription(
+  db: Db,
+  secrets: SuppressionSecrets,
+  req: SubscriptionRequest,
+): Promise<string> {
   const existing = await db.select().from(subscribers).where(eq(subscribers.email, req.email)).get();
-  const liftErasure = db.delete(suppressions).where(and(inArray(suppressions.emailHash, await suppressionHashesOf(secrets, req.email)), eq(suppressions.reason, "erased")));
+  const liftErasure = db
+    .delete(suppressions)
+    .where(
+      and(
+        inArray(suppressions.emailHash, await suppressionHashesOf(secrets, req.email)),
+        eq(suppressions.reason, "erased"),
+      ),
+    );
   if (existing?.status === "confirmed") {
     await liftErasure;
     return existing.id;
   }
   const id = existing?.id ?? crypto.randomUUID();
   const write = existing
-    ? db.update(subscribers).set({ status: "pending", frequency: req.frequency, ...req.filters, updatedAt: req.now }).where(eq(subscribers.id, id))
-    : db.insert(subscribers).values({ id, email: req.email, status: "pending", frequency: req.frequency, ...req.filters, createdAt: req.now, updatedAt: req.now });
-  await db.batch([liftErasure, write, db.insert(consents).values({ subscriberId: id, formText: req.consentText, givenAt: req.now })]);
+    ? db
+        .update(subscribers)
+        .set({ status: "pending", frequency: req.frequency, ...req.filters, updatedAt: req.now })
+        .where(eq(subscribers.id, id))
+    : db
+        .insert(subscribers)
+        .values({
+          id,
+          email: req.email,
+          status: "pending",
+          frequency: req.frequency,
+          ...req.filters,
+          createdAt: req.now,
+          updatedAt: req.now,
+        });
+  await db.batch([
+    liftErasure,
+    write,
+    db.insert(consents).values({ subscriberId: id, formText: req.consentText, givenAt: req.now }),
+  ]);
   return id;
 }
 
@@ -63,7 +103,11 @@ export async function requestSubscription(db: Db, secrets: SuppressionSecrets, r
 export type BlockingReason = Exclude<Reason, "erased">;
 
 /** The strongest reason the address must not be subscribed (a bounce, a complaint, a refused address), or null. */
-export async function blockingSuppression(db: Db, secrets: SuppressionSecrets, email: string): Promise<BlockingReason | null> {
+export async function blockingSuppression(
+  db: Db,
+  secrets: SuppressionSecrets,
+  email: string,
+): Promise<BlockingReason | null> {
   const rows = await db
     .select({ reason: suppressions.reason })
     .from(suppressions)
@@ -101,11 +145,29 @@ export async function subscribeVerified(
         .update(subscribers)
         .set({ ...confirmed, ...req.choices })
         .where(eq(subscribers.id, id))
-    : db.insert(subscribers).values({ id, email: req.email, frequency: "daily", categories: [], keywords: [], ...req.choices, ...confirmed, createdAt: req.now });
+    : db
+        .insert(subscribers)
+        .values({
+          id,
+          email: req.email,
+          frequency: "daily",
+          categories: [],
+          keywords: [],
+          ...req.choices,
+          ...confirmed,
+          createdAt: req.now,
+        });
   await db.batch([
     write,
     db.insert(consents).values({ subscriberId: id, formText: req.consentText, givenAt: req.now, confirmedAt: req.now }),
-    db.delete(suppressions).where(and(inArray(suppressions.emailHash, await suppressionHashesOf(secrets, req.email)), eq(suppressions.reason, "erased"))),
+    db
+      .delete(suppressions)
+      .where(
+        and(
+          inArray(suppressions.emailHash, await suppressionHashesOf(secrets, req.email)),
+          eq(suppressions.reason, "erased"),
+        ),
+      ),
   ]);
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.id, id)).get();
   return { ok: true, subscriber: subscriber! };
@@ -113,17 +175,35 @@ export async function subscribeVerified(
 
 /** Confirms a pending subscriber and its latest consent; subscribing anew lifts any suppression. */
 export async function confirmSubscription(db: Db, secrets: SuppressionSecrets, sub: SubscriberRow, now: string) {
-  const consent = await db.select({ id: consents.id }).from(consents).where(and(eq(consents.subscriberId, sub.id), isNull(consents.confirmedAt))).orderBy(desc(consents.id)).get();
+  const consent = await db
+    .select({ id: consents.id })
+    .from(consents)
+    .where(and(eq(consents.subscriberId, sub.id), isNull(consents.confirmedAt)))
+    .orderBy(desc(consents.id))
+    .get();
   await db.batch([
-    db.update(subscribers).set({ status: "confirmed", confirmedAt: now, updatedAt: now }).where(eq(subscribers.id, sub.id)),
-    db.update(consents).set({ confirmedAt: now }).where(eq(consents.id, consent?.id ?? -1)),
+    db
+      .update(subscribers)
+      .set({ status: "confirmed", confirmedAt: now, updatedAt: now })
+      .where(eq(subscribers.id, sub.id)),
+    db
+      .update(consents)
+      .set({ confirmedAt: now })
+      .where(eq(consents.id, consent?.id ?? -1)),
     db.delete(suppressions).where(inArray(suppressions.emailHash, await suppressionHashesOf(secrets, sub.email))),
   ]);
 }
 
-export type PreferencesUpdate = Partial<Pick<SubscriberRow, "status" | "frequency" | "categories" | "keywords" | "unsubscribedAt">>;
+export type PreferencesUpdate = Partial<
+  Pick<SubscriberRow, "status" | "frequency" | "categories" | "keywords" | "unsubscribedAt">
+>;
 
-export async function updateSubscriber(db: Db, id: string, update: PreferencesUpdate, now: string): Promise<SubscriberRow | undefined> {
+export async function updateSubscriber(
+  db: Db,
+  id: string,
+  update: PreferencesUpdate,
+  now: string,
+): Promise<SubscriberRow | undefined> {
   const [row] = await db
     .update(subscribers)
     .set({ ...update, updatedAt: now })

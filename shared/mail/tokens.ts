@@ -33,17 +33,29 @@ async function tokenKey(secret: string) {
 }
 
 /** `base64url(claims).base64url(HMAC-SHA256(claims))`, expiring `TOKEN_TTL[purpose]` after `now`. */
-export async function signToken(secret: string, purpose: TokenPurpose, subject: string, now = Date.now()): Promise<string> {
+export async function signToken(
+  secret: string,
+  purpose: TokenPurpose,
+  subject: string,
+  now = Date.now(),
+): Promise<string> {
   const claims: Claims = { p: purpose, s: subject, e: Math.floor(now / 1000) + TOKEN_TTL[purpose] };
   const body = base64url(encoder.encode(JSON.stringify(claims)));
   const sig = await hmacSign(await tokenKey(secret), body);
   return `${body}.${base64url(sig)}`;
 }
 
-export type TokenCheck = { ok: true; subject: string } | { ok: false; reason: "malformed" | "forged" | "expired" | "wrong_purpose" };
+export type TokenCheck =
+  | { ok: true; subject: string }
+  | { ok: false; reason: "malformed" | "forged" | "expired" | "wrong_purpose" };
 
 /** Verifies signature (constant time, by crypto.subtle.verify), purpose and expiry. */
-export async function verifyToken(secret: string, purpose: TokenPurpose, token: string, now = Date.now()): Promise<TokenCheck> {
+export async function verifyToken(
+  secret: string,
+  purpose: TokenPurpose,
+  token: string,
+  now = Date.now(),
+): Promise<TokenCheck> {
   const [body, sigText, ...rest] = token.split(".");
   if (!body || !sigText || rest.length) return { ok: false, reason: "malformed" };
   const sig = fromBase64url(sigText);

@@ -18,4 +18,3 @@ export const IngestRequest = z
   })
   .strict();
 export type IngestRequest = z.output<typeof IngestRequest>;
-

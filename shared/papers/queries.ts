@@ -73,8 +73,22 @@ function visibleDaySql(op: "<" | "<=" | ">" | ">=", than: SQL | string): SQL<str
     ORDER BY ${day} ${order} LIMIT 1)`;
 }
 
-function asListed<T extends { entry: DailyEntryRow | null; upvotes: number; localUpvotes: number; numComments: number; paper: PaperRow }>(r: T): ListedPaper {
-  return { paper: r.paper, entry: r.entry, upvotes: Number(r.upvotes), localUpvotes: Number(r.localUpvotes), numComments: Number(r.numComments) };
+function asListed<
+  T extends {
+    entry: DailyEntryRow | null;
+    upvotes: number;
+    localUpvotes: number;
+    numComments: number;
+    paper: PaperRow;
+  },
+>(r: T): ListedPaper {
+  return {
+    paper: r.paper,
+    entry: r.entry,
+    upvotes: Number(r.upvotes),
+    localUpvotes: Number(r.localUpvotes),
+    numComments: Number(r.numComments),
+  };
 }
 
 /** The latest day with a visible paper. */
@@ -204,7 +218,11 @@ export async function trendingPapers(db: Db, opts: { limit?: number; now?: Date 
 }
 
 /** One paper with its entry; a hidden one only for curators (`includeHidden`). */
-export async function paperById(db: Db, id: string, opts: { includeHidden?: boolean } = {}): Promise<ListedPaper | null> {
+export async function paperById(
+  db: Db,
+  id: string,
+  opts: { includeHidden?: boolean } = {},
+): Promise<ListedPaper | null> {
   const row = await db
     .select(listedColumns)
     .from(papers)
@@ -316,7 +334,10 @@ export async function searchPapers(
   const probe = sql`(SELECT count(*) FROM (SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} LIMIT ${RANK_ALL_UP_TO + 1}))`;
   // A word of the title starts with a query word's stem: what the page highlights (markTerms).
   const spacedTitle = sql`(' ' || replace(replace(replace(replace(p.title, '-', ' '), ':', ' '), '(', ' '), '/', ' '))`;
-  const titleMatch = sql`(${sql.join(queryTerms(q).map((t) => sql`${spacedTitle} LIKE ${`% ${t}%`}`), sql` OR `)})`;
+  const titleMatch = sql`(${sql.join(
+    queryTerms(q).map((t) => sql`${spacedTitle} LIKE ${`% ${t}%`}`),
+    sql` OR `,
+  )})`;
   const ranked = sql`
     SELECT num, row_number() OVER (ORDER BY score, num) AS ord FROM (
       SELECT rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts
@@ -346,7 +367,11 @@ export async function searchPapers(
 
 /** The query's words, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting. */
 export function queryTerms(q: string): string[] {
-  const words = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    q
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return [...new Set(words.slice(0, MAX_TERMS).map((w) => (w.length > 4 ? w.replace(/(ing|ed|es|s|ly)$/u, "") : w)))];
 }
 
@@ -365,14 +390,19 @@ export function markTerms(text: string, terms: string[]): string {
 /** About `words` words of the text around the first match, marked; the opening words when none match. */
 export function snippetOf(text: string, terms: string[], words = 40): string {
   const tokens = text.replace(/\s+/g, " ").trim().split(" ");
-  const first = Math.max(0, tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))));
+  const first = Math.max(
+    0,
+    tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))),
+  );
   const start = Math.max(0, first - Math.floor(words / 4));
   const end = Math.min(tokens.length, start + words);
   return `${start > 0 ? "…" : ""}${markTerms(tokens.slice(start, end).join(" "), terms)}${end < tokens.length ? "…" : ""}`;
 }
 
 const STOPWORDS = new Set(
-  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "),
+  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(
+    " ",
+  ),
 );
 
 /** Terms at most this frequent (document frequency) make a related-papers query. */
@@ -408,9 +438,14 @@ export function relatedPapersQuery(
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
   const limit = opts.limit ?? 5;
   const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
-  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
+  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))]
+    .filter((w) => w.length > 2 && !STOPWORDS.has(w))
+    .slice(0, MAX_TERMS);
   if (!distinct.length) return null;
-  const terms = sql.join(distinct.map((w) => sql`(${`"${w}"`})`), sql`, `);
+  const terms = sql.join(
+    distinct.map((w) => sql`(${`"${w}"`})`),
+    sql`, `,
+  );
   const ranked = sql`
     WITH probes AS MATERIALIZED (
       SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 AND rowid != ${paper.num} LIMIT ${rare + 1})) AS df
@@ -432,4 +467,5 @@ export function relatedPapersQuery(
   return listedInRankOrder(db, ranked);
 }
 
-export const relatedFromRows = (rows: Awaited<NonNullable<ReturnType<typeof relatedPapersQuery>>>): ListedPaper[] => rows.map(asListed);
+export const relatedFromRows = (rows: Awaited<NonNullable<ReturnType<typeof relatedPapersQuery>>>): ListedPaper[] =>
+  rows.map(asListed);

@@ -9,7 +9,10 @@ const VERSIONED_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v(\d+))?
 export const arxivId = z.string().regex(ARXIV_ID, "not an arXiv id");
 
 /** An arXiv category: cs.LG, stat.ML, hep-th. */
-export const arxivCategory = z.string().trim().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "not an arXiv category like cs.LG");
+export const arxivCategory = z
+  .string()
+  .trim()
+  .regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "not an arXiv category like cs.LG");
 
 /**
  * Splits an arXiv id in any form people paste into id and version: 2604.21935v2, arXiv:2604.21935,
@@ -65,7 +68,6 @@ const optionalText = z
   .transform((s) => (s ? s : undefined));
 const url = z.url({ protocol: /^https?$/ }).max(CAPS.urlChars);
 
-
 /** What the daily feed and authors' comments add to arXiv's metadata: optional, and droppable. */
 const ENRICHMENT = {
   codeUrl: url,
@@ -76,31 +78,39 @@ const ENRICHMENT = {
 };
 
 /** A paper as one source describes it. version 0: the source does not know arXiv's version. */
-export const PaperRecord = z.object({
-  id: arxivId,
-  version: z.number().int().min(0),
-  title: z.string().transform(collapseWhitespace).pipe(z.string().min(1, "missing title").max(CAPS.titleChars)),
-  abstract: z.string().transform(collapseWhitespace).pipe(z.string().max(CAPS.abstractChars)),
-  authors: z.array(z.string().transform(collapseWhitespace).pipe(z.string().min(1).max(CAPS.authorNameChars))).max(CAPS.authors),
-  categories: z.array(z.string().min(1).max(CAPS.keywordChars)).max(CAPS.categories),
-  primaryCategory: z.string().min(1).max(CAPS.keywordChars).optional(),
-  published: isoTime,
-  updated: isoTime,
-  comment: optionalText,
-  journalRef: optionalText,
-  doi: optionalText,
-  codeUrl: ENRICHMENT.codeUrl.optional(),
-  githubStars: ENRICHMENT.githubStars.optional(),
-  projectUrl: ENRICHMENT.projectUrl.optional(),
-  aiSummary: ENRICHMENT.aiSummary.optional(),
-  aiKeywords: ENRICHMENT.aiKeywords.optional(),
-  withdrawn: z.boolean().optional(),
-}).check((ctx) => {
-  const bytes = utf8.encode(JSON.stringify(ctx.value)).byteLength;
-  if (bytes > CAPS.recordBytes) {
-    ctx.issues.push({ code: "custom", input: ctx.value, message: `is ${bytes} bytes as JSON, over the cap of ${CAPS.recordBytes}` });
-  }
-});
+export const PaperRecord = z
+  .object({
+    id: arxivId,
+    version: z.number().int().min(0),
+    title: z.string().transform(collapseWhitespace).pipe(z.string().min(1, "missing title").max(CAPS.titleChars)),
+    abstract: z.string().transform(collapseWhitespace).pipe(z.string().max(CAPS.abstractChars)),
+    authors: z
+      .array(z.string().transform(collapseWhitespace).pipe(z.string().min(1).max(CAPS.authorNameChars)))
+      .max(CAPS.authors),
+    categories: z.array(z.string().min(1).max(CAPS.keywordChars)).max(CAPS.categories),
+    primaryCategory: z.string().min(1).max(CAPS.keywordChars).optional(),
+    published: isoTime,
+    updated: isoTime,
+    comment: optionalText,
+    journalRef: optionalText,
+    doi: optionalText,
+    codeUrl: ENRICHMENT.codeUrl.optional(),
+    githubStars: ENRICHMENT.githubStars.optional(),
+    projectUrl: ENRICHMENT.projectUrl.optional(),
+    aiSummary: ENRICHMENT.aiSummary.optional(),
+    aiKeywords: ENRICHMENT.aiKeywords.optional(),
+    withdrawn: z.boolean().optional(),
+  })
+  .check((ctx) => {
+    const bytes = utf8.encode(JSON.stringify(ctx.value)).byteLength;
+    if (bytes > CAPS.recordBytes) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `is ${bytes} bytes as JSON, over the cap of ${CAPS.recordBytes}`,
+      });
+    }
+  });
 export type PaperRecord = z.output<typeof PaperRecord>;
 
 /**

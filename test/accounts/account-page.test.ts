@@ -2,7 +2,17 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
-import { accounts, consents, deliveries, papers, sessions, signinTokens, subscribers, suppressions, upvotes } from "#shared/db/schema";
+import {
+  accounts,
+  consents,
+  deliveries,
+  papers,
+  sessions,
+  signinTokens,
+  subscribers,
+  suppressions,
+  upvotes,
+} from "#shared/db/schema";
 import { suppressionHash } from "#shared/mail/address";
 import { signinToken } from "#shared/mail/signin";
 import { ACCOUNT_CONSENT_TEXT } from "../../workers/api/src/subscribe/subscribe-form";
@@ -16,7 +26,11 @@ const db = () => createDb(env.DB);
 beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
-async function call(path: string, init: RequestInit = {}, options: { form?: Record<string, string>; cookie?: string } = {}) {
+async function call(
+  path: string,
+  init: RequestInit = {},
+  options: { form?: Record<string, string>; cookie?: string } = {},
+) {
   const q = captureQueue();
   const headers = new Headers(init.headers);
   if (options.cookie) headers.set("Cookie", options.cookie);
@@ -37,8 +51,10 @@ async function signIn(email: string) {
   return `__Host-session=${id}`;
 }
 
-const post = (path: string, cookie: string | undefined, form: Record<string, string>, headers: HeadersInit = {}) => call(path, { method: "POST", headers }, { cookie, form });
-const editDigest = (cookie: string | undefined, form: Record<string, string>, headers: HeadersInit = {}) => post("/account/subscription", cookie, form, headers);
+const post = (path: string, cookie: string | undefined, form: Record<string, string>, headers: HeadersInit = {}) =>
+  call(path, { method: "POST", headers }, { cookie, form });
+const editDigest = (cookie: string | undefined, form: Record<string, string>, headers: HeadersInit = {}) =>
+  post("/account/subscription", cookie, form, headers);
 const byEmail = (email: string) => db().select().from(subscribers).where(eq(subscribers.email, email)).get();
 const hashOf = (email: string) => suppressionHash(env.SUPPRESSION_SECRET, email);
 
@@ -46,8 +62,24 @@ async function seedSubscriber(email: string, values: Partial<typeof subscribers.
   const id = crypto.randomUUID();
   await db()
     .insert(subscribers)
-    .values({ id, email, status: "confirmed", frequency: "daily", categories: ["cs.AI"], keywords: ["agents"], confirmedAt: "2026-06-01T00:00:00.000Z", ...values });
-  await db().insert(consents).values({ subscriberId: id, formText: "the subscribe form", givenAt: "2026-06-01T00:00:00.000Z", confirmedAt: values.status === "pending" ? null : "2026-06-01T00:00:00.000Z" });
+    .values({
+      id,
+      email,
+      status: "confirmed",
+      frequency: "daily",
+      categories: ["cs.AI"],
+      keywords: ["agents"],
+      confirmedAt: "2026-06-01T00:00:00.000Z",
+      ...values,
+    });
+  await db()
+    .insert(consents)
+    .values({
+      subscriberId: id,
+      formText: "the subscribe form",
+      givenAt: "2026-06-01T00:00:00.000Z",
+      confirmedAt: values.status === "pending" ? null : "2026-06-01T00:00:00.000Z",
+    });
   return id;
 }
 
@@ -76,9 +108,19 @@ describe("the digest on the account page", () => {
     expect(page.text).not.toContain("cs.RO");
     expect(page.text).not.toContain('name="token"');
 
-    const saved = await editDigest(cookie, { action: "save", frequency: "weekly", categories: "cs.CV, cs.LG", keywords: "diffusion, <b>bold</b>" });
+    const saved = await editDigest(cookie, {
+      action: "save",
+      frequency: "weekly",
+      categories: "cs.CV, cs.LG",
+      keywords: "diffusion, <b>bold</b>",
+    });
     expectBackToAccount(saved.res);
-    expect(await byEmail("reader@example.com")).toMatchObject({ status: "confirmed", frequency: "weekly", categories: ["cs.CV", "cs.LG"], keywords: ["diffusion", "<b>bold</b>"] });
+    expect(await byEmail("reader@example.com")).toMatchObject({
+      status: "confirmed",
+      frequency: "weekly",
+      categories: ["cs.CV", "cs.LG"],
+      keywords: ["diffusion", "<b>bold</b>"],
+    });
     expect(await byEmail("someone-else@example.com")).toMatchObject({ frequency: "daily", categories: ["cs.RO"] });
     const after = await call("/account", {}, { cookie });
     expect(after.text).toContain('value="weekly" checked=""');
@@ -105,7 +147,13 @@ describe("the digest on the account page", () => {
     expectBackToAccount(back.res);
     expect(back.queued).toEqual([]);
     const resumed = (await byEmail("reader@example.com"))!;
-    expect(resumed).toMatchObject({ id, status: "confirmed", frequency: "weekly", categories: ["cs.AI"], unsubscribedAt: null });
+    expect(resumed).toMatchObject({
+      id,
+      status: "confirmed",
+      frequency: "weekly",
+      categories: ["cs.AI"],
+      unsubscribedAt: null,
+    });
     const rows = await db().select().from(consents).where(eq(consents.subscriberId, id));
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ formText: ACCOUNT_CONSENT_TEXT, confirmedAt: rows[1]!.givenAt });
@@ -126,30 +174,53 @@ describe("the digest on the account page", () => {
 
   it("subscribes an address that has no subscriber, confirmed at once with its consent, lifting an earlier erasure", async () => {
     const cookie = await signIn("new@example.com");
-    await db().insert(suppressions).values({ emailHash: await hashOf("new@example.com"), reason: "erased" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await hashOf("new@example.com"), reason: "erased" });
     const page = await call("/account", {}, { cookie });
     expect(page.text).toContain("You are not subscribed.");
     expect(page.text).toContain('value="subscribe"');
     expect(page.text).toContain(ACCOUNT_CONSENT_TEXT);
 
-    const done = await editDigest(cookie, { action: "subscribe", frequency: "weekly", categories: "cs.LG", keywords: "" });
+    const done = await editDigest(cookie, {
+      action: "subscribe",
+      frequency: "weekly",
+      categories: "cs.LG",
+      keywords: "",
+    });
     expectBackToAccount(done.res);
     expect(done.queued).toEqual([]);
     const sub = (await byEmail("new@example.com"))!;
-    expect(sub).toMatchObject({ status: "confirmed", frequency: "weekly", categories: ["cs.LG"], keywords: [], unsubscribedAt: null });
+    expect(sub).toMatchObject({
+      status: "confirmed",
+      frequency: "weekly",
+      categories: ["cs.LG"],
+      keywords: [],
+      unsubscribedAt: null,
+    });
     expect(sub.confirmedAt).not.toBeNull();
     const [consent, ...more] = await db().select().from(consents).where(eq(consents.subscriberId, sub.id));
     expect(more).toEqual([]);
-    expect(consent).toMatchObject({ formText: ACCOUNT_CONSENT_TEXT, givenAt: sub.confirmedAt, confirmedAt: sub.confirmedAt });
+    expect(consent).toMatchObject({
+      formText: ACCOUNT_CONSENT_TEXT,
+      givenAt: sub.confirmedAt,
+      confirmedAt: sub.confirmedAt,
+    });
     expect(await db().select().from(suppressions)).toEqual([]);
-    expect((await call("/account", {}, { cookie })).text).toContain('<strong data-testid="digest-status">confirmed</strong>');
+    expect((await call("/account", {}, { cookie })).text).toContain(
+      '<strong data-testid="digest-status">confirmed</strong>',
+    );
   });
 
   it("refuses to subscribe or resume an address that bounced or complained, says so, and changes nothing", async () => {
     const bounced = await signIn("bounced@example.com");
-    await db().insert(suppressions).values({ emailHash: await hashOf("bounced@example.com"), reason: "bounced" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await hashOf("bounced@example.com"), reason: "bounced" });
     const page = await call("/account", {}, { cookie: bounced });
-    expect(page.text).toContain("No mail goes to this address: mail to it bounced. It cannot be subscribed to the digest.");
+    expect(page.text).toContain(
+      "No mail goes to this address: mail to it bounced. It cannot be subscribed to the digest.",
+    );
     expect(page.text).not.toContain('value="subscribe"');
     const refused = await editDigest(bounced, { action: "subscribe", frequency: "daily" });
     expect(refused.res.status).toBe(409);
@@ -159,8 +230,13 @@ describe("the digest on the account page", () => {
     expect(await db().select().from(consents)).toEqual([]);
 
     const complained = await signIn("complained@example.com");
-    const id = await seedSubscriber("complained@example.com", { status: "unsubscribed", unsubscribedAt: "2026-06-02T00:00:00.000Z" });
-    await db().insert(suppressions).values({ emailHash: await hashOf("complained@example.com"), reason: "complained" });
+    const id = await seedSubscriber("complained@example.com", {
+      status: "unsubscribed",
+      unsubscribedAt: "2026-06-02T00:00:00.000Z",
+    });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await hashOf("complained@example.com"), reason: "complained" });
     const before = await byEmail("complained@example.com");
     expect((await call("/account", {}, { cookie: complained })).text).not.toContain('value="resume"');
     const again = await editDigest(complained, { action: "resume" });
@@ -178,7 +254,14 @@ describe("the digest on the account page", () => {
     const cases: [Record<string, string>, string][] = [
       [{ action: "save", frequency: "hourly" }, "frequency"],
       [{ action: "save", frequency: "daily", categories: "<b>nope</b>" }, "not an arXiv category like cs.LG"],
-      [{ action: "save", frequency: "daily", categories: Array.from({ length: 21 }, (_, i) => `cs.X${String.fromCharCode(65 + i)}`).join(",") }, "categories"],
+      [
+        {
+          action: "save",
+          frequency: "daily",
+          categories: Array.from({ length: 21 }, (_, i) => `cs.X${String.fromCharCode(65 + i)}`).join(","),
+        },
+        "categories",
+      ],
       [{ action: "save", keywords: "x" }, "keywords"],
       [{ action: "erase" }, "action"],
       [{}, "action"],
@@ -226,8 +309,10 @@ describe("the digest on the account page", () => {
 });
 
 describe("deleting the account", () => {
-  const upvote = (accountId: string, paperId: string) => env.DB.prepare("INSERT INTO upvotes (account_id, paper_id) VALUES (?, ?)").bind(accountId, paperId).run();
-  const localUpvotes = async (id: string) => (await db().select({ n: papers.localUpvotes }).from(papers).where(eq(papers.id, id)).get())!.n;
+  const upvote = (accountId: string, paperId: string) =>
+    env.DB.prepare("INSERT INTO upvotes (account_id, paper_id) VALUES (?, ?)").bind(accountId, paperId).run();
+  const localUpvotes = async (id: string) =>
+    (await db().select({ n: papers.localUpvotes }).from(papers).where(eq(papers.id, id)).get())!.n;
   const accountOf = (email: string) => db().select().from(accounts).where(eq(accounts.email, email)).get();
 
   it("asks first: a page with a confirm box; a post without the box ticked is a 400 and deletes nothing", async () => {
@@ -284,14 +369,18 @@ describe("deleting the account", () => {
     expect(await byEmail("leaving@example.com")).toBeUndefined();
     expect(await db().select().from(consents).where(eq(consents.subscriberId, sub.id))).toEqual([]);
     expect(await db().select().from(deliveries).where(eq(deliveries.subscriberId, sub.id))).toEqual([]);
-    expect(await db().select().from(suppressions)).toMatchObject([{ emailHash: await hashOf("leaving@example.com"), reason: "erased" }]);
+    expect(await db().select().from(suppressions)).toMatchObject([
+      { emailHash: await hashOf("leaving@example.com"), reason: "erased" },
+    ]);
     // The other account keeps everything.
     expect(await db().select().from(sessions).where(eq(sessions.accountId, staying.id))).toHaveLength(1);
     expect(await db().select().from(upvotes)).toMatchObject([{ accountId: staying.id, paperId: paperA }]);
     expect((await call("/account", {}, { cookie: other })).res.status).toBe(200);
 
     // No table holds the address, the handle or the display name any more.
-    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+    const tables = await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+    ).all<{ name: string }>();
     for (const { name } of tables.results) {
       const rows = JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
       for (const trace of ["leaving@example.com", "Soon Gone", '"leaving"']) expect(rows, name).not.toContain(trace);
@@ -330,7 +419,9 @@ describe("deleting the account", () => {
 
     const complained = await signIn("complained@example.com");
     await seedSubscriber("complained@example.com");
-    await db().insert(suppressions).values({ emailHash: await hashOf("complained@example.com"), reason: "complained" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await hashOf("complained@example.com"), reason: "complained" });
     await post("/account/delete", complained, { confirm: "yes" });
     expect(await byEmail("complained@example.com")).toBeUndefined();
     expect(await db().select().from(suppressions)).toMatchObject([{ reason: "complained" }]);
@@ -362,15 +453,30 @@ describe("erasure and the caches", () => {
     await post("/account/profile", cookie, { handle: "erasable-ann", displayName: "Ann Erasable" });
     const ann = (await db().select().from(accounts).where(eq(accounts.email, "ann@example.com")).get())!;
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO comments (id, paper_id, account_id, body, created_at) VALUES ('c-ann', '2606.70001', ?1, 'a remark soon erased', ?2)").bind(ann.id, new Date().toISOString()),
-      env.DB.prepare("UPDATE daily_entries SET source = 'submission', submitter_account_id = ?1, submitter_name = 'erasable-ann', submitter_fullname = 'Ann Erasable' WHERE paper_id = '2606.70002'").bind(ann.id),
+      env.DB.prepare(
+        "INSERT INTO comments (id, paper_id, account_id, body, created_at) VALUES ('c-ann', '2606.70001', ?1, 'a remark soon erased', ?2)",
+      ).bind(ann.id, new Date().toISOString()),
+      env.DB.prepare(
+        "UPDATE daily_entries SET source = 'submission', submitter_account_id = ?1, submitter_name = 'erasable-ann', submitter_fullname = 'Ann Erasable' WHERE paper_id = '2606.70002'",
+      ).bind(ann.id),
     ]);
-    const shown = ["/papers/2606.70001", "/papers/2606.70002", "/papers/date/2026-06-10", "/api/daily_papers?date=2026-06-10", "/api/papers/2606.70002", "/api/daily_papers?submitter=erasable-ann", "/u/erasable-ann"];
+    const shown = [
+      "/papers/2606.70001",
+      "/papers/2606.70002",
+      "/papers/date/2026-06-10",
+      "/api/daily_papers?date=2026-06-10",
+      "/api/papers/2606.70002",
+      "/api/daily_papers?submitter=erasable-ann",
+      "/u/erasable-ann",
+    ];
     const traces = ["Ann Erasable", "erasable-ann", "a remark soon erased"];
     for (const path of shown) {
       const page = await call(path);
       expect(page.res.status, path).toBe(200);
-      expect(traces.some((t) => page.text.includes(t)), path).toBe(true);
+      expect(
+        traces.some((t) => page.text.includes(t)),
+        path,
+      ).toBe(true);
     }
     expect((await call("/papers/2606.70001")).res.headers.get("X-Cache")).toBe("HIT");
 
@@ -378,8 +484,17 @@ describe("erasure and the caches", () => {
     const ctx = createExecutionContext();
     const purge = vi.fn(async (_: { tags: string[] }) => ({}));
     Object.assign(ctx, { cache: { purge } });
-    const headers = { Cookie: cookie, Origin: ORIGIN, "Content-Type": "application/x-www-form-urlencoded", "CF-Connecting-IP": "10.200.0.1" };
-    const erased = await worker.fetch(new Request(`${ORIGIN}/account/delete`, { method: "POST", headers, body: "confirm=yes", redirect: "manual" }), env, ctx);
+    const headers = {
+      Cookie: cookie,
+      Origin: ORIGIN,
+      "Content-Type": "application/x-www-form-urlencoded",
+      "CF-Connecting-IP": "10.200.0.1",
+    };
+    const erased = await worker.fetch(
+      new Request(`${ORIGIN}/account/delete`, { method: "POST", headers, body: "confirm=yes", redirect: "manual" }),
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(erased.status).toBe(303);
 
@@ -388,6 +503,8 @@ describe("erasure and the caches", () => {
       for (const t of traces) expect(page.text, path).not.toContain(t);
     }
     const tags = purge.mock.calls.flatMap(([o]) => o.tags);
-    expect(tags).toEqual(expect.arrayContaining(["paper:2606.70001", "paper:2606.70002", "day:2026-06-10", "u:erasable-ann"]));
+    expect(tags).toEqual(
+      expect.arrayContaining(["paper:2606.70001", "paper:2606.70002", "day:2026-06-10", "u:erasable-ann"]),
+    );
   });
 });

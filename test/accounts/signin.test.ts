@@ -20,7 +20,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function call(path: string, init: RequestInit = {}, options: { form?: Record<string, string>; client?: string; cookie?: string } = {}) {
+async function call(
+  path: string,
+  init: RequestInit = {},
+  options: { form?: Record<string, string>; client?: string; cookie?: string } = {},
+) {
   const q = captureQueue();
   const headers = new Headers(init.headers);
   if (options.cookie) headers.set("Cookie", options.cookie);
@@ -46,8 +50,12 @@ async function signIn(email: string) {
 describe("asking for a sign-in link", () => {
   it("answers the same for a new, a known and a suppressed address, and stores only a hash of the token", async () => {
     await db().insert(accounts).values({ id: "a1", email: "known@example.com", handle: "known" });
-    await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "gone@example.com"), reason: "bounced" });
-    const answers = await Promise.all(["new@example.com", "known@example.com", "gone@example.com"].map(async (e) => (await askSignin(e)).text));
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "gone@example.com"), reason: "bounced" });
+    const answers = await Promise.all(
+      ["new@example.com", "known@example.com", "gone@example.com"].map(async (e) => (await askSignin(e)).text),
+    );
     expect(new Set(answers).size).toBe(1);
     expect(answers[0]).toContain("Check your inbox");
     const rows = await db().select().from(signinTokens);
@@ -71,7 +79,11 @@ describe("asking for a sign-in link", () => {
   });
 
   it("refuses a cross-site form post", async () => {
-    const { res, queued } = await call("/signin", { method: "POST", headers: { Origin: "https://evil.example" } }, { form: { email: "a@example.com" } });
+    const { res, queued } = await call(
+      "/signin",
+      { method: "POST", headers: { Origin: "https://evil.example" } },
+      { form: { email: "a@example.com" } },
+    );
     expect(res.status).toBe(403);
     expect(queued).toEqual([]);
   });
@@ -83,7 +95,8 @@ describe("asking for a sign-in link", () => {
     expect(sixth.res.headers.get("Retry-After")).toBeTruthy();
     expect(sixth.queued).toEqual([]);
     // One IPv6 /64 is one client, whatever address inside it.
-    for (let i = 0; i < 20; i++) expect((await askSignin(`p${i}@example.com`, `2001:db8:1:2::${i + 1}`)).res.status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await askSignin(`p${i}@example.com`, `2001:db8:1:2::${i + 1}`)).res.status).toBe(200);
     expect((await askSignin("other@example.com", "2001:db8:1:2::ffff")).res.status).toBe(429);
   });
 });
@@ -155,15 +168,19 @@ describe("the sign-in mail", () => {
     const link = /https:\/\/paperboy\.test\/signin\/verify\?token=([^"\s&]+)/.exec(mails[0]!.text)![1]!;
     const row = (await db().select().from(signinTokens))[0]!;
     expect(row.mailStatus).toBe("sent");
-    expect((await call("/signin/verify", { method: "POST" }, { form: { token: decodeURIComponent(link) } })).res.status).toBe(303);
+    expect(
+      (await call("/signin/verify", { method: "POST" }, { form: { token: decodeURIComponent(link) } })).res.status,
+    ).toBe(303);
   });
 
   it("reaches an address whose account or subscription was erased (asking anew, as subscribing anew does), never one that bounced", async () => {
     const resend = stubResend();
-    await db().insert(suppressions).values([
-      { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "erased@example.com"), reason: "erased" },
-      { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "bounced@example.com"), reason: "bounced" },
-    ]);
+    await db()
+      .insert(suppressions)
+      .values([
+        { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "erased@example.com"), reason: "erased" },
+        { emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "bounced@example.com"), reason: "bounced" },
+      ]);
     for (const email of ["erased@example.com", "bounced@example.com"]) await drain((await askSignin(email)).queued);
     expect(resend.delivered.get("erased@example.com")).toHaveLength(1);
     expect(resend.delivered.get("bounced@example.com")).toBeUndefined();
@@ -182,7 +199,9 @@ describe("the sign-in mail", () => {
   it("waits while another invocation holds the row, and sends nothing meanwhile", async () => {
     const resend = stubResend();
     const { queued } = await askSignin("held@example.com");
-    await db().update(signinTokens).set({ mailStatus: "sending", leaseUntil: Date.now() + 60_000 });
+    await db()
+      .update(signinTokens)
+      .set({ mailStatus: "sending", leaseUntil: Date.now() + 60_000 });
     const result = await deliver([{ id: "dup", attempts: 1, body: queued[0] }]);
     expect(resend.calls).toHaveLength(0);
     expect(result.retryMessages).toHaveLength(1);
@@ -194,7 +213,9 @@ describe("the sign-in mail", () => {
     await deliver([{ id: "d1", attempts: 11, body: queued[0] }], mailerEnv(), DEAD_LETTER_QUEUE);
     expect((await db().select().from(signinTokens))[0]).toMatchObject({ mailStatus: "failed" });
     const letters = await db().select().from(mailDeadLetters);
-    expect(letters).toMatchObject([{ source: "dead-letter-queue", error: "dead-lettered before the mailer recorded an attempt" }]);
+    expect(letters).toMatchObject([
+      { source: "dead-letter-queue", error: "dead-lettered before the mailer recorded an attempt" },
+    ]);
     const q = captureQueue();
     expect(await redriveDeadLetters(env.DB, q.queue)).toEqual({ redriven: 1, unparseable: 0 });
     expect((await db().select().from(signinTokens))[0]).toMatchObject({ mailStatus: "sending" });
@@ -205,17 +226,24 @@ describe("the sign-in mail", () => {
 
   it("is not sent to a suppressed address", async () => {
     const resend = stubResend();
-    await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "bounced@example.com"), reason: "bounced" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "bounced@example.com"), reason: "bounced" });
     const { queued } = await askSignin("bounced@example.com");
     await drain([queued[0]]);
     expect(resend.calls).toHaveLength(0);
-    expect((await db().select().from(signinTokens))[0]).toMatchObject({ mailStatus: "skipped", mailDetail: "address is suppressed" });
+    expect((await db().select().from(signinTokens))[0]).toMatchObject({
+      mailStatus: "skipped",
+      mailDetail: "address is suppressed",
+    });
   });
 
   it("is written to the outbox locally", async () => {
     const { queued } = await askSignin("local@example.com");
     await drain([queued[0]], mailerEnv({ RESEND_API_KEY: undefined, DEV_MODE: "true" }));
-    const outbox = await env.DB.prepare("SELECT subject, text FROM outbox WHERE \"to\" = ?").bind("local@example.com").all<{ subject: string; text: string }>();
+    const outbox = await env.DB.prepare('SELECT subject, text FROM outbox WHERE "to" = ?')
+      .bind("local@example.com")
+      .all<{ subject: string; text: string }>();
     expect(outbox.results).toHaveLength(1);
     expect(outbox.results[0]!.text).toContain("/signin/verify?token=");
   });
@@ -261,14 +289,19 @@ describe("sessions", () => {
 
   it("refuses a cross-site sign-out everywhere", async () => {
     const cookie = await signIn("csrf@example.com");
-    const { res } = await call("/signout/everywhere", { method: "POST", headers: { Origin: "https://evil.example" } }, { cookie, form: {} });
+    const { res } = await call(
+      "/signout/everywhere",
+      { method: "POST", headers: { Origin: "https://evil.example" } },
+      { cookie, form: {} },
+    );
     expect(res.status).toBe(403);
     expect(await db().select().from(sessions)).toHaveLength(1);
   });
 });
 
 describe("handles and profiles", () => {
-  const setProfile = (cookie: string, form: Record<string, string>) => call("/account/profile", { method: "POST" }, { cookie, form });
+  const setProfile = (cookie: string, form: Record<string, string>) =>
+    call("/account/profile", { method: "POST" }, { cookie, form });
 
   it("a first sign-in asks for a handle; a good one names the public profile", async () => {
     const cookie = await signIn("new@example.com");
@@ -304,7 +337,9 @@ describe("handles and profiles", () => {
       expect(res.status, handle).toBe(status);
       expect(text, handle).toContain(message);
     }
-    expect((await db().select().from(accounts).where(eq(accounts.email, "second@example.com")).get())!.handle).toBeNull();
+    expect(
+      (await db().select().from(accounts).where(eq(accounts.email, "second@example.com")).get())!.handle,
+    ).toBeNull();
     expect((await call("/u/nobody-here")).res.status).toBe(404);
     expect((await call("/u/NOT_VALID")).res.status).toBe(404);
   });
@@ -319,7 +354,11 @@ describe("caching", () => {
   it("a signed-in visit leaves no trace in public pages, and private pages are never stored", async () => {
     await ingestHfDaily();
     const cookie = await signIn("secret-person@example.com");
-    await call("/account/profile", { method: "POST" }, { cookie, form: { handle: "secret-handle", displayName: "Hidden Name" } });
+    await call(
+      "/account/profile",
+      { method: "POST" },
+      { cookie, form: { handle: "secret-handle", displayName: "Hidden Name" } },
+    );
     const account = await call("/account", {}, { cookie });
     expect(account.res.headers.get("Cache-Control")).toBe("private, no-store");
     expect(account.text).toContain("secret-handle");
@@ -332,7 +371,8 @@ describe("caching", () => {
     }
     for (const path of publicPaths) {
       const anon = await call(path);
-      for (const trace of ["secret-handle", "secret-person", "Hidden Name"]) expect(anon.text, path).not.toContain(trace);
+      for (const trace of ["secret-handle", "secret-person", "Hidden Name"])
+        expect(anon.text, path).not.toContain(trace);
       expect(anon.text, path).toBe(signedIn.get(path));
     }
     // Private pages answered again without the cookie: nothing was stored for them.

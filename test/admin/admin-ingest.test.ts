@@ -30,7 +30,12 @@ describe("POST /admin/ingest", () => {
   });
 
   it("answers 400 with one error shape for an unknown source, a bad date or a body that is not JSON", async () => {
-    for (const body of [{ source: "nope" }, { source: "hf-daily", date: "2026-13-45" }, "not json", { source: "hf-daily", extra: 1 }]) {
+    for (const body of [
+      { source: "nope" },
+      { source: "hf-daily", date: "2026-13-45" },
+      "not json",
+      { source: "hf-daily", extra: 1 },
+    ]) {
       const res = await post(body, "test-admin-token");
       expect(res.status).toBe(400);
       const error = (await res.json()) as { error: string; code: string };
@@ -51,7 +56,15 @@ describe("POST /admin/ingest", () => {
     stubUpstream({ "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026) });
     const res = await post({ source: "hf-daily", date: "2026-06-12" }, "test-admin-token");
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ source: "hf-daily", target: "2026-06-12", status: "ok", read: 30, inserted: 60, updated: 0, skipped: 0 });
+    expect(await res.json()).toMatchObject({
+      source: "hf-daily",
+      target: "2026-06-12",
+      status: "ok",
+      read: 30,
+      inserted: 60,
+      updated: 0,
+      skipped: 0,
+    });
     const home = await request("https://paperboy.test/", {}, { via: "self" });
     expect(await home.text()).toContain("On the Limits of LLM Adaptability");
   });
@@ -83,7 +96,9 @@ describe("POST /admin/ingest", () => {
   });
 
   it("lists the records a run skipped, and why, in its answer", async () => {
-    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; submittedOnDailyAt: string; githubRepo?: string } }[];
+    const items = JSON.parse(fx.hfDaily2026) as {
+      paper: { id: string; submittedOnDailyAt: string; githubRepo?: string };
+    }[];
     for (const item of items) {
       item.paper.id = item.paper.id.replace(/^26/, "22");
       item.paper.submittedOnDailyAt = "2022-06-12T00:00:00.000Z";
@@ -96,7 +111,10 @@ describe("POST /admin/ingest", () => {
     expect(await res.json()).toMatchObject({
       status: "ok",
       skipped: 1,
-      problems: [`${items[1]!.paper.id}: submittedOnDailyAt is not an ISO time`, `${items[2]!.paper.id}: codeUrl dropped, malformed`],
+      problems: [
+        `${items[1]!.paper.id}: submittedOnDailyAt is not an ISO time`,
+        `${items[2]!.paper.id}: codeUrl dropped, malformed`,
+      ],
     });
   });
 });

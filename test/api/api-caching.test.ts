@@ -13,7 +13,11 @@ async function counted(path: string, headers: Record<string, string> = {}) {
   const { binding, counter } = countingD1(env.DB);
   const ctx = createExecutionContext();
   client++;
-  const res = await worker.fetch(new Request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": `198.51.100.${client % 250}`, ...headers } }), { ...env, DB: binding }, ctx);
+  const res = await worker.fetch(
+    new Request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": `198.51.100.${client % 250}`, ...headers } }),
+    { ...env, DB: binding },
+    ctx,
+  );
   const body = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, body, queries: counter.queries };
@@ -32,7 +36,10 @@ describe("ETag and 304", () => {
     const first = await get("/api/daily_papers?date=2026-06-12&limit=5");
     const etag = first.headers.get("ETag")!;
     expect(etag).toMatch(/^W\/"[0-9a-f]+"$/);
-    const again = await get("/api/daily_papers?date=2026-06-12&limit=5", { "If-None-Match": etag, Origin: "https://example.org" });
+    const again = await get("/api/daily_papers?date=2026-06-12&limit=5", {
+      "If-None-Match": etag,
+      Origin: "https://example.org",
+    });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe("");
     expect(again.headers.get("ETag")).toBe(etag);
@@ -74,7 +81,9 @@ describe("Cache-Control and Cache-Tag, by the pages' rules", () => {
   it("a day's listing shows vote counts, so it is kept briefly, tagged with its day, week and month", async () => {
     const res = await get("/api/daily_papers?date=2026-06-12");
     expect(res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
-    expect(res.headers.get("Cache-Tag")!.split(",")).toEqual(expect.arrayContaining(["day:2026-06-12", "week:2026-W24", "month:2026-06"]));
+    expect(res.headers.get("Cache-Tag")!.split(",")).toEqual(
+      expect.arrayContaining(["day:2026-06-12", "week:2026-W24", "month:2026-06"]),
+    );
   });
 
   it("today, and the latest listing without a period, are kept as briefly, the latest tagged as live", async () => {
@@ -94,7 +103,9 @@ describe("Cache-Control and Cache-Tag, by the pages' rules", () => {
 
   it("a paper is tagged with its id and day; search is short-lived", async () => {
     const paper = await get("/api/papers/2606.00467");
-    expect(paper.headers.get("Cache-Tag")!.split(",")).toEqual(expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]));
+    expect(paper.headers.get("Cache-Tag")!.split(",")).toEqual(
+      expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]),
+    );
     expect((await get("/api/papers/search?q=model")).headers.get("Cache-Control")).toBe(CACHE_POLICIES.search);
   });
 
@@ -109,7 +120,12 @@ describe("Cache-Control and Cache-Tag, by the pages' rules", () => {
 
 describe("the Cache API in front of the JSON API", () => {
   it("answers a repeated request for a finished day, week or month, or a paper of a finished day, without a D1 query", async () => {
-    for (const path of ["/api/daily_papers?date=2026-06-12&limit=7", "/api/daily_papers?week=2026-W24&sort=trending", "/api/daily_papers?month=2026-06&p=1&limit=3", "/api/papers/2606.12730"]) {
+    for (const path of [
+      "/api/daily_papers?date=2026-06-12&limit=7",
+      "/api/daily_papers?week=2026-W24&sort=trending",
+      "/api/daily_papers?month=2026-06&p=1&limit=3",
+      "/api/papers/2606.12730",
+    ]) {
       const miss = await counted(path, { Origin: "https://example.org" });
       expect(miss.res.status, path).toBe(200);
       expect(miss.res.headers.get("X-Cache"), path).toBe("MISS");
@@ -118,10 +134,13 @@ describe("the Cache API in front of the JSON API", () => {
       expect(hit.res.headers.get("X-Cache"), path).toBe("HIT");
       expect(hit.queries, path).toBe(0);
       expect(hit.body, path).toBe(miss.body);
-      for (const name of ["Content-Type", "Cache-Control", "Cache-Tag", "ETag", "Vary"]) expect(hit.res.headers.get(name), `${path} ${name}`).toBe(miss.res.headers.get(name));
+      for (const name of ["Content-Type", "Cache-Control", "Cache-Tag", "ETag", "Vary"])
+        expect(hit.res.headers.get(name), `${path} ${name}`).toBe(miss.res.headers.get(name));
       // CORS as on a miss: any origin, the same exposed headers; nothing that varies by Origin
       expect(hit.res.headers.get("Access-Control-Allow-Origin"), path).toBe("*");
-      expect(hit.res.headers.get("Access-Control-Expose-Headers"), path).toBe(miss.res.headers.get("Access-Control-Expose-Headers"));
+      expect(hit.res.headers.get("Access-Control-Expose-Headers"), path).toBe(
+        miss.res.headers.get("Access-Control-Expose-Headers"),
+      );
       expect(hit.res.headers.get("Vary") ?? "", path).not.toMatch(/origin/i);
     }
   });

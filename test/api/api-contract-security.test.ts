@@ -55,7 +55,13 @@ describe("the hf-schema contract", () => {
     // PaperInfo(**item): paper.id, paper.authors[].name, paper.publishedAt, title, paper.summary, paper.upvotes,
     // paper.discussionId, numComments, publishedAt (submitted_at), submittedBy (User(**...)).
     expect(item).toMatchObject({
-      paper: { id: expect.any(String), publishedAt: expect.any(String), summary: expect.any(String), upvotes: expect.any(Number), discussionId: expect.any(String) },
+      paper: {
+        id: expect.any(String),
+        publishedAt: expect.any(String),
+        summary: expect.any(String),
+        upvotes: expect.any(Number),
+        discussionId: expect.any(String),
+      },
       title: expect.any(String),
       numComments: expect.any(Number),
       publishedAt: expect.any(String),
@@ -72,7 +78,13 @@ describe("OpenAPI", () => {
     const doc = (await res.json()) as Json;
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/api/daily_papers", "/api/papers/search", "/api/papers/{id}", "/feeds/daily.rss", "/feeds/search.atom"]),
+      expect.arrayContaining([
+        "/api/daily_papers",
+        "/api/papers/search",
+        "/api/papers/{id}",
+        "/feeds/daily.rss",
+        "/feeds/search.atom",
+      ]),
     );
     const params = doc.paths["/api/daily_papers"].get.parameters.map((p: Json) => p.name);
     expect(params).toEqual(["date", "week", "month", "submitter", "sort", "p", "limit"]);
@@ -96,8 +108,18 @@ describe("OpenAPI comes from the routes", () => {
     const doc = (await (await get("/api/openapi.json")).json()) as Json;
     // Hono's routing table (one entry per validator and handler), not the document's registry: what a request can reach.
     const served = (prefix: string, routes: { method: string; path: string }[]) =>
-      routes.filter((r) => r.method === "GET" && r.path !== "/" && !r.path.includes("*")).map((r) => prefix + r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}"));
-    expect(Object.keys(doc.paths).sort()).toEqual([...new Set([...served("/api", apiRoutes.routes), ...served("/feeds", feedRoutes.routes), ...served("/data", dataRoutes.routes)])].sort());
+      routes
+        .filter((r) => r.method === "GET" && r.path !== "/" && !r.path.includes("*"))
+        .map((r) => prefix + r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}"));
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        ...new Set([
+          ...served("/api", apiRoutes.routes),
+          ...served("/feeds", feedRoutes.routes),
+          ...served("/data", dataRoutes.routes),
+        ]),
+      ].sort(),
+    );
   });
 });
 
@@ -142,7 +164,17 @@ describe("error codes", () => {
   it("the OpenAPI document lists exactly the codes of the one ErrorCode enum", async () => {
     const doc = (await (await get("/api/openapi.json")).json()) as Json;
     expect(doc.components.schemas.Error.properties.code.enum).toEqual(ErrorCode.options);
-    expect(ErrorCode.options).toEqual(expect.arrayContaining(["invalid_request", "invalid_date", "invalid_id", "not_found", "method_not_allowed", "rate_limited", "internal_error"]));
+    expect(ErrorCode.options).toEqual(
+      expect.arrayContaining([
+        "invalid_request",
+        "invalid_date",
+        "invalid_id",
+        "not_found",
+        "method_not_allowed",
+        "rate_limited",
+        "internal_error",
+      ]),
+    );
   });
 });
 
@@ -211,7 +243,8 @@ describe("rate limit", () => {
     expect(addressKey("::ffff:192.0.2.1")).toBe("192.0.2.1");
     expect(addressKey("0:0:0:0:0:FFFF:c000:0201")).toBe("192.0.2.1");
     expect(addressKey("64:ff9b::192.0.2.1")).toBe("64:ff9b:0:0::/64");
-    const request = (ip?: string) => new Request("http://paperboy.test/", { headers: ip ? { "CF-Connecting-IP": ip } : {} });
+    const request = (ip?: string) =>
+      new Request("http://paperboy.test/", { headers: ip ? { "CF-Connecting-IP": ip } : {} });
     expect(clientKey(request(" 2001:db8:1:2::99 "))).toBe("2001:db8:1:2::/64");
     expect(clientKey(request())).toBe("local");
   });

@@ -10,7 +10,14 @@ describe("API documentation", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await res.text();
-    for (const path of ["/api/daily_papers", "/api/papers/search", "/api/papers/{id}", "/feeds/daily.rss", "/feeds/trending.atom", "/feeds/search.rss"]) {
+    for (const path of [
+      "/api/daily_papers",
+      "/api/papers/search",
+      "/api/papers/{id}",
+      "/feeds/daily.rss",
+      "/feeds/trending.atom",
+      "/feeds/search.rss",
+    ]) {
       expect(html).toContain(`GET ${path}`);
     }
     expect(html).toContain("curl -i &#39;http://127.0.0.1:8787/api/daily_papers?date=2026-06-12&amp;limit=5&#39;");
@@ -24,7 +31,10 @@ describe("API documentation", () => {
   it("GET /api answers JSON to programs and sends browsers to the docs", async () => {
     const json = await get("/api");
     expect(json.status).toBe(200);
-    expect(await json.json()).toMatchObject({ openapi: "http://127.0.0.1:8787/api/openapi.json", docs: "http://127.0.0.1:8787/docs/api" });
+    expect(await json.json()).toMatchObject({
+      openapi: "http://127.0.0.1:8787/api/openapi.json",
+      docs: "http://127.0.0.1:8787/docs/api",
+    });
     const html = await get("/api", { Accept: "text/html,application/xhtml+xml" });
     expect(html.status).toBe(302);
     expect(html.headers.get("Location")).toBe("/docs/api");
@@ -36,7 +46,12 @@ describe("API documentation", () => {
 /** The `<pre>` after the heading with this id, as text. */
 function preAfter(html: string, id: string): string {
   const pre = new RegExp(`<h2 id="${id}">[\\s\\S]*?<pre>([\\s\\S]*?)</pre>`).exec(html)?.[1] ?? "";
-  return pre.replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+  return pre
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
 }
 
 /**
@@ -59,7 +74,10 @@ function pythonBlocks(source: string) {
     }
     while (open.length && indent < open.at(-1)!.indent) open.pop();
     if (indent !== (open.at(-1)?.indent ?? 0)) errors.push(`unexpected indent: ${line}`);
-    parents.set(line.trim(), open.map((b) => b.header));
+    parents.set(
+      line.trim(),
+      open.map((b) => b.header),
+    );
     if (line.trimEnd().endsWith(":")) header = { indent, line };
   }
   if (header) errors.push(`empty block: ${header.line.trim()}`);
@@ -80,9 +98,9 @@ describe("the examples on /docs/api", () => {
   });
 
   it("the structure check catches the bug the snippet once had (print outside the for)", () => {
-    expect(pythonBlocks('for p in xs:\nprint(p)').errors).not.toEqual([]);
-    expect(pythonBlocks('for p in xs:\n    print(p)\nprint(1)').errors).toEqual([]);
-    expect(pythonBlocks('x = 1\n    print(x)').errors).not.toEqual([]);
+    expect(pythonBlocks("for p in xs:\nprint(p)").errors).not.toEqual([]);
+    expect(pythonBlocks("for p in xs:\n    print(p)\nprint(1)").errors).toEqual([]);
+    expect(pythonBlocks("x = 1\n    print(x)").errors).not.toEqual([]);
   });
 
   it("the README's Python snippet is well-formed too", () => {
@@ -90,13 +108,17 @@ describe("the examples on /docs/api", () => {
     expect(python).toContain("HfApi(endpoint=");
     const { errors, parents } = pythonBlocks(python);
     expect(errors).toEqual([]);
-    expect(parents.get("print(paper.id, paper.upvotes, paper.comments, paper.submitted_at, paper.title)")).toEqual(['for paper in api.list_daily_papers(date="2026-06-12"):']);
+    expect(parents.get("print(paper.id, paper.upvotes, paper.comments, paper.submitted_at, paper.title)")).toEqual([
+      'for paper in api.list_daily_papers(date="2026-06-12"):',
+    ]);
   });
 
   it("every curl example answers 200 against the real capture", async () => {
     await ingestRealCapture();
     const html = await (await get("/docs/api")).text();
-    const urls = [...html.matchAll(/curl -i &#39;http:\/\/127\.0\.0\.1:8787([^&]*(?:&amp;[^&]*)*?)&#39;/g)].map((m) => m[1]!.replaceAll("&amp;", "&"));
+    const urls = [...html.matchAll(/curl -i &#39;http:\/\/127\.0\.0\.1:8787([^&]*(?:&amp;[^&]*)*?)&#39;/g)].map((m) =>
+      m[1]!.replaceAll("&amp;", "&"),
+    );
     expect(urls.length).toBeGreaterThanOrEqual(10);
     for (const url of urls) {
       const res = await get(url);
@@ -107,7 +129,10 @@ describe("the examples on /docs/api", () => {
 });
 
 describe("the rate limit's numbers", () => {
-  const ratelimit = /\[\[ratelimits\]\]\s*\nname = "API_RATE_LIMIT"[\s\S]*?simple = \{ limit = (\d+), period = (\d+) \}/.exec(wranglerToml);
+  const ratelimit =
+    /\[\[ratelimits\]\]\s*\nname = "API_RATE_LIMIT"[\s\S]*?simple = \{ limit = (\d+), period = (\d+) \}/.exec(
+      wranglerToml,
+    );
 
   it("the code's constants are wrangler.toml's [[ratelimits]] limit and period", () => {
     expect(ratelimit, "API_RATE_LIMIT in wrangler.toml").not.toBeNull();
@@ -118,8 +143,12 @@ describe("the rate limit's numbers", () => {
   it("the docs state them: /docs/api, the OpenAPI document and the README", async () => {
     const page = await (await get("/docs/api")).text();
     expect(page).toContain(`Each client may make ${RATE_LIMIT_REQUESTS} requests every ${RATE_LIMIT_PERIOD_S} seconds`);
-    const doc = (await (await get("/api/openapi.json")).json()) as { paths: Record<string, { get: { responses: Record<string, { description: string }> } }> };
-    expect(doc.paths["/api/daily_papers"]!.get.responses["429"]!.description).toContain(`more than ${RATE_LIMIT_REQUESTS} in ${RATE_LIMIT_PERIOD_S} s`);
+    const doc = (await (await get("/api/openapi.json")).json()) as {
+      paths: Record<string, { get: { responses: Record<string, { description: string }> } }>;
+    };
+    expect(doc.paths["/api/daily_papers"]!.get.responses["429"]!.description).toContain(
+      `more than ${RATE_LIMIT_REQUESTS} in ${RATE_LIMIT_PERIOD_S} s`,
+    );
     // The README words a 60-second window as "a minute".
     expect(RATE_LIMIT_PERIOD_S).toBe(60);
     expect(readme).toContain(`Rate limit: ${RATE_LIMIT_REQUESTS} requests a minute per client address`);

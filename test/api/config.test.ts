@@ -7,10 +7,18 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("the API worker's configuration", () => {
   it("is validated with zod: the site URL loses a trailing slash, DEV_MODE becomes a boolean, secrets are kept", () => {
-    const config = readConfig({ ...env, SITE_URL: "https://paperboy.example/", DEV_MODE: "true", SUPPRESSION_SECRET_PREVIOUS: "old-secret-0123456789, older-secret-0123456789" });
+    const config = readConfig({
+      ...env,
+      SITE_URL: "https://paperboy.example/",
+      DEV_MODE: "true",
+      SUPPRESSION_SECRET_PREVIOUS: "old-secret-0123456789, older-secret-0123456789",
+    });
     expect(config.SITE_URL).toBe("https://paperboy.example");
     expect(config.DEV_MODE).toBe(true);
-    expect(config.suppression).toEqual({ current: env.SUPPRESSION_SECRET, previous: ["old-secret-0123456789", "older-secret-0123456789"] });
+    expect(config.suppression).toEqual({
+      current: env.SUPPRESSION_SECRET,
+      previous: ["old-secret-0123456789", "older-secret-0123456789"],
+    });
   });
 
   it("answers a misconfiguration with a 500 that names nothing, and logs the variable", async () => {

@@ -75,12 +75,15 @@ describe("GET /api/daily_papers", () => {
   it("pages with p (0-based) and limit, links the next page, and answers [] past the end", async () => {
     const first = await items("/api/daily_papers?date=2026-06-12&limit=10");
     expect(first.body).toHaveLength(10);
-    expect(first.res.headers.get("Link")).toBe(
-      `<${SITE}/api/daily_papers?date=2026-06-12&limit=10&p=1>; rel="next"`,
-    );
+    expect(first.res.headers.get("Link")).toBe(`<${SITE}/api/daily_papers?date=2026-06-12&limit=10&p=1>; rel="next"`);
     const pages = [first.body];
     for (const p of [1, 2]) pages.push((await items(`/api/daily_papers?date=2026-06-12&limit=10&p=${p}`)).body);
-    expect(pages.flat().map((i) => i.paper.id).sort()).toEqual(captureIds);
+    expect(
+      pages
+        .flat()
+        .map((i) => i.paper.id)
+        .sort(),
+    ).toEqual(captureIds);
     const past = await items("/api/daily_papers?date=2026-06-12&limit=10&p=3");
     expect(past.body).toEqual([]);
     expect(past.res.headers.get("Link")).toBeNull();
@@ -146,7 +149,10 @@ describe("GET /api/daily_papers", () => {
 
   it("filters by submitter", async () => {
     const name = (capture[0]!.submittedBy as { name: string }).name;
-    const expected = capture.filter((i) => (i.submittedBy as { name: string }).name === name).map((i) => i.paper.id).sort();
+    const expected = capture
+      .filter((i) => (i.submittedBy as { name: string }).name === name)
+      .map((i) => i.paper.id)
+      .sort();
     const { body } = await items(`/api/daily_papers?date=2026-06-12&submitter=${encodeURIComponent(name)}`);
     expect(body.map((i) => i.paper.id).sort()).toEqual(expected);
   });
@@ -167,8 +173,14 @@ describe("GET /api/daily_papers", () => {
 
   it("reads a month, and the month before a year boundary", async () => {
     expect((await items("/api/daily_papers?month=2026-06")).body).toHaveLength(30);
-    expect((await items("/api/daily_papers?month=2025-12")).body.map((i) => i.paper.id)).toEqual(["2512.20002", "2512.20001"]);
-    expect((await items("/api/daily_papers?month=2026-01")).body.map((i) => i.paper.id)).toEqual(["2601.00003", "2601.00004"]);
+    expect((await items("/api/daily_papers?month=2025-12")).body.map((i) => i.paper.id)).toEqual([
+      "2512.20002",
+      "2512.20001",
+    ]);
+    expect((await items("/api/daily_papers?month=2026-01")).body.map((i) => i.paper.id)).toEqual([
+      "2601.00003",
+      "2601.00004",
+    ]);
   });
 });
 

@@ -21,7 +21,13 @@ async function fetchFeed(path: string, type: RegExp) {
 beforeAll(async () => {
   await ingestRealCapture();
   await insertPapers([
-    { id: "2606.90001", day: "2026-06-11", title: HOSTILE, authors: ["Zoë <Ünicode> & Co", "B. O'Brien"], abstract: HOSTILE },
+    {
+      id: "2606.90001",
+      day: "2026-06-11",
+      title: HOSTILE,
+      authors: ["Zoë <Ünicode> & Co", "B. O'Brien"],
+      abstract: HOSTILE,
+    },
     { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
     { id: "2601.00009", day: "2026-01-05", title: "An old day, outside the daily feed" },
   ]);
@@ -50,21 +56,30 @@ describe("daily feeds", () => {
     const item = feed.items.find((i) => i.url === `${SITE}/papers/astro-ph/0601001`)!;
     expect(item.title).toBe("Old-style id paper");
     expect(item.authors.map((a) => a.name)).toEqual(["Ada Lovelace", "Alan Turing"]);
-    expect(xml).toContain('<link rel="self" type="application/atom+xml" href="http://127.0.0.1:8787/feeds/daily.atom"/>');
+    expect(xml).toContain(
+      '<link rel="self" type="application/atom+xml" href="http://127.0.0.1:8787/feeds/daily.atom"/>',
+    );
   });
 
   it("carry each paper's comment count and discussion: RSS comments and slash:comments, Atom's RFC 4685 replies link", async () => {
     const rss = (await fetchFeed("/feeds/daily.rss", /rss/)).xml;
-    const item = new RegExp(`<item><title>[^<]*</title><link>${SITE}/papers/2606\\.00467</link>[\\s\\S]*?</item>`).exec(rss)![0];
+    const item = new RegExp(`<item><title>[^<]*</title><link>${SITE}/papers/2606\\.00467</link>[\\s\\S]*?</item>`).exec(
+      rss,
+    )![0];
     expect(item).toContain(`<comments>${SITE}/papers/2606.00467#comments</comments><slash:comments>2</slash:comments>`);
     const atom = (await fetchFeed("/feeds/daily.atom", /atom/)).xml;
-    expect(atom).toContain(`<link rel="replies" type="text/html" href="${SITE}/papers/2606.00467#comments" thr:count="2"/>`);
+    expect(atom).toContain(
+      `<link rel="replies" type="text/html" href="${SITE}/papers/2606.00467#comments" thr:count="2"/>`,
+    );
     const feed = parseFeed(atom);
     expect(feed.items.find((i) => i.url === `${SITE}/papers/2606.00467`)).toBeTruthy();
   });
 
   it("escapes hostile titles, authors and abstracts, and drops characters XML forbids", async () => {
-    for (const [path, type] of [["/feeds/daily.rss", /rss/], ["/feeds/daily.atom", /atom/]] as const) {
+    for (const [path, type] of [
+      ["/feeds/daily.rss", /rss/],
+      ["/feeds/daily.atom", /atom/],
+    ] as const) {
       const { xml, feed } = await fetchFeed(path, type);
       expect(xml).not.toContain("<script>");
       expect(xml).not.toMatch(/[\u0001\u0008]/);
@@ -132,9 +147,14 @@ describe("the writers", () => {
 });
 
 describe("what the specifications require", () => {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => ["item", "entry", "author", "dc:creator", "category", "link"].includes(name) });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    isArray: (name) => ["item", "entry", "author", "dc:creator", "category", "link"].includes(name),
+  });
   const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-  const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+  const RFC822 =
+    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
   it("RSS 2.0: a channel with title, link and description; items with title, link, guid and RFC 822 dates", async () => {
     const { xml } = await fetchFeed("/feeds/daily.rss", /rss/);

@@ -29,7 +29,11 @@ async function fetchJsonFeed(path: string): Promise<JsonFeed> {
   return JsonFeed.parse(doc);
 }
 
-const rssParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => ["item"].includes(name) });
+const rssParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  isArray: (name) => ["item"].includes(name),
+});
 async function rssGuids(path: string): Promise<string[]> {
   const { rss } = rssParser.parse(await (await get(path)).text());
   return (rss.channel.item ?? []).map((i: { guid: { "#text": string } }) => i.guid["#text"]);
@@ -38,7 +42,13 @@ async function rssGuids(path: string): Promise<string[]> {
 beforeAll(async () => {
   await ingestRealCapture();
   await insertPapers([
-    { id: "2606.90001", day: "2026-06-11", title: HOSTILE, authors: ["Zoë <Ünicode> & Co", "B. O'Brien"], abstract: HOSTILE },
+    {
+      id: "2606.90001",
+      day: "2026-06-11",
+      title: HOSTILE,
+      authors: ["Zoë <Ünicode> & Co", "B. O'Brien"],
+      abstract: HOSTILE,
+    },
     { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
   ]);
 });
@@ -59,17 +69,29 @@ describe("JSON Feed 1.1 beside RSS and Atom", () => {
       const json = await fetchJsonFeed(`${feed}.json${query(feed)}`);
       const rss = await rssGuids(`${feed}.rss${query(feed)}`);
       expect(rss.length, feed).toBeGreaterThan(0);
-      expect(json.items.map((i) => i.id), feed).toEqual(rss);
+      expect(
+        json.items.map((i) => i.id),
+        feed,
+      ).toEqual(rss);
     }
   });
 
   it("an item is the paper: its page, title, abstract as text, authors, categories as tags, RFC 3339 dates", async () => {
     const doc = await fetchJsonFeed("/feeds/daily.json");
-    expect(doc.items.map((i) => i.id)).toEqual(expect.arrayContaining([...capture.map((i) => `${SITE}/papers/${i.paper.id}`), `${SITE}/papers/astro-ph/0601001`]));
+    expect(doc.items.map((i) => i.id)).toEqual(
+      expect.arrayContaining([
+        ...capture.map((i) => `${SITE}/papers/${i.paper.id}`),
+        `${SITE}/papers/astro-ph/0601001`,
+      ]),
+    );
     const item = doc.items.find((i) => i.id === `${SITE}/papers/2606.00467`)!;
     expect(item.url).toBe(item.id);
     expect(item.title).toBe(capture.find((i) => i.paper.id === "2606.00467")!.paper.title);
-    expect(item.authors).toEqual([{ name: "Etienne Casanova" }, { name: "Rafal Kocielnik" }, { name: "R. Michael Alvarez" }]);
+    expect(item.authors).toEqual([
+      { name: "Etienne Casanova" },
+      { name: "Rafal Kocielnik" },
+      { name: "R. Michael Alvarez" },
+    ]);
     expect(item.content_text).toMatch(/^Large Language Models \(LLMs\) are increasingly used/);
     expect(item.date_published).toBe("2026-06-12T00:00:00.000Z");
     expect(doc.items.find((i) => i.id === `${SITE}/papers/astro-ph/0601001`)!.tags).toEqual(["cs.LG"]);
@@ -119,8 +141,12 @@ describe("JSON Feed 1.1 beside RSS and Atom", () => {
 
   it("the page head announces it and the OpenAPI document describes it", async () => {
     const home = await (await get("/")).text();
-    expect(home).toContain('<link rel="alternate" type="application/feed+json" title="Paperboy daily papers (JSON Feed)" href="/feeds/daily.json"/>');
-    const doc = (await (await get("/api/openapi.json")).json()) as { paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }> };
+    expect(home).toContain(
+      '<link rel="alternate" type="application/feed+json" title="Paperboy daily papers (JSON Feed)" href="/feeds/daily.json"/>',
+    );
+    const doc = (await (await get("/api/openapi.json")).json()) as {
+      paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }>;
+    };
     for (const path of ["/feeds/daily.json", "/feeds/trending.json", "/feeds/search.json"]) {
       expect(Object.keys(doc.paths[path]!.get.responses["200"]!.content!), path).toEqual(["application/feed+json"]);
     }

@@ -14,7 +14,16 @@ export { launchChromium } from "./chromium";
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (
+            ctx: unknown,
+            opts: unknown,
+          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }>;
+        };
+      }
+    ).axe;
     return axe.run(document, { resultTypes: ["violations"] });
   });
   return result.violations
@@ -42,7 +51,10 @@ export async function followSigninMail(page: Page, baseUrl: string, address: str
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     await page.goto(`${baseUrl}/dev/outbox`);
-    const item = page.locator("li", { hasText: address }).filter({ hasText: /Sign in to Paperboy/ }).first();
+    const item = page
+      .locator("li", { hasText: address })
+      .filter({ hasText: /Sign in to Paperboy/ })
+      .first();
     if (await item.count()) {
       await item.locator("a").click();
       const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");

@@ -32,7 +32,9 @@ async function commentAndReply(page: Page, text: string) {
   await page.getByRole("button", { name: "Post", exact: true }).click();
   expect(new URL(page.url()).hash).toMatch(/^#comment-[0-9a-f-]{36}$/);
   const comment = page.locator(new URL(page.url()).hash);
-  expect(await comment.locator(".comment-body").innerHTML()).toContain(`${text}: <em>emphasis</em> and <a href="https://example.com/${text}" rel="nofollow ugc noopener">`);
+  expect(await comment.locator(".comment-body").innerHTML()).toContain(
+    `${text}: <em>emphasis</em> and <a href="https://example.com/${text}" rel="nofollow ugc noopener">`,
+  );
   await comment.locator("summary", { hasText: "Reply" }).first().click();
   await comment.getByLabel(`Reply to @${handle}`).fill(`A reply to ${text}`);
   await comment.locator("form.comment-form").getByRole("button", { name: "Reply", exact: true }).click();

@@ -37,7 +37,9 @@ it("curates a paper from the desk, every action in the audit log", { timeout: 18
 
   await page.getByLabel("Code").fill("https://github.com/example/curated");
   await page.getByRole("button", { name: "Save links" }).click();
-  expect(await (await page.request.get(`${baseUrl}/papers/${PAPER}`)).text()).toContain("https://github.com/example/curated");
+  expect(await (await page.request.get(`${baseUrl}/papers/${PAPER}`)).text()).toContain(
+    "https://github.com/example/curated",
+  );
 
   const log = page.locator("table.admin").last();
   for (const action of ["hide-paper", "show-paper", "edit-links"]) expect(await log.textContent()).toContain(action);
@@ -49,7 +51,9 @@ it("curates a paper from the desk, every action in the audit log", { timeout: 18
   expect(await axeLightAndDark(page)).toEqual([]);
 });
 
-it("hides a comment from the paper's desk: the thread says it was hidden, and shows its text no more", { timeout: 120_000 }, async () => {
+it("hides a comment from the paper's desk: the thread says it was hidden, and shows its text no more", {
+  timeout: 120_000,
+}, async () => {
   const text = `An off-topic remark ${Date.now().toString(36)}`;
   await page.goto(`${baseUrl}/papers/${PAPER}`);
   await page.getByLabel("Add a comment").fill(text);

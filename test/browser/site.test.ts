@@ -19,7 +19,10 @@ afterAll(async () => {
 
 /** A page that records console errors and uncaught exceptions. */
 async function open(path: string, opts: { colorScheme?: "light" | "dark"; width?: number } = {}) {
-  const context = await browser.newContext({ colorScheme: opts.colorScheme ?? "light", viewport: { width: opts.width ?? 1280, height: 900 } });
+  const context = await browser.newContext({
+    colorScheme: opts.colorScheme ?? "light",
+    viewport: { width: opts.width ?? 1280, height: 900 },
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (msg) => {
@@ -46,7 +49,9 @@ const PAGE_TYPES = [
 describe("every page type in Chromium", () => {
   for (const scheme of ["light", "dark"] as const) {
     // Ten pages with axe each: ~40 s on a quiet box, past the default 60 s when the box is shared.
-    it(`loads with no console error and no serious or critical axe violation (${scheme})`, { timeout: 180_000 }, async () => {
+    it(`loads with no console error and no serious or critical axe violation (${scheme})`, {
+      timeout: 180_000,
+    }, async () => {
       for (const path of PAGE_TYPES) {
         const { page, errors, status, close } = await open(path, { colorScheme: scheme });
         expect(status, path).toBe(200);
@@ -58,7 +63,10 @@ describe("every page type in Chromium", () => {
   }
 
   it("shows error pages readably and accessibly", async () => {
-    for (const [path, want] of [["/papers/date/2026-02-30", 400], ["/papers/2699.99999", 404]] as const) {
+    for (const [path, want] of [
+      ["/papers/date/2026-02-30", 400],
+      ["/papers/2699.99999", 404],
+    ] as const) {
       const { page, status, close } = await open(path);
       expect(status).toBe(want);
       expect(await page.locator("main").innerText()).toMatch(/must be|not in the catalog/);
@@ -70,7 +78,9 @@ describe("every page type in Chromium", () => {
   it("fits a phone screen without sideways scrolling", async () => {
     for (const path of ["/papers/date/2026-06-12", "/papers/2606.00467", "/search?q=agents"]) {
       const { page, close } = await open(path, { width: 375 });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, path).toBeLessThanOrEqual(0);
       await close();
     }

@@ -88,9 +88,17 @@ it("submits a paper of the captures from the day page's link and shows it on tod
 
   const api = await fetch(`${baseUrl}/api/daily_papers?submitter=${handle}`);
   expect(api.status).toBe(200);
-  const items = (await api.json()) as { paper: { id: string }; publishedAt: string; submittedBy: { name: string; fullname: string } }[];
+  const items = (await api.json()) as {
+    paper: { id: string };
+    publishedAt: string;
+    submittedBy: { name: string; fullname: string };
+  }[];
   expect(items).toHaveLength(1);
-  expect(items[0]).toMatchObject({ paper: { id: PAPER }, publishedAt: `${today}T00:00:00.000Z`, submittedBy: { name: handle, fullname: "Submitting Reader" } });
+  expect(items[0]).toMatchObject({
+    paper: { id: PAPER },
+    publishedAt: `${today}T00:00:00.000Z`,
+    submittedBy: { name: handle, fullname: "Submitting Reader" },
+  });
   expect(errors).toEqual([]);
   await context.close();
 });

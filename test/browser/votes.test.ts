@@ -24,7 +24,8 @@ function watch(page: Page) {
   page.on("console", (msg) => {
     // The sign-in-to-upvote page answers 401 on purpose, the not-saved test fakes a 503; the site has no favicon.
     const from = msg.location().url;
-    if (msg.type() === "error" && !/status of (401|503)/.test(msg.text()) && !from.endsWith("/favicon.ico")) errors.push(`${from}: ${msg.text()}`);
+    if (msg.type() === "error" && !/status of (401|503)/.test(msg.text()) && !from.endsWith("/favicon.ico"))
+      errors.push(`${from}: ${msg.text()}`);
   });
   page.on("pageerror", (err) => errors.push(`${page.url()}: ${err.message}`));
   return page;
@@ -46,7 +47,13 @@ async function card(page: Page, n: number) {
 function widget(page: Page, id: string, title: string) {
   const button = page.getByRole("button", { name: `Upvote ${title}`, exact: true });
   const form = page.locator("form.votes", { has: page.locator(`button[data-paper="${id}"]`) });
-  return { id, title, button, count: async () => Number(await form.locator(".count").innerText()), label: () => form.locator("small").innerText() };
+  return {
+    id,
+    title,
+    button,
+    count: async () => Number(await form.locator(".count").innerText()),
+    label: () => form.locator("small").innerText(),
+  };
 }
 
 async function axeBoth(page: Page, what: string) {
@@ -113,7 +120,10 @@ describe("upvotes in Chromium", () => {
     expect(await a.count()).toBe(before + 1);
 
     mkdirSync(SHOTS, { recursive: true });
-    await page.locator("li.card").first().screenshot({ path: join(SHOTS, "votes-card-focused.png") });
+    await page
+      .locator("li.card")
+      .first()
+      .screenshot({ path: join(SHOTS, "votes-card-focused.png") });
     expect(page.url()).toBe(`${baseUrl}${DAY}`);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect((await me()).upvoted).toContain(a.id);
@@ -128,7 +138,9 @@ describe("upvotes in Chromium", () => {
 
   it("with JavaScript, a vote the server did not save says so and changes nothing on the page", async () => {
     const page = watch(await signedIn.newPage());
-    await page.route("**/api/me/upvotes/**", (route) => route.fulfill({ status: 503, contentType: "application/json", body: '{"error":"down","code":"internal_error"}' }));
+    await page.route("**/api/me/upvotes/**", (route) =>
+      route.fulfill({ status: 503, contentType: "application/json", body: '{"error":"down","code":"internal_error"}' }),
+    );
     await page.goto(`${baseUrl}${DAY}`);
     const c = await card(page, 2);
     await expect.poll(() => pressed(c.button)).toBe("false");
@@ -192,7 +204,9 @@ describe("upvotes in Chromium", () => {
   });
 
   // Five pages, axe twice on each: ~25 s on a quiet box.
-  it("has no serious or critical axe violation, light or dark, signed in or asked to sign in", { timeout: 180_000 }, async () => {
+  it("has no serious or critical axe violation, light or dark, signed in or asked to sign in", {
+    timeout: 180_000,
+  }, async () => {
     const page = watch(await signedIn.newPage());
     await page.goto(`${baseUrl}${DAY}`);
     const a = widget(page, first.id, first.title);
@@ -207,7 +221,10 @@ describe("upvotes in Chromium", () => {
     }
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize({ width: 375, height: 800 });
-    await page.locator("li.card").first().screenshot({ path: join(SHOTS, "votes-card-phone.png") });
+    await page
+      .locator("li.card")
+      .first()
+      .screenshot({ path: join(SHOTS, "votes-card-phone.png") });
     await page.setViewportSize({ width: 1280, height: 900 });
 
     for (const path of [`/papers/${first.id}`, `/u/${handle}`, "/account"]) {
@@ -228,11 +245,16 @@ describe("upvotes in Chromium", () => {
       const signedOut = await browser.newContext({ javaScriptEnabled });
       const asked = watch(await signedOut.newPage());
       await asked.goto(`${baseUrl}${DAY}`);
-      const [response] = await Promise.all([asked.waitForResponse((r) => r.request().method() === "POST"), widget(asked, first.id, first.title).button.click()]);
+      const [response] = await Promise.all([
+        asked.waitForResponse((r) => r.request().method() === "POST"),
+        widget(asked, first.id, first.title).button.click(),
+      ]);
       expect(response.status()).toBe(401);
       await asked.waitForLoadState();
       expect(await asked.locator("h1").innerText()).toBe("Sign in to upvote");
-      expect(await asked.getByRole("link", { name: "Sign in with your email address" }).getAttribute("href")).toBe("/signin");
+      expect(await asked.getByRole("link", { name: "Sign in with your email address" }).getAttribute("href")).toBe(
+        "/signin",
+      );
       // axe runs in the page, so it needs JavaScript.
       if (javaScriptEnabled) await axeBoth(asked, "Sign in to upvote");
       await signedOut.close();
@@ -246,7 +268,10 @@ describe("upvotes in Chromium", () => {
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
     await page.waitForURL(`${baseUrl}/`);
     expect(await me()).toEqual({ account: null, upvoted: [] });
-    const res = await fetch(`${baseUrl}/api/me/upvotes/${first.id}`, { method: "DELETE", headers: { Cookie: cookie, Origin: baseUrl } });
+    const res = await fetch(`${baseUrl}/api/me/upvotes/${first.id}`, {
+      method: "DELETE",
+      headers: { Cookie: cookie, Origin: baseUrl },
+    });
     expect(res.status).toBe(401);
     // The profile keeps the votes: they belong to the account, not the session.
     await page.goto(`${baseUrl}/u/${handle}`);

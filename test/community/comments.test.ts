@@ -19,16 +19,43 @@ beforeEach(async () => {
   await ingestHfDaily();
 });
 
-type Row = { id: string; paper_id: string; account_id: string | null; parent_id: string | null; body: string; created_at: string; edited_at: string | null; deleted_at: string | null; hidden_at: string | null };
+type Row = {
+  id: string;
+  paper_id: string;
+  account_id: string | null;
+  parent_id: string | null;
+  body: string;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+  hidden_at: string | null;
+};
 const rows = async () => (await env.DB.prepare("SELECT * FROM comments ORDER BY created_at, id").all<Row>()).results;
 const row = async (id: string) => (await env.DB.prepare("SELECT * FROM comments WHERE id = ?1").bind(id).first<Row>())!;
 
-const post = (paperId: string, cookie: string | null, form: Record<string, string>, headers: Record<string, string> = {}) =>
-  request(`/papers/${paperId}/comments`, { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } }, { form });
+const post = (
+  paperId: string,
+  cookie: string | null,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) =>
+  request(
+    `/papers/${paperId}/comments`,
+    { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } },
+    { form },
+  );
 const edit = (id: string, cookie: string | null, body: string, headers: Record<string, string> = {}) =>
-  request(`/comments/${id}/edit`, { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } }, { form: { body } });
+  request(
+    `/comments/${id}/edit`,
+    { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } },
+    { form: { body } },
+  );
 const remove = (id: string, cookie: string | null, headers: Record<string, string> = {}) =>
-  request(`/comments/${id}/delete`, { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } }, { form: {} });
+  request(
+    `/comments/${id}/delete`,
+    { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } },
+    { form: {} },
+  );
 
 /** Posts and returns the new comment's id, read from the 303's fragment. */
 async function posted(paperId: string, cookie: string, body: string, parent?: string) {
@@ -48,21 +75,33 @@ async function page(paperId = PAPER) {
 }
 
 /** The <li> of one comment, up to its replies. */
-const commentHtml = (html: string, id: string) => new RegExp(`<li class="comment" id="comment-${id}"[\\s\\S]*?(?=<li class="comment"|</ol>)`).exec(html)?.[0] ?? "";
+const commentHtml = (html: string, id: string) =>
+  new RegExp(`<li class="comment" id="comment-${id}"[\\s\\S]*?(?=<li class="comment"|</ol>)`).exec(html)?.[0] ?? "";
 
 describe("posting a comment", () => {
   it("stores the Markdown as written and answers 303 to the comment on the paper's page, which shows it", async () => {
     const { cookie, id: accountId } = await signedInAccount("ada");
-    const res = await post(PAPER, cookie, { body: "  Nice *result*, see [the code](https://example.com/x).\r\nSecond line  " });
+    const res = await post(PAPER, cookie, {
+      body: "  Nice *result*, see [the code](https://example.com/x).\r\nSecond line  ",
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("Cache-Control")).toBe("private, no-store");
     const [stored] = await rows();
-    expect(stored).toMatchObject({ paper_id: PAPER, account_id: accountId, parent_id: null, body: "Nice *result*, see [the code](https://example.com/x).\nSecond line", edited_at: null, deleted_at: null });
+    expect(stored).toMatchObject({
+      paper_id: PAPER,
+      account_id: accountId,
+      parent_id: null,
+      body: "Nice *result*, see [the code](https://example.com/x).\nSecond line",
+      edited_at: null,
+      deleted_at: null,
+    });
     expect(res.headers.get("Location")).toBe(`/papers/${PAPER}#comment-${stored!.id}`);
     const html = commentHtml(await page(), stored!.id);
     expect(html).toContain('data-author="ada"');
     expect(html).toContain('<a class="author" href="/u/ada">@ada</a>');
-    expect(html).toContain('<p>Nice <em>result</em>, see <a href="https://example.com/x" rel="nofollow ugc noopener">the code</a>.<br>\nSecond line</p>');
+    expect(html).toContain(
+      '<p>Nice <em>result</em>, see <a href="https://example.com/x" rel="nofollow ugc noopener">the code</a>.<br>\nSecond line</p>',
+    );
   });
 
   it("replies one level deep: a reply to a reply joins the top-level comment", async () => {
@@ -90,7 +129,9 @@ describe("posting a comment", () => {
     for (const parent of [elsewhere, crypto.randomUUID(), "not-a-comment", gone]) {
       const res = await post(PAPER, cookie, { body: "Reply", parent });
       expect(res.status, parent).toBe(400);
-      expect(await res.text()).toMatch(/the comment you replied to (is not in this paper&#39;s discussion|was deleted or hidden)/);
+      expect(await res.text()).toMatch(
+        /the comment you replied to (is not in this paper&#39;s discussion|was deleted or hidden)/,
+      );
     }
     expect(await rows()).toHaveLength(2);
   });
@@ -100,7 +141,9 @@ describe("posting a comment", () => {
     const bob = await signedInAccount("bob");
     const hidden = await posted(PAPER, ada.cookie, "Spam");
     const underHidden = await posted(PAPER, bob.cookie, "A reply to the spam", hidden);
-    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), hidden).run();
+    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2")
+      .bind(new Date().toISOString(), hidden)
+      .run();
     const deleted = await posted(PAPER, ada.cookie, "Regrettable");
     const underDeleted = await posted(PAPER, bob.cookie, "A reply to the regret", deleted);
     expect((await remove(deleted, ada.cookie)).status).toBe(303);
@@ -111,7 +154,11 @@ describe("posting a comment", () => {
       expect(await reply.text()).toContain("the comment you replied to was deleted or hidden");
     }
     expect((await rows()).filter((r) => r.body === "Reply")).toEqual([]);
-    const replies = (all: Row[]) => all.filter((r) => r.parent_id !== null).map((r) => r.id).sort();
+    const replies = (all: Row[]) =>
+      all
+        .filter((r) => r.parent_id !== null)
+        .map((r) => r.id)
+        .sort();
     expect(replies(await rows())).toEqual(replies(before));
   });
 
@@ -134,10 +181,16 @@ describe("posting a comment", () => {
     const now = new Date();
     const db = createDb(env.DB);
     await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2").bind(now.toISOString(), top).run();
-    expect(await insertComment(db, { paperId: PAPER, accountId: ada.id, parentId: top, body: "Reply", now })).toBeNull();
-    expect(await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: top, body: "Elsewhere", now })).toBeNull();
+    expect(
+      await insertComment(db, { paperId: PAPER, accountId: ada.id, parentId: top, body: "Reply", now }),
+    ).toBeNull();
+    expect(
+      await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: top, body: "Elsewhere", now }),
+    ).toBeNull();
     await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(now.toISOString(), OTHER).run();
-    expect(await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: null, body: "On hidden", now })).toBeNull();
+    expect(
+      await insertComment(db, { paperId: OTHER, accountId: ada.id, parentId: null, body: "On hidden", now }),
+    ).toBeNull();
     expect((await rows()).map((r) => r.id)).toEqual([top]);
     const written = await insertComment(db, { paperId: PAPER, accountId: ada.id, parentId: null, body: "Fine", now });
     expect((await row(written!)).body).toBe("Fine");
@@ -170,15 +223,20 @@ describe("posting a comment", () => {
       get(target, prop) {
         const value = Reflect.get(target, prop);
         if (prop === "prepare") {
-          return (query: string) => (/^insert into "comments"/i.test(query) ? held(target.prepare(query)) : target.prepare(query));
+          return (query: string) =>
+            /^insert into "comments"/i.test(query) ? held(target.prepare(query)) : target.prepare(query);
         }
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const posting = request(`/papers/${PAPER}/comments`, { method: "POST", headers: { Cookie: cookie } }, {
-      form: { body: "Too late" },
-      env: { DB },
-    });
+    const posting = request(
+      `/papers/${PAPER}/comments`,
+      { method: "POST", headers: { Cookie: cookie } },
+      {
+        form: { body: "Too late" },
+        env: { DB },
+      },
+    );
     await atInsert;
     await env.DB.prepare("UPDATE papers SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), PAPER).run();
     release();
@@ -343,7 +401,11 @@ describe("editing and deleting", () => {
     const ada = await signedInAccount("ada");
     const mallory = await signedInAccount("mallory");
     const id = await posted(PAPER, ada.cookie, "Ada's words");
-    for (const res of [await edit(id, mallory.cookie, "Mallory's words"), await remove(id, mallory.cookie), await request(`/comments/${id}/edit`, { headers: { Cookie: mallory.cookie } })]) {
+    for (const res of [
+      await edit(id, mallory.cookie, "Mallory's words"),
+      await remove(id, mallory.cookie),
+      await request(`/comments/${id}/edit`, { headers: { Cookie: mallory.cookie } }),
+    ]) {
       expect(res.status).toBe(403);
       expect(await res.text()).toContain("Only its author");
     }
@@ -377,8 +439,8 @@ describe("comment Markdown", () => {
     "<data:text/html,<script>alert(1)</script>>",
     "![img](https://example.com/x.png)",
     '![img](javascript:alert(1) "t")',
-    "<div onmouseover=\"alert(1)\">\n\n*raw block*\n\n</div>",
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<div onmouseover="alert(1)">\n\n*raw block*\n\n</div>',
+    '<a href="javascript:alert(1)">x</a>',
     "[ref]\n\n[ref]: javascript:alert(1)",
     "javascript:alert(1)",
     "```html\n<script>alert(1)</script>\n```",
@@ -393,15 +455,23 @@ describe("comment Markdown", () => {
       expect(html, input).not.toMatch(/<(script|img|div|iframe|b|h\d)\b/i);
       expect(html, input).not.toMatch(/<[^>]+\son\w+=/i);
       for (const [, href] of html.matchAll(/href="([^"]*)"/g)) expect(href, input).toMatch(/^https?:\/\//);
-      expect(html.match(/<a /g)?.length ?? 0, input).toBe(html.match(/<a [^>]*rel="nofollow ugc noopener"/g)?.length ?? 0);
+      expect(html.match(/<a /g)?.length ?? 0, input).toBe(
+        html.match(/<a [^>]*rel="nofollow ugc noopener"/g)?.length ?? 0,
+      );
     }
     expect(renderCommentMarkdown("<script>alert(1)</script>")).toBe("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n");
     expect(renderCommentMarkdown("[click](javascript:alert(1))")).toBe("<p>[click](javascript:alert(1))</p>\n");
-    expect(renderCommentMarkdown("![img](https://example.com/x.png)")).toBe('<p>!<a href="https://example.com/x.png" rel="nofollow ugc noopener">img</a></p>\n');
+    expect(renderCommentMarkdown("![img](https://example.com/x.png)")).toBe(
+      '<p>!<a href="https://example.com/x.png" rel="nofollow ugc noopener">img</a></p>\n',
+    );
   });
 
   it("renders the subset: emphasis, code, lists, links and bare http(s) URLs (not bare domains: train.py is no link), line breaks; headings stay text", () => {
-    expect(renderCommentMarkdown("# Not a heading\n\n*em* **strong** `code`\n\n- one\n- two\n\n1. first\n\nwww.example.com and train.py and https://arxiv.org/abs/2606.00467\n[link](http://example.com/a_(b))\n\n```js\nfenced <b>\n```")).toBe(
+    expect(
+      renderCommentMarkdown(
+        "# Not a heading\n\n*em* **strong** `code`\n\n- one\n- two\n\n1. first\n\nwww.example.com and train.py and https://arxiv.org/abs/2606.00467\n[link](http://example.com/a_(b))\n\n```js\nfenced <b>\n```",
+      ),
+    ).toBe(
       [
         "<p># Not a heading</p>",
         "<p><em>em</em> <strong>strong</strong> <code>code</code></p>",
@@ -416,7 +486,15 @@ describe("comment Markdown", () => {
   });
 
   it("renders emphasis and nesting bombs quickly and escaped", () => {
-    const bombs = ["*".repeat(MAX_COMMENT_LENGTH), "*a **".repeat(1000), "[".repeat(MAX_COMMENT_LENGTH), "> ".repeat(2500) + "deep", "- ".repeat(2500) + "x", "_*".repeat(2500), "`".repeat(MAX_COMMENT_LENGTH)];
+    const bombs = [
+      "*".repeat(MAX_COMMENT_LENGTH),
+      "*a **".repeat(1000),
+      "[".repeat(MAX_COMMENT_LENGTH),
+      "> ".repeat(2500) + "deep",
+      "- ".repeat(2500) + "x",
+      "_*".repeat(2500),
+      "`".repeat(MAX_COMMENT_LENGTH),
+    ];
     for (const bomb of bombs) {
       const started = performance.now();
       const html = renderCommentMarkdown(bomb);
@@ -446,10 +524,15 @@ describe("comment counts", () => {
     const gone = await posted(PAPER, ada.cookie, "Three");
     const hidden = await posted(PAPER, ada.cookie, "Four");
     await remove(gone, ada.cookie);
-    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2").bind(new Date().toISOString(), hidden).run();
+    await env.DB.prepare("UPDATE comments SET hidden_at = ?1 WHERE id = ?2")
+      .bind(new Date().toISOString(), hidden)
+      .run();
     const expected = 2 + 2; // two visible here, two upstream
     await freshenAfterWrite(env.SITE_URL, PAPER, "/papers/date/2026-06-12");
-    const items = (await (await request("/api/daily_papers?date=2026-06-12")).json()) as { paper: { id: string }; numComments: number }[];
+    const items = (await (await request("/api/daily_papers?date=2026-06-12")).json()) as {
+      paper: { id: string };
+      numComments: number;
+    }[];
     expect(items.find((i) => i.paper.id === PAPER)?.numComments).toBe(expected);
     expect(items.find((i) => i.paper.id === OTHER)?.numComments).toBe(3);
     const day = await (await request("/papers/date/2026-06-12")).text();
@@ -462,7 +545,9 @@ describe("comment counts", () => {
     await freshenAfterWrite(env.SITE_URL, PAPER, `/papers/${PAPER}.md`);
     expect(await (await request(`/papers/${PAPER}.md`)).text()).toContain(`· ${expected} comments`);
     await freshenAfterWrite(env.SITE_URL, PAPER, "/feeds/daily.rss");
-    expect(await (await request("/feeds/daily.rss")).text()).toContain(`<comments>${env.SITE_URL}/papers/${PAPER}#comments</comments><slash:comments>${expected}</slash:comments>`);
+    expect(await (await request("/feeds/daily.rss")).text()).toContain(
+      `<comments>${env.SITE_URL}/papers/${PAPER}#comments</comments><slash:comments>${expected}</slash:comments>`,
+    );
   });
 
   it("keeps an uncached day page at two D1 queries at most with comments in it", async () => {
@@ -482,7 +567,9 @@ describe("the paper page and its caches", () => {
   it("is the same bytes for the author, another signed-in person and an anonymous reader, sets no cookie, and is a hit with no D1 query", async () => {
     // A session due for its sliding renewal: a page that read it would set a cookie.
     const ada = await signedInAccount("ada-private");
-    await env.DB.prepare("UPDATE sessions SET expires_at = ?1 WHERE account_id = ?2").bind(Date.now() + 86_400_000, ada.id).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ?1 WHERE account_id = ?2")
+      .bind(Date.now() + 86_400_000, ada.id)
+      .run();
     await posted(PAPER, ada.cookie, "Hello");
     const bob = await signedInAccount("bob");
     await freshenAfterWrite(env.SITE_URL, PAPER, `/papers/${PAPER}`);
@@ -493,7 +580,11 @@ describe("the paper page and its caches", () => {
     expect(html).not.toContain("@example.com");
     for (const cookie of [bob.cookie, null, ada.cookie]) {
       const { binding, counter } = countingD1(env.DB);
-      const res = await request(`/papers/${PAPER}`, { headers: cookie ? { Cookie: cookie } : {} }, { env: { DB: binding } });
+      const res = await request(
+        `/papers/${PAPER}`,
+        { headers: cookie ? { Cookie: cookie } : {} },
+        { env: { DB: binding } },
+      );
       expect(res.headers.get("X-Cache")).toBe("HIT");
       expect(counter.queries).toBe(0);
       expect(await res.text()).toBe(html);
@@ -531,7 +622,11 @@ describe("an erased account", () => {
     const bob = await signedInAccount("bob");
     const top = await posted(PAPER, ada.cookie, "Ada's words");
     const reply = await posted(PAPER, bob.cookie, "Bob's reply", top);
-    const res = await request("/account/delete", { method: "POST", headers: { Cookie: ada.cookie, Origin: ORIGIN } }, { form: { confirm: "yes" } });
+    const res = await request(
+      "/account/delete",
+      { method: "POST", headers: { Cookie: ada.cookie, Origin: ORIGIN } },
+      { form: { confirm: "yes" } },
+    );
     expect(res.status).toBe(303);
     expect(await row(top)).toMatchObject({ body: "", account_id: null, deleted_at: expect.any(String) });
     expect(await row(reply)).toMatchObject({ body: "Bob's reply", parent_id: top });

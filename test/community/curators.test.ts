@@ -27,9 +27,14 @@ beforeEach(async () => {
 });
 
 /** A curator's form, as their browser posts it. */
-const act = (path: string, form: Record<string, string> = {}, cookie = curator.cookie, headers: Record<string, string> = {}) =>
-  request(path, { method: "POST", headers: { Cookie: cookie, Accept: "text/html", ...headers } }, { form });
-const page = (path: string, cookie = curator.cookie) => request(path, { headers: { Cookie: cookie, Accept: "text/html" } });
+const act = (
+  path: string,
+  form: Record<string, string> = {},
+  cookie = curator.cookie,
+  headers: Record<string, string> = {},
+) => request(path, { method: "POST", headers: { Cookie: cookie, Accept: "text/html", ...headers } }, { form });
+const page = (path: string, cookie = curator.cookie) =>
+  request(path, { headers: { Cookie: cookie, Accept: "text/html" } });
 const audit = () => db().select().from(auditLog).orderBy(auditLog.id).all();
 const html = async (path: string) => (await request(path)).text();
 
@@ -48,7 +53,10 @@ describe("who may curate", () => {
     const script = await request("/admin/ingest-runs", { headers: { Authorization: "Bearer test-admin-token" } });
     expect(script.status).toBe(200);
     expect(await script.json()).toMatchObject({ runs: expect.any(Array) });
-    expect((await request("/admin/ingest-runs", { headers: { Authorization: "Bearer wrong", Cookie: curator.cookie } })).status).toBe(401);
+    expect(
+      (await request("/admin/ingest-runs", { headers: { Authorization: "Bearer wrong", Cookie: curator.cookie } }))
+        .status,
+    ).toBe(401);
     // a reader's form is refused and changes nothing
     expect((await act(`/admin/papers/${HIDE}/hide`, {}, reader.cookie)).status).toBe(401);
     expect(await audit()).toEqual([]);
@@ -67,9 +75,14 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const featured = await act(`/admin/papers/${LOOSE}/feature`, { day: "2026-06-12" });
     expect(featured.status).toBe(303);
     expect(featured.headers.get("Location")).toBe(`/admin/papers/${LOOSE}`);
-    expect(await db().select().from(dailyEntries).where(eq(dailyEntries.paperId, LOOSE)).get()).toMatchObject({ day: "2026-06-12", source: "curator" });
+    expect(await db().select().from(dailyEntries).where(eq(dailyEntries.paperId, LOOSE)).get()).toMatchObject({
+      day: "2026-06-12",
+      source: "curator",
+    });
     expect(await html("/papers/date/2026-06-12")).toContain(`id="paper-${LOOSE}"`);
-    const api = (await (await request("/api/daily_papers?date=2026-06-12&limit=100")).json()) as { paper: { id: string } }[];
+    const api = (await (await request("/api/daily_papers?date=2026-06-12&limit=100")).json()) as {
+      paper: { id: string };
+    }[];
     expect(api.map((i) => i.paper.id)).toContain(LOOSE);
 
     expect((await act(`/admin/papers/${LOOSE}/feature`, { day: "2026-06-13" })).status).toBe(409);
@@ -95,24 +108,60 @@ describe("each action, recorded with who, what, when, before and after", () => {
       trending: (await html("/papers/trending")).includes(`id="paper-${HIDE}"`),
       page: (await request(`/papers/${HIDE}`)).status,
       api: (await request(`/api/papers/${HIDE}`)).status,
-      apiDay: ((await (await request("/api/daily_papers?date=2026-06-12")).json()) as { paper: { id: string } }[]).some((i) => i.paper.id === HIDE),
+      apiDay: ((await (await request("/api/daily_papers?date=2026-06-12")).json()) as { paper: { id: string } }[]).some(
+        (i) => i.paper.id === HIDE,
+      ),
       // search pages are not purged (endless addresses): they are kept as briefly as counts, and
       // this one is asked for the first time after the change
-      search: (await html(`/search?q=${["psychometric", "Psychometric", "PSYCHOMETRIC"][searches++]}`)).includes(`id="paper-${HIDE}"`),
+      search: (await html(`/search?q=${["psychometric", "Psychometric", "PSYCHOMETRIC"][searches++]}`)).includes(
+        `id="paper-${HIDE}"`,
+      ),
       feed: (await html("/feeds/daily.rss")).includes(`/papers/${HIDE}<`),
       digest: (await periodCandidates(db(), dayPeriod("2026-06-12"))).some((p) => p.id === HIDE),
       data: (await html("/data/2026-06.jsonl")).includes(`"id":"${HIDE}"`),
       sitemap: (await html("/sitemap/2026-06.xml")).includes(`/papers/${HIDE}<`),
     });
-    expect(await everywhere()).toEqual({ day: true, week: true, trending: true, page: 200, api: 200, apiDay: true, search: true, feed: true, digest: true, data: true, sitemap: true });
+    expect(await everywhere()).toEqual({
+      day: true,
+      week: true,
+      trending: true,
+      page: 200,
+      api: 200,
+      apiDay: true,
+      search: true,
+      feed: true,
+      digest: true,
+      data: true,
+      sitemap: true,
+    });
     await act(`/admin/papers/${HIDE}/hide`);
-    expect(await everywhere()).toEqual({ day: false, week: false, trending: false, page: 404, api: 404, apiDay: false, search: false, feed: false, digest: false, data: false, sitemap: false });
+    expect(await everywhere()).toEqual({
+      day: false,
+      week: false,
+      trending: false,
+      page: 404,
+      api: 404,
+      apiDay: false,
+      search: false,
+      feed: false,
+      digest: false,
+      data: false,
+      sitemap: false,
+    });
     expect(await (await page(`/admin/papers/${HIDE}`)).text()).toContain("Show the paper again");
     await act(`/admin/papers/${HIDE}/show`);
     expect(await everywhere()).toMatchObject({ day: true, page: 200, api: 200, search: true, digest: true });
     const [hide, show] = await audit();
-    expect(hide).toMatchObject({ action: "hide-paper", before: { hiddenAt: null }, after: { hiddenAt: expect.any(String) } });
-    expect(show).toMatchObject({ action: "show-paper", before: { hiddenAt: expect.any(String) }, after: { hiddenAt: null } });
+    expect(hide).toMatchObject({
+      action: "hide-paper",
+      before: { hiddenAt: null },
+      after: { hiddenAt: expect.any(String) },
+    });
+    expect(show).toMatchObject({
+      action: "show-paper",
+      before: { hiddenAt: expect.any(String) },
+      after: { hiddenAt: null },
+    });
   });
 
   it("hiding the only papers of some days leaves those days out of every listing's choice of day", async () => {
@@ -163,24 +212,48 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const before = (await db().select().from(papers).where(eq(papers.id, HIDE)).get())!;
     await act(`/admin/papers/${HIDE}/links`, { codeUrl: "https://github.com/example/better", projectUrl: "" });
     const after = (await db().select().from(papers).where(eq(papers.id, HIDE)).get())!;
-    expect(after).toMatchObject({ codeUrl: "https://github.com/example/better", projectUrl: null, linksCuratedAt: expect.any(String) });
+    expect(after).toMatchObject({
+      codeUrl: "https://github.com/example/better",
+      projectUrl: null,
+      linksCuratedAt: expect.any(String),
+    });
     expect(await html(`/papers/${HIDE}`)).toContain('href="https://github.com/example/better"');
-    expect((await audit())[0]).toMatchObject({ action: "edit-links", before: { codeUrl: before.codeUrl, projectUrl: before.projectUrl }, after: { codeUrl: "https://github.com/example/better", projectUrl: null } });
+    expect((await audit())[0]).toMatchObject({
+      action: "edit-links",
+      before: { codeUrl: before.codeUrl, projectUrl: before.projectUrl },
+      after: { codeUrl: "https://github.com/example/better", projectUrl: null },
+    });
 
     // the next pull of the daily feed, which still names the old repository, changes nothing
     stubUpstream({ "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026) });
-    await request("/admin/ingest", { method: "POST", headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" }, body: JSON.stringify({ source: "hf-daily", date: "2026-06-12" }) });
-    expect((await db().select().from(papers).where(eq(papers.id, HIDE)).get())!.codeUrl).toBe("https://github.com/example/better");
+    await request("/admin/ingest", {
+      method: "POST",
+      headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" },
+      body: JSON.stringify({ source: "hf-daily", date: "2026-06-12" }),
+    });
+    expect((await db().select().from(papers).where(eq(papers.id, HIDE)).get())!.codeUrl).toBe(
+      "https://github.com/example/better",
+    );
 
     const bad = await act(`/admin/papers/${HIDE}/links`, { codeUrl: "javascript:alert(1)", projectUrl: "" });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("links must be http(s) addresses");
-    expect((await db().select().from(papers).where(eq(papers.id, HIDE)).get())!.codeUrl).toBe("https://github.com/example/better");
+    expect((await db().select().from(papers).where(eq(papers.id, HIDE)).get())!.codeUrl).toBe(
+      "https://github.com/example/better",
+    );
   });
 
   it("hides a comment and shows it again; the paper's curation page lists the thread and its log", async () => {
     const author = await signedInAccount("commenter");
-    await db().insert(comments).values({ id: "c1", paperId: HIDE, accountId: author.id, body: "A <b>rude</b> remark", createdAt: new Date().toISOString() });
+    await db()
+      .insert(comments)
+      .values({
+        id: "c1",
+        paperId: HIDE,
+        accountId: author.id,
+        body: "A <b>rude</b> remark",
+        createdAt: new Date().toISOString(),
+      });
     expect((await act("/admin/comments/c1/hide")).headers.get("Location")).toBe(`/admin/papers/${HIDE}#comment-c1`);
     expect((await db().select().from(comments).where(eq(comments.id, "c1")).get())!.hiddenAt).not.toBeNull();
     const desk = await (await page(`/admin/papers/${HIDE}`)).text();
@@ -204,11 +277,25 @@ describe("each action, recorded with who, what, when, before and after", () => {
     expect(runs).toContain("hf-daily");
     expect(runs).toContain("Run an ingest now");
     // Every count of a run, moves included, in the order of the column's heading.
-    await db().insert(ingestRuns).values({ source: "hf-daily", target: "2026-06-13", startedAt: "2026-06-13T10:00:00Z", status: "ok", read: 7, inserted: 3, updated: 2, moved: 1, skipped: 4 });
+    await db()
+      .insert(ingestRuns)
+      .values({
+        source: "hf-daily",
+        target: "2026-06-13",
+        startedAt: "2026-06-13T10:00:00Z",
+        status: "ok",
+        read: 7,
+        inserted: 3,
+        updated: 2,
+        moved: 1,
+        skipped: 4,
+      });
     const table = await (await page("/admin/ingest-runs")).text();
     expect(table).toContain("Read · new · changed · moved · skipped");
     expect(table).toContain("<td>7 · 3 · 2 · 1 · 4</td>");
-    await db().insert(mailDeadLetters).values({ messageId: "m1", source: "invalid-message", body: "{}", error: "not a message", attempts: 1 });
+    await db()
+      .insert(mailDeadLetters)
+      .values({ messageId: "m1", source: "invalid-message", body: "{}", error: "not a message", attempts: 1 });
     expect(await (await page("/admin/dead-letters")).text()).toContain("not a message");
     expect((await act("/admin/dead-letters/redrive")).status).toBe(303);
     expect((await audit()).map((e) => [e.actor, e.action])).toEqual([
@@ -230,17 +317,27 @@ describe("each action, recorded with who, what, when, before and after", () => {
     expect(await who()).toContain(curator.id);
 
     // renamed, and the old handle taken by someone else: the row still names the curator's account
-    const renamed = await request("/account/profile", { method: "POST", headers: { Cookie: curator.cookie } }, { form: { handle: "curator-renamed", displayName: "" } });
+    const renamed = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: curator.cookie } },
+      { form: { handle: "curator-renamed", displayName: "" } },
+    );
     expect(renamed.status).toBe(200);
     const squatter = { id: crypto.randomUUID() };
-    await env.DB.prepare("INSERT INTO accounts (id, email, handle) VALUES (?1, 'squatter@example.com', 'curator')").bind(squatter.id).run();
+    await env.DB.prepare("INSERT INTO accounts (id, email, handle) VALUES (?1, 'squatter@example.com', 'curator')")
+      .bind(squatter.id)
+      .run();
     let cell = await who();
     expect(cell).toContain(curator.id);
     expect(cell).toContain("now @curator-renamed");
     expect(cell).not.toContain(squatter.id);
 
     // erased: the row keeps its account id and says the account is gone
-    const erased = await request("/account/delete", { method: "POST", headers: { Cookie: curator.cookie } }, { form: { confirm: "yes" } });
+    const erased = await request(
+      "/account/delete",
+      { method: "POST", headers: { Cookie: curator.cookie } },
+      { form: { confirm: "yes" } },
+    );
     expect(erased.status).toBe(303);
     expect((await audit())[0]).toMatchObject({ actor: "@curator", actorAccountId: curator.id });
     cell = await who();
@@ -248,7 +345,11 @@ describe("each action, recorded with who, what, when, before and after", () => {
     expect(cell).toContain("account erased");
     expect(cell).not.toContain(squatter.id);
     // the admin token has no account
-    const shown = await request(`/admin/papers/${HIDE}/show`, { method: "POST", headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" }, body: "{}" });
+    const shown = await request(`/admin/papers/${HIDE}/show`, {
+      method: "POST",
+      headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(shown.status).toBe(200);
     expect((await audit())[1]).toMatchObject({ actor: "admin token", actorAccountId: null });
   });
@@ -257,14 +358,21 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const backfill = auditMigration.split("--> statement-breakpoint").at(-1)!;
     const young = crypto.randomUUID();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO accounts (id, email, handle, created_at) VALUES (?1, 'young@example.com', 'young', '2026-06-20T00:00:00.000Z')").bind(young),
+      env.DB.prepare(
+        "INSERT INTO accounts (id, email, handle, created_at) VALUES (?1, 'young@example.com', 'young', '2026-06-20T00:00:00.000Z')",
+      ).bind(young),
       env.DB.prepare("UPDATE accounts SET created_at = '2026-06-01T00:00:00.000Z' WHERE id = ?1").bind(curator.id),
       env.DB.prepare(`INSERT INTO audit_log (at, actor, action, target) VALUES
         ('2026-06-10T00:00:00.000Z', '@curator', 'hide-paper', 'a'), ('2026-06-10T00:00:00.000Z', '@young', 'hide-paper', 'b'),
         ('2026-06-10T00:00:00.000Z', 'admin token', 'hide-paper', 'c'), ('2026-06-10T00:00:00.000Z', '@nobody', 'hide-paper', 'd')`),
     ]);
     await env.DB.prepare(backfill).run();
-    expect((await audit()).map((e) => [e.target, e.actorAccountId])).toEqual([["a", curator.id], ["b", null], ["c", null], ["d", null]]);
+    expect((await audit()).map((e) => [e.target, e.actorAccountId])).toEqual([
+      ["a", curator.id],
+      ["b", null],
+      ["c", null],
+      ["d", null],
+    ]);
   });
 
   it("answers bad input with a readable page and changes nothing", async () => {

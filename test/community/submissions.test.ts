@@ -26,7 +26,11 @@ const ARXIV = "https://export.arxiv.test/api/query";
 /** The captures are from June 2026: a window wide enough for them, and every day of the week. */
 const OPEN: Partial<Env> = { SUBMISSION_WINDOW_DAYS: "36500", SUBMISSION_DAILY_CAP: "3", SUBMISSION_WEEKENDS: "true" };
 /** wrangler.toml's defaults, whatever a local .dev.vars (which the test env reads too) says. */
-const DEFAULTS: Partial<Env> = { SUBMISSION_WINDOW_DAYS: undefined, SUBMISSION_DAILY_CAP: undefined, SUBMISSION_WEEKENDS: undefined };
+const DEFAULTS: Partial<Env> = {
+  SUBMISSION_WINDOW_DAYS: undefined,
+  SUBMISSION_DAILY_CAP: undefined,
+  SUBMISSION_WEEKENDS: undefined,
+};
 
 /** Every Atom entry of the captures, by arXiv id without version. */
 const ENTRIES = new Map<string, string>();
@@ -46,7 +50,10 @@ const feedFor = (ids: string[]) => {
 };
 
 /** arXiv answering from the captures; `calls` lists the ids asked for. */
-function stubArxiv(respond: (url: URL) => Response | Promise<Response> = (url) => xml(feedFor(url.searchParams.get("id_list")!.split(",")))) {
+function stubArxiv(
+  respond: (url: URL) => Response | Promise<Response> = (url) =>
+    xml(feedFor(url.searchParams.get("id_list")!.split(","))),
+) {
   const stub = stubUpstream({ [ARXIV]: respond });
   return { ...stub, ids: () => stub.calls.map((u) => new URL(u).searchParams.get("id_list")) };
 }
@@ -84,8 +91,16 @@ function ingestHeldAtWrite(n: number): IngestService {
   };
 }
 
-const submit = (cookie: string | undefined, form: Record<string, string>, opts: { env?: Partial<Env>; headers?: HeadersInit } = {}) =>
-  request("/papers/submit", { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...opts.headers } }, { form, env: { ...OPEN, ...opts.env } });
+const submit = (
+  cookie: string | undefined,
+  form: Record<string, string>,
+  opts: { env?: Partial<Env>; headers?: HeadersInit } = {},
+) =>
+  request(
+    "/papers/submit",
+    { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), ...opts.headers } },
+    { form, env: { ...OPEN, ...opts.env } },
+  );
 
 /** A page's text without its tags, as read aloud. */
 const plain = async (res: Response) => (await res.text()).replace(/<[^>]+>/g, "");
@@ -96,7 +111,8 @@ const page = async (path: string, cookie?: string) => {
 };
 
 async function rowCounts() {
-  const n = async (table: typeof papers | typeof dailyEntries | typeof comments) => (await db().select({ n: count() }).from(table).get())!.n;
+  const n = async (table: typeof papers | typeof dailyEntries | typeof comments) =>
+    (await db().select({ n: count() }).from(table).get())!.n;
   return { papers: await n(papers), entries: await n(dailyEntries), comments: await n(comments) };
 }
 
@@ -115,7 +131,10 @@ function expectPrivate(res: Response) {
 const submittedBy = async (handle: string) => {
   const res = await request(`/api/daily_papers?submitter=${handle}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { paper: { id: string; submittedOnDailyBy?: { name: string } }; submittedBy: { name: string; fullname: string; avatarUrl: string } }[];
+  return (await res.json()) as {
+    paper: { id: string; submittedOnDailyBy?: { name: string } };
+    submittedBy: { name: string; fullname: string; avatarUrl: string };
+  }[];
 };
 
 describe("the submission form", () => {
@@ -181,7 +200,10 @@ describe("POST /papers/submit", () => {
   it("features the paper today with its submitter: linked on the day page and the paper page, in the API, with the comment", async () => {
     const arxiv = stubArxiv();
     const { id: accountId, cookie } = await author();
-    const res = await submit(cookie, { paper: "https://arxiv.org/abs/2606.13677v1", comment: "  Worth a read for the ablations.  " });
+    const res = await submit(cookie, {
+      paper: "https://arxiv.org/abs/2606.13677v1",
+      comment: "  Worth a read for the ablations.  ",
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/papers/2606.13677");
     expectPrivate(res);
@@ -198,8 +220,14 @@ describe("POST /papers/submit", () => {
       upstreamUpvotes: 0,
     });
     const paper = await db().select().from(papers).where(eq(papers.id, "2606.13677")).get();
-    expect(paper).toMatchObject({ version: 1, published: "2026-06-11T17:59:49.000Z", primaryCategory: expect.any(String) });
-    expect(await db().select().from(comments)).toMatchObject([{ paperId: "2606.13677", accountId, body: "Worth a read for the ablations.", parentId: null }]);
+    expect(paper).toMatchObject({
+      version: 1,
+      published: "2026-06-11T17:59:49.000Z",
+      primaryCategory: expect.any(String),
+    });
+    expect(await db().select().from(comments)).toMatchObject([
+      { paperId: "2606.13677", accountId, body: "Worth a read for the ablations.", parentId: null },
+    ]);
 
     const link = 'Submitted by <a href="/u/ada">Ada Lovelace</a>';
     const home = await page("/");
@@ -234,7 +262,8 @@ describe("POST /papers/submit", () => {
     expect((await request("/api/daily_papers?submitter=purger")).headers.get("X-Cache")).toBe("HIT");
 
     expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
-    for (const path of paths) expect((await page(path)).text, path).toContain('Submitted by <a href="/u/purger">Pat Purger</a>');
+    for (const path of paths)
+      expect((await page(path)).text, path).toContain('Submitted by <a href="/u/purger">Pat Purger</a>');
     expect((await submittedBy("purger")).map((i) => i.paper.id)).toEqual(["2606.13677"]);
   });
 
@@ -254,7 +283,11 @@ describe("POST /papers/submit", () => {
       const res = await submit(cookie, { paper: pasted }, { env: { SUBMISSION_DAILY_CAP: "10" } });
       expect(res.status, pasted).toBe(303);
       expect(res.headers.get("Location")).toBe(`/papers/${id}`);
-      expect(await entryOf(id), pasted).toMatchObject({ source: "submission", submitterName: "paster", submitterFullname: null });
+      expect(await entryOf(id), pasted).toMatchObject({
+        source: "submission",
+        submitterName: "paster",
+        submitterFullname: null,
+      });
     }
     expect(arxiv.ids()).toEqual(forms.map(([, id]) => id));
     expect(await rowCounts()).toEqual({ papers: 7, entries: 7, comments: 0 });
@@ -297,13 +330,19 @@ describe("the rules", () => {
     const arxiv = stubArxiv();
     const { cookie } = await author();
     // The default window, 14 days: an id of June 2026 (or of 2023, or an old-style one) is older than the window.
-    const ids = [["2606.13677", "June 2026"], ["2301.00001", "January 2023"], ["hep-th/9901001", "January 1999"]] as const;
+    const ids = [
+      ["2606.13677", "June 2026"],
+      ["2301.00001", "January 2023"],
+      ["hep-th/9901001", "January 1999"],
+    ] as const;
     for (const [paper, month] of ids) {
       const res = await submit(cookie, { paper }, { env: { ...DEFAULTS, SUBMISSION_WEEKENDS: "true" } });
       expect(res.status).toBe(409);
       const text = await plain(res);
       expect(text).toContain("Not submitted. Recent papers only:");
-      expect(text).toContain(`within 14 days of its first version on arXiv; ${paper} was first published in ${month} or before.`);
+      expect(text).toContain(
+        `within 14 days of its first version on arXiv; ${paper} was first published in ${month} or before.`,
+      );
     }
     expect(arxiv.calls).toEqual([]);
     expect(await rowCounts()).toEqual({ papers: 0, entries: 0, comments: 0 });
@@ -340,7 +379,9 @@ describe("the rules", () => {
     const before = await rowCounts();
     const third = await submit(cookie, { paper: "2606.13568", comment: "one more" }, { env: cap });
     expect(third.status).toBe(409);
-    expect(await plain(third)).toContain("Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.");
+    expect(await plain(third)).toContain(
+      "Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.",
+    );
     expect(arxiv.ids()).toEqual(["2606.13677", "2606.13591"]);
     expect(await rowCounts()).toEqual(before);
     const other = await author("grace");
@@ -352,18 +393,27 @@ describe("the rules", () => {
     const { cookie } = await author();
     const ids = ["2606.13677", "2606.13591", "2606.13568", "2606.13515", "2606.13501"];
     const cap = { SUBMISSION_DAILY_CAP: "2" };
-    const answers = await Promise.all(ids.map((paper) => submit(cookie, { paper, comment: `about ${paper}` }, { env: cap })));
+    const answers = await Promise.all(
+      ids.map((paper) => submit(cookie, { paper, comment: `about ${paper}` }, { env: cap })),
+    );
     expect(arxiv.calls).toHaveLength(5);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 303, 409, 409, 409]);
     for (const res of answers.filter((r) => r.status === 409)) {
-      expect(await plain(res)).toContain("Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.");
+      expect(await plain(res)).toContain(
+        "Not submitted. Daily limit: Each account submits at most 2 papers a day (UTC), and you have submitted 2 today.",
+      );
     }
-    const written = answers.filter((r) => r.status === 303).map((r) => r.headers.get("Location")!.replace("/papers/", "")).sort();
+    const written = answers
+      .filter((r) => r.status === 303)
+      .map((r) => r.headers.get("Location")!.replace("/papers/", ""))
+      .sort();
     const column = async (rows: Promise<{ v: string }[]>) => (await rows).map((r) => r.v).sort();
     expect(await column(db().select({ v: dailyEntries.paperId }).from(dailyEntries).all())).toEqual(written);
     // The refused wrote nothing: no paper, no comment.
     expect(await column(db().select({ v: papers.id }).from(papers).all())).toEqual(written);
-    expect(await column(db().select({ v: comments.body }).from(comments).all())).toEqual(written.map((id) => `about ${id}`));
+    expect(await column(db().select({ v: comments.body }).from(comments).all())).toEqual(
+      written.map((id) => `about ${id}`),
+    );
   });
 
   it("featured once holds when two accounts submit one paper at the same moment, and the loser's comment is not published", async () => {
@@ -396,7 +446,10 @@ describe("the rules", () => {
       clock = { ...(await db().select().from(accounts).where(eq(accounts.id, id)).get())!, handle: "clock" };
     });
     const run = (now: string, paper: string, overrides: Partial<SubmissionRules> = {}) =>
-      submitPaper({ db: db(), ingest: env.INGEST, rules: { ...rules, ...overrides }, now: new Date(now) }, clock, { paper, comment: "" });
+      submitPaper({ db: db(), ingest: env.INGEST, rules: { ...rules, ...overrides }, now: new Date(now) }, clock, {
+        paper,
+        comment: "",
+      });
 
     it("weekdays only: refuses on Saturday and Sunday (UTC) without asking arXiv, unless weekends are allowed", async () => {
       const arxiv = stubArxiv();
@@ -406,8 +459,16 @@ describe("the rules", () => {
       }
       expect(arxiv.calls).toEqual([]);
       expect(await rowCounts()).toEqual({ papers: 0, entries: 0, comments: 0 });
-      expect(await run("2026-06-13T09:00:00Z", "2606.13677", { weekends: true })).toEqual({ ok: true, paperId: "2606.13677", day: "2026-06-13" });
-      expect(await run("2026-06-15T00:00:00Z", "2606.13591")).toEqual({ ok: true, paperId: "2606.13591", day: "2026-06-15" });
+      expect(await run("2026-06-13T09:00:00Z", "2606.13677", { weekends: true })).toEqual({
+        ok: true,
+        paperId: "2606.13677",
+        day: "2026-06-13",
+      });
+      expect(await run("2026-06-15T00:00:00Z", "2606.13591")).toEqual({
+        ok: true,
+        paperId: "2606.13591",
+        day: "2026-06-15",
+      });
     });
 
     it("recent papers only: a paper of 2026-06-11 is taken up to 14 days later, not after", async () => {
@@ -422,8 +483,14 @@ describe("the rules", () => {
     it("counts the cap on the UTC day of the submission", async () => {
       stubArxiv();
       expect(await run("2026-06-15T10:00:00Z", "2606.13677", { dailyCap: 1 })).toMatchObject({ ok: true });
-      expect(await run("2026-06-15T23:59:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({ ok: false, code: "daily-cap" });
-      expect(await run("2026-06-16T00:00:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({ ok: true, day: "2026-06-16" });
+      expect(await run("2026-06-15T23:59:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({
+        ok: false,
+        code: "daily-cap",
+      });
+      expect(await run("2026-06-16T00:00:00Z", "2606.13591", { dailyCap: 1 })).toMatchObject({
+        ok: true,
+        day: "2026-06-16",
+      });
     });
   });
 });
@@ -499,15 +566,23 @@ describe("arXiv's pace", () => {
     expect(lookup).toMatchObject({ ok: true });
     // The retry's turn is 3 s after the first request's (the backoff is 0 in tests).
     expect(slept.filter((ms) => ms > 0)).toEqual([3000]);
-    const turn = await env.DB.prepare("SELECT next_at_ms FROM send_pacer WHERE name = 'arxiv'").first<{ next_at_ms: number }>();
+    const turn = await env.DB.prepare("SELECT next_at_ms FROM send_pacer WHERE name = 'arxiv'").first<{
+      next_at_ms: number;
+    }>();
     expect(turn!.next_at_ms).toBe(now + 6000);
 
     // A run's requests take their turns from the same table: one held a minute away by a lookup is
     // waited for, however far (the run reads the real clock; a minute leaves any stall room).
-    await env.DB.prepare("UPDATE send_pacer SET next_at_ms = ? WHERE name = 'arxiv'").bind(Date.now() + 60_000).run();
+    await env.DB.prepare("UPDATE send_pacer SET next_at_ms = ? WHERE name = 'arxiv'")
+      .bind(Date.now() + 60_000)
+      .run();
     const waits: number[] = [];
     const paced = { ...env, ARXIV_MIN_INTERVAL_MS: "3000" };
-    const run = await runIngest(paced, { source: "arxiv-api", ids: ["2606.13677"] }, { sleep: async (ms) => void waits.push(ms) });
+    const run = await runIngest(
+      paced,
+      { source: "arxiv-api", ids: ["2606.13677"] },
+      { sleep: async (ms) => void waits.push(ms) },
+    );
     expect(run.status).toBe("ok");
     expect(waits).toHaveLength(1);
     expect(waits[0]).toBeGreaterThan(30_000);
@@ -518,7 +593,9 @@ describe("arXiv's pace", () => {
     const arxiv = stubArxiv();
     const { cookie } = await author();
     // Another invocation holds arXiv's turns for the next minute.
-    await env.DB.prepare("INSERT INTO send_pacer (name, next_at_ms) VALUES ('arxiv', ?)").bind(Date.now() + 60_000).run();
+    await env.DB.prepare("INSERT INTO send_pacer (name, next_at_ms) VALUES ('arxiv', ?)")
+      .bind(Date.now() + 60_000)
+      .run();
     const res = await submit(cookie, { paper: "2606.13677", comment: "soon" });
     expect(res.status).toBe(503);
     expectPrivate(res);
@@ -532,12 +609,32 @@ describe("arXiv's pace", () => {
 
 describe("when arXiv fails", () => {
   const cases: [string, (url: URL) => Response | Promise<Response>, number, string][] = [
-    ["an unknown id (an empty feed)", () => xml(fx.atomZeroResults), 404, "Not on arXiv: arXiv has no paper 0000.0000."],
-    ["an id arXiv cannot read (400 and an error entry)", () => xml(fx.atomErrorEntry, 400), 404, "Not on arXiv: arXiv has no paper 0000.0000."],
-    ["a 503", () => new Response("Service Unavailable", { status: 503 }), 502, "arXiv is unavailable: arXiv is not answering right now. Nothing was submitted"],
+    [
+      "an unknown id (an empty feed)",
+      () => xml(fx.atomZeroResults),
+      404,
+      "Not on arXiv: arXiv has no paper 0000.0000.",
+    ],
+    [
+      "an id arXiv cannot read (400 and an error entry)",
+      () => xml(fx.atomErrorEntry, 400),
+      404,
+      "Not on arXiv: arXiv has no paper 0000.0000.",
+    ],
+    [
+      "a 503",
+      () => new Response("Service Unavailable", { status: 503 }),
+      502,
+      "arXiv is unavailable: arXiv is not answering right now. Nothing was submitted",
+    ],
     ["a network failure", () => Promise.reject(new TypeError("connection reset")), 502, "arXiv is unavailable:"],
     ["a feed that is not Atom", () => xml("<html>maintenance</html>"), 502, "arXiv is unavailable:"],
-    ["a timeout", () => Promise.reject(new DOMException("The operation was aborted due to timeout", "TimeoutError")), 504, "arXiv is slow: arXiv took too long to answer. Nothing was submitted"],
+    [
+      "a timeout",
+      () => Promise.reject(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+      504,
+      "arXiv is slow: arXiv took too long to answer. Nothing was submitted",
+    ],
   ];
   for (const [what, respond, status, message] of cases) {
     it(`answers ${what} with a clear message and writes nothing`, async () => {
@@ -570,7 +667,10 @@ describe("a submitted paper later", () => {
     const { id: accountId, cookie } = await author();
     expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
     vi.restoreAllMocks();
-    const items = JSON.parse(fx.hfDaily2026) as { paper: { id: string; upvotes: number }; submittedBy: { name: string } }[];
+    const items = JSON.parse(fx.hfDaily2026) as {
+      paper: { id: string; upvotes: number };
+      submittedBy: { name: string };
+    }[];
     items[0]!.paper.id = "2606.13677";
     items[0]!.paper.upvotes = 42;
     const run = await ingestHfDaily(JSON.stringify(items), "2026-06-12");
@@ -583,7 +683,9 @@ describe("a submitted paper later", () => {
       submitterFullname: "Ada Lovelace",
       upstreamUpvotes: 42,
     });
-    expect((await db().select({ n: count() }).from(dailyEntries).where(eq(dailyEntries.paperId, "2606.13677")).get())!.n).toBe(1);
+    expect(
+      (await db().select({ n: count() }).from(dailyEntries).where(eq(dailyEntries.paperId, "2606.13677")).get())!.n,
+    ).toBe(1);
     expect((await submittedBy("ada")).map((i) => i.paper.id)).toEqual(["2606.13677"]);
     expect((await submittedBy(items[0]!.submittedBy.name)).map((i) => i.paper.id)).not.toContain("2606.13677");
   });
@@ -594,8 +696,31 @@ describe("a submitted paper later", () => {
     const { id: accountId } = await author();
     const paper = (await db().select().from(papers).where(eq(papers.id, "2606.00467")).get())!;
     const result = await env.INGEST.recordSubmission({
-      paper: { id: paper.id, version: 1, title: paper.title, abstract: paper.abstract, authors: paper.authors, categories: ["cs.LG"], published: paper.published, updated: paper.updated, comment: undefined, journalRef: undefined, doi: undefined },
-      entry: { day: "2026-12-01", paperId: paper.id, source: "submission", submitterName: "ada", submitterFullname: undefined, submitterAvatarUrl: undefined, thumbnail: undefined, submitterAccountId: accountId, upstreamUpvotes: 0, numComments: 0 },
+      paper: {
+        id: paper.id,
+        version: 1,
+        title: paper.title,
+        abstract: paper.abstract,
+        authors: paper.authors,
+        categories: ["cs.LG"],
+        published: paper.published,
+        updated: paper.updated,
+        comment: undefined,
+        journalRef: undefined,
+        doi: undefined,
+      },
+      entry: {
+        day: "2026-12-01",
+        paperId: paper.id,
+        source: "submission",
+        submitterName: "ada",
+        submitterFullname: undefined,
+        submitterAvatarUrl: undefined,
+        thumbnail: undefined,
+        submitterAccountId: accountId,
+        upstreamUpvotes: 0,
+        numComments: 0,
+      },
       comment: { accountId, body: "late" },
       dailyCap: 3,
     });
@@ -608,14 +733,26 @@ describe("a submitted paper later", () => {
     stubArxiv();
     const { id: accountId, cookie } = await author();
     expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
-    const saved = await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle: "ada-l", displayName: "Countess Ada" } });
+    const saved = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { handle: "ada-l", displayName: "Countess Ada" } },
+    );
     expect(saved.status).toBe(200);
-    expect(await entryOf("2606.13677")).toMatchObject({ submitterAccountId: accountId, submitterName: "ada-l", submitterFullname: "Countess Ada" });
+    expect(await entryOf("2606.13677")).toMatchObject({
+      submitterAccountId: accountId,
+      submitterName: "ada-l",
+      submitterFullname: "Countess Ada",
+    });
     expect(await submittedBy("ada")).toEqual([]);
     expect((await submittedBy("ada-l"))[0]!.submittedBy).toMatchObject({ name: "ada-l", fullname: "Countess Ada" });
     expect((await page("/papers/2606.13677")).text).toContain('Submitted by <a href="/u/ada-l">Countess Ada</a>');
     // A display name cleared: the handle is shown.
-    await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle: "ada-l", displayName: "" } });
+    await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { handle: "ada-l", displayName: "" } },
+    );
     expect(await entryOf("2606.13677")).toMatchObject({ submitterName: "ada-l", submitterFullname: null });
   });
 
@@ -623,9 +760,19 @@ describe("a submitted paper later", () => {
     stubArxiv();
     const { cookie } = await author();
     expect((await submit(cookie, { paper: "2606.13677" })).status).toBe(303);
-    const erased = await request("/account/delete", { method: "POST", headers: { Cookie: cookie } }, { form: { confirm: "yes" } });
+    const erased = await request(
+      "/account/delete",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { confirm: "yes" } },
+    );
     expect(erased.status).toBe(303);
-    expect(await entryOf("2606.13677")).toMatchObject({ day: todayUtc(), source: "submission", submitterAccountId: null, submitterName: null, submitterFullname: null });
+    expect(await entryOf("2606.13677")).toMatchObject({
+      day: todayUtc(),
+      source: "submission",
+      submitterAccountId: null,
+      submitterName: null,
+      submitterFullname: null,
+    });
     expect(await submittedBy("ada")).toEqual([]);
     const text = (await page("/papers/2606.13677")).text;
     expect(text).not.toContain("Submitted by");
@@ -646,12 +793,22 @@ describe("a handle and an upstream submitter's name", () => {
     await ingestHfDaily(); // RKocielnik and siyich submitted papers of 2026-06-12
     const { id, cookie } = await author();
     for (const handle of ["rkocielnik", "siyich", " siyich "]) {
-      const res = await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle, displayName: "" } });
+      const res = await request(
+        "/account/profile",
+        { method: "POST", headers: { Cookie: cookie } },
+        { form: { handle, displayName: "" } },
+      );
       expect(res.status, handle).toBe(409);
-      expect(await res.text(), handle).toContain("Not saved: this handle is the name of a Hugging Face submitter of papers featured here");
+      expect(await res.text(), handle).toContain(
+        "Not saved: this handle is the name of a Hugging Face submitter of papers featured here",
+      );
       expect((await db().select().from(accounts).where(eq(accounts.id, id)).get())!.handle).toBe("ada");
     }
-    const fine = await request("/account/profile", { method: "POST", headers: { Cookie: cookie } }, { form: { handle: "siyich-2", displayName: "" } });
+    const fine = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { handle: "siyich-2", displayName: "" } },
+    );
     expect(fine.status).toBe(200);
   });
 
@@ -662,13 +819,19 @@ describe("a handle and an upstream submitter's name", () => {
     await ingestHfDaily(); // upstream's siyich arrives after the account took the name
     // a new address each time (limit is part of the cache key): the API's answers are kept briefly
     let limit = 90;
-    const listed = async (name: string) => (await (await request(`/api/daily_papers?submitter=${name}&limit=${limit++}`)).json()) as { paper: { id: string }; submittedBy: { name: string } }[];
+    const listed = async (name: string) =>
+      (await (await request(`/api/daily_papers?submitter=${name}&limit=${limit++}`)).json()) as {
+        paper: { id: string };
+        submittedBy: { name: string };
+      }[];
     const ids = async (name: string) => (await listed(name)).map((i) => i.paper.id).sort();
     expect(await ids("siyich")).toEqual(["2606.13677"]);
     expect((await listed("siyich"))[0]!.submittedBy.name).toBe("siyich");
     expect(await ids("RKocielnik")).toEqual(["2606.00467", "2606.12730"]);
     // with a day too, and once the account gives the name up, upstream's siyich is listed
-    expect((await (await request("/api/daily_papers?date=2026-06-12&submitter=siyich")).json()) as unknown[]).toEqual([]);
+    expect((await (await request("/api/daily_papers?date=2026-06-12&submitter=siyich")).json()) as unknown[]).toEqual(
+      [],
+    );
     await db().update(accounts).set({ handle: "someone-else" }).where(eq(accounts.id, id));
     expect(await ids("siyich")).toEqual(["2606.13594"]);
   });

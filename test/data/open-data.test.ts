@@ -9,15 +9,37 @@ import { get, request } from "../support/request";
 
 const SITE = "http://127.0.0.1:8787";
 const FIELDS = [
-  "day", "id", "title", "authors", "abstract", "categories", "primaryCategory", "published", "upvotes", "localUpvotes",
-  "upstreamUpvotes", "numComments", "submitter", "codeUrl", "projectUrl", "githubStars", "arxivUrl", "pdfUrl",
+  "day",
+  "id",
+  "title",
+  "authors",
+  "abstract",
+  "categories",
+  "primaryCategory",
+  "published",
+  "upvotes",
+  "localUpvotes",
+  "upstreamUpvotes",
+  "numComments",
+  "submitter",
+  "codeUrl",
+  "projectUrl",
+  "githubStars",
+  "arxivUrl",
+  "pdfUrl",
 ];
 const HOSTILE_TITLE = `Quotes " and \\ back\\slash, a tab\there, </script> & \u2028 line sep, \u0001 control, 日本語 and 🚀`;
 const HOSTILE_ABSTRACT = "First line.\nSecond line.\r\nThird line.";
 const BIG_MONTH = "2025-03";
 const BIG_COUNT = 1200;
 
-type Line = Record<string, unknown> & { day: string; id: string; upvotes: number; localUpvotes: number; upstreamUpvotes: number };
+type Line = Record<string, unknown> & {
+  day: string;
+  id: string;
+  upvotes: number;
+  localUpvotes: number;
+  upstreamUpvotes: number;
+};
 
 /** Each query the app runs through this D1, with the number of rows it returned. */
 function recordingD1(d1: D1Database) {
@@ -26,9 +48,24 @@ function recordingD1(d1: D1Database) {
     new Proxy(stmt, {
       get(target, prop) {
         if (prop === "bind") return (...args: unknown[]) => wrap(target.bind(...args), query);
-        if (prop === "all") return async () => { const r = await target.all(); queries.push({ sql: query, rows: r.results.length }); return r; };
-        if (prop === "raw") return async (opts?: { columnNames?: boolean }) => { const r = await target.raw(opts as never); queries.push({ sql: query, rows: r.length }); return r; };
-        if (prop === "first") return async (col?: string) => { const r = await target.first(col as never); queries.push({ sql: query, rows: r === null ? 0 : 1 }); return r; };
+        if (prop === "all")
+          return async () => {
+            const r = await target.all();
+            queries.push({ sql: query, rows: r.results.length });
+            return r;
+          };
+        if (prop === "raw")
+          return async (opts?: { columnNames?: boolean }) => {
+            const r = await target.raw(opts as never);
+            queries.push({ sql: query, rows: r.length });
+            return r;
+          };
+        if (prop === "first")
+          return async (col?: string) => {
+            const r = await target.first(col as never);
+            queries.push({ sql: query, rows: r === null ? 0 : 1 });
+            return r;
+          };
         const value = Reflect.get(target, prop, target);
         return typeof value === "function" ? value.bind(target) : value;
       },
@@ -49,30 +86,52 @@ async function fileOf(month: string, options: Parameters<typeof get>[2] = {}) {
   const bytes = new Uint8Array(await res.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
   expect(text.endsWith("\n")).toBe(true);
-  const lines = text.slice(0, -1).split("\n").map((l) => JSON.parse(l) as Line);
+  const lines = text
+    .slice(0, -1)
+    .split("\n")
+    .map((l) => JSON.parse(l) as Line);
   return { res, bytes, text, lines };
 }
 
 /** Strictly in (day, id) order. */
-const ordered = (lines: Line[]) => lines.every((l, i) => i === 0 || (lines[i - 1]!.day === l.day ? lines[i - 1]!.id < l.id : lines[i - 1]!.day < l.day));
+const ordered = (lines: Line[]) =>
+  lines.every((l, i) => i === 0 || (lines[i - 1]!.day === l.day ? lines[i - 1]!.id < l.id : lines[i - 1]!.day < l.day));
 
 async function dataIndex() {
   const res = await get("/data/index.json");
   expect(res.status).toBe(200);
-  return { res, index: (await res.json()) as { license: Record<string, string>; fields: Record<string, string>; months: { month: string; url: string; bytes: number; lines: number; etag: string }[] } };
+  return {
+    res,
+    index: (await res.json()) as {
+      license: Record<string, string>;
+      fields: Record<string, string>;
+      months: { month: string; url: string; bytes: number; lines: number; etag: string }[];
+    },
+  };
 }
 
 beforeAll(async () => {
   await ingestHfDaily();
   await insertPapers([
-    { id: "2606.90002", day: "2026-06-11", title: HOSTILE_TITLE, abstract: HOSTILE_ABSTRACT, authors: ["Zoë <Ünicode> & Co", 'B. "Quote" O\'Brien'], submitter: "akhaliq" },
+    {
+      id: "2606.90002",
+      day: "2026-06-11",
+      title: HOSTILE_TITLE,
+      abstract: HOSTILE_ABSTRACT,
+      authors: ["Zoë <Ünicode> & Co", 'B. "Quote" O\'Brien'],
+      submitter: "akhaliq",
+    },
     { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
   ]);
   // Comments written here count beside upstream's, as everywhere else; a deleted one does not.
   const at = new Date().toISOString();
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO comments (id, paper_id, body, created_at) VALUES ('c1', '2606.90002', 'one', ?1), ('c2', '2606.90002', 'two', ?1)").bind(at),
-    env.DB.prepare("INSERT INTO comments (id, paper_id, body, created_at, deleted_at) VALUES ('c3', '2606.90002', '', ?1, ?1)").bind(at),
+    env.DB.prepare(
+      "INSERT INTO comments (id, paper_id, body, created_at) VALUES ('c1', '2606.90002', 'one', ?1), ('c2', '2606.90002', 'two', ?1)",
+    ).bind(at),
+    env.DB.prepare(
+      "INSERT INTO comments (id, paper_id, body, created_at, deleted_at) VALUES ('c3', '2606.90002', '', ?1, ?1)",
+    ).bind(at),
   ]);
 });
 
@@ -80,7 +139,10 @@ describe("GET /data/YYYY-MM.jsonl", () => {
   it("one JSON object per featured paper of the month, in day then id order, matching /api/daily_papers?month=", async () => {
     const { res, lines } = await fileOf("2026-06");
     expect(res.headers.get("Content-Type")).toBe("application/x-ndjson; charset=utf-8");
-    const api = (await (await get("/api/daily_papers?month=2026-06&limit=100")).json()) as { paper: { id: string; upvotes: number }; numComments: number }[];
+    const api = (await (await get("/api/daily_papers?month=2026-06&limit=100")).json()) as {
+      paper: { id: string; upvotes: number };
+      numComments: number;
+    }[];
     expect(api.length).toBe(32);
     expect(lines).toHaveLength(api.length);
     expect(new Set(lines.map((l) => l.id))).toEqual(new Set(api.map((i) => i.paper.id)));
@@ -100,7 +162,14 @@ describe("GET /data/YYYY-MM.jsonl", () => {
       expect(line.submitter === null || typeof line.submitter === "object").toBe(true);
     }
     const old = lines.find((l) => l.id === "astro-ph/0601001")!;
-    expect(old).toMatchObject({ day: "2026-06-10", authors: ["Ada Lovelace", "Alan Turing"], categories: ["cs.LG"], primaryCategory: "cs.LG", submitter: null, codeUrl: null });
+    expect(old).toMatchObject({
+      day: "2026-06-10",
+      authors: ["Ada Lovelace", "Alan Turing"],
+      categories: ["cs.LG"],
+      primaryCategory: "cs.LG",
+      submitter: null,
+      codeUrl: null,
+    });
     const submitted = lines.find((l) => l.id === "2606.90002")!;
     expect(submitted.submitter).toEqual({ name: "akhaliq", fullname: null });
   });
@@ -150,12 +219,18 @@ describe("GET /data/YYYY-MM.jsonl", () => {
     const submitter = await signedInAccount("sub-aaaa");
     await env.DB.batch([
       env.DB.prepare("UPDATE papers SET code_url = 'https://github.com/example/aaaa' WHERE id = '2606.90002'"),
-      env.DB.prepare("UPDATE daily_entries SET source = 'submission', submitter_name = 'sub-aaaa', submitter_account_id = ?1 WHERE paper_id = 'astro-ph/0601001'").bind(submitter.id),
+      env.DB.prepare(
+        "UPDATE daily_entries SET source = 'submission', submitter_name = 'sub-aaaa', submitter_account_id = ?1 WHERE paper_id = 'astro-ph/0601001'",
+      ).bind(submitter.id),
     ]);
     const first = await fileOf("2026-06");
     const tag = first.res.headers.get("ETag")!;
 
-    const fixed = await request("/admin/papers/2606.90002/links", { method: "POST", headers: { Cookie: curator.cookie, Accept: "text/html" } }, { form: { codeUrl: "https://github.com/example/bbbb", projectUrl: "" } });
+    const fixed = await request(
+      "/admin/papers/2606.90002/links",
+      { method: "POST", headers: { Cookie: curator.cookie, Accept: "text/html" } },
+      { form: { codeUrl: "https://github.com/example/bbbb", projectUrl: "" } },
+    );
     expect(fixed.status).toBe(303);
     const fresh = await get("/data/2026-06.jsonl", { "If-None-Match": tag });
     expect(fresh.status).toBe(200);
@@ -165,7 +240,11 @@ describe("GET /data/YYYY-MM.jsonl", () => {
     expect(fixedText).toContain('"codeUrl":"https://github.com/example/bbbb"');
     expect(new TextEncoder().encode(fixedText).byteLength).toBe(first.bytes.byteLength);
 
-    const renamed = await request("/account/profile", { method: "POST", headers: { Cookie: submitter.cookie } }, { form: { handle: "sub-bbbb", displayName: "" } });
+    const renamed = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: submitter.cookie } },
+      { form: { handle: "sub-bbbb", displayName: "" } },
+    );
     expect(renamed.status).toBe(200);
     const again = await get("/data/2026-06.jsonl", { "If-None-Match": fixedTag });
     expect(again.status).toBe(200);
@@ -208,7 +287,13 @@ describe("GET /data/index.json", () => {
     expect(res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);
     const june = index.months.find((m) => m.month === "2026-06")!;
     const file = await fileOf("2026-06");
-    expect(june).toEqual({ month: "2026-06", url: `${SITE}/data/2026-06.jsonl`, bytes: file.bytes.byteLength, lines: file.lines.length, etag: file.res.headers.get("ETag") });
+    expect(june).toEqual({
+      month: "2026-06",
+      url: `${SITE}/data/2026-06.jsonl`,
+      bytes: file.bytes.byteLength,
+      lines: file.lines.length,
+      etag: file.res.headers.get("ETag"),
+    });
     expect(index.months.map((m) => m.month)).toEqual([...index.months.map((m) => m.month)].sort());
     expect(Object.keys(index.fields)).toEqual(FIELDS);
   });
@@ -226,7 +311,9 @@ describe("GET /data/index.json", () => {
     const redirect = await get("/data");
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get("Location")).toBe("/data/index.json");
-    const doc = (await (await get("/api/openapi.json")).json()) as { paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }> };
+    const doc = (await (await get("/api/openapi.json")).json()) as {
+      paths: Record<string, { get: { responses: Record<string, { content?: Record<string, unknown> }> } }>;
+    };
     expect(Object.keys(doc.paths["/data/index.json"]!.get.responses["200"]!.content!)).toEqual(["application/json"]);
     expect(Object.keys(doc.paths["/data/{file}"]!.get.responses["200"]!.content!)).toEqual(["application/x-ndjson"]);
   });
@@ -241,7 +328,9 @@ describe("GET /data/index.json", () => {
 });
 
 describe("a month of 1,200 papers", () => {
-  it("streams in pages: no D1 query returns more than a page, and the file has every line once, in order", { timeout: 180_000 }, async () => {
+  it("streams in pages: no D1 query returns more than a page, and the file has every line once, in order", {
+    timeout: 180_000,
+  }, async () => {
     await insertPapers(
       Array.from({ length: BIG_COUNT }, (_, i) => ({
         id: `2503.${String(BIG_COUNT - i).padStart(5, "0")}`,
@@ -272,7 +361,11 @@ describe("a month of 1,200 papers", () => {
   it("asks D1 for the next page only when the reader wants more", async () => {
     const recorder = recordingD1(env.DB);
     const ctx = createExecutionContext();
-    const res = await createApp().fetch(new Request(`${SITE}/data/${BIG_MONTH}.jsonl`, { headers: { "CF-Connecting-IP": "10.9.9.9" } }), { ...env, DB: recorder.db }, ctx);
+    const res = await createApp().fetch(
+      new Request(`${SITE}/data/${BIG_MONTH}.jsonl`, { headers: { "CF-Connecting-IP": "10.9.9.9" } }),
+      { ...env, DB: recorder.db },
+      ctx,
+    );
     expect(res.status).toBe(200);
     expect(recorder.queries).toHaveLength(1); // the month's summary, before any line
     const reader = res.body!.getReader();

@@ -9,8 +9,11 @@ describe("the hourly housekeeping", () => {
   it("deletes sign-in tokens a day past their expiry and expired sessions, and keeps the rest", async () => {
     await env.DB.prepare("INSERT INTO accounts (id, email) VALUES ('acc', 'someone@example.com')").run();
     const token = (id: string, expiresAt: number) =>
-      env.DB.prepare("INSERT INTO signin_tokens (id, token_hash, email, expires_at, mail_status) VALUES (?, ?, 'someone@example.com', ?, 'sent')").bind(id, `hash-${id}`, expiresAt);
-    const session = (id: string, expiresAt: number) => env.DB.prepare("INSERT INTO sessions (id_hash, account_id, expires_at) VALUES (?, 'acc', ?)").bind(id, expiresAt);
+      env.DB.prepare(
+        "INSERT INTO signin_tokens (id, token_hash, email, expires_at, mail_status) VALUES (?, ?, 'someone@example.com', ?, 'sent')",
+      ).bind(id, `hash-${id}`, expiresAt);
+    const session = (id: string, expiresAt: number) =>
+      env.DB.prepare("INSERT INTO sessions (id_hash, account_id, expires_at) VALUES (?, 'acc', ?)").bind(id, expiresAt);
     await env.DB.batch([
       token("old", at.getTime() - DAY - 1),
       token("recent", at.getTime() - 60_000),

@@ -54,7 +54,10 @@ describe("a record with a bad date is skipped and counted; the run goes on", () 
     stubUpstream({ [RSS]: () => xml(items.join("<item>")) });
     const run = await runIngest(env, { source: "arxiv-rss" }, noSleep);
     expect(run).toMatchObject({ status: "ok", read: 3, skipped: 1, inserted: 4, error: null });
-    expect((await storedPapers(["2604.21935", "2604.21936", "2604.21937"])).map((p) => p.id).sort()).toEqual(["2604.21935", "2604.21937"]);
+    expect((await storedPapers(["2604.21935", "2604.21936", "2604.21937"])).map((p) => p.id).sort()).toEqual([
+      "2604.21935",
+      "2604.21937",
+    ]);
   });
 
   it("skips an arXiv API entry with an unparsable published or updated time", async () => {
@@ -87,7 +90,10 @@ describe("a malformed optional field drops that field, not the paper", () => {
     expect(byId.get(String(items[2]!.paper.id))).toMatchObject({ githubStars: null });
     expect(byId.get(String(items[3]!.paper.id))).toMatchObject({ githubStars: null });
     expect(byId.get(String(items[4]!.paper.id))).toMatchObject({ codeUrl: null });
-    expect(byId.get(String(items[5]!.paper.id))).toMatchObject({ codeUrl: "https://github.com/example/good", githubStars: 42 });
+    expect(byId.get(String(items[5]!.paper.id))).toMatchObject({
+      codeUrl: "https://github.com/example/good",
+      githubStars: 42,
+    });
     expect(await storedEntries(idsOf(items))).toHaveLength(30);
   });
 });
@@ -129,7 +135,10 @@ describe("records larger than real data ever is are skipped and counted", () => 
     // The largest real author lists (the LHC collaborations) have about 5,000 names: still stored.
     items[4]!.paper.authors = Array.from({ length: 5_200 }, (_, i) => ({ name: `Author Number ${i}`, hidden: false }));
     // Each field within its cap, the whole over a megabyte: half of D1's 2 MB row.
-    items[5]!.paper.authors = Array.from({ length: 5_000 }, (_, i) => ({ name: `${"Long Name ".repeat(25)}${i}`, hidden: false }));
+    items[5]!.paper.authors = Array.from({ length: 5_000 }, (_, i) => ({
+      name: `${"Long Name ".repeat(25)}${i}`,
+      hidden: false,
+    }));
     stubUpstream({ [HF]: () => json(items) });
     const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
     expect(run).toMatchObject({ status: "ok", read: 30, skipped: 5, inserted: 50 });
@@ -162,7 +171,15 @@ describe("two runs of the same source at once", () => {
     const recorded = await createDb(env.DB)
       .select()
       .from(ingestRuns)
-      .where(and(inArray(ingestRuns.id, runs.map((r) => r.id)), eq(ingestRuns.status, "ok")))
+      .where(
+        and(
+          inArray(
+            ingestRuns.id,
+            runs.map((r) => r.id),
+          ),
+          eq(ingestRuns.status, "ok"),
+        ),
+      )
       .all();
     expect(recorded).toHaveLength(2);
   });
@@ -170,7 +187,10 @@ describe("two runs of the same source at once", () => {
   it("both succeed for the arXiv listing, whose announcements are keyed too", async () => {
     const feed = fx.rssLG.replaceAll("2604.", "2504.");
     stubUpstream({ [RSS]: () => xml(feed) });
-    const runs = await Promise.all([runIngest(env, { source: "arxiv-rss" }, noSleep), runIngest(env, { source: "arxiv-rss" }, noSleep)]);
+    const runs = await Promise.all([
+      runIngest(env, { source: "arxiv-rss" }, noSleep),
+      runIngest(env, { source: "arxiv-rss" }, noSleep),
+    ]);
     for (const run of runs) expect(run).toMatchObject({ status: "ok", read: 3, error: null });
     expect(runs[0]!.inserted + runs[1]!.inserted).toBe(6);
   });
@@ -193,8 +213,20 @@ describe("a run whose invocation died", () => {
     const now = () => new Date("2026-06-14T12:00:00.000Z");
     const run = await runIngest(env, { source: "arxiv-api", ids: ["0000.0000"] }, { ...noSleep, now });
     expect(run.status).toBe("ok");
-    const rows = new Map((await db.select().from(ingestRuns).where(inArray(ingestRuns.id, [dead.id, recent.id])).all()).map((r) => [r.id, r]));
-    expect(rows.get(dead.id)).toMatchObject({ status: "failed", finishedAt: "2026-06-14T12:00:00.000Z", error: expect.stringMatching(/abandoned/) });
+    const rows = new Map(
+      (
+        await db
+          .select()
+          .from(ingestRuns)
+          .where(inArray(ingestRuns.id, [dead.id, recent.id]))
+          .all()
+      ).map((r) => [r.id, r]),
+    );
+    expect(rows.get(dead.id)).toMatchObject({
+      status: "failed",
+      finishedAt: "2026-06-14T12:00:00.000Z",
+      error: expect.stringMatching(/abandoned/),
+    });
     // Younger than the longest a run can take: it may still be going.
     expect(rows.get(recent.id)).toMatchObject({ status: "running", finishedAt: null });
   });

@@ -43,7 +43,11 @@ it("a run that changes nothing purges nothing", async () => {
   await cachedCopy();
   const purges: unknown[] = [];
   const site = { purge: async (req: unknown) => void purges.push(req) } as unknown as typeof env.SITE;
-  const run = await runIngest({ ...env, SITE: site }, { source: "hf-daily", date: "2026-06-12" }, { sleep: async () => {} });
+  const run = await runIngest(
+    { ...env, SITE: site },
+    { source: "hf-daily", date: "2026-06-12" },
+    { sleep: async () => {} },
+  );
   expect(run).toMatchObject({ status: "ok", inserted: 0, updated: 0 });
   expect(purges).toEqual([]);
   expect((await visit()).headers.get("x-cache")).toBe("HIT");

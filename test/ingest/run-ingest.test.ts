@@ -39,7 +39,15 @@ describe("hf-daily ingest", () => {
     const { calls } = stubUpstream({ [HF]: () => json(fx.hfDaily2026) });
     const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
     expect(calls).toEqual([`${HF}?date=2026-06-12&limit=100`]);
-    expect(run).toMatchObject({ source: "hf-daily", status: "ok", read: 30, inserted: 60, updated: 0, skipped: 0, error: null });
+    expect(run).toMatchObject({
+      source: "hf-daily",
+      status: "ok",
+      read: 30,
+      inserted: 60,
+      updated: 0,
+      skipped: 0,
+      error: null,
+    });
     expect(run.finishedAt).not.toBeNull();
     expect(await tableCounts()).toMatchObject({ papers: 30, entries: 30 });
     expect(run.changedDays).toEqual(["2026-06-12"]);
@@ -63,7 +71,11 @@ describe("hf-daily ingest", () => {
     stubUpstream({ [HF]: () => json(items) });
     const run = await runIngest(env, { source: "hf-daily", date: "2026-06-12" }, noSleep);
     expect(run).toMatchObject({ inserted: 0, updated: 1, changedPapers: [items[0]!.paper.id] });
-    const entry = await createDb(env.DB).select().from(dailyEntries).where(eq(dailyEntries.paperId, items[0]!.paper.id)).get();
+    const entry = await createDb(env.DB)
+      .select()
+      .from(dailyEntries)
+      .where(eq(dailyEntries.paperId, items[0]!.paper.id))
+      .get();
     expect(entry!.upstreamUpvotes).toBe(items[0]!.paper.upvotes);
   });
 
@@ -104,7 +116,9 @@ describe("hf-daily ingest", () => {
 
   it("finds the papers it stored in the full-text index", async () => {
     await ingestHfDaily();
-    const hits = await env.DB.prepare("SELECT p.id FROM papers_fts f JOIN papers p ON p.num = f.rowid WHERE papers_fts MATCH ?")
+    const hits = await env.DB.prepare(
+      "SELECT p.id FROM papers_fts f JOIN papers p ON p.num = f.rowid WHERE papers_fts MATCH ?",
+    )
       .bind("decision stickiness")
       .all<{ id: string }>();
     expect(hits.results.map((r) => r.id)).toEqual(["2606.00467"]);
@@ -113,13 +127,20 @@ describe("hf-daily ingest", () => {
 
 describe("arXiv ingest", () => {
   it("stores listing items as papers with announcements, once", async () => {
-    const combined = fx.rssAI.replace("</channel>", fx.rssCL.slice(fx.rssCL.indexOf("<item>"), fx.rssCL.indexOf("</channel>")) + "</channel>");
+    const combined = fx.rssAI.replace(
+      "</channel>",
+      fx.rssCL.slice(fx.rssCL.indexOf("<item>"), fx.rssCL.indexOf("</channel>")) + "</channel>",
+    );
     stubUpstream({ [RSS]: () => xml(combined) });
     const first = await runIngest(env, { source: "arxiv-rss" }, noSleep);
     expect(first).toMatchObject({ status: "ok", read: 6, inserted: 12, skipped: 0 });
     const again = await runIngest(env, { source: "arxiv-rss" }, noSleep);
     expect(again).toMatchObject({ status: "ok", read: 6, inserted: 0, updated: 0 });
-    const rows = await createDb(env.DB).select().from(announcements).where(eq(announcements.paperId, "2604.21935")).all();
+    const rows = await createDb(env.DB)
+      .select()
+      .from(announcements)
+      .where(eq(announcements.paperId, "2604.21935"))
+      .all();
     expect(rows).toEqual([{ day: "2026-04-27", paperId: "2604.21935", category: "cs.AI", type: "new" }]);
   });
 
@@ -139,7 +160,12 @@ describe("arXiv ingest", () => {
     expect(calls[0]).toBe(`${API}?id_list=${id}&max_results=1`);
     expect(backfill).toMatchObject({ status: "ok", read: 5, updated: 1, inserted: 4 });
     const v1 = await db.select().from(papers).where(eq(papers.id, id)).get();
-    expect(v1).toMatchObject({ version: 1, primaryCategory: "cs.RO", title: "Mana: Dexterous Manipulation of Articulated Tools", codeUrl: "https://github.com/example/mana" });
+    expect(v1).toMatchObject({
+      version: 1,
+      primaryCategory: "cs.RO",
+      title: "Mana: Dexterous Manipulation of Articulated Tools",
+      codeUrl: "https://github.com/example/mana",
+    });
     expect(v1!.published).toBe("2026-06-11T17:59:49.000Z");
 
     const v2 = fx.atomTransformer.replaceAll(`${id}v1`, `${id}v2`).replace("Mana: Dexterous", "Mana 2: Dexterous");
@@ -148,7 +174,12 @@ describe("arXiv ingest", () => {
     const update = await runIngest(env, { source: "arxiv-api", ids: [id] }, noSleep);
     expect(update).toMatchObject({ status: "ok", updated: 1, inserted: 0 });
     const row = await db.select().from(papers).where(eq(papers.id, id)).get();
-    expect(row).toMatchObject({ version: 2, title: "Mana 2: Dexterous Manipulation of Articulated Tools", published: v1!.published, num: v1!.num });
+    expect(row).toMatchObject({
+      version: 2,
+      title: "Mana 2: Dexterous Manipulation of Articulated Tools",
+      published: v1!.published,
+      num: v1!.num,
+    });
   });
 
   it("keeps arXiv's text when the daily feed later describes the paper otherwise", async () => {

@@ -36,10 +36,18 @@ describe("the ingest worker's crons", () => {
 
 describe("scheduled()", () => {
   it("pulls the arXiv listing only from the cron that falls after the announcement", async () => {
-    const { calls } = stubUpstream({ "https://rss.arxiv.test/rss/cs.AI+cs.CL+cs.CV+cs.LG+stat.ML": () => xml(fx.rssAI) });
-    await scheduled(createScheduledController({ cron: "30 1 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T01:30:00Z") }), env);
+    const { calls } = stubUpstream({
+      "https://rss.arxiv.test/rss/cs.AI+cs.CL+cs.CV+cs.LG+stat.ML": () => xml(fx.rssAI),
+    });
+    await scheduled(
+      createScheduledController({ cron: "30 1 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T01:30:00Z") }),
+      env,
+    );
     expect(calls).toEqual([]);
-    await scheduled(createScheduledController({ cron: "30 0 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T00:30:00Z") }), env);
+    await scheduled(
+      createScheduledController({ cron: "30 0 * * MON-FRI", scheduledTime: Date.parse("2026-07-07T00:30:00Z") }),
+      env,
+    );
     expect(calls).toHaveLength(1);
   });
 
@@ -48,7 +56,10 @@ describe("scheduled()", () => {
       "https://hf.test/api/daily_papers": () => json(fx.hfDaily2026),
       "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults),
     });
-    await scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-12T09:15:00Z") }), { ...env, ARXIV_MIN_INTERVAL_MS: "0" });
+    await scheduled(
+      createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-12T09:15:00Z") }),
+      { ...env, ARXIV_MIN_INTERVAL_MS: "0" },
+    );
     expect(calls[0]).toBe("https://hf.test/api/daily_papers?date=2026-06-12&limit=100");
     const idList = new URL(calls[1]!).searchParams.get("id_list")!.split(",");
     expect(idList).toHaveLength(30);
@@ -57,23 +68,34 @@ describe("scheduled()", () => {
 
   it("enqueues the digests that fell due after the hourly ingest, even when the ingest failed", async () => {
     const [reader] = await seedSubscribers([{ email: "reader@example.com" }]);
-    await env.DB.prepare("UPDATE subscribers SET confirmed_at = '2026-06-01T00:00:00.000Z' WHERE id = ?").bind(reader!.id).run();
+    await env.DB.prepare("UPDATE subscribers SET confirmed_at = '2026-06-01T00:00:00.000Z' WHERE id = ?")
+      .bind(reader!.id)
+      .run();
     stubUpstream({
       "https://hf.test/api/daily_papers": () => new Response("down", { status: 503 }),
       "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults),
     });
     const q = captureQueue();
-    await scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-13T06:15:00Z") }), { ...env, MAIL_QUEUE: q.queue });
+    await scheduled(
+      createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-13T06:15:00Z") }),
+      { ...env, MAIL_QUEUE: q.queue },
+    );
     expect(q.sent).toContainEqual({ kind: "digest", subscriberId: reader!.id, period: "daily:2026-06-12" });
   });
 
   it("stops asking arXiv about a daily-feed paper a week after it arrived", async () => {
     await ingestHfDaily();
     // (RETURNING counts the papers alone: D1's meta.changes also counts the open data's line_revisions triggers.)
-    const stale = await env.DB.prepare("UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0 RETURNING id").all();
+    const stale = await env.DB.prepare(
+      "UPDATE papers SET created_at = '2026-06-01T00:00:00.000Z' WHERE version = 0 RETURNING id",
+    ).all();
     expect(stale.results).toHaveLength(30); // the daily feed's papers
     const { calls } = stubUpstream({ "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults) });
-    const run = await runIngest(env, { source: "arxiv-api" }, { now: () => new Date("2026-06-12T09:15:00Z"), sleep: async () => {} });
+    const run = await runIngest(
+      env,
+      { source: "arxiv-api" },
+      { now: () => new Date("2026-06-12T09:15:00Z"), sleep: async () => {} },
+    );
     expect(run).toMatchObject({ status: "ok", read: 0 });
     expect(calls).toEqual([]);
   });

@@ -22,7 +22,12 @@ describe("arXiv listing feed (RSS 2.0)", () => {
     });
     expect(first.abstract).toMatch(/^Although language models demonstrate/);
     expect(first.abstract).not.toContain("Announce Type");
-    expect(batch.announcements[0]).toEqual({ day: "2026-04-27", paperId: "2604.21935", category: "cs.AI", type: "new" });
+    expect(batch.announcements[0]).toEqual({
+      day: "2026-04-27",
+      paperId: "2604.21935",
+      category: "cs.AI",
+      type: "new",
+    });
   });
 
   it.each([
@@ -38,7 +43,9 @@ describe("arXiv listing feed (RSS 2.0)", () => {
   it("reads cross-list and replacement items and skips an item without a title", () => {
     const items = fx.rssAI.split("<item>");
     items[1] = items[1]!.replace(">new</arxiv:announce_type>", ">cross</arxiv:announce_type>");
-    items[2] = items[2]!.replace(">new</arxiv:announce_type>", ">replace</arxiv:announce_type>").replace(/v1<\/guid>/, "v3</guid>");
+    items[2] = items[2]!
+      .replace(">new</arxiv:announce_type>", ">replace</arxiv:announce_type>")
+      .replace(/v1<\/guid>/, "v3</guid>");
     items[3] = items[3]!.replace(/<title>[^<]*<\/title>/, "<title></title>");
     const batch = parseArxivRss(items.join("<item>"), ["cs.AI"]);
     expect(batch.announcements.map((a) => a.type)).toEqual(["cross", "replace"]);
@@ -134,7 +141,9 @@ describe("Hugging Face daily papers (JSON)", () => {
   it("parses the 2024 schema, taking the day asked for and absolute avatar URLs", () => {
     const batch = parseHfDaily(fx.hfDaily2024, "2024-10-25");
     expect(batch.papers.map((p) => p.id)).toEqual(["2410.17243", expect.any(String)]);
-    expect(batch.papers[0]!.title).toBe("Breaking the Memory Barrier: Near Infinite Batch Size Scaling for Contrastive Loss");
+    expect(batch.papers[0]!.title).toBe(
+      "Breaking the Memory Barrier: Near Infinite Batch Size Scaling for Contrastive Loss",
+    );
     expect(batch.entries[0]).toMatchObject({
       day: "2024-10-25",
       submitterAvatarUrl: "https://huggingface.co/avatars/1b09e2742aecce1bbdc57f0c4504cf38.svg",

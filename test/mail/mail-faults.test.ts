@@ -10,19 +10,32 @@ import { MAX_RETRIES } from "../../workers/mailer/src/env";
 import { LEASE_MS, backoffSeconds } from "../../workers/mailer/src/retry-policy";
 import mailerToml from "../../workers/mailer/wrangler.toml?raw";
 import { request } from "../support/request";
-import { type Fault, captureQueue, deliver, drain, mailerEnv, seedPapers, seedSubscribers, stubResend } from "./mail-support";
+import {
+  type Fault,
+  captureQueue,
+  deliver,
+  drain,
+  mailerEnv,
+  seedPapers,
+  seedSubscribers,
+  stubResend,
+} from "./mail-support";
 
 const PERIOD = "daily:2026-06-12";
 const db = () => createDb(env.DB);
 const digest = (subscriberId: string, period = PERIOD) => ({ kind: "digest", subscriberId, period });
 const ledgerRow = (subscriberId: string, period = PERIOD) =>
-  env.DB.prepare("SELECT * FROM deliveries WHERE subscriber_id = ? AND period = ?").bind(subscriberId, period).first<{ status: string; detail: string | null; idempotency_key: string | null; attempts: number }>();
+  env.DB.prepare("SELECT * FROM deliveries WHERE subscriber_id = ? AND period = ?")
+    .bind(subscriberId, period)
+    .first<{ status: string; detail: string | null; idempotency_key: string | null; attempts: number }>();
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(new Date("2026-06-13T06:20:00Z"));
   // The pacer's slots are in the faked time of the test before: start afresh.
-  await env.DB.batch(["subscribers", "suppressions", "mail_dead_letters", "send_pacer"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  await env.DB.batch(
+    ["subscribers", "suppressions", "mail_dead_letters", "send_pacer"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)),
+  );
   await seedPapers(12);
 });
 afterEach(() => {
@@ -58,7 +71,12 @@ describe("an invocation that dies after claiming its rows", () => {
     const [sub] = await seedSubscribers([{ email: "claimed@example.com" }]);
     const stub = stubResend();
     // The dead invocation claimed the row and never settled it.
-    await claimForSending(env.DB, [{ subscriberId: sub!.id, period: PERIOD }], "paperboy-dead-call", Date.now() + LEASE_MS);
+    await claimForSending(
+      env.DB,
+      [{ subscriberId: sub!.id, period: PERIOD }],
+      "paperboy-dead-call",
+      Date.now() + LEASE_MS,
+    );
     const first = await deliver([{ id: "a", attempts: 1, body: digest(sub!.id) }]);
     expect(stub.calls).toHaveLength(0);
     const [retry] = first.retryMessages;
@@ -75,15 +93,21 @@ describe("an invocation that dies after claiming its rows", () => {
   it("acks a held message at once when the other invocation settles it meanwhile", async () => {
     const [sub] = await seedSubscribers([{ email: "settled@example.com" }]);
     stubResend();
-    await env.DB.prepare("INSERT INTO deliveries (subscriber_id, period, status) VALUES (?, ?, 'sent')").bind(sub!.id, PERIOD).run();
+    await env.DB.prepare("INSERT INTO deliveries (subscriber_id, period, status) VALUES (?, ?, 'sent')")
+      .bind(sub!.id, PERIOD)
+      .run();
     const result = await deliver([{ id: "a", attempts: 1, body: digest(sub!.id) }]);
     expect(result.explicitAcks).toEqual(["a"]);
   });
 
   it("is picked up again by the hourly schedule when a row stays queued or sending past its lease", async () => {
-    const subs = await seedSubscribers(["stuck-queued", "stuck-sending", "live-lease", "recent", "sent"].map((n) => ({ email: `${n}@example.com` })));
+    const subs = await seedSubscribers(
+      ["stuck-queued", "stuck-sending", "live-lease", "recent", "sent"].map((n) => ({ email: `${n}@example.com` })),
+    );
     const insert = (i: number, status: string, leaseUntil: number | null, updatedAt: string) =>
-      env.DB.prepare("INSERT INTO deliveries (subscriber_id, period, status, lease_until, updated_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)")
+      env.DB.prepare(
+        "INSERT INTO deliveries (subscriber_id, period, status, lease_until, updated_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)",
+      )
         .bind(subs[i]!.id, PERIOD, status, leaseUntil, updatedAt, status === "sending" ? "paperboy-k" : null)
         .run();
     const at = new Date("2026-06-13T09:15:00Z");
@@ -95,7 +119,9 @@ describe("an invocation that dies after claiming its rows", () => {
     const q = captureQueue();
     const outcome = await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: q.queue }, at);
     expect(outcome.find((o) => o.period === PERIOD)).toEqual({ period: PERIOD, enqueued: 2 });
-    expect(new Set(q.sent.filter((m) => (m as { period: string }).period === PERIOD))).toEqual(new Set([digest(subs[0]!.id), digest(subs[1]!.id)]));
+    expect(new Set(q.sent.filter((m) => (m as { period: string }).period === PERIOD))).toEqual(
+      new Set([digest(subs[0]!.id), digest(subs[1]!.id)]),
+    );
     // Requeued rows count as fresh: the next run leaves them to their new messages.
     const again = captureQueue();
     await enqueueDueDigests({ DB: env.DB, MAIL_QUEUE: again.queue }, new Date(at.getTime() + 30 * 60_000));
@@ -105,17 +131,27 @@ describe("an invocation that dies after claiming its rows", () => {
 
 describe("the dead-letter queue", () => {
   const admin = (path: string, init: RequestInit = {}, q = captureQueue()) =>
-    request(`https://paperboy.test${path}`, { ...init, headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" } }, { queue: q });
+    request(
+      `https://paperboy.test${path}`,
+      { ...init, headers: { Authorization: "Bearer test-admin-token", "Content-Type": "application/json" } },
+      { queue: q },
+    );
 
   it("records every dead letter with its last error, marks the delivery failed, and a curator re-drives it", async () => {
     const [sub, other] = await seedSubscribers([{ email: "dead@example.com" }, { email: "dead2@example.com" }]);
-    await env.DB.prepare("INSERT INTO deliveries (subscriber_id, period, status, attempts, detail) VALUES (?, ?, 'sending', 11, 'dead-lettered after attempt 11: internal_server_error: boom')")
+    await env.DB.prepare(
+      "INSERT INTO deliveries (subscriber_id, period, status, attempts, detail) VALUES (?, ?, 'sending', 11, 'dead-lettered after attempt 11: internal_server_error: boom')",
+    )
       .bind(sub!.id, PERIOD)
       .run();
     const result = await deliver(
       [
         { id: "d1", attempts: 1, body: digest(sub!.id) },
-        { id: "d2", attempts: 1, body: { kind: "confirm", subscriberId: other!.id, requestedAt: "2026-06-13T06:00:00.000Z" } },
+        {
+          id: "d2",
+          attempts: 1,
+          body: { kind: "confirm", subscriberId: other!.id, requestedAt: "2026-06-13T06:00:00.000Z" },
+        },
         { id: "d3", attempts: 1, body: "not a mail message" },
       ],
       mailerEnv(),
@@ -124,9 +160,20 @@ describe("the dead-letter queue", () => {
     expect(result.explicitAcks.sort()).toEqual(["d1", "d2", "d3"]);
     const letters = await db().select().from(mailDeadLetters);
     expect(letters).toHaveLength(3);
-    expect(letters.find((l) => l.messageId === "d1")).toMatchObject({ source: "dead-letter-queue", attempts: 11, error: "dead-lettered after attempt 11: internal_server_error: boom", redrivenAt: null });
-    expect(letters.find((l) => l.messageId === "d3")).toMatchObject({ body: "not a mail message", error: expect.stringMatching(/not a mail message|invalid/i) });
-    expect(await ledgerRow(sub!.id)).toMatchObject({ status: "failed", detail: "dead-lettered after attempt 11: internal_server_error: boom" });
+    expect(letters.find((l) => l.messageId === "d1")).toMatchObject({
+      source: "dead-letter-queue",
+      attempts: 11,
+      error: "dead-lettered after attempt 11: internal_server_error: boom",
+      redrivenAt: null,
+    });
+    expect(letters.find((l) => l.messageId === "d3")).toMatchObject({
+      body: "not a mail message",
+      error: expect.stringMatching(/not a mail message|invalid/i),
+    });
+    expect(await ledgerRow(sub!.id)).toMatchObject({
+      status: "failed",
+      detail: "dead-lettered after attempt 11: internal_server_error: boom",
+    });
 
     const unauthorised = await request("https://paperboy.test/admin/dead-letters");
     expect(unauthorised.status).toBe(401);
@@ -135,7 +182,11 @@ describe("the dead-letter queue", () => {
     expect(((await list.json()) as { deadLetters: unknown[] }).deadLetters).toHaveLength(3);
 
     const q = captureQueue();
-    const redrive = await admin("/admin/dead-letters/redrive", { method: "POST", body: JSON.stringify({ ids: [letters.find((l) => l.messageId === "d1")!.id] }) }, q);
+    const redrive = await admin(
+      "/admin/dead-letters/redrive",
+      { method: "POST", body: JSON.stringify({ ids: [letters.find((l) => l.messageId === "d1")!.id] }) },
+      q,
+    );
     expect(await redrive.json()).toEqual({ redriven: 1, unparseable: 0 });
     expect(q.sent).toEqual([digest(sub!.id)]);
     expect((await ledgerRow(sub!.id))!.status).toBe("queued");
@@ -197,19 +248,31 @@ describe("duplicates", () => {
 
 describe("confirmation mails", () => {
   it("are not sent to a bounced, complained or erased address", async () => {
-    const subs = await seedSubscribers(["bounced", "complained", "erased"].map((n) => ({ email: `${n}@example.com`, status: "pending" as const })));
+    const subs = await seedSubscribers(
+      ["bounced", "complained", "erased"].map((n) => ({ email: `${n}@example.com`, status: "pending" as const })),
+    );
     for (const reason of ["bounced", "complained", "erased"] as const)
-      await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, `${reason}@example.com`), reason });
+      await db()
+        .insert(suppressions)
+        .values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, `${reason}@example.com`), reason });
     const stub = stubResend();
     const requestedAt = "2026-06-13T06:00:00.000Z";
-    const result = await deliver(subs.map((s, i) => ({ id: `c${i}`, attempts: 1, body: { kind: "confirm", subscriberId: s.id, requestedAt } })));
+    const result = await deliver(
+      subs.map((s, i) => ({ id: `c${i}`, attempts: 1, body: { kind: "confirm", subscriberId: s.id, requestedAt } })),
+    );
     expect(result.explicitAcks.sort()).toEqual(["c0", "c1", "c2"]);
     expect(stub.calls).toHaveLength(0);
-    expect(await ledgerRow(subs[0]!.id, `confirm:${requestedAt}`)).toMatchObject({ status: "skipped", detail: "address is suppressed" });
+    expect(await ledgerRow(subs[0]!.id, `confirm:${requestedAt}`)).toMatchObject({
+      status: "skipped",
+      detail: "address is suppressed",
+    });
   });
 
   it("are mailed once when the answer is lost and the retry comes in another batch", async () => {
-    const [a, b] = await seedSubscribers([{ email: "confirm-a@example.com", status: "pending" }, { email: "confirm-b@example.com", status: "pending" }]);
+    const [a, b] = await seedSubscribers([
+      { email: "confirm-a@example.com", status: "pending" },
+      { email: "confirm-b@example.com", status: "pending" },
+    ]);
     const stub = stubResend((call) => (call === 1 ? { kind: "lost-response" } : undefined));
     const confirmA = { kind: "confirm", subscriberId: a!.id, requestedAt: "2026-06-13T06:00:00.000Z" };
     const confirmB = { kind: "confirm", subscriberId: b!.id, requestedAt: "2026-06-13T06:00:01.000Z" };
@@ -227,11 +290,16 @@ describe("confirmation mails", () => {
 
 describe("an erasure or unsubscribe while a send is in flight", () => {
   it("does not break the ledger writes of the other recipients of that call", async () => {
-    const subs = await seedSubscribers(["keep1", "erase", "unsub", "keep2"].map((n) => ({ email: `${n}@example.com` })));
+    const subs = await seedSubscribers(
+      ["keep1", "erase", "unsub", "keep2"].map((n) => ({ email: `${n}@example.com` })),
+    );
     stubResend(async (call) => {
       if (call === 1) {
         // The person erases their data and another unsubscribes while Resend is answering.
-        await env.DB.batch([env.DB.prepare("DELETE FROM subscribers WHERE email = 'erase@example.com'"), env.DB.prepare("UPDATE subscribers SET status = 'unsubscribed' WHERE email = 'unsub@example.com'")]);
+        await env.DB.batch([
+          env.DB.prepare("DELETE FROM subscribers WHERE email = 'erase@example.com'"),
+          env.DB.prepare("UPDATE subscribers SET status = 'unsubscribed' WHERE email = 'unsub@example.com'"),
+        ]);
       }
       return undefined;
     });
@@ -245,7 +313,10 @@ describe("an erasure or unsubscribe while a send is in flight", () => {
 
 describe("a period key that parses but does not exist", () => {
   it("is acked with a recorded error, and the other messages of the batch still go out", async () => {
-    const [weekly, daily] = await seedSubscribers([{ email: "fine@example.com", frequency: "weekly" }, { email: "daily@example.com" }]);
+    const [weekly, daily] = await seedSubscribers([
+      { email: "fine@example.com", frequency: "weekly" },
+      { email: "daily@example.com" },
+    ]);
     const stub = stubResend();
     const result = await deliver([
       { id: "w53", attempts: 1, body: digest(weekly!.id, "weekly:2021-W53") },
@@ -268,9 +339,14 @@ describe("a period key that parses but does not exist", () => {
 
 describe("a ledger row whose period no key names", () => {
   it("is skipped with its reason when a replay brings it in, and the rest of the call still goes out", async () => {
-    const [odd, daily] = await seedSubscribers([{ email: "odd@example.com", frequency: "weekly" }, { email: "replayed@example.com" }]);
+    const [odd, daily] = await seedSubscribers([
+      { email: "odd@example.com", frequency: "weekly" },
+      { email: "replayed@example.com" },
+    ]);
     // Written by hand (a migration, a console): a week 2021 does not have, under the key of a call of unknown outcome.
-    const insert = env.DB.prepare("INSERT INTO deliveries (subscriber_id, period, status, idempotency_key, attempts) VALUES (?, ?, 'sending', 'paperboy-by-hand', 1)");
+    const insert = env.DB.prepare(
+      "INSERT INTO deliveries (subscriber_id, period, status, idempotency_key, attempts) VALUES (?, ?, 'sending', 'paperboy-by-hand', 1)",
+    );
     await env.DB.batch([insert.bind(odd!.id, "weekly:2021-W53"), insert.bind(daily!.id, PERIOD)]);
     const stub = stubResend();
     const result = await deliver([{ id: "r", attempts: 2, body: digest(daily!.id) }]);
@@ -278,7 +354,10 @@ describe("a ledger row whose period no key names", () => {
     expect(result.retryBatch.retry).toBe(false);
     expect(stub.calls).toMatchObject([{ key: "paperboy-by-hand", size: 1 }]);
     expect((await ledgerRow(daily!.id))!.status).toBe("sent");
-    expect(await ledgerRow(odd!.id, "weekly:2021-W53")).toMatchObject({ status: "skipped", detail: "not a digest period: weekly:2021-W53" });
+    expect(await ledgerRow(odd!.id, "weekly:2021-W53")).toMatchObject({
+      status: "skipped",
+      detail: "not a digest period: weekly:2021-W53",
+    });
   });
 });
 
@@ -286,7 +365,9 @@ describe("the suppression list", () => {
   it("keeps suppressing addresses hashed under the previous secret after a rotation", async () => {
     const [sub] = await seedSubscribers([{ email: "rotated@example.com" }]);
     const old = "the-old-suppression-secret-000000";
-    await db().insert(suppressions).values({ emailHash: await suppressionHash(old, "rotated@example.com"), reason: "complained" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await suppressionHash(old, "rotated@example.com"), reason: "complained" });
     const stub = stubResend();
     await deliver([{ id: "r", attempts: 1, body: digest(sub!.id) }], mailerEnv({ SUPPRESSION_SECRET_PREVIOUS: old }));
     expect(stub.calls).toHaveLength(0);
@@ -302,7 +383,11 @@ describe("1,000 subscribers through every fault at once", () => {
   it("loses no digest and sends none twice", async () => {
     const people = await seedSubscribers(Array.from({ length: 1000 }, (_, i) => ({ email: `crowd${i}@example.com` })));
     const start = Date.now();
-    const faults: Record<number, Fault> = { 2: { kind: "lost-response" }, 3: { kind: "timeout" }, 5: { kind: "in-progress" } };
+    const faults: Record<number, Fault> = {
+      2: { kind: "lost-response" },
+      3: { kind: "timeout" },
+      5: { kind: "in-progress" },
+    };
     const erased = "crowd7@example.com";
     const stub = stubResend(async (call) => {
       if (call === 4) await env.DB.prepare("DELETE FROM subscribers WHERE email = ?").bind(erased).run();
@@ -316,12 +401,19 @@ describe("1,000 subscribers through every fault at once", () => {
     expect(q.sent).toHaveLength(1000);
     const bodies = [...q.sent.slice(0, 100).flatMap((m) => [m, m]), ...q.sent.slice(100)];
     // An invocation claimed the next hundred and died.
-    await claimForSending(env.DB, q.sent.slice(100, 200).map((m) => m as { subscriberId: string; period: string }), "paperboy-died", Date.now() + LEASE_MS);
+    await claimForSending(
+      env.DB,
+      q.sent.slice(100, 200).map((m) => m as { subscriberId: string; period: string }),
+      "paperboy-died",
+      Date.now() + LEASE_MS,
+    );
 
     const run = await drain(bodies);
     expect(run.dead).toEqual([]);
     const duplicates = people.filter((p) => (stub.delivered.get(p.email)?.length ?? 0) > 1).map((p) => p.email);
-    const lost = people.filter((p) => p.email !== erased && (stub.delivered.get(p.email)?.length ?? 0) === 0).map((p) => p.email);
+    const lost = people
+      .filter((p) => p.email !== erased && (stub.delivered.get(p.email)?.length ?? 0) === 0)
+      .map((p) => p.email);
     expect({ duplicates, lost }).toEqual({ duplicates: [], lost: [] });
     const ledger = await db().select({ status: deliveries.status }).from(deliveries);
     expect(ledger.every((r) => r.status === "sent")).toBe(true);

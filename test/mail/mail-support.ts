@@ -27,7 +27,14 @@ export function mailerEnv(overrides: Partial<MailerEnv> = {}): MailerEnv {
   };
 }
 
-type SentMail = { from: string; to: string[]; subject: string; html: string; text: string; headers?: Record<string, string> };
+type SentMail = {
+  from: string;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+};
 export type Fault =
   | { kind: "429"; retryAfter: number }
   | { kind: "500" }
@@ -43,14 +50,17 @@ export type Fault =
  * bytes: 409 invalid_idempotent_request), permissive validation with per-item errors for
  * addresses that contain "invalid", and faults injected per call.
  */
-export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault | undefined | Promise<Fault | undefined> = () => undefined) {
+export function stubResend(
+  faultFor: (call: number, mails: SentMail[]) => Fault | undefined | Promise<Fault | undefined> = () => undefined,
+) {
   const delivered = new Map<string, SentMail[]>();
   const calls: { key: string | null; size: number; fault?: Fault["kind"] }[] = [];
   const keys = new Map<string, { body: string; response: unknown }>();
   let nextId = 1;
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.toString() !== `${RESEND}/emails/batch` || init?.method !== "POST") throw new Error(`unexpected request in a test: ${url}`);
+    if (url.toString() !== `${RESEND}/emails/batch` || init?.method !== "POST")
+      throw new Error(`unexpected request in a test: ${url}`);
     const headers = new Headers(init.headers);
     const body = String(init.body);
     const mails = JSON.parse(body) as SentMail[];
@@ -58,19 +68,41 @@ export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault 
     const call = calls.length + 1;
     const fault = await faultFor(call, mails);
     calls.push({ key, size: mails.length, fault: fault?.kind });
-    if (headers.get("Authorization") !== "Bearer re_test_key") return Response.json({ name: "validation_error", message: "bad key", statusCode: 401 }, { status: 401 });
-    if (mails.length > 100) return Response.json({ name: "validation_error", message: "too many", statusCode: 422 }, { status: 422 });
+    if (headers.get("Authorization") !== "Bearer re_test_key")
+      return Response.json({ name: "validation_error", message: "bad key", statusCode: 401 }, { status: 401 });
+    if (mails.length > 100)
+      return Response.json({ name: "validation_error", message: "too many", statusCode: 422 }, { status: 422 });
     if (fault?.kind === "429")
-      return Response.json({ name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }, { status: 429, headers: { "retry-after": String(fault.retryAfter) } });
+      return Response.json(
+        { name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 },
+        { status: 429, headers: { "retry-after": String(fault.retryAfter) } },
+      );
     if (fault?.kind === "in-progress")
-      return Response.json({ name: "concurrent_idempotent_requests", message: "Same idempotency key used while original request is still in progress.", statusCode: 409 }, { status: 409 });
-    if (fault?.kind === "500") return Response.json({ name: "internal_server_error", message: "boom", statusCode: 500 }, { status: 500 });
+      return Response.json(
+        {
+          name: "concurrent_idempotent_requests",
+          message: "Same idempotency key used while original request is still in progress.",
+          statusCode: 409,
+        },
+        { status: 409 },
+      );
+    if (fault?.kind === "500")
+      return Response.json({ name: "internal_server_error", message: "boom", statusCode: 500 }, { status: 500 });
     if (fault?.kind === "timeout")
-      return new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason ?? new Error("aborted"))));
+      return new Promise<Response>((_, reject) =>
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason ?? new Error("aborted"))),
+      );
     if (key && keys.has(key)) {
       const seen = keys.get(key)!;
       if (seen.body !== body)
-        return Response.json({ name: "invalid_idempotent_request", message: "Same idempotency key used with a different request payload.", statusCode: 409 }, { status: 409 });
+        return Response.json(
+          {
+            name: "invalid_idempotent_request",
+            message: "Same idempotency key used with a different request payload.",
+            statusCode: 409,
+          },
+          { status: 409 },
+        );
       return Response.json(seen.response);
     }
     const data: { id: string }[] = [];
@@ -89,8 +121,15 @@ export function stubResend(faultFor: (call: number, mails: SentMail[]) => Fault 
 }
 
 /** Runs the mailer's real queue handler on one batch and returns what it acked and retried. */
-export async function deliver(messages: { id: string; attempts: number; body: unknown }[], menv = mailerEnv(), queueName = "paperboy-mail") {
-  const batch = createMessageBatch(queueName, messages.map((m) => ({ ...m, timestamp: new Date() })));
+export async function deliver(
+  messages: { id: string; attempts: number; body: unknown }[],
+  menv = mailerEnv(),
+  queueName = "paperboy-mail",
+) {
+  const batch = createMessageBatch(
+    queueName,
+    messages.map((m) => ({ ...m, timestamp: new Date() })),
+  );
   const ctx = createExecutionContext();
   // getQueueResult does not report delaySeconds: a thin wrapper records them on the way through.
   const delays = new Map<string, number | undefined>();
@@ -113,7 +152,10 @@ export async function deliver(messages: { id: string; attempts: number; body: un
   };
   await queue(seen, menv);
   const result = await getQueueResult(batch, ctx);
-  return { ...result, retryMessages: result.retryMessages.map((r) => ({ msgId: r.msgId, delaySeconds: delays.get(r.msgId) })) };
+  return {
+    ...result,
+    retryMessages: result.retryMessages.map((r) => ({ msgId: r.msgId, delaySeconds: delays.get(r.msgId) })),
+  };
 }
 
 /**
@@ -171,14 +213,22 @@ export async function seedPapers(n = 30, day = DAY) {
     published: `${day}T00:00:00Z`,
     updated: `${day}T00:00:00Z`,
   }));
-  for (const part of chunk(rows, rowsPerStatement(Object.keys(getTableColumns(papers)).length))) await db.insert(papers).values(part).onConflictDoNothing();
+  for (const part of chunk(rows, rowsPerStatement(Object.keys(getTableColumns(papers)).length)))
+    await db.insert(papers).values(part).onConflictDoNothing();
   const entries = rows.map((p, i) => ({ paperId: p.id, day, source: "hf-daily" as const, upstreamUpvotes: 100 - i }));
   for (const part of chunk(entries, rowsPerStatement(Object.keys(getTableColumns(dailyEntries)).length))) {
     await db.insert(dailyEntries).values(part).onConflictDoNothing();
   }
 }
 
-export type SeedSubscriber = { email: string; status?: "pending" | "confirmed" | "unsubscribed"; frequency?: "daily" | "weekly"; categories?: string[]; keywords?: string[]; suppressed?: boolean };
+export type SeedSubscriber = {
+  email: string;
+  status?: "pending" | "confirmed" | "unsubscribed";
+  frequency?: "daily" | "weekly";
+  categories?: string[];
+  keywords?: string[];
+  suppressed?: boolean;
+};
 
 export async function seedSubscribers(list: SeedSubscriber[]) {
   const db = createDb(env.DB);
@@ -190,8 +240,16 @@ export async function seedSubscribers(list: SeedSubscriber[]) {
     categories: s.categories ?? [],
     keywords: s.keywords ?? [],
   }));
-  for (const part of chunk(rows, rowsPerStatement(Object.keys(getTableColumns(subscribers)).length))) await db.insert(subscribers).values(part);
-  const suppressed = await Promise.all(list.filter((s) => s.suppressed).map(async (s) => ({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, s.email), reason: "bounced" as const })));
+  for (const part of chunk(rows, rowsPerStatement(Object.keys(getTableColumns(subscribers)).length)))
+    await db.insert(subscribers).values(part);
+  const suppressed = await Promise.all(
+    list
+      .filter((s) => s.suppressed)
+      .map(async (s) => ({
+        emailHash: await suppressionHash(env.SUPPRESSION_SECRET, s.email),
+        reason: "bounced" as const,
+      })),
+  );
   for (const part of chunk(suppressed, 45)) await db.insert(suppressions).values(part);
   return rows;
 }

@@ -16,9 +16,16 @@ describe("the send pacer", () => {
     await env.DB.prepare("DELETE FROM send_pacer").run();
     const calls: string[] = [];
     const slept: number[] = [];
-    const inner = { sendBatch: async (_: unknown[], key: string) => (calls.push(key), { ok: true as const, items: [] }) };
+    const inner = {
+      sendBatch: async (_: unknown[], key: string) => (calls.push(key), { ok: true as const, items: [] }),
+    };
     // 1 request a second: the first call goes at once, the second waits a second, the third would wait two.
-    const paced = pacedTransport(inner, { d1: env.DB, requestsPerSecond: 1, maxWaitMs: 1500, sleep: async (ms) => void slept.push(ms) });
+    const paced = pacedTransport(inner, {
+      d1: env.DB,
+      requestsPerSecond: 1,
+      maxWaitMs: 1500,
+      sleep: async (ms) => void slept.push(ms),
+    });
     expect(await paced.sendBatch([], "k1")).toMatchObject({ ok: true });
     expect(await paced.sendBatch([], "k2")).toMatchObject({ ok: true });
     expect(await paced.sendBatch([], "k3")).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 2 });

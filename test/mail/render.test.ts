@@ -8,9 +8,22 @@ describe("digest rendering", () => {
       siteUrl: "https://paperboy.test",
       period: dayPeriod("2026-06-12"),
       frequency: "daily",
-      papers: [{ id: "2606.00001", title: '<img src=x onerror="alert(1)">Attention', abstract: "A & B", authors: ["<b>Eve</b>"], categories: [], upvotes: 3, day: "2026-06-12" }],
+      papers: [
+        {
+          id: "2606.00001",
+          title: '<img src=x onerror="alert(1)">Attention',
+          abstract: "A & B",
+          authors: ["<b>Eve</b>"],
+          categories: [],
+          upvotes: 3,
+          day: "2026-06-12",
+        },
+      ],
       filters: { categories: [], keywords: ["<script>"] },
-      links: { preferences: "https://paperboy.test/preferences?token=a.b", unsubscribe: "https://paperboy.test/unsubscribe?token=a.b" },
+      links: {
+        preferences: "https://paperboy.test/preferences?token=a.b",
+        unsubscribe: "https://paperboy.test/unsubscribe?token=a.b",
+      },
     });
     expect(mail.html).not.toContain("<img");
     expect(mail.html).not.toContain("<b>Eve</b>");

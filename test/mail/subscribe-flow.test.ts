@@ -16,17 +16,26 @@ beforeEach(emptyDatabase);
 afterEach(() => vi.restoreAllMocks());
 
 /** A request to the API app with a capture queue; each call comes from a new client unless `client` is given. */
-async function call(path: string, init: RequestInit & { form?: Record<string, string>; client?: string } = {}, envOverrides: Partial<Env> = {}) {
+async function call(
+  path: string,
+  init: RequestInit & { form?: Record<string, string>; client?: string } = {},
+  envOverrides: Partial<Env> = {},
+) {
   const { form, client, ...rest } = init;
   const q = captureQueue();
   const res = await request(`${SITE}${path}`, rest, { form, client, queue: q, env: envOverrides });
-  return { res, text: await res.text(), queued: q.sent as { kind: string; subscriberId: string; requestedAt: string }[] };
+  return {
+    res,
+    text: await res.text(),
+    queued: q.sent as { kind: string; subscriberId: string; requestedAt: string }[],
+  };
 }
 
 const subscribe = (form: Record<string, string>, extra: { client?: string; headers?: HeadersInit } = {}) =>
   call("/subscribe", { method: "POST", form: { frequency: "daily", ...form }, ...extra });
 const byEmail = (email: string) => db().select().from(subscribers).where(eq(subscribers.email, email)).get();
-const token = async (purpose: "confirm" | "prefs" | "unsub", id: string, now?: number) => signToken(env.TOKEN_SECRET, purpose, id, now);
+const token = async (purpose: "confirm" | "prefs" | "unsub", id: string, now?: number) =>
+  signToken(env.TOKEN_SECRET, purpose, id, now);
 /** An address that subscribed and confirmed through the forms, as a reader does. */
 async function subscribeAndConfirm(email: string) {
   await subscribe({ email });
@@ -44,11 +53,22 @@ describe("subscribing", () => {
   });
 
   it("POST /subscribe creates a pending subscriber with a consent record and queues a confirmation mail", async () => {
-    const { res, text, queued } = await subscribe({ email: "  New@Example.com ", frequency: "weekly", categories: "cs.LG, cs.CL", keywords: "diffusion" });
+    const { res, text, queued } = await subscribe({
+      email: "  New@Example.com ",
+      frequency: "weekly",
+      categories: "cs.LG, cs.CL",
+      keywords: "diffusion",
+    });
     expect(res.status).toBe(200);
     expect(text).toContain("Check your inbox");
     const sub = await byEmail("new@example.com");
-    expect(sub).toMatchObject({ status: "pending", frequency: "weekly", categories: ["cs.LG", "cs.CL"], keywords: ["diffusion"], confirmedAt: null });
+    expect(sub).toMatchObject({
+      status: "pending",
+      frequency: "weekly",
+      categories: ["cs.LG", "cs.CL"],
+      keywords: ["diffusion"],
+      confirmedAt: null,
+    });
     const [consent] = await db().select().from(consents).where(eq(consents.subscriberId, sub!.id));
     expect(consent).toMatchObject({ confirmedAt: null });
     expect(consent!.formText).toMatch(/one-click unsubscribe/);
@@ -56,7 +76,16 @@ describe("subscribing", () => {
   });
 
   it("answers the same for a new, a pending and a confirmed address, and leaves a confirmed one's preferences alone", async () => {
-    await db().insert(subscribers).values({ id: "confirmed-1", email: "known@example.com", status: "confirmed", frequency: "daily", categories: ["cs.AI"], keywords: [] });
+    await db()
+      .insert(subscribers)
+      .values({
+        id: "confirmed-1",
+        email: "known@example.com",
+        status: "confirmed",
+        frequency: "daily",
+        categories: ["cs.AI"],
+        keywords: [],
+      });
     await subscribe({ email: "new@example.com" });
     const fresh = await subscribe({ email: "fresh@example.com" });
     const pending = await subscribe({ email: "new@example.com" });
@@ -64,14 +93,22 @@ describe("subscribing", () => {
     for (const r of [fresh, pending, confirmed]) expect(r.res.status).toBe(200);
     expect(pending.text).toBe(fresh.text);
     expect(confirmed.text).toBe(fresh.text);
-    expect(await byEmail("known@example.com")).toMatchObject({ status: "confirmed", frequency: "daily", categories: ["cs.AI"] });
+    expect(await byEmail("known@example.com")).toMatchObject({
+      status: "confirmed",
+      frequency: "daily",
+      categories: ["cs.AI"],
+    });
     expect(confirmed.queued).toEqual([expect.objectContaining({ kind: "confirm", subscriberId: "confirmed-1" })]);
   });
 
   it("refuses a form posted from another site (CSRF) and stores nothing", async () => {
     const cross = await subscribe({ email: "csrf@example.com" }, { headers: { Origin: "https://evil.example" } });
     expect(cross.res.status).toBe(403);
-    const none = await call("/subscribe", { method: "POST", body: "email=csrf%40example.com", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const none = await call("/subscribe", {
+      method: "POST",
+      body: "email=csrf%40example.com",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect(none.res.status).toBe(403);
     expect(await byEmail("csrf@example.com")).toBeUndefined();
     expect([...cross.queued, ...none.queued]).toEqual([]);
@@ -97,7 +134,8 @@ describe("subscribing", () => {
 
   it("limits subscription requests per client", async () => {
     const statuses = [];
-    for (let i = 0; i < 21; i++) statuses.push((await subscribe({ email: `many${i}@example.com` }, { client: "203.0.113.9" })).res.status);
+    for (let i = 0; i < 21; i++)
+      statuses.push((await subscribe({ email: `many${i}@example.com` }, { client: "203.0.113.9" })).res.status);
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(statuses[20]).toBe(429);
     expect(await byEmail("many20@example.com")).toBeUndefined();
@@ -105,7 +143,10 @@ describe("subscribing", () => {
 
   it("counts every address of one IPv6 /64 as one client, as the API's limit does", async () => {
     const statuses = [];
-    for (let i = 0; i < 21; i++) statuses.push((await subscribe({ email: `v6-${i}@example.com` }, { client: `2001:db8:77:1:${(i + 1).toString(16)}::1` })).res);
+    for (let i = 0; i < 21; i++)
+      statuses.push(
+        (await subscribe({ email: `v6-${i}@example.com` }, { client: `2001:db8:77:1:${(i + 1).toString(16)}::1` })).res,
+      );
     expect(statuses.slice(0, 20).map((r) => r.status)).toEqual(Array(20).fill(200));
     const limited = statuses[20]!;
     expect(limited.status).toBe(429);
@@ -125,7 +166,9 @@ describe("confirming", () => {
 
   it("GET shows a button and changes nothing; POST confirms, records consent and lifts an earlier suppression", async () => {
     const sub = (await byEmail("new@example.com"))!;
-    await db().insert(suppressions).values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"), reason: "erased" });
+    await db()
+      .insert(suppressions)
+      .values({ emailHash: await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"), reason: "erased" });
     const t = await token("confirm", sub.id);
     const page = await call(`/subscribe/confirm?token=${t}`);
     expect(page.res.status).toBe(200);
@@ -139,7 +182,13 @@ describe("confirming", () => {
     expect(after.confirmedAt).not.toBeNull();
     const rows = await db().select().from(consents).where(eq(consents.subscriberId, sub.id));
     expect(rows.some((r) => r.confirmedAt !== null)).toBe(true);
-    expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com"))).get()).toBeUndefined();
+    expect(
+      await db()
+        .select()
+        .from(suppressions)
+        .where(eq(suppressions.emailHash, await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com")))
+        .get(),
+    ).toBeUndefined();
   });
 
   it("refuses forged, expired and wrong-purpose tokens with a 400 page and no change", async () => {
@@ -164,17 +213,34 @@ describe("preferences", () => {
   it("changes frequency and filters through the signed link, escaping what it shows", async () => {
     const sub = (await byEmail("new@example.com"))!;
     const t = await token("prefs", sub.id);
-    const r = await call("/preferences", { method: "POST", form: { token: t, action: "save", frequency: "weekly", categories: "cs.CV", keywords: "<script>alert(1)</script>" } });
+    const r = await call("/preferences", {
+      method: "POST",
+      form: {
+        token: t,
+        action: "save",
+        frequency: "weekly",
+        categories: "cs.CV",
+        keywords: "<script>alert(1)</script>",
+      },
+    });
     expect(r.res.status).toBe(200);
     expect(r.text).toContain("Preferences saved.");
     expect(r.text).not.toContain("<script>alert(1)</script>");
     expect(r.text).toContain("&lt;script&gt;");
-    expect(await byEmail("new@example.com")).toMatchObject({ frequency: "weekly", categories: ["cs.CV"], keywords: ["<script>alert(1)</script>"] });
+    expect(await byEmail("new@example.com")).toMatchObject({
+      frequency: "weekly",
+      categories: ["cs.CV"],
+      keywords: ["<script>alert(1)</script>"],
+    });
   });
 
   it("refuses a cross-site post to /preferences", async () => {
     const sub = (await byEmail("new@example.com"))!;
-    const r = await call("/preferences", { method: "POST", form: { token: await token("prefs", sub.id), action: "unsubscribe" }, headers: { Origin: "https://evil.example" } });
+    const r = await call("/preferences", {
+      method: "POST",
+      form: { token: await token("prefs", sub.id), action: "unsubscribe" },
+      headers: { Origin: "https://evil.example" },
+    });
     expect(r.res.status).toBe(403);
     expect((await byEmail("new@example.com"))!.status).toBe("confirmed");
   });
@@ -191,13 +257,18 @@ describe("preferences", () => {
   it("erases the subscriber, consents and ledger, keeping only a hashed suppression entry", async () => {
     const sub = (await byEmail("new@example.com"))!;
     await db().insert(deliveries).values({ subscriberId: sub.id, period: "daily:2026-06-12", status: "sent" });
-    const r = await call("/preferences", { method: "POST", form: { token: await token("prefs", sub.id), action: "erase" } });
+    const r = await call("/preferences", {
+      method: "POST",
+      form: { token: await token("prefs", sub.id), action: "erase" },
+    });
     expect(r.res.status).toBe(200);
     expect(await byEmail("new@example.com")).toBeUndefined();
     expect(await db().select().from(consents).where(eq(consents.subscriberId, sub.id))).toEqual([]);
     expect(await db().select().from(deliveries).where(eq(deliveries.subscriberId, sub.id))).toEqual([]);
     const hash = await suppressionHash(env.SUPPRESSION_SECRET, "new@example.com");
-    expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, hash)).get()).toMatchObject({ reason: "erased" });
+    expect(await db().select().from(suppressions).where(eq(suppressions.emailHash, hash)).get()).toMatchObject({
+      reason: "erased",
+    });
     const everything = JSON.stringify(await env.DB.prepare("SELECT * FROM suppressions").all());
     expect(everything).not.toContain("new@example.com");
     expect((await call(`/preferences?token=${await token("prefs", sub.id)}`)).res.status).toBe(404);
@@ -206,7 +277,16 @@ describe("preferences", () => {
 
 describe("unsubscribing", () => {
   beforeEach(async () => {
-    await db().insert(subscribers).values({ id: "leaver", email: "leaver@example.com", status: "confirmed", frequency: "daily", categories: [], keywords: [] });
+    await db()
+      .insert(subscribers)
+      .values({
+        id: "leaver",
+        email: "leaver@example.com",
+        status: "confirmed",
+        frequency: "daily",
+        categories: [],
+        keywords: [],
+      });
   });
 
   it("GET shows a page with a button and does not unsubscribe", async () => {
@@ -231,7 +311,11 @@ describe("unsubscribing", () => {
   it("refuses a forged one-click token and changes nothing", async () => {
     await db().update(subscribers).set({ status: "confirmed" }).where(eq(subscribers.id, "leaver"));
     const forged = await signToken("not-the-real-secret-at-all", "unsub", "leaver");
-    const r = await call(`/unsubscribe?token=${forged}`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const r = await call(`/unsubscribe?token=${forged}`, {
+      method: "POST",
+      body: "List-Unsubscribe=One-Click",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect(r.res.status).toBe(400);
     expect((await byEmail("leaver@example.com"))!.status).toBe("confirmed");
   });
@@ -239,8 +323,14 @@ describe("unsubscribing", () => {
   it("stops a digest that was already queued", async () => {
     await seedPapers(5);
     const stub = stubResend();
-    await call(`/unsubscribe?token=${await token("unsub", "leaver")}`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
-    const result = await deliver([{ id: "q", attempts: 1, body: { kind: "digest", subscriberId: "leaver", period: "daily:2026-06-12" } }]);
+    await call(`/unsubscribe?token=${await token("unsub", "leaver")}`, {
+      method: "POST",
+      body: "List-Unsubscribe=One-Click",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    const result = await deliver([
+      { id: "q", attempts: 1, body: { kind: "digest", subscriberId: "leaver", period: "daily:2026-06-12" } },
+    ]);
     expect(result.explicitAcks).toEqual(["q"]);
     expect(stub.calls).toHaveLength(0);
   });
@@ -248,7 +338,8 @@ describe("unsubscribing", () => {
 
 describe("the local outbox", () => {
   it("is not there unless DEV_MODE is true", async () => {
-    for (const DEV_MODE of ["false", undefined, "yes"]) expect((await call("/dev/outbox", {}, { DEV_MODE })).res.status).toBe(404);
+    for (const DEV_MODE of ["false", undefined, "yes"])
+      expect((await call("/dev/outbox", {}, { DEV_MODE })).res.status).toBe(404);
     expect((await call("/dev/outbox/1", {}, { DEV_MODE: "false" })).res.status).toBe(404);
   });
 
@@ -268,11 +359,20 @@ describe("the local outbox", () => {
     expect((await byEmail("local-dev@example.com"))!.status).toBe("confirmed");
 
     await seedPapers(5);
-    const queuedDigests = await call("/dev/digests", { method: "POST", form: { day: "2026-06-12", frequency: "daily" } }, dev);
+    const queuedDigests = await call(
+      "/dev/digests",
+      { method: "POST", form: { day: "2026-06-12", frequency: "daily" } },
+      dev,
+    );
     expect(queuedDigests.text).toContain("for daily:2026-06-12 queued");
-    await deliver(queuedDigests.queued.map((body, i) => ({ id: `d${i}`, attempts: 1, body })), local);
+    await deliver(
+      queuedDigests.queued.map((body, i) => ({ id: `d${i}`, attempts: 1, body })),
+      local,
+    );
     const digest = await db().select().from(outbox).where(eq(outbox.subject, "5 top ML papers of Jun 12, 2026")).all();
     expect(digest.map((m) => m.to)).toContain("local-dev@example.com");
-    expect(digest.find((m) => m.to === "local-dev@example.com")!.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(digest.find((m) => m.to === "local-dev@example.com")!.headers["List-Unsubscribe-Post"]).toBe(
+      "List-Unsubscribe=One-Click",
+    );
   });
 });

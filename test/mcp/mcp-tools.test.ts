@@ -13,7 +13,8 @@ beforeAll(async () => {
   await emptyDatabase();
   await ingestHfDaily();
   client = new Client({ name: "paperboy-test", version: "1.0.0" });
-  const fetchThroughApp = (input: string | URL | Request, init?: RequestInit) => request(input instanceof Request ? input.url : String(input), init);
+  const fetchThroughApp = (input: string | URL | Request, init?: RequestInit) =>
+    request(input instanceof Request ? input.url : String(input), init);
   await client.connect(new StreamableHTTPClientTransport(new URL("/mcp", ORIGIN), { fetch: fetchThroughApp }));
 });
 
@@ -25,7 +26,13 @@ type Summary = { id: string; upvotes: number; featuredOn: string | null; title: 
 const call = async (name: string, args: Record<string, unknown>) => {
   const result = await client.callTool({ name, arguments: args });
   const text = (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
-  return { result, text, structured: result.structuredContent as { papers?: Summary[]; paper?: Summary & { abstract: string }; related?: Summary[] } | undefined };
+  return {
+    result,
+    text,
+    structured: result.structuredContent as
+      | { papers?: Summary[]; paper?: Summary & { abstract: string }; related?: Summary[] }
+      | undefined,
+  };
 };
 
 describe("the MCP server", () => {
@@ -44,7 +51,9 @@ describe("the MCP server", () => {
     expect(result.isError).toBeFalsy();
     const papers = structured!.papers!;
     expect(papers).toHaveLength(5);
-    const api = (await (await request("/api/daily_papers?date=2026-06-12&limit=5")).json()) as { paper: { id: string } }[];
+    const api = (await (await request("/api/daily_papers?date=2026-06-12&limit=5")).json()) as {
+      paper: { id: string };
+    }[];
     expect(papers.map((p) => p.id)).toEqual(api.map((i) => i.paper.id));
     expect(papers.every((p, i) => i === 0 || papers[i - 1]!.upvotes >= p.upvotes)).toBe(true);
     expect(text).toContain("# Papers of Jun 12, 2026 (most upvoted)");
@@ -52,7 +61,12 @@ describe("the MCP server", () => {
   });
 
   it("daily_papers: a week, a month, the latest day, another sort; the same shape each time", async () => {
-    for (const args of [{ week: "2026-W24" }, { month: "2026-06", sort: "newest" }, {}, { sort: "trending", limit: 3 }]) {
+    for (const args of [
+      { week: "2026-W24" },
+      { month: "2026-06", sort: "newest" },
+      {},
+      { sort: "trending", limit: 3 },
+    ]) {
       const { result, structured } = await call("daily_papers", args);
       expect(result.isError, JSON.stringify(args)).toBeFalsy();
       expect(structured!.papers!.length, JSON.stringify(args)).toBeGreaterThan(0);
@@ -92,7 +106,13 @@ describe("the MCP server", () => {
   });
 
   it("get_paper: any pasted form of the id gives the paper's Markdown page with its related papers", async () => {
-    for (const id of ["2606.08039", "2606.08039v2", "arXiv:2606.08039", "https://arxiv.org/pdf/2606.08039v1.pdf", "arxiv.org/abs/2606.08039"]) {
+    for (const id of [
+      "2606.08039",
+      "2606.08039v2",
+      "arXiv:2606.08039",
+      "https://arxiv.org/pdf/2606.08039v1.pdf",
+      "arxiv.org/abs/2606.08039",
+    ]) {
       const { result, text, structured } = await call("get_paper", { id });
       expect(result.isError, id).toBeFalsy();
       expect(structured!.paper!.id).toBe("2606.08039");
@@ -109,14 +129,30 @@ describe("the MCP server", () => {
 
 describe("/mcp over HTTP", () => {
   it("lets browser clients in with CORS, refuses GET with 405, and counts against the client's rate limit", async () => {
-    const preflight = await request("/mcp", { method: "OPTIONS", headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,mcp-protocol-version" } });
+    const preflight = await request("/mcp", {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://app.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,mcp-protocol-version",
+      },
+    });
     expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(preflight.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("mcp-protocol-version");
     const get = await request("/mcp", { headers: { Accept: "text/event-stream" } });
     expect(get.status).toBe(405);
     expect(await get.json()).toMatchObject({ code: "method_not_allowed" });
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
-    const post = () => request("/mcp", { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" }, body }, { client: "192.0.2.77" });
+    const post = () =>
+      request(
+        "/mcp",
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+          body,
+        },
+        { client: "192.0.2.77" },
+      );
     let last: Response | undefined;
     for (let i = 0; i < 200 && (last = await post()).status !== 429; i++);
     expect(last!.status).toBe(429);
@@ -124,12 +160,21 @@ describe("/mcp over HTTP", () => {
   });
 
   it("refuses a JSON-RPC batch (an array of calls) with a JSON-RPC error and 400, running none of them", async () => {
-    const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "Mcp-Protocol-Version": "2025-06-18" };
+    const headers = {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      "Mcp-Protocol-Version": "2025-06-18",
+    };
     const params = { name: "search_papers", arguments: { query: "drone simulator" } };
     const calls = Array.from({ length: 150 }, (_, i) => ({ jsonrpc: "2.0", id: i + 1, method: "tools/call", params }));
     const res = await request("/mcp", { method: "POST", headers, body: JSON.stringify(calls) });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { jsonrpc: string; id: unknown; error: { code: number; message: string }; result?: unknown };
+    const body = (await res.json()) as {
+      jsonrpc: string;
+      id: unknown;
+      error: { code: number; message: string };
+      result?: unknown;
+    };
     expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32600 } });
     expect(body.error.message).toContain("batch");
     expect(JSON.stringify(body)).not.toContain("2606.08039");

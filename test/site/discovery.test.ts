@@ -3,14 +3,26 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { bibtexKey, escapeBibtex, renderBibtex } from "../../workers/api/src/site/bibtex";
 import { scriptSafeJson } from "../../workers/api/src/site/paper-meta";
-import { captureItems, get, ingestHfDaily, insertPapers, JSON_LD_BLOCK, withoutJsonLd, withoutVotesScript } from "./site-support";
+import {
+  captureItems,
+  get,
+  ingestHfDaily,
+  insertPapers,
+  JSON_LD_BLOCK,
+  withoutJsonLd,
+  withoutVotesScript,
+} from "./site-support";
 
 const SITE = "http://127.0.0.1:8787";
 const HOSTILE = `</script><script>alert(1)</script> & "double" 'single' {brace} \\back % $x$ #_~^`;
 const HOSTILE_ID = "2606.90003";
 const HOSTILE_AUTHORS = [`Zoë "Z" </script> O'Brien`, "Smith and Wesson", "Last, First", "Ada {L} ~ Lovelace"];
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => ["url", "sitemap"].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  isArray: (name) => ["url", "sitemap"].includes(name),
+});
 
 async function xmlOf(path: string) {
   const res = await get(path);
@@ -65,8 +77,13 @@ function parseBibtex(text: string): { type: string; key: string; fields: Record<
 
 /** The text a BibTeX value stands for: undoes escapeBibtex. */
 const unescapeBibtex = (value: string) =>
-  value.replace(/\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\([{}%&$#_])/g, (m, ch: string | undefined) =>
-    ch ?? ({ "\\textbackslash{}": "\\", "\\textasciitilde{}": "~", "\\textasciicircum{}": "^" } as Record<string, string>)[m]!,
+  value.replace(
+    /\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\([{}%&$#_])/g,
+    (m, ch: string | undefined) =>
+      ch ??
+      ({ "\\textbackslash{}": "\\", "\\textasciitilde{}": "~", "\\textasciicircum{}": "^" } as Record<string, string>)[
+        m
+      ]!,
   );
 
 /** A body as UTF-8 text (workerd warns on .text() of a type it does not know as text, such as application/x-bibtex). */
@@ -74,7 +91,13 @@ const utf8 = async (res: Response) => new TextDecoder().decode(await res.arrayBu
 
 const meta = (html: string, attr: "name" | "property", key: string) =>
   [...html.matchAll(new RegExp(`<meta ${attr}="${key}" content="([^"]*)"/>`, "g"))].map((m) => m[1]!);
-const unhtml = (s: string) => s.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&amp;", "&");
+const unhtml = (s: string) =>
+  s
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&amp;", "&");
 
 beforeAll(async () => {
   await ingestHfDaily();
@@ -93,7 +116,8 @@ describe("robots.txt", () => {
     const lines = (await res.text()).split("\n");
     expect(lines).toContain("User-agent: *");
     expect(lines).toContain("Allow: /");
-    for (const path of ["/admin", "/account", "/signin", "/api/me", "/dev"]) expect(lines).toContain(`Disallow: ${path}`);
+    for (const path of ["/admin", "/account", "/signin", "/api/me", "/dev"])
+      expect(lines).toContain(`Disallow: ${path}`);
     expect(lines).toContain(`Sitemap: ${SITE}/sitemap.xml`);
     expect(lines.filter((l) => l.startsWith("Disallow:"))).toHaveLength(5);
   });
@@ -105,7 +129,8 @@ describe("sitemaps", () => {
     expect(doc.sitemapindex["@xmlns"]).toBe("http://www.sitemaps.org/schemas/sitemap/0.9");
     const locs = doc.sitemapindex.sitemap.map((s: { loc: string }) => s.loc);
     expect(locs).toEqual([`${SITE}/sitemap/pages.xml`, `${SITE}/sitemap/2026-05.xml`, `${SITE}/sitemap/2026-06.xml`]);
-    for (const s of doc.sitemapindex.sitemap) expect(s.lastmod).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    for (const s of doc.sitemapindex.sitemap)
+      expect(s.lastmod).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
     expect(res.headers.get("Cache-Control")).toBe(CACHE_POLICIES.static);
   });
 
@@ -123,7 +148,17 @@ describe("sitemaps", () => {
       }
     }
     for (const item of captureItems()) expect(seen.has(`/papers/${item.paper.id}`)).toBe(true);
-    for (const path of ["/", "/papers/trending", "/about", "/papers/week/2026-W24", "/papers/month/2026-06", "/papers/month/2026-05", "/papers/date/2026-06-12", `/papers/${HOSTILE_ID}`, "/papers/astro-ph/0601001"]) {
+    for (const path of [
+      "/",
+      "/papers/trending",
+      "/about",
+      "/papers/week/2026-W24",
+      "/papers/month/2026-06",
+      "/papers/month/2026-05",
+      "/papers/date/2026-06-12",
+      `/papers/${HOSTILE_ID}`,
+      "/papers/astro-ph/0601001",
+    ]) {
       expect(seen.has(path), path).toBe(true);
     }
     expect(seen.has("/papers/2605.00001")).toBe(false);
@@ -131,7 +166,10 @@ describe("sitemaps", () => {
 
   it("a month's sitemap lists its day pages and paper pages, each with lastmod", async () => {
     const { doc, res } = await xmlOf("/sitemap/2026-05.xml");
-    expect(doc.urlset.url.map((u: { loc: string }) => u.loc)).toEqual([`${SITE}/papers/date/2026-05-29`, `${SITE}/papers/astro-ph/0601001`]);
+    expect(doc.urlset.url.map((u: { loc: string }) => u.loc)).toEqual([
+      `${SITE}/papers/date/2026-05-29`,
+      `${SITE}/papers/astro-ph/0601001`,
+    ]);
     for (const u of doc.urlset.url) expect(u.lastmod).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(res.headers.get("Cache-Tag")!.split(",")).toContain("month:2026-05");
   });
@@ -159,7 +197,11 @@ describe("a paper page's metadata", () => {
     expect(unhtml(meta(html, "property", "og:description")[0]!)).toBe(item.paper.summary.slice(0, 200));
     expect(meta(html, "name", "twitter:card")).toEqual(["summary"]);
     expect(meta(html, "name", "citation_title").map(unhtml)).toEqual([item.paper.title]);
-    expect(meta(html, "name", "citation_author")).toEqual(["Etienne Casanova", "Rafal Kocielnik", "R. Michael Alvarez"]);
+    expect(meta(html, "name", "citation_author")).toEqual([
+      "Etienne Casanova",
+      "Rafal Kocielnik",
+      "R. Michael Alvarez",
+    ]);
     expect(meta(html, "name", "citation_publication_date")[0]).toMatch(/^\d{4}\/\d{2}\/\d{2}$/);
     expect(meta(html, "name", "citation_arxiv_id")).toEqual([id]);
     expect(meta(html, "name", "citation_pdf_url")).toEqual([`https://arxiv.org/pdf/${id}`]);
@@ -177,7 +219,10 @@ describe("a paper page's metadata", () => {
       "@type": "ScholarlyArticle",
       url: `${SITE}/papers/astro-ph/0601001`,
       name: "Old-style id paper",
-      author: [{ "@type": "Person", name: "Ada Lovelace" }, { "@type": "Person", name: "Alan Turing" }],
+      author: [
+        { "@type": "Person", name: "Ada Lovelace" },
+        { "@type": "Person", name: "Alan Turing" },
+      ],
       datePublished: "2026-05-29T00:00:00.000Z",
       identifier: [{ "@type": "PropertyValue", propertyID: "arXiv", value: "astro-ph/0601001" }],
       sameAs: ["https://arxiv.org/abs/astro-ph/0601001"],
@@ -193,7 +238,8 @@ describe("a paper page's metadata", () => {
     expect(html).not.toContain("</script><script>");
     expect(html).not.toContain("<script>alert");
     expect(withoutVotesScript(withoutJsonLd(html))).not.toMatch(/<script/i);
-    for (const name of ["og:title", "twitter:title"]) expect(meta(html, name.startsWith("og") ? "property" : "name", name).map(unhtml)).toEqual([HOSTILE]);
+    for (const name of ["og:title", "twitter:title"])
+      expect(meta(html, name.startsWith("og") ? "property" : "name", name).map(unhtml)).toEqual([HOSTILE]);
     expect(meta(html, "name", "citation_title").map(unhtml)).toEqual([HOSTILE]);
     expect(meta(html, "name", "citation_author").map(unhtml)).toEqual(HOSTILE_AUTHORS);
     const ld = JSON.parse(/<script type="application\/ld\+json">([^<]*)<\/script>/.exec(html)![1]!);
@@ -232,7 +278,12 @@ describe("BibTeX", () => {
   it("old-style ids keep their slash and their archive as the primary class", async () => {
     const entry = parseBibtex(await utf8(await get("/papers/astro-ph/0601001.bib")));
     expect(entry.key).toBe("lovelace2026old");
-    expect(entry.fields).toMatchObject({ eprint: "astro-ph/0601001", primaryClass: "cs.LG", year: "2026", url: "https://arxiv.org/abs/astro-ph/0601001" });
+    expect(entry.fields).toMatchObject({
+      eprint: "astro-ph/0601001",
+      primaryClass: "cs.LG",
+      year: "2026",
+      url: "https://arxiv.org/abs/astro-ph/0601001",
+    });
   });
 
   it("escapes hostile titles and author names: braces stay balanced and the text reads back", async () => {
@@ -241,16 +292,39 @@ describe("BibTeX", () => {
     expect(unescapeBibtex(entry.fields.title!)).toBe(HOSTILE);
     expect(entry.fields.title).not.toMatch(/(?<!\\)[%&$#_]/);
     // "and" inside a name and a comma are braced, so BibTeX sees four authors, named as given.
-    expect(entry.fields.author).toBe(`Zoë "Z" </script> O'Brien and {Smith and Wesson} and {Last, First} and Ada \\{L\\} \\textasciitilde{} Lovelace`);
+    expect(entry.fields.author).toBe(
+      `Zoë "Z" </script> O'Brien and {Smith and Wesson} and {Last, First} and Ada \\{L\\} \\textasciitilde{} Lovelace`,
+    );
     expect(entry.key).toBe("obrien2026script");
   });
 
   it("the writer: escaping, keys, control characters", () => {
-    expect(escapeBibtex("a\\b{c}d%e&f$g#h_i~j^k")).toBe("a\\textbackslash{}b\\{c\\}d\\%e\\&f\\$g\\#h\\_i\\textasciitilde{}j\\textasciicircum{}k");
+    expect(escapeBibtex("a\\b{c}d%e&f$g#h_i~j^k")).toBe(
+      "a\\textbackslash{}b\\{c\\}d\\%e\\&f\\$g\\#h\\_i\\textasciitilde{}j\\textasciicircum{}k",
+    );
     expect(escapeBibtex("line\none\u0001\ttwo")).toBe("line one two");
-    expect(bibtexKey({ id: "2606.1", title: "A Survey of Ünicode", authors: ["Zoë Müller-Lüdenscheidt"], published: "2025-01-01T00:00:00Z" })).toBe("mullerludenscheidt2025survey");
-    expect(bibtexKey({ id: "2606.00001", title: "???", authors: [], published: "2025-01-01T00:00:00Z" })).toBe("arxiv260600001");
-    const entry = parseBibtex(renderBibtex({ id: "2606.1", title: "}{ unbalanced {{", authors: ["x"], published: "2025-01-01T00:00:00Z", primaryCategory: null, categories: [], doi: null }));
+    expect(
+      bibtexKey({
+        id: "2606.1",
+        title: "A Survey of Ünicode",
+        authors: ["Zoë Müller-Lüdenscheidt"],
+        published: "2025-01-01T00:00:00Z",
+      }),
+    ).toBe("mullerludenscheidt2025survey");
+    expect(bibtexKey({ id: "2606.00001", title: "???", authors: [], published: "2025-01-01T00:00:00Z" })).toBe(
+      "arxiv260600001",
+    );
+    const entry = parseBibtex(
+      renderBibtex({
+        id: "2606.1",
+        title: "}{ unbalanced {{",
+        authors: ["x"],
+        published: "2025-01-01T00:00:00Z",
+        primaryCategory: null,
+        categories: [],
+        doi: null,
+      }),
+    );
     expect(unescapeBibtex(entry.fields.title!)).toBe("}{ unbalanced {{");
     expect(entry.fields).not.toHaveProperty("primaryClass");
   });

@@ -71,7 +71,9 @@ describe("renderPaperMarkdown", () => {
     expect(md).toContain("## AI summary\n\nLLMs rarely fix their zero-shot errors.");
     expect(md).toContain("**Keywords:** zero-shot, LLM-as-a-judge");
     expect(md).not.toContain("Featured");
-    expect(renderPaperMarkdown(base, { siteUrl: SITE })).not.toMatch(/Code|Project page|DOI|Journal|AI summary|Keywords|null|undefined/);
+    expect(renderPaperMarkdown(base, { siteUrl: SITE })).not.toMatch(
+      /Code|Project page|DOI|Journal|AI summary|Keywords|null|undefined/,
+    );
   });
 
   it("links old-style ids with their slash", () => {
@@ -94,7 +96,9 @@ describe("renderPaperMarkdown", () => {
     expect(md).not.toMatch(/(?<!\\)\[click\]/);
     expect(md).not.toMatch(/(?<!\\)!\[img\]/);
     expect(md).not.toMatch(/(?<!\\)<img/);
-    expect(md.split("\n")[0]).toBe("# \\# Not a heading \\<script\\>alert(1)\\</script\\> \\[click\\](javascript:alert(1))");
+    expect(md.split("\n")[0]).toBe(
+      "# \\# Not a heading \\<script\\>alert(1)\\</script\\> \\[click\\](javascript:alert(1))",
+    );
   });
 
   it("keeps a link target whole even with spaces or angle brackets in it", () => {

@@ -82,9 +82,37 @@ function expectMonth(s: string): Expected {
 
 // ---- The generated values. ----
 const YEARS = ["0000", "0001", "0004", "0099", "0100", "1900", "1970", "2000", "2020", "2026", "9998", "9999"];
-const BAD_YEARS = ["10000", "+275760", "275760", "-0001", "-000001", "999", "99999999999999999999", "9".repeat(2000), "２０２６", "2O26", "%3Cscript%3E"];
+const BAD_YEARS = [
+  "10000",
+  "+275760",
+  "275760",
+  "-0001",
+  "-000001",
+  "999",
+  "99999999999999999999",
+  "9".repeat(2000),
+  "２０２６",
+  "2O26",
+  "%3Cscript%3E",
+];
 const DAY_VALUES = [
-  ...YEARS.flatMap((y) => ["01-01", "01-04", "02-28", "02-29", "02-30", "03-01", "12-28", "12-31", "00-01", "01-00", "13-01", "12-32", "99-99"].map((md) => `${y}-${md}`)),
+  ...YEARS.flatMap((y) =>
+    [
+      "01-01",
+      "01-04",
+      "02-28",
+      "02-29",
+      "02-30",
+      "03-01",
+      "12-28",
+      "12-31",
+      "00-01",
+      "01-00",
+      "13-01",
+      "12-32",
+      "99-99",
+    ].map((md) => `${y}-${md}`),
+  ),
   ...BAD_YEARS.map((y) => `${y}-01-01`),
   "+275760-09-13",
   "-271821-04-20",
@@ -127,9 +155,14 @@ const SEEDED = [
 ];
 
 let client = 0;
-const fetchAs = (path: string) => SELF.fetch(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": `198.18.${(++client >> 8) & 255}.${client & 255}` }, redirect: "manual" });
+const fetchAs = (path: string) =>
+  SELF.fetch(`${ORIGIN}${path}`, {
+    headers: { "CF-Connecting-IP": `198.18.${(++client >> 8) & 255}.${client & 255}` },
+    redirect: "manual",
+  });
 
-const seededIn = (range: { from: string; to: string }) => SEEDED.filter((p) => p.day >= range.from && p.day <= range.to);
+const seededIn = (range: { from: string; to: string }) =>
+  SEEDED.filter((p) => p.day >= range.from && p.day <= range.to);
 const PERIOD_LINK = /href="(\/papers\/(?:date|week|month)\/[^"?#]*)/g;
 
 async function expectReadableErrorPage(res: Response, what: string) {
@@ -209,7 +242,10 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
   });
 
   it("the first and last representable periods link no further than the representable range", async () => {
-    const links = async (path: string) => [...(await (await fetchAs(path)).text()).matchAll(/<a href="([^"]+)" rel="(prev|next)"/g)].map((m) => `${m[2]} ${m[1]}`);
+    const links = async (path: string) =>
+      [...(await (await fetchAs(path)).text()).matchAll(/<a href="([^"]+)" rel="(prev|next)"/g)].map(
+        (m) => `${m[2]} ${m[1]}`,
+      );
     expect(await links("/papers/week/0000-W01")).toEqual(["next /papers/week/0000-W02"]);
     expect(await links("/papers/week/9999-W52")).toEqual(["prev /papers/week/9999-W51"]);
     expect(await links("/papers/month/0000-01")).toEqual(["next /papers/month/0000-02"]);
@@ -242,23 +278,47 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
         }
         expect(res.status, `${path}: ${JSON.stringify(json).slice(0, 200)}`).toBe(200);
         const ids = (json as { paper: { id: string } }[]).map((item) => item.paper.id).sort();
-        expect(ids, path).toEqual(seededIn(range).map((p) => p.id).sort());
+        expect(ids, path).toEqual(
+          seededIn(range)
+            .map((p) => p.id)
+            .sort(),
+        );
       }
     });
   }
 
   it("/dev/digests (local runs) queues only periods the mailer can resolve, and answers a 4xx page for any other day", async () => {
-    await createDb(env.DB).insert(subscribers).values([
-      { id: "extreme-daily", email: "daily@example.com", status: "confirmed", frequency: "daily", categories: [], keywords: [] },
-      { id: "extreme-weekly", email: "weekly@example.com", status: "confirmed", frequency: "weekly", categories: [], keywords: [] },
-    ]);
+    await createDb(env.DB)
+      .insert(subscribers)
+      .values([
+        {
+          id: "extreme-daily",
+          email: "daily@example.com",
+          status: "confirmed",
+          frequency: "daily",
+          categories: [],
+          keywords: [],
+        },
+        {
+          id: "extreme-weekly",
+          email: "weekly@example.com",
+          status: "confirmed",
+          frequency: "weekly",
+          categories: [],
+          keywords: [],
+        },
+      ]);
     const app = createApp();
     for (const day of unique(DAY_VALUES)) {
       for (const frequency of ["daily", "weekly"]) {
         const q = captureQueue();
         const res = await app.request(
           `${ORIGIN}/dev/digests`,
-          { method: "POST", body: new URLSearchParams({ day: decodeURIComponent(day), frequency }).toString(), headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN } },
+          {
+            method: "POST",
+            body: new URLSearchParams({ day: decodeURIComponent(day), frequency }).toString(),
+            headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: ORIGIN },
+          },
           { ...env, DEV_MODE: "true", MAIL_QUEUE: q.queue },
         );
         const what = `${frequency} ${day}`;
@@ -273,7 +333,10 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
         expect(expectDay(decodeURIComponent(day)).range, `${what} was accepted`).not.toBeNull();
         for (const message of q.sent as { period: string }[]) {
           const days = parseDigestKey(message.period)!.period;
-          expect(days.from <= decodeURIComponent(day) && decodeURIComponent(day) <= days.to, `${what}: ${message.period}`).toBe(true);
+          expect(
+            days.from <= decodeURIComponent(day) && decodeURIComponent(day) <= days.to,
+            `${what}: ${message.period}`,
+          ).toBe(true);
         }
       }
     }

@@ -4,7 +4,8 @@ import { createApp } from "../../workers/api/src/app";
 import { freshWindow } from "../support/rate-limit-window";
 import { countingD1, ingestHfDaily, ORIGIN } from "./site-support";
 
-const search = (q: string, ip: string, path = "/search") => SELF.fetch(`${ORIGIN}${path}?q=${encodeURIComponent(q)}`, { headers: { "CF-Connecting-IP": ip } });
+const search = (q: string, ip: string, path = "/search") =>
+  SELF.fetch(`${ORIGIN}${path}?q=${encodeURIComponent(q)}`, { headers: { "CF-Connecting-IP": ip } });
 
 let fresh = 0;
 /** Searches that reach D1 (each a query never asked before) from `ip()` until one is refused. */
@@ -25,7 +26,10 @@ beforeAll(() => ingestHfDaily());
 describe("HTML search rate limit", { timeout: 120_000 }, () => {
   it("refuses a client's searches that reach D1 past the /api limit with a readable, escaped 429 page that says when to retry", async () => {
     const ip = "192.0.2.150";
-    const limited = await exhaust(() => ip, (n) => `<script>alert(${n})</script> "><img src=x onerror=alert(1)>`);
+    const limited = await exhaust(
+      () => ip,
+      (n) => `<script>alert(${n})</script> "><img src=x onerror=alert(1)>`,
+    );
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(limited.headers.get("Content-Type")).toMatch(/^text\/html/);
     expect(limited.headers.get("Cache-Control")).toBe("no-store");
@@ -42,7 +46,11 @@ describe("HTML search rate limit", { timeout: 120_000 }, () => {
     expect(await api.json()).toEqual({ error: expect.stringMatching(/too many requests/), code: "rate_limited" });
     // The refusal comes before the full-text query: it costs D1 nothing.
     const { binding, counter } = countingD1(env.DB);
-    const refused = await createApp().fetch(new Request(`${ORIGIN}/search?q=uncached+words`, { headers: { "CF-Connecting-IP": ip } }), { ...env, DB: binding }, createExecutionContext());
+    const refused = await createApp().fetch(
+      new Request(`${ORIGIN}/search?q=uncached+words`, { headers: { "CF-Connecting-IP": ip } }),
+      { ...env, DB: binding },
+      createExecutionContext(),
+    );
     expect(refused.status).toBe(429);
     expect(counter.queries).toBe(0);
     // Another client is not affected.
@@ -74,7 +82,11 @@ describe("HTML search rate limit", { timeout: 120_000 }, () => {
     const run = async () => {
       const { binding, counter } = countingD1(env.DB);
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`${ORIGIN}/search?q=attention`, { headers: { "CF-Connecting-IP": ip } }), { ...env, DB: binding }, ctx);
+      const res = await app.fetch(
+        new Request(`${ORIGIN}/search?q=attention`, { headers: { "CF-Connecting-IP": ip } }),
+        { ...env, DB: binding },
+        ctx,
+      );
       await res.arrayBuffer();
       await waitOnExecutionContext(ctx);
       return { res, queries: counter.queries };

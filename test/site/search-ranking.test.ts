@@ -1,12 +1,24 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import { COMMON_WINDOW, paperById, RANK_ALL_UP_TO, RARE_TERM_DF, relatedPapers, searchPapers, toFtsQuery } from "#shared/papers/queries";
+import {
+  COMMON_WINDOW,
+  paperById,
+  RANK_ALL_UP_TO,
+  RARE_TERM_DF,
+  relatedPapers,
+  searchPapers,
+  toFtsQuery,
+} from "#shared/papers/queries";
 import { captureItems, get, ingestHfDaily } from "./site-support";
 
 /** Enough papers with "model" in the abstract that the word is common by both thresholds. */
 const FILLERS = Math.max(RANK_ALL_UP_TO, RARE_TERM_DF) + 100;
-const STOPWORDS = new Set("a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(" "));
+const STOPWORDS = new Set(
+  "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(
+    " ",
+  ),
+);
 
 beforeAll(async () => {
   // The fillers go in first, so that the real captures are the matches added last.
@@ -44,14 +56,18 @@ async function rareWords(id: string, terms: string[], df: number) {
   const item = await paperById(createDb(env.DB), id);
   const out: string[] = [];
   for (const t of terms) {
-    const row = await env.DB.prepare(`SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ? AND rowid != ?`).bind(`"${t}"`, item!.paper.num).first<{ n: number }>();
+    const row = await env.DB.prepare(`SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ? AND rowid != ?`)
+      .bind(`"${t}"`, item!.paper.num)
+      .first<{ n: number }>();
     if (row!.n >= 1 && row!.n <= df) out.push(t);
   }
   return out;
 }
 
 async function matchesAny(id: string, terms: string[]) {
-  const row = await env.DB.prepare(`SELECT count(*) AS n FROM papers_fts JOIN papers p ON p.num = papers_fts.rowid WHERE papers_fts MATCH ? AND p.id = ?`)
+  const row = await env.DB.prepare(
+    `SELECT count(*) AS n FROM papers_fts JOIN papers p ON p.num = papers_fts.rowid WHERE papers_fts MATCH ? AND p.id = ?`,
+  )
     .bind(toFtsQuery(terms.join(" "), "any"), id)
     .first<{ n: number }>();
   return row!.n > 0;
@@ -67,13 +83,20 @@ describe("related papers on the real captures", () => {
 
   it("gives the same lists as ranking every match of every term, at the captures' word frequencies", async () => {
     // Even with "model" in over RARE_TERM_DF papers (the fillers): its idf was too small to matter.
-    for (const { paper } of captureItems()) expect(await related(paper.id), paper.id).toEqual(await unboundedRelated(paper.id));
+    for (const { paper } of captureItems())
+      expect(await related(paper.id), paper.id).toEqual(await unboundedRelated(paper.id));
   });
 
   it("uses only the words at most rareTermDf other papers contain, or the rarest few when none is", async () => {
     const item = await paperById(createDb(env.DB), "2606.12303");
-    const words = [...new Set((item!.paper.title.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOPWORDS.has(w));
-    const rare = await rareWords("2606.12303", [...words, ...(item!.paper.aiKeywords ?? []).flatMap((k) => k.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])], 3);
+    const words = [...new Set((item!.paper.title.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => w.toLowerCase()))].filter(
+      (w) => w.length > 2 && !STOPWORDS.has(w),
+    );
+    const rare = await rareWords(
+      "2606.12303",
+      [...words, ...(item!.paper.aiKeywords ?? []).flatMap((k) => k.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])],
+      3,
+    );
     expect(rare.length).toBeGreaterThan(0);
     const got = await related("2606.12303", 3);
     expect(got.length).toBeGreaterThan(0);
@@ -136,10 +159,15 @@ describe("search rankings", () => {
 
     const common = await get("/api/papers/search?q=model+of");
     const specific = await get("/api/papers/search?q=diffusion");
-    const [c, s] = [(await common.json()) as Record<string, unknown>[], (await specific.json()) as Record<string, unknown>[]];
+    const [c, s] = [
+      (await common.json()) as Record<string, unknown>[],
+      (await specific.json()) as Record<string, unknown>[],
+    ];
     expect(c.length).toBeGreaterThan(0);
     expect(Object.keys(c[0]!).sort()).toEqual(Object.keys(s[0]!).sort());
-    expect(Object.keys(c[0]!.paper as object).sort()).toEqual(expect.arrayContaining(["id", "title", "summary", "authors"]));
+    expect(Object.keys(c[0]!.paper as object).sort()).toEqual(
+      expect.arrayContaining(["id", "title", "summary", "authors"]),
+    );
 
     const feed = await get("/feeds/search.rss?q=model");
     expect(feed.status).toBe(200);

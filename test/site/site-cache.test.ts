@@ -24,21 +24,33 @@ describe("Cache-Control and Cache-Tag", () => {
   it("keeps a day that is over as briefly as any page with vote counts, with a tag for the day", async () => {
     const res = await get("/papers/date/2026-06-12");
     expect(res.headers.get("Cache-Control")).toBe("public, max-age=0, s-maxage=15, stale-while-revalidate=15");
-    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["site", "day:2026-06-12", "week:2026-W24", "month:2026-06"]));
+    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(
+      expect.arrayContaining(["site", "day:2026-06-12", "week:2026-W24", "month:2026-06"]),
+    );
   });
 
   it("keeps the home page, trending, a fallback day and a paper as briefly; pages without counts longer", async () => {
-    for (const path of ["/", "/papers/trending", "/papers/date/2026-06-13", "/papers/2606.00467", "/papers/week/2026-W24"]) {
+    for (const path of [
+      "/",
+      "/papers/trending",
+      "/papers/date/2026-06-13",
+      "/papers/2606.00467",
+      "/papers/week/2026-W24",
+    ]) {
       const res = await get(path);
       expect(res.headers.get("Cache-Control"), path).toBe("public, max-age=0, s-maxage=15, stale-while-revalidate=15");
     }
-    expect((await get("/about")).headers.get("Cache-Control")).toBe("public, max-age=60, s-maxage=300, stale-while-revalidate=600");
+    expect((await get("/about")).headers.get("Cache-Control")).toBe(
+      "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
+    );
     expect((await get("/")).headers.get("Cache-Tag")).toContain("site:live");
   });
 
   it("tags a paper page with its paper and day, and varies it on Accept", async () => {
     const res = await get("/papers/2606.00467");
-    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]));
+    expect(res.headers.get("Cache-Tag")?.split(",")).toEqual(
+      expect.arrayContaining(["paper:2606.00467", "day:2026-06-12"]),
+    );
     expect(res.headers.get("Vary")).toBe("Accept");
   });
 
@@ -94,7 +106,14 @@ describe("the Cache API layer", () => {
     expect(hit.res.headers.get("X-Cache")).toBe("HIT");
     expect(hit.queries).toBe(0);
     expect(hit.body).toBe(miss.body);
-    for (const name of ["Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag", "Cache-Control", "Cache-Tag"]) {
+    for (const name of [
+      "Content-Security-Policy",
+      "X-Frame-Options",
+      "X-Content-Type-Options",
+      "ETag",
+      "Cache-Control",
+      "Cache-Tag",
+    ]) {
       expect(hit.res.headers.get(name), name).toBe(miss.res.headers.get(name));
     }
   });
@@ -125,7 +144,11 @@ describe("the Cache API layer", () => {
 
   it("answers every hit with the whole page, whatever was read or changed in the answers before it", async () => {
     const page = new TextEncoder().encode("<p>a stored page</p>".repeat(2000));
-    const stored = new Headers({ "Cache-Control": "public, s-maxage=60", "Content-Type": "text/html; charset=UTF-8", ETag: 'W/"x"' });
+    const stored = new Headers({
+      "Cache-Control": "public, s-maxage=60",
+      "Content-Type": "text/html; charset=UTF-8",
+      ETag: 'W/"x"',
+    });
     memoryPut("https://k.test/c", page.buffer.slice(0) as ArrayBuffer, stored, 1_000);
     stored.set("ETag", 'W/"changed by the caller afterwards"');
     for (let i = 0; i < 3; i++) {
@@ -138,7 +161,14 @@ describe("the Cache API layer", () => {
   });
 
   it("an uncached day, week, month, trending and paper page each cost at most 2 D1 round trips", async () => {
-    for (const path of ["/papers/date/2026-06-12?sort=trending", "/papers/week/2026-W24?sort=trending", "/papers/month/2026-06?sort=trending", "/papers/date/2001-01-01", "/papers/2606.12730", "/search?q=language+model"]) {
+    for (const path of [
+      "/papers/date/2026-06-12?sort=trending",
+      "/papers/week/2026-W24?sort=trending",
+      "/papers/month/2026-06?sort=trending",
+      "/papers/date/2001-01-01",
+      "/papers/2606.12730",
+      "/search?q=language+model",
+    ]) {
       // whatever an earlier test left cached: this is about a miss
       const key = cacheKeyUrl(env.SITE_URL, new Request(`${ORIGIN}${path}`));
       memoryForget([key]);
@@ -162,7 +192,9 @@ describe("the Cache API layer", () => {
     const site = new SiteEntrypoint(ctx, env);
     const result = await site.purge({ papers: ["2606.00467"], days: ["2026-06-12"] });
     expect(result.deleted).toBeGreaterThanOrEqual(2);
-    expect(result.tags).toEqual(expect.arrayContaining(["day:2026-06-12", "paper:2606.00467", "week:2026-W24", "month:2026-06"]));
+    expect(result.tags).toEqual(
+      expect.arrayContaining(["day:2026-06-12", "paper:2606.00467", "week:2026-W24", "month:2026-06"]),
+    );
 
     expect((await counted("/papers/date/2026-06-12")).queries).toBeGreaterThan(0);
     expect((await counted("/papers/2606.00467")).queries).toBeGreaterThan(0);
@@ -189,7 +221,9 @@ describe("the Cache API layer", () => {
   });
 
   it("purges by the periods' keys, and names no week for a day of -0001-W52, which no page can show", () => {
-    expect(tagsToPurge({ papers: [], days: ["2026-06-12"] })).toEqual(expect.arrayContaining(["site:live", "day:2026-06-08", "day:2026-06-16", "week:2026-W24", "month:2026-06"]));
+    expect(tagsToPurge({ papers: [], days: ["2026-06-12"] })).toEqual(
+      expect.arrayContaining(["site:live", "day:2026-06-08", "day:2026-06-16", "week:2026-W24", "month:2026-06"]),
+    );
     const first = { papers: [], days: ["0000-01-01"] };
     expect(tagsToPurge(first).filter((t) => !t.startsWith("day:"))).toEqual(["site:live", "month:0000-01"]);
     expect(urlsToPurge("https://paperboy.example", first).filter((u) => !u.includes("/papers/date/"))).toEqual(
@@ -218,7 +252,13 @@ describe("the memory tier's hot path, before routing", () => {
     expect(miss.headers.get("X-Cache")).toBe("MISS");
     const etag = miss.headers.get("ETag")!;
     for (const origin of [ORIGIN, "https://paperboy.test"]) {
-      for (const [method, inm] of [["GET", null], ["HEAD", null], ["GET", etag], ["HEAD", etag], ["GET", 'W/"other"']] as const) {
+      for (const [method, inm] of [
+        ["GET", null],
+        ["HEAD", null],
+        ["GET", etag],
+        ["HEAD", etag],
+        ["GET", 'W/"other"'],
+      ] as const) {
         const init: RequestInit = { method, headers: inm ? { "If-None-Match": inm } : {} };
         const fast = answerFromMemory(new Request(`${origin}${path}`, init), env);
         expect(fast, `${origin} ${method} ${inm}`).not.toBeNull();
@@ -227,7 +267,10 @@ describe("the memory tier's hot path, before routing", () => {
         expect(await whole(fast!), `${origin} ${method} ${inm}`).toEqual(await whole(routed));
       }
     }
-    const https = answerFromMemory(new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }), env)!;
+    const https = answerFromMemory(
+      new Request(`https://paperboy.test${path}`, { headers: { "If-None-Match": etag } }),
+      env,
+    )!;
     expect(https.status).toBe(304);
     expect(https.headers.get("Strict-Transport-Security")).toMatch(/^max-age=/);
     expect(https.headers.get("X-Frame-Options")).toBe("DENY");
@@ -247,7 +290,9 @@ describe("the memory tier's hot path, before routing", () => {
 
     await get("/papers/2606.12730");
     expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`), env)).not.toBeNull();
-    expect(answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`, { headers: { Accept: "text/markdown" } }), env)).toBeNull();
+    expect(
+      answerFromMemory(new Request(`${ORIGIN}/papers/2606.12730`, { headers: { Accept: "text/markdown" } }), env),
+    ).toBeNull();
 
     // the API's answers pass its own middleware (CORS, the client limit) before its cache
     const api = await get("/api/papers/2606.00467");

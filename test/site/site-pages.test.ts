@@ -4,7 +4,13 @@ import { captureItems, get, ingestHfDaily, insertPapers, VOTES_SCRIPT_TAG, witho
 
 const capture = captureItems();
 const top = [...capture].sort((a, b) => b.paper.upvotes - a.paper.upvotes)[0]!;
-const decode = (s: string) => s.replaceAll("&amp;", "&").replaceAll("&#39;", "'").replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">");
+const decode = (s: string) =>
+  s
+    .replaceAll("&amp;", "&")
+    .replaceAll("&#39;", "'")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">");
 
 async function html(path: string, status = 200) {
   const res = await get(path);
@@ -43,7 +49,9 @@ describe("day pages", () => {
 
   it("advertises the RSS and Atom feeds and the content-hashed stylesheet in the head", async () => {
     const { body } = await html("/papers/date/2026-06-12");
-    expect(body).toContain('<link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss"/>');
+    expect(body).toContain(
+      '<link rel="alternate" type="application/rss+xml" title="Paperboy daily papers (RSS)" href="/feeds/daily.rss"/>',
+    );
     expect(body).toContain('type="application/atom+xml"');
     expect(body).toMatch(/<link rel="stylesheet" href="\/static\/site\.[0-9a-f]{8}\.css"\/>/);
     // One script: the votes script, from our own origin; nothing inline.
@@ -52,7 +60,13 @@ describe("day pages", () => {
   });
 
   it("every listing page offers the email subscription, posting to /subscribe", async () => {
-    for (const path of ["/", "/papers/date/2026-06-12", "/papers/week/2026-W24", "/papers/month/2026-06", "/papers/trending"]) {
+    for (const path of [
+      "/",
+      "/papers/date/2026-06-12",
+      "/papers/week/2026-W24",
+      "/papers/month/2026-06",
+      "/papers/trending",
+    ]) {
       const { text } = await html(path);
       expect(text, path).toContain("Get trending papers in your email inbox!");
       expect(text, path).toMatch(/<form method="post" action="\/subscribe"[^>]*>[\s\S]*?name="email"/);
@@ -61,7 +75,9 @@ describe("day pages", () => {
 
   it("an empty day falls back to the nearest earlier day with papers and says so", async () => {
     const { text } = await html("/papers/date/2026-06-14");
-    expect(text).toContain('No papers on <time datetime="2026-06-14">Jun 14, 2026</time>: showing the nearest earlier day with papers, Jun 12, 2026.');
+    expect(text).toContain(
+      'No papers on <time datetime="2026-06-14">Jun 14, 2026</time>: showing the nearest earlier day with papers, Jun 12, 2026.',
+    );
     expect(text).toContain(top.paper.title);
   });
 
@@ -79,7 +95,13 @@ describe("day pages", () => {
   });
 
   it("answers an impossible date, an unknown sort and a bad page with a readable 400 page", async () => {
-    for (const path of ["/papers/date/2026-02-30", "/papers/date/yesterday", "/papers/date/2026-06-12?sort=best", "/papers/week/2026-W24?page=0", "/papers/week/2026-W24?page=abc"]) {
+    for (const path of [
+      "/papers/date/2026-02-30",
+      "/papers/date/yesterday",
+      "/papers/date/2026-06-12?sort=best",
+      "/papers/week/2026-W24?page=0",
+      "/papers/week/2026-W24?page=abc",
+    ]) {
       const { text } = await html(path, 400);
       expect(text, path).toMatch(/must be/);
       expect(text).toContain("Back to the latest papers");
@@ -87,9 +109,13 @@ describe("day pages", () => {
   });
 
   it("says which sorts and pages there are, and reads an empty sort or page as absent", async () => {
-    expect((await html("/papers/date/2026-06-12?sort=best", 400)).text).toContain("sort must be one of upvotes, trending, newest");
+    expect((await html("/papers/date/2026-06-12?sort=best", 400)).text).toContain(
+      "sort must be one of upvotes, trending, newest",
+    );
     for (const page of ["0", "201", "1.5", "-1", "00001"]) {
-      expect((await html(`/papers/week/2026-W24?page=${page}`, 400)).text, page).toContain("page must be a number from 1 to 200");
+      expect((await html(`/papers/week/2026-W24?page=${page}`, 400)).text, page).toContain(
+        "page must be a number from 1 to 200",
+      );
     }
     const empty = await html("/papers/week/2026-W24?sort=&page=");
     expect(empty.text).toContain(top.paper.title);
@@ -168,7 +194,10 @@ describe("paper pages", () => {
   });
 
   it("serves Markdown at .md and for Accept: text/markdown", async () => {
-    for (const res of [await get(`/papers/${top.paper.id}.md`), await get(`/papers/${top.paper.id}`, { Accept: "text/markdown" })]) {
+    for (const res of [
+      await get(`/papers/${top.paper.id}.md`),
+      await get(`/papers/${top.paper.id}`, { Accept: "text/markdown" }),
+    ]) {
       expect(res.status).toBe(200);
       expect(res.headers.get("Content-Type")).toMatch(/^text\/markdown/);
       expect(await res.text()).toMatch(/^# /);
@@ -191,7 +220,11 @@ describe("paper pages", () => {
 
 describe("search", () => {
   it("finds papers by title words, best match first, with highlighted snippets", async () => {
-    const words = top.paper.title.split(/\s+/).filter((w) => /^[A-Za-z]{5,}$/.test(w)).slice(0, 3).join(" ");
+    const words = top.paper.title
+      .split(/\s+/)
+      .filter((w) => /^[A-Za-z]{5,}$/.test(w))
+      .slice(0, 3)
+      .join(" ");
     const { body } = await html(`/search?q=${encodeURIComponent(words)}`);
     expect(/<h2><a href="\/papers\/([^"]+)">/.exec(body)?.[1]).toBe(top.paper.id);
     expect(body).toContain("<mark>");

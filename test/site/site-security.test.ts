@@ -19,7 +19,18 @@ beforeAll(async () => {
   await ingestHfDaily(JSON.stringify(items));
 });
 
-const PAGES = ["/", "/papers/date/2026-06-12", "/papers/week/2026-W24", "/papers/month/2026-06", "/papers/trending", "/papers/2606.00467", "/search?q=attention", "/about", "/papers/date/2026-02-30", "/nowhere"];
+const PAGES = [
+  "/",
+  "/papers/date/2026-06-12",
+  "/papers/week/2026-W24",
+  "/papers/month/2026-06",
+  "/papers/trending",
+  "/papers/2606.00467",
+  "/search?q=attention",
+  "/about",
+  "/papers/date/2026-02-30",
+  "/nowhere",
+];
 
 describe("escaping", () => {
   it("renders an ingested XSS payload in title, abstract, author and submitter as text on every page", async () => {
@@ -30,7 +41,9 @@ describe("escaping", () => {
       expect(body, path).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
     }
     const paper = await (await get("/papers/2606.00467")).text();
-    expect(paper).toContain("Attention &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp; title");
+    expect(paper).toContain(
+      "Attention &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp; title",
+    );
     const search = withoutVotesScript(await (await get(`/search?q=${encodeURIComponent(XSS)}`)).text());
     expect(search).not.toMatch(/<script|<img/i);
   });
@@ -56,11 +69,16 @@ describe("secure headers", () => {
     expect(res.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
     expect(res.headers.get("X-Frame-Options"), path).toBe("DENY");
     expect(res.headers.get("Referrer-Policy"), path).toBe("strict-origin-when-cross-origin");
-    if (res.headers.get("Content-Type")?.startsWith("text/html")) expect(res.headers.get("Content-Security-Policy"), path).toContain("script-src 'self'");
+    if (res.headers.get("Content-Type")?.startsWith("text/html"))
+      expect(res.headers.get("Content-Security-Policy"), path).toContain("script-src 'self'");
   }
 
   it("sends them on 404 answers, pages and JSON, through the one error handler", async () => {
-    for (const [path, type] of [["/nowhere", /^text\/html/], ["/api/models", /^application\/json/], ["/feeds/nowhere.rss", /^text\/html/]] as const) {
+    for (const [path, type] of [
+      ["/nowhere", /^text\/html/],
+      ["/api/models", /^application\/json/],
+      ["/feeds/nowhere.rss", /^text\/html/],
+    ] as const) {
       const res = await get(path);
       expect(res.status, path).toBe(404);
       expect(res.headers.get("Content-Type"), path).toMatch(type);
@@ -82,8 +100,16 @@ describe("secure headers", () => {
     });
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      for (const [path, type] of [["/papers/2606.55555", /^text\/html/], ["/api/papers/2606.55555", /^application\/json/]] as const) {
-        const res = await createApp().request(`${ORIGIN}${path}`, { headers: { "CF-Connecting-IP": "198.51.100.55" } }, { ...env, DB: failingDb }, createExecutionContext());
+      for (const [path, type] of [
+        ["/papers/2606.55555", /^text\/html/],
+        ["/api/papers/2606.55555", /^application\/json/],
+      ] as const) {
+        const res = await createApp().request(
+          `${ORIGIN}${path}`,
+          { headers: { "CF-Connecting-IP": "198.51.100.55" } },
+          { ...env, DB: failingDb },
+          createExecutionContext(),
+        );
         expect(res.status, path).toBe(500);
         expect(res.headers.get("Content-Type"), path).toMatch(type);
         expectSecureHeaders(res, path);

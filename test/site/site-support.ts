@@ -1,5 +1,13 @@
 export { captureItems, ingestHfDaily, insertPapers, type EdgePaper } from "../support/catalog";
-export { get, JSON_LD_BLOCK, ORIGIN, request, VOTES_SCRIPT_TAG, withoutJsonLd, withoutVotesScript } from "../support/request";
+export {
+  get,
+  JSON_LD_BLOCK,
+  ORIGIN,
+  request,
+  VOTES_SCRIPT_TAG,
+  withoutJsonLd,
+  withoutVotesScript,
+} from "../support/request";
 
 /** A D1 binding that counts the statements prepared through it. */
 /**

@@ -16,7 +16,8 @@ afterAll(async () => {
   await client?.close();
 });
 
-const text = (result: Awaited<ReturnType<Client["callTool"]>>) => (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
+const text = (result: Awaited<ReturnType<Client["callTool"]>>) =>
+  (result.content as { type: string; text: string }[]).map((c) => c.text).join("\n");
 
 it("lists the tools and calls each one", async () => {
   const { tools } = await client.listTools();
@@ -33,7 +34,10 @@ it("lists the tools and calls each one", async () => {
   const search = await client.callTool({ name: "search_papers", arguments: { query: "drone", limit: 2 } });
   expect((search.structuredContent as { papers: { id: string }[] }).papers[0]!.id).toBe("2606.08039");
 
-  const paper = await client.callTool({ name: "get_paper", arguments: { id: `https://arxiv.org/abs/${papers[0]!.id}v1` } });
+  const paper = await client.callTool({
+    name: "get_paper",
+    arguments: { id: `https://arxiv.org/abs/${papers[0]!.id}v1` },
+  });
   expect(paper.isError).toBeFalsy();
   expect(text(paper)).toContain("## Abstract");
 

@@ -30,7 +30,11 @@ export async function request(path: string, init: RequestInit = {}, options: Req
   const url = new URL(path, ORIGIN);
   const headers = new Headers(init.headers);
   clients++;
-  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", options.client ?? `10.${(clients >> 16) & 255}.${(clients >> 8) & 255}.${clients & 255}`);
+  if (!headers.has("CF-Connecting-IP"))
+    headers.set(
+      "CF-Connecting-IP",
+      options.client ?? `10.${(clients >> 16) & 255}.${(clients >> 8) & 255}.${clients & 255}`,
+    );
   let body = init.body;
   if (options.form) {
     body = new URLSearchParams(options.form).toString();
@@ -49,11 +53,16 @@ export async function request(path: string, init: RequestInit = {}, options: Req
   const bytes = await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
   const nullBody = [101, 204, 205, 304].includes(res.status);
-  return new Response(nullBody ? null : bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+  return new Response(nullBody ? null : bytes, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }
 
 /** GET `path` with the given headers. */
-export const get = (path: string, headers: Record<string, string> = {}, options: RequestOptions = {}) => request(path, { headers }, options);
+export const get = (path: string, headers: Record<string, string> = {}, options: RequestOptions = {}) =>
+  request(path, { headers }, options);
 
 /** The one script tag a page may carry: the content-hashed votes script (workers/api/src/site/votes-script.ts). */
 export const VOTES_SCRIPT_TAG = /<script src="\/static\/votes\.[0-9a-f]{8}\.js" defer=""><\/script>/g;

@@ -21,4 +21,7 @@ export function stubUpstream(routes: Record<string, Responder>) {
 export const xml = (body: string, status = 200) =>
   new Response(body, { status, headers: { "Content-Type": "application/atom+xml" } });
 export const json = (body: unknown, status = 200) =>
-  new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  new Response(typeof body === "string" ? body : JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });

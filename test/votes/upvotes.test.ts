@@ -17,16 +17,29 @@ beforeEach(async () => {
   await ingestHfDaily();
 });
 
-const localCount = async (id: string) => (await env.DB.prepare("SELECT local_upvotes AS n FROM papers WHERE id = ?1").bind(id).first<{ n: number }>())!.n;
-const voteRows = async (id: string) => (await env.DB.prepare("SELECT count(*) AS n FROM upvotes WHERE paper_id = ?1").bind(id).first<{ n: number }>())!.n;
+const localCount = async (id: string) =>
+  (await env.DB.prepare("SELECT local_upvotes AS n FROM papers WHERE id = ?1").bind(id).first<{ n: number }>())!.n;
+const voteRows = async (id: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM upvotes WHERE paper_id = ?1").bind(id).first<{ n: number }>())!.n;
 
 /** The no-JavaScript form, posted from `from` (its Referer). */
-const toggle = (id: string, cookie: string | null, from = `/papers/date/2026-06-12`, headers: Record<string, string> = {}) =>
-  request(`/papers/${id}/upvote`, { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), Referer: `${ORIGIN}${from}`, ...headers } }, { form: {} });
+const toggle = (
+  id: string,
+  cookie: string | null,
+  from = `/papers/date/2026-06-12`,
+  headers: Record<string, string> = {},
+) =>
+  request(
+    `/papers/${id}/upvote`,
+    { method: "POST", headers: { ...(cookie ? { Cookie: cookie } : {}), Referer: `${ORIGIN}${from}`, ...headers } },
+    { form: {} },
+  );
 
 /** The page script's JSON calls. */
-const put = (id: string, cookie: string, headers: Record<string, string> = {}) => request(`/api/me/upvotes/${id}`, { method: "PUT", headers: { Cookie: cookie, Origin: ORIGIN, ...headers } });
-const del = (id: string, cookie: string) => request(`/api/me/upvotes/${id}`, { method: "DELETE", headers: { Cookie: cookie, Origin: ORIGIN } });
+const put = (id: string, cookie: string, headers: Record<string, string> = {}) =>
+  request(`/api/me/upvotes/${id}`, { method: "PUT", headers: { Cookie: cookie, Origin: ORIGIN, ...headers } });
+const del = (id: string, cookie: string) =>
+  request(`/api/me/upvotes/${id}`, { method: "DELETE", headers: { Cookie: cookie, Origin: ORIGIN } });
 
 describe("the upvote form, without JavaScript", () => {
   it("toggles the vote and answers 303 back to the card on the page it came from", async () => {
@@ -43,7 +56,11 @@ describe("the upvote form, without JavaScript", () => {
 
   it("goes back to the paper's page when the Referer is missing or another site's", async () => {
     const { cookie } = await signedInAccount();
-    const res = await request(`/papers/${ZERO}/upvote`, { method: "POST", headers: { Cookie: cookie, Referer: "https://elsewhere.example/papers/date/2026-06-12" } }, { form: {} });
+    const res = await request(
+      `/papers/${ZERO}/upvote`,
+      { method: "POST", headers: { Cookie: cookie, Referer: "https://elsewhere.example/papers/date/2026-06-12" } },
+      { form: {} },
+    );
     expect(res.headers.get("Location")).toBe(`/papers/${ZERO}#paper-${ZERO}`);
   });
 
@@ -76,7 +93,13 @@ describe("the page script's JSON", () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ paperId: FIVE, voted: true, upvotes: 6, localUpvotes: 1 });
     }
-    for (let i = 0; i < 2; i++) expect(await (await del(FIVE, cookie)).json()).toEqual({ paperId: FIVE, voted: false, upvotes: 5, localUpvotes: 0 });
+    for (let i = 0; i < 2; i++)
+      expect(await (await del(FIVE, cookie)).json()).toEqual({
+        paperId: FIVE,
+        voted: false,
+        upvotes: 5,
+        localUpvotes: 0,
+      });
   });
 
   it("/api/me says who is signed in and what they upvoted, privately, without the public API's CORS", async () => {
@@ -151,14 +174,31 @@ describe("votes under concurrency", () => {
     const voters = await Promise.all(Array.from({ length: 220 }, (_, i) => signedInAccount(`voter-${i}`)));
     // Each account's own actions run in order; all accounts run at once. Some end voted, some not,
     // some go through the form's toggle.
-    const plans = voters.map((_, i) => (i % 4 === 0 ? ["put", "del", "put"] : i % 4 === 1 ? ["put", "del"] : i % 4 === 2 ? ["toggle", "toggle", "toggle"] : ["put", "put", "del", "toggle", "toggle"]));
-    const expected = plans.filter((p) => ["put", "toggle"].includes(p.reduce((state, a) => (a === "put" ? "put" : a === "del" ? "del" : state === "put" ? "del" : "put"), "del"))).length;
+    const plans = voters.map((_, i) =>
+      i % 4 === 0
+        ? ["put", "del", "put"]
+        : i % 4 === 1
+          ? ["put", "del"]
+          : i % 4 === 2
+            ? ["toggle", "toggle", "toggle"]
+            : ["put", "put", "del", "toggle", "toggle"],
+    );
+    const expected = plans.filter((p) =>
+      ["put", "toggle"].includes(
+        p.reduce((state, a) => (a === "put" ? "put" : a === "del" ? "del" : state === "put" ? "del" : "put"), "del"),
+      ),
+    ).length;
     let requests = 0;
     await Promise.all(
       voters.map(async (v, i) => {
         for (const action of plans[i]!) {
           requests++;
-          const res = action === "put" ? await put(FIVE, v.cookie) : action === "del" ? await del(FIVE, v.cookie) : await toggle(FIVE, v.cookie);
+          const res =
+            action === "put"
+              ? await put(FIVE, v.cookie)
+              : action === "del"
+                ? await del(FIVE, v.cookie)
+                : await toggle(FIVE, v.cookie);
           expect([200, 303]).toContain(res.status);
         }
       }),
@@ -167,7 +207,11 @@ describe("votes under concurrency", () => {
     expect(expected).toBe(110);
     expect(await voteRows(FIVE)).toBe(expected);
     expect(await localCount(FIVE)).toBe(expected);
-    const paper = (await (await request(`/api/papers/${FIVE}`)).json()) as { upvotes: number; localUpvotes: number; upstreamUpvotes: number };
+    const paper = (await (await request(`/api/papers/${FIVE}`)).json()) as {
+      upvotes: number;
+      localUpvotes: number;
+      upstreamUpvotes: number;
+    };
     expect(paper).toMatchObject({ upvotes: expected + 5, localUpvotes: expected, upstreamUpvotes: 5 });
   });
 });
@@ -188,18 +232,23 @@ describe("an account that goes", () => {
 describe("counts everywhere: local plus upstream", () => {
   it("moves a paper up the day page, trending, the API, the feeds and the digest alike", async () => {
     // ZERO has no upstream upvotes; one local vote more than the capture's most upvoted paper puts it first.
-    const top = (await env.DB.prepare("SELECT max(upstream_upvotes) AS n FROM daily_entries").first<{ n: number }>())!.n;
+    const top = (await env.DB.prepare("SELECT max(upstream_upvotes) AS n FROM daily_entries").first<{ n: number }>())!
+      .n;
     const voters = await Promise.all(Array.from({ length: top + 1 }, () => signedInAccount()));
     for (const v of voters) expect((await put(ZERO, v.cookie)).status).toBe(200);
     const total = top + 1;
 
-    const api = (await (await request("/api/daily_papers?date=2026-06-12")).json()) as { paper: { id: string; upvotes: number; localUpvotes: number; upstreamUpvotes: number } }[];
+    const api = (await (await request("/api/daily_papers?date=2026-06-12")).json()) as {
+      paper: { id: string; upvotes: number; localUpvotes: number; upstreamUpvotes: number };
+    }[];
     expect(api[0]!.paper).toMatchObject({ id: ZERO, upvotes: total, localUpvotes: total, upstreamUpvotes: 0 });
     for (const path of ["/papers/date/2026-06-12", "/papers/trending", "/papers/week/2026-W24"]) {
       const html = await (await request(path)).text();
       expect(/id="paper-([^"]+)"/.exec(html)?.[1], path).toBe(ZERO);
     }
-    expect((await (await request("/api/daily_papers?date=2026-06-12&sort=trending")).json() as typeof api)[0]!.paper.id).toBe(ZERO);
+    expect(
+      ((await (await request("/api/daily_papers?date=2026-06-12&sort=trending")).json()) as typeof api)[0]!.paper.id,
+    ).toBe(ZERO);
     const feed = await (await request("/feeds/trending.rss")).text();
     expect(/<item>[\s\S]*?<link>[^<]*\/papers\/([^<]+)<\/link>/.exec(feed)?.[1]).toBe(ZERO);
     const digest = await periodCandidates(createDb(env.DB), dayPeriod("2026-06-12"));

@@ -15,14 +15,19 @@ beforeAll(async () => {
   await ingestHfDaily();
 });
 
-const countOn = (html: string, id: string) => Number(new RegExp(`id="paper-${id.replace(".", "\\.")}"[\\s\\S]*?<b class="count"[^>]*>(\\d+)</b>`).exec(html)?.[1]);
+const countOn = (html: string, id: string) =>
+  Number(new RegExp(`id="paper-${id.replace(".", "\\.")}"[\\s\\S]*?<b class="count"[^>]*>(\\d+)</b>`).exec(html)?.[1]);
 
 describe("a vote in the public counts", () => {
   it("shows within VOTE_VISIBLE_S whatever layer holds a page or a search: the layers' lifetimes add up to no more", () => {
     for (const policy of [CACHE_POLICIES.counts, CACHE_POLICIES.search]) {
       const seconds = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(policy)?.[1] ?? 0);
       // A Cache API copy, then the memory tier's copy of it, then Workers Cache's copy of that, served stale once more.
-      const worst = Math.min(seconds("s-maxage"), CACHE_API_MAX_AGE_S) + MEMORY_TTL_MS / 1000 + seconds("s-maxage") + seconds("stale-while-revalidate");
+      const worst =
+        Math.min(seconds("s-maxage"), CACHE_API_MAX_AGE_S) +
+        MEMORY_TTL_MS / 1000 +
+        seconds("s-maxage") +
+        seconds("stale-while-revalidate");
       expect(worst, policy).toBeLessThanOrEqual(VOTE_VISIBLE_S);
       expect(seconds("max-age"), policy).toBe(0);
     }
@@ -35,7 +40,11 @@ describe("a vote in the public counts", () => {
     expect(cached.headers.get("X-Cache")).toBe("HIT");
     expect(countOn(await cached.text(), FIVE)).toBe(5);
     const { cookie } = await signedInAccount();
-    const vote = await request(`/papers/${FIVE}/upvote`, { method: "POST", headers: { Cookie: cookie, Referer: `${ORIGIN}${page}` } }, { form: {} });
+    const vote = await request(
+      `/papers/${FIVE}/upvote`,
+      { method: "POST", headers: { Cookie: cookie, Referer: `${ORIGIN}${page}` } },
+      { form: {} },
+    );
     expect(vote.status).toBe(303);
     const after = await request(page);
     expect(after.headers.get("X-Cache")).toBe("MISS");
@@ -98,8 +107,13 @@ describe("signed-in state never reaches a shared cache", () => {
 
   it("a profile lists its upvotes, most recent first, as one public page for everyone", async () => {
     const { cookie, handle } = await signedInAccount("lister");
-    for (const id of ["2606.00467", FIVE]) await request(`/api/me/upvotes/${id}`, { method: "PUT", headers: { Cookie: cookie, Origin: ORIGIN } });
-    await env.DB.prepare("UPDATE upvotes SET created_at = '2026-01-01T00:00:00.000Z' WHERE paper_id = '2606.00467' AND account_id = (SELECT id FROM accounts WHERE handle = ?1)").bind(handle).run();
+    for (const id of ["2606.00467", FIVE])
+      await request(`/api/me/upvotes/${id}`, { method: "PUT", headers: { Cookie: cookie, Origin: ORIGIN } });
+    await env.DB.prepare(
+      "UPDATE upvotes SET created_at = '2026-01-01T00:00:00.000Z' WHERE paper_id = '2606.00467' AND account_id = (SELECT id FROM accounts WHERE handle = ?1)",
+    )
+      .bind(handle)
+      .run();
     const own = await request(`/u/${handle}`, { headers: { Cookie: cookie } });
     const html = await own.text();
     expect(own.headers.get("Cache-Control")).toBe(CACHE_POLICIES.counts);

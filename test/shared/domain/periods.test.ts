@@ -21,7 +21,8 @@ describe("periods", () => {
   it("accepts only real days", () => {
     expect(parseDay("2026-06-12")).toBe("2026-06-12");
     expect(parseDay("2024-02-29")).toBe("2024-02-29");
-    for (const bad of ["2026-02-30", "2025-02-29", "2026-13-01", "2026-6-12", "20260612", "", "2026-06-12x"]) expect(parseDay(bad), bad).toBeNull();
+    for (const bad of ["2026-02-30", "2025-02-29", "2026-13-01", "2026-6-12", "20260612", "", "2026-06-12x"])
+      expect(parseDay(bad), bad).toBeNull();
   });
 
   it("names ISO weeks by the year of their Thursday, across year boundaries", () => {
@@ -90,10 +91,35 @@ describe("periods", () => {
 
 describe("period keys", () => {
   it("names each period by kind and name, and parses only real ones back", () => {
-    const periods = [dayPeriod("2026-06-12"), parseWeek("2026-W24")!, parseMonth("2026-06")!, parseWeek("9999-W52")!, dayPeriod("0000-01-01")];
-    expect(periods.map(periodKey)).toEqual(["day:2026-06-12", "week:2026-W24", "month:2026-06", "week:9999-W52", "day:0000-01-01"]);
+    const periods = [
+      dayPeriod("2026-06-12"),
+      parseWeek("2026-W24")!,
+      parseMonth("2026-06")!,
+      parseWeek("9999-W52")!,
+      dayPeriod("0000-01-01"),
+    ];
+    expect(periods.map(periodKey)).toEqual([
+      "day:2026-06-12",
+      "week:2026-W24",
+      "month:2026-06",
+      "week:9999-W52",
+      "day:0000-01-01",
+    ]);
     for (const p of periods) expect(parsePeriod(periodKey(p))).toEqual(p);
-    const bad = ["day:2026-02-30", "week:2025-W53", "week:-0001-W52", "month:2026-13", "daily:2026-06-12", "weekly:2026-W24", "2026-06-12", ":2026-06-12", "day:", "year:2026", "constructor:2026-06", "day:2026-06-12 "];
+    const bad = [
+      "day:2026-02-30",
+      "week:2025-W53",
+      "week:-0001-W52",
+      "month:2026-13",
+      "daily:2026-06-12",
+      "weekly:2026-W24",
+      "2026-06-12",
+      ":2026-06-12",
+      "day:",
+      "year:2026",
+      "constructor:2026-06",
+      "day:2026-06-12 ",
+    ];
     for (const key of bad) expect(parsePeriod(key), key).toBeNull();
   });
 
@@ -111,7 +137,16 @@ describe("period keys", () => {
     expect(digestKeyOf("weekly", "0000-01-01")).toBeNull();
     expect(parseDigestKey("daily:2026-06-12")).toEqual({ frequency: "daily", period: parsePeriod("day:2026-06-12") });
     expect(parseDigestKey("weekly:2026-W24")).toEqual({ frequency: "weekly", period: parsePeriod("week:2026-W24") });
-    for (const key of ["weekly:2021-W53", "daily:2026-02-30", "daily:2026-W24", "weekly:2026-06-12", "monthly:2026-06", "day:2026-06-12", "constructor:2026-06-12", "daily"]) {
+    for (const key of [
+      "weekly:2021-W53",
+      "daily:2026-02-30",
+      "daily:2026-W24",
+      "weekly:2026-06-12",
+      "monthly:2026-06",
+      "day:2026-06-12",
+      "constructor:2026-06-12",
+      "daily",
+    ]) {
       expect(parseDigestKey(key), key).toBeNull();
     }
   });

@@ -17,9 +17,13 @@ describe("signed tokens", () => {
     const t = await signToken(secret, "unsub", "sub-1");
     const [body, sig] = t.split(".");
     const claims = JSON.parse(atob(body!.replaceAll("-", "+").replaceAll("_", "/")));
-    const forgedBody = btoa(JSON.stringify({ ...claims, s: "sub-2" })).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    const forgedBody = btoa(JSON.stringify({ ...claims, s: "sub-2" }))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replace(/=+$/, "");
     expect(await verifyToken(secret, "unsub", `${forgedBody}.${sig}`)).toEqual({ ok: false, reason: "forged" });
-    for (const junk of ["", ".", "a.b.c", "!!!.???", `${body}.`]) expect((await verifyToken(secret, "unsub", junk)).ok).toBe(false);
+    for (const junk of ["", ".", "a.b.c", "!!!.???", `${body}.`])
+      expect((await verifyToken(secret, "unsub", junk)).ok).toBe(false);
   });
 
   it("refuse to sign with a short secret", async () => {

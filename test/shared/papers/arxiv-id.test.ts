@@ -19,7 +19,15 @@ describe("parseArxivId: an id in any form people paste", () => {
     expect(parseArxivId(raw)).toEqual({ id, version });
   });
 
-  it.each(["", "2606.004", "https://example.org/abs/2606.00467", "arxiv.org/list/cs.LG/new", "2606.00467v", "not an id", "../2606.00467"])("refuses %j", (raw) => {
+  it.each([
+    "",
+    "2606.004",
+    "https://example.org/abs/2606.00467",
+    "arxiv.org/list/cs.LG/new",
+    "2606.00467v",
+    "not an id",
+    "../2606.00467",
+  ])("refuses %j", (raw) => {
     expect(parseArxivId(raw)).toBeNull();
   });
 });

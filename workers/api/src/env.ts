@@ -46,7 +46,15 @@ const ApiConfig = z.object({
   CURATOR_EMAILS: z
     .string()
     .optional()
-    .transform((v) => new Set((v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))),
+    .transform(
+      (v) =>
+        new Set(
+          (v ?? "")
+            .split(",")
+            .map((e) => e.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+    ),
   SUBMISSION_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(14),
   SUBMISSION_DAILY_CAP: z.coerce.number().int().min(0).max(1_000).default(3),
   SUBMISSION_WEEKENDS: z

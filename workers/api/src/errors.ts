@@ -48,7 +48,10 @@ export const badRequest = (code: ErrorCode, message: string) => new ApiError(400
 export const notFound = (message = "not found") => new ApiError(404, "not_found", message);
 /** A 429 that says when to come back; never stored by a cache. */
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
-  new ApiError(429, "rate_limited", message, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))), "Cache-Control": "no-store" });
+  new ApiError(429, "rate_limited", message, {
+    "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    "Cache-Control": "no-store",
+  });
 
 /** Describes the first zod issue the way a client can act on it: "limit: must be at most 100". */
 export function describeZodError(error: z.ZodError): string {
@@ -59,7 +62,11 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /** Parses `input` with `schema`, or throws the 400 that says what is wrong (`code`, e.g. invalid_form). */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, code: ErrorCode = "invalid_request"): z.output<T> {
+export function validate<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  code: ErrorCode = "invalid_request",
+): z.output<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw badRequest(code, describeZodError(parsed.error));
   return parsed.data;
@@ -80,7 +87,14 @@ const wantsJson = (c: Context) => {
   const path = new URL(c.req.url).pathname;
   // /admin serves scripts (JSON) and curators' browsers (pages, which ask for text/html).
   if (path.startsWith("/admin")) return !(c.req.header("Accept") ?? "").includes("text/html");
-  return path.startsWith("/api/") || path === "/api" || path === "/mcp" || path.startsWith("/webhooks") || path === "/data" || path.startsWith("/data/");
+  return (
+    path.startsWith("/api/") ||
+    path === "/api" ||
+    path === "/mcp" ||
+    path.startsWith("/webhooks") ||
+    path === "/data" ||
+    path.startsWith("/data/")
+  );
 };
 
 export function handleError(err: Error, c: Context<AppEnv>) {

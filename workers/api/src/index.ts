@@ -19,5 +19,6 @@ export class SiteEntrypoint extends WorkerEntrypoint<Env> implements SiteService
 
 export default {
   // The hot path first: a page the isolate's memory tier holds needs no routing (edge-cache.ts).
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) => answerFromMemory(request, env) ?? app.fetch(request, env, ctx),
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
+    answerFromMemory(request, env) ?? app.fetch(request, env, ctx),
 } satisfies ExportedHandler<Env>;

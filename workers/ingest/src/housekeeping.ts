@@ -10,7 +10,10 @@ import { DAY_MS } from "#shared/domain/periods";
 export async function purgeExpiredSignins(d1: D1Database, at: Date): Promise<{ tokens: number; sessions: number }> {
   const db = createDb(d1);
   const [tokens, gone] = await db.batch([
-    db.delete(signinTokens).where(lt(signinTokens.expiresAt, at.getTime() - DAY_MS)).returning({ id: signinTokens.id }),
+    db
+      .delete(signinTokens)
+      .where(lt(signinTokens.expiresAt, at.getTime() - DAY_MS))
+      .returning({ id: signinTokens.id }),
     db.delete(sessions).where(lt(sessions.expiresAt, at.getTime())).returning({ idHash: sessions.idHash }),
   ]);
   return { tokens: tokens.length, sessions: gone.length };

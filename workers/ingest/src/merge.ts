@@ -1,7 +1,6 @@
 import type { PaperFields } from "#shared/db/schema";
 import type { PaperRecord } from "#shared/papers/records";
 
-
 const ARXIV_FIELDS = [
   "version",
   "title",
@@ -47,7 +46,12 @@ export function toValues(r: PaperRecord, now: string): PaperFields {
  * daily feed describes a paper, its latest record's title, abstract and authors replace the stored
  * ones (a record without an abstract or authors leaves them).
  */
-export function mergePaper(existing: PaperFields, incoming: PaperRecord, now: string, opts: { linksCurated?: boolean } = {}): PaperFields | null {
+export function mergePaper(
+  existing: PaperFields,
+  incoming: PaperRecord,
+  now: string,
+  opts: { linksCurated?: boolean } = {},
+): PaperFields | null {
   const next: PaperFields = { ...existing };
   const fresh = toValues(incoming, now);
   const newer =

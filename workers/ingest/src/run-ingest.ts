@@ -17,7 +17,6 @@ export interface IngestDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-
 const ARXIV_PAGE_SIZE = 500;
 const ARXIV_MAX_RESULTS = 2000;
 
@@ -70,7 +69,12 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     .where(eq(ingestRuns.id, run.id))
     .returning()
     .get();
-  return { ...finished, changedPapers: result.changedPapers, changedDays: result.changedDays, problems: batch.problems };
+  return {
+    ...finished,
+    changedPapers: result.changedPapers,
+    changedDays: result.changedDays,
+    problems: batch.problems,
+  };
 }
 
 /**
@@ -83,7 +87,11 @@ const ABANDONED_AFTER_MS = 60 * 60_000;
 async function closeAbandonedRuns(db: Db, source: IngestRequest["source"], at: Date): Promise<void> {
   await db
     .update(ingestRuns)
-    .set({ status: "failed", finishedAt: at.toISOString(), error: "abandoned: its invocation ended before the run finished" })
+    .set({
+      status: "failed",
+      finishedAt: at.toISOString(),
+      error: "abandoned: its invocation ended before the run finished",
+    })
     .where(
       and(
         eq(ingestRuns.source, source),

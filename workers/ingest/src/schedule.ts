@@ -2,7 +2,11 @@
  * The crons of workers/ingest/wrangler.toml (a test keeps them equal): two after arXiv's
  * announcement (one is in summer time, the other in winter time), and the hourly daily feed.
  */
-export const CRONS = { announcementSummer: "30 0 * * MON-FRI", announcementWinter: "30 1 * * MON-FRI", hourly: "15 * * * *" } as const;
+export const CRONS = {
+  announcementSummer: "30 0 * * MON-FRI",
+  announcementWinter: "30 1 * * MON-FRI",
+  hourly: "15 * * * *",
+} as const;
 
 /** arXiv's calendar runs on US Eastern time, summer and winter alike. */
 const EASTERN = new Intl.DateTimeFormat("en-US", {

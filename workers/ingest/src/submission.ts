@@ -51,7 +51,8 @@ export async function lookupArxivPaper(config: IngestConfig, id: string, deps: L
     if (!(err instanceof UpstreamError)) throw err;
     console.warn(`arXiv lookup of ${id} failed`, err.message);
     if (err.failure === "timeout") return { ok: false, failure: "slow" };
-    if (err.failure === "http" && err.status !== undefined && err.status < 500 && err.status !== 429) return { ok: false, failure: "not-found" };
+    if (err.failure === "http" && err.status !== undefined && err.status < 500 && err.status !== 429)
+      return { ok: false, failure: "not-found" };
     return { ok: false, failure: "down" };
   }
   try {
@@ -60,16 +61,20 @@ export async function lookupArxivPaper(config: IngestConfig, id: string, deps: L
   } catch (err) {
     if (!(err instanceof MalformedUpstream)) throw err;
     // An error entry ("incorrect id format") is arXiv saying no; a feed we cannot read is arXiv failing.
-    return err.message.startsWith("arXiv API error") ? { ok: false, failure: "not-found" } : { ok: false, failure: "down" };
+    return err.message.startsWith("arXiv API error")
+      ? { ok: false, failure: "not-found" }
+      : { ok: false, failure: "down" };
   }
 }
 
-export const SubmissionWriteSchema = z.object({
-  paper: PaperRecord,
-  entry: DailyEntryRecord.extend({ source: z.literal("submission"), submitterAccountId: z.string().min(1).max(100) }),
-  comment: z.object({ accountId: z.string().min(1).max(100), body: z.string().min(1).max(5_000) }).optional(),
-  dailyCap: z.number().int().min(0),
-}).refine((s) => s.paper.id === s.entry.paperId, "the entry is not the paper's");
+export const SubmissionWriteSchema = z
+  .object({
+    paper: PaperRecord,
+    entry: DailyEntryRecord.extend({ source: z.literal("submission"), submitterAccountId: z.string().min(1).max(100) }),
+    comment: z.object({ accountId: z.string().min(1).max(100), body: z.string().min(1).max(5_000) }).optional(),
+    dailyCap: z.number().int().min(0),
+  })
+  .refine((s) => s.paper.id === s.entry.paperId, "the entry is not the paper's");
 
 /**
  * The paper, its entry and the comment in one D1 batch (a transaction). The API worker checked the
@@ -120,9 +125,23 @@ export async function recordSubmission(db: Db, submission: unknown, now: string)
     ),
   );
   if (known) {
-    const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, linksCuratedAt, ...fields } = known;
+    const {
+      num: _num,
+      createdAt: _c,
+      changedAt: _ch,
+      localUpvotes: _votes,
+      hiddenAt: _hidden,
+      linksCuratedAt,
+      ...fields
+    } = known;
     const merged = mergePaper(fields as PaperFields, paper, now, { linksCurated: linksCuratedAt !== null });
-    if (merged) writes.push(db.update(papers).set({ ...merged, changedAt: now }).where(and(eq(papers.id, paper.id), ours)));
+    if (merged)
+      writes.push(
+        db
+          .update(papers)
+          .set({ ...merged, changedAt: now })
+          .where(and(eq(papers.id, paper.id), ours)),
+      );
   } else {
     writes.push(db.delete(papers).where(and(eq(papers.id, paper.id), eq(papers.createdAt, now), noEntryYet)));
   }

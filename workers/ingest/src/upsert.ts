@@ -42,7 +42,12 @@ const WRITE_ATTEMPTS = 3;
  * insert them; the second batch then breaks a UNIQUE key and rolls back whole. It is planned
  * again from a fresh read, which finds the other run's rows and merges into them.
  */
-export async function upsertBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: BatchItem<"sqlite">[] = []): Promise<UpsertResult> {
+export async function upsertBatch(
+  db: Db,
+  batch: ParsedBatch,
+  now: string,
+  extraWrites: BatchItem<"sqlite">[] = [],
+): Promise<UpsertResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await writeBatch(db, batch, now, extraWrites);
@@ -59,13 +64,26 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** `extraWrites` go last in the same transaction (a submission's comment, which needs the paper's row). */
-async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: BatchItem<"sqlite">[]): Promise<UpsertResult> {
+async function writeBatch(
+  db: Db,
+  batch: ParsedBatch,
+  now: string,
+  extraWrites: BatchItem<"sqlite">[],
+): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
   // Only what sources describe: Paperboy's own columns (votes, a curator's marks) are never written back.
   const existingPapers = new Map(
     (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
-      const { num: _num, createdAt: _c, changedAt: _ch, localUpvotes: _votes, hiddenAt: _hidden, linksCuratedAt, ...values } = row;
+      const {
+        num: _num,
+        createdAt: _c,
+        changedAt: _ch,
+        localUpvotes: _votes,
+        hiddenAt: _hidden,
+        linksCuratedAt,
+        ...values
+      } = row;
       return [row.id, { fields: values as PaperFields, linksCurated: linksCuratedAt !== null }] as const;
     }),
   );
@@ -87,7 +105,12 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: 
     }
     const merged = mergePaper(known.fields, record, now, { linksCurated: known.linksCurated });
     if (!merged) continue;
-    writes.push(db.update(papers).set({ ...merged, changedAt: now }).where(eq(papers.id, record.id)));
+    writes.push(
+      db
+        .update(papers)
+        .set({ ...merged, changedAt: now })
+        .where(eq(papers.id, record.id)),
+    );
     changedPapers.add(record.id);
     updated++;
   }
@@ -105,8 +128,14 @@ async function writeBatch(db: Db, batch: ParsedBatch, now: string, extraWrites: 
 
   const seenAnnouncements = new Set(
     (
-      await selectInChunks(batch.announcements.map((a) => a.paperId), (part) =>
-        db.select({ day: announcements.day, paperId: announcements.paperId }).from(announcements).where(inArray(announcements.paperId, part)).all(),
+      await selectInChunks(
+        batch.announcements.map((a) => a.paperId),
+        (part) =>
+          db
+            .select({ day: announcements.day, paperId: announcements.paperId })
+            .from(announcements)
+            .where(inArray(announcements.paperId, part))
+            .all(),
       )
     ).map((a) => `${a.day} ${a.paperId}`),
   );

@@ -53,7 +53,10 @@ export async function fetchText(url: string, opts: FetchOptions): Promise<{ stat
     await opts.pace?.();
     try {
       response = await fetch(url, {
-        headers: { "User-Agent": opts.userAgent, Accept: "application/atom+xml, application/rss+xml, application/json;q=0.9, */*;q=0.1" },
+        headers: {
+          "User-Agent": opts.userAgent,
+          Accept: "application/atom+xml, application/rss+xml, application/json;q=0.9, */*;q=0.1",
+        },
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       });
     } catch (err) {

@@ -9,7 +9,10 @@ export const DIGEST_SIZE = 10;
 /** Filters choose from the period's most upvoted papers; a week holds a few hundred. */
 const CANDIDATES = 500;
 
-export type DigestPaper = Pick<PaperRow, "id" | "title" | "abstract" | "authors" | "categories"> & { upvotes: number; day: string };
+export type DigestPaper = Pick<PaperRow, "id" | "title" | "abstract" | "authors" | "categories"> & {
+  upvotes: number;
+  day: string;
+};
 
 /** The period's featured papers, most upvoted first (the upvotes the site shows): read once per period, filtered per subscriber. */
 export async function periodCandidates(db: Db, { from, to }: Period): Promise<DigestPaper[]> {

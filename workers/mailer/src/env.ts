@@ -39,7 +39,10 @@ export const MailerConfig = z
     RESEND_REQUESTS_PER_SECOND: z.coerce.number().positive().default(2),
     RESEND_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   })
-  .refine((c) => c.RESEND_API_KEY || c.DEV_MODE === "true", "RESEND_API_KEY is required unless DEV_MODE=true (then mails go to the outbox)");
+  .refine(
+    (c) => c.RESEND_API_KEY || c.DEV_MODE === "true",
+    "RESEND_API_KEY is required unless DEV_MODE=true (then mails go to the outbox)",
+  );
 export type MailerConfig = z.output<typeof MailerConfig>;
 
 export const readConfig = (env: Env) => MailerConfig.parse(env);

@@ -6,7 +6,15 @@ import { sha256Hex } from "#shared/crypto";
 import { suppressionHasher, type SuppressionSecrets } from "#shared/mail/address";
 import { recordDeadLetters, type DeadLetter } from "#shared/mail/dead-letters";
 import { periodCandidates, selectDigest, type DigestPaper } from "./digest-query";
-import { claimForSending, ledgerKey, readLedger, rowsUnderKey, settle, type DeliveryKey, type Settlement } from "#shared/mail/ledger";
+import {
+  claimForSending,
+  ledgerKey,
+  readLedger,
+  rowsUnderKey,
+  settle,
+  type DeliveryKey,
+  type Settlement,
+} from "#shared/mail/ledger";
 import { mailLinks } from "./links";
 import { MailMessage, type SubscriberMail } from "#shared/contracts";
 import { parseDigestKey } from "#shared/domain/periods";
@@ -42,7 +50,8 @@ type Mail = { key: DeliveryKey; message: SubscriberMail; msgs: Message<unknown>[
 type Item = Mail & { mail: OutgoingMail };
 
 const ackAll = (m: Mail) => m.msgs.forEach((msg) => msg.ack());
-const retryAll = (m: Mail, delaySeconds: (attempts: number) => number) => m.msgs.forEach((msg) => msg.retry({ delaySeconds: delaySeconds(msg.attempts) }));
+const retryAll = (m: Mail, delaySeconds: (attempts: number) => number) =>
+  m.msgs.forEach((msg) => msg.retry({ delaySeconds: delaySeconds(msg.attempts) }));
 const attemptsOf = (m: Mail) => Math.max(0, ...m.msgs.map((msg) => msg.attempts));
 const isSettled = (status: string | undefined) => status === "sent" || status === "skipped" || status === "failed";
 
@@ -66,7 +75,16 @@ export async function handleMailBatch(batch: MessageBatch<unknown>, deps: Deps):
   for (const [replayKey, items] of replays) await sendGroup(items, replayKey, deps);
   for (const group of chunk(fresh, 100)) {
     // One key per set of mails: the same set sent again gets the same key.
-    await sendGroup(group, `paperboy-${await sha256Hex(group.map((p) => ledgerKey(p.key)).sort().join("\n"))}`, deps);
+    await sendGroup(
+      group,
+      `paperboy-${await sha256Hex(
+        group
+          .map((p) => ledgerKey(p.key))
+          .sort()
+          .join("\n"),
+      )}`,
+      deps,
+    );
   }
 }
 
@@ -93,14 +111,25 @@ async function readBatch(batch: MessageBatch<unknown>, d1: D1Database) {
     else mails.set(ledgerKey(key), { key, message: parsed.data, msgs: [msg] });
   }
   if (invalid.length) {
-    console.error("mailer: recorded invalid messages", invalid.map((i) => i.letter.error));
-    await recordDeadLetters(d1, invalid.map((i) => i.letter));
+    console.error(
+      "mailer: recorded invalid messages",
+      invalid.map((i) => i.letter.error),
+    );
+    await recordDeadLetters(
+      d1,
+      invalid.map((i) => i.letter),
+    );
     for (const { msg } of invalid) msg.ack();
   }
   return { mails, signins };
 }
 
-export function letterOf(msg: Message<unknown>, source: DeadLetter["source"], error: string, attempts: number): DeadLetter {
+export function letterOf(
+  msg: Message<unknown>,
+  source: DeadLetter["source"],
+  error: string,
+  attempts: number,
+): DeadLetter {
   const body = typeof msg.body === "string" ? msg.body : JSON.stringify(msg.body ?? null);
   const fields = (msg.body ?? {}) as { subscriberId?: unknown; period?: unknown };
   return {
@@ -116,9 +145,14 @@ export function letterOf(msg: Message<unknown>, source: DeadLetter["source"], er
 
 async function plan(mails: Map<string, Mail>, deps: Deps) {
   const { d1, db, config } = deps;
-  const ledger = await readLedger(d1, [...mails.values()].map((m) => m.key));
+  const ledger = await readLedger(
+    d1,
+    [...mails.values()].map((m) => m.key),
+  );
   // Calls to replay: every member of each, including those whose messages are not in this batch.
-  const replayKeys = new Set([...ledger.values()].flatMap((r) => (r.status === "sending" && r.idempotencyKey ? [r.idempotencyKey] : [])));
+  const replayKeys = new Set(
+    [...ledger.values()].flatMap((r) => (r.status === "sending" && r.idempotencyKey ? [r.idempotencyKey] : [])),
+  );
   const added: DeliveryKey[] = [];
   for (const replayKey of replayKeys)
     for (const key of await rowsUnderKey(d1, replayKey))
@@ -128,7 +162,10 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
       }
   for (const [k, row] of await readLedger(d1, added)) ledger.set(k, row);
 
-  const subs = await loadSubscribers(db, [...mails.values()].map((m) => m.key.subscriberId));
+  const subs = await loadSubscribers(
+    db,
+    [...mails.values()].map((m) => m.key.subscriberId),
+  );
   const suppressed = await loadSuppressed(db, [...subs.values()], deps.suppression);
   const candidates = new Map<string, DigestPaper[]>();
 
@@ -159,7 +196,10 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
         continue;
       }
       const links = await mailLinks(config.TOKEN_SECRET, config.SITE_URL, sub.id, Date.parse(message.requestedAt));
-      rendered = { ...(await renderConfirmation({ confirmed: sub.status === "confirmed", confirmUrl: links.confirm, links })), headers: {} };
+      rendered = {
+        ...(await renderConfirmation({ confirmed: sub.status === "confirmed", confirmUrl: links.confirm, links })),
+        headers: {},
+      };
     } else {
       // An unsubscribe always wins: the status is read here, just before the call.
       if (sub.status !== "confirmed") {
@@ -187,10 +227,25 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
         continue;
       }
       // Links are issued as of the period's end, so a re-render is byte-identical.
-      const links = await mailLinks(config.TOKEN_SECRET, config.SITE_URL, sub.id, Date.parse(`${digest.period.to}T23:59:59Z`));
+      const links = await mailLinks(
+        config.TOKEN_SECRET,
+        config.SITE_URL,
+        sub.id,
+        Date.parse(`${digest.period.to}T23:59:59Z`),
+      );
       rendered = {
-        ...(await renderDigest({ siteUrl: config.SITE_URL, period: digest.period, frequency: sub.frequency, papers, filters, links })),
-        headers: { "List-Unsubscribe": `<${links.unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+        ...(await renderDigest({
+          siteUrl: config.SITE_URL,
+          period: digest.period,
+          frequency: sub.frequency,
+          papers,
+          filters,
+          links,
+        })),
+        headers: {
+          "List-Unsubscribe": `<${links.unsubscribe}>`,
+          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
       };
     }
     const item: Item = { ...mail, mail: { to: sub.email, ...rendered } };
@@ -212,18 +267,28 @@ async function loadSuppressed(db: Db, subs: SubscriberRow[], secrets: Suppressio
   const hashesOf = await suppressionHasher([secrets.current, ...secrets.previous]);
   const owner = new Map<string, string>();
   for (const s of subs) for (const hash of await hashesOf(s.email)) owner.set(hash, s.id);
-  const rows = await selectInChunks([...owner.keys()], (part) => db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, part)));
+  const rows = await selectInChunks([...owner.keys()], (part) =>
+    db.select({ h: suppressions.emailHash }).from(suppressions).where(inArray(suppressions.emailHash, part)),
+  );
   return new Set(rows.map((row) => owner.get(row.h)!));
 }
 
 async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
   const { d1, config } = deps;
   const leaseUntil = Date.now() + LEASE_MS;
-  const claimed = await claimForSending(d1, group.map((p) => p.key), idempotencyKey, leaseUntil);
+  const claimed = await claimForSending(
+    d1,
+    group.map((p) => p.key),
+    idempotencyKey,
+    leaseUntil,
+  );
   const held = group.filter((p) => !claimed.has(ledgerKey(p.key)));
   if (held.length) {
     // Another invocation holds these (a duplicate message, or one that died), or they settled meanwhile.
-    const rows = await readLedger(d1, held.map((p) => p.key));
+    const rows = await readLedger(
+      d1,
+      held.map((p) => p.key),
+    );
     for (const p of held) {
       const row = rows.get(ledgerKey(p.key));
       if (!row || isSettled(row.status)) ackAll(p);
@@ -233,12 +298,20 @@ async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
   const sendable = group.filter((p) => claimed.has(ledgerKey(p.key)));
   if (!sendable.length) return;
 
-  const call = () => deps.transport.sendBatch(sendable.map((p) => p.mail), idempotencyKey);
+  const call = () =>
+    deps.transport.sendBatch(
+      sendable.map((p) => p.mail),
+      idempotencyKey,
+    );
   let outcome = await call();
   for (let i = 0; !outcome.ok && outcome.status === 429 && i < INLINE_RETRIES; i++) {
     const waitMs = Math.max(250, (outcome.retryAfterSeconds ?? 1) * 1000);
     // Only while the lease outlasts the wait and the call: the rows are settled before it ends.
-    if ((outcome.retryAfterSeconds ?? 1) > INLINE_WAIT_MAX_S || Date.now() + waitMs + PACE_MAX_WAIT_MS + config.RESEND_TIMEOUT_MS > leaseUntil) break;
+    if (
+      (outcome.retryAfterSeconds ?? 1) > INLINE_WAIT_MAX_S ||
+      Date.now() + waitMs + PACE_MAX_WAIT_MS + config.RESEND_TIMEOUT_MS > leaseUntil
+    )
+      break;
     await deps.sleep(waitMs);
     outcome = await call();
   }
@@ -246,11 +319,21 @@ async function sendGroup(group: Item[], idempotencyKey: string, deps: Deps) {
 }
 
 /** Acks or retries each message of the call, and says what its ledger rows become. */
-async function settleOutcome(sendable: Item[], outcome: BatchOutcome, idempotencyKey: string, deps: Deps): Promise<Settlement[]> {
+async function settleOutcome(
+  sendable: Item[],
+  outcome: BatchOutcome,
+  idempotencyKey: string,
+  deps: Deps,
+): Promise<Settlement[]> {
   const settlements: Settlement[] = [];
   if (!outcome.ok && outcome.alreadyAccepted) {
     for (const p of sendable) {
-      settlements.push({ ...p.key, status: "sent", idempotencyKey, detail: "accepted earlier under the same Idempotency-Key" });
+      settlements.push({
+        ...p.key,
+        status: "sent",
+        idempotencyKey,
+        detail: "accepted earlier under the same Idempotency-Key",
+      });
       ackAll(p);
     }
   } else if (!outcome.ok) {

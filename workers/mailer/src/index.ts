@@ -12,14 +12,30 @@ export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<voi
   const config = readConfig(env);
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const transport = config.RESEND_API_KEY
-    ? pacedTransport(resendTransport({ apiKey: config.RESEND_API_KEY, baseUrl: config.RESEND_BASE_URL, from: config.MAIL_FROM, timeoutMs: config.RESEND_TIMEOUT_MS }), {
-        d1: env.DB,
-        requestsPerSecond: config.RESEND_REQUESTS_PER_SECOND,
-        maxWaitMs: PACE_MAX_WAIT_MS,
-        sleep,
-      })
+    ? pacedTransport(
+        resendTransport({
+          apiKey: config.RESEND_API_KEY,
+          baseUrl: config.RESEND_BASE_URL,
+          from: config.MAIL_FROM,
+          timeoutMs: config.RESEND_TIMEOUT_MS,
+        }),
+        {
+          d1: env.DB,
+          requestsPerSecond: config.RESEND_REQUESTS_PER_SECOND,
+          maxWaitMs: PACE_MAX_WAIT_MS,
+          sleep,
+        },
+      )
     : outboxTransport(createDb(env.DB));
-  await handleMailBatch(batch, { db: createDb(env.DB), d1: env.DB, config, suppression: SuppressionConfig.parse(config), transport, sleep, random: Math.random });
+  await handleMailBatch(batch, {
+    db: createDb(env.DB),
+    d1: env.DB,
+    config,
+    suppression: SuppressionConfig.parse(config),
+    transport,
+    sleep,
+    random: Math.random,
+  });
 }
 
 export default { queue } satisfies ExportedHandler<Env>;

@@ -17,7 +17,8 @@ export interface Links {
 
 const font = "font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2328;";
 const muted = "color:#59636e;font-size:13px;line-height:1.5;";
-const button = "display:inline-block;background:#1f6feb;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;";
+const button =
+  "display:inline-block;background:#1f6feb;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;";
 
 function Layout(props: { title: string; children: Child; footer: Child }) {
   return (
@@ -31,7 +32,13 @@ function Layout(props: { title: string; children: Child; footer: Child }) {
         <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f6f8fa;">
           <tr>
             <td align="center" style="padding:24px 12px;">
-              <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;background:#ffffff;border:1px solid #d1d9e0;border-radius:8px;">
+              <table
+                role="presentation"
+                width="100%"
+                cellpadding="0"
+                cellspacing="0"
+                style="max-width:640px;background:#ffffff;border:1px solid #d1d9e0;border-radius:8px;"
+              >
                 <tr>
                   <td style={`padding:24px;${font}font-size:15px;line-height:1.55;`}>
                     <p style="margin:0 0 16px;font-weight:700;font-size:18px;">Paperboy</p>
@@ -81,8 +88,13 @@ export async function renderDigest(input: {
         <>
           <p style="margin:0 0 8px;">{why}</p>
           <p style="margin:0;">
-            <a href={input.links.preferences} style="color:#1f6feb;">Change preferences</a> ·{" "}
-            <a href={input.links.unsubscribe} style="color:#1f6feb;">Unsubscribe</a>
+            <a href={input.links.preferences} style="color:#1f6feb;">
+              Change preferences
+            </a>{" "}
+            ·{" "}
+            <a href={input.links.unsubscribe} style="color:#1f6feb;">
+              Unsubscribe
+            </a>
           </p>
         </>
       }
@@ -105,7 +117,12 @@ export async function renderDigest(input: {
   const text = [
     `Top papers of ${when}`,
     "",
-    ...input.papers.flatMap((p, i) => [`${i + 1}. ${p.title}`, `   ${authorLine(p.authors)} · ${p.upvotes} upvotes`, `   ${paperUrl(p.id)}`, ""]),
+    ...input.papers.flatMap((p, i) => [
+      `${i + 1}. ${p.title}`,
+      `   ${authorLine(p.authors)} · ${p.upvotes} upvotes`,
+      `   ${paperUrl(p.id)}`,
+      "",
+    ]),
     "--",
     why,
     `Change preferences: ${input.links.preferences}`,
@@ -116,11 +133,18 @@ export async function renderDigest(input: {
 }
 
 /** Sent on every subscribe request: a confirm link while pending, a preferences link once confirmed. */
-export async function renderConfirmation(input: { confirmed: boolean; confirmUrl: string; links: Links }): Promise<RenderedMail> {
+export async function renderConfirmation(input: {
+  confirmed: boolean;
+  confirmUrl: string;
+  links: Links;
+}): Promise<RenderedMail> {
   if (input.confirmed) {
     const subject = "You are already subscribed to Paperboy";
     const html = await toHtml(
-      <Layout title={subject} footer={<p style="margin:0;">Someone (probably you) asked to subscribe this address again.</p>}>
+      <Layout
+        title={subject}
+        footer={<p style="margin:0;">Someone (probably you) asked to subscribe this address again.</p>}
+      >
         <p style="margin:0 0 16px;">This address already gets Paperboy digests. To change what you get, or to stop:</p>
         <p style="margin:0 0 16px;">
           <a href={input.links.preferences} style={button}>
@@ -128,7 +152,11 @@ export async function renderConfirmation(input: { confirmed: boolean; confirmUrl
           </a>
         </p>
         <p style={`margin:0;${muted}`}>
-          Or <a href={input.links.unsubscribe} style="color:#1f6feb;">unsubscribe</a>.
+          Or{" "}
+          <a href={input.links.unsubscribe} style="color:#1f6feb;">
+            unsubscribe
+          </a>
+          .
         </p>
       </Layout>,
     );
@@ -137,7 +165,12 @@ export async function renderConfirmation(input: { confirmed: boolean; confirmUrl
   }
   const subject = "Confirm your Paperboy subscription";
   const html = await toHtml(
-    <Layout title={subject} footer={<p style="margin:0;">If you did not ask for this, ignore this mail: nothing is sent unless you confirm.</p>}>
+    <Layout
+      title={subject}
+      footer={
+        <p style="margin:0;">If you did not ask for this, ignore this mail: nothing is sent unless you confirm.</p>
+      }
+    >
       <p style="margin:0 0 16px;">Confirm that you want the top ML papers in your inbox:</p>
       <p style="margin:0 0 16px;">
         <a href={input.confirmUrl} style={button}>
@@ -155,7 +188,12 @@ export async function renderConfirmation(input: { confirmed: boolean; confirmUrl
 export async function renderSignin(input: { url: string }): Promise<RenderedMail> {
   const subject = "Sign in to Paperboy";
   const html = await toHtml(
-    <Layout title={subject} footer={<p style="margin:0;">If you did not ask for this, ignore this mail: nobody can sign in without the link.</p>}>
+    <Layout
+      title={subject}
+      footer={
+        <p style="margin:0;">If you did not ask for this, ignore this mail: nobody can sign in without the link.</p>
+      }
+    >
       <p style="margin:0 0 16px;">Sign in to Paperboy with this link:</p>
       <p style="margin:0 0 16px;">
         <a href={input.url} style={button}>

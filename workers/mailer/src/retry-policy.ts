@@ -26,14 +26,19 @@ const MAX_QUEUE_DELAY_S = 12 * 3600;
  * do not come back together. A longer Retry-After wins. With MAX_RETRIES = 10 the retries span
  * 38 to 77 minutes: a 30-minute Resend outage dead-letters nothing.
  */
-export function backoffSeconds(attempts: number, retryAfterSeconds?: number, random: () => number = Math.random): number {
+export function backoffSeconds(
+  attempts: number,
+  retryAfterSeconds?: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(MAX_BACKOFF_S, 2 ** (Math.max(1, attempts) + 3));
   const jittered = Math.ceil(base / 2 + (base / 2) * random());
   return Math.min(MAX_QUEUE_DELAY_S, Math.max(Math.ceil(retryAfterSeconds ?? 0), jittered));
 }
 
 /** A message whose rows are leased elsewhere waits for the lease to end, so the retry can take over. */
-export const heldRetrySeconds = (leaseUntil: number | null, now = Date.now()) => Math.max(1, Math.ceil(((leaseUntil ?? now) - now) / 1000)) + AFTER_LEASE_S;
+export const heldRetrySeconds = (leaseUntil: number | null, now = Date.now()) =>
+  Math.max(1, Math.ceil(((leaseUntil ?? now) - now) / 1000)) + AFTER_LEASE_S;
 
 /** Whether `attempts` was the last delivery before the queue hands the message to the dead-letter queue. */
 export const isLastAttempt = (attempts: number) => attempts > MAX_RETRIES;

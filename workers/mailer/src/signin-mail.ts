@@ -24,7 +24,10 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
   for (const { tokenId, msgs } of mails) {
     const ack = () => msgs.forEach((m) => m.ack());
     const finish = async (mailStatus: "sent" | "skipped" | "failed", detail: string | null) => {
-      await db.update(signinTokens).set({ mailStatus, mailDetail: detail, leaseUntil: null }).where(eq(signinTokens.id, tokenId));
+      await db
+        .update(signinTokens)
+        .set({ mailStatus, mailDetail: detail, leaseUntil: null })
+        .where(eq(signinTokens.id, tokenId));
       ack();
     };
     const row = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
@@ -59,11 +62,23 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
       continue;
     }
     const url = signinUrl(config.SITE_URL, await signinToken(config.TOKEN_SECRET, tokenId));
-    const outcome = await deps.transport.sendBatch([{ to: row.email, ...(await renderSignin({ url })), headers: {} }], `paperboy-signin-${tokenId}`);
+    const outcome = await deps.transport.sendBatch(
+      [{ to: row.email, ...(await renderSignin({ url })), headers: {} }],
+      `paperboy-signin-${tokenId}`,
+    );
     if (!outcome.ok && outcome.alreadyAccepted) await finish("sent", "accepted earlier under the same Idempotency-Key");
     else if (!outcome.ok) {
-      await db.update(signinTokens).set({ mailStatus: "sending", mailDetail: `will retry after attempt ${row.attempts + 1}: ${outcome.error}`, leaseUntil: null }).where(eq(signinTokens.id, tokenId));
-      msgs.forEach((m) => m.retry({ delaySeconds: backoffSeconds(m.attempts, outcome.retryAfterSeconds, deps.random) }));
+      await db
+        .update(signinTokens)
+        .set({
+          mailStatus: "sending",
+          mailDetail: `will retry after attempt ${row.attempts + 1}: ${outcome.error}`,
+          leaseUntil: null,
+        })
+        .where(eq(signinTokens.id, tokenId));
+      msgs.forEach((m) =>
+        m.retry({ delaySeconds: backoffSeconds(m.attempts, outcome.retryAfterSeconds, deps.random) }),
+      );
     } else if (outcome.items[0]?.ok) await finish("sent", null);
     else {
       await suppress(db, deps.suppression, [row.email], "invalid");

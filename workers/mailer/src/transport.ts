@@ -40,7 +40,14 @@ export function resendTransport(opts: { apiKey: string; baseUrl: string; from: s
   return {
     async sendBatch(mails, idempotencyKey) {
       const { data, error, headers } = await resend.batch.send(
-        mails.map((m) => ({ from: opts.from, to: [m.to], subject: m.subject, html: m.html, text: m.text, headers: m.headers })),
+        mails.map((m) => ({
+          from: opts.from,
+          to: [m.to],
+          subject: m.subject,
+          html: m.html,
+          text: m.text,
+          headers: m.headers,
+        })),
         { idempotencyKey, batchValidation: "permissive", signal: AbortSignal.timeout(opts.timeoutMs) },
       );
       if (error) {
@@ -71,7 +78,9 @@ export function outboxTransport(db: Db): Transport {
   return {
     async sendBatch(mails, idempotencyKey) {
       const rows = mails.map((m) => ({ ...m, idempotencyKey }));
-      const inserts = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(outbox)).length)).map((part) => db.insert(outbox).values(part));
+      const inserts = chunk(rows, rowsPerStatement(Object.keys(getTableColumns(outbox)).length)).map((part) =>
+        db.insert(outbox).values(part),
+      );
       await runBatch(db, inserts);
       return { ok: true, items: mails.map((_, i) => ({ ok: true, id: `outbox-${idempotencyKey.slice(0, 12)}-${i}` })) };
     },

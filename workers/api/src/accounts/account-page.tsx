@@ -4,7 +4,13 @@ import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { accounts, dailyEntries, subscribers, type SubscriberRow } from "#shared/db/schema";
 import { Filters, Frequency, listField } from "#shared/mail/messages";
-import { blockingSuppression, subscribeVerified, unsubscribe, updateSubscriber, type BlockingReason } from "#shared/mail/subscribers";
+import {
+  blockingSuppression,
+  subscribeVerified,
+  unsubscribe,
+  updateSubscriber,
+  type BlockingReason,
+} from "#shared/mail/subscribers";
 import { readConfig, type AppEnv } from "../env";
 import { describeZodError } from "../errors";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
@@ -27,7 +33,12 @@ accountPageRoutes.use("/account/*", privateAlways);
 
 const text = z.string().max(2000).optional();
 const ProfileBody = z.object({ handle: Handle, displayName: DisplayName.optional() });
-const SubscriptionBody = z.object({ action: z.enum(["save", "unsubscribe", "resume", "subscribe"]), frequency: Frequency.optional(), categories: text, keywords: text });
+const SubscriptionBody = z.object({
+  action: z.enum(["save", "unsubscribe", "resume", "subscribe"]),
+  frequency: Frequency.optional(),
+  categories: text,
+  keywords: text,
+});
 const DeleteBody = z.object({ confirm: z.literal("yes", "tick the box to confirm") });
 
 const BLOCKED: Record<BlockingReason, string> = {
@@ -35,11 +46,16 @@ const BLOCKED: Record<BlockingReason, string> = {
   complained: "a mail we sent to it was reported as spam",
   invalid: "the mail service refused it as invalid",
 };
-const blockedNotice = (reason: BlockingReason) => `No mail goes to this address: ${BLOCKED[reason]}. It cannot be subscribed to the digest.`;
+const blockedNotice = (reason: BlockingReason) =>
+  `No mail goes to this address: ${BLOCKED[reason]}. It cannot be subscribed to the digest.`;
 
 type SessionView = { current: boolean; userAgent: string | null; createdAt: string; lastSeenAt: string };
 
-function DigestSection(props: { email: string; subscriber: SubscriberRow | undefined; blocked: BlockingReason | null }) {
+function DigestSection(props: {
+  email: string;
+  subscriber: SubscriberRow | undefined;
+  blocked: BlockingReason | null;
+}) {
   const { subscriber: sub, blocked } = props;
   const canSubscribe = !blocked;
   return (
@@ -59,7 +75,10 @@ function DigestSection(props: { email: string; subscriber: SubscriberRow | undef
           </p>
           {sub.status === "pending" && canSubscribe ? (
             <form method="post" action="/account/subscription">
-              <p>This subscription waits for the confirmation we mailed. Your sign-in already proved the address, so you can confirm it here.</p>
+              <p>
+                This subscription waits for the confirmation we mailed. Your sign-in already proved the address, so you
+                can confirm it here.
+              </p>
               <p>
                 <small>{ACCOUNT_CONSENT_TEXT}</small>
               </p>
@@ -68,7 +87,14 @@ function DigestSection(props: { email: string; subscriber: SubscriberRow | undef
               </button>
             </form>
           ) : null}
-          {sub.status !== "unsubscribed" || canSubscribe ? <SubscriptionControls {...sub} action="/account/subscription" hidden={{}} consentText={ACCOUNT_CONSENT_TEXT} /> : null}
+          {sub.status !== "unsubscribed" || canSubscribe ? (
+            <SubscriptionControls
+              {...sub}
+              action="/account/subscription"
+              hidden={{}}
+              consentText={ACCOUNT_CONSENT_TEXT}
+            />
+          ) : null}
         </>
       ) : canSubscribe ? (
         <form method="post" action="/account/subscription">
@@ -113,11 +139,20 @@ function AccountPage(props: {
       <form method="post" action="/account/profile">
         <p>
           <label for="handle">Handle</label>{" "}
-          <input id="handle" name="handle" required minlength={3} maxlength={30} pattern="[a-z0-9\-]+" value={props.handle ?? ""} />
+          <input
+            id="handle"
+            name="handle"
+            required
+            minlength={3}
+            maxlength={30}
+            pattern="[a-z0-9\-]+"
+            value={props.handle ?? ""}
+          />
         </p>
         <p>3 to 30 lower-case letters, digits and hyphens.</p>
         <p>
-          <label for="displayName">Display name</label> <input id="displayName" name="displayName" maxlength={60} value={props.displayName ?? ""} />
+          <label for="displayName">Display name</label>{" "}
+          <input id="displayName" name="displayName" maxlength={60} value={props.displayName ?? ""} />
         </p>
         <button type="submit">Save</button>
       </form>
@@ -150,39 +185,69 @@ async function renderAccount(c: Context<AppEnv>, session: Session, notice?: stri
     db.select().from(subscribers).where(eq(subscribers.email, email)).get(),
     blockingSuppression(db, readConfig(c.env).suppression, email),
   ]);
-  const list = rows.map((s) => ({ current: s.idHash === session.idHash, userAgent: s.userAgent, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt }));
-  return privateHtml(c, <AccountPage {...session.account} sessions={list} subscriber={subscriber} blocked={blocked} notice={notice} />, status);
+  const list = rows.map((s) => ({
+    current: s.idHash === session.idHash,
+    userAgent: s.userAgent,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+  }));
+  return privateHtml(
+    c,
+    <AccountPage {...session.account} sessions={list} subscriber={subscriber} blocked={blocked} notice={notice} />,
+    status,
+  );
 }
 
 accountPageRoutes.get("/account", async (c) => {
   const session = await currentSession(createDb(c.env.DB), c);
   if (!session) return c.redirect("/signin", 303);
   const fromSubmit = c.req.query("next") === "submit" && !session.account.handle;
-  return renderAccount(c, session, fromSubmit ? "Choose a handle first: a submitted paper shows who submitted it." : undefined);
+  return renderAccount(
+    c,
+    session,
+    fromSubmit ? "Choose a handle first: a submitted paper shows who submitted it." : undefined,
+  );
 });
 
 accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
   const session = await requireSession(c);
   const parsed = ProfileBody.safeParse(await c.req.parseBody());
-  if (!parsed.success) return renderAccount(c, session, `Not saved: ${parsed.error.issues[0]?.message ?? "invalid form"}.`, 400);
+  if (!parsed.success)
+    return renderAccount(c, session, `Not saved: ${parsed.error.issues[0]?.message ?? "invalid form"}.`, 400);
   const db = createDb(c.env.DB);
   const { handle, displayName } = parsed.data;
   const taken = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.handle, handle)).get();
-  if (taken && taken.id !== session.account.id) return renderAccount(c, session, "Not saved: this handle is taken.", 409);
+  if (taken && taken.id !== session.account.id)
+    return renderAccount(c, session, "Not saved: this handle is taken.", 409);
   if (handle !== session.account.handle && (await isUpstreamSubmitter(db, handle))) {
-    return renderAccount(c, session, "Not saved: this handle is the name of a Hugging Face submitter of papers featured here; choose another.", 409);
+    return renderAccount(
+      c,
+      session,
+      "Not saved: this handle is the name of a Hugging Face submitter of papers featured here; choose another.",
+      409,
+    );
   }
   try {
     // The name on the papers it submitted changes with the account, in the same transaction.
     await db.batch([
-      db.update(accounts).set({ handle, displayName: displayName || null }).where(eq(accounts.id, session.account.id)),
-      db.update(dailyEntries).set({ submitterName: handle, submitterFullname: displayName || null }).where(eq(dailyEntries.submitterAccountId, session.account.id)),
+      db
+        .update(accounts)
+        .set({ handle, displayName: displayName || null })
+        .where(eq(accounts.id, session.account.id)),
+      db
+        .update(dailyEntries)
+        .set({ submitterName: handle, submitterFullname: displayName || null })
+        .where(eq(dailyEntries.submitterAccountId, session.account.id)),
     ]);
   } catch {
     // Someone took the handle between the check and the write (UNIQUE).
     return renderAccount(c, session, "Not saved: this handle is taken.", 409);
   }
-  return renderAccount(c, { ...session, account: { ...session.account, handle, displayName: displayName || null } }, "Saved.");
+  return renderAccount(
+    c,
+    { ...session, account: { ...session.account, handle, displayName: displayName || null } },
+    "Saved.",
+  );
 });
 
 /** The digest of the account's own address: save, unsubscribe, resume (or confirm a pending one), subscribe. */
@@ -210,7 +275,8 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
     if (sub?.status !== "pending" && sub?.status !== "confirmed") return refuse("this address is not subscribed.");
     await unsubscribe(db, sub.id, now);
   } else {
-    if (form.action === "resume" && (!sub || sub.status === "confirmed")) return refuse("there is no cancelled or pending subscription to resume.");
+    if (form.action === "resume" && (!sub || sub.status === "confirmed"))
+      return refuse("there is no cancelled or pending subscription to resume.");
     if (form.action === "subscribe" && sub) return refuse("this address already has a subscription: change it below.");
     const choices = form.action === "subscribe" ? { frequency: form.frequency ?? "daily", ...filters! } : undefined;
     const result = await subscribeVerified(db, suppression, { email, choices, consentText: ACCOUNT_CONSENT_TEXT, now });
@@ -238,7 +304,8 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
         <li>the sign-in links mailed to this address.</li>
       </ul>
       <p>
-        If there is a subscription, we keep only a keyed one-way hash of the address, so that we never mail it again unless you subscribe anew.
+        If there is a subscription, we keep only a keyed one-way hash of the address, so that we never mail it again
+        unless you subscribe anew.
       </p>
       <form method="post" action="/account/delete">
         <p>
@@ -264,7 +331,8 @@ accountPageRoutes.get("/account/delete", async (c) => {
 accountPageRoutes.post("/account/delete", sameOrigin, async (c) => {
   const session = await requireSession(c);
   const parsed = DeleteBody.safeParse(await c.req.parseBody());
-  if (!parsed.success) return privateHtml(c, <DeletePage {...session.account} notice="Not deleted: tick the box to confirm." />, 400);
+  if (!parsed.success)
+    return privateHtml(c, <DeletePage {...session.account} notice="Not deleted: tick the box to confirm." />, 400);
   const config = readConfig(c.env);
   const { subscriber, shown } = await eraseAccount(createDb(c.env.DB), config.suppression, session.account);
   // The erasure is committed; a purge that fails only leaves pages stale for their few seconds.
@@ -291,8 +359,8 @@ accountPageRoutes.get("/account/deleted", (c) => {
         <li>the sign-in links mailed to the address.</li>
         {subscription ? (
           <li>
-            your digest subscription, its preferences and consent records. We keep only a keyed one-way hash of the address, so that we never mail it
-            again unless you subscribe anew.
+            your digest subscription, its preferences and consent records. We keep only a keyed one-way hash of the
+            address, so that we never mail it again unless you subscribe anew.
           </li>
         ) : null}
       </ul>

@@ -36,7 +36,8 @@ const PROFILE_PAPERS = 50;
 const SigninBody = z.object({ email: EmailAddress });
 const TokenBody = z.object({ token: z.string().min(1).max(200) });
 
-const invalidLink = () => badRequest("invalid_link", "This sign-in link is not valid, was already used or has expired. Ask for a new one.");
+const invalidLink = () =>
+  badRequest("invalid_link", "This sign-in link is not valid, was already used or has expired. Ask for a new one.");
 
 accountRoutes.get("/signin", (c) =>
   privateHtml(
@@ -44,7 +45,8 @@ accountRoutes.get("/signin", (c) =>
     <TitledPage title="Sign in">
       <form method="post" action="/signin">
         <p>
-          <label for="email">Email address</label> <input id="email" name="email" type="email" required autocomplete="email" />
+          <label for="email">Email address</label>{" "}
+          <input id="email" name="email" type="email" required autocomplete="email" />
         </p>
         <p>We mail you a link that signs you in. It works once, for 15 minutes. No password.</p>
         <button type="submit">Mail me a sign-in link</button>
@@ -59,15 +61,25 @@ accountRoutes.post("/signin", sameOrigin, async (c) => {
   await enforceLimits(
     c.env.DB,
     [
-      { key: `signin:client:${await sha256Hex(clientKey(c.req.raw))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
-      { key: `signin:address:${await suppressionHash(config.suppression.current, email)}`, max: LIMITS.perAddress, windowSeconds: LIMITS.windowSeconds },
+      {
+        key: `signin:client:${await sha256Hex(clientKey(c.req.raw))}`,
+        max: LIMITS.perClient,
+        windowSeconds: LIMITS.windowSeconds,
+      },
+      {
+        key: `signin:address:${await suppressionHash(config.suppression.current, email)}`,
+        max: LIMITS.perAddress,
+        windowSeconds: LIMITS.windowSeconds,
+      },
     ],
     Date.now(),
     "Too many sign-in requests. Please wait a while and try again.",
   );
   const id = crypto.randomUUID();
   const tokenHash = await signinTokenHash(await signinToken(config.TOKEN_SECRET, id));
-  await createDb(c.env.DB).insert(signinTokens).values({ id, tokenHash, email, expiresAt: Date.now() + SIGNIN_TTL_MS, mailStatus: "queued" });
+  await createDb(c.env.DB)
+    .insert(signinTokens)
+    .values({ id, tokenHash, email, expiresAt: Date.now() + SIGNIN_TTL_MS, mailStatus: "queued" });
   const message: MailMessage = { kind: "signin", tokenId: id };
   await c.env.MAIL_QUEUE.send(message);
   // The same answer for every address, known or not, suppressed or not: no enumeration.
@@ -108,12 +120,17 @@ accountRoutes.post("/signin/verify", sameOrigin, async (c) => {
   const { token } = validate(TokenBody, await c.req.parseBody(), "invalid_form");
   const now = Date.now();
   // Used once: the UPDATE marks the row only if nobody did before, in one statement.
-  const used = await c.env.DB.prepare("UPDATE signin_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?3 RETURNING email")
+  const used = await c.env.DB.prepare(
+    "UPDATE signin_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?3 RETURNING email",
+  )
     .bind(new Date(now).toISOString(), await signinTokenHash(token), now)
     .first<{ email: string }>();
   if (!used) throw invalidLink();
   const db = createDb(c.env.DB);
-  await db.insert(accounts).values({ id: crypto.randomUUID(), email: used.email }).onConflictDoNothing({ target: accounts.email });
+  await db
+    .insert(accounts)
+    .values({ id: crypto.randomUUID(), email: used.email })
+    .onConflictDoNothing({ target: accounts.email });
   const account = await db.select().from(accounts).where(eq(accounts.email, used.email)).get();
   if (!account) throw invalidLink();
   await startSession(db, c, account.id, now);
@@ -142,9 +159,16 @@ accountRoutes.get("/u/:handle", async (c) => {
   const handle = Handle.safeParse(c.req.param("handle"));
   if (!handle.success) throw notFound("there is no profile with this handle");
   const db = createDb(c.env.DB);
-  const account = await db.select({ id: accounts.id, handle: accounts.handle, displayName: accounts.displayName }).from(accounts).where(eq(accounts.handle, handle.data)).get();
+  const account = await db
+    .select({ id: accounts.id, handle: accounts.handle, displayName: accounts.displayName })
+    .from(accounts)
+    .where(eq(accounts.handle, handle.data))
+    .get();
   if (!account?.handle) throw notFound("there is no profile with this handle");
-  const [submitted, upvoted] = await Promise.all([submittedPapers(db, account.id, PROFILE_PAPERS), upvotedPapers(db, account.id, PROFILE_PAPERS)]);
+  const [submitted, upvoted] = await Promise.all([
+    submittedPapers(db, account.id, PROFILE_PAPERS),
+    upvotedPapers(db, account.id, PROFILE_PAPERS),
+  ]);
   setCache(c, "counts", [profileTag(account.handle)]);
   return c.html(
     <Layout title={`@${account.handle}`} votes>
@@ -157,11 +181,7 @@ accountRoutes.get("/u/:handle", async (c) => {
         </>
       ) : null}
       <h2>Upvoted papers</h2>
-      {upvoted.length ? (
-        <Cards items={upvoted} level={3} showDay />
-      ) : (
-        <p>No upvotes yet.</p>
-      )}
+      {upvoted.length ? <Cards items={upvoted} level={3} showDay /> : <p>No upvotes yet.</p>}
     </Layout>,
   );
 });

@@ -17,11 +17,19 @@ import { erasureStatements } from "#shared/mail/subscribers";
  * Returns what the caches must forget: the papers its comments are on, and the papers and days it
  * submitted, read in the same batch before the writes, so that they are exactly the rows erased.
  */
-export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account: AccountRow, now = new Date()): Promise<{ subscriber: boolean; shown: PurgeRequest }> {
+export async function eraseAccount(
+  db: Db,
+  secrets: SuppressionSecrets,
+  account: AccountRow,
+  now = new Date(),
+): Promise<{ subscriber: boolean; shown: PurgeRequest }> {
   const subscriber = await db.select().from(subscribers).where(eq(subscribers.email, account.email)).get();
   const [commented, submitted] = await db.batch([
     db.selectDistinct({ paperId: comments.paperId }).from(comments).where(eq(comments.accountId, account.id)),
-    db.select({ paperId: dailyEntries.paperId, day: dailyEntries.day }).from(dailyEntries).where(eq(dailyEntries.submitterAccountId, account.id)),
+    db
+      .select({ paperId: dailyEntries.paperId, day: dailyEntries.day })
+      .from(dailyEntries)
+      .where(eq(dailyEntries.submitterAccountId, account.id)),
     // Used links too: each row holds the address in clear, and none is of use once the account is gone.
     db.delete(signinTokens).where(eq(signinTokens.email, account.email)),
     ...(subscriber ? await erasureStatements(db, secrets, subscriber) : []),
@@ -29,9 +37,15 @@ export async function eraseAccount(db: Db, secrets: SuppressionSecrets, account:
       .update(comments)
       .set({ body: "", deletedAt: sql`coalesce(${comments.deletedAt}, ${now.toISOString()})` })
       .where(eq(comments.accountId, account.id)),
-    db.update(dailyEntries).set({ submitterName: null, submitterFullname: null }).where(eq(dailyEntries.submitterAccountId, account.id)),
+    db
+      .update(dailyEntries)
+      .set({ submitterName: null, submitterFullname: null })
+      .where(eq(dailyEntries.submitterAccountId, account.id)),
     db.delete(accounts).where(eq(accounts.id, account.id)),
   ]);
-  const shown = { papers: [...new Set([...commented, ...submitted].map((r) => r.paperId))], days: [...new Set(submitted.map((r) => r.day))] };
+  const shown = {
+    papers: [...new Set([...commented, ...submitted].map((r) => r.paperId))],
+    days: [...new Set(submitted.map((r) => r.day))],
+  };
   return { subscriber: Boolean(subscriber), shown };
 }

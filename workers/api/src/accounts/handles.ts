@@ -5,9 +5,37 @@ import { dailyEntries } from "#shared/db/schema";
 
 /** Words a handle may not be: the site's own paths and names that would mislead. */
 export const RESERVED_HANDLES = new Set([
-  "about", "account", "accounts", "admin", "api", "dev", "docs", "feeds", "healthz", "help", "login", "logout", "me", "null",
-  "paperboy", "papers", "preferences", "root", "search", "settings", "signin", "signout", "static", "subscribe", "support",
-  "trending", "u", "undefined", "unsubscribe", "webhooks", "www",
+  "about",
+  "account",
+  "accounts",
+  "admin",
+  "api",
+  "dev",
+  "docs",
+  "feeds",
+  "healthz",
+  "help",
+  "login",
+  "logout",
+  "me",
+  "null",
+  "paperboy",
+  "papers",
+  "preferences",
+  "root",
+  "search",
+  "settings",
+  "signin",
+  "signout",
+  "static",
+  "subscribe",
+  "support",
+  "trending",
+  "u",
+  "undefined",
+  "unsubscribe",
+  "webhooks",
+  "www",
 ]);
 
 /** 3 to 30 lower-case letters, digits and hyphens, not a reserved word. */
@@ -30,7 +58,13 @@ export async function isUpstreamSubmitter(db: Db, handle: string): Promise<boole
   const row = await db
     .select({ one: sql`1` })
     .from(dailyEntries)
-    .where(and(isNull(dailyEntries.submitterAccountId), isNotNull(dailyEntries.submitterName), sql`lower(${dailyEntries.submitterName}) = ${handle.toLowerCase()}`))
+    .where(
+      and(
+        isNull(dailyEntries.submitterAccountId),
+        isNotNull(dailyEntries.submitterName),
+        sql`lower(${dailyEntries.submitterName}) = ${handle.toLowerCase()}`,
+      ),
+    )
     .limit(1)
     .get();
   return Boolean(row);

@@ -21,7 +21,14 @@ const randomId = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 /** Starts a session for `accountId` and sets its cookie; only the id's SHA-256 is stored. */
 export async function startSession(db: Db, c: Context, accountId: string, now = Date.now()) {
   const id = randomId();
-  await db.insert(sessions).values({ idHash: await sha256Hex(id), accountId, expiresAt: now + SESSION_TTL_MS, userAgent: (c.req.header("User-Agent") ?? "").slice(0, 200) || null });
+  await db
+    .insert(sessions)
+    .values({
+      idHash: await sha256Hex(id),
+      accountId,
+      expiresAt: now + SESSION_TTL_MS,
+      userAgent: (c.req.header("User-Agent") ?? "").slice(0, 200) || null,
+    });
   setCookie(c, SESSION_COOKIE, id, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
 }
 
@@ -40,7 +47,10 @@ export async function currentSession(db: Db, c: Context, now = Date.now()): Prom
     .get();
   if (!row) return null;
   if (row.expiresAt - now < SESSION_TTL_MS - SLIDE_EVERY_MS) {
-    await db.update(sessions).set({ expiresAt: now + SESSION_TTL_MS, lastSeenAt: new Date(now).toISOString() }).where(eq(sessions.idHash, idHash));
+    await db
+      .update(sessions)
+      .set({ expiresAt: now + SESSION_TTL_MS, lastSeenAt: new Date(now).toISOString() })
+      .where(eq(sessions.idHash, idHash));
     setCookie(c, SESSION_COOKIE, id, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
   }
   return { account: row.account, idHash };
@@ -54,7 +64,11 @@ export async function requireSession(c: Context<AppEnv>, message = "Sign in to s
 }
 
 export const activeSessions = (db: Db, accountId: string, now = Date.now()) =>
-  db.select().from(sessions).where(and(eq(sessions.accountId, accountId), gt(sessions.expiresAt, now))).orderBy(desc(sessions.lastSeenAt));
+  db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.accountId, accountId), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sessions.lastSeenAt));
 
 export const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, cookieOptions);
 

@@ -12,7 +12,8 @@ function AdminPage(props: { title: string; children: Child }) {
   return (
     <Layout title={`${props.title} · Curators`} nav={null}>
       <nav class="admin" aria-label="Curators">
-        <a href="/admin">Curators' desk</a> · <a href="/admin/ingest-runs">Ingest runs</a> · <a href="/admin/dead-letters">Dead letters</a>
+        <a href="/admin">Curators' desk</a> · <a href="/admin/ingest-runs">Ingest runs</a> ·{" "}
+        <a href="/admin/dead-letters">Dead letters</a>
       </nav>
       <h1>{props.title}</h1>
       {props.children}
@@ -28,7 +29,11 @@ const json = (v: unknown) => (v === null || v === undefined ? "—" : JSON.strin
  */
 function Actor({ entry: e }: { entry: AuditEntry }) {
   if (!e.actorAccountId) return <>{e.actor}</>;
-  const now = !e.actorNow ? ", account erased" : e.actorNow.handle && `@${e.actorNow.handle}` !== e.actor ? `, now @${e.actorNow.handle}` : "";
+  const now = !e.actorNow
+    ? ", account erased"
+    : e.actorNow.handle && `@${e.actorNow.handle}` !== e.actor
+      ? `, now @${e.actorNow.handle}`
+      : "";
   return (
     <>
       {e.actor} <small>{`(account ${e.actorAccountId}${now})`}</small>
@@ -79,8 +84,8 @@ export function Dashboard({ actor, audit }: { actor: string; audit: AuditEntry[]
       <p>{`Signed in as ${actor}. Every action here is recorded below, with what it changed.`}</p>
       <form method="get" action="/admin/papers">
         <p>
-          <label for="id">Curate a paper (arXiv id or address)</label> <input id="id" name="id" required maxlength={300} />{" "}
-          <button type="submit">Open</button>
+          <label for="id">Curate a paper (arXiv id or address)</label>{" "}
+          <input id="id" name="id" required maxlength={300} /> <button type="submit">Open</button>
         </p>
       </form>
       <h2>Audit log</h2>
@@ -89,7 +94,14 @@ export function Dashboard({ actor, audit }: { actor: string; audit: AuditEntry[]
   );
 }
 
-type ThreadRow = { id: string; body: string; createdAt: string; deletedAt: string | null; hiddenAt: string | null; handle: string | null };
+type ThreadRow = {
+  id: string;
+  body: string;
+  createdAt: string;
+  deletedAt: string | null;
+  hiddenAt: string | null;
+  handle: string | null;
+};
 
 export function CommentsTable({ thread }: { thread: ThreadRow[] }) {
   if (!thread.length) return <p>No comments on Paperboy.</p>;
@@ -127,7 +139,8 @@ export function PaperCuration(props: { item: ListedPaper; thread: ThreadRow[]; a
       ) : (
         <form method="post" action={`${base}/feature`}>
           <p>
-            <label for="day">Feature on</label> <input id="day" name="day" type="date" required value={todayUtc()} /> <button type="submit">Feature</button>
+            <label for="day">Feature on</label> <input id="day" name="day" type="date" required value={todayUtc()} />{" "}
+            <button type="submit">Feature</button>
           </p>
         </form>
       )}
@@ -141,13 +154,18 @@ export function PaperCuration(props: { item: ListedPaper; thread: ThreadRow[]; a
       <h2>Links</h2>
       <form method="post" action={`${base}/links`}>
         <p>
-          <label for="codeUrl">Code</label> <input id="codeUrl" name="codeUrl" type="url" value={paper.codeUrl ?? ""} maxlength={2000} />
+          <label for="codeUrl">Code</label>{" "}
+          <input id="codeUrl" name="codeUrl" type="url" value={paper.codeUrl ?? ""} maxlength={2000} />
         </p>
         <p>
-          <label for="projectUrl">Project page</label> <input id="projectUrl" name="projectUrl" type="url" value={paper.projectUrl ?? ""} maxlength={2000} />
+          <label for="projectUrl">Project page</label>{" "}
+          <input id="projectUrl" name="projectUrl" type="url" value={paper.projectUrl ?? ""} maxlength={2000} />
         </p>
         <p>
-          <button type="submit">Save links</button> {paper.linksCuratedAt ? "Set by a curator: the daily feed no longer changes them." : "From the daily feed until a curator saves them."}
+          <button type="submit">Save links</button>{" "}
+          {paper.linksCuratedAt
+            ? "Set by a curator: the daily feed no longer changes them."
+            : "From the daily feed until a curator saves them."}
         </p>
       </form>
       <h2>Comments</h2>
@@ -169,7 +187,8 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
               <option value={s}>{s}</option>
             ))}
           </select>{" "}
-          <label for="date">day (optional)</label> <input id="date" name="date" type="date" /> <button type="submit">Run</button>
+          <label for="date">day (optional)</label> <input id="date" name="date" type="date" />{" "}
+          <button type="submit">Run</button>
         </p>
       </form>
       <table class="admin">

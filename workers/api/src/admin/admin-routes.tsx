@@ -43,9 +43,12 @@ function paperIdParam(c: Context<CuratorEnv>): string {
   return paperIdFrom(c.req.param("id") ?? "").id;
 }
 
-const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }) => purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
+const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }) =>
+  purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
 
-adminRoutes.get("/", async (c) => c.html(<Dashboard actor={c.get("curator").actor} audit={await recentAudit(db(c), { limit: 50 })} />));
+adminRoutes.get("/", async (c) =>
+  c.html(<Dashboard actor={c.get("curator").actor} audit={await recentAudit(db(c), { limit: 50 })} />),
+);
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
 adminRoutes.get("/papers", (c) => {
@@ -55,7 +58,9 @@ adminRoutes.get("/papers", (c) => {
 
 // ---- One paper: feature, unfeature, hide, show, links, its comments ----
 
-const DayForm = z.object({ day: z.string().refine((d) => parseDay(d) !== null, "day must be a real day written YYYY-MM-DD") });
+const DayForm = z.object({
+  day: z.string().refine((d) => parseDay(d) !== null, "day must be a real day written YYYY-MM-DD"),
+});
 const optionalUrl = z
   .string()
   .trim()
@@ -68,28 +73,48 @@ async function paperPage(c: Context<CuratorEnv>, id: string) {
   const item = await paperById(db(c), id, { includeHidden: true });
   if (!item) throw notFound(`paper ${id} is not in the catalog`);
   const thread = await db(c)
-    .select({ id: comments.id, body: comments.body, createdAt: comments.createdAt, deletedAt: comments.deletedAt, hiddenAt: comments.hiddenAt, handle: accounts.handle })
+    .select({
+      id: comments.id,
+      body: comments.body,
+      createdAt: comments.createdAt,
+      deletedAt: comments.deletedAt,
+      hiddenAt: comments.hiddenAt,
+      handle: accounts.handle,
+    })
     .from(comments)
     .leftJoin(accounts, eq(accounts.id, comments.accountId))
     .where(eq(comments.paperId, id))
     .orderBy(comments.createdAt)
     .all();
   const audit = await recentAudit(db(c), { target: id, limit: 50 });
-  const commentAudit = thread.length ? (await recentAudit(db(c), { limit: 200 })).filter((a) => a.target.startsWith("comment:") && thread.some((t) => `comment:${t.id}` === a.target)) : [];
-  return c.html(<PaperCuration item={item} thread={thread} audit={[...audit, ...commentAudit].sort((a, b) => b.id - a.id)} />);
+  const commentAudit = thread.length
+    ? (await recentAudit(db(c), { limit: 200 })).filter(
+        (a) => a.target.startsWith("comment:") && thread.some((t) => `comment:${t.id}` === a.target),
+      )
+    : [];
+  return c.html(
+    <PaperCuration item={item} thread={thread} audit={[...audit, ...commentAudit].sort((a, b) => b.id - a.id)} />,
+  );
 }
 
 adminRoutes.get("/papers/:id{.+}", (c) => paperPage(c, paperIdParam(c)));
 
 /** Runs a change on a paper, purges what it touched, and answers JSON (scripts) or 303 back (forms). */
-async function paperAction(c: Context<CuratorEnv>, id: string, change: () => Promise<{ papers: string[]; days: string[] }>) {
+async function paperAction(
+  c: Context<CuratorEnv>,
+  id: string,
+  change: () => Promise<{ papers: string[]; days: string[] }>,
+) {
   const changed = await change();
   await purge(c, changed);
   if (wantsHtml(c)) return c.redirect(`/admin/papers/${id}`, 303);
   return c.json({ ok: true, ...changed });
 }
 
-const form = async (c: Context<CuratorEnv>) => (wantsHtml(c) || (c.req.header("Content-Type") ?? "").includes("form") ? await c.req.parseBody() : await c.req.json().catch(() => ({})));
+const form = async (c: Context<CuratorEnv>) =>
+  wantsHtml(c) || (c.req.header("Content-Type") ?? "").includes("form")
+    ? await c.req.parseBody()
+    : await c.req.json().catch(() => ({}));
 
 adminRoutes.post("/papers/:id{.+}/feature", async (c) => {
   const id = paperIdParam(c);
@@ -114,7 +139,10 @@ adminRoutes.post("/papers/:id{.+}/links", async (c) => {
   return paperAction(c, id, () => editLinks(db(c), c.get("curator"), id, links));
 });
 
-for (const [action, hidden] of [["hide", true], ["show", false]] as const) {
+for (const [action, hidden] of [
+  ["hide", true],
+  ["show", false],
+] as const) {
   adminRoutes.post(`/comments/:id/${action}`, async (c) => {
     const commentId = c.req.param("id");
     if (!/^[\w-]{1,64}$/.test(commentId)) throw notFound(`there is no comment ${commentId.slice(0, 64)}`);
@@ -146,9 +174,17 @@ const IngestForm = z.object({
 /** Runs an ingest now: JSON for scripts (the run, 502 when it failed), a form for curators. */
 adminRoutes.post("/ingest", async (c) => {
   const html = wantsHtml(c);
-  const request = html ? validate(IngestRequest, validate(IngestForm, await c.req.parseBody(), "invalid_form"), "invalid_form") : await jsonBody(c, IngestRequest);
+  const request = html
+    ? validate(IngestRequest, validate(IngestForm, await c.req.parseBody(), "invalid_form"), "invalid_form")
+    : await jsonBody(c, IngestRequest);
   const { changedPapers: _papers, changedDays: _days, ...run } = await c.env.INGEST.runIngest(request);
-  await auditStatement(db(c), { by: c.get("curator"), action: "run-ingest", target: `ingest:${request.source}`, before: request, after: run });
+  await auditStatement(db(c), {
+    by: c.get("curator"),
+    action: "run-ingest",
+    target: `ingest:${request.source}`,
+    before: request,
+    after: run,
+  });
   if (html) return c.redirect("/admin/ingest-runs", 303);
   return c.json(run, run.status === "ok" ? 200 : 502);
 });
@@ -169,7 +205,13 @@ adminRoutes.post("/dead-letters/redrive", async (c) => {
   const html = wantsHtml(c);
   const { ids } = html ? {} : await jsonBody(c, RedriveRequest);
   const result = await redriveDeadLetters(c.env.DB, c.env.MAIL_QUEUE, ids);
-  await auditStatement(db(c), { by: c.get("curator"), action: "redrive-dead-letters", target: "mail", before: { ids: ids ?? "all pending" }, after: result });
+  await auditStatement(db(c), {
+    by: c.get("curator"),
+    action: "redrive-dead-letters",
+    target: "mail",
+    before: { ids: ids ?? "all pending" },
+    after: result,
+  });
   if (html) return c.redirect("/admin/dead-letters", 303);
   return c.json(result);
 });

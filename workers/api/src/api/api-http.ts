@@ -30,7 +30,10 @@ export const etag: MiddlewareHandler<AppEnv> = async (c, next) => {
   if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.res.status !== 200 || !c.res.body) return;
   // apiCache (../cache/edge-cache) has already tagged and answered the routes it fronts.
   if (c.res.headers.has("ETag")) return;
-  c.res = answerConditional(await withWeakEtag(await c.res.arrayBuffer(), c.res), c.req.header("If-None-Match") ?? null);
+  c.res = answerConditional(
+    await withWeakEtag(await c.res.arrayBuffer(), c.res),
+    c.req.header("If-None-Match") ?? null,
+  );
 };
 
 export const apiMiddleware = [readOnlyCors, rateLimit, etag] as const;

@@ -51,8 +51,12 @@ const SORTS: Record<NonNullable<DailyPapersQuery["sort"]> | "default", SortOrder
 export async function listDaily(db: Db, q: DailyPapersQuery): Promise<ListedPaper[]> {
   const page = { page: q.p, limit: q.limit };
   const period = periodOf(q);
-  if (period) return (await periodListing(db, period, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter })).items;
-  if (q.submitter) return (await periodListing(db, ALL_DAYS, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter })).items;
+  if (period)
+    return (await periodListing(db, period, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter }))
+      .items;
+  if (q.submitter)
+    return (await periodListing(db, ALL_DAYS, { ...page, sort: SORTS[q.sort ?? "default"], submitter: q.submitter }))
+      .items;
   if (q.sort === "trending") return trendingPage(db, q.p, q.limit);
   const latest = await latestDayWithPapers(db);
   if (!latest) return [];

@@ -54,7 +54,10 @@ const listDailyPapers = createRoute({
   responses: {
     200: {
       description: "the page of featured papers",
-      headers: { ...cachedHeaders, Link: { schema: { type: "string" }, description: '<url>; rel="next" when the page is full' } },
+      headers: {
+        ...cachedHeaders,
+        Link: { schema: { type: "string" }, description: '<url>; rel="next" when the page is full' },
+      },
       content: { "application/json": { schema: HfDailyPapers } },
     },
     304: notModified,
@@ -91,7 +94,11 @@ const searchPapers = createRoute({
   description: "Searches the whole catalog, featured or not. Items have the daily-papers shape.",
   request: { query: queryOf(SearchQuery) },
   responses: {
-    200: { description: "matching papers", headers: cachedHeaders, content: { "application/json": { schema: HfDailyPapers } } },
+    200: {
+      description: "matching papers",
+      headers: cachedHeaders,
+      content: { "application/json": { schema: HfDailyPapers } },
+    },
     304: notModified,
     ...commonErrors,
   },
@@ -155,6 +162,10 @@ const documents = new Map<string, ReturnType<typeof describeRoutes>>();
 /** The OpenAPI document of the API's and the feeds' routes; generating it is pure, so once per isolate and site URL. */
 export function apiDocument(siteUrl: string) {
   let doc = documents.get(siteUrl);
-  if (!doc) documents.set(siteUrl, (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes })));
+  if (!doc)
+    documents.set(
+      siteUrl,
+      (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes })),
+    );
   return doc;
 }

@@ -26,7 +26,10 @@ const intParam = (min: number, max: number, fallback: number, param: { descripti
 export const queryOf = <T extends z.ZodObject>(schema: T) =>
   z
     .record(z.string(), z.union([z.string(), z.array(z.string())]))
-    .transform((query): Record<string, unknown> => Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])))
+    .transform(
+      (query): Record<string, unknown> =>
+        Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])),
+    )
     .pipe(schema);
 
 export const MAX_LIMIT = 100;
@@ -56,16 +59,18 @@ export const DailyPapersQuery = z
       .min(1)
       .max(100, "must be at most 100 characters")
       .optional()
-      .meta({ description: "only papers submitted by this user name: a Hugging Face user's for the upstream feed's entries, a Paperboy handle for papers submitted here" }),
-    sort: z
-      .enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" })
-      .optional()
       .meta({
         description:
-          "absent: most upvoted first (as on the site); publishedAt: newest arXiv publication first; trending: upvotes decayed by age",
+          "only papers submitted by this user name: a Hugging Face user's for the upstream feed's entries, a Paperboy handle for papers submitted here",
       }),
+    sort: z.enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" }).optional().meta({
+      description:
+        "absent: most upvoted first (as on the site); publishedAt: newest arXiv publication first; trending: upvotes decayed by age",
+    }),
     p: intParam(0, 1000, 0, { description: "0-based page number", example: "0" }),
-    limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, { description: `items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
+    limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, {
+      description: `items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
+    }),
   })
   .refine((q) => [q.date, q.week, q.month].filter(Boolean).length <= 1, {
     message: "give at most one of date, week and month",
@@ -82,7 +87,9 @@ export const SearchQuery = z.object({
     .transform((s) => s.trim())
     .pipe(z.string().min(1, "must not be empty").max(MAX_QUERY, `must be at most ${MAX_QUERY} characters`))
     .meta({ description: "words to find in title, authors and abstract (best match first)", example: "diffusion" }),
-  limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, { description: `at most this many results, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})` }),
+  limit: intParam(1, MAX_LIMIT, DEFAULT_LIMIT, {
+    description: `at most this many results, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
+  }),
 });
 export type SearchQuery = z.output<typeof SearchQuery>;
 

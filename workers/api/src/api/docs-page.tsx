@@ -10,8 +10,20 @@ import { apiDocument } from "./api-routes";
 export const apiDocsRoutes = new Hono<AppEnv>();
 apiDocsRoutes.use("*", readOnlyCors);
 
-type Param = { name: string; in: string; required: boolean; description?: string; example?: unknown; schema: Record<string, unknown> };
-type Operation = { summary: string; description?: string; parameters?: Param[]; responses: Record<string, { description: string }> };
+type Param = {
+  name: string;
+  in: string;
+  required: boolean;
+  description?: string;
+  example?: unknown;
+  schema: Record<string, unknown>;
+};
+type Operation = {
+  summary: string;
+  description?: string;
+  parameters?: Param[];
+  responses: Record<string, { description: string }>;
+};
 
 const EXAMPLES: Record<string, string> = {
   "/api/daily_papers": "/api/daily_papers?date=2026-06-12&limit=5",
@@ -26,7 +38,8 @@ const EXAMPLES: Record<string, string> = {
 function typeOf(schema: Record<string, unknown>): string {
   if (Array.isArray(schema.enum)) return (schema.enum as string[]).join(" | ");
   const parts = [String(schema.type ?? "string")];
-  if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ""}..${schema.maximum ?? ""}`);
+  if (schema.minimum !== undefined || schema.maximum !== undefined)
+    parts.push(`${schema.minimum ?? ""}..${schema.maximum ?? ""}`);
   if (schema.default !== undefined) parts.push(`default ${schema.default}`);
   return parts.join(", ");
 }
@@ -37,14 +50,19 @@ apiDocsRoutes.get("/api", (c) => {
   setCache(c, "static");
   const paths = Object.entries(doc.paths) as [string, { get: Operation }][];
   return c.html(
-    <Layout title="API" description="Paperboy's Hugging Face-compatible JSON API and feeds" canonical={`${site}/docs/api`}>
+    <Layout
+      title="API"
+      description="Paperboy's Hugging Face-compatible JSON API and feeds"
+      canonical={`${site}/docs/api`}
+    >
       <h1>Paperboy API</h1>
       <p>{doc.info.description}</p>
       <p>
         Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Errors are JSON{" "}
-        <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make {RATE_LIMIT_REQUESTS} requests every{" "}
-        {RATE_LIMIT_PERIOD_S} seconds; past that the answer is <code>429</code> with a <code>Retry-After</code> header. Responses carry an{" "}
-        <code>ETag</code>: send it back in <code>If-None-Match</code> to get a <code>304</code>.
+        <code>{'{"error": "...", "code": "..."}'}</code> with a 4xx status. Each client may make {RATE_LIMIT_REQUESTS}{" "}
+        requests every {RATE_LIMIT_PERIOD_S} seconds; past that the answer is <code>429</code> with a{" "}
+        <code>Retry-After</code> header. Responses carry an <code>ETag</code>: send it back in{" "}
+        <code>If-None-Match</code> to get a <code>304</code>.
       </p>
       <h2 id="python">From Python</h2>
       <pre>{`from huggingface_hub import HfApi

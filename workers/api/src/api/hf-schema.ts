@@ -62,7 +62,12 @@ export const HfPaper = z
     summary: z.string().meta({ description: "the abstract" }),
     upvotes: z.number().int().min(0).meta({ description: "upvotes shown: localUpvotes + upstreamUpvotes" }),
     /** Paperboy's extension (clients ignore unknown fields): which part of `upvotes` is whose. */
-    localUpvotes: z.number().int().min(0).optional().meta({ description: "Paperboy extension: upvotes cast on Paperboy" }),
+    localUpvotes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: "Paperboy extension: upvotes cast on Paperboy" }),
     upstreamUpvotes: z
       .number()
       .int()
@@ -77,7 +82,6 @@ export const HfPaper = z
     ai_keywords: z.array(z.string()).optional(),
   })
   .meta({ id: "Paper" });
-
 
 export const HfDailyPaper = z
   .object({

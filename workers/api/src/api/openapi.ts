@@ -5,7 +5,10 @@ import { ApiErrorBody, MAX_LIMIT, MAX_QUERY } from "./api-schemas";
 
 /** Pieces of the route declarations (createRoute) that the API's and the feeds' routes share. */
 
-export const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ApiErrorBody } } });
+export const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ApiErrorBody } },
+});
 
 export const commonErrors = {
   400: errorResponse(
@@ -45,6 +48,8 @@ export function describeRoutes(siteUrl: string, apps: Record<string, OpenAPIHono
     servers: [{ url: siteUrl }],
   });
   // A Hono regex parameter ({id{.+}}: an old-style id keeps its slash) is a plain {id} in OpenAPI.
-  const paths = Object.fromEntries(Object.entries(doc.paths ?? {}).map(([path, item]) => [path.replace(/\{(\w+)\{[^}]*\}\}/g, "{$1}"), item]));
+  const paths = Object.fromEntries(
+    Object.entries(doc.paths ?? {}).map(([path, item]) => [path.replace(/\{(\w+)\{[^}]*\}\}/g, "{$1}"), item]),
+  );
   return { ...doc, paths };
 }

@@ -130,7 +130,8 @@ const siteCache: EdgeCacheOptions = {
 
 export const edgeCache = edgeCacheWith(siteCache);
 
-const onCachedPath = (path: string) => SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
+const onCachedPath = (path: string) =>
+  SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));
 
 /**
  * A site page the memory tier holds, answered before Hono routes the request (index.ts): for a

@@ -57,7 +57,11 @@ export function tagsToPurge(req: PurgeRequest): string[] {
 }
 
 /** Deletes every cached copy the Cache API holds of those addresses; returns how many were there. */
-export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: Cache = caches.default): Promise<{ urls: number; deleted: number }> {
+export async function purgeCacheApi(
+  siteUrl: string,
+  req: PurgeRequest,
+  cache: Cache = caches.default,
+): Promise<{ urls: number; deleted: number }> {
   const urls = urlsToPurge(siteUrl, req);
   memoryForget(urls);
   const results = await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
@@ -70,7 +74,12 @@ export async function purgeCacheApi(siteUrl: string, req: PurgeRequest, cache: C
  * Every other copy expires on its own within VOTE_VISIBLE_S (cache-policy.ts): a vote or a comment
  * does not purge globally.
  */
-export async function freshenAfterWrite(siteUrl: string, paperId: string, backPath: string, cache: Cache = caches.default) {
+export async function freshenAfterWrite(
+  siteUrl: string,
+  paperId: string,
+  backPath: string,
+  cache: Cache = caches.default,
+) {
   const back = cacheKeyUrl(siteUrl, new Request(new URL(backPath, siteUrl)));
   const urls = [...new Set([back, ...urlsToPurge(siteUrl, { papers: [paperId], days: [] })])];
   memoryForget(urls);
@@ -96,14 +105,27 @@ export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: u
  * their listings, by Cache-Tag too where Workers Cache exists), and the submitter's default API
  * listing, so that the submitter sees the paper at once.
  */
-export async function purgeAfterSubmission(c: Context, siteUrl: string, req: PurgeRequest, handle: string, cache: Cache = caches.default) {
+export async function purgeAfterSubmission(
+  c: Context,
+  siteUrl: string,
+  req: PurgeRequest,
+  handle: string,
+  cache: Cache = caches.default,
+) {
   const mine = submitterListingKey(siteUrl, handle);
   memoryForget([mine]);
-  await Promise.all([purgeEverywhere(siteUrl, req, c.executionCtx), cache.delete(new Request(mine, { method: "GET" }))]);
+  await Promise.all([
+    purgeEverywhere(siteUrl, req, c.executionCtx),
+    cache.delete(new Request(mine, { method: "GET" })),
+  ]);
 }
 
 const submitterListingKey = (siteUrl: string, handle: string) =>
-  cacheKeyUrl(siteUrl, new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)), API_KEY_PARAMS);
+  cacheKeyUrl(
+    siteUrl,
+    new Request(new URL(`/api/daily_papers?submitter=${encodeURIComponent(handle)}`, siteUrl)),
+    API_KEY_PARAMS,
+  );
 
 /**
  * After an account's erasure: every page that showed it, everywhere, as an ingest run's purge
@@ -111,10 +133,17 @@ const submitterListingKey = (siteUrl: string, handle: string) =>
  * files, by tag) it submitted, its profile (by its tag) and its API listing. Other pages that
  * showed a submitted paper's card (a related-papers list, a search) expire within VOTE_VISIBLE_S.
  */
-export async function purgeAfterErasure(c: Context, siteUrl: string, shown: PurgeRequest, handle: string | null, cache: Cache = caches.default) {
+export async function purgeAfterErasure(
+  c: Context,
+  siteUrl: string,
+  shown: PurgeRequest,
+  handle: string | null,
+  cache: Cache = caches.default,
+) {
   const extra = handle ? [submitterListingKey(siteUrl, handle), new URL(`/u/${handle}`, siteUrl).toString()] : [];
   memoryForget(extra);
-  const edge = (c.executionCtx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)?.cache;
+  const edge = (c.executionCtx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)
+    ?.cache;
   await Promise.all([
     purgeEverywhere(siteUrl, shown, c.executionCtx),
     ...extra.map((u) => cache.delete(new Request(u, { method: "GET" }))),

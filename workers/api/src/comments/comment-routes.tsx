@@ -56,7 +56,10 @@ function signInPage(c: Context<AppEnv>, paperId: string | null) {
   return c.html(
     <Layout title="Sign in to comment" nav={null}>
       <h1>Sign in to comment</h1>
-      <p class="notice">Comments belong to accounts: sign in with your email address (no password), choose a handle, and come back to the paper.</p>
+      <p class="notice">
+        Comments belong to accounts: sign in with your email address (no password), choose a handle, and come back to
+        the paper.
+      </p>
       <p>
         <a href="/signin">Sign in</a>
         {paperId ? (
@@ -81,8 +84,16 @@ async function author(c: Context<AppEnv>, paperId: string | null): Promise<Sessi
 
 async function limit(c: Context<AppEnv>, session: Session, kind: "post" | "change") {
   const rule = kind === "post" ? COMMENT_LIMIT : COMMENT_CHANGE_LIMIT;
-  const message = kind === "post" ? "You have commented a lot in a short time. Please wait a few minutes and try again." : "Too many changes in a short time. Please wait a few minutes and try again.";
-  await enforceLimits(c.env.DB, [{ key: `comment-${kind}:account:${await sha256Hex(session.account.id)}`, ...rule }], Date.now(), message);
+  const message =
+    kind === "post"
+      ? "You have commented a lot in a short time. Please wait a few minutes and try again."
+      : "Too many changes in a short time. Please wait a few minutes and try again.";
+  await enforceLimits(
+    c.env.DB,
+    [{ key: `comment-${kind}:account:${await sha256Hex(session.account.id)}`, ...rule }],
+    Date.now(),
+    message,
+  );
 }
 
 /** The comment a path names, owned by this account: 404 when there is none, 403 when it is someone else's. */
@@ -90,7 +101,8 @@ async function ownComment(c: Context<AppEnv>, session: Session): Promise<Comment
   const id = c.req.param("commentId") ?? "";
   const row = COMMENT_ID.test(id) ? await commentById(createDb(c.env.DB), id) : undefined;
   if (!row) throw notFound("there is no such comment");
-  if (row.accountId !== session.account.id) throw new ApiError(403, "forbidden", "Only its author can change or delete a comment.");
+  if (row.accountId !== session.account.id)
+    throw new ApiError(403, "forbidden", "Only its author can change or delete a comment.");
   return row;
 }
 
@@ -98,7 +110,8 @@ async function ownComment(c: Context<AppEnv>, session: Session): Promise<Comment
 function editRefusal(row: CommentRow, now: number): string | null {
   if (row.deletedAt) return "This comment was deleted.";
   if (row.hiddenAt) return "This comment was hidden by a curator and cannot be edited.";
-  if (Date.parse(row.createdAt) + EDIT_WINDOW_MS <= now) return `A comment can be edited for ${EDIT_WINDOW_MS / 60_000} minutes after posting; this one can no longer be.`;
+  if (Date.parse(row.createdAt) + EDIT_WINDOW_MS <= now)
+    return `A comment can be edited for ${EDIT_WINDOW_MS / 60_000} minutes after posting; this one can no longer be.`;
   return null;
 }
 
@@ -138,7 +151,12 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
     return c.html(
       <TitledPage title="Not posted">
         <p class="notice" role="status">{`Nothing was posted: ${describeZodError(parsed.error)}.`}</p>
-        <CommentForm paperId={paperId} parentId={parent} label={parent ? "Your reply" : "Your comment"} body={kept.slice(0, MAX_COMMENT_LENGTH * 2)} />
+        <CommentForm
+          paperId={paperId}
+          parentId={parent}
+          label={parent ? "Your reply" : "Your comment"}
+          body={kept.slice(0, MAX_COMMENT_LENGTH * 2)}
+        />
         <p>
           <a href={`/papers/${paperId}#comments`}>Back to the discussion</a>
         </p>
@@ -150,7 +168,13 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
   const db = createDb(c.env.DB);
   const parentId = await placeOf(db, paperId, form.parent);
   await limit(c, session, "post");
-  const id = await insertComment(db, { paperId, accountId: session.account.id, parentId, body: form.body, now: new Date() });
+  const id = await insertComment(db, {
+    paperId,
+    accountId: session.account.id,
+    parentId,
+    body: form.body,
+    now: new Date(),
+  });
   if (!id) {
     // A curator hid the paper or the comment after the checks: say so as the checks would have.
     await placeOf(db, paperId, form.parent);
@@ -171,11 +195,19 @@ function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice
       ) : null}
       <form class="comment-form" method="post" action={`/comments/${row.id}/edit`}>
         <label for="comment-body">Your comment</label>
-        <textarea id="comment-body" name="body" rows={8} maxlength={MAX_COMMENT_LENGTH} required aria-describedby="comment-body-hint">
+        <textarea
+          id="comment-body"
+          name="body"
+          rows={8}
+          maxlength={MAX_COMMENT_LENGTH}
+          required
+          aria-describedby="comment-body-hint"
+        >
           {body}
         </textarea>
         <small id="comment-body-hint">
-          Markdown: *emphasis*, `code`, lists and links. You can edit it until <time datetime={until}>{`${until.slice(11, 16)} UTC`}</time>.
+          Markdown: *emphasis*, `code`, lists and links. You can edit it until{" "}
+          <time datetime={until}>{`${until.slice(11, 16)} UTC`}</time>.
         </small>
         <button type="submit">Save</button>
       </form>

@@ -80,7 +80,13 @@ export const commentById = (db: Db, id: string) => db.select().from(comments).wh
 
 /** Whether the paper is in the catalog and not hidden by a curator: a hidden paper takes no comment. */
 export const paperVisible = async (db: Db, paperId: string) =>
-  Boolean(await db.select({ id: papers.id }).from(papers).where(and(eq(papers.id, paperId), visible)).get());
+  Boolean(
+    await db
+      .select({ id: papers.id })
+      .from(papers)
+      .where(and(eq(papers.id, paperId), visible))
+      .get(),
+  );
 
 /**
  * A new comment, or a reply under `parentId`, the top-level comment it sits under. Written only
@@ -142,7 +148,15 @@ export async function editComment(db: Db, id: string, accountId: string, body: s
   const rows = await db
     .update(comments)
     .set({ body, editedAt: now.toISOString() })
-    .where(and(eq(comments.id, id), eq(comments.accountId, accountId), isNull(comments.deletedAt), isNull(comments.hiddenAt), sql`${comments.createdAt} > ${since}`))
+    .where(
+      and(
+        eq(comments.id, id),
+        eq(comments.accountId, accountId),
+        isNull(comments.deletedAt),
+        isNull(comments.hiddenAt),
+        sql`${comments.createdAt} > ${since}`,
+      ),
+    )
     .returning({ id: comments.id });
   return rows.length === 1;
 }

@@ -11,13 +11,30 @@ const FORMAT_HINT = "Markdown: *emphasis*, `code`, lists and links. Be kind.";
  * The form for a new comment (no parent) or a reply. The same for everyone: the server answers a
  * post without a session with the page that says to sign in.
  */
-export function CommentForm({ paperId, parentId, label, body }: { paperId: string; parentId?: string; label: string; body?: string }) {
+export function CommentForm({
+  paperId,
+  parentId,
+  label,
+  body,
+}: {
+  paperId: string;
+  parentId?: string;
+  label: string;
+  body?: string;
+}) {
   const field = parentId ? `reply-${parentId}` : "comment-body";
   return (
     <form class="comment-form" method="post" action={`/papers/${paperId}/comments`}>
       {parentId ? <input type="hidden" name="parent" value={parentId} /> : null}
       <label for={field}>{label}</label>
-      <textarea id={field} name="body" rows={parentId ? 3 : 4} maxlength={MAX_COMMENT_LENGTH} required aria-describedby={`${field}-hint`}>
+      <textarea
+        id={field}
+        name="body"
+        rows={parentId ? 3 : 4}
+        maxlength={MAX_COMMENT_LENGTH}
+        required
+        aria-describedby={`${field}-hint`}
+      >
         {body ?? ""}
       </textarea>
       <small id={`${field}-hint`}>{FORMAT_HINT}</small>
@@ -38,7 +55,12 @@ function Author({ c }: { c: CommentView }) {
 function Comment({ paperId, c, children }: { paperId: string; c: CommentView; children?: unknown }) {
   const visible = c.state === "visible";
   return (
-    <li class="comment" id={`comment-${c.id}`} data-author={visible && c.handle ? c.handle : undefined} data-created={visible ? c.createdAt : undefined}>
+    <li
+      class="comment"
+      id={`comment-${c.id}`}
+      data-author={visible && c.handle ? c.handle : undefined}
+      data-created={visible ? c.createdAt : undefined}
+    >
       <p class="comment-meta">
         {visible ? <Author c={c} /> : null}
         {visible ? " · " : null}
@@ -56,7 +78,11 @@ function Comment({ paperId, c, children }: { paperId: string; c: CommentView; ch
         <div class="comment-actions">
           <details class="reply">
             <summary>Reply</summary>
-            <CommentForm paperId={paperId} parentId={c.parentId ?? c.id} label={`Reply to ${c.handle ? `@${c.handle}` : "this comment"}`} />
+            <CommentForm
+              paperId={paperId}
+              parentId={c.parentId ?? c.id}
+              label={`Reply to ${c.handle ? `@${c.handle}` : "this comment"}`}
+            />
           </details>
           {c.handle ? (
             <span class="own">
@@ -83,8 +109,19 @@ function Comment({ paperId, c, children }: { paperId: string; c: CommentView; ch
  * author's handle (data-author): the page script shows the Edit and Delete controls to that person
  * alone (the server refuses anyone else's). Without the script they show on every comment.
  */
-export function CommentThread({ paperId, thread, upstream }: { paperId: string; thread: ThreadComment[]; upstream: number }) {
-  const count = thread.reduce((n, c) => n + (c.state === "visible" ? 1 : 0) + c.replies.filter((r) => r.state === "visible").length, 0);
+export function CommentThread({
+  paperId,
+  thread,
+  upstream,
+}: {
+  paperId: string;
+  thread: ThreadComment[];
+  upstream: number;
+}) {
+  const count = thread.reduce(
+    (n, c) => n + (c.state === "visible" ? 1 : 0) + c.replies.filter((r) => r.state === "visible").length,
+    0,
+  );
   return (
     <section id="comments" class="discussion" aria-labelledby="comments-heading">
       <h2 id="comments-heading">Discussion{count ? ` (${count})` : ""}</h2>

@@ -14,7 +14,10 @@ export interface AuditActor {
 }
 
 /** The audit row of one curator action, to go in the same batch as the change it records. */
-export function auditStatement(db: Db, entry: { by: AuditActor; action: AuditAction; target: string; before?: unknown; after?: unknown; at?: string }) {
+export function auditStatement(
+  db: Db,
+  entry: { by: AuditActor; action: AuditAction; target: string; before?: unknown; after?: unknown; at?: string },
+) {
   return db.insert(auditLog).values({
     at: entry.at ?? new Date().toISOString(),
     actor: entry.by.actor,

@@ -14,7 +14,17 @@ import { auditStatement, type AuditActor } from "./audit";
 const now = () => new Date().toISOString();
 
 async function paperRow(db: Db, id: string) {
-  const row = await db.select({ id: papers.id, hiddenAt: papers.hiddenAt, codeUrl: papers.codeUrl, projectUrl: papers.projectUrl, linksCuratedAt: papers.linksCuratedAt }).from(papers).where(eq(papers.id, id)).get();
+  const row = await db
+    .select({
+      id: papers.id,
+      hiddenAt: papers.hiddenAt,
+      codeUrl: papers.codeUrl,
+      projectUrl: papers.projectUrl,
+      linksCuratedAt: papers.linksCuratedAt,
+    })
+    .from(papers)
+    .where(eq(papers.id, id))
+    .get();
   if (!row) throw notFound(`paper ${id} is not in the catalog`);
   return row;
 }
@@ -25,16 +35,27 @@ const entryOf = (db: Db, id: string) => db.select().from(dailyEntries).where(eq(
 export async function featurePaper(db: Db, by: AuditActor, id: string, day: string): Promise<PurgeRequest> {
   await paperRow(db, id);
   const existing = await entryOf(db, id);
-  if (existing) throw new ApiError(409, "conflict", `paper ${id} is already featured on ${existing.day}: unfeature it first to move it`);
+  if (existing)
+    throw new ApiError(
+      409,
+      "conflict",
+      `paper ${id} is already featured on ${existing.day}: unfeature it first to move it`,
+    );
   const entry = { paperId: id, day, source: "curator" as const };
-  await db.batch([db.insert(dailyEntries).values(entry), auditStatement(db, { by, action: "feature-paper", target: id, before: null, after: entry })]);
+  await db.batch([
+    db.insert(dailyEntries).values(entry),
+    auditStatement(db, { by, action: "feature-paper", target: id, before: null, after: entry }),
+  ]);
   return { papers: [id], days: [day] };
 }
 
 export async function unfeaturePaper(db: Db, by: AuditActor, id: string): Promise<PurgeRequest> {
   const existing = await entryOf(db, id);
   if (!existing) throw badRequest("invalid_request", `paper ${id} is not featured on any day`);
-  await db.batch([db.delete(dailyEntries).where(eq(dailyEntries.paperId, id)), auditStatement(db, { by, action: "unfeature-paper", target: id, before: existing, after: null })]);
+  await db.batch([
+    db.delete(dailyEntries).where(eq(dailyEntries.paperId, id)),
+    auditStatement(db, { by, action: "unfeature-paper", target: id, before: existing, after: null }),
+  ]);
   return { papers: [id], days: [existing.day] };
 }
 
@@ -44,32 +65,64 @@ export async function setPaperHidden(db: Db, by: AuditActor, id: string, hidden:
   const hiddenAt = hidden ? (row.hiddenAt ?? now()) : null;
   await db.batch([
     db.update(papers).set({ hiddenAt }).where(eq(papers.id, id)),
-    auditStatement(db, { by, action: hidden ? "hide-paper" : "show-paper", target: id, before: { hiddenAt: row.hiddenAt }, after: { hiddenAt } }),
+    auditStatement(db, {
+      by,
+      action: hidden ? "hide-paper" : "show-paper",
+      target: id,
+      before: { hiddenAt: row.hiddenAt },
+      after: { hiddenAt },
+    }),
   ]);
   const entry = await entryOf(db, id);
   return { papers: [id], days: entry ? [entry.day] : [] };
 }
 
 /** Sets a paper's code and project links; the daily feed no longer overwrites them. Empty clears a link. */
-export async function editLinks(db: Db, by: AuditActor, id: string, links: { codeUrl: string | null; projectUrl: string | null }): Promise<PurgeRequest> {
+export async function editLinks(
+  db: Db,
+  by: AuditActor,
+  id: string,
+  links: { codeUrl: string | null; projectUrl: string | null },
+): Promise<PurgeRequest> {
   const row = await paperRow(db, id);
   const after = { ...links, linksCuratedAt: now() };
   await db.batch([
     db.update(papers).set(after).where(eq(papers.id, id)),
-    auditStatement(db, { by, action: "edit-links", target: id, before: { codeUrl: row.codeUrl, projectUrl: row.projectUrl, linksCuratedAt: row.linksCuratedAt }, after }),
+    auditStatement(db, {
+      by,
+      action: "edit-links",
+      target: id,
+      before: { codeUrl: row.codeUrl, projectUrl: row.projectUrl, linksCuratedAt: row.linksCuratedAt },
+      after,
+    }),
   ]);
   const entry = await entryOf(db, id);
   return { papers: [id], days: entry ? [entry.day] : [] };
 }
 
 /** Hides a comment (its text no longer shows, its replies stay), or shows it again. */
-export async function setCommentHidden(db: Db, by: AuditActor, commentId: string, hidden: boolean): Promise<PurgeRequest & { paperId: string }> {
-  const row = await db.select({ id: comments.id, paperId: comments.paperId, hiddenAt: comments.hiddenAt }).from(comments).where(eq(comments.id, commentId)).get();
+export async function setCommentHidden(
+  db: Db,
+  by: AuditActor,
+  commentId: string,
+  hidden: boolean,
+): Promise<PurgeRequest & { paperId: string }> {
+  const row = await db
+    .select({ id: comments.id, paperId: comments.paperId, hiddenAt: comments.hiddenAt })
+    .from(comments)
+    .where(eq(comments.id, commentId))
+    .get();
   if (!row) throw notFound(`there is no comment ${commentId}`);
   const hiddenAt = hidden ? (row.hiddenAt ?? now()) : null;
   await db.batch([
     db.update(comments).set({ hiddenAt }).where(eq(comments.id, commentId)),
-    auditStatement(db, { by, action: hidden ? "hide-comment" : "show-comment", target: `comment:${commentId}`, before: { paperId: row.paperId, hiddenAt: row.hiddenAt }, after: { paperId: row.paperId, hiddenAt } }),
+    auditStatement(db, {
+      by,
+      action: hidden ? "hide-comment" : "show-comment",
+      target: `comment:${commentId}`,
+      before: { paperId: row.paperId, hiddenAt: row.hiddenAt },
+      after: { paperId: row.paperId, hiddenAt },
+    }),
   ]);
   const entry = await entryOf(db, row.paperId);
   return { paperId: row.paperId, papers: [row.paperId], days: entry ? [entry.day] : [] };

@@ -28,10 +28,17 @@ function sameSecret(given: string, expected: string): boolean {
 async function curatorOf(c: Context<CuratorEnv>): Promise<Curator | null> {
   const config = readConfig(c.env);
   const bearer = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "");
-  if (bearer !== undefined) return config.ADMIN_TOKEN && bearer && sameSecret(bearer, config.ADMIN_TOKEN) ? { actor: "admin token", accountId: null, via: "token" } : null;
+  if (bearer !== undefined)
+    return config.ADMIN_TOKEN && bearer && sameSecret(bearer, config.ADMIN_TOKEN)
+      ? { actor: "admin token", accountId: null, via: "token" }
+      : null;
   const session = await currentSession(createDb(c.env.DB), c);
   if (!session || !config.CURATOR_EMAILS.has(session.account.email)) return null;
-  return { actor: session.account.handle ? `@${session.account.handle}` : `account ${session.account.id}`, accountId: session.account.id, via: "session" };
+  return {
+    actor: session.account.handle ? `@${session.account.handle}` : `account ${session.account.id}`,
+    accountId: session.account.id,
+    via: "session",
+  };
 }
 
 /**
@@ -43,7 +50,11 @@ export const requireCurator: MiddlewareHandler<CuratorEnv> = async (c, next) => 
   c.header("Cache-Control", PRIVATE);
   if (!curator) {
     c.header("WWW-Authenticate", 'Bearer realm="paperboy-admin"');
-    throw new ApiError(401, "unauthorized", "curators only: sign in with a curator's address, or send the admin bearer token");
+    throw new ApiError(
+      401,
+      "unauthorized",
+      "curators only: sign in with a curator's address, or send the admin bearer token",
+    );
   }
   c.set("curator", curator);
   await next();

@@ -101,7 +101,12 @@ export interface LinePage {
  * so each page costs the same however deep it is. The page's keys are chosen first and only they
  * are rendered.
  */
-export async function linePage(db: Db, range: { from: string; to: string }, after: { day: string; id: string } | null, size = DATA_PAGE_SIZE): Promise<LinePage> {
+export async function linePage(
+  db: Db,
+  range: { from: string; to: string },
+  after: { day: string; id: string } | null,
+  size = DATA_PAGE_SIZE,
+): Promise<LinePage> {
   const cursor = after ? sql`AND e.day >= ${after.day} AND (e.day, e.paper_id) > (${after.day}, ${after.id})` : sql``;
   const rows = await db.all<{ day: string; id: string; line: string }>(sql`
     SELECT ${dailyEntries.day} AS day, ${papers.id} AS id, ${lineSql} AS line
@@ -119,7 +124,11 @@ export async function linePage(db: Db, range: { from: string; to: string }, afte
  * A month's file as a byte stream that asks D1 for the next page only when the reader wants more
  * (highWaterMark 0): at most one page of rows is held at a time, whatever the month's size.
  */
-export function streamLines(db: Db, range: { from: string; to: string }, size = DATA_PAGE_SIZE): ReadableStream<Uint8Array> {
+export function streamLines(
+  db: Db,
+  range: { from: string; to: string },
+  size = DATA_PAGE_SIZE,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after: { day: string; id: string } | null = null;
   return new ReadableStream<Uint8Array>(

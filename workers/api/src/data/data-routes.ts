@@ -27,7 +27,8 @@ export const LICENSE = {
     "Paper metadata (id, title, authors, abstract, categories, dates, links) comes from arXiv and is CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/).",
   dailySelection:
     "Which papers were featured on which day, the upstream votes (upstreamUpvotes), comment counts and submitters are as published by Hugging Face's daily papers feed; check their terms before reuse.",
-  paperboy: "Paperboy's own votes (localUpvotes) and the arrangement of these files are CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/).",
+  paperboy:
+    "Paperboy's own votes (localUpvotes) and the arrangement of these files are CC0 1.0 (https://creativecommons.org/publicdomain/zero/1.0/).",
 } as const;
 
 const FIELDS = {
@@ -71,7 +72,8 @@ const DataIndex = z
   .meta({ id: "DataIndex" });
 
 /** A month file's ETag, from its summary (data-queries.ts MonthSummary says why not from its bytes). */
-const etagOf = (s: MonthSummary) => weakEtag(new TextEncoder().encode(`${s.month}|${s.lines}|${s.bytes}|${s.fingerprint}`).buffer as ArrayBuffer);
+const etagOf = (s: MonthSummary) =>
+  weakEtag(new TextEncoder().encode(`${s.month}|${s.lines}|${s.bytes}|${s.fingerprint}`).buffer as ArrayBuffer);
 
 const indexRoute = createRoute({
   method: "get",
@@ -93,12 +95,19 @@ dataRoutes.openapi(indexRoute, async (c) => {
   return c.json(
     {
       title: "Paperboy open data",
-      description: "Every paper featured on Paperboy's Daily Papers, one file per month. Load one with pandas.read_json(url, lines=True) or DuckDB's read_json_auto(url).",
+      description:
+        "Every paper featured on Paperboy's Daily Papers, one file per month. Load one with pandas.read_json(url, lines=True) or DuckDB's read_json_auto(url).",
       format: `JSON Lines (${JSONL_MEDIA_TYPE}, UTF-8): one JSON object per line, one line per featured paper, in day then arXiv id order`,
       fields: FIELDS,
       license: LICENSE,
       months: await Promise.all(
-        months.map(async (m) => ({ month: m.month, url: `${site}/data/${m.month}.jsonl`, bytes: m.bytes, lines: m.lines, etag: await etagOf(m) })),
+        months.map(async (m) => ({
+          month: m.month,
+          url: `${site}/data/${m.month}.jsonl`,
+          bytes: m.bytes,
+          lines: m.lines,
+          etag: await etagOf(m),
+        })),
       ),
     },
     200,
@@ -114,9 +123,15 @@ const monthRoute = createRoute({
   summary: "One month of featured papers as JSON Lines (YYYY-MM.jsonl), streamed",
   description: `One JSON object per line: ${Object.keys(FIELDS).join(", ")}. Listed with sizes in /data/index.json.`,
   tags: ["data"],
-  request: { params: z.object({ file: z.string().meta({ param: { description: "YYYY-MM.jsonl" }, example: "2026-06.jsonl" }) }) },
+  request: {
+    params: z.object({ file: z.string().meta({ param: { description: "YYYY-MM.jsonl" }, example: "2026-06.jsonl" }) }),
+  },
   responses: {
-    200: { description: "the month's papers", headers: cachedHeaders, content: { [JSONL_MEDIA_TYPE]: { schema: z.string() } } },
+    200: {
+      description: "the month's papers",
+      headers: cachedHeaders,
+      content: { [JSONL_MEDIA_TYPE]: { schema: z.string() } },
+    },
     304: notModified,
     404: errorResponse("no paper was featured in that month, or there is no such file"),
     ...commonErrors,
@@ -130,7 +145,8 @@ dataRoutes.openapi(monthRoute, async (c) => {
   if (!period) throw badRequest("invalid_month", MONTH_ERROR);
   const db = createDb(c.env.DB);
   const summary = await monthSummary(db, period);
-  if (!summary.lines) throw notFound(`no paper was featured in ${period.key}; the files are listed in /data/index.json`);
+  if (!summary.lines)
+    throw notFound(`no paper was featured in ${period.key}; the files are listed in /data/index.json`);
   const tag = await etagOf(summary);
   setCache(c, "counts", [periodKey(period)]);
   c.header("ETag", tag);

@@ -20,7 +20,11 @@ devRoutes.use("*", async (c, next) => {
 });
 
 devRoutes.get("/outbox", async (c) => {
-  const mails = await createDb(c.env.DB).select({ id: outbox.id, to: outbox.to, subject: outbox.subject, createdAt: outbox.createdAt }).from(outbox).orderBy(desc(outbox.id)).limit(200);
+  const mails = await createDb(c.env.DB)
+    .select({ id: outbox.id, to: outbox.to, subject: outbox.subject, createdAt: outbox.createdAt })
+    .from(outbox)
+    .orderBy(desc(outbox.id))
+    .limit(200);
   return c.html(
     <TitledPage title="Outbox">
       <p>Mails the local mailer would have sent (no RESEND_API_KEY). Newest first.</p>
@@ -56,7 +60,8 @@ devRoutes.post("/digests", sameOrigin, async (c) => {
   const form = validate(DevDigests, { ...c.req.query(), ...(await c.req.parseBody()) }, "invalid_form");
   // 0000-01-01 and 0000-01-02 are in -0001-W52, which no period key can name.
   const period = digestKeyOf(form.frequency, form.day);
-  if (!period) throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
+  if (!period)
+    throw badRequest("invalid_form", `day: the week of ${form.day} is before the first week a digest can name`);
   const outcome = await enqueueDigests(c.env, form.frequency, period);
   return c.html(
     <TitledPage title="Digests queued">
@@ -69,10 +74,17 @@ devRoutes.post("/digests", sameOrigin, async (c) => {
 });
 
 devRoutes.get("/outbox/:id{[0-9]+}", async (c) => {
-  const mail = await createDb(c.env.DB).select().from(outbox).where(eq(outbox.id, Number(c.req.param("id")))).get();
+  const mail = await createDb(c.env.DB)
+    .select()
+    .from(outbox)
+    .where(eq(outbox.id, Number(c.req.param("id"))))
+    .get();
   if (!mail) throw notFound("no such mail in the outbox");
   if (c.req.query("format") === "text") return c.text(mail.text);
   // Our own rendered mail, shown as the recipient would see it (inline styles, no script).
-  c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'");
+  c.header(
+    "Content-Security-Policy",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+  );
   return c.html(mail.html);
 });

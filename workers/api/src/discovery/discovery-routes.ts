@@ -19,7 +19,14 @@ export const DISALLOWED = ["/admin", "/account", "/signin", "/api/me", "/dev"];
 discoveryRoutes.get("/robots.txt", (c) => {
   const site = readConfig(c.env).SITE_URL;
   setCache(c, "static");
-  const lines = ["User-agent: *", "Allow: /", ...DISALLOWED.map((p) => `Disallow: ${p}`), "", `Sitemap: ${site}/sitemap.xml`, ""];
+  const lines = [
+    "User-agent: *",
+    "Allow: /",
+    ...DISALLOWED.map((p) => `Disallow: ${p}`),
+    "",
+    `Sitemap: ${site}/sitemap.xml`,
+    "",
+  ];
   return c.text(lines.join("\n"));
 });
 
@@ -27,9 +34,18 @@ type SitemapUrl = { loc: string; lastmod?: string };
 
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
 const SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9";
-const entry = (tag: "url" | "sitemap", u: SitemapUrl) => `<${tag}><loc>${xmlEscape(u.loc)}</loc>${u.lastmod ? `<lastmod>${xmlEscape(u.lastmod)}</lastmod>` : ""}</${tag}>`;
-const urlset = (urls: SitemapUrl[]) => [XML_HEAD, `<urlset xmlns="${SITEMAP_NS}">`, ...urls.map((u) => entry("url", u)), "</urlset>", ""].join("\n");
-const sitemapIndex = (maps: SitemapUrl[]) => [XML_HEAD, `<sitemapindex xmlns="${SITEMAP_NS}">`, ...maps.map((u) => entry("sitemap", u)), "</sitemapindex>", ""].join("\n");
+const entry = (tag: "url" | "sitemap", u: SitemapUrl) =>
+  `<${tag}><loc>${xmlEscape(u.loc)}</loc>${u.lastmod ? `<lastmod>${xmlEscape(u.lastmod)}</lastmod>` : ""}</${tag}>`;
+const urlset = (urls: SitemapUrl[]) =>
+  [XML_HEAD, `<urlset xmlns="${SITEMAP_NS}">`, ...urls.map((u) => entry("url", u)), "</urlset>", ""].join("\n");
+const sitemapIndex = (maps: SitemapUrl[]) =>
+  [
+    XML_HEAD,
+    `<sitemapindex xmlns="${SITEMAP_NS}">`,
+    ...maps.map((u) => entry("sitemap", u)),
+    "</sitemapindex>",
+    "",
+  ].join("\n");
 const XML_TYPE = { "Content-Type": "application/xml; charset=utf-8" };
 
 discoveryRoutes.get("/sitemap.xml", async (c) => {

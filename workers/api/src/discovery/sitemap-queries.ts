@@ -32,7 +32,10 @@ export async function featuredDays(db: Db): Promise<string[]> {
 }
 
 /** The papers featured from `from` to `to`, in day then id order, with their last change. */
-export async function sitemapPapers(db: Db, range: { from: string; to: string }): Promise<{ id: string; day: string; lastmod: string }[]> {
+export async function sitemapPapers(
+  db: Db,
+  range: { from: string; to: string },
+): Promise<{ id: string; day: string; lastmod: string }[]> {
   return db
     .select({ id: papers.id, day: dailyEntries.day, lastmod: lastmodSql })
     .from(dailyEntries)

@@ -23,7 +23,11 @@ export const FEED_ITEMS = 100;
 
 type Format = "rss" | "atom" | "json";
 const FORMATS = ["rss", "atom", "json"] as const satisfies readonly Format[];
-const MEDIA_TYPES: Record<Format, string> = { rss: "application/rss+xml", atom: "application/atom+xml", json: "application/feed+json" };
+const MEDIA_TYPES: Record<Format, string> = {
+  rss: "application/rss+xml",
+  atom: "application/atom+xml",
+  json: "application/feed+json",
+};
 const FORMAT_NAMES: Record<Format, string> = { rss: "RSS 2.0", atom: "Atom", json: "JSON Feed 1.1" };
 const RENDERERS: Record<Format, (doc: FeedDoc) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
 
@@ -35,7 +39,10 @@ const feedRoute = (name: string, format: Format, summary: string) =>
     summary: `${FORMAT_NAMES[format]} of ${summary}`,
     tags: ["feeds"],
     responses: {
-      200: { description: "the feed", content: { [MEDIA_TYPES[format]]: { schema: format === "json" ? JsonFeed : z.string() } } },
+      200: {
+        description: "the feed",
+        content: { [MEDIA_TYPES[format]]: { schema: format === "json" ? JsonFeed : z.string() } },
+      },
       ...commonErrors,
     },
   });
@@ -63,7 +70,9 @@ function toEntry(site: string, { paper, entry, numComments }: PaperWithEntry): F
 
 function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">) {
   const updated = doc.entries.reduce((max, e) => (e.updated > max ? e.updated : max), "1970-01-01T00:00:00.000Z");
-  return c.body(RENDERERS[format]({ ...doc, updated }), 200, { "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8` });
+  return c.body(RENDERERS[format]({ ...doc, updated }), 200, {
+    "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8`,
+  });
 }
 
 /**
@@ -113,10 +122,19 @@ async function searchFeed(c: Context<AppEnv>, self: string, q: string) {
 }
 
 for (const format of FORMATS) {
-  feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) => send(c, format, await dailyFeed(c, `/feeds/daily.${format}`)));
+  feedRoutes.openapi(feedRoute("daily", format, "the latest days' papers"), async (c) =>
+    send(c, format, await dailyFeed(c, `/feeds/daily.${format}`)),
+  );
 
-  feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) => send(c, format, await trendingFeed(c, `/feeds/trending.${format}`)));
+  feedRoutes.openapi(feedRoute("trending", format, "trending papers"), async (c) =>
+    send(c, format, await trendingFeed(c, `/feeds/trending.${format}`)),
+  );
 
-  const search = { ...feedRoute("search", format, "a search (q required)"), request: { query: queryOf(SearchQuery.pick({ q: true })) } };
-  feedRoutes.openapi(search, async (c) => send(c, format, await searchFeed(c, `/feeds/search.${format}`, c.req.valid("query").q)));
+  const search = {
+    ...feedRoute("search", format, "a search (q required)"),
+    request: { query: queryOf(SearchQuery.pick({ q: true })) },
+  };
+  feedRoutes.openapi(search, async (c) =>
+    send(c, format, await searchFeed(c, `/feeds/search.${format}`, c.req.valid("query").q)),
+  );
 }

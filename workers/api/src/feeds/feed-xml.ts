@@ -27,7 +27,8 @@ export interface FeedDoc {
 }
 
 // Characters XML 1.0 forbids even when escaped: C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF.
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Entity-escapes text for element content and attribute values alike. */
 export function xmlEscape(s: string): string {

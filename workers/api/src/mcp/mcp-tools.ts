@@ -20,7 +20,13 @@ import { mdEscape, renderPaperMarkdown } from "../site/markdown";
 export const MCP_MAX_LIMIT = 50;
 const DEFAULT_LIMIT = 10;
 
-const Limit = z.number().int().min(1).max(MCP_MAX_LIMIT).default(DEFAULT_LIMIT).describe(`how many papers, 1 to ${MCP_MAX_LIMIT} (default ${DEFAULT_LIMIT})`);
+const Limit = z
+  .number()
+  .int()
+  .min(1)
+  .max(MCP_MAX_LIMIT)
+  .default(DEFAULT_LIMIT)
+  .describe(`how many papers, 1 to ${MCP_MAX_LIMIT} (default ${DEFAULT_LIMIT})`);
 
 const PaperSummary = z.object({
   id: z.string().describe("arXiv id"),
@@ -73,7 +79,10 @@ const listResult = (heading: string, items: ListedPaper[], siteUrl: string) => {
 };
 
 /** The site's sort names, onto the API's (Hugging Face's) names that listDaily reads. */
-const API_SORT = { upvotes: undefined, trending: "trending", newest: "publishedAt" } as const satisfies Record<SortOrder, string | undefined>;
+const API_SORT = { upvotes: undefined, trending: "trending", newest: "publishedAt" } as const satisfies Record<
+  SortOrder,
+  string | undefined
+>;
 const SORT_HEADINGS: Record<SortOrder, string> = { upvotes: "most upvoted", trending: "trending", newest: "newest" };
 
 /** One server per request (the transport is stateless), reading `db` and linking to `siteUrl`. */
@@ -87,10 +96,25 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       description:
         "The machine learning papers featured on a day, an ISO week or a month (give at most one of date, week, month; none means the latest featured day), most upvoted first unless sort says otherwise.",
       inputSchema: {
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "date must look like 2026-06-12").optional().describe("a UTC day, YYYY-MM-DD"),
-        week: z.string().regex(/^\d{4}-W\d{2}$/, "week must look like 2026-W24").optional().describe("an ISO week, YYYY-Www"),
-        month: z.string().regex(/^\d{4}-\d{2}$/, "month must look like 2026-06").optional().describe("a month, YYYY-MM"),
-        sort: z.enum(["upvotes", "trending", "newest"]).default("upvotes").describe("upvotes (default), trending or newest"),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, "date must look like 2026-06-12")
+          .optional()
+          .describe("a UTC day, YYYY-MM-DD"),
+        week: z
+          .string()
+          .regex(/^\d{4}-W\d{2}$/, "week must look like 2026-W24")
+          .optional()
+          .describe("an ISO week, YYYY-Www"),
+        month: z
+          .string()
+          .regex(/^\d{4}-\d{2}$/, "month must look like 2026-06")
+          .optional()
+          .describe("a month, YYYY-MM"),
+        sort: z
+          .enum(["upvotes", "trending", "newest"])
+          .default("upvotes")
+          .describe("upvotes (default), trending or newest"),
         limit: Limit,
       },
       outputSchema: PaperList,
@@ -113,7 +137,8 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
     "trending_papers",
     {
       title: "Trending papers",
-      description: "Featured papers ranked by upvotes decayed by age: score = (upvotes + 1) / (days since featured + 2)^1.5.",
+      description:
+        "Featured papers ranked by upvotes decayed by age: score = (upvotes + 1) / (days since featured + 2)^1.5.",
       inputSchema: { limit: Limit },
       outputSchema: PaperList,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -125,9 +150,15 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
     "search_papers",
     {
       title: "Search papers",
-      description: "Full-text search over titles, authors and abstracts of every paper Paperboy knows, best match first.",
+      description:
+        "Full-text search over titles, authors and abstracts of every paper Paperboy knows, best match first.",
       inputSchema: {
-        query: z.string().trim().min(1, "query must not be empty").max(MAX_QUERY, `query must be at most ${MAX_QUERY} characters`).describe("words to find"),
+        query: z
+          .string()
+          .trim()
+          .min(1, "query must not be empty")
+          .max(MAX_QUERY, `query must be at most ${MAX_QUERY} characters`)
+          .describe("words to find"),
         limit: Limit,
       },
       outputSchema: PaperList,
@@ -143,7 +174,10 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       description:
         "One paper as Markdown: abstract, authors, links, AI summary and keywords where known, and related papers. Takes an arXiv id in any form (2606.00467, 2606.00467v2, arXiv:2606.00467, an arxiv.org abs or pdf address, hep-th/9901001).",
       inputSchema: { id: z.string().max(300).describe("an arXiv id or address") },
-      outputSchema: { paper: PaperSummary.extend({ abstract: z.string(), aiKeywords: z.array(z.string()) }), related: z.array(PaperSummary) },
+      outputSchema: {
+        paper: PaperSummary.extend({ abstract: z.string(), aiKeywords: z.array(z.string()) }),
+        related: z.array(PaperSummary),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ id: raw }) => {
@@ -155,7 +189,11 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       const entry = item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null;
       let text = renderPaperMarkdown(item.paper, { siteUrl, entry, numComments: item.numComments });
       if (related.length) text += `\n${listMarkdown("Related papers", related).replace(/^# /, "## ")}`;
-      const paper = { ...summaryOf(item, siteUrl), abstract: item.paper.abstract, aiKeywords: item.paper.aiKeywords ?? [] };
+      const paper = {
+        ...summaryOf(item, siteUrl),
+        abstract: item.paper.abstract,
+        aiKeywords: item.paper.aiKeywords ?? [],
+      };
       return { content: [{ type: "text" as const, text }], structuredContent: { paper, related } };
     },
   );

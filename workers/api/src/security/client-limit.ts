@@ -22,8 +22,12 @@ export function addressKey(header: string | null | undefined): string {
   if (!address.includes(":")) return address;
   const groups = ipv6Groups(address);
   if (!groups) return address;
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join(".");
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join(".");
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
 }
 
 /** The eight 16-bit groups of an IPv6 address (with "::" and a dotted IPv4 tail), or null. */
@@ -54,5 +58,6 @@ function ipv6Groups(address: string): number[] | null {
  */
 export async function limitClient(c: Context<AppEnv>): Promise<void> {
   const { success } = await c.env.API_RATE_LIMIT.limit({ key: clientKey(c.req.raw) });
-  if (!success) throw tooManyRequests(`too many requests; try again in ${RATE_LIMIT_PERIOD_S} seconds`, RATE_LIMIT_PERIOD_S);
+  if (!success)
+    throw tooManyRequests(`too many requests; try again in ${RATE_LIMIT_PERIOD_S} seconds`, RATE_LIMIT_PERIOD_S);
 }

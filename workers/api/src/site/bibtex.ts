@@ -47,7 +47,20 @@ const asciiWord = (s: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "");
 
-const SKIPPED_TITLE_WORDS = new Set(["a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward"]);
+const SKIPPED_TITLE_WORDS = new Set([
+  "a",
+  "an",
+  "the",
+  "on",
+  "of",
+  "in",
+  "for",
+  "to",
+  "and",
+  "with",
+  "towards",
+  "toward",
+]);
 
 /**
  * The citation key as arXiv's export writes it: the first author's surname, the year, the first
@@ -56,13 +69,18 @@ const SKIPPED_TITLE_WORDS = new Set(["a", "an", "the", "on", "of", "in", "for", 
 export function bibtexKey(paper: Pick<PaperRow, "authors" | "title" | "published" | "id">): string {
   const first = paper.authors[0] ?? "";
   const surname = asciiWord(first.includes(",") ? first.split(",")[0]! : (first.trim().split(/\s+/).at(-1) ?? ""));
-  const words = paper.title.split(/[^\p{L}\p{M}\p{N}]+/u).map(asciiWord).filter(Boolean);
+  const words = paper.title
+    .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .map(asciiWord)
+    .filter(Boolean);
   const word = words.find((w) => !SKIPPED_TITLE_WORDS.has(w)) ?? words[0] ?? "";
   const key = `${surname}${paper.published.slice(0, 4)}${word}`;
   return surname || word ? key : `arxiv${asciiWord(paper.id)}`;
 }
 
-export function renderBibtex(paper: Pick<PaperRow, "id" | "title" | "authors" | "published" | "primaryCategory" | "categories" | "doi">): string {
+export function renderBibtex(
+  paper: Pick<PaperRow, "id" | "title" | "authors" | "published" | "primaryCategory" | "categories" | "doi">,
+): string {
   const primary = paper.primaryCategory ?? paper.categories[0];
   const fields: [string, string][] = [
     ["title", escapeBibtex(paper.title)],

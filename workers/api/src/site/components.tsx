@@ -13,7 +13,11 @@ export const paperPath = (id: string) => `/papers/${id}`;
 export function Submitter({ entry }: { entry: DailyEntryRow }) {
   const name = entry.submitterFullname || entry.submitterName;
   if (!name) return null;
-  return entry.submitterAccountId && entry.submitterName ? <a href={`/u/${encodeURIComponent(entry.submitterName)}`}>{name}</a> : <>{name}</>;
+  return entry.submitterAccountId && entry.submitterName ? (
+    <a href={`/u/${encodeURIComponent(entry.submitterName)}`}>{name}</a>
+  ) : (
+    <>{name}</>
+  );
 }
 
 /**
@@ -25,7 +29,11 @@ export function Marked({ text }: { text: string }) {
   return (
     <>
       {parts.map((part) =>
-        part.startsWith(MARK_START) ? <mark>{part.slice(1, -1)}</mark> : part.replaceAll(MARK_START, "").replaceAll(MARK_END, ""),
+        part.startsWith(MARK_START) ? (
+          <mark>{part.slice(1, -1)}</mark>
+        ) : (
+          part.replaceAll(MARK_START, "").replaceAll(MARK_END, "")
+        ),
       )}
     </>
   );
@@ -126,7 +134,15 @@ export function Cards({ items, level, showDay }: { items: ListedPaper[]; level?:
   );
 }
 
-export function Pager({ prev, next, label }: { prev?: { href: string; text: string } | null; next?: { href: string; text: string } | null; label: string }) {
+export function Pager({
+  prev,
+  next,
+  label,
+}: {
+  prev?: { href: string; text: string } | null;
+  next?: { href: string; text: string } | null;
+  label: string;
+}) {
   return (
     <nav class="pager" aria-label={label}>
       {prev ? (

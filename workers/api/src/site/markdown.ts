@@ -24,7 +24,10 @@ const target = (url: string) => `<${url.replace(/[<>\s]/g, encodeURIComponent)}>
 const link = (text: string, url: string) => `[${mdEscape(text)}](${target(url)})`;
 const day = (iso: string) => iso.slice(0, 10);
 
-export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string; entry?: MarkdownEntry | null; numComments?: number }): string {
+export function renderPaperMarkdown(
+  paper: PaperFields,
+  opts: { siteUrl: string; entry?: MarkdownEntry | null; numComments?: number },
+): string {
   const comments = opts.numComments ?? 0;
   const abs = `https://arxiv.org/abs/${paper.id}`;
   const pdf = `https://arxiv.org/pdf/${paper.id}`;
@@ -42,19 +45,28 @@ export function renderPaperMarkdown(paper: PaperFields, opts: { siteUrl: string;
   if (opts.entry) {
     const e = opts.entry;
     facts.push(
-      `- **Featured:** ${link(e.day, `${opts.siteUrl}/papers/date/${e.day}`)} · ${plural(e.upvotes, "upvote")}` + (comments ? ` · ${plural(comments, "comment")}` : ""),
+      `- **Featured:** ${link(e.day, `${opts.siteUrl}/papers/date/${e.day}`)} · ${plural(e.upvotes, "upvote")}` +
+        (comments ? ` · ${plural(comments, "comment")}` : ""),
     );
   } else if (comments) {
     facts.push(`- **Discussion:** ${link(plural(comments, "comment"), `${opts.siteUrl}/papers/${paper.id}#comments`)}`);
   }
-  if (paper.codeUrl) facts.push(`- **Code:** ${link(paper.codeUrl, paper.codeUrl)}${paper.githubStars != null ? ` (${paper.githubStars} stars)` : ""}`);
+  if (paper.codeUrl)
+    facts.push(
+      `- **Code:** ${link(paper.codeUrl, paper.codeUrl)}${paper.githubStars != null ? ` (${paper.githubStars} stars)` : ""}`,
+    );
   if (paper.projectUrl) facts.push(`- **Project page:** ${link(paper.projectUrl, paper.projectUrl)}`);
   if (paper.doi) facts.push(`- **DOI:** ${link(paper.doi, `https://doi.org/${paper.doi}`)}`);
   if (paper.journalRef) facts.push(`- **Journal reference:** ${mdEscape(paper.journalRef)}`);
   if (paper.comment) facts.push(`- **Comment:** ${mdEscape(paper.comment)}`);
   if (paper.withdrawnAt) facts.push(`- **Withdrawn:** ${day(paper.withdrawnAt)}`);
 
-  const parts = [`# ${mdEscape(paper.title)}`, facts.join("\n"), "## Abstract", mdEscape(paper.abstract) || "_No abstract._"];
+  const parts = [
+    `# ${mdEscape(paper.title)}`,
+    facts.join("\n"),
+    "## Abstract",
+    mdEscape(paper.abstract) || "_No abstract._",
+  ];
   if (paper.aiSummary) parts.push("## AI summary", mdEscape(paper.aiSummary));
   if (paper.aiKeywords?.length) parts.push(`**Keywords:** ${paper.aiKeywords.map(mdEscape).join(", ")}`);
   parts.push(`---\n\nFrom ${link("Paperboy", `${opts.siteUrl}/papers/${paper.id}`)}. Metadata from arXiv (CC0).`);

@@ -7,7 +7,10 @@ import type { ListedPaper } from "#shared/papers/queries";
  * title inside it; JSON readers decode them back.
  */
 export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The paper as schema.org's ScholarlyArticle. */
@@ -24,11 +27,18 @@ export function scholarlyArticle(item: ListedPaper, canonical: string) {
     author: paper.authors.map((name) => ({ "@type": "Person", name })),
     datePublished: paper.published,
     dateModified: paper.updated,
-    identifier: [{ "@type": "PropertyValue", propertyID: "arXiv", value: paper.id }, ...(paper.doi ? [{ "@type": "PropertyValue", propertyID: "DOI", value: paper.doi }] : [])],
+    identifier: [
+      { "@type": "PropertyValue", propertyID: "arXiv", value: paper.id },
+      ...(paper.doi ? [{ "@type": "PropertyValue", propertyID: "DOI", value: paper.doi }] : []),
+    ],
     sameAs: [`https://arxiv.org/abs/${paper.id}`, ...(paper.doi ? [`https://doi.org/${paper.doi}`] : [])],
     keywords: paper.categories,
     isAccessibleForFree: true,
-    encoding: { "@type": "MediaObject", encodingFormat: "application/pdf", contentUrl: `https://arxiv.org/pdf/${paper.id}` },
+    encoding: {
+      "@type": "MediaObject",
+      encodingFormat: "application/pdf",
+      contentUrl: `https://arxiv.org/pdf/${paper.id}`,
+    },
   };
 }
 
@@ -37,7 +47,15 @@ export function scholarlyArticle(item: ListedPaper, canonical: string) {
  * JSON-LD for search engines, and the Highwire Press citation_* tags that Google Scholar and
  * reference managers (Zotero, Mendeley) read.
  */
-export function PaperHead({ item, canonical, description }: { item: ListedPaper; canonical: string; description: string }) {
+export function PaperHead({
+  item,
+  canonical,
+  description,
+}: {
+  item: ListedPaper;
+  canonical: string;
+  description: string;
+}) {
   const { paper } = item;
   return (
     <>
@@ -58,7 +76,10 @@ export function PaperHead({ item, canonical, description }: { item: ListedPaper;
       {paper.doi ? <meta name="citation_doi" content={paper.doi} /> : null}
       <meta name="citation_pdf_url" content={`https://arxiv.org/pdf/${paper.id}`} />
       <meta name="citation_abstract_html_url" content={`https://arxiv.org/abs/${paper.id}`} />
-      <script type="application/ld+json" dangerouslySetInnerHTML={{ __html: scriptSafeJson(scholarlyArticle(item, canonical)) }} />
+      <script
+        type="application/ld+json"
+        dangerouslySetInnerHTML={{ __html: scriptSafeJson(scholarlyArticle(item, canonical)) }}
+      />
     </>
   );
 }

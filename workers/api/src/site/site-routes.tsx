@@ -1,7 +1,15 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
-import { parseDay, parseMonth, parseWeek, periodOfDay, todayUtc, weeksInIsoYear, type Period } from "#shared/domain/periods";
+import {
+  parseDay,
+  parseMonth,
+  parseWeek,
+  periodOfDay,
+  todayUtc,
+  weeksInIsoYear,
+  type Period,
+} from "#shared/domain/periods";
 import { renderBibtex } from "./bibtex";
 import { commentThreadQuery, threadOf } from "../comments/comment-store";
 import { renderPaperMarkdown } from "./markdown";
@@ -38,7 +46,10 @@ const MAX_QUERY = 2000;
 /** The site's query parameters; an empty one (`?sort=`) is an absent one. */
 const blankIsAbsent = (value: unknown) => (value === "" ? undefined : value);
 const PAGE_ERROR = `page must be a number from 1 to ${MAX_PAGE}`;
-const SortParam = z.preprocess(blankIsAbsent, z.enum(SORT_ORDERS, { error: `sort must be one of ${SORT_ORDERS.join(", ")}` }).default("upvotes"));
+const SortParam = z.preprocess(
+  blankIsAbsent,
+  z.enum(SORT_ORDERS, { error: `sort must be one of ${SORT_ORDERS.join(", ")}` }).default("upvotes"),
+);
 const PageParam = z.preprocess(
   blankIsAbsent,
   z
@@ -88,7 +99,11 @@ siteRoutes.get("/papers/date/:day", async (c) => {
 async function periodPage(c: Context<AppEnv>, period: Period) {
   const sort = sortOf(c);
   const page = pageOf(c);
-  const { items, more } = await periodListing(createDb(c.env.DB), period, { sort, page: page - 1, limit: PERIOD_PAGE_SIZE });
+  const { items, more } = await periodListing(createDb(c.env.DB), period, {
+    sort,
+    page: page - 1,
+    limit: PERIOD_PAGE_SIZE,
+  });
   setPeriodCache(c, period);
   return c.html(<PeriodPage period={period} items={items} sort={sort} page={page} more={more} />);
 }
@@ -108,7 +123,12 @@ siteRoutes.get("/papers/week/:week", (c) => {
   const period = parseWeek(value);
   if (!period) {
     const m = /^(\d{4})-W(\d{2})$/.exec(value);
-    throw badRequest("invalid_week", m ? `${m[1]} has no week ${Number(m[2])}: its ISO weeks run from 01 to ${weeksInIsoYear(Number(m[1]))}` : "the week must be an ISO week written YYYY-Www, like 2026-W24");
+    throw badRequest(
+      "invalid_week",
+      m
+        ? `${m[1]} has no week ${Number(m[2])}: its ISO weeks run from 01 to ${weeksInIsoYear(Number(m[1]))}`
+        : "the week must be an ISO week written YYYY-Www, like 2026-W24",
+    );
   }
   return periodPage(c, period);
 });
@@ -144,13 +164,19 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const body = renderPaperMarkdown(item.paper, { siteUrl: readConfig(c.env).SITE_URL, entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null, numComments: item.numComments });
+    const body = renderPaperMarkdown(item.paper, {
+      siteUrl: readConfig(c.env).SITE_URL,
+      entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null,
+      numComments: item.numComments,
+    });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
   // the related papers and the discussion in one round trip: the page's second and last
   const relatedQuery = relatedPapersQuery(db, item.paper);
   const threadQuery = commentThreadQuery(db, id);
-  const [threadRows, relatedRows] = relatedQuery ? await db.batch([threadQuery, relatedQuery]) : [await threadQuery, []];
+  const [threadRows, relatedRows] = relatedQuery
+    ? await db.batch([threadQuery, relatedQuery])
+    : [await threadQuery, []];
   const related = relatedFromRows(relatedRows);
   const thread = threadOf(threadRows);
   return c.html(<PaperPage item={item} related={related} thread={thread} siteUrl={readConfig(c.env).SITE_URL} />);
@@ -163,7 +189,9 @@ siteRoutes.get("/search", async (c) => {
   // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
   // reaches D1's full-text index counts like an /api search.
   if (searchable) await limitClient(c);
-  const { hits, more } = searchable ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE }) : { hits: [], more: false };
+  const { hits, more } = searchable
+    ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE })
+    : { hits: [], more: false };
   setCache(c, "search");
   return c.html(<SearchPage q={q} hits={hits} page={page} more={more} searchable={searchable} />);
 });

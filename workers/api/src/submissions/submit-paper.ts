@@ -19,7 +19,14 @@ export interface SubmissionRules {
 /** The longest comment a submission carries. */
 export const COMMENT_MAX = 1_000;
 
-export type RefusalCode = "invalid-id" | "comment-too-long" | "weekdays-only" | "daily-cap" | "featured-once" | "too-old" | ArxivLookupFailure;
+export type RefusalCode =
+  | "invalid-id"
+  | "comment-too-long"
+  | "weekdays-only"
+  | "daily-cap"
+  | "featured-once"
+  | "too-old"
+  | ArxivLookupFailure;
 
 export interface Refusal {
   ok: false;
@@ -41,14 +48,38 @@ export interface SubmitDeps {
   now: Date;
 }
 
-const refuse = (code: RefusalCode, status: Refusal["status"], rule: string, message: string, link?: Refusal["link"]): Refusal => ({ ok: false, code, status, rule, message, link });
+const refuse = (
+  code: RefusalCode,
+  status: Refusal["status"],
+  rule: string,
+  message: string,
+  link?: Refusal["link"],
+): Refusal => ({ ok: false, code, status, rule, message, link });
 
 const ARXIV_FAILURES: Record<ArxivLookupFailure, (id: string) => Refusal> = {
-  "not-found": (id) => refuse("not-found", 404, "Not on arXiv", `arXiv has no paper ${id}. Check the id or the address you pasted.`),
-  slow: () => refuse("slow", 504, "arXiv is slow", "arXiv took too long to answer. Nothing was submitted: please try again in a minute."),
-  down: () => refuse("down", 502, "arXiv is unavailable", "arXiv is not answering right now. Nothing was submitted: please try again later."),
+  "not-found": (id) =>
+    refuse("not-found", 404, "Not on arXiv", `arXiv has no paper ${id}. Check the id or the address you pasted.`),
+  slow: () =>
+    refuse(
+      "slow",
+      504,
+      "arXiv is slow",
+      "arXiv took too long to answer. Nothing was submitted: please try again in a minute.",
+    ),
+  down: () =>
+    refuse(
+      "down",
+      502,
+      "arXiv is unavailable",
+      "arXiv is not answering right now. Nothing was submitted: please try again later.",
+    ),
   busy: () =>
-    refuse("busy", 503, "arXiv is busy", "Paperboy is asking arXiv for other papers right now. Nothing was submitted: please try again in a minute."),
+    refuse(
+      "busy",
+      503,
+      "arXiv is busy",
+      "Paperboy is asking arXiv for other papers right now. Nothing was submitted: please try again in a minute.",
+    ),
 };
 
 /**
@@ -60,21 +91,40 @@ const ARXIV_FAILURES: Record<ArxivLookupFailure, (id: string) => Refusal> = {
  * (recordSubmission), which counts and inserts in one statement: submissions at the very same
  * moment cannot pass them.
  */
-export async function submitPaper(deps: SubmitDeps, account: AccountRow & { handle: string }, form: { paper: string; comment: string }): Promise<SubmitResult> {
+export async function submitPaper(
+  deps: SubmitDeps,
+  account: AccountRow & { handle: string },
+  form: { paper: string; comment: string },
+): Promise<SubmitResult> {
   const { db, rules, now } = deps;
   const parsed = parseArxivId(form.paper);
   if (!parsed) {
-    return refuse("invalid-id", 400, "Not an arXiv id", "Paste an arXiv id or address, like 2606.00467, 2606.00467v2, arxiv.org/abs/2606.00467, arxiv.org/pdf/2606.00467.pdf or hep-th/9901001.");
+    return refuse(
+      "invalid-id",
+      400,
+      "Not an arXiv id",
+      "Paste an arXiv id or address, like 2606.00467, 2606.00467v2, arxiv.org/abs/2606.00467, arxiv.org/pdf/2606.00467.pdf or hep-th/9901001.",
+    );
   }
   const comment = form.comment.trim();
   if (comment.length > COMMENT_MAX) {
-    return refuse("comment-too-long", 400, "Comment too long", `A comment has at most ${COMMENT_MAX.toLocaleString("en-US")} characters; yours has ${comment.length.toLocaleString("en-US")}.`);
+    return refuse(
+      "comment-too-long",
+      400,
+      "Comment too long",
+      `A comment has at most ${COMMENT_MAX.toLocaleString("en-US")} characters; yours has ${comment.length.toLocaleString("en-US")}.`,
+    );
   }
   const id = parsed.id;
   const today = todayUtc(now);
   const weekday = now.getUTCDay();
   if (!rules.weekends && (weekday === 0 || weekday === 6)) {
-    return refuse("weekdays-only", 409, "Weekdays only", "Papers are submitted from Monday to Friday (UTC). Come back on Monday.");
+    return refuse(
+      "weekdays-only",
+      409,
+      "Weekdays only",
+      "Papers are submitted from Monday to Friday (UTC). Come back on Monday.",
+    );
   }
   const oldest = addDays(today, -rules.windowDays) ?? today;
   // The id alone can tell a paper too old: no lookup for it.
@@ -88,7 +138,14 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
         `${id} was first published in ${assigned.name} or before.`,
     );
   }
-  const submitted = (await db.select({ n: count() }).from(dailyEntries).where(and(eq(dailyEntries.submitterAccountId, account.id), eq(dailyEntries.day, today))).get())?.n ?? 0;
+  const submitted =
+    (
+      await db
+        .select({ n: count() })
+        .from(dailyEntries)
+        .where(and(eq(dailyEntries.submitterAccountId, account.id), eq(dailyEntries.day, today)))
+        .get()
+    )?.n ?? 0;
   if (submitted >= rules.dailyCap) return dailyCap(rules.dailyCap, submitted);
   const featured = await featuredEntry(db, id);
   if (featured) return featuredOnce(id, featured.day, featured.title);
@@ -124,7 +181,9 @@ export async function submitPaper(deps: SubmitDeps, account: AccountRow & { hand
     dailyCap: rules.dailyCap,
   });
   if (!written.ok) {
-    return written.refused === "daily-cap" ? dailyCap(rules.dailyCap, written.submitted) : featuredOnce(id, written.featuredOn, paper.title);
+    return written.refused === "daily-cap"
+      ? dailyCap(rules.dailyCap, written.submitted)
+      : featuredOnce(id, written.featuredOn, paper.title);
   }
   return { ok: true, paperId: id, day: today };
 }
@@ -158,8 +217,14 @@ function dailyCap(cap: number, submitted: number): Refusal {
 }
 
 function featuredOnce(id: string, day: string, title: string): Refusal {
-  return refuse("featured-once", 409, "Featured once", `A paper is featured on one day only, and ${id} was featured on ${formatDay(day)}.`, {
-    href: `/papers/${id}`,
-    text: `See “${title}”`,
-  });
+  return refuse(
+    "featured-once",
+    409,
+    "Featured once",
+    `A paper is featured on one day only, and ${id} was featured on ${formatDay(day)}.`,
+    {
+      href: `/papers/${id}`,
+      text: `See “${title}”`,
+    },
+  );
 }

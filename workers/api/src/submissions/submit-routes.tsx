@@ -82,7 +82,11 @@ function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: s
 
 const rulesOf = (c: Context<AppEnv>): SubmissionRules => {
   const config = readConfig(c.env);
-  return { windowDays: config.SUBMISSION_WINDOW_DAYS, dailyCap: config.SUBMISSION_DAILY_CAP, weekends: config.SUBMISSION_WEEKENDS };
+  return {
+    windowDays: config.SUBMISSION_WINDOW_DAYS,
+    dailyCap: config.SUBMISSION_DAILY_CAP,
+    weekends: config.SUBMISSION_WEEKENDS,
+  };
 };
 
 /** The signed-in account with a handle, a redirect to choose one, or a 401 for a form posted signed out. */
@@ -121,13 +125,32 @@ submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
   const rules = rulesOf(c);
   const form = SubmitBody.safeParse(await c.req.parseBody());
   if (!form.success) {
-    const refusal: Refusal = { ok: false, code: "invalid-id", status: 400, rule: "Invalid form", message: `${form.error.issues[0]?.message ?? "invalid form"}.` };
+    const refusal: Refusal = {
+      ok: false,
+      code: "invalid-id",
+      status: 400,
+      rule: "Invalid form",
+      message: `${form.error.issues[0]?.message ?? "invalid form"}.`,
+    };
     return c.html(<SubmitPage rules={rules} refusal={refusal} />, 400);
   }
-  const result = await submitPaper({ db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() }, account, form.data);
-  if (!result.ok) return c.html(<SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />, result.status);
+  const result = await submitPaper(
+    { db: createDb(c.env.DB), ingest: c.env.INGEST, rules, now: new Date() },
+    account,
+    form.data,
+  );
+  if (!result.ok)
+    return c.html(
+      <SubmitPage rules={rules} paper={form.data.paper} comment={form.data.comment} refusal={result} />,
+      result.status,
+    );
   // The submission is committed; a purge that fails only leaves pages stale for their few seconds.
-  await purgeAfterSubmission(c, readConfig(c.env).SITE_URL, { papers: [result.paperId], days: [result.day] }, account.handle).catch((err: unknown) => {
+  await purgeAfterSubmission(
+    c,
+    readConfig(c.env).SITE_URL,
+    { papers: [result.paperId], days: [result.day] },
+    account.handle,
+  ).catch((err: unknown) => {
     console.error("purging after a submission failed", err);
   });
   return c.redirect(`/papers/${result.paperId}`, 303);

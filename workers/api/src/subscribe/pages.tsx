@@ -1,6 +1,5 @@
 import { TitledPage } from "../site/layout";
 
-
 type Choices = { frequency: string; categories: string[]; keywords: string[] };
 
 /** How often and which papers: the fields of every form that sets a subscription's choices. */
@@ -18,12 +17,14 @@ export function PreferenceFields(props: Choices) {
       </fieldset>
       <p>
         <label>
-          arXiv categories (comma-separated) <input type="text" name="categories" value={props.categories.join(", ")} maxlength={400} />
+          arXiv categories (comma-separated){" "}
+          <input type="text" name="categories" value={props.categories.join(", ")} maxlength={400} />
         </label>
       </p>
       <p>
         <label>
-          Keywords (comma-separated) <input type="text" name="keywords" value={props.keywords.join(", ")} maxlength={1000} />
+          Keywords (comma-separated){" "}
+          <input type="text" name="keywords" value={props.keywords.join(", ")} maxlength={1000} />
         </label>
       </p>
     </>
@@ -43,7 +44,9 @@ const Hidden = (props: { fields: Record<string, string> }) => (
  * `action` with `hidden` (the signed token of a mailed link; nothing on the account page, whose
  * session says who).
  */
-export function SubscriptionControls(props: Choices & { action: string; hidden: Record<string, string>; status: string; consentText?: string }) {
+export function SubscriptionControls(
+  props: Choices & { action: string; hidden: Record<string, string>; status: string; consentText?: string },
+) {
   return props.status !== "unsubscribed" ? (
     <form method="post" action={props.action}>
       <Hidden fields={props.hidden} />
@@ -86,8 +89,8 @@ export function PreferencesForm(props: Choices & { token: string; email: string;
       <form method="post" action="/preferences">
         <input type="hidden" name="token" value={props.token} />
         <p>
-          Erase your address and preferences for good. We keep only a one-way hash of the address so that we never mail it again, unless you
-          subscribe anew.
+          Erase your address and preferences for good. We keep only a one-way hash of the address so that we never mail
+          it again, unless you subscribe anew.
         </p>
         <button type="submit" name="action" value="erase">
           Erase my data

@@ -10,7 +10,12 @@ export interface Limit {
  * Fixed-window counters in D1 (table rate_limits), all bumped in one batch. Works the same in
  * tests, `wrangler dev` and production; the keys are hashes, never raw addresses or IPs.
  */
-export async function enforceLimits(d1: D1Database, limits: Limit[], now = Date.now(), message = "Too many subscription requests. Please wait a while and try again.") {
+export async function enforceLimits(
+  d1: D1Database,
+  limits: Limit[],
+  now = Date.now(),
+  message = "Too many subscription requests. Please wait a while and try again.",
+) {
   const windowStart = (l: Limit) => Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds;
   const statements = limits.map((l) =>
     d1

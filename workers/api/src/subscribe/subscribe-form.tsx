@@ -12,7 +12,12 @@ export const ACCOUNT_CONSENT_TEXT =
  */
 export function SubscribeForm(props: { compact?: boolean }) {
   return (
-    <form method="post" action="/subscribe" class={props.compact ? "subscribe-form compact" : "subscribe-form"} aria-label="Subscribe to the digest">
+    <form
+      method="post"
+      action="/subscribe"
+      class={props.compact ? "subscribe-form compact" : "subscribe-form"}
+      aria-label="Subscribe to the digest"
+    >
       <p>
         <strong>Get trending papers in your email inbox!</strong>
       </p>

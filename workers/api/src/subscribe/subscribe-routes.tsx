@@ -8,7 +8,14 @@ import { subscribers } from "#shared/db/schema";
 import { sha256Hex } from "#shared/crypto";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
 import { Filters, Frequency, listField } from "#shared/mail/messages";
-import { confirmSubscription, eraseSubscriber, requestSubscription, unsubscribe, updateSubscriber, type PreferencesUpdate } from "#shared/mail/subscribers";
+import {
+  confirmSubscription,
+  eraseSubscriber,
+  requestSubscription,
+  unsubscribe,
+  updateSubscriber,
+  type PreferencesUpdate,
+} from "#shared/mail/subscribers";
 import { signToken, verifyToken, type TokenPurpose } from "#shared/mail/tokens";
 import { readConfig, type AppEnv, type Env } from "../env";
 import { badRequest, notFound, validate } from "../errors";
@@ -26,7 +33,12 @@ export const subscribeRoutes = new Hono<AppEnv>();
 export const sameOrigin = csrf();
 
 const text = z.string().max(2000).optional();
-const SubscribeBody = z.object({ email: EmailAddress, frequency: Frequency.default("daily"), categories: text, keywords: text });
+const SubscribeBody = z.object({
+  email: EmailAddress,
+  frequency: Frequency.default("daily"),
+  categories: text,
+  keywords: text,
+});
 const TokenBody = z.object({ token: z.string().min(1).max(1000) });
 const PreferencesBody = TokenBody.extend({
   action: z.enum(["save", "unsubscribe", "resume", "erase"]),
@@ -44,7 +56,8 @@ const parseFilters = (categories: string | undefined, keywords: string | undefin
 /** The subscriber a signed link names, or a 400 page that says the link is invalid or expired. */
 async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: string | undefined) {
   const check = await verifyToken(readConfig(env).TOKEN_SECRET, purpose, token ?? "");
-  if (!check.ok) throw badRequest("invalid_link", check.reason === "expired" ? "This link has expired." : "This link is not valid.");
+  if (!check.ok)
+    throw badRequest("invalid_link", check.reason === "expired" ? "This link has expired." : "This link is not valid.");
   const sub = await createDb(env.DB).select().from(subscribers).where(eq(subscribers.id, check.subject)).get();
   return { sub, subscriberId: check.subject };
 }
@@ -62,17 +75,33 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const filters = parseFilters(form.categories, form.keywords);
   const config = readConfig(c.env);
   await enforceLimits(c.env.DB, [
-    { key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`, max: LIMITS.perClient, windowSeconds: LIMITS.windowSeconds },
-    { key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`, max: LIMITS.perAddress, windowSeconds: LIMITS.windowSeconds },
+    {
+      key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`,
+      max: LIMITS.perClient,
+      windowSeconds: LIMITS.windowSeconds,
+    },
+    {
+      key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`,
+      max: LIMITS.perAddress,
+      windowSeconds: LIMITS.windowSeconds,
+    },
   ]);
   const now = nowIso();
-  const subscriberId = await requestSubscription(createDb(c.env.DB), config.suppression, { email: form.email, frequency: form.frequency, filters, consentText: CONSENT_TEXT, now });
+  const subscriberId = await requestSubscription(createDb(c.env.DB), config.suppression, {
+    email: form.email,
+    frequency: form.frequency,
+    filters,
+    consentText: CONSENT_TEXT,
+    now,
+  });
   const message: MailMessage = { kind: "confirm", subscriberId, requestedAt: now };
   await c.env.MAIL_QUEUE.send(message);
   // The same answer whether the address is new, pending or confirmed: no enumeration.
   return c.html(
     <TitledPage title="Check your inbox">
-      <p>If the address can receive mail, a message is on its way. Follow the link in it to confirm your subscription.</p>
+      <p>
+        If the address can receive mail, a message is on its way. Follow the link in it to confirm your subscription.
+      </p>
     </TitledPage>,
   );
 });
@@ -96,7 +125,8 @@ subscribeRoutes.post("/subscribe/confirm", sameOrigin, async (c) => {
   const { token } = validate(TokenBody, await c.req.parseBody(), "invalid_form");
   const { sub } = await subscriberFromToken(c.env, "confirm", token);
   if (!sub) throw badRequest("invalid_link", "This subscription no longer exists. You can subscribe again.");
-  if (sub.status === "unsubscribed") throw badRequest("invalid_link", "This subscription was cancelled. You can subscribe again.");
+  if (sub.status === "unsubscribed")
+    throw badRequest("invalid_link", "This subscription was cancelled. You can subscribe again.");
   const config = readConfig(c.env);
   if (sub.status === "pending") await confirmSubscription(createDb(c.env.DB), config.suppression, sub, nowIso());
   const prefs = await signToken(config.TOKEN_SECRET, "prefs", sub.id);
@@ -127,7 +157,10 @@ subscribeRoutes.post("/preferences", sameOrigin, async (c) => {
     await eraseSubscriber(db, readConfig(c.env).suppression, sub);
     return c.html(
       <TitledPage title="Your data is erased">
-        <p>We deleted your address, preferences and consent record, and will not mail this address again unless you subscribe anew.</p>
+        <p>
+          We deleted your address, preferences and consent record, and will not mail this address again unless you
+          subscribe anew.
+        </p>
       </TitledPage>,
     );
   }

@@ -12,7 +12,8 @@ export const webhookRoutes = new Hono<AppEnv>();
 webhookRoutes.post("/resend", async (c) => {
   const raw = await c.req.text();
   const secretKey = readConfig(c.env).RESEND_WEBHOOK_SECRET;
-  if (!secretKey || !(await verifyWebhook(secretKey, c.req.raw.headers, raw))) throw new ApiError(401, "invalid_signature", "the webhook signature is missing or wrong");
+  if (!secretKey || !(await verifyWebhook(secretKey, c.req.raw.headers, raw)))
+    throw new ApiError(401, "invalid_signature", "the webhook signature is missing or wrong");
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -22,7 +23,14 @@ webhookRoutes.post("/resend", async (c) => {
   const { type, data } = validate(ResendEvent, json, "invalid_payload");
   const permanentBounce = type === "email.bounced" && data.bounce?.type?.toLowerCase() !== "transient";
   if (!permanentBounce && type !== "email.complained") return c.json({ received: true, action: "ignored" });
-  const addresses = (Array.isArray(data.to) ? data.to : data.to ? [data.to] : []).map((a) => EmailAddress.safeParse(a)).flatMap((a) => (a.success ? [a.data] : []));
-  await suppress(createDb(c.env.DB), readConfig(c.env).suppression, addresses, type === "email.complained" ? "complained" : "bounced");
+  const addresses = (Array.isArray(data.to) ? data.to : data.to ? [data.to] : [])
+    .map((a) => EmailAddress.safeParse(a))
+    .flatMap((a) => (a.success ? [a.data] : []));
+  await suppress(
+    createDb(c.env.DB),
+    readConfig(c.env).suppression,
+    addresses,
+    type === "email.complained" ? "complained" : "bounced",
+  );
   return c.json({ received: true, action: "suppressed", count: addresses.length });
 });

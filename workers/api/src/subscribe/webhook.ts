@@ -8,7 +8,12 @@ const encoder = new TextEncoder();
  * with the base64 secret after "whsec_", compared in constant time by crypto.subtle.verify against
  * each "v1,<base64>" in the header. The timestamp must be within five minutes.
  */
-export async function verifyWebhook(secret: string, headers: Headers, body: string, now = Date.now()): Promise<boolean> {
+export async function verifyWebhook(
+  secret: string,
+  headers: Headers,
+  body: string,
+  now = Date.now(),
+): Promise<boolean> {
   const id = headers.get("svix-id") ?? headers.get("webhook-id");
   const timestamp = headers.get("svix-timestamp") ?? headers.get("webhook-timestamp");
   const signatures = headers.get("svix-signature") ?? headers.get("webhook-signature");

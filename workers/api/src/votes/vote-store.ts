@@ -24,13 +24,22 @@ export type VoteIntent = "vote" | "unvote" | "toggle";
  * nothing is written and no row read back (no second round trip to check it first).
  * Returns null when the paper is not in the catalog or hidden.
  */
-export async function castVote(db: Db, accountId: string, paperId: string, intent: VoteIntent): Promise<VoteResult | null> {
+export async function castVote(
+  db: Db,
+  accountId: string,
+  paperId: string,
+  intent: VoteIntent,
+): Promise<VoteResult | null> {
   // The paper's row is the source of the insert: no row, no vote (an unknown paper is not an error of the foreign key).
   const shown = and(eq(papers.id, paperId), visible);
   const insertIf = (condition?: SQL) =>
     db.insert(upvotes).select(
       db
-        .select({ accountId: sql<string>`${accountId}`.as("account_id"), paperId: papers.id, createdAt: sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`.as("created_at") })
+        .select({
+          accountId: sql<string>`${accountId}`.as("account_id"),
+          paperId: papers.id,
+          createdAt: sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`.as("created_at"),
+        })
         .from(papers)
         .where(and(shown, condition)),
     );
@@ -60,6 +69,12 @@ export async function castVote(db: Db, accountId: string, paperId: string, inten
 
 /** The papers an account upvoted, most recent first. */
 export async function upvotedBy(db: Db, accountId: string, limit: number): Promise<string[]> {
-  const rows = await db.select({ paperId: upvotes.paperId }).from(upvotes).where(eq(upvotes.accountId, accountId)).orderBy(desc(upvotes.createdAt), upvotes.paperId).limit(limit).all();
+  const rows = await db
+    .select({ paperId: upvotes.paperId })
+    .from(upvotes)
+    .where(eq(upvotes.accountId, accountId))
+    .orderBy(desc(upvotes.createdAt), upvotes.paperId)
+    .limit(limit)
+    .all();
   return rows.map((r) => r.paperId);
 }

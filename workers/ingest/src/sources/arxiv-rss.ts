@@ -48,7 +48,9 @@ export function parseArxivRss(xml: string, listed: readonly string[]): ParsedBat
     const parsedId = parseArxivId(guid);
     const description = text(item.description) ?? "";
     const abstract = description.replace(/^[\s\S]*?Abstract:\s*/, "");
-    const categories = list(item.category).map(text).filter((c): c is string => !!c);
+    const categories = list(item.category)
+      .map(text)
+      .filter((c): c is string => !!c);
     const pubDate = text(item.pubDate);
     const published = rfc822ToIso(pubDate);
     const announceType = ANNOUNCE_TYPES[text(item.announce_type) ?? "new"];

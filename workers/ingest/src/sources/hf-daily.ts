@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { accept, acceptPaper, DailyEntryRecord, emptyBatch, isoTime, reject, type ParsedBatch } from "#shared/papers/records";
+import {
+  accept,
+  acceptPaper,
+  DailyEntryRecord,
+  emptyBatch,
+  isoTime,
+  reject,
+  type ParsedBatch,
+} from "#shared/papers/records";
 import { DAY_MS } from "#shared/domain/periods";
 import { MalformedUpstream } from "./xml";
 
@@ -27,7 +35,9 @@ const UpstreamItem = z.object({
   summary: z.string().optional(),
   thumbnail: z.string().optional(),
   numComments: z.number().optional(),
-  submittedBy: z.object({ name: z.string().optional(), fullname: z.string().optional(), avatarUrl: z.string().optional() }).optional(),
+  submittedBy: z
+    .object({ name: z.string().optional(), fullname: z.string().optional(), avatarUrl: z.string().optional() })
+    .optional(),
 });
 
 const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
@@ -85,7 +95,8 @@ export function parseHfDaily(json: string, requestedDay: string | undefined): Pa
       label,
     );
     if (!paper) continue;
-    const day = p.submittedOnDailyAt === undefined ? (requestedDay ?? paper.published.slice(0, 10)) : dayOf(p.submittedOnDailyAt);
+    const day =
+      p.submittedOnDailyAt === undefined ? (requestedDay ?? paper.published.slice(0, 10)) : dayOf(p.submittedOnDailyAt);
     if (!day) {
       reject(batch, label, "submittedOnDailyAt is not an ISO time");
       continue;

@@ -51,7 +51,9 @@ export function linksFromComment(comment: string | undefined): { codeUrl?: strin
   const urls = comment.match(/https?:\/\/[^\s,;)]+/g) ?? [];
   const clean = (u: string) => u.replace(/[.]+$/, "");
   const code = urls.find((u) => /^https?:\/\/(www\.)?(github\.com|gitlab\.com)\//i.test(u));
-  const project = urls.find((u) => u !== code && /project|page|\.github\.io/i.test(comment.slice(0, comment.indexOf(u)) + u));
+  const project = urls.find(
+    (u) => u !== code && /project|page|\.github\.io/i.test(comment.slice(0, comment.indexOf(u)) + u),
+  );
   return { codeUrl: code && clean(code), projectUrl: project && clean(project) };
 }
 
