@@ -21,9 +21,9 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { ROOT, ensureDevVars, migrateLocal, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
-import { DAYS, LAST_DAY, PER_DAY, fillCatalog } from "./lib/synthetic-catalog.mjs";
 import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
+import { ensureDevVars, migrateLocal, ROOT, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
+import { DAYS, fillCatalog, LAST_DAY, PER_DAY } from "./lib/synthetic-catalog.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

@@ -11,13 +11,14 @@
 // local_upvotes must equal its rows in upvotes (correctness under load).
 // Options: BENCH_VOTES_ACCOUNTS (3000), BENCH_SECONDS (10 per round), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (16), BENCH_RAW=1 to print wrk's own output.
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+
 import { execFileSync } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { ROOT, migrateLocal, startLocalStack } from "./lib/local-stack.mjs";
+import { migrateLocal, ROOT, startLocalStack } from "./lib/local-stack.mjs";
 
 const ACCOUNTS = Number(process.env.BENCH_VOTES_ACCOUNTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -2,8 +2,9 @@
 // production queue handler (workers/mailer/src/index.ts, the real Resend SDK), inside workerd.
 // The queue itself is played here: one consumer at a time, batches of up to 100, a retried
 // message comes back after its delaySeconds, as Cloudflare Queues with max_concurrency = 1 does.
-import { chunk } from "#shared/db/chunk";
+
 import type { MailMessage } from "#shared/contracts";
+import { chunk } from "#shared/db/chunk";
 import { enqueueDigests } from "#shared/mail/digest-schedule";
 import type { Env } from "../../workers/mailer/src/env";
 import { queue } from "../../workers/mailer/src/index";

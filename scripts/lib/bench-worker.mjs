@@ -1,6 +1,6 @@
 // What the in-workerd benchmarks share: bundling a bench entry with the production code, and a
 // Miniflare worker with a local D1 migrated by the real migrations.
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";

@@ -5,11 +5,11 @@
 // its .dev.vars, and uses the same persisted state as `wrangler dev --persist-to` (v3/, D1 keyed
 // by the same database id), so both modes read the same seeded database.
 // Used by `npm run bench:site` (unless BENCH_WRANGLER_DEV=1).
-import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { CONFIGS, ROOT, ensureDevVars, wrangler } from "./local-stack.mjs";
+import { CONFIGS, ensureDevVars, ROOT, wrangler } from "./local-stack.mjs";
 
 /** KEY=value lines of a .dev.vars file (comments and blank lines skipped; surrounding quotes removed). */
 function readDevVars(file) {

@@ -1,7 +1,7 @@
 // Runs the three workers locally in one wrangler process, sharing D1 and the queue, with the
 // ingest worker pointed at the upstream stub. Used by `npm run dev`, the browser tests and the
 // site benchmark.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startUpstreamStub } from "./upstream-stub.mjs";

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
 import { createGunzip } from "node:zlib";
-import { ROOT, ensureDevVars, migrateLocal } from "./local-stack.mjs";
+import { ensureDevVars, migrateLocal, ROOT } from "./local-stack.mjs";
 
 export const CORPUS_DIR = join(ROOT, "..", "shared", "corpus");
 export const ARXIV_FILE = join(CORPUS_DIR, "arxiv-ml.jsonl.gz");

@@ -1,7 +1,7 @@
 // A local stand-in for arXiv and Hugging Face's daily papers API, serving the real captures in
 // test/fixtures/upstream. `npm run dev` and the browser tests point the ingest worker at it, so
 // local runs work offline and go through the production parsers and upsert code.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 // `num` is an explicit rowid alias: the FTS5 index (migrations/0001_papers_fts.sql) points at it,
 // and an implicit rowid could be renumbered by VACUUM.

@@ -1,9 +1,9 @@
 import { and, asc, eq, getTableColumns, inArray, isNull } from "drizzle-orm";
-import { createDb } from "../db/client";
+import { MailMessage } from "../contracts";
 import { chunk, rowsPerStatement } from "../db/chunk";
+import { createDb } from "../db/client";
 import { mailDeadLetters, signinTokens } from "../db/schema";
 import { reopenForRedrive } from "./ledger";
-import { MailMessage } from "../contracts";
 import { deliveryKeyOf } from "./messages";
 
 export type DeadLetter = Omit<typeof mailDeadLetters.$inferInsert, "id" | "createdAt" | "redrivenAt">;

@@ -1,11 +1,11 @@
 import { and, eq, isNull, lt, lte, or } from "drizzle-orm";
-import { createDb } from "../db/client";
-import { chunk } from "../db/chunk";
-import { deliveries, subscribers } from "../db/schema";
-import { claimQueued, requeueStuck } from "./ledger";
 import type { MailMessage } from "../contracts";
-import type { Frequency } from "./messages";
+import { chunk } from "../db/chunk";
+import { createDb } from "../db/client";
+import { deliveries, subscribers } from "../db/schema";
 import { DAY_MS, digestKeyOf, todayUtc } from "../domain/periods";
+import { claimQueued, requeueStuck } from "./ledger";
+import type { Frequency } from "./messages";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */
 export const PENDING_TTL_MS = 7 * DAY_MS;

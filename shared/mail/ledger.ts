@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { chunk, D1_MAX_PARAMS, selectInChunks } from "../db/chunk";
 import { createDb } from "../db/client";
-import { D1_MAX_PARAMS, chunk, selectInChunks } from "../db/chunk";
-import { deliveries, type DeliveryRow } from "../db/schema";
+import { type DeliveryRow, deliveries } from "../db/schema";
 
 /**
  * The delivery ledger (table `deliveries`): one row per (subscriber, mail). States, in order:

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
-import { runBatch, type Db } from "../db/client";
-import { consents, subscribers, suppressions, type SubscriberRow } from "../db/schema";
-import { suppressionHash, suppressionHashesOf, type SuppressionSecrets } from "./address";
+import { type Db, runBatch } from "../db/client";
+import { consents, type SubscriberRow, subscribers, suppressions } from "../db/schema";
+import { type SuppressionSecrets, suppressionHash, suppressionHashesOf } from "./address";
 import type { Filters, Frequency } from "./messages";
 
 /**
@@ -80,17 +80,15 @@ export async function requestSubscription(
         .update(subscribers)
         .set({ status: "pending", frequency: req.frequency, ...req.filters, updatedAt: req.now })
         .where(eq(subscribers.id, id))
-    : db
-        .insert(subscribers)
-        .values({
-          id,
-          email: req.email,
-          status: "pending",
-          frequency: req.frequency,
-          ...req.filters,
-          createdAt: req.now,
-          updatedAt: req.now,
-        });
+    : db.insert(subscribers).values({
+        id,
+        email: req.email,
+        status: "pending",
+        frequency: req.frequency,
+        ...req.filters,
+        createdAt: req.now,
+        updatedAt: req.now,
+      });
   await db.batch([
     liftErasure,
     write,
@@ -145,18 +143,16 @@ export async function subscribeVerified(
         .update(subscribers)
         .set({ ...confirmed, ...req.choices })
         .where(eq(subscribers.id, id))
-    : db
-        .insert(subscribers)
-        .values({
-          id,
-          email: req.email,
-          frequency: "daily",
-          categories: [],
-          keywords: [],
-          ...req.choices,
-          ...confirmed,
-          createdAt: req.now,
-        });
+    : db.insert(subscribers).values({
+        id,
+        email: req.email,
+        frequency: "daily",
+        categories: [],
+        keywords: [],
+        ...req.choices,
+        ...confirmed,
+        createdAt: req.now,
+      });
   await db.batch([
     write,
     db.insert(consents).values({ subscriberId: id, formText: req.consentText, givenAt: req.now, confirmedAt: req.now }),

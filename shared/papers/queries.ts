@@ -5,10 +5,10 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, desc, eq, gte, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { accounts, comments, dailyEntries, papers, upvotes, type DailyEntryRow, type PaperRow } from "../db/schema";
+import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 
 export type SortOrder = "upvotes" | "trending" | "newest";

@@ -15,12 +15,12 @@ import {
 } from "#shared/db/schema";
 import { suppressionHash } from "#shared/mail/address";
 import { signinToken } from "#shared/mail/signin";
-import { ACCOUNT_CONSENT_TEXT } from "../../workers/api/src/subscribe/subscribe-form";
-import { emptyDatabase } from "../support/database";
 import worker from "../../workers/api/src/index";
-import { insertPapers } from "../support/catalog";
-import { ORIGIN, request } from "../support/request";
+import { ACCOUNT_CONSENT_TEXT } from "../../workers/api/src/subscribe/subscribe-form";
 import { captureQueue, seedPapers } from "../mail/mail-support";
+import { insertPapers } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
+import { ORIGIN, request } from "../support/request";
 
 const db = () => createDb(env.DB);
 beforeEach(emptyDatabase);

@@ -1,17 +1,17 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { accounts, mailDeadLetters, sessions, signinTokens, suppressions } from "#shared/db/schema";
-import { redriveDeadLetters } from "#shared/mail/dead-letters";
-import { DEAD_LETTER_QUEUE } from "../../workers/mailer/src/env";
-import { sha256Hex } from "#shared/crypto";
 import { suppressionHash } from "#shared/mail/address";
+import { redriveDeadLetters } from "#shared/mail/dead-letters";
 import { signinToken } from "#shared/mail/signin";
-import { emptyDatabase } from "../support/database";
-import { request } from "../support/request";
+import { DEAD_LETTER_QUEUE } from "../../workers/mailer/src/env";
 import { captureQueue, deliver, drain, mailerEnv, stubResend } from "../mail/mail-support";
 import { ingestHfDaily } from "../site/site-support";
+import { emptyDatabase } from "../support/database";
+import { request } from "../support/request";
 
 const db = () => createDb(env.DB);
 beforeEach(emptyDatabase);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 
 // The Chromium the browser tests drive comes from the npm registry (@sparticuz/chromium, a
 // headless-shell build for Linux x64 shipped brotli-packed inside the package): `npm install` is

@@ -5,10 +5,10 @@ import { freshenAfterWrite } from "../../workers/api/src/cache/purge";
 import { renderCommentMarkdown } from "../../workers/api/src/comments/comment-markdown";
 import { COMMENT_LIMIT } from "../../workers/api/src/comments/comment-routes";
 import { EDIT_WINDOW_MS, insertComment, MAX_COMMENT_LENGTH } from "../../workers/api/src/comments/comment-store";
+import { countingD1 } from "../site/site-support";
 import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
-import { countingD1 } from "../site/site-support";
 import { ORIGIN, request } from "../support/request";
 
 const PAPER = "2606.00467"; // 2 upstream comments in the capture of 2026-06-12

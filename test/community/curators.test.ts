@@ -4,14 +4,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
 import { auditLog, comments, dailyEntries, ingestRuns, mailDeadLetters, papers } from "#shared/db/schema";
 import { dayPeriod } from "#shared/domain/periods";
+import auditMigration from "../../migrations/0010_audit_actor_account.sql?raw";
 import { periodCandidates } from "../../workers/mailer/src/digest-query";
 import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily, insertPapers } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
-import { json, stubUpstream } from "../support/upstream-stub";
-import auditMigration from "../../migrations/0010_audit_actor_account.sql?raw";
 import { ORIGIN, request } from "../support/request";
+import { json, stubUpstream } from "../support/upstream-stub";
 
 const db = () => createDb(env.DB);
 const HIDE = "2606.12730"; // featured on 2026-06-12 in the capture
@@ -245,15 +245,13 @@ describe("each action, recorded with who, what, when, before and after", () => {
 
   it("hides a comment and shows it again; the paper's curation page lists the thread and its log", async () => {
     const author = await signedInAccount("commenter");
-    await db()
-      .insert(comments)
-      .values({
-        id: "c1",
-        paperId: HIDE,
-        accountId: author.id,
-        body: "A <b>rude</b> remark",
-        createdAt: new Date().toISOString(),
-      });
+    await db().insert(comments).values({
+      id: "c1",
+      paperId: HIDE,
+      accountId: author.id,
+      body: "A <b>rude</b> remark",
+      createdAt: new Date().toISOString(),
+    });
     expect((await act("/admin/comments/c1/hide")).headers.get("Location")).toBe(`/admin/papers/${HIDE}#comment-c1`);
     expect((await db().select().from(comments).where(eq(comments.id, "c1")).get())!.hiddenAt).not.toBeNull();
     const desk = await (await page(`/admin/papers/${HIDE}`)).text();
@@ -277,19 +275,17 @@ describe("each action, recorded with who, what, when, before and after", () => {
     expect(runs).toContain("hf-daily");
     expect(runs).toContain("Run an ingest now");
     // Every count of a run, moves included, in the order of the column's heading.
-    await db()
-      .insert(ingestRuns)
-      .values({
-        source: "hf-daily",
-        target: "2026-06-13",
-        startedAt: "2026-06-13T10:00:00Z",
-        status: "ok",
-        read: 7,
-        inserted: 3,
-        updated: 2,
-        moved: 1,
-        skipped: 4,
-      });
+    await db().insert(ingestRuns).values({
+      source: "hf-daily",
+      target: "2026-06-13",
+      startedAt: "2026-06-13T10:00:00Z",
+      status: "ok",
+      read: 7,
+      inserted: 3,
+      updated: 2,
+      moved: 1,
+      skipped: 4,
+    });
     const table = await (await page("/admin/ingest-runs")).text();
     expect(table).toContain("Read · new · changed · moved · skipped");
     expect(table).toContain("<td>7 · 3 · 2 · 1 · 4</td>");

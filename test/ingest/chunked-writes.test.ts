@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { count } from "drizzle-orm";
 import { afterEach, expect, it, vi } from "vitest";
-import { createDb } from "#shared/db/client";
 import { D1_MAX_PARAMS } from "#shared/db/chunk";
+import { createDb } from "#shared/db/client";
 import { announcements, papers } from "#shared/db/schema";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
 import * as fx from "../support/fixtures";

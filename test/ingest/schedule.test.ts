@@ -1,9 +1,9 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CRONS, isArxivAnnouncementHour } from "../../workers/ingest/src/schedule";
-import ingestToml from "../../workers/ingest/wrangler.toml?raw";
 import { scheduled } from "../../workers/ingest/src/index";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
+import { CRONS, isArxivAnnouncementHour } from "../../workers/ingest/src/schedule";
+import ingestToml from "../../workers/ingest/wrangler.toml?raw";
 import { captureQueue, seedSubscribers } from "../mail/mail-support";
 import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";

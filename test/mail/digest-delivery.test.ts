@@ -2,21 +2,21 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
-import { deliveries, suppressions, subscribers } from "#shared/db/schema";
+import { deliveries, subscribers, suppressions } from "#shared/db/schema";
 import { suppressionHash } from "#shared/mail/address";
 import { enqueueDigests } from "#shared/mail/digest-schedule";
 import { MAX_RETRIES } from "../../workers/mailer/src/env";
 import { emptyDatabase } from "../support/database";
 import {
-  type Fault,
   captureQueue,
   deliver,
   drain,
+  type Fault,
   mailerEnv,
+  type SeedSubscriber,
   seedPapers,
   seedSubscribers,
   stubResend,
-  type SeedSubscriber,
 } from "./mail-support";
 
 const enqueue = (queue: Queue) =>

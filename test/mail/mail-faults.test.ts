@@ -7,14 +7,14 @@ import { suppressionHash } from "#shared/mail/address";
 import { enqueueDigests, enqueueDueDigests } from "#shared/mail/digest-schedule";
 import { claimForSending } from "#shared/mail/ledger";
 import { MAX_RETRIES } from "../../workers/mailer/src/env";
-import { LEASE_MS, backoffSeconds } from "../../workers/mailer/src/retry-policy";
+import { backoffSeconds, LEASE_MS } from "../../workers/mailer/src/retry-policy";
 import mailerToml from "../../workers/mailer/wrangler.toml?raw";
 import { request } from "../support/request";
 import {
-  type Fault,
   captureQueue,
   deliver,
   drain,
+  type Fault,
   mailerEnv,
   seedPapers,
   seedSubscribers,

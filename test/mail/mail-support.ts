@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { getTableColumns } from "drizzle-orm";
 import { vi } from "vitest";
-import { createDb } from "#shared/db/client";
 import { chunk, rowsPerStatement } from "#shared/db/chunk";
+import { createDb } from "#shared/db/client";
 import { dailyEntries, papers, subscribers, suppressions } from "#shared/db/schema";
 import { suppressionHash } from "#shared/mail/address";
 import { MAX_RETRIES, type Env as MailerEnv } from "../../workers/mailer/src/env";

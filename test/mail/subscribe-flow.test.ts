@@ -277,16 +277,14 @@ describe("preferences", () => {
 
 describe("unsubscribing", () => {
   beforeEach(async () => {
-    await db()
-      .insert(subscribers)
-      .values({
-        id: "leaver",
-        email: "leaver@example.com",
-        status: "confirmed",
-        frequency: "daily",
-        categories: [],
-        keywords: [],
-      });
+    await db().insert(subscribers).values({
+      id: "leaver",
+      email: "leaver@example.com",
+      status: "confirmed",
+      frequency: "daily",
+      categories: [],
+      keywords: [],
+    });
   });
 
   it("GET shows a page with a button and does not unsubscribe", async () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { suppressionHash } from "#shared/mail/address";
 import { createDb } from "#shared/db/client";
+import { suppressionHash } from "#shared/mail/address";
 import { suppress } from "#shared/mail/subscribers";
 import { request } from "../support/request";
 

@@ -5,7 +5,7 @@ import { answerFromMemory, cacheKeyUrl } from "../../workers/api/src/cache/edge-
 import { MEMORY_TTL_MS, memoryForget, memoryGet, memoryPut } from "../../workers/api/src/cache/memory-tier";
 import { tagsToPurge, urlsToPurge } from "../../workers/api/src/cache/purge";
 import { SiteEntrypoint } from "../../workers/api/src/index";
-import { get, ingestHfDaily, insertPapers, countingD1, ORIGIN, request } from "./site-support";
+import { countingD1, get, ingestHfDaily, insertPapers, ORIGIN, request } from "./site-support";
 
 /** Runs one request through the app with a D1 binding that counts queries; waits for cache writes. */
 async function counted(path: string, headers: Record<string, string> = {}) {

@@ -1,4 +1,4 @@
-export { captureItems, ingestHfDaily, insertPapers, type EdgePaper } from "../support/catalog";
+export { captureItems, type EdgePaper, ingestHfDaily, insertPapers } from "../support/catalog";
 export {
   get,
   JSON_LD_BLOCK,

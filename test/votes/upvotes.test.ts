@@ -5,9 +5,9 @@ import { dayPeriod } from "#shared/domain/periods";
 import { VOTE_LIMIT } from "../../workers/api/src/votes/vote-routes";
 import { periodCandidates } from "../../workers/mailer/src/digest-query";
 import { signedInAccount } from "../support/accounts";
+import { ingestHfDaily } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
 import { ORIGIN, request } from "../support/request";
-import { ingestHfDaily } from "../support/catalog";
 
 const ZERO = "2606.00467"; // 0 upstream upvotes in the capture of 2026-06-12
 const FIVE = "2606.12730"; // 5 upstream upvotes

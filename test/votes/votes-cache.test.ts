@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CACHE_API_MAX_AGE_S } from "../../workers/api/src/cache/edge-cache";
 import { CACHE_POLICIES, VOTE_VISIBLE_S } from "../../workers/api/src/cache/cache-policy";
+import { CACHE_API_MAX_AGE_S } from "../../workers/api/src/cache/edge-cache";
 import { MEMORY_TTL_MS } from "../../workers/api/src/cache/memory-tier";
 import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily } from "../support/catalog";

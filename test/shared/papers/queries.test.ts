@@ -4,14 +4,14 @@ import { createDb } from "#shared/db/client";
 import { trendingScore } from "#shared/domain/trending";
 import {
   dayListing,
+  MARK_END,
+  MARK_START,
   markTerms,
   periodListing,
+  queryTerms,
   snippetOf,
   toFtsQuery,
   trendingPapers,
-  queryTerms,
-  MARK_END,
-  MARK_START,
 } from "#shared/papers/queries";
 import { insertPapers } from "../../support/catalog";
 

@@ -1,9 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { createApp } from "./app";
 import type { PurgeRequest, PurgeResult, SiteService } from "#shared/contracts";
+import { createApp } from "./app";
 import { answerFromMemory } from "./cache/edge-cache";
 import { purgeEverywhere } from "./cache/purge";
-import { readConfig, type Env } from "./env";
+import { type Env, readConfig } from "./env";
 
 const app = createApp();
 

@@ -1,14 +1,14 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { todayUtc } from "#shared/domain/periods";
-import { purgeExpiredSignins } from "./housekeeping";
-import { CRONS, isArxivAnnouncementHour } from "./schedule";
-import { IngestRequest } from "#shared/papers/ingest-request";
-import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import type { ArxivLookup, IngestOutcome, IngestService, SubmissionRecorded } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
+import { todayUtc } from "#shared/domain/periods";
+import { runDigestSchedule } from "#shared/mail/digest-schedule";
+import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
-import { readConfig, type Env } from "./env";
+import { type Env, readConfig } from "./env";
+import { purgeExpiredSignins } from "./housekeeping";
 import { runIngest } from "./run-ingest";
+import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { lookupArxivPaper, recordSubmission } from "./submission";
 
 /**

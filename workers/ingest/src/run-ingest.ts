@@ -1,16 +1,16 @@
 import { and, desc, eq, gte, lt } from "drizzle-orm";
+import type { IngestOutcome } from "#shared/contracts";
 import { createDb, type Db } from "#shared/db/client";
 import { ingestRuns, papers } from "#shared/db/schema";
 import { DAY_MS, todayUtc } from "#shared/domain/periods";
-import type { IngestOutcome } from "#shared/contracts";
 import type { IngestRequest } from "#shared/papers/ingest-request";
-import { emptyBatch, reject, type ParsedBatch } from "#shared/papers/records";
-import { readConfig, type Env, type IngestConfig } from "./env";
+import { emptyBatch, type ParsedBatch, reject } from "#shared/papers/records";
+import { type Env, type IngestConfig, readConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
 import { parseHfDaily } from "./sources/hf-daily";
+import { type UpsertResult, upsertBatch } from "./upsert";
 import { arxivPacer, fetchText, realSleep } from "./upstream";
-import { upsertBatch, type UpsertResult } from "./upsert";
 
 export interface IngestDeps {
   now?: () => Date;

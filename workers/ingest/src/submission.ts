@@ -3,13 +3,13 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import type { ArxivLookup, SubmissionRecorded } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { comments, dailyEntries, papers, type PaperFields } from "#shared/db/schema";
+import { comments, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
 import { DailyEntryRecord, PaperRecord } from "#shared/papers/records";
 import type { IngestConfig } from "./env";
+import { mergePaper, toValues } from "./merge";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { MalformedUpstream } from "./sources/xml";
 import { ArxivBusy, arxivPacer, fetchText, realSleep, UpstreamError } from "./upstream";
-import { mergePaper, toValues } from "./merge";
 
 /**
  * Someone waits on the form: two tries of at most 8 seconds each, where a run tries three times

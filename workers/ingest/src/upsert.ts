@@ -1,9 +1,9 @@
-import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { runBatch, type Db } from "#shared/db/client";
 import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
-import { announcements, dailyEntries, papers, type DailyEntryRow, type PaperFields } from "#shared/db/schema";
-import { note, type DailyEntryRecord, type PaperRecord, type ParsedBatch } from "#shared/papers/records";
+import { type Db, runBatch } from "#shared/db/client";
+import { announcements, type DailyEntryRow, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
+import { type DailyEntryRecord, note, type PaperRecord, type ParsedBatch } from "#shared/papers/records";
 import { mergePaper, toValues } from "./merge";
 
 export interface UpsertResult {

@@ -1,9 +1,9 @@
 import { and, between, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { dailyEntries, papers, type PaperRow } from "#shared/db/schema";
+import { dailyEntries, type PaperRow, papers } from "#shared/db/schema";
 import type { Period } from "#shared/domain/periods";
-import { upvotesSql, visible } from "#shared/papers/queries";
 import type { Filters } from "#shared/mail/messages";
+import { upvotesSql, visible } from "#shared/papers/queries";
 
 export const DIGEST_SIZE = 10;
 /** Filters choose from the period's most upvoted papers; a week holds a few hundred. */

@@ -1,29 +1,29 @@
 import { inArray } from "drizzle-orm";
+import { MailMessage, type SubscriberMail } from "#shared/contracts";
+import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
 import { createDb, type Db } from "#shared/db/client";
-import { subscribers, suppressions, type SubscriberRow } from "#shared/db/schema";
-import { sha256Hex } from "#shared/crypto";
-import { suppressionHasher, type SuppressionSecrets } from "#shared/mail/address";
-import { recordDeadLetters, type DeadLetter } from "#shared/mail/dead-letters";
-import { periodCandidates, selectDigest, type DigestPaper } from "./digest-query";
+import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
+import { parseDigestKey } from "#shared/domain/periods";
+import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
+import { type DeadLetter, recordDeadLetters } from "#shared/mail/dead-letters";
 import {
   claimForSending,
+  type DeliveryKey,
   ledgerKey,
   readLedger,
   rowsUnderKey,
-  settle,
-  type DeliveryKey,
   type Settlement,
+  settle,
 } from "#shared/mail/ledger";
-import { mailLinks } from "./links";
-import { MailMessage, type SubscriberMail } from "#shared/contracts";
-import { parseDigestKey } from "#shared/domain/periods";
 import { deliveryKeyOf, messageOf } from "#shared/mail/messages";
-import { renderConfirmation, renderDigest } from "./render";
-import { sendSignins, type SigninMail } from "./signin-mail";
 import { suppress } from "#shared/mail/subscribers";
+import { type DigestPaper, periodCandidates, selectDigest } from "./digest-query";
 import type { MailerConfig } from "./env";
-import { LEASE_MS, PACE_MAX_WAIT_MS, backoffSeconds, heldRetrySeconds, isLastAttempt } from "./retry-policy";
+import { mailLinks } from "./links";
+import { renderConfirmation, renderDigest } from "./render";
+import { backoffSeconds, heldRetrySeconds, isLastAttempt, LEASE_MS, PACE_MAX_WAIT_MS } from "./retry-policy";
+import { type SigninMail, sendSignins } from "./signin-mail";
 import type { BatchOutcome, OutgoingMail, Transport } from "./transport";
 
 export interface Deps {

@@ -1,7 +1,7 @@
 import { createDb } from "#shared/db/client";
 import { SuppressionConfig } from "#shared/mail/address";
 import { handleDeadLetters } from "./dead-letters";
-import { DEAD_LETTER_QUEUE, readConfig, type Env } from "./env";
+import { DEAD_LETTER_QUEUE, type Env, readConfig } from "./env";
 import { handleMailBatch } from "./handle-batch";
 import { pacedTransport } from "./pacer";
 import { PACE_MAX_WAIT_MS } from "./retry-policy";

@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
-import type { DigestPaper } from "./digest-query";
-import type { Filters, Frequency } from "#shared/mail/messages";
 import { formatPeriod, type Period } from "#shared/domain/periods";
+import type { Filters, Frequency } from "#shared/mail/messages";
 import { excerpt, shortAuthors } from "#shared/papers/text";
+import type { DigestPaper } from "./digest-query";
 
 export interface RenderedMail {
   subject: string;

@@ -5,7 +5,7 @@ import { signinToken, signinUrl } from "#shared/mail/signin";
 import { suppress } from "#shared/mail/subscribers";
 import type { Deps } from "./handle-batch";
 import { renderSignin } from "./render";
-import { LEASE_MS, backoffSeconds, heldRetrySeconds } from "./retry-policy";
+import { backoffSeconds, heldRetrySeconds, LEASE_MS } from "./retry-policy";
 
 /** The queue messages of one sign-in mail (several when a message came twice). */
 export type SigninMail = { tokenId: string; msgs: Message<unknown>[] };

@@ -1,8 +1,8 @@
 import { getTableColumns } from "drizzle-orm";
 import { Resend } from "resend";
-import { runBatch, type Db } from "#shared/db/client";
-import { outbox } from "#shared/db/schema";
 import { chunk, rowsPerStatement } from "#shared/db/chunk";
+import { type Db, runBatch } from "#shared/db/client";
+import { outbox } from "#shared/db/schema";
 
 export interface OutgoingMail {
   to: string;

@@ -1,27 +1,27 @@
 import { eq } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
-import { accounts, dailyEntries, subscribers, type SubscriberRow } from "#shared/db/schema";
+import { accounts, dailyEntries, type SubscriberRow, subscribers } from "#shared/db/schema";
 import { Filters, Frequency, listField } from "#shared/mail/messages";
 import {
+  type BlockingReason,
   blockingSuppression,
   subscribeVerified,
   unsubscribe,
   updateSubscriber,
-  type BlockingReason,
 } from "#shared/mail/subscribers";
-import { readConfig, type AppEnv } from "../env";
+import { purgeAfterErasure } from "../cache/purge";
+import { type AppEnv, readConfig } from "../env";
 import { describeZodError } from "../errors";
+import { TitledPage } from "../site/layout";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { purgeAfterErasure } from "../cache/purge";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 import { privateAlways, privateHtml } from "./private-page";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
-import { TitledPage } from "../site/layout";
 
 /**
  * The account page: profile, the digest of the same address (no mailed link needed: the session

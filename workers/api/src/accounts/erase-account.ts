@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { PurgeRequest } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { accounts, comments, dailyEntries, signinTokens, subscribers, type AccountRow } from "#shared/db/schema";
+import { type AccountRow, accounts, comments, dailyEntries, signinTokens, subscribers } from "#shared/db/schema";
 import type { SuppressionSecrets } from "#shared/mail/address";
 import { erasureStatements } from "#shared/mail/subscribers";
 

@@ -3,8 +3,8 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { base64url, sha256Hex } from "#shared/crypto";
 import { createDb, type Db } from "#shared/db/client";
+import { type AccountRow, accounts, sessions } from "#shared/db/schema";
 import { DAY_MS } from "#shared/domain/periods";
-import { accounts, sessions, type AccountRow } from "#shared/db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
@@ -21,14 +21,12 @@ const randomId = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 /** Starts a session for `accountId` and sets its cookie; only the id's SHA-256 is stored. */
 export async function startSession(db: Db, c: Context, accountId: string, now = Date.now()) {
   const id = randomId();
-  await db
-    .insert(sessions)
-    .values({
-      idHash: await sha256Hex(id),
-      accountId,
-      expiresAt: now + SESSION_TTL_MS,
-      userAgent: (c.req.header("User-Agent") ?? "").slice(0, 200) || null,
-    });
+  await db.insert(sessions).values({
+    idHash: await sha256Hex(id),
+    accountId,
+    expiresAt: now + SESSION_TTL_MS,
+    userAgent: (c.req.header("User-Agent") ?? "").slice(0, 200) || null,
+  });
   setCookie(c, SESSION_COOKIE, id, { ...cookieOptions, maxAge: SESSION_TTL_MS / 1000 });
 }
 

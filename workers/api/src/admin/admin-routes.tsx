@@ -1,5 +1,5 @@
 import { desc, eq } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { accounts, comments, ingestRuns } from "#shared/db/schema";
@@ -10,12 +10,12 @@ import { paperById } from "#shared/papers/queries";
 import { purgeEverywhere } from "../cache/purge";
 import { auditStatement, recentAudit } from "../curators/audit";
 import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePaper } from "../curators/curator-actions";
-import { requireCurator, type CuratorEnv } from "../curators/curator-auth";
+import { type CuratorEnv, requireCurator } from "../curators/curator-auth";
 import { readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { paperIdFrom } from "../paper-id";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { DeadLettersPage, Dashboard, IngestRunsPage, PaperCuration } from "./admin-pages";
+import { Dashboard, DeadLettersPage, IngestRunsPage, PaperCuration } from "./admin-pages";
 
 /**
  * /admin: curators in a browser (pages and forms, signed in with an address in CURATOR_EMAILS) and

@@ -1,12 +1,12 @@
 import type { Db } from "#shared/db/client";
-import { dayPeriod, FIRST_DAY, LAST_DAY, parseDay, parseMonth, parseWeek, type Period } from "#shared/domain/periods";
+import { dayPeriod, FIRST_DAY, LAST_DAY, type Period, parseDay, parseMonth, parseWeek } from "#shared/domain/periods";
 import {
+  type ListedPaper,
   latestDayWithPapers,
   periodListing,
+  type SortOrder,
   searchPapers,
   trendingPapers,
-  type ListedPaper,
-  type SortOrder,
 } from "#shared/papers/queries";
 import { badRequest } from "../errors";
 import type { DailyPapersQuery } from "./api-schemas";

@@ -1,16 +1,16 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "#shared/db/client";
-import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { paperById } from "#shared/papers/queries";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
-import { readConfig, type AppEnv } from "../env";
-import { ApiError, notFound, rejectInvalid } from "../errors";
 import { dataRoutes } from "../data/data-routes";
+import { type AppEnv, readConfig } from "../env";
+import { ApiError, notFound, rejectInvalid } from "../errors";
 import { feedRoutes } from "../feeds/feed-routes";
 import { apiMiddleware } from "./api-http";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
 import { DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
+import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 import { cachedHeaders, commonErrors, describeRoutes, errorResponse, notModified } from "./openapi";
 

@@ -54,15 +54,10 @@ export const DailyPapersQuery = z
       .regex(MONTH, "must be a month like 2026-06")
       .optional()
       .meta({ description: "one calendar month, YYYY-MM", example: "2026-06" }),
-    submitter: z
-      .string()
-      .min(1)
-      .max(100, "must be at most 100 characters")
-      .optional()
-      .meta({
-        description:
-          "only papers submitted by this user name: a Hugging Face user's for the upstream feed's entries, a Paperboy handle for papers submitted here",
-      }),
+    submitter: z.string().min(1).max(100, "must be at most 100 characters").optional().meta({
+      description:
+        "only papers submitted by this user name: a Hugging Face user's for the upstream feed's entries, a Paperboy handle for papers submitted here",
+    }),
     sort: z.enum(["publishedAt", "trending"], { error: "must be publishedAt or trending" }).optional().meta({
       description:
         "absent: most upvoted first (as on the site); publishedAt: newest arXiv publication first; trending: upvotes decayed by age",

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { readConfig, type AppEnv } from "../env";
 import { setCache } from "../cache/cache-policy";
+import { type AppEnv, readConfig } from "../env";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../security/client-limit";
 import { Layout } from "../site/layout";
 import { readOnlyCors } from "./api-http";

@@ -1,6 +1,6 @@
 import type { DailyEntryRow, PaperRow } from "#shared/db/schema";
-import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "./hf-schema";
 import type { ListedPaper } from "#shared/papers/queries";
+import type { HfAuthor, HfDailyPaper, HfPaper, HfUser } from "./hf-schema";
 
 /** A catalog paper, its daily entry when it was featured, and the upvotes shown (local + upstream). */
 export type PaperWithEntry = Pick<ListedPaper, "paper" | "entry" | "upvotes" | "localUpvotes" | "numComments">;

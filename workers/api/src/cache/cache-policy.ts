@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { dayPeriod, periodKey, periodsOfDay, type Period } from "#shared/domain/periods";
+import { dayPeriod, type Period, periodKey, periodsOfDay } from "#shared/domain/periods";
 
 /**
  * How fresh each kind of response is. `s-maxage` is for the edge (Workers Cache, the Cache API),

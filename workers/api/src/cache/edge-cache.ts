@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { readConfig, type AppEnv, type Env } from "../env";
-import { CACHE_POLICIES } from "./cache-policy";
+import { type AppEnv, type Env, readConfig } from "../env";
 import { addSecureHeaders } from "../security/secure-headers";
+import { CACHE_POLICIES } from "./cache-policy";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { PurgeRequest, PurgeResult } from "#shared/contracts";
 import { addDays, periodKey, periodsOfDay } from "#shared/domain/periods";
-import { dayTag, paperTag, profileTag, LIVE_TAG } from "./cache-policy";
+import { dayTag, LIVE_TAG, paperTag, profileTag } from "./cache-policy";
 import { API_KEY_PARAMS, cacheKeyUrl } from "./edge-cache";
 import { memoryForget } from "./memory-tier";
 

@@ -1,27 +1,27 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb, type Db } from "#shared/db/client";
 import { privateAlways } from "../accounts/private-page";
 import { currentSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
 import { paperIdFrom } from "../paper-id";
 import { Layout, TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { CommentForm } from "./comment-thread";
 import {
+  type CommentRow,
   commentById,
   deleteComment,
-  editComment,
   EDIT_WINDOW_MS,
+  editComment,
   insertComment,
   MAX_COMMENT_LENGTH,
   paperVisible,
-  type CommentRow,
 } from "./comment-store";
+import { CommentForm } from "./comment-thread";
 
 /**
  * A paper's discussion, written through plain forms (no JavaScript needed): a comment or a reply

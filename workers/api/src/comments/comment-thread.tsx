@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import { plural } from "#shared/papers/text";
 import { renderCommentMarkdown } from "./comment-markdown";
-import { MAX_COMMENT_LENGTH, type CommentView, type ThreadComment } from "./comment-store";
+import { type CommentView, MAX_COMMENT_LENGTH, type ThreadComment } from "./comment-store";
 
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 

@@ -3,7 +3,7 @@ import type { PurgeRequest } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
 import { comments, dailyEntries, papers } from "#shared/db/schema";
 import { ApiError, badRequest, notFound } from "../errors";
-import { auditStatement, type AuditActor } from "./audit";
+import { type AuditActor, auditStatement } from "./audit";
 
 /**
  * What curators change, each in one D1 batch with its audit row (who, what, when, before and

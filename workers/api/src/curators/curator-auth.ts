@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createDb } from "#shared/db/client";
 import { PRIVATE } from "../accounts/private-page";
 import { currentSession } from "../accounts/sessions";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
 
 /** Who is curating: a signed-in curator (forms in a browser) or a script holding the bearer token. */

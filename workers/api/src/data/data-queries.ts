@@ -3,7 +3,7 @@
  * D1 itself (json_object), so that a month's byte size is one aggregate query and the file is
  * streamed a page of rows at a time: no request ever holds a whole month.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, lineRevisions, papers } from "#shared/db/schema";
 import { numCommentsSql, upvotesSql } from "#shared/papers/queries";

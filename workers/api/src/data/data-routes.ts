@@ -5,9 +5,9 @@ import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { cachedHeaders, commonErrors, errorResponse, notModified } from "../api/openapi";
 import { LIVE_TAG, setCache } from "../cache/cache-policy";
 import { ifNoneMatchMatches, weakEtag } from "../cache/etag";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, rejectInvalid } from "../errors";
-import { monthSummaries, monthSummary, streamLines, type MonthSummary } from "./data-queries";
+import { type MonthSummary, monthSummaries, monthSummary, streamLines } from "./data-queries";
 
 /** The catalog of featured papers as monthly JSON Lines files: /data/index.json and /data/YYYY-MM.jsonl. */
 export const dataRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });

@@ -2,14 +2,14 @@ import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
-import { digestKeyOf } from "#shared/domain/periods";
 import { outbox } from "#shared/db/schema";
+import { digestKeyOf } from "#shared/domain/periods";
 import { enqueueDigests } from "#shared/mail/digest-schedule";
 import { Frequency } from "#shared/mail/messages";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import { TitledPage } from "../site/layout";
+import { sameOrigin } from "../subscribe/subscribe-routes";
 
 /** Local runs only (DEV_MODE=true): the outbox of mails the mailer would have sent, and digests on demand. */
 export const devRoutes = new Hono<AppEnv>();

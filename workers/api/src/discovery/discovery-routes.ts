@@ -3,7 +3,7 @@ import { createDb } from "#shared/db/client";
 import { monthOf, parseMonth, periodKey, periodOfDay } from "#shared/domain/periods";
 import { etag } from "../api/api-http";
 import { LIVE_TAG, setCache } from "../cache/cache-policy";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound } from "../errors";
 import { xmlEscape } from "../feeds/feed-xml";
 import { featuredDays, sitemapMonths, sitemapPapers } from "./sitemap-queries";

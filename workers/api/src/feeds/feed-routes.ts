@@ -4,14 +4,14 @@ import { createDb, type Db } from "#shared/db/client";
 import { latestDays, periodListing, trendingPapers } from "#shared/papers/queries";
 import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
-import { commonErrors } from "../api/openapi";
 import { queryOf, SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
+import { commonErrors } from "../api/openapi";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { rejectInvalid } from "../errors";
 import { JsonFeed, renderJsonFeed } from "./feed-json";
-import { renderAtom, renderRss, type FeedDoc, type FeedEntry } from "./feed-xml";
+import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from "./feed-xml";
 
 /** RSS, Atom and JSON feeds; declared with createRoute, so that /api/openapi.json describes them too. */
 export const feedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });

@@ -2,7 +2,7 @@ import { StreamableHTTPTransport } from "@hono/mcp";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { createDb } from "#shared/db/client";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
 import { limitClient } from "../security/client-limit";
 import { buildMcpServer } from "./mcp-tools";

@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Db } from "#shared/db/client";
 import { formatDay } from "#shared/domain/periods";
-import { paperById, relatedPapers, trendingPapers, type ListedPaper, type SortOrder } from "#shared/papers/queries";
+import { type ListedPaper, paperById, relatedPapers, type SortOrder, trendingPapers } from "#shared/papers/queries";
 import { parseArxivId } from "#shared/papers/records";
 import { excerpt, shortAuthors } from "#shared/papers/text";
 import { listDaily, periodOf, searchForApi } from "../api/api-queries";

@@ -1,7 +1,7 @@
 import type { DailyEntryRow } from "#shared/db/schema";
+import { formatDay } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
 import { MARK_END, MARK_START } from "#shared/papers/queries";
-import { formatDay } from "#shared/domain/periods";
 import { excerpt, plural, shortAuthors } from "#shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;

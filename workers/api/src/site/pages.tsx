@@ -1,9 +1,9 @@
-import { formatDay, formatPeriod, shiftPeriod, type Period } from "#shared/domain/periods";
+import { formatDay, formatPeriod, type Period, shiftPeriod } from "#shared/domain/periods";
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { plural } from "#shared/papers/text";
-import { CommentThread } from "../comments/comment-thread";
 import type { ThreadComment } from "../comments/comment-store";
+import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Marked, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
 import { Layout } from "./layout";

@@ -1,18 +1,15 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import {
+  type Period,
   parseDay,
   parseMonth,
   parseWeek,
   periodOfDay,
   todayUtc,
   weeksInIsoYear,
-  type Period,
 } from "#shared/domain/periods";
-import { renderBibtex } from "./bibtex";
-import { commentThreadQuery, threadOf } from "../comments/comment-store";
-import { renderPaperMarkdown } from "./markdown";
 import {
   dayListing,
   latestDayListing,
@@ -21,17 +18,20 @@ import {
   periodListing,
   relatedFromRows,
   relatedPapersQuery,
-  searchPapers,
   SORT_ORDERS,
+  searchPapers,
   toFtsQuery,
   trendingPapers,
 } from "#shared/papers/queries";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
-import { readConfig, type AppEnv } from "../env";
+import { commentThreadQuery, threadOf } from "../comments/comment-store";
+import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { paperIdFrom } from "../paper-id";
 import { limitClient } from "../security/client-limit";
+import { renderBibtex } from "./bibtex";
+import { renderPaperMarkdown } from "./markdown";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 import { CSS_HASH, SITE_CSS } from "./styles";
 import { VOTES_JS, VOTES_JS_PATH } from "./votes-script";

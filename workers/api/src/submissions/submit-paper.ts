@@ -1,9 +1,9 @@
 import { and, count, eq } from "drizzle-orm";
 import type { ArxivLookupFailure, IngestService } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { dailyEntries, papers, type AccountRow } from "#shared/db/schema";
+import { type AccountRow, dailyEntries, papers } from "#shared/db/schema";
 import { addDays, formatDay, formatPeriod, parseMonth, todayUtc } from "#shared/domain/periods";
-import { parseArxivId, type DailyEntryRecord } from "#shared/papers/records";
+import { type DailyEntryRecord, parseArxivId } from "#shared/papers/records";
 import { plural } from "#shared/papers/text";
 
 /** The submission rules, as on Hugging Face; the API worker's configuration sets them (env.ts). */

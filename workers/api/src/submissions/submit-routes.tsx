@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
@@ -6,13 +6,13 @@ import type { AccountRow } from "#shared/db/schema";
 import { privateAlways } from "../accounts/private-page";
 import { currentSession } from "../accounts/sessions";
 import { purgeAfterSubmission } from "../cache/purge";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
 import { clientKey } from "../security/client-limit";
+import { TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { COMMENT_MAX, submitPaper, type Refusal, type SubmissionRules } from "./submit-paper";
-import { TitledPage } from "../site/layout";
+import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.

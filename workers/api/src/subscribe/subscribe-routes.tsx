@@ -3,27 +3,27 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
+import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { subscribers } from "#shared/db/schema";
-import { sha256Hex } from "#shared/crypto";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
 import { Filters, Frequency, listField } from "#shared/mail/messages";
 import {
   confirmSubscription,
   eraseSubscriber,
+  type PreferencesUpdate,
   requestSubscription,
   unsubscribe,
   updateSubscriber,
-  type PreferencesUpdate,
 } from "#shared/mail/subscribers";
-import { signToken, verifyToken, type TokenPurpose } from "#shared/mail/tokens";
-import { readConfig, type AppEnv, type Env } from "../env";
+import { signToken, type TokenPurpose, verifyToken } from "#shared/mail/tokens";
+import { type AppEnv, type Env, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../security/client-limit";
+import { TitledPage } from "../site/layout";
 import { PreferencesForm } from "./pages";
 import { enforceLimits } from "./rate-limit";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
-import { TitledPage } from "../site/layout";
 
 /** Subscribing, confirming, preferences, unsubscribing and erasure: the pages a subscriber sees. */
 export const subscribeRoutes = new Hono<AppEnv>();

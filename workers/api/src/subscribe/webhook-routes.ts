@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { createDb } from "#shared/db/client";
 import { EmailAddress } from "#shared/mail/address";
 import { suppress } from "#shared/mail/subscribers";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError, badRequest, validate } from "../errors";
 import { ResendEvent, verifyWebhook } from "./webhook";
 

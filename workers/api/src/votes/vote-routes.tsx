@@ -1,9 +1,9 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { createDb } from "#shared/db/client";
 import { PRIVATE } from "../accounts/private-page";
 import { currentSession, requireSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
-import { readConfig, type AppEnv } from "../env";
+import { type AppEnv, readConfig } from "../env";
 import { ApiError, notFound } from "../errors";
 import { paperIdFrom } from "../paper-id";
 import { Layout } from "../site/layout";

@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, upvotes } from "#shared/db/schema";
 import { upvotesSql, visible } from "#shared/papers/queries";

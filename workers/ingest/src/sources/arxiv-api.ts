@@ -1,4 +1,4 @@
-import { acceptPaper, emptyBatch, parseArxivId, type ParsedBatch } from "#shared/papers/records";
+import { acceptPaper, emptyBatch, type ParsedBatch, parseArxivId } from "#shared/papers/records";
 import { attr, isWithdrawn, linksFromComment, list, MalformedUpstream, parseXml, text, type XmlNode } from "./xml";
 
 export interface AtomPage extends ParsedBatch {

@@ -1,10 +1,10 @@
 import {
+  AnnouncementRecord,
   accept,
   acceptPaper,
-  AnnouncementRecord,
   emptyBatch,
-  parseArxivId,
   type ParsedBatch,
+  parseArxivId,
 } from "#shared/papers/records";
 import { isWithdrawn, list, MalformedUpstream, parseXml, text, type XmlNode } from "./xml";
 

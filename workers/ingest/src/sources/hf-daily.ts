@@ -1,14 +1,14 @@
 import { z } from "zod";
+import { DAY_MS } from "#shared/domain/periods";
 import {
   accept,
   acceptPaper,
   DailyEntryRecord,
   emptyBatch,
   isoTime,
-  reject,
   type ParsedBatch,
+  reject,
 } from "#shared/papers/records";
-import { DAY_MS } from "#shared/domain/periods";
 import { MalformedUpstream } from "./xml";
 
 const HF_HOST = "https://huggingface.co";
