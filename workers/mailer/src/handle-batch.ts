@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { MailMessage, type SubscriberMail } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
-import { createDb, type Db } from "#shared/db/client";
+import { type Db } from "#shared/db/client";
 import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
 import { parseDigestKey } from "#shared/domain/periods";
 import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
