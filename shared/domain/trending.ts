@@ -16,7 +16,7 @@ export const TRENDING_WINDOW_DAYS = 14;
 
 export function trendingScore(upvotes: number, featuredDay: string, now: Date): number {
   const ageDays = Math.max(0, (now.getTime() - Date.parse(`${featuredDay}T00:00:00Z`)) / DAY_MS);
-  return (upvotes + 1) / Math.pow(ageDays + 2, TRENDING_GRAVITY);
+  return (upvotes + 1) / (ageDays + 2) ** TRENDING_GRAVITY;
 }
 
 /** The formula as the about page shows it. */

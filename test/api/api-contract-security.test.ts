@@ -5,9 +5,8 @@ import { dataRoutes } from "../../workers/api/src/data/data-routes";
 import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";
 import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
-import * as fx from "../support/fixtures";
 import { freshWindow } from "../support/rate-limit-window";
-import { get, ingestRealCapture, insertPapers, ORIGIN, request } from "./api-support";
+import { get, ingestRealCapture, insertPapers, request } from "./api-support";
 
 type Json = Record<string, any>;
 

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT, startLocalStack } from "../../scripts/lib/local-stack.mjs";
 import { axeViolations, followSigninMail, freePort, launchChromium } from "./browser-support";

@@ -22,7 +22,9 @@ const settled = new Set(["sent", "skipped", "failed"]);
 export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void> {
   const { d1, db, config } = deps;
   for (const { tokenId, msgs } of mails) {
-    const ack = () => msgs.forEach((m) => m.ack());
+    const ack = () => {
+      for (const m of msgs) m.ack();
+    };
     const finish = async (mailStatus: "sent" | "skipped" | "failed", detail: string | null) => {
       await db
         .update(signinTokens)
@@ -58,7 +60,7 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
     if (!claimed) {
       const again = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
       if (!again || settled.has(again.mailStatus)) ack();
-      else msgs.forEach((m) => m.retry({ delaySeconds: heldRetrySeconds(again.leaseUntil) }));
+      else for (const m of msgs) m.retry({ delaySeconds: heldRetrySeconds(again.leaseUntil) });
       continue;
     }
     const url = signinUrl(config.SITE_URL, await signinToken(config.TOKEN_SECRET, tokenId));

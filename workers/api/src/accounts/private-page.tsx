@@ -7,6 +7,7 @@ export const PRIVATE = "private, no-store";
 
 export const privateHtml = (c: Context<AppEnv>, node: Child, status: 200 | 400 | 409 = 200) => {
   c.header("Cache-Control", PRIVATE);
+  // biome-ignore lint/complexity/noUselessFragments: c.html takes a JSX element, not any Child
   return c.html(<>{node}</>, status);
 };
 

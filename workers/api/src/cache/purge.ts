@@ -22,7 +22,9 @@ function neighbours(day: string): string[] {
 /** The site addresses (as Cache API keys on siteUrl) whose content depends on these papers and days. */
 export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
   const paths = new Set<string>();
-  const listing = (path: string) => SORT_VARIANTS.forEach((s) => paths.add(path + s));
+  const listing = (path: string) => {
+    for (const s of SORT_VARIANTS) paths.add(path + s);
+  };
   if (req.days.length) {
     listing("/");
     paths.add("/papers/trending");

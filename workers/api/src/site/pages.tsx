@@ -5,7 +5,7 @@ import { plural } from "#shared/papers/text";
 import type { ThreadComment } from "../comments/comment-store";
 import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Marked, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
+import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
 import { Layout } from "./layout";
 import { PaperHead } from "./paper-meta";
 

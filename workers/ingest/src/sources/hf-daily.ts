@@ -40,7 +40,7 @@ const UpstreamItem = z.object({
     .optional(),
 });
 
-const absolute = (u: string | undefined) => (u && u.startsWith("/") ? `${HF_HOST}${u}` : u);
+const absolute = (u: string | undefined) => (u?.startsWith("/") ? `${HF_HOST}${u}` : u);
 /**
  * How far an item's day may be from the day asked for: the Daily Papers day is not quite the UTC
  * day. An item further off is skipped, so that one bad item cannot be featured on another day

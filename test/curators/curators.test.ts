@@ -308,7 +308,7 @@ describe("each action, recorded with who, what, when, before and after", () => {
     const other = await signedInAccount("other-curator");
     const who = async () => {
       const desk = await (await page("/admin", other.cookie)).text();
-      return /<td>(@curator[^]*?)<\/td>/.exec(desk)?.[1] ?? "";
+      return /<td>(@curator[\s\S]*?)<\/td>/.exec(desk)?.[1] ?? "";
     };
     expect(await who()).toContain(curator.id);
 

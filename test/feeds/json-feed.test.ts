@@ -2,8 +2,8 @@ import { XMLParser } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { JSON_FEED_VERSION, JsonFeed } from "../../workers/api/src/feeds/feed-json";
+import { get, ingestRealCapture, insertPapers } from "../api/api-support";
 import * as fx from "../support/fixtures";
-import { get, ingestRealCapture, insertPapers } from "./api-support";
 
 const SITE = "http://127.0.0.1:8787";
 const capture = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string } }[];

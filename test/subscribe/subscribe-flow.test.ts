@@ -6,9 +6,9 @@ import { consents, deliveries, outbox, subscribers, suppressions } from "#shared
 import { suppressionHash } from "#shared/mail/address";
 import { signToken } from "#shared/mail/tokens";
 import type { Env } from "../../workers/api/src/env";
+import { captureQueue, deliver, mailerEnv, seedPapers, stubResend } from "../mail/mail-support";
 import { emptyDatabase } from "../support/database";
 import { request } from "../support/request";
-import { captureQueue, deliver, mailerEnv, seedPapers, stubResend } from "./mail-support";
 
 const SITE = "http://paperboy.test";
 const db = () => createDb(env.DB);

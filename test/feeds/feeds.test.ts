@@ -2,8 +2,8 @@ import { parseFeed } from "@rowanmanning/feed-parser";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderAtom, renderRss, xmlEscape } from "../../workers/api/src/feeds/feed-xml";
+import { get, ingestRealCapture, insertPapers } from "../api/api-support";
 import * as fx from "../support/fixtures";
-import { get, ingestRealCapture, insertPapers } from "./api-support";
 
 const SITE = "http://127.0.0.1:8787";
 const capture = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string } }[];
