@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiRoutes } from "../../workers/api/src/api/api-routes";
-import { HfDailyPaper, HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
+import { HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
 import { dataRoutes } from "../../workers/api/src/data/data-routes";
 import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";

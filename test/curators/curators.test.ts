@@ -10,7 +10,7 @@ import { signedInAccount } from "../support/accounts";
 import { ingestHfDaily, insertPapers } from "../support/catalog";
 import { emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
-import { ORIGIN, request } from "../support/request";
+import { request } from "../support/request";
 import { json, stubUpstream } from "../support/upstream-stub";
 
 const db = () => createDb(env.DB);

@@ -11,7 +11,7 @@ import {
   JSON_LD_BLOCK,
   withoutJsonLd,
   withoutVotesScript,
-} from "./site-support";
+} from "../site/site-support";
 
 const SITE = "http://127.0.0.1:8787";
 const HOSTILE = `</script><script>alert(1)</script> & "double" 'single' {brace} \\back % $x$ #_~^`;

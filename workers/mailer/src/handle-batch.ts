@@ -2,7 +2,7 @@ import { inArray } from "drizzle-orm";
 import { MailMessage, type SubscriberMail } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
-import { createDb, type Db } from "#shared/db/client";
+import type { Db } from "#shared/db/client";
 import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
 import { parseDigestKey } from "#shared/domain/periods";
 import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
@@ -49,9 +49,12 @@ const INLINE_RETRIES = 3;
 type Mail = { key: DeliveryKey; message: SubscriberMail; msgs: Message<unknown>[] };
 type Item = Mail & { mail: OutgoingMail };
 
-const ackAll = (m: Mail) => m.msgs.forEach((msg) => msg.ack());
-const retryAll = (m: Mail, delaySeconds: (attempts: number) => number) =>
-  m.msgs.forEach((msg) => msg.retry({ delaySeconds: delaySeconds(msg.attempts) }));
+const ackAll = (m: Mail) => {
+  for (const msg of m.msgs) msg.ack();
+};
+const retryAll = (m: Mail, delaySeconds: (attempts: number) => number) => {
+  for (const msg of m.msgs) msg.retry({ delaySeconds: delaySeconds(msg.attempts) });
+};
 const attemptsOf = (m: Mail) => Math.max(0, ...m.msgs.map((msg) => msg.attempts));
 const isSettled = (status: string | undefined) => status === "sent" || status === "skipped" || status === "failed";
 

@@ -78,9 +78,8 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
           leaseUntil: null,
         })
         .where(eq(signinTokens.id, tokenId));
-      msgs.forEach((m) =>
-        m.retry({ delaySeconds: backoffSeconds(m.attempts, outcome.retryAfterSeconds, deps.random) }),
-      );
+      for (const m of msgs)
+        m.retry({ delaySeconds: backoffSeconds(m.attempts, outcome.retryAfterSeconds, deps.random) });
     } else if (outcome.items[0]?.ok) await finish("sent", null);
     else {
       await suppress(db, deps.suppression, [row.email], "invalid");

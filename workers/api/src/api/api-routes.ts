@@ -162,10 +162,9 @@ const documents = new Map<string, ReturnType<typeof describeRoutes>>();
 /** The OpenAPI document of the API's and the feeds' routes; generating it is pure, so once per isolate and site URL. */
 export function apiDocument(siteUrl: string) {
   let doc = documents.get(siteUrl);
-  if (!doc)
-    documents.set(
-      siteUrl,
-      (doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes })),
-    );
+  if (!doc) {
+    doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes });
+    documents.set(siteUrl, doc);
+  }
   return doc;
 }

@@ -1,6 +1,6 @@
 import { desc, eq, getTableColumns } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { AUDIT_ACTIONS, accounts, auditLog } from "#shared/db/schema";
+import { type AUDIT_ACTIONS, accounts, auditLog } from "#shared/db/schema";
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditRow = typeof auditLog.$inferSelect;

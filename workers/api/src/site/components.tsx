@@ -16,7 +16,7 @@ export function Submitter({ entry }: { entry: DailyEntryRow }) {
   return entry.submitterAccountId && entry.submitterName ? (
     <a href={`/u/${encodeURIComponent(entry.submitterName)}`}>{name}</a>
   ) : (
-    <>{name}</>
+    name
   );
 }
 
