@@ -344,6 +344,59 @@ describe("handles and profiles", () => {
     expect((await call("/u/NOT_VALID")).res.status).toBe(404);
   });
 
+  it("a database failure while saving a handle is a 500 that says nothing of a taken handle, and changes nothing", async () => {
+    const cookie = await signIn("flaky@example.com");
+    // D1 fails the batch that writes the handle, with an error that is not a UNIQUE constraint.
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return () => Promise.reject(new Error("D1_ERROR: Network connection lost."));
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { handle: "free-handle" }, env: { DB } },
+    );
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    expect(text).not.toContain("taken");
+    expect(text).not.toContain("Network connection lost");
+    expect(logged).toHaveBeenCalled();
+    expect(
+      (await db().select().from(accounts).where(eq(accounts.email, "flaky@example.com")).get())!.handle,
+    ).toBeNull();
+  });
+
+  it("a handle taken between the check and the write (UNIQUE) is still a 409", async () => {
+    await signIn("first@example.com");
+    const cookie = await signIn("second@example.com");
+    // The other account takes the handle after this request's check, just before its write.
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch")
+          return async (statements: D1PreparedStatement[]) => {
+            await db().update(accounts).set({ handle: "contested" }).where(eq(accounts.email, "first@example.com"));
+            return target.batch(statements);
+          };
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const res = await request(
+      "/account/profile",
+      { method: "POST", headers: { Cookie: cookie } },
+      { form: { handle: "contested" }, env: { DB } },
+    );
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("this handle is taken");
+    expect(
+      (await db().select().from(accounts).where(eq(accounts.email, "second@example.com")).get())!.handle,
+    ).toBeNull();
+  });
+
   it("a profile change needs a session", async () => {
     expect((await call("/account/profile", { method: "POST" }, { form: { handle: "sneaky" } })).res.status).toBe(401);
     expect(await db().select().from(accounts)).toHaveLength(0);

@@ -239,8 +239,9 @@ accountPageRoutes.post("/account/profile", sameOrigin, async (c) => {
         .set({ submitterName: handle, submitterFullname: displayName || null })
         .where(eq(dailyEntries.submitterAccountId, session.account.id)),
     ]);
-  } catch {
-    // Someone took the handle between the check and the write (UNIQUE).
+  } catch (err) {
+    // Someone took the handle between the check and the write; any other failure is a 500.
+    if (!isUniqueViolation(err)) throw err;
     return renderAccount(c, session, "Not saved: this handle is taken.", 409);
   }
   return renderAccount(
@@ -284,6 +285,12 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
   }
   return c.redirect("/account", 303);
 });
+
+/** D1's answer to a write that breaks a UNIQUE key (drizzle wraps it: the message may be on a cause). */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed/.test(e.message)) return true;
+  return false;
+}
 
 function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
   return (
