@@ -4,7 +4,7 @@ import { HfDailyPapers, HfPaper } from "../../workers/api/src/api/hf-schema";
 import { dataRoutes } from "../../workers/api/src/data/data-routes";
 import { ErrorCode } from "../../workers/api/src/errors";
 import { feedRoutes } from "../../workers/api/src/feeds/feed-routes";
-import { addressKey, clientKey } from "../../workers/api/src/security/client-limit";
+import { addressKey, clientKey } from "../../workers/api/src/http/client-limit";
 import { freshWindow } from "../support/rate-limit-window";
 import { get, ingestRealCapture, insertPapers, request } from "./api-support";
 

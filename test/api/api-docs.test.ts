@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../../workers/api/src/security/client-limit";
+import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../../workers/api/src/http/client-limit";
 import wranglerToml from "../../wrangler.toml?raw";
 import { get, ingestRealCapture } from "./api-support";
 

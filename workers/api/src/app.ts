@@ -10,8 +10,9 @@ import { discoveryRoutes } from "./discovery/discovery-routes";
 import type { AppEnv } from "./env";
 import { handleError, notFound } from "./errors";
 import { feedRoutes } from "./feeds/feed-routes";
+import { documentRoutes } from "./http/openapi";
+import { secureHeaders } from "./http/secure-headers";
 import { mcpRoutes } from "./mcp/mcp-routes";
-import { secureHeaders } from "./security/secure-headers";
 import { siteRoutes } from "./site/site-routes";
 import { submitRoutes } from "./submissions/submit-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
@@ -20,6 +21,7 @@ import { meRoutes, voteFormRoutes } from "./votes/vote-routes";
 
 /** The table of contents: one sub-app per feature. */
 export function createApp() {
+  documentRoutes({ "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes });
   const app = new Hono<AppEnv>();
   app.use("*", secureHeaders);
   app.get("/healthz", (c) => c.text("ok"));

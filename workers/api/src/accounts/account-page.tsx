@@ -14,14 +14,14 @@ import {
 import { purgeAfterErasure } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { describeZodError } from "../errors";
+import { privateAlways, privateHtml } from "../http/private-page";
+import { sameOrigin } from "../http/same-origin";
+import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "../http/sessions";
 import { TitledPage } from "../site/layout";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
-import { privateAlways, privateHtml } from "./private-page";
-import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "./sessions";
 
 /**
  * The account page: profile, the digest of the same address (no mailed link needed: the session

@@ -11,15 +11,15 @@ import { submittedPapers, upvotedPapers } from "#shared/papers/queries";
 import { profileTag, setCache } from "../cache/cache-policy";
 import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { clientKey } from "../security/client-limit";
+import { clientKey } from "../http/client-limit";
+import { PRIVATE, privateHtml } from "../http/private-page";
+import { enforceLimits } from "../http/rate-limit";
+import { sameOrigin } from "../http/same-origin";
+import { currentSession, endAllSessions, endSession, requireSession, startSession } from "../http/sessions";
 import { Cards } from "../site/components";
 import { Layout, TitledPage } from "../site/layout";
-import { enforceLimits } from "../subscribe/rate-limit";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import { accountPageRoutes } from "./account-page";
 import { Handle } from "./handles";
-import { PRIVATE, privateHtml } from "./private-page";
-import { currentSession, endAllSessions, endSession, requireSession, startSession } from "./sessions";
 
 /**
  * Sign-in by email link, sessions and public profiles; the account page is in account-page.tsx. Nothing here goes
@@ -72,7 +72,6 @@ accountRoutes.post("/signin", sameOrigin, async (c) => {
         windowSeconds: LIMITS.windowSeconds,
       },
     ],
-    Date.now(),
     "Too many sign-in requests. Please wait a while and try again.",
   );
   const id = crypto.randomUUID();

@@ -13,8 +13,8 @@ import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePap
 import { type CuratorEnv, requireCurator } from "../curators/curator-auth";
 import { readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { paperIdFrom } from "../paper-id";
-import { sameOrigin } from "../subscribe/subscribe-routes";
+import { paperIdFrom } from "../http/paper-id";
+import { sameOrigin } from "../http/same-origin";
 import { Dashboard, DeadLettersPage, IngestRunsPage, PaperCuration } from "./admin-pages";
 
 /**

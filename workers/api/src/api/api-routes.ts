@@ -3,21 +3,21 @@ import { createDb } from "#shared/db/client";
 import { paperById } from "#shared/papers/queries";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
-import { dataRoutes } from "../data/data-routes";
+import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError, notFound, rejectInvalid } from "../errors";
-import { feedRoutes } from "../feeds/feed-routes";
-import { apiMiddleware } from "./api-http";
+import { rateLimit } from "../http/client-limit";
+import { apiDocument, cachedHeaders, errorResponse, notModified } from "../http/openapi";
+import { readOnlyCors } from "../http/read-only-cors";
 import { listDaily, periodOf, searchForApi } from "./api-queries";
-import { DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
+import { commonErrors, DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
 import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
-import { cachedHeaders, commonErrors, describeRoutes, errorResponse, notModified } from "./openapi";
 
 /** The JSON API. Each route is declared with createRoute beside its handler; /api/openapi.json is generated from them. */
 export const apiRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });
 
-apiRoutes.use("*", ...apiMiddleware);
+apiRoutes.use("*", readOnlyCors, rateLimit, etag);
 apiRoutes.use("*", async (c, next) => {
   if (!["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
     c.header("Allow", "GET, HEAD, OPTIONS");
@@ -156,15 +156,3 @@ apiRoutes.openapi(openApiDocument, (c) => {
 apiRoutes.all("*", () => {
   throw notFound("there is no API endpoint at this address; see /api/openapi.json");
 });
-
-const documents = new Map<string, ReturnType<typeof describeRoutes>>();
-
-/** The OpenAPI document of the API's and the feeds' routes; generating it is pure, so once per isolate and site URL. */
-export function apiDocument(siteUrl: string) {
-  let doc = documents.get(siteUrl);
-  if (!doc) {
-    doc = describeRoutes(siteUrl, { "/api": apiRoutes, "/feeds": feedRoutes, "/data": dataRoutes });
-    documents.set(siteUrl, doc);
-  }
-  return doc;
-}

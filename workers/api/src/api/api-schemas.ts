@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ARXIV_ID } from "#shared/papers/records";
 import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
-import { ErrorCode } from "../errors";
+import { commonErrorsOf } from "../http/openapi";
 
 /** Query and path schemas of the JSON API: the routes' validators, and so the source of /api/openapi.json. */
 
@@ -100,9 +100,7 @@ export const PaperId = z
   .regex(ARXIV_ID, "must be an arXiv id such as 2606.00467 or astro-ph/0601001 (no version)")
   .meta({ description: "arXiv id without version; old-style ids keep their slash", example: "2606.00467" });
 
-export const ApiErrorBody = z
-  .object({
-    error: z.string().meta({ description: "what is wrong, for people" }),
-    code: ErrorCode.meta({ description: "what is wrong, for programs", example: "invalid_request" }),
-  })
-  .meta({ id: "Error" });
+/** The 400 and 429 answers every route of the API, the feeds and the open data declares. */
+export const commonErrors = commonErrorsOf(
+  `invalid input: a bad date, week or month, limit outside 1..${MAX_LIMIT}, an unknown sort, q over ${MAX_QUERY} characters, a malformed id`,
+);

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { setCache } from "../cache/cache-policy";
 import { type AppEnv, readConfig } from "../env";
-import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../security/client-limit";
+import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../http/client-limit";
+import { apiDocument } from "../http/openapi";
+import { readOnlyCors } from "../http/read-only-cors";
 import { Layout } from "../site/layout";
-import { readOnlyCors } from "./api-http";
-import { apiDocument } from "./api-routes";
 
 /** /docs/api: the OpenAPI document as a readable page in the site's frame, no client JavaScript. */
 export const apiDocsRoutes = new Hono<AppEnv>();

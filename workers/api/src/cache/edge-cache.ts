@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { type AppEnv, type Env, readConfig } from "../env";
-import { addSecureHeaders } from "../security/secure-headers";
+import { addSecureHeaders } from "../http/secure-headers";
 import { CACHE_POLICIES } from "./cache-policy";
 import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";

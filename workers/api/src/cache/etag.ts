@@ -1,3 +1,6 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+
 /** A weak ETag from the body's SHA-256 (weak: Cloudflare weakens strong ones when it recompresses). */
 export async function weakEtag(body: ArrayBuffer): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
@@ -41,3 +44,19 @@ export function answerConditional(res: Response, ifNoneMatch: string | null): Re
   const etag = res.headers.get("ETag");
   return etag && ifNoneMatchMatches(ifNoneMatch, etag) ? notModified(res) : res;
 }
+
+/**
+ * Weak ETag on every 200, and 304 for a matching If-None-Match. The API is not stored in the Cache
+ * API: its keys (any query) could not all be purged; Cache-Control and Cache-Tag (set per route)
+ * let Workers Cache keep and purge it instead.
+ */
+export const etag: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.res.status !== 200 || !c.res.body) return;
+  // apiCache (./edge-cache) has already tagged and answered the routes it fronts.
+  if (c.res.headers.has("ETag")) return;
+  c.res = answerConditional(
+    await withWeakEtag(await c.res.arrayBuffer(), c.res),
+    c.req.header("If-None-Match") ?? null,
+  );
+};

@@ -2,15 +2,15 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb, type Db } from "#shared/db/client";
-import { privateAlways } from "../accounts/private-page";
-import { currentSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
-import { paperIdFrom } from "../paper-id";
+import { paperIdFrom } from "../http/paper-id";
+import { privateAlways } from "../http/private-page";
+import { enforceLimits } from "../http/rate-limit";
+import { sameOrigin } from "../http/same-origin";
+import { currentSession, type Session } from "../http/sessions";
 import { Layout, TitledPage } from "../site/layout";
-import { enforceLimits } from "../subscribe/rate-limit";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import {
   type CommentRow,
   commentById,
@@ -91,7 +91,6 @@ async function limit(c: Context<AppEnv>, session: Session, kind: "post" | "chang
   await enforceLimits(
     c.env.DB,
     [{ key: `comment-${kind}:account:${await sha256Hex(session.account.id)}`, ...rule }],
-    Date.now(),
     message,
   );
 }

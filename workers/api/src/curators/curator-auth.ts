@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createDb } from "#shared/db/client";
-import { PRIVATE } from "../accounts/private-page";
-import { currentSession } from "../accounts/sessions";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
+import { PRIVATE } from "../http/private-page";
+import { currentSession } from "../http/sessions";
 
 /** Who is curating: a signed-in curator (forms in a browser) or a script holding the bearer token. */
 export interface Curator {

@@ -1,12 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "#shared/db/client";
 import { parseMonth, periodKey } from "#shared/domain/periods";
-import { etag, rateLimit, readOnlyCors } from "../api/api-http";
-import { cachedHeaders, commonErrors, errorResponse, notModified } from "../api/openapi";
+import { commonErrors } from "../api/api-schemas";
 import { LIVE_TAG, setCache } from "../cache/cache-policy";
-import { ifNoneMatchMatches, weakEtag } from "../cache/etag";
+import { etag, ifNoneMatchMatches, weakEtag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, rejectInvalid } from "../errors";
+import { rateLimit } from "../http/client-limit";
+import { cachedHeaders, errorResponse, notModified } from "../http/openapi";
+import { readOnlyCors } from "../http/read-only-cors";
 import { type MonthSummary, monthSummaries, monthSummary, streamLines } from "./data-queries";
 
 /** The catalog of featured papers as monthly JSON Lines files: /data/index.json and /data/YYYY-MM.jsonl. */

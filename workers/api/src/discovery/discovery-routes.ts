@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { createDb } from "#shared/db/client";
 import { monthOf, parseMonth, periodKey, periodOfDay } from "#shared/domain/periods";
-import { etag } from "../api/api-http";
 import { LIVE_TAG, setCache } from "../cache/cache-policy";
+import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound } from "../errors";
 import { xmlEscape } from "../feeds/feed-xml";

@@ -2,14 +2,15 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createDb, type Db } from "#shared/db/client";
 import { latestDays, periodListing, trendingPapers } from "#shared/papers/queries";
-import { etag, rateLimit, readOnlyCors } from "../api/api-http";
 import { searchForApi } from "../api/api-queries";
-import { queryOf, SearchQuery } from "../api/api-schemas";
+import { commonErrors, queryOf, SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
-import { commonErrors } from "../api/openapi";
 import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
+import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { rejectInvalid } from "../errors";
+import { rateLimit } from "../http/client-limit";
+import { readOnlyCors } from "../http/read-only-cors";
 import { JsonFeed, renderJsonFeed } from "./feed-json";
 import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from "./feed-xml";
 

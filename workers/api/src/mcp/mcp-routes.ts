@@ -4,7 +4,7 @@ import { cors } from "hono/cors";
 import { createDb } from "#shared/db/client";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
-import { limitClient } from "../security/client-limit";
+import { limitClient } from "../http/client-limit";
 import { buildMcpServer } from "./mcp-tools";
 
 /**

@@ -8,7 +8,7 @@ import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { excerpt, shortAuthors } from "#shared/papers/text";
 import { listDaily, periodOf, searchForApi } from "../api/api-queries";
 import { MAX_QUERY, ONLY_EXCLUSIONS } from "../api/api-schemas";
-import { ARXIV_ID_HINT } from "../paper-id";
+import { ARXIV_ID_HINT } from "../http/paper-id";
 import { mdEscape, renderPaperMarkdown } from "../site/markdown";
 
 /**

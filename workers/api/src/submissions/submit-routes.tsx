@@ -3,15 +3,15 @@ import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import type { AccountRow } from "#shared/db/schema";
-import { privateAlways } from "../accounts/private-page";
-import { currentSession } from "../accounts/sessions";
 import { purgeAfterSubmission } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
-import { clientKey } from "../security/client-limit";
+import { clientKey } from "../http/client-limit";
+import { privateAlways } from "../http/private-page";
+import { enforceLimits } from "../http/rate-limit";
+import { sameOrigin } from "../http/same-origin";
+import { currentSession } from "../http/sessions";
 import { TitledPage } from "../site/layout";
-import { enforceLimits } from "../subscribe/rate-limit";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**
@@ -119,7 +119,6 @@ submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
       { key: `submit:account:${account.id}`, max: perAccount, windowSeconds },
       { key: `submit:client:${await sha256Hex(clientKey(c.req.raw))}`, max: perClient, windowSeconds },
     ],
-    Date.now(),
     "Too many submission attempts in a short time. Nothing was submitted: please wait a while and try again.",
   );
   const rules = rulesOf(c);

@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
@@ -19,18 +18,15 @@ import {
 import { signToken, type TokenPurpose, verifyToken } from "#shared/mail/tokens";
 import { type AppEnv, type Env, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { clientKey } from "../security/client-limit";
+import { clientKey } from "../http/client-limit";
+import { enforceLimits } from "../http/rate-limit";
+import { sameOrigin } from "../http/same-origin";
 import { TitledPage } from "../site/layout";
 import { PreferencesForm } from "./pages";
-import { enforceLimits } from "./rate-limit";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
 
 /** Subscribing, confirming, preferences, unsubscribing and erasure: the pages a subscriber sees. */
 export const subscribeRoutes = new Hono<AppEnv>();
-
-// Forms are CSRF-safe by Origin / Sec-Fetch-Site: a cross-site form post is a 403. The one-click
-// unsubscribe POST comes from mail providers: its signed token is what authorises it.
-export const sameOrigin = csrf();
 
 const text = z.string().max(2000).optional();
 const SubscribeBody = z.object({
@@ -74,18 +70,22 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const form = validate(SubscribeBody, await c.req.parseBody(), "invalid_form");
   const filters = parseFilters(form.categories, form.keywords);
   const config = readConfig(c.env);
-  await enforceLimits(c.env.DB, [
-    {
-      key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`,
-      max: LIMITS.perClient,
-      windowSeconds: LIMITS.windowSeconds,
-    },
-    {
-      key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`,
-      max: LIMITS.perAddress,
-      windowSeconds: LIMITS.windowSeconds,
-    },
-  ]);
+  await enforceLimits(
+    c.env.DB,
+    [
+      {
+        key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`,
+        max: LIMITS.perClient,
+        windowSeconds: LIMITS.windowSeconds,
+      },
+      {
+        key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`,
+        max: LIMITS.perAddress,
+        windowSeconds: LIMITS.windowSeconds,
+      },
+    ],
+    "Too many subscription requests. Please wait a while and try again.",
+  );
   const now = nowIso();
   const subscriberId = await requestSubscription(createDb(c.env.DB), config.suppression, {
     email: form.email,

@@ -1,14 +1,14 @@
 import { type Context, Hono } from "hono";
 import { createDb } from "#shared/db/client";
-import { PRIVATE } from "../accounts/private-page";
-import { currentSession, requireSession, type Session } from "../accounts/sessions";
 import { freshenAfterWrite } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError, notFound } from "../errors";
-import { paperIdFrom } from "../paper-id";
+import { paperIdFrom } from "../http/paper-id";
+import { PRIVATE } from "../http/private-page";
+import { enforceLimits } from "../http/rate-limit";
+import { sameOrigin } from "../http/same-origin";
+import { currentSession, requireSession, type Session } from "../http/sessions";
 import { Layout } from "../site/layout";
-import { enforceLimits } from "../subscribe/rate-limit";
-import { sameOrigin } from "../subscribe/subscribe-routes";
 import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
 
 /**
@@ -43,7 +43,6 @@ async function vote(c: Context<AppEnv>, session: Session, paperId: string, inten
     c.env.DB,
     // An account id is a random UUID, no address or IP: the key needs no hash.
     [{ key: `vote:account:${session.account.id}`, ...VOTE_LIMIT }],
-    Date.now(),
     "Too many votes in a short time. Please wait a minute and try again.",
   );
   const result = await castVote(createDb(c.env.DB), session.account.id, paperId, intent);

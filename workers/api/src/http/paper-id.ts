@@ -1,5 +1,5 @@
 import { parseArxivId } from "#shared/papers/records";
-import { badRequest } from "./errors";
+import { badRequest } from "../errors";
 
 /** What an arXiv id looks like, for every message that refuses one. */
 export const ARXIV_ID_HINT = "new ones look like 2606.00467, old ones like astro-ph/0601001";

@@ -13,8 +13,9 @@ export interface Limit {
 export async function enforceLimits(
   d1: D1Database,
   limits: Limit[],
+  /** What the 429 says: each use names what was refused. */
+  message: string,
   now = Date.now(),
-  message = "Too many subscription requests. Please wait a while and try again.",
 ) {
   const windowStart = (l: Limit) => Math.floor(now / 1000 / l.windowSeconds) * l.windowSeconds;
   const statements = limits.map((l) =>

@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { tooManyRequests } from "../errors";
 
@@ -61,3 +61,9 @@ export async function limitClient(c: Context<AppEnv>): Promise<void> {
   if (!success)
     throw tooManyRequests(`too many requests; try again in ${RATE_LIMIT_PERIOD_S} seconds`, RATE_LIMIT_PERIOD_S);
 }
+
+/** Every /api and /feeds request counts against its client's budget (limitClient). */
+export const rateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== "OPTIONS") await limitClient(c);
+  await next();
+};

@@ -1,26 +1,32 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
-import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../security/client-limit";
-import { ApiErrorBody, MAX_LIMIT, MAX_QUERY } from "./api-schemas";
+import { ErrorCode } from "../errors";
+import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "./client-limit";
 
-/** Pieces of the route declarations (createRoute) that the API's and the feeds' routes share. */
+/** Pieces of the route declarations (createRoute) that the API's, the feeds' and the open data's routes share. */
+
+export const ApiErrorBody = z
+  .object({
+    error: z.string().meta({ description: "what is wrong, for people" }),
+    code: ErrorCode.meta({ description: "what is wrong, for programs", example: "invalid_request" }),
+  })
+  .meta({ id: "Error" });
 
 export const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ApiErrorBody } },
 });
 
-export const commonErrors = {
-  400: errorResponse(
-    `invalid input: a bad date, week or month, limit outside 1..${MAX_LIMIT}, an unknown sort, q over ${MAX_QUERY} characters, a malformed id`,
-  ),
+/** A 400 that says what invalid input is, and the per-client 429. */
+export const commonErrorsOf = (invalidInput: string) => ({
+  400: errorResponse(invalidInput),
   429: {
     ...errorResponse(
       `too many requests from this client (more than ${RATE_LIMIT_REQUESTS} in ${RATE_LIMIT_PERIOD_S} s); retry after the Retry-After header (${RATE_LIMIT_PERIOD_S} s)`,
     ),
     headers: { "Retry-After": { schema: { type: "integer" as const }, description: "seconds to wait" } },
   },
-};
+});
 
 export const cachedHeaders = {
   ETag: { schema: { type: "string" as const }, description: "weak validator; send it back in If-None-Match for a 304" },
@@ -52,4 +58,27 @@ export function describeRoutes(siteUrl: string, apps: Record<string, OpenAPIHono
     Object.entries(doc.paths ?? {}).map(([path, item]) => [path.replace(/\{(\w+)\{[^}]*\}\}/g, "{$1}"), item]),
   );
   return { ...doc, paths };
+}
+
+/**
+ * The sub-apps that /api/openapi.json describes, by where each is mounted. app.ts, the one module
+ * that knows every feature, names them once (documentRoutes), so that no feature imports another's
+ * routes to describe them.
+ */
+let documented: Record<string, OpenAPIHono<AppEnv>> = {};
+const documents = new Map<string, ReturnType<typeof describeRoutes>>();
+
+export function documentRoutes(apps: Record<string, OpenAPIHono<AppEnv>>) {
+  documented = apps;
+  documents.clear();
+}
+
+/** The OpenAPI document of the documented routes; generating it is pure, so once per isolate and site URL. */
+export function apiDocument(siteUrl: string) {
+  let doc = documents.get(siteUrl);
+  if (!doc) {
+    doc = describeRoutes(siteUrl, documented);
+    documents.set(siteUrl, doc);
+  }
+  return doc;
 }
