@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppEnv } from "./env";
-import { errorPage } from "./site/error-page";
+import { errorPage } from "./ui/error-page";
 
 /** Every machine-readable error code the worker answers with: ApiError's, the JSON error body's and the OpenAPI document's. */
 export const ErrorCode = z.enum([

@@ -17,9 +17,9 @@ import { describeZodError } from "../errors";
 import { privateAlways, privateHtml } from "../http/private-page";
 import { sameOrigin } from "../http/same-origin";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "../http/sessions";
-import { TitledPage } from "../site/layout";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
+import { TitledPage } from "../ui/layout";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 

@@ -16,8 +16,8 @@ import { PRIVATE, privateHtml } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { currentSession, endAllSessions, endSession, requireSession, startSession } from "../http/sessions";
-import { Cards } from "../site/components";
-import { Layout, TitledPage } from "../site/layout";
+import { Cards } from "../ui/components";
+import { Layout, TitledPage } from "../ui/layout";
 import { accountPageRoutes } from "./account-page";
 import { Handle } from "./handles";
 

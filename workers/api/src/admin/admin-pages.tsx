@@ -4,7 +4,7 @@ import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
 import type { AuditEntry } from "../curators/audit";
-import { Layout } from "../site/layout";
+import { Layout } from "../ui/layout";
 
 /** The curators' pages: plain forms, no script, private (the routes send `private, no-store`). */
 

@@ -4,7 +4,7 @@ import { type AppEnv, readConfig } from "../env";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_REQUESTS } from "../http/client-limit";
 import { apiDocument } from "../http/openapi";
 import { readOnlyCors } from "../http/read-only-cors";
-import { Layout } from "../site/layout";
+import { Layout } from "../ui/layout";
 
 /** /docs/api: the OpenAPI document as a readable page in the site's frame, no client JavaScript. */
 export const apiDocsRoutes = new Hono<AppEnv>();

@@ -10,12 +10,13 @@ import { privateAlways } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { currentSession, type Session } from "../http/sessions";
-import { Layout, TitledPage } from "../site/layout";
+import { Layout, TitledPage } from "../ui/layout";
 import {
   type CommentRow,
   commentById,
   deleteComment,
   EDIT_WINDOW_MS,
+  editableUntil,
   editComment,
   insertComment,
   MAX_COMMENT_LENGTH,
@@ -184,7 +185,7 @@ commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async 
 });
 
 function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice?: string }) {
-  const until = new Date(Date.parse(row.createdAt) + EDIT_WINDOW_MS).toISOString();
+  const until = editableUntil(row.createdAt);
   return (
     <TitledPage title="Edit your comment">
       {notice ? (

@@ -6,6 +6,8 @@ import { visible } from "#shared/papers/queries";
 
 /** How long after posting its author may edit a comment. */
 export const EDIT_WINDOW_MS = 15 * 60_000;
+/** When a comment written at `createdAt` can no longer be edited. */
+export const editableUntil = (createdAt: string) => new Date(Date.parse(createdAt) + EDIT_WINDOW_MS).toISOString();
 /** The longest comment, in characters of Markdown as written. */
 export const MAX_COMMENT_LENGTH = 5000;
 /** The most comments a paper page shows (top-level and replies together), oldest first. */

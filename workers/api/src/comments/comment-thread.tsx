@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import { plural } from "#shared/papers/text";
 import { renderCommentMarkdown } from "./comment-markdown";
-import { type CommentView, MAX_COMMENT_LENGTH, type ThreadComment } from "./comment-store";
+import { type CommentView, editableUntil, MAX_COMMENT_LENGTH, type ThreadComment } from "./comment-store";
 
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
@@ -59,7 +59,7 @@ function Comment({ paperId, c, children }: { paperId: string; c: CommentView; ch
       class="comment"
       id={`comment-${c.id}`}
       data-author={visible && c.handle ? c.handle : undefined}
-      data-created={visible ? c.createdAt : undefined}
+      data-edit-until={visible ? editableUntil(c.createdAt) : undefined}
     >
       <p class="comment-meta">
         {visible ? <Author c={c} /> : null}

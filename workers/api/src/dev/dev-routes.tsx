@@ -9,7 +9,7 @@ import { Frequency } from "#shared/mail/messages";
 import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { sameOrigin } from "../http/same-origin";
-import { TitledPage } from "../site/layout";
+import { TitledPage } from "../ui/layout";
 
 /** Local runs only (DEV_MODE=true): the outbox of mails the mailer would have sent, and digests on demand. */
 export const devRoutes = new Hono<AppEnv>();

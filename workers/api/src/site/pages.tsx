@@ -5,8 +5,8 @@ import { plural } from "#shared/papers/text";
 import type { ThreadComment } from "../comments/comment-store";
 import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "./components";
-import { Layout } from "./layout";
+import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "../ui/components";
+import { Layout } from "../ui/layout";
 import { PaperHead } from "./paper-meta";
 
 export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {

@@ -30,11 +30,11 @@ import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
 import { limitClient } from "../http/client-limit";
 import { paperIdFrom } from "../http/paper-id";
+import { CSS_HASH, SITE_CSS } from "../ui/styles";
+import { VOTES_JS, VOTES_JS_PATH } from "../ui/votes-script";
 import { renderBibtex } from "./bibtex";
 import { renderPaperMarkdown } from "./markdown";
 import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
-import { CSS_HASH, SITE_CSS } from "./styles";
-import { VOTES_JS, VOTES_JS_PATH } from "./votes-script";
 
 export const siteRoutes = new Hono<AppEnv>();
 

@@ -11,7 +11,7 @@ import { privateAlways } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { currentSession } from "../http/sessions";
-import { TitledPage } from "../site/layout";
+import { TitledPage } from "../ui/layout";
 import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**

@@ -1,4 +1,4 @@
-import { TitledPage } from "../site/layout";
+import { TitledPage } from "../ui/layout";
 
 type Choices = { frequency: string; categories: string[]; keywords: string[] };
 

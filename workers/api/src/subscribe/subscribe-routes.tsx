@@ -21,7 +21,7 @@ import { badRequest, notFound, validate } from "../errors";
 import { clientKey } from "../http/client-limit";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
-import { TitledPage } from "../site/layout";
+import { TitledPage } from "../ui/layout";
 import { PreferencesForm } from "./pages";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
 

@@ -8,7 +8,7 @@ import { PRIVATE } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { currentSession, requireSession, type Session } from "../http/sessions";
-import { Layout } from "../site/layout";
+import { Layout } from "../ui/layout";
 import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
 
 /**

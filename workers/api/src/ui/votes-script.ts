@@ -1,4 +1,3 @@
-import { EDIT_WINDOW_MS } from "../comments/comment-store";
 import { contentHash } from "./content-hash";
 
 /**
@@ -7,7 +6,7 @@ import { contentHash } from "./content-hash";
  * without a reload through /api/me/upvotes/{id}. Without it, or signed out, the vote forms post
  * as usual. On a discussion it shows the Edit and Delete controls of the signed-in person's own
  * comments (data-author) and hides everyone else's (the server refuses them anyway); Edit only
- * while the comment is in its edit window. Plain ES2020, no dependencies; keep it a few KB.
+ * while the comment is in its edit window (data-edit-until). Plain ES2020, no dependencies; keep it a few KB.
  */
 export const VOTES_JS = `
 (() => {
@@ -34,7 +33,7 @@ export const VOTES_JS = `
         const own = comment.querySelector(":scope > .comment-actions > .own");
         if (!own || comment.dataset.author !== me.account.handle) continue;
         own.classList.add("mine");
-        if (!(Date.parse(comment.dataset.created) + ${EDIT_WINDOW_MS} > Date.now())) own.querySelector(".edit")?.remove();
+        if (!(Date.parse(comment.dataset.editUntil) > Date.now())) own.querySelector(".edit")?.remove();
       }
     })
     .catch(() => {});
