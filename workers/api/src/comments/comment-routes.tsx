@@ -3,13 +3,14 @@ import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb, type Db } from "#shared/db/client";
 import { freshenAfterWrite } from "../cache/purge";
-import { type AppEnv, readConfig } from "../env";
+import { readConfig } from "../env";
 import { ApiError, badRequest, describeZodError, notFound } from "../errors";
 import { paperIdFrom } from "../http/paper-id";
 import { privateAlways } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
-import { currentSession, type Session } from "../http/sessions";
+import { handleGate, type WithHandleEnv } from "../http/session-gate";
+import type { Session } from "../http/sessions";
 import { Layout, TitledPage } from "../ui/layout";
 import {
   type CommentRow,
@@ -30,7 +31,7 @@ import { CommentForm } from "./comment-thread";
  * delete (`/comments/{id}/delete`), each answered 303 back to the comment on the paper's page.
  * The paper page never reads the session; these routes do, and every answer is `private, no-store`.
  */
-export const commentRoutes = new Hono<AppEnv>();
+export const commentRoutes = new Hono<WithHandleEnv>();
 
 /** New comments and replies per account. */
 export const COMMENT_LIMIT = { max: 10, windowSeconds: 600 };
@@ -53,7 +54,7 @@ const COMMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 const commentPath = (paperId: string, commentId: string) => `/papers/${paperId}#comment-${commentId}`;
 
-function signInPage(c: Context<AppEnv>, paperId: string | null) {
+function signInPage(c: Context<WithHandleEnv>, paperId: string | null) {
   return c.html(
     <Layout title="Sign in to comment" nav={null}>
       <h1>Sign in to comment</h1>
@@ -75,15 +76,13 @@ function signInPage(c: Context<AppEnv>, paperId: string | null) {
   );
 }
 
-/** The signed-in author, or the page that says to sign in (401), or /account to choose a handle first. */
-async function author(c: Context<AppEnv>, paperId: string | null): Promise<Session | Response> {
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) return signInPage(c, paperId);
-  if (!session.account.handle) return c.redirect("/account", 303);
-  return session;
-}
+/** The signed-in author on the context, or the page that says to sign in (401), or /account to choose a handle first. */
+const author = (paperOf?: (c: Context<WithHandleEnv>) => string) =>
+  handleGate((c) => signInPage(c, paperOf ? paperOf(c) : null), "/account");
+const authorOfPaper = author((c) => paperIdFrom(c.req.param("id") ?? "").id);
+const authorOfComment = author();
 
-async function limit(c: Context<AppEnv>, session: Session, kind: "post" | "change") {
+async function limit(c: Context<WithHandleEnv>, session: Session, kind: "post" | "change") {
   const rule = kind === "post" ? COMMENT_LIMIT : COMMENT_CHANGE_LIMIT;
   const message =
     kind === "post"
@@ -97,7 +96,7 @@ async function limit(c: Context<AppEnv>, session: Session, kind: "post" | "chang
 }
 
 /** The comment a path names, owned by this account: 404 when there is none, 403 when it is someone else's. */
-async function ownComment(c: Context<AppEnv>, session: Session): Promise<CommentRow> {
+async function ownComment(c: Context<WithHandleEnv>, session: Session): Promise<CommentRow> {
   const id = c.req.param("commentId") ?? "";
   const row = COMMENT_ID.test(id) ? await commentById(createDb(c.env.DB), id) : undefined;
   if (!row) throw notFound("there is no such comment");
@@ -115,7 +114,7 @@ function editRefusal(row: CommentRow, now: number): string | null {
   return null;
 }
 
-async function freshen(c: Context<AppEnv>, paperId: string) {
+async function freshen(c: Context<WithHandleEnv>, paperId: string) {
   // The writer's next view of the page shows the change; every other copy expires within VOTE_VISIBLE_S.
   await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, `/papers/${paperId}`);
 }
@@ -139,10 +138,9 @@ async function placeOf(db: Db, paperId: string, parent: string | undefined): Pro
   return top.id;
 }
 
-commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, async (c) => {
+commentRoutes.post("/papers/:id{.+}/comments", privateAlways, sameOrigin, authorOfPaper, async (c) => {
   const paperId = paperIdFrom(c.req.param("id")).id;
-  const session = await author(c, paperId);
-  if (session instanceof Response) return session;
+  const { session } = c.var;
   const posted = await c.req.parseBody();
   const parsed = NewComment.safeParse(posted);
   if (!parsed.success) {
@@ -218,18 +216,16 @@ function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice
   );
 }
 
-commentRoutes.get("/comments/:commentId/edit", privateAlways, async (c) => {
-  const session = await author(c, null);
-  if (session instanceof Response) return session;
+commentRoutes.get("/comments/:commentId/edit", privateAlways, authorOfComment, async (c) => {
+  const { session } = c.var;
   const row = await ownComment(c, session);
   const refusal = editRefusal(row, Date.now());
   if (refusal) throw new ApiError(403, "forbidden", refusal);
   return c.html(<EditPage row={row} body={row.body} />);
 });
 
-commentRoutes.post("/comments/:commentId/edit", privateAlways, sameOrigin, async (c) => {
-  const session = await author(c, null);
-  if (session instanceof Response) return session;
+commentRoutes.post("/comments/:commentId/edit", privateAlways, sameOrigin, authorOfComment, async (c) => {
+  const { session } = c.var;
   const row = await ownComment(c, session);
   const refusal = editRefusal(row, Date.now());
   if (refusal) throw new ApiError(403, "forbidden", refusal);
@@ -248,9 +244,8 @@ commentRoutes.post("/comments/:commentId/edit", privateAlways, sameOrigin, async
   return c.redirect(commentPath(row.paperId, row.id), 303);
 });
 
-commentRoutes.post("/comments/:commentId/delete", privateAlways, sameOrigin, async (c) => {
-  const session = await author(c, null);
-  if (session instanceof Response) return session;
+commentRoutes.post("/comments/:commentId/delete", privateAlways, sameOrigin, authorOfComment, async (c) => {
+  const { session } = c.var;
   const row = await ownComment(c, session);
   if (!row.deletedAt) {
     await limit(c, session, "change");

@@ -2,15 +2,14 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
-import type { AccountRow } from "#shared/db/schema";
 import { purgeAfterSubmission } from "../cache/purge";
-import { type AppEnv, readConfig } from "../env";
+import { readConfig } from "../env";
 import { ApiError } from "../errors";
 import { clientKey } from "../http/client-limit";
 import { privateAlways } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
-import { currentSession } from "../http/sessions";
+import { handleGate, type WithHandleEnv } from "../http/session-gate";
 import { TitledPage } from "../ui/layout";
 import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
@@ -18,7 +17,7 @@ import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
  * Mounted before the site's `/papers/:id` and its cache; every answer is `private, no-store`.
  */
-export const submitRoutes = new Hono<AppEnv>();
+export const submitRoutes = new Hono<WithHandleEnv>();
 submitRoutes.use("/papers/submit", privateAlways);
 
 /** Submission attempts (refused ones included) per account and per client address, per window. */
@@ -80,7 +79,7 @@ function SubmitPage(props: { rules: SubmissionRules; paper?: string; comment?: s
   );
 }
 
-const rulesOf = (c: Context<AppEnv>): SubmissionRules => {
+const rulesOf = (c: Context<WithHandleEnv>): SubmissionRules => {
   const config = readConfig(c.env);
   return {
     windowDays: config.SUBMISSION_WINDOW_DAYS,
@@ -89,27 +88,18 @@ const rulesOf = (c: Context<AppEnv>): SubmissionRules => {
   };
 };
 
-/** The signed-in account with a handle, a redirect to choose one, or a 401 for a form posted signed out. */
-async function submitter(c: Context<AppEnv>): Promise<(AccountRow & { handle: string }) | Response> {
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) {
-    if (c.req.method === "GET") return c.redirect("/signin", 303);
-    throw new ApiError(401, "unauthorized", "Sign in to submit a paper.");
-  }
-  const { account } = session;
-  if (!account.handle) return c.redirect("/account?next=submit", 303);
-  return { ...account, handle: account.handle };
-}
+/** The signed-in account with a handle on the context, a redirect to choose one, or a 401 for a form posted signed out. */
+const submitter = handleGate((c) => {
+  if (c.req.method === "GET") return c.redirect("/signin", 303);
+  throw new ApiError(401, "unauthorized", "Sign in to submit a paper.");
+}, "/account?next=submit");
 
-submitRoutes.get("/papers/submit", async (c) => {
-  const account = await submitter(c);
-  if (account instanceof Response) return account;
+submitRoutes.get("/papers/submit", submitter, async (c) => {
   return c.html(<SubmitPage rules={rulesOf(c)} paper={c.req.query("paper")?.slice(0, 2_000)} />);
 });
 
-submitRoutes.post("/papers/submit", sameOrigin, async (c) => {
-  const account = await submitter(c);
-  if (account instanceof Response) return account;
+submitRoutes.post("/papers/submit", sameOrigin, submitter, async (c) => {
+  const { account } = c.var.session;
   // Every attempt counts, refused or not: a refusal after the lookup costs an arXiv request.
   const { perAccount, perClient, windowSeconds } = SUBMIT_LIMIT;
   await enforceLimits(

@@ -1,13 +1,14 @@
 import { type Context, Hono } from "hono";
 import { createDb } from "#shared/db/client";
 import { freshenAfterWrite } from "../cache/purge";
-import { type AppEnv, readConfig } from "../env";
+import { readConfig } from "../env";
 import { ApiError, notFound } from "../errors";
 import { paperIdFrom } from "../http/paper-id";
 import { PRIVATE } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
-import { currentSession, requireSession, type Session } from "../http/sessions";
+import { type SignedInEnv, signedInGate } from "../http/session-gate";
+import { currentSession, type Session } from "../http/sessions";
 import { Layout } from "../ui/layout";
 import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
 
@@ -17,15 +18,15 @@ import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
  * `PUT|DELETE /api/me/upvotes/{id}`). Public pages never read the session; everything here
  * is `private, no-store`.
  */
-export const voteFormRoutes = new Hono<AppEnv>();
-export const meRoutes = new Hono<AppEnv>();
+export const voteFormRoutes = new Hono<SignedInEnv>();
+export const meRoutes = new Hono<SignedInEnv>();
 
 export const VOTE_LIMIT = { max: 60, windowSeconds: 60 };
 /** How many of an account's upvotes /api/me lists, most recent first. */
 export const ME_UPVOTED_MAX = 1000;
 
 /** The page the vote came from (its Referer, when it is ours), else the paper's page. */
-function backTo(c: Context<AppEnv>, paperId: string): string {
+function backTo(c: Context<SignedInEnv>, paperId: string): string {
   const referer = c.req.header("Referer");
   if (referer) {
     try {
@@ -38,7 +39,7 @@ function backTo(c: Context<AppEnv>, paperId: string): string {
   return `/papers/${paperId}`;
 }
 
-async function vote(c: Context<AppEnv>, session: Session, paperId: string, intent: VoteIntent) {
+async function vote(c: Context<SignedInEnv>, session: Session, paperId: string, intent: VoteIntent) {
   await enforceLimits(
     c.env.DB,
     // An account id is a random UUID, no address or IP: the key needs no hash.
@@ -54,23 +55,24 @@ async function vote(c: Context<AppEnv>, session: Session, paperId: string, inten
   return { result, back };
 }
 
-voteFormRoutes.post("/papers/:id{.+}/upvote", sameOrigin, async (c) => {
+const voter = signedInGate((c) => {
+  const paperId = paperIdFrom(c.req.param("id") ?? "").id;
+  c.header("Cache-Control", PRIVATE);
+  return c.html(
+    <Layout title="Sign in to upvote" nav={null}>
+      <h1>Sign in to upvote</h1>
+      <p class="notice">Upvotes belong to accounts, so that each person counts once.</p>
+      <p>
+        <a href="/signin">Sign in with your email address</a> · <a href={`/papers/${paperId}`}>Back to the paper</a>
+      </p>
+    </Layout>,
+    401,
+  );
+});
+
+voteFormRoutes.post("/papers/:id{.+}/upvote", sameOrigin, voter, async (c) => {
   const paperId = paperIdFrom(c.req.param("id")).id;
-  const session = await currentSession(createDb(c.env.DB), c);
-  if (!session) {
-    c.header("Cache-Control", PRIVATE);
-    return c.html(
-      <Layout title="Sign in to upvote" nav={null}>
-        <h1>Sign in to upvote</h1>
-        <p class="notice">Upvotes belong to accounts, so that each person counts once.</p>
-        <p>
-          <a href="/signin">Sign in with your email address</a> · <a href={`/papers/${paperId}`}>Back to the paper</a>
-        </p>
-      </Layout>,
-      401,
-    );
-  }
-  const { back } = await vote(c, session, paperId, "toggle");
+  const { back } = await vote(c, c.var.session, paperId, "toggle");
   return c.redirect(`${back}#paper-${paperId}`, 303);
 });
 
@@ -84,7 +86,9 @@ meRoutes.use("*", async (c, next) => {
   c.header("Cache-Control", PRIVATE);
 });
 
-const signedIn = (c: Context<AppEnv>) => requireSession(c, "sign in first: this needs a session cookie");
+const signedIn = signedInGate(() => {
+  throw new ApiError(401, "unauthorized", "sign in first: this needs a session cookie");
+});
 
 /** Who the signed-in person is and what they upvoted; `account: null` for everyone else. */
 meRoutes.get("/", async (c) => {
@@ -95,12 +99,10 @@ meRoutes.get("/", async (c) => {
   return c.json({ account: { handle, displayName }, upvoted: await upvotedBy(db, session.account.id, ME_UPVOTED_MAX) });
 });
 
-meRoutes.put("/upvotes/:id{.+}", async (c) => {
-  const session = await signedIn(c);
-  return c.json((await vote(c, session, paperIdFrom(c.req.param("id")).id, "vote")).result);
+meRoutes.put("/upvotes/:id{.+}", signedIn, async (c) => {
+  return c.json((await vote(c, c.var.session, paperIdFrom(c.req.param("id")).id, "vote")).result);
 });
 
-meRoutes.delete("/upvotes/:id{.+}", async (c) => {
-  const session = await signedIn(c);
-  return c.json((await vote(c, session, paperIdFrom(c.req.param("id")).id, "unvote")).result);
+meRoutes.delete("/upvotes/:id{.+}", signedIn, async (c) => {
+  return c.json((await vote(c, c.var.session, paperIdFrom(c.req.param("id")).id, "unvote")).result);
 });
