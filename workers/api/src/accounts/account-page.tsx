@@ -3,14 +3,8 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { accounts, dailyEntries, type SubscriberRow, subscribers } from "#shared/db/schema";
-import { Filters, Frequency, listField } from "#shared/mail/messages";
-import {
-  type BlockingReason,
-  blockingSuppression,
-  subscribeVerified,
-  unsubscribe,
-  updateSubscriber,
-} from "#shared/mail/subscribers";
+import { Filters } from "#shared/mail/messages";
+import { type BlockingReason, blockingSuppression, subscribeVerified } from "#shared/mail/subscribers";
 import { purgeAfterErasure } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { describeZodError } from "../errors";
@@ -19,6 +13,7 @@ import { sameOrigin } from "../http/same-origin";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "../http/sessions";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
+import { ChoiceFields, changeSubscription, filterInput } from "../subscribe/subscription-change";
 import { TitledPage } from "../ui/layout";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
@@ -31,14 +26,8 @@ export const accountPageRoutes = new Hono<AppEnv>();
 accountPageRoutes.use("/account", privateAlways);
 accountPageRoutes.use("/account/*", privateAlways);
 
-const text = z.string().max(2000).optional();
 const ProfileBody = z.object({ handle: Handle, displayName: DisplayName.optional() });
-const SubscriptionBody = z.object({
-  action: z.enum(["save", "unsubscribe", "resume", "subscribe"]),
-  frequency: Frequency.optional(),
-  categories: text,
-  keywords: text,
-});
+const SubscriptionBody = z.object({ action: z.enum(["save", "unsubscribe", "resume", "subscribe"]), ...ChoiceFields });
 const DeleteBody = z.object({ confirm: z.literal("yes", "tick the box to confirm") });
 
 const BLOCKED: Record<BlockingReason, string> = {
@@ -265,16 +254,16 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
   const now = new Date().toISOString();
   let filters: Filters | undefined;
   if (form.action === "save" || form.action === "subscribe") {
-    const checked = Filters.safeParse({ categories: listField(form.categories), keywords: listField(form.keywords) });
+    const checked = Filters.safeParse(filterInput(form));
     if (!checked.success) return refuse(`${describeZodError(checked.error)}.`);
     filters = checked.data;
   }
   if (form.action === "save") {
     if (!sub) return refuse("this address has no subscription yet.");
-    await updateSubscriber(db, sub.id, { frequency: form.frequency ?? sub.frequency, ...filters }, now);
+    await changeSubscription(db, sub, { action: "save", frequency: form.frequency, filters: filters! }, now);
   } else if (form.action === "unsubscribe") {
     if (sub?.status !== "pending" && sub?.status !== "confirmed") return refuse("this address is not subscribed.");
-    await unsubscribe(db, sub.id, now);
+    await changeSubscription(db, sub, { action: "unsubscribe" }, now);
   } else {
     if (form.action === "resume" && (!sub || sub.status === "confirmed"))
       return refuse("there is no cancelled or pending subscription to resume.");

@@ -6,15 +6,8 @@ import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { subscribers } from "#shared/db/schema";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
-import { Filters, Frequency, listField } from "#shared/mail/messages";
-import {
-  confirmSubscription,
-  eraseSubscriber,
-  type PreferencesUpdate,
-  requestSubscription,
-  unsubscribe,
-  updateSubscriber,
-} from "#shared/mail/subscribers";
+import { Filters, Frequency } from "#shared/mail/messages";
+import { confirmSubscription, eraseSubscriber, requestSubscription, unsubscribe } from "#shared/mail/subscribers";
 import { signToken, type TokenPurpose, verifyToken } from "#shared/mail/tokens";
 import { type AppEnv, type Env, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
@@ -24,30 +17,23 @@ import { sameOrigin } from "../http/same-origin";
 import { TitledPage } from "../ui/layout";
 import { PreferencesForm } from "./pages";
 import { CONSENT_TEXT, SubscribeForm } from "./subscribe-form";
+import { ChoiceFields, changeSubscription, filterInput, type SubscriptionChange } from "./subscription-change";
 
 /** Subscribing, confirming, preferences, unsubscribing and erasure: the pages a subscriber sees. */
 export const subscribeRoutes = new Hono<AppEnv>();
 
-const text = z.string().max(2000).optional();
-const SubscribeBody = z.object({
-  email: EmailAddress,
-  frequency: Frequency.default("daily"),
-  categories: text,
-  keywords: text,
-});
+const SubscribeBody = z.object({ ...ChoiceFields, email: EmailAddress, frequency: Frequency.default("daily") });
 const TokenBody = z.object({ token: z.string().min(1).max(1000) });
 const PreferencesBody = TokenBody.extend({
   action: z.enum(["save", "unsubscribe", "resume", "erase"]),
-  frequency: Frequency.optional(),
-  categories: text,
-  keywords: text,
+  ...ChoiceFields,
 });
 
 const LIMITS = { perClient: 20, perAddress: 3, windowSeconds: 3600 };
 const nowIso = () => new Date().toISOString();
 
-const parseFilters = (categories: string | undefined, keywords: string | undefined) =>
-  validate(Filters, { categories: listField(categories), keywords: listField(keywords) }, "invalid_filters");
+const parseFilters = (form: { categories?: string; keywords?: string }) =>
+  validate(Filters, filterInput(form), "invalid_filters");
 
 /** The subscriber a signed link names, or a 400 page that says the link is invalid or expired. */
 async function subscriberFromToken(env: Env, purpose: TokenPurpose, token: string | undefined) {
@@ -68,7 +54,7 @@ subscribeRoutes.get("/subscribe", (c) =>
 
 subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const form = validate(SubscribeBody, await c.req.parseBody(), "invalid_form");
-  const filters = parseFilters(form.categories, form.keywords);
+  const filters = parseFilters(form);
   const config = readConfig(c.env);
   await enforceLimits(
     c.env.DB,
@@ -164,20 +150,18 @@ subscribeRoutes.post("/preferences", sameOrigin, async (c) => {
       </TitledPage>,
     );
   }
-  let notice: string;
-  let update: PreferencesUpdate;
-  if (form.action === "save") {
-    update = { frequency: form.frequency ?? sub.frequency, ...parseFilters(form.categories, form.keywords) };
-    notice = "Preferences saved.";
-  } else if (form.action === "unsubscribe") {
-    update = { status: "unsubscribed", unsubscribedAt: now };
-    notice = "You are unsubscribed.";
-  } else {
-    if (sub.status !== "unsubscribed") throw badRequest("invalid_form", "This subscription is already active.");
-    update = { status: "confirmed", unsubscribedAt: null };
-    notice = "Welcome back: you are subscribed again.";
-  }
-  const updated = await updateSubscriber(db, sub.id, update, now);
+  if (form.action === "resume" && sub.status !== "unsubscribed")
+    throw badRequest("invalid_form", "This subscription is already active.");
+  const change: SubscriptionChange =
+    form.action === "save"
+      ? { action: "save", frequency: form.frequency, filters: parseFilters(form) }
+      : { action: form.action };
+  const updated = await changeSubscription(db, sub, change, now);
+  const notice = {
+    save: "Preferences saved.",
+    unsubscribe: "You are unsubscribed.",
+    resume: "Welcome back: you are subscribed again.",
+  }[form.action];
   return c.html(<PreferencesForm token={form.token} {...updated!} notice={notice} />);
 });
 
