@@ -14,6 +14,7 @@ import { activeSessions, clearSessionCookie, currentSession, requireSession, typ
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { ChoiceFields, changeSubscription, filterInput } from "../subscribe/subscription-change";
+import { Notice, utcTime } from "../ui/components";
 import { TitledPage } from "../ui/layout";
 import { eraseAccount } from "./erase-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
@@ -50,11 +51,7 @@ function DigestSection(props: {
   return (
     <section aria-labelledby="digest">
       <h2 id="digest">Your digest</h2>
-      {blocked ? (
-        <p role="note">
-          <strong>{blockedNotice(blocked)}</strong>
-        </p>
-      ) : null}
+      <Notice text={blocked ? blockedNotice(blocked) : null} role="note" />
       {sub ? (
         <>
           <p>
@@ -112,11 +109,7 @@ function AccountPage(props: {
 }) {
   return (
     <TitledPage title="Your account">
-      {props.notice ? (
-        <p role="status">
-          <strong>{props.notice}</strong>
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       {props.handle ? (
         <p>
           Signed in as <a href={`/u/${props.handle}`}>{`@${props.handle}`}</a>
@@ -149,7 +142,7 @@ function AccountPage(props: {
       <h2>Where you are signed in</h2>
       <ul>
         {props.sessions.map((s) => (
-          <li>{`${s.userAgent ?? "Unknown browser"}, since ${s.createdAt.slice(0, 10)}, last seen ${s.lastSeenAt.slice(0, 16).replace("T", " ")} UTC${s.current ? " (this browser)" : ""}`}</li>
+          <li>{`${s.userAgent ?? "Unknown browser"}, since ${s.createdAt.slice(0, 10)}, last seen ${utcTime(s.lastSeenAt)} UTC${s.current ? " (this browser)" : ""}`}</li>
         ))}
       </ul>
       <form method="post" action="/signout">
@@ -284,11 +277,7 @@ function isUniqueViolation(err: unknown): boolean {
 function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
   return (
     <TitledPage title="Delete your account">
-      {props.notice ? (
-        <p role="status">
-          <strong>{props.notice}</strong>
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       <p>Deleting erases, at once and for good:</p>
       <ul>
         <li>{`your account${props.handle ? ` (@${props.handle}, free for anyone to take afterwards)` : ""}, its address ${props.email} and display name;`}</li>

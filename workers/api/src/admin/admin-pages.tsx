@@ -4,6 +4,7 @@ import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
 import type { AuditEntry } from "../curators/audit";
+import { utcTime } from "../ui/components";
 import { Layout } from "../ui/layout";
 
 /** The curators' pages: plain forms, no script, private (the routes send `private, no-store`). */
@@ -59,7 +60,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
       <tbody>
         {entries.map((e) => (
           <tr>
-            <td>{e.at.slice(0, 19).replace("T", " ")}</td>
+            <td>{utcTime(e.at, "second")}</td>
             <td>
               <Actor entry={e} />
             </td>
@@ -109,7 +110,7 @@ export function CommentsTable({ thread }: { thread: ThreadRow[] }) {
     <ul class="admin-comments">
       {thread.map((t) => (
         <li id={`comment-${t.id}`}>
-          <p class="meta">{`${t.handle ? `@${t.handle}` : "erased account"}, ${t.createdAt.slice(0, 16).replace("T", " ")} UTC${t.deletedAt ? " · deleted by its author" : ""}${t.hiddenAt ? " · hidden" : ""}`}</p>
+          <p class="meta">{`${t.handle ? `@${t.handle}` : "erased account"}, ${utcTime(t.createdAt)} UTC${t.deletedAt ? " · deleted by its author" : ""}${t.hiddenAt ? " · hidden" : ""}`}</p>
           <blockquote>{t.deletedAt ? "[deleted]" : t.body}</blockquote>
           <form method="post" action={`/admin/comments/${t.id}/${t.hiddenAt ? "show" : "hide"}`}>
             <button type="submit">{t.hiddenAt ? "Show this comment" : "Hide this comment"}</button>
@@ -127,7 +128,7 @@ export function PaperCuration(props: { item: ListedPaper; thread: ThreadRow[]; a
     <AdminPage title={paper.title}>
       <p>
         arXiv {paper.id} · <a href={`/papers/${paper.id}`}>its public page</a>
-        {paper.hiddenAt ? ` · hidden since ${paper.hiddenAt.slice(0, 16).replace("T", " ")} UTC` : ""}
+        {paper.hiddenAt ? ` · hidden since ${utcTime(paper.hiddenAt)} UTC` : ""}
       </p>
       <h2>Featured</h2>
       {entry ? (
@@ -206,7 +207,7 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
         <tbody>
           {runs.map((r) => (
             <tr class={r.status === "failed" ? "failed" : undefined}>
-              <td>{r.startedAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{utcTime(r.startedAt, "second")}</td>
               <td>{r.source}</td>
               <td>{r.target ?? "—"}</td>
               <td>{r.status}</td>
@@ -243,7 +244,7 @@ export function DeadLettersPage({ letters }: { letters: (typeof mailDeadLetters.
         <tbody>
           {letters.map((l) => (
             <tr>
-              <td>{l.createdAt.slice(0, 19).replace("T", " ")}</td>
+              <td>{utcTime(l.createdAt, "second")}</td>
               <td>{l.source}</td>
               <td>
                 <code>{l.body}</code>

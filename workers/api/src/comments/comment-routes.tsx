@@ -11,6 +11,7 @@ import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { handleGate, type WithHandleEnv } from "../http/session-gate";
 import type { Session } from "../http/sessions";
+import { Notice } from "../ui/components";
 import { Layout, TitledPage } from "../ui/layout";
 import {
   type CommentRow,
@@ -186,11 +187,7 @@ function EditPage({ row, body, notice }: { row: CommentRow; body: string; notice
   const until = editableUntil(row.createdAt);
   return (
     <TitledPage title="Edit your comment">
-      {notice ? (
-        <p role="status">
-          <strong>{notice}</strong>
-        </p>
-      ) : null}
+      <Notice text={notice} />
       <form class="comment-form" method="post" action={`/comments/${row.id}/edit`}>
         <label for="comment-body">Your comment</label>
         <textarea

@@ -1,3 +1,4 @@
+import { Notice } from "../ui/components";
 import { TitledPage } from "../ui/layout";
 
 type Choices = { frequency: string; categories: string[]; keywords: string[] };
@@ -77,11 +78,7 @@ export function SubscriptionControls(
 export function PreferencesForm(props: Choices & { token: string; email: string; status: string; notice?: string }) {
   return (
     <TitledPage title="Your subscription">
-      {props.notice ? (
-        <p role="status">
-          <strong>{props.notice}</strong>
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       <p>
         Address: <strong>{props.email}</strong> · status: <strong data-testid="status">{props.status}</strong>
       </p>

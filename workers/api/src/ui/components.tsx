@@ -173,3 +173,16 @@ export function SortLinks({ base, current }: { base: string; current: keyof type
     </nav>
   );
 }
+
+/** A page's one-line answer to what was just done ("Saved.", "Not saved: …"), or nothing. */
+export function Notice(props: { text: string | null | undefined; role?: "status" | "note" }) {
+  return props.text ? (
+    <p role={props.role ?? "status"}>
+      <strong>{props.text}</strong>
+    </p>
+  ) : null;
+}
+
+/** An ISO timestamp as UTC wall time to the minute ("2026-06-12 08:30") or the second, for tables and lists. */
+export const utcTime = (iso: string, to: "minute" | "second" = "minute") =>
+  iso.slice(0, to === "minute" ? 16 : 19).replace("T", " ");
