@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
-import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { accounts, signinTokens } from "#shared/db/schema";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
@@ -11,9 +10,8 @@ import { submittedPapers, upvotedPapers } from "#shared/papers/queries";
 import { profileTag, setCache } from "../cache/cache-policy";
 import { type AppEnv, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { clientKey } from "../http/client-limit";
 import { PRIVATE, privateHtml } from "../http/private-page";
-import { enforceLimits } from "../http/rate-limit";
+import { clientAndAddressLimits, enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { currentSession, endAllSessions, endSession, requireSession, startSession } from "../http/sessions";
 import { Cards } from "../ui/components";
@@ -60,18 +58,7 @@ accountRoutes.post("/signin", sameOrigin, async (c) => {
   const config = readConfig(c.env);
   await enforceLimits(
     c.env.DB,
-    [
-      {
-        key: `signin:client:${await sha256Hex(clientKey(c.req.raw))}`,
-        max: LIMITS.perClient,
-        windowSeconds: LIMITS.windowSeconds,
-      },
-      {
-        key: `signin:address:${await suppressionHash(config.suppression.current, email)}`,
-        max: LIMITS.perAddress,
-        windowSeconds: LIMITS.windowSeconds,
-      },
-    ],
+    await clientAndAddressLimits(c.req.raw, "signin", await suppressionHash(config.suppression.current, email), LIMITS),
     "Too many sign-in requests. Please wait a while and try again.",
   );
   const id = crypto.randomUUID();

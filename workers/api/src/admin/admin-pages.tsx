@@ -42,40 +42,44 @@ function Actor({ entry: e }: { entry: AuditEntry }) {
   );
 }
 
+/** A table of the curators' desk: a caption for screen readers, one header row, the rows. */
+function AdminTable(props: { caption: string; columns: string[]; children: Child }) {
+  return (
+    <table class="admin">
+      <caption class="visually-hidden">{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   if (!entries.length) return <p>No curator actions yet.</p>;
   return (
-    <table class="admin">
-      <caption class="visually-hidden">Audit log, newest first</caption>
-      <thead>
+    <AdminTable caption="Audit log, newest first" columns={["When (UTC)", "Who", "What", "Target", "Before", "After"]}>
+      {entries.map((e) => (
         <tr>
-          <th scope="col">When (UTC)</th>
-          <th scope="col">Who</th>
-          <th scope="col">What</th>
-          <th scope="col">Target</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
+          <td>{utcTime(e.at, "second")}</td>
+          <td>
+            <Actor entry={e} />
+          </td>
+          <td>{e.action}</td>
+          <td>{e.target.includes(":") ? e.target : <a href={`/admin/papers/${e.target}`}>{e.target}</a>}</td>
+          <td>
+            <code>{json(e.before)}</code>
+          </td>
+          <td>
+            <code>{json(e.after)}</code>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => (
-          <tr>
-            <td>{utcTime(e.at, "second")}</td>
-            <td>
-              <Actor entry={e} />
-            </td>
-            <td>{e.action}</td>
-            <td>{e.target.includes(":") ? e.target : <a href={`/admin/papers/${e.target}`}>{e.target}</a>}</td>
-            <td>
-              <code>{json(e.before)}</code>
-            </td>
-            <td>
-              <code>{json(e.after)}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </AdminTable>
   );
 }
 
@@ -192,31 +196,21 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
           <button type="submit">Run</button>
         </p>
       </form>
-      <table class="admin">
-        <caption class="visually-hidden">The latest ingest runs, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started (UTC)</th>
-            <th scope="col">Source</th>
-            <th scope="col">Target</th>
-            <th scope="col">Status</th>
-            <th scope="col">Read · new · changed · moved · skipped</th>
-            <th scope="col">Error</th>
+      <AdminTable
+        caption="The latest ingest runs, newest first"
+        columns={["Started (UTC)", "Source", "Target", "Status", "Read · new · changed · moved · skipped", "Error"]}
+      >
+        {runs.map((r) => (
+          <tr class={r.status === "failed" ? "failed" : undefined}>
+            <td>{utcTime(r.startedAt, "second")}</td>
+            <td>{r.source}</td>
+            <td>{r.target ?? "—"}</td>
+            <td>{r.status}</td>
+            <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.moved} · ${r.skipped}`}</td>
+            <td>{r.error ?? ""}</td>
           </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr class={r.status === "failed" ? "failed" : undefined}>
-              <td>{utcTime(r.startedAt, "second")}</td>
-              <td>{r.source}</td>
-              <td>{r.target ?? "—"}</td>
-              <td>{r.status}</td>
-              <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.moved} · ${r.skipped}`}</td>
-              <td>{r.error ?? ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </AdminTable>
     </AdminPage>
   );
 }
@@ -230,31 +224,22 @@ export function DeadLettersPage({ letters }: { letters: (typeof mailDeadLetters.
           <button type="submit">Re-drive all</button>
         </form>
       ) : null}
-      <table class="admin">
-        <caption class="visually-hidden">Pending dead letters, oldest first</caption>
-        <thead>
+      <AdminTable
+        caption="Pending dead letters, oldest first"
+        columns={["Recorded (UTC)", "Source", "Message", "Attempts", "Last error"]}
+      >
+        {letters.map((l) => (
           <tr>
-            <th scope="col">Recorded (UTC)</th>
-            <th scope="col">Source</th>
-            <th scope="col">Message</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last error</th>
+            <td>{utcTime(l.createdAt, "second")}</td>
+            <td>{l.source}</td>
+            <td>
+              <code>{l.body}</code>
+            </td>
+            <td>{l.attempts}</td>
+            <td>{l.error}</td>
           </tr>
-        </thead>
-        <tbody>
-          {letters.map((l) => (
-            <tr>
-              <td>{utcTime(l.createdAt, "second")}</td>
-              <td>{l.source}</td>
-              <td>
-                <code>{l.body}</code>
-              </td>
-              <td>{l.attempts}</td>
-              <td>{l.error}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </AdminTable>
     </AdminPage>
   );
 }

@@ -1,13 +1,14 @@
-import { desc, eq } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
-import { accounts, comments, ingestRuns } from "#shared/db/schema";
+import { ingestRuns } from "#shared/db/schema";
 import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
 import { purgeEverywhere } from "../cache/purge";
+import { paperComments } from "../comments/comment-store";
 import { auditStatement, recentAudit } from "../curators/audit";
 import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePaper } from "../curators/curator-actions";
 import { type CuratorEnv, requireCurator } from "../curators/curator-auth";
@@ -72,20 +73,7 @@ const LinksForm = z.object({ codeUrl: optionalUrl, projectUrl: optionalUrl });
 async function paperPage(c: Context<CuratorEnv>, id: string) {
   const item = await paperById(db(c), id, { includeHidden: true });
   if (!item) throw notFound(`paper ${id} is not in the catalog`);
-  const thread = await db(c)
-    .select({
-      id: comments.id,
-      body: comments.body,
-      createdAt: comments.createdAt,
-      deletedAt: comments.deletedAt,
-      hiddenAt: comments.hiddenAt,
-      handle: accounts.handle,
-    })
-    .from(comments)
-    .leftJoin(accounts, eq(accounts.id, comments.accountId))
-    .where(eq(comments.paperId, id))
-    .orderBy(comments.createdAt)
-    .all();
+  const thread = await paperComments(db(c), id).all();
   const audit = await recentAudit(db(c), { target: id, limit: 50 });
   const commentAudit = thread.length
     ? (await recentAudit(db(c), { limit: 200 })).filter(

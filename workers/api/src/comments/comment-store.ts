@@ -29,8 +29,8 @@ export interface ThreadComment extends CommentView {
   replies: CommentView[];
 }
 
-/** The rows of a paper's discussion, to run alone or in a batch (threadOf shapes them). */
-export function commentThreadQuery(db: Db, paperId: string) {
+/** Every comment of a paper with its author, oldest first, whatever its state (the curators' desk reads them all). */
+export function paperComments(db: Db, paperId: string) {
   return db
     .select({
       id: comments.id,
@@ -46,9 +46,11 @@ export function commentThreadQuery(db: Db, paperId: string) {
     .from(comments)
     .leftJoin(accounts, eq(accounts.id, comments.accountId))
     .where(eq(comments.paperId, paperId))
-    .orderBy(asc(comments.createdAt), asc(comments.id))
-    .limit(THREAD_MAX);
+    .orderBy(asc(comments.createdAt), asc(comments.id));
 }
+
+/** The rows of a paper's discussion, to run alone or in a batch (threadOf shapes them). */
+export const commentThreadQuery = (db: Db, paperId: string) => paperComments(db, paperId).limit(THREAD_MAX);
 
 /**
  * The rows of commentThreadQuery as a paper's discussion: top-level comments oldest first, each with

@@ -59,22 +59,32 @@ export async function unfeaturePaper(db: Db, by: AuditActor, id: string): Promis
   return { papers: [id], days: [existing.day] };
 }
 
+/** Writes a paper's row (`audit.target`) and its audit row in one batch; the caches forget the paper and its day. */
+async function changePaper(
+  db: Db,
+  set: Partial<typeof papers.$inferInsert>,
+  audit: Parameters<typeof auditStatement>[1],
+): Promise<PurgeRequest> {
+  await db.batch([db.update(papers).set(set).where(eq(papers.id, audit.target)), auditStatement(db, audit)]);
+  const entry = await entryOf(db, audit.target);
+  return { papers: [audit.target], days: entry ? [entry.day] : [] };
+}
+
 /** Hides a paper from every page, feed, search, the API and digests, or shows it again. */
 export async function setPaperHidden(db: Db, by: AuditActor, id: string, hidden: boolean): Promise<PurgeRequest> {
   const row = await paperRow(db, id);
   const hiddenAt = hidden ? (row.hiddenAt ?? now()) : null;
-  await db.batch([
-    db.update(papers).set({ hiddenAt }).where(eq(papers.id, id)),
-    auditStatement(db, {
+  return changePaper(
+    db,
+    { hiddenAt },
+    {
       by,
       action: hidden ? "hide-paper" : "show-paper",
       target: id,
       before: { hiddenAt: row.hiddenAt },
       after: { hiddenAt },
-    }),
-  ]);
-  const entry = await entryOf(db, id);
-  return { papers: [id], days: entry ? [entry.day] : [] };
+    },
+  );
 }
 
 /** Sets a paper's code and project links; the daily feed no longer overwrites them. Empty clears a link. */
@@ -86,18 +96,13 @@ export async function editLinks(
 ): Promise<PurgeRequest> {
   const row = await paperRow(db, id);
   const after = { ...links, linksCuratedAt: now() };
-  await db.batch([
-    db.update(papers).set(after).where(eq(papers.id, id)),
-    auditStatement(db, {
-      by,
-      action: "edit-links",
-      target: id,
-      before: { codeUrl: row.codeUrl, projectUrl: row.projectUrl, linksCuratedAt: row.linksCuratedAt },
-      after,
-    }),
-  ]);
-  const entry = await entryOf(db, id);
-  return { papers: [id], days: entry ? [entry.day] : [] };
+  return changePaper(db, after, {
+    by,
+    action: "edit-links",
+    target: id,
+    before: { codeUrl: row.codeUrl, projectUrl: row.projectUrl, linksCuratedAt: row.linksCuratedAt },
+    after,
+  });
 }
 
 /** Hides a comment (its text no longer shows, its replies stay), or shows it again. */

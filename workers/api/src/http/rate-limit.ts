@@ -1,4 +1,6 @@
+import { sha256Hex } from "#shared/crypto";
 import { tooManyRequests } from "../errors";
+import { clientKey } from "./client-limit";
 
 export interface Limit {
   key: string;
@@ -34,4 +36,24 @@ export async function enforceLimits(
     const count = results[i]?.results[0]?.count ?? 0;
     if (count > l.max) throw tooManyRequests(message, windowStart(l) + l.windowSeconds - now / 1000);
   });
+}
+
+/**
+ * The two limits of a form that mails an address (subscribe, sign in): per client (its key
+ * hashed) and per address (`addressHash`, a keyed hash of it), in one window.
+ */
+export async function clientAndAddressLimits(
+  request: Request,
+  prefix: string,
+  addressHash: string,
+  rule: { perClient: number; perAddress: number; windowSeconds: number },
+): Promise<Limit[]> {
+  return [
+    {
+      key: `${prefix}:client:${await sha256Hex(clientKey(request))}`,
+      max: rule.perClient,
+      windowSeconds: rule.windowSeconds,
+    },
+    { key: `${prefix}:address:${addressHash}`, max: rule.perAddress, windowSeconds: rule.windowSeconds },
+  ];
 }

@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { MailMessage } from "#shared/contracts";
-import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { subscribers } from "#shared/db/schema";
 import { EmailAddress, suppressionHash } from "#shared/mail/address";
@@ -11,8 +10,7 @@ import { confirmSubscription, eraseSubscriber, requestSubscription, unsubscribe 
 import { signToken, type TokenPurpose, verifyToken } from "#shared/mail/tokens";
 import { type AppEnv, type Env, readConfig } from "../env";
 import { badRequest, notFound, validate } from "../errors";
-import { clientKey } from "../http/client-limit";
-import { enforceLimits } from "../http/rate-limit";
+import { clientAndAddressLimits, enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { TitledPage } from "../ui/layout";
 import { PreferencesForm } from "./pages";
@@ -58,18 +56,12 @@ subscribeRoutes.post("/subscribe", sameOrigin, async (c) => {
   const config = readConfig(c.env);
   await enforceLimits(
     c.env.DB,
-    [
-      {
-        key: `subscribe:client:${await sha256Hex(clientKey(c.req.raw))}`,
-        max: LIMITS.perClient,
-        windowSeconds: LIMITS.windowSeconds,
-      },
-      {
-        key: `subscribe:address:${await suppressionHash(config.suppression.current, form.email)}`,
-        max: LIMITS.perAddress,
-        windowSeconds: LIMITS.windowSeconds,
-      },
-    ],
+    await clientAndAddressLimits(
+      c.req.raw,
+      "subscribe",
+      await suppressionHash(config.suppression.current, form.email),
+      LIMITS,
+    ),
     "Too many subscription requests. Please wait a while and try again.",
   );
   const now = nowIso();
