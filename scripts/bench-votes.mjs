@@ -2,7 +2,7 @@
 // against a local `wrangler dev` of the three workers (the lead's local stack, seeded with the real
 // captures through POST /admin/ingest). BENCH_VOTES_ACCOUNTS accounts with live sessions are written
 // straight into the local D1 first (a session row holds the SHA-256 hex of its cookie's value, as
-// workers/api/src/accounts/sessions.ts does). wrk then drives PUT and DELETE /api/me/upvotes/{id}
+// workers/api/src/http/sessions.ts does). wrk then drives PUT and DELETE /api/me/upvotes/{id}
 // (Cookie and Origin set) over BENCH_CONNECTIONS connections: each address of the walk is one
 // account's next step (vote the hot paper every account votes on, vote two other papers, take one
 // back, ...), accounts interleaved so that one account's steps are a whole account list apart and
