@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { SUBMISSION_COMMENT_MAX as COMMENT_MAX } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import type { AccountRow } from "#shared/db/schema";
@@ -12,7 +13,7 @@ import { clientKey } from "../security/client-limit";
 import { TitledPage } from "../site/layout";
 import { enforceLimits } from "../subscribe/rate-limit";
 import { sameOrigin } from "../subscribe/subscribe-routes";
-import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
+import { type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
