@@ -1,22 +1,21 @@
 import { inArray } from "drizzle-orm";
-import { MailMessage, type SubscriberMail } from "#shared/contracts";
+import { deliveryKeyOf, MailMessage, messageOf, type SubscriberMail } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
 import type { Db } from "#shared/db/client";
 import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
-import { parseDigestKey } from "#shared/domain/periods";
 import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
 import { type DeadLetter, recordDeadLetters } from "#shared/mail/dead-letters";
 import {
   claimForSending,
   type DeliveryKey,
   ledgerKey,
+  parseDigestKey,
   readLedger,
   rowsUnderKey,
   type Settlement,
   settle,
 } from "#shared/mail/ledger";
-import { deliveryKeyOf, messageOf } from "#shared/mail/messages";
 import { suppress } from "#shared/mail/subscribers";
 import { type DigestPaper, periodCandidates, selectDigest } from "./digest-query";
 import type { MailerConfig } from "./env";
