@@ -16,6 +16,13 @@ import type { Frequency } from "./messages";
 export type DeliveryKey = { subscriberId: string; period: string };
 export const ledgerKey = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
 
+/** The statuses a mail ends in, in this ledger and in a sign-in token's: a settled mail is never sent again. */
+export const SETTLED_STATUSES = ["sent", "skipped", "failed"] as const satisfies readonly DeliveryRow["status"][];
+export type SettledStatus = (typeof SETTLED_STATUSES)[number];
+const settled = new Set<string>(SETTLED_STATUSES);
+export const isSettled = (status: string | undefined): status is SettledStatus =>
+  status !== undefined && settled.has(status);
+
 /**
  * The digest's ledger period, which the mail queue's digest message carries too: "daily:2026-06-12"
  * is a day, "weekly:2026-W24" an ISO week. Ledger rows and queued messages hold these strings: they
@@ -164,7 +171,7 @@ export async function claimForSending(
  * refused (429).
  */
 export type Settlement = DeliveryKey & {
-  status: "sent" | "skipped" | "failed" | "sending";
+  status: SettledStatus | "sending";
   detail?: string | null;
   providerId?: string | null;
   idempotencyKey?: string | null;

@@ -4,7 +4,7 @@ import { createDb } from "#shared/db/client";
 import { signinTokens } from "#shared/db/schema";
 import { recordDeadLetters } from "#shared/mail/dead-letters";
 import { ledgerKey, readLedger, type Settlement, settle } from "#shared/mail/ledger";
-import { letterOf } from "./handle-batch";
+import { letterOf } from "./letter";
 
 /**
  * The dead-letter queue's consumer: every message that ran out of retries is recorded in
