@@ -2,9 +2,9 @@ import { and, count, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type ArxivLookup, type SubmissionRecorded, SubmissionWrite } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { comments, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
+import { comments, dailyEntries, papers } from "#shared/db/schema";
 import type { IngestConfig } from "./env";
-import { mergePaper, toValues } from "./merge";
+import { mergePaper, storedPaper, toValues } from "./merge";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { MalformedUpstream } from "./sources/xml";
 import { ArxivBusy, arxivPacer, fetchText, realSleep, UpstreamError } from "./upstream";
@@ -114,16 +114,8 @@ export async function recordSubmission(db: Db, submission: unknown, now: string)
     ),
   );
   if (known) {
-    const {
-      num: _num,
-      createdAt: _c,
-      changedAt: _ch,
-      localUpvotes: _votes,
-      hiddenAt: _hidden,
-      linksCuratedAt,
-      ...fields
-    } = known;
-    const merged = mergePaper(fields as PaperFields, paper, now, { linksCurated: linksCuratedAt !== null });
+    const { fields, linksCurated } = storedPaper(known);
+    const merged = mergePaper(fields, paper, now, { linksCurated });
     if (merged)
       writes.push(
         db
