@@ -4,15 +4,9 @@
  */
 import { z } from "zod";
 import type { IngestRunRow } from "./db/schema";
-import { parseDigestKey } from "./domain/periods";
+import { type DeliveryKey, DigestPeriodKey } from "./mail/ledger";
 import type { IngestRequest } from "./papers/ingest-request";
-import type { DailyEntryRecord, PaperRecord } from "./papers/records";
-
-/** A digest ledger key (see digestKeyOf): "daily:2026-06-12" or "weekly:2026-W24"; the day or week must exist. */
-export const DigestPeriodKey = z
-  .string()
-  .regex(/^(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2})$/, "not a period key")
-  .refine((key) => parseDigestKey(key) !== null, "not a real period: no such day or ISO week");
+import { DailyEntryRecord, PaperRecord } from "./papers/records";
 
 /** The mail queue's one message schema: the API and the ingest worker produce it, the mailer parses it. */
 export const MailMessage = z.discriminatedUnion("kind", [
@@ -24,6 +18,20 @@ export const MailMessage = z.discriminatedUnion("kind", [
 export type MailMessage = z.infer<typeof MailMessage>;
 /** The mails to a subscriber, whose ledger is the deliveries table. */
 export type SubscriberMail = Exclude<MailMessage, { kind: "signin" }>;
+
+const CONFIRM = "confirm:";
+
+/** The ledger row of a subscriber's mail: a digest's period, or the confirmation request's time. */
+export const deliveryKeyOf = (m: SubscriberMail): DeliveryKey => ({
+  subscriberId: m.subscriberId,
+  period: m.kind === "digest" ? m.period : `${CONFIRM}${m.requestedAt}`,
+});
+
+/** The message a ledger row stands for (the inverse of deliveryKeyOf). */
+export const messageOf = (k: DeliveryKey): SubscriberMail =>
+  k.period.startsWith(CONFIRM)
+    ? { kind: "confirm", subscriberId: k.subscriberId, requestedAt: k.period.slice(CONFIRM.length) }
+    : { kind: "digest", subscriberId: k.subscriberId, period: k.period };
 
 /**
  * The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker: POST /admin/ingest,
@@ -47,14 +55,23 @@ export interface IngestService {
 export type ArxivLookupFailure = "not-found" | "slow" | "down" | "busy";
 export type ArxivLookup = { ok: true; paper: PaperRecord } | { ok: false; failure: ArxivLookupFailure };
 
-export interface SubmissionWrite {
-  paper: PaperRecord;
-  entry: DailyEntryRecord;
-  /** The submitter's comment, the first of the paper's discussion. */
-  comment?: { accountId: string; body: string };
-  /** Submissions per account per UTC day: counted in the statement that inserts the entry. */
-  dailyCap: number;
-}
+/** The longest comment a submission carries: the API refuses a longer one with a message, the ingest worker's parse throws. */
+export const SUBMISSION_COMMENT_MAX = 1_000;
+
+/** What the API worker sends to recordSubmission; the ingest worker parses it. */
+export const SubmissionWrite = z
+  .object({
+    paper: PaperRecord,
+    entry: DailyEntryRecord.extend({ source: z.literal("submission"), submitterAccountId: z.string().min(1).max(100) }),
+    /** The submitter's comment, the first of the paper's discussion. */
+    comment: z
+      .object({ accountId: z.string().min(1).max(100), body: z.string().min(1).max(SUBMISSION_COMMENT_MAX) })
+      .optional(),
+    /** Submissions per account per UTC day: counted in the statement that inserts the entry. */
+    dailyCap: z.number().int().min(0),
+  })
+  .refine((s) => s.paper.id === s.entry.paperId, "the entry is not the paper's");
+export type SubmissionWrite = z.input<typeof SubmissionWrite>;
 
 /**
  * Not recorded when the paper was featured meanwhile (a submission or a feed run at the same

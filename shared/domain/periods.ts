@@ -2,11 +2,9 @@
  * Days, ISO weeks and months: the one Period type of the site, the API, the cache, the digest
  * schedule and the mailer. A period's name is its URL segment (`2026-06-12`, `2026-W24`, `2026-06`);
  * its key adds the kind (`day:2026-06-12`, `week:2026-W24`, `month:2026-06`) and is also its
- * Cache-Tag. The digest ledger names days and weeks its own way (`daily:`, `weekly:`): see digestKeyOf.
+ * Cache-Tag. The digest ledger names days and weeks its own way (`daily:`, `weekly:`): see shared/mail/ledger.ts.
  * All UTC. Parsers return null for anything that is not a real period (2026-02-30, 2026-W54).
  */
-import type { Frequency } from "../mail/messages";
-
 export const DAY_MS = 86_400_000;
 
 /** The days a URL can name: four-digit years. Periods are clipped to them, links never leave them. */
@@ -151,28 +149,6 @@ export function periodOfDay(kind: PeriodKind, day: string): Period | null {
 /** The day itself, its ISO week and its month: every period whose pages list the day. */
 export function periodsOfDay(day: string): Period[] {
   return (["day", "week", "month"] as const).flatMap((kind) => periodOfDay(kind, day) ?? []);
-}
-
-/**
- * The digest ledger's and the mail queue's period keys: "daily:2026-06-12" is a day, "weekly:2026-W24"
- * an ISO week. Ledger rows and queued messages hold these strings: they never change.
- */
-const DIGEST_PERIOD_KINDS = { daily: "day", weekly: "week" } as const satisfies Record<Frequency, PeriodKind>;
-
-const isFrequency = (s: string): s is Frequency => Object.hasOwn(DIGEST_PERIOD_KINDS, s);
-
-/** The ledger key of the digest of `frequency` that covers `day`, or null when that period has no name. */
-export function digestKeyOf(frequency: Frequency, day: string): string | null {
-  const period = periodOfDay(DIGEST_PERIOD_KINDS[frequency], day);
-  return period ? `${frequency}:${period.key}` : null;
-}
-
-/** A ledger key's frequency and period, or null for anything else ("monthly:2026-06", "weekly:2021-W53"). */
-export function parseDigestKey(key: string): { frequency: Frequency; period: Period } | null {
-  const [frequency, name] = splitKey(key);
-  if (!isFrequency(frequency)) return null;
-  const period = PARSERS[DIGEST_PERIOD_KINDS[frequency]](name);
-  return period ? { frequency, period } : null;
 }
 
 /** The period `delta` steps before (negative) or after (positive) this one; null past the first or last one. */

@@ -1,10 +1,9 @@
 import { and, asc, eq, getTableColumns, inArray, isNull } from "drizzle-orm";
-import { MailMessage } from "../contracts";
+import { deliveryKeyOf, MailMessage } from "../contracts";
 import { chunk, rowsPerStatement } from "../db/chunk";
 import { createDb } from "../db/client";
 import { mailDeadLetters, signinTokens } from "../db/schema";
 import { reopenForRedrive } from "./ledger";
-import { deliveryKeyOf } from "./messages";
 
 export type DeadLetter = Omit<typeof mailDeadLetters.$inferInsert, "id" | "createdAt" | "redrivenAt">;
 

@@ -3,8 +3,8 @@ import type { MailMessage } from "../contracts";
 import { chunk } from "../db/chunk";
 import { createDb } from "../db/client";
 import { deliveries, subscribers } from "../db/schema";
-import { DAY_MS, digestKeyOf, todayUtc } from "../domain/periods";
-import { claimQueued, requeueStuck } from "./ledger";
+import { DAY_MS, todayUtc } from "../domain/periods";
+import { claimQueued, digestKeyOf, requeueStuck } from "./ledger";
 import type { Frequency } from "./messages";
 
 /** A pending address that never confirmed is deleted once its confirmation link has expired. */

@@ -1,7 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
 import { chunk, D1_MAX_PARAMS, selectInChunks } from "../db/chunk";
 import { createDb } from "../db/client";
 import { type DeliveryRow, deliveries } from "../db/schema";
+import { type Period, type PeriodKind, parsePeriod, periodOfDay } from "../domain/periods";
+import type { Frequency } from "./messages";
 
 /**
  * The delivery ledger (table `deliveries`): one row per (subscriber, mail). States, in order:
@@ -12,6 +15,43 @@ import { type DeliveryRow, deliveries } from "../db/schema";
  */
 export type DeliveryKey = { subscriberId: string; period: string };
 export const ledgerKey = (k: DeliveryKey) => `${k.subscriberId}|${k.period}`;
+
+/** The statuses a mail ends in, in this ledger and in a sign-in token's: a settled mail is never sent again. */
+export const SETTLED_STATUSES = ["sent", "skipped", "failed"] as const satisfies readonly DeliveryRow["status"][];
+export type SettledStatus = (typeof SETTLED_STATUSES)[number];
+const settled = new Set<string>(SETTLED_STATUSES);
+export const isSettled = (status: string | undefined): status is SettledStatus =>
+  status !== undefined && settled.has(status);
+
+/**
+ * The digest's ledger period, which the mail queue's digest message carries too: "daily:2026-06-12"
+ * is a day, "weekly:2026-W24" an ISO week. Ledger rows and queued messages hold these strings: they
+ * never change. (A confirmation's period is "confirm:<requested at>": see deliveryKeyOf.)
+ */
+const DIGEST_PERIOD_KINDS = { daily: "day", weekly: "week" } as const satisfies Record<Frequency, PeriodKind>;
+
+const isFrequency = (s: string): s is Frequency => Object.hasOwn(DIGEST_PERIOD_KINDS, s);
+
+/** The ledger key of the digest of `frequency` that covers `day`, or null when that period has no name. */
+export function digestKeyOf(frequency: Frequency, day: string): string | null {
+  const period = periodOfDay(DIGEST_PERIOD_KINDS[frequency], day);
+  return period ? `${frequency}:${period.key}` : null;
+}
+
+/** A ledger key's frequency and period, or null for anything else ("monthly:2026-06", "weekly:2021-W53"). */
+export function parseDigestKey(key: string): { frequency: Frequency; period: Period } | null {
+  const colon = key.indexOf(":");
+  const frequency = key.slice(0, colon);
+  if (colon < 0 || !isFrequency(frequency)) return null;
+  const period = parsePeriod(`${DIGEST_PERIOD_KINDS[frequency]}:${key.slice(colon + 1)}`);
+  return period ? { frequency, period } : null;
+}
+
+/** A digest ledger key (see digestKeyOf) in a queue message; the day or week must exist. */
+export const DigestPeriodKey = z
+  .string()
+  .regex(/^(daily:\d{4}-\d{2}-\d{2}|weekly:\d{4}-W\d{2})$/, "not a period key")
+  .refine((key) => parseDigestKey(key) !== null, "not a real period: no such day or ISO week");
 
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
@@ -131,7 +171,7 @@ export async function claimForSending(
  * refused (429).
  */
 export type Settlement = DeliveryKey & {
-  status: "sent" | "skipped" | "failed" | "sending";
+  status: SettledStatus | "sending";
   detail?: string | null;
   providerId?: string | null;
   idempotencyKey?: string | null;

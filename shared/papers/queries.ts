@@ -5,7 +5,7 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, desc, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
@@ -185,16 +185,23 @@ export async function periodListing(
   return { items: rows.slice(0, limit).map(asListed), more: rows.length > limit };
 }
 
-/** The last `n` days that have visible papers, newest first. */
-export async function latestDays(db: Db, n: number): Promise<string[]> {
-  const rows = await db
+/** The days that have visible papers, as a query to order. */
+const visibleDays = (db: Db) =>
+  db
     .selectDistinct({ day: dailyEntries.day })
     .from(dailyEntries)
     .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(visible)
-    .orderBy(desc(dailyEntries.day))
-    .limit(n)
-    .all();
+    .where(visible);
+
+/** The last `n` days that have visible papers, newest first. */
+export async function latestDays(db: Db, n: number): Promise<string[]> {
+  const rows = await visibleDays(db).orderBy(desc(dailyEntries.day)).limit(n).all();
+  return rows.map((r) => r.day);
+}
+
+/** Every day that has visible papers, oldest first (the sitemap's). */
+export async function featuredDays(db: Db): Promise<string[]> {
+  const rows = await visibleDays(db).orderBy(asc(dailyEntries.day)).all();
   return rows.map((r) => r.day);
 }
 

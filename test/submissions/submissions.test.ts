@@ -729,6 +729,41 @@ describe("a submitted paper later", () => {
     expect(await db().select().from(comments)).toEqual([]);
   });
 
+  it("is refused by the ingest worker with a comment over the product's cap of 1,000 characters, and nothing is written", async () => {
+    const { id: accountId } = await author();
+    // async: a native promise, not the RPC stub's, for expect().rejects.
+    const write = async (body: string) =>
+      env.INGEST.recordSubmission({
+        paper: {
+          id: "2606.13677",
+          version: 1,
+          title: "A paper",
+          abstract: "An abstract.",
+          authors: ["Ada Lovelace"],
+          categories: ["cs.LG"],
+          published: "2026-06-11T00:00:00.000Z",
+          updated: "2026-06-11T00:00:00.000Z",
+        },
+        entry: {
+          day: todayUtc(),
+          paperId: "2606.13677",
+          source: "submission",
+          submitterName: "ada",
+          submitterAccountId: accountId,
+          upstreamUpvotes: 0,
+          numComments: 0,
+        },
+        comment: { accountId, body },
+        dailyCap: 3,
+      });
+    await expect(write("x".repeat(1_001))).rejects.toThrow();
+    expect(await db().select().from(papers)).toEqual([]);
+    expect(await db().select().from(dailyEntries)).toEqual([]);
+    expect(await db().select().from(comments)).toEqual([]);
+    expect(await write("x".repeat(1_000))).toEqual({ ok: true });
+    expect((await db().select().from(comments)).map((c) => c.body.length)).toEqual([1_000]);
+  });
+
   it("follows its account's new handle and display name, on pages and in the API", async () => {
     stubArxiv();
     const { id: accountId, cookie } = await author();

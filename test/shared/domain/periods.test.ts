@@ -2,11 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   addDays,
   dayPeriod,
-  digestKeyOf,
   formatPeriod,
   isoWeekOf,
   parseDay,
-  parseDigestKey,
   parseMonth,
   parsePeriod,
   parseWeek,
@@ -128,26 +126,5 @@ describe("period keys", () => {
     expect(periodsOfDay("2027-01-01").map(periodKey)).toEqual(["day:2027-01-01", "week:2026-W53", "month:2027-01"]);
     expect(periodsOfDay("0000-01-02").map(periodKey)).toEqual(["day:0000-01-02", "month:0000-01"]);
     expect(periodOfDay("week", "9999-12-31")).toEqual(parseWeek("9999-W52"));
-  });
-
-  it("derives the digest ledger's keys (stored as daily:/weekly:) from days and ISO weeks", () => {
-    expect(digestKeyOf("daily", "2026-06-12")).toBe("daily:2026-06-12");
-    expect(digestKeyOf("weekly", "2026-06-12")).toBe("weekly:2026-W24");
-    expect(digestKeyOf("weekly", "2021-01-03")).toBe("weekly:2020-W53");
-    expect(digestKeyOf("weekly", "0000-01-01")).toBeNull();
-    expect(parseDigestKey("daily:2026-06-12")).toEqual({ frequency: "daily", period: parsePeriod("day:2026-06-12") });
-    expect(parseDigestKey("weekly:2026-W24")).toEqual({ frequency: "weekly", period: parsePeriod("week:2026-W24") });
-    for (const key of [
-      "weekly:2021-W53",
-      "daily:2026-02-30",
-      "daily:2026-W24",
-      "weekly:2026-06-12",
-      "monthly:2026-06",
-      "day:2026-06-12",
-      "constructor:2026-06-12",
-      "daily",
-    ]) {
-      expect(parseDigestKey(key), key).toBeNull();
-    }
   });
 });

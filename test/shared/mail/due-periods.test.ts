@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isoWeekOf, parseDigestKey, todayUtc } from "#shared/domain/periods";
+import { isoWeekOf, parsePeriod, todayUtc } from "#shared/domain/periods";
 import { duePeriods } from "#shared/mail/digest-schedule";
+import { digestKeyOf, parseDigestKey } from "#shared/mail/ledger";
 
 const at = (iso: string) => new Date(iso);
 const periods = (iso: string) => duePeriods(at(iso)).map((p) => p.period);
@@ -31,5 +32,28 @@ describe("when digests fall due", () => {
     expect(periods("2026-06-17T05:15:00Z")).toContain("weekly:2026-W24");
     expect(periods("2026-06-17T06:15:00Z")).not.toContain("weekly:2026-W24");
     expect(periods("2026-06-14T06:15:00Z").filter((p) => p.startsWith("weekly"))).toEqual([]);
+  });
+});
+
+describe("the digest ledger's keys", () => {
+  it("derives the digest ledger's keys (stored as daily:/weekly:) from days and ISO weeks", () => {
+    expect(digestKeyOf("daily", "2026-06-12")).toBe("daily:2026-06-12");
+    expect(digestKeyOf("weekly", "2026-06-12")).toBe("weekly:2026-W24");
+    expect(digestKeyOf("weekly", "2021-01-03")).toBe("weekly:2020-W53");
+    expect(digestKeyOf("weekly", "0000-01-01")).toBeNull();
+    expect(parseDigestKey("daily:2026-06-12")).toEqual({ frequency: "daily", period: parsePeriod("day:2026-06-12") });
+    expect(parseDigestKey("weekly:2026-W24")).toEqual({ frequency: "weekly", period: parsePeriod("week:2026-W24") });
+    for (const key of [
+      "weekly:2021-W53",
+      "daily:2026-02-30",
+      "daily:2026-W24",
+      "weekly:2026-06-12",
+      "monthly:2026-06",
+      "day:2026-06-12",
+      "constructor:2026-06-12",
+      "daily",
+    ]) {
+      expect(parseDigestKey(key), key).toBeNull();
+    }
   });
 });

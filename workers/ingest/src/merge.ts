@@ -1,4 +1,4 @@
-import type { PaperFields } from "#shared/db/schema";
+import type { PaperFields, PaperRow } from "#shared/db/schema";
 import type { PaperRecord } from "#shared/papers/records";
 
 const ARXIV_FIELDS = [
@@ -14,6 +14,21 @@ const ARXIV_FIELDS = [
   "doi",
 ] as const;
 const ENRICHMENT_FIELDS = ["codeUrl", "githubStars", "projectUrl", "aiSummary", "aiKeywords"] as const;
+
+/** A stored paper as mergePaper takes it: what sources describe, and whether a curator fixed its links. */
+export function storedPaper(row: PaperRow): { fields: PaperFields; linksCurated: boolean } {
+  // Only what sources describe: Paperboy's own columns (votes, a curator's marks) are never written back.
+  const {
+    num: _num,
+    createdAt: _c,
+    changedAt: _ch,
+    localUpvotes: _votes,
+    hiddenAt: _hidden,
+    linksCuratedAt,
+    ...fields
+  } = row;
+  return { fields, linksCurated: linksCuratedAt !== null };
+}
 
 export function toValues(r: PaperRecord, now: string): PaperFields {
   return {

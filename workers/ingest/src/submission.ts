@@ -1,12 +1,10 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { z } from "zod";
-import type { ArxivLookup, SubmissionRecorded } from "#shared/contracts";
+import { type ArxivLookup, type SubmissionRecorded, SubmissionWrite } from "#shared/contracts";
 import type { Db } from "#shared/db/client";
-import { comments, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
-import { DailyEntryRecord, PaperRecord } from "#shared/papers/records";
+import { comments, dailyEntries, papers } from "#shared/db/schema";
 import type { IngestConfig } from "./env";
-import { mergePaper, toValues } from "./merge";
+import { mergePaper, storedPaper, toValues } from "./merge";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { MalformedUpstream } from "./sources/xml";
 import { ArxivBusy, arxivPacer, fetchText, realSleep, UpstreamError } from "./upstream";
@@ -67,15 +65,6 @@ export async function lookupArxivPaper(config: IngestConfig, id: string, deps: L
   }
 }
 
-export const SubmissionWriteSchema = z
-  .object({
-    paper: PaperRecord,
-    entry: DailyEntryRecord.extend({ source: z.literal("submission"), submitterAccountId: z.string().min(1).max(100) }),
-    comment: z.object({ accountId: z.string().min(1).max(100), body: z.string().min(1).max(5_000) }).optional(),
-    dailyCap: z.number().int().min(0),
-  })
-  .refine((s) => s.paper.id === s.entry.paperId, "the entry is not the paper's");
-
 /**
  * The paper, its entry and the comment in one D1 batch (a transaction). The API worker checked the
  * rules on what it read; the two that concurrent submissions can break meanwhile are held by the
@@ -86,7 +75,7 @@ export const SubmissionWriteSchema = z
  * whose entry it is. The paper's row is written as a feed's would be (toValues, mergePaper).
  */
 export async function recordSubmission(db: Db, submission: unknown, now: string): Promise<SubmissionRecorded> {
-  const { paper, entry, comment, dailyCap } = SubmissionWriteSchema.parse(submission);
+  const { paper, entry, comment, dailyCap } = SubmissionWrite.parse(submission);
   const accountId = entry.submitterAccountId;
   const known = await db.select().from(papers).where(eq(papers.id, paper.id)).get();
   // created_at = now: this call's entry, not one the account wrote before.
@@ -125,16 +114,8 @@ export async function recordSubmission(db: Db, submission: unknown, now: string)
     ),
   );
   if (known) {
-    const {
-      num: _num,
-      createdAt: _c,
-      changedAt: _ch,
-      localUpvotes: _votes,
-      hiddenAt: _hidden,
-      linksCuratedAt,
-      ...fields
-    } = known;
-    const merged = mergePaper(fields as PaperFields, paper, now, { linksCurated: linksCuratedAt !== null });
+    const { fields, linksCurated } = storedPaper(known);
+    const merged = mergePaper(fields, paper, now, { linksCurated });
     if (merged)
       writes.push(
         db

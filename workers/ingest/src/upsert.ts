@@ -4,7 +4,7 @@ import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
 import { type Db, runBatch } from "#shared/db/client";
 import { announcements, type DailyEntryRow, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
 import { type DailyEntryRecord, note, type PaperRecord, type ParsedBatch } from "#shared/papers/records";
-import { mergePaper, toValues } from "./merge";
+import { mergePaper, storedPaper, toValues } from "./merge";
 
 export interface UpsertResult {
   inserted: number;
@@ -72,20 +72,10 @@ async function writeBatch(
 ): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
-  // Only what sources describe: Paperboy's own columns (votes, a curator's marks) are never written back.
   const existingPapers = new Map(
-    (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map((row) => {
-      const {
-        num: _num,
-        createdAt: _c,
-        changedAt: _ch,
-        localUpvotes: _votes,
-        hiddenAt: _hidden,
-        linksCuratedAt,
-        ...values
-      } = row;
-      return [row.id, { fields: values as PaperFields, linksCurated: linksCuratedAt !== null }] as const;
-    }),
+    (await selectInChunks(ids, (part) => db.select().from(papers).where(inArray(papers.id, part)).all())).map(
+      (row) => [row.id, storedPaper(row)] as const,
+    ),
   );
 
   const writes: BatchItem<"sqlite">[] = [];

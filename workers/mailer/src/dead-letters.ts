@@ -1,11 +1,10 @@
 import { and, inArray, ne } from "drizzle-orm";
-import { MailMessage } from "#shared/contracts";
+import { deliveryKeyOf, MailMessage } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { signinTokens } from "#shared/db/schema";
 import { recordDeadLetters } from "#shared/mail/dead-letters";
 import { ledgerKey, readLedger, type Settlement, settle } from "#shared/mail/ledger";
-import { deliveryKeyOf } from "#shared/mail/messages";
-import { letterOf } from "./handle-batch";
+import { letterOf } from "./letter";
 
 /**
  * The dead-letter queue's consumer: every message that ran out of retries is recorded in

@@ -1,42 +1,31 @@
 import { inArray } from "drizzle-orm";
-import { MailMessage, type SubscriberMail } from "#shared/contracts";
+import { deliveryKeyOf, MailMessage, messageOf, type SubscriberMail } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
 import type { Db } from "#shared/db/client";
 import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
-import { parseDigestKey } from "#shared/domain/periods";
 import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
 import { type DeadLetter, recordDeadLetters } from "#shared/mail/dead-letters";
 import {
   claimForSending,
   type DeliveryKey,
+  isSettled,
   ledgerKey,
+  parseDigestKey,
   readLedger,
   rowsUnderKey,
   type Settlement,
   settle,
 } from "#shared/mail/ledger";
-import { deliveryKeyOf, messageOf } from "#shared/mail/messages";
 import { suppress } from "#shared/mail/subscribers";
+import type { Deps } from "./deps";
 import { type DigestPaper, periodCandidates, selectDigest } from "./digest-query";
-import type { MailerConfig } from "./env";
+import { letterOf } from "./letter";
 import { mailLinks } from "./links";
 import { renderConfirmation, renderDigest } from "./render";
 import { backoffSeconds, heldRetrySeconds, isLastAttempt, LEASE_MS, PACE_MAX_WAIT_MS } from "./retry-policy";
 import { type SigninMail, sendSignins } from "./signin-mail";
-import type { BatchOutcome, OutgoingMail, Transport } from "./transport";
-
-export interface Deps {
-  db: Db;
-  d1: D1Database;
-  config: MailerConfig;
-  suppression: SuppressionSecrets;
-  /** Paced to the provider's rate limit (see pacedTransport), at most PACE_MAX_WAIT_MS a call. */
-  transport: Transport;
-  sleep: (ms: number) => Promise<void>;
-  /** Jitter for retry delays. */
-  random: () => number;
-}
+import type { BatchOutcome, OutgoingMail } from "./transport";
 
 /** A 429 asking for at most this long is waited out in the invocation; longer ones go back to the queue. */
 const INLINE_WAIT_MAX_S = 2;
@@ -56,7 +45,6 @@ const retryAll = (m: Mail, delaySeconds: (attempts: number) => number) => {
   for (const msg of m.msgs) msg.retry({ delaySeconds: delaySeconds(msg.attempts) });
 };
 const attemptsOf = (m: Mail) => Math.max(0, ...m.msgs.map((msg) => msg.attempts));
-const isSettled = (status: string | undefined) => status === "sent" || status === "skipped" || status === "failed";
 
 /**
  * The queue consumer's work, as a pipeline: read the batch (one Mail per ledger row, invalid
@@ -125,25 +113,6 @@ async function readBatch(batch: MessageBatch<unknown>, d1: D1Database) {
     for (const { msg } of invalid) msg.ack();
   }
   return { mails, signins };
-}
-
-export function letterOf(
-  msg: Message<unknown>,
-  source: DeadLetter["source"],
-  error: string,
-  attempts: number,
-): DeadLetter {
-  const body = typeof msg.body === "string" ? msg.body : JSON.stringify(msg.body ?? null);
-  const fields = (msg.body ?? {}) as { subscriberId?: unknown; period?: unknown };
-  return {
-    messageId: msg.id,
-    source,
-    body,
-    subscriberId: typeof fields.subscriberId === "string" ? fields.subscriberId : null,
-    period: typeof fields.period === "string" ? fields.period : null,
-    error,
-    attempts,
-  };
 }
 
 async function plan(mails: Map<string, Mail>, deps: Deps) {

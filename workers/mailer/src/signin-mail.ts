@@ -1,16 +1,15 @@
 import { and, eq, inArray, ne } from "drizzle-orm";
 import { signinTokens, suppressions } from "#shared/db/schema";
 import { suppressionHashesOf } from "#shared/mail/address";
+import { isSettled, type SettledStatus } from "#shared/mail/ledger";
 import { signinToken, signinUrl } from "#shared/mail/signin";
 import { suppress } from "#shared/mail/subscribers";
-import type { Deps } from "./handle-batch";
+import type { Deps } from "./deps";
 import { renderSignin } from "./render";
 import { backoffSeconds, heldRetrySeconds, LEASE_MS } from "./retry-policy";
 
 /** The queue messages of one sign-in mail (several when a message came twice). */
 export type SigninMail = { tokenId: string; msgs: Message<unknown>[] };
-
-const settled = new Set(["sent", "skipped", "failed"]);
 
 /**
  * Sign-in mails, each its own Resend call. The signin_tokens row is the ledger: claimed with a
@@ -25,7 +24,7 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
     const ack = () => {
       for (const m of msgs) m.ack();
     };
-    const finish = async (mailStatus: "sent" | "skipped" | "failed", detail: string | null) => {
+    const finish = async (mailStatus: SettledStatus, detail: string | null) => {
       await db
         .update(signinTokens)
         .set({ mailStatus, mailDetail: detail, leaseUntil: null })
@@ -33,7 +32,7 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
       ack();
     };
     const row = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
-    if (!row || settled.has(row.mailStatus)) {
+    if (!row || isSettled(row.mailStatus)) {
       ack();
       continue;
     }
@@ -59,7 +58,7 @@ export async function sendSignins(mails: SigninMail[], deps: Deps): Promise<void
       .first();
     if (!claimed) {
       const again = await db.select().from(signinTokens).where(eq(signinTokens.id, tokenId)).get();
-      if (!again || settled.has(again.mailStatus)) ack();
+      if (!again || isSettled(again.mailStatus)) ack();
       else for (const m of msgs) m.retry({ delaySeconds: heldRetrySeconds(again.leaseUntil) });
       continue;
     }

@@ -3,6 +3,9 @@ import type { Db } from "#shared/db/client";
 import { dailyEntries, papers } from "#shared/db/schema";
 import { visible } from "#shared/papers/queries";
 
+/** Every day with visible featured papers, oldest first: the catalog's query, one with latestDays. */
+export { featuredDays } from "#shared/papers/queries";
+
 /** When a featured paper's page last changed: its metadata (ingest bumps changed_at) or its featuring. */
 const lastmodSql = sql<string>`max(${papers.changedAt}, ${dailyEntries.createdAt})`;
 
@@ -17,18 +20,6 @@ export async function sitemapMonths(db: Db): Promise<{ month: string; lastmod: s
     .groupBy(month)
     .orderBy(month)
     .all();
-}
-
-/** Every day with visible featured papers, oldest first. */
-export async function featuredDays(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ day: dailyEntries.day })
-    .from(dailyEntries)
-    .innerJoin(papers, eq(papers.id, dailyEntries.paperId))
-    .where(visible)
-    .orderBy(asc(dailyEntries.day))
-    .all();
-  return rows.map((r) => r.day);
 }
 
 /** The papers featured from `from` to `to`, in day then id order, with their last change. */

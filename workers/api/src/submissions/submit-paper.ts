@@ -1,9 +1,14 @@
 import { and, count, eq } from "drizzle-orm";
-import type { ArxivLookupFailure, IngestService } from "#shared/contracts";
+import {
+  type ArxivLookupFailure,
+  SUBMISSION_COMMENT_MAX as COMMENT_MAX,
+  type IngestService,
+  type SubmissionWrite,
+} from "#shared/contracts";
 import type { Db } from "#shared/db/client";
 import { type AccountRow, dailyEntries, papers } from "#shared/db/schema";
 import { addDays, formatDay, formatPeriod, parseMonth, todayUtc } from "#shared/domain/periods";
-import { type DailyEntryRecord, parseArxivId } from "#shared/papers/records";
+import { parseArxivId } from "#shared/papers/records";
 import { plural } from "#shared/papers/text";
 
 /** The submission rules, as on Hugging Face; the API worker's configuration sets them (env.ts). */
@@ -15,9 +20,6 @@ export interface SubmissionRules {
   /** Whether Saturday and Sunday (UTC) take submissions. */
   weekends: boolean;
 }
-
-/** The longest comment a submission carries. */
-export const COMMENT_MAX = 1_000;
 
 export type RefusalCode =
   | "invalid-id"
@@ -162,7 +164,7 @@ export async function submitPaper(
     );
   }
 
-  const entry: DailyEntryRecord = {
+  const entry: SubmissionWrite["entry"] = {
     day: today,
     paperId: id,
     source: "submission",

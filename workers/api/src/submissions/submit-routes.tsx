@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { SUBMISSION_COMMENT_MAX as COMMENT_MAX } from "#shared/contracts";
 import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { purgeAfterSubmission } from "../cache/purge";
@@ -11,7 +12,7 @@ import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { handleGate, type WithHandleEnv } from "../http/session-gate";
 import { TitledPage } from "../ui/layout";
-import { COMMENT_MAX, type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
+import { type Refusal, type SubmissionRules, submitPaper } from "./submit-paper";
 
 /**
  * `/papers/submit`: a signed-in person with a handle puts a recent arXiv paper on today's page.
