@@ -2,6 +2,7 @@ import { and, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, rowsPerStatement, selectInChunks } from "#shared/db/chunk";
 import { type Db, runBatch } from "#shared/db/client";
+import { isUniqueViolation } from "#shared/db/errors";
 import { announcements, type DailyEntryRow, dailyEntries, type PaperFields, papers } from "#shared/db/schema";
 import { type DailyEntryRecord, note, type PaperRecord, type ParsedBatch } from "#shared/papers/records";
 import { mergePaper, storedPaper, toValues } from "./merge";
@@ -42,15 +43,10 @@ const WRITE_ATTEMPTS = 3;
  * insert them; the second batch then breaks a UNIQUE key and rolls back whole. It is planned
  * again from a fresh read, which finds the other run's rows and merges into them.
  */
-export async function upsertBatch(
-  db: Db,
-  batch: ParsedBatch,
-  now: string,
-  extraWrites: BatchItem<"sqlite">[] = [],
-): Promise<UpsertResult> {
+export async function upsertBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeBatch(db, batch, now, extraWrites);
+      return await writeBatch(db, batch, now);
     } catch (err) {
       if (attempt >= WRITE_ATTEMPTS || !isUniqueViolation(err)) throw err;
       console.warn(`ingest write met a concurrent insert, planning again (attempt ${attempt + 1})`);
@@ -58,18 +54,7 @@ export async function upsertBatch(
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed/.test(e.message)) return true;
-  return false;
-}
-
-/** `extraWrites` go last in the same transaction (a submission's comment, which needs the paper's row). */
-async function writeBatch(
-  db: Db,
-  batch: ParsedBatch,
-  now: string,
-  extraWrites: BatchItem<"sqlite">[],
-): Promise<UpsertResult> {
+async function writeBatch(db: Db, batch: ParsedBatch, now: string): Promise<UpsertResult> {
   const incoming = dedupePapers(batch.papers);
   const ids = incoming.map((p) => p.id);
   const existingPapers = new Map(
@@ -140,7 +125,6 @@ async function writeBatch(
   }
   inserted += newAnnouncements.length;
 
-  writes.push(...extraWrites);
   await runBatch(db, writes);
   const { moved } = entryResult;
   return { inserted, updated, moved, changedPapers: [...changedPapers], changedDays: [...changedDays] };

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
+import { isUniqueViolation } from "#shared/db/errors";
 import { accounts, dailyEntries, type SubscriberRow, subscribers } from "#shared/db/schema";
 import { Filters } from "#shared/mail/messages";
 import { type BlockingReason, blockingSuppression, subscribeVerified } from "#shared/mail/subscribers";
@@ -267,12 +268,6 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
   }
   return c.redirect("/account", 303);
 });
-
-/** D1's answer to a write that breaks a UNIQUE key (drizzle wraps it: the message may be on a cause). */
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed/.test(e.message)) return true;
-  return false;
-}
 
 function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
   return (
