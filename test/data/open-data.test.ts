@@ -215,24 +215,29 @@ describe("GET /data/YYYY-MM.jsonl", () => {
   });
 
   it("a change that keeps every length (a curator's link fix, a submitter's rename) changes the ETag; the old one gets the new file", async () => {
+    // Two papers of a month of their own, so that the other tests' month stays as they expect it.
     const curator = await signedInAccount("curator");
     const submitter = await signedInAccount("sub-aaaa");
+    await insertPapers([
+      { id: "2604.90001", day: "2026-04-14" },
+      { id: "2604.90002", day: "2026-04-15" },
+    ]);
     await env.DB.batch([
-      env.DB.prepare("UPDATE papers SET code_url = 'https://github.com/example/aaaa' WHERE id = '2606.90002'"),
+      env.DB.prepare("UPDATE papers SET code_url = 'https://github.com/example/aaaa' WHERE id = '2604.90001'"),
       env.DB.prepare(
-        "UPDATE daily_entries SET source = 'submission', submitter_name = 'sub-aaaa', submitter_account_id = ?1 WHERE paper_id = 'astro-ph/0601001'",
+        "UPDATE daily_entries SET source = 'submission', submitter_name = 'sub-aaaa', submitter_account_id = ?1 WHERE paper_id = '2604.90002'",
       ).bind(submitter.id),
     ]);
-    const first = await fileOf("2026-06");
+    const first = await fileOf("2026-04");
     const tag = first.res.headers.get("ETag")!;
 
     const fixed = await request(
-      "/admin/papers/2606.90002/links",
+      "/admin/papers/2604.90001/links",
       { method: "POST", headers: { Cookie: curator.cookie, Accept: "text/html" } },
       { form: { codeUrl: "https://github.com/example/bbbb", projectUrl: "" } },
     );
     expect(fixed.status).toBe(303);
-    const fresh = await get("/data/2026-06.jsonl", { "If-None-Match": tag });
+    const fresh = await get("/data/2026-04.jsonl", { "If-None-Match": tag });
     expect(fresh.status).toBe(200);
     const fixedTag = fresh.headers.get("ETag")!;
     expect(fixedTag).not.toBe(tag);
@@ -246,7 +251,7 @@ describe("GET /data/YYYY-MM.jsonl", () => {
       { form: { handle: "sub-bbbb", displayName: "" } },
     );
     expect(renamed.status).toBe(200);
-    const again = await get("/data/2026-06.jsonl", { "If-None-Match": fixedTag });
+    const again = await get("/data/2026-04.jsonl", { "If-None-Match": fixedTag });
     expect(again.status).toBe(200);
     expect(again.headers.get("ETag")).not.toBe(fixedTag);
     expect(again.headers.get("ETag")).not.toBe(tag);
@@ -254,7 +259,7 @@ describe("GET /data/YYYY-MM.jsonl", () => {
     expect(renamedText).toContain('"submitter":{"name":"sub-bbbb","fullname":null}');
     expect(renamedText.length).toBe(fixedText.length);
     const { index } = await dataIndex();
-    expect(index.months.find((m) => m.month === "2026-06")!.etag).toBe(again.headers.get("ETag"));
+    expect(index.months.find((m) => m.month === "2026-04")!.etag).toBe(again.headers.get("ETag"));
   });
 
   it("HEAD answers the validators without reading a page of lines", async () => {
@@ -328,9 +333,7 @@ describe("GET /data/index.json", () => {
 });
 
 describe("a month of 1,200 papers", () => {
-  it("streams in pages: no D1 query returns more than a page, and the file has every line once, in order", {
-    timeout: 180_000,
-  }, async () => {
+  beforeAll(async () => {
     await insertPapers(
       Array.from({ length: BIG_COUNT }, (_, i) => ({
         id: `2503.${String(BIG_COUNT - i).padStart(5, "0")}`,
@@ -339,6 +342,9 @@ describe("a month of 1,200 papers", () => {
         abstract: `Abstract ${i} ${"lorem ipsum ".repeat(40)}`,
       })),
     );
+  }, 180_000);
+
+  it("streams in pages: no D1 query returns more than a page, and the file has every line once, in order", async () => {
     const recorder = recordingD1(env.DB);
     const { lines, bytes, res } = await fileOf(BIG_MONTH, { env: { DB: recorder.db } });
     expect(lines).toHaveLength(BIG_COUNT);
