@@ -409,7 +409,15 @@ async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<
     }),
   );
   const df = new Map(words.map((w) => [w, counted.get(ftsString(w)) ?? 0]));
-  const rare = new Set(words.filter((w) => df.get(w)! >= 1 && df.get(w)! <= cap));
+  // The rarest words whose doclists together hold at most the budget: every word counted exactly
+  // (df <= cap) fits, as words x cap = budget; then commoner ones while their estimates still fit.
+  const rare = new Set<string>();
+  let postings = 0;
+  for (const w of words.filter((x) => df.get(x)! >= 1).sort((a, b) => df.get(a)! - df.get(b)!)) {
+    if (postings + df.get(w)! > budget) break;
+    postings += df.get(w)!;
+    rare.add(w);
+  }
   // Adjacent-word pairs help a sentence (5 words or more); in a few title words they mostly mislead.
   const phrases = [...parsed.phrases, ...(words.length >= 5 ? parsed.pairs : [])];
   const tiers = tierPhrases(parsed);
@@ -459,13 +467,17 @@ async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<
 const tierPhrases = (parsed: ParsedQuery) =>
   parsed.phrases.length ? parsed.phrases : parsed.whole ? [parsed.whole] : [];
 
-/** BM25's usual constants, and the index's column weights (title 10, authors 4, abstract 1). */
+/** BM25F: the usual k1, a length normalization per field, and the index's column weights (title 10, authors 4, abstract 1). */
 const K1 = 1.2;
-const B = 0.75;
-const W_TITLE = 10;
-const W_AUTHORS = 4;
+const FIELDS = [
+  { weight: 10, b: 0.5 },
+  { weight: 4, b: 0 },
+  { weight: 1, b: 0.75 },
+] as const;
 /** A phrase found in a paper (its words adjacent) scores this share of its words' idf on top of them. */
 export const PHRASE_WEIGHT = 1;
+/** Queries of at most this many words are a topic, a name or a few title words (rather than a sentence): see rescore. */
+const SHORT_QUERY = 6;
 
 /** A light suffix stripper, the same for the query and the papers: "models", "modeling" -> "model". */
 export function stem(word: string): string {
@@ -482,20 +494,31 @@ export function stem(word: string): string {
 
 const tokenize = (text: string) => (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map(stem);
 
-/** How often `phrase` (stems) stands in `tokens` as adjacent words. */
-function occurrences(tokens: string[], phrase: string[]): number {
-  let n = 0;
-  for (let i = 0; i + phrase.length <= tokens.length; i++) if (phrase.every((t, j) => tokens[i + j] === t)) n++;
-  return n;
+/** A field's stems with each stem's positions. */
+function positions(tokens: string[]): Map<string, number[]> {
+  const at = new Map<string, number[]>();
+  tokens.forEach((t, i) => {
+    const list = at.get(t);
+    if (list) list.push(i);
+    else at.set(t, [i]);
+  });
+  return at;
+}
+
+/** How often `phrase` (stems) stands in a field as adjacent words. */
+function occurrences(tokens: string[], at: Map<string, number[]>, phrase: string[]): number {
+  return (at.get(phrase[0]!) ?? []).filter((i) => phrase.every((t, j) => tokens[i + j] === t)).length;
 }
 
 /**
- * The candidates in their final order: BM25 over every word of the query (the common ones too,
- * their df estimated by the probe), title 10 / authors 4 / abstract 1 as in the index, plus each
- * phrase (quoted, adjacent query words, the short query whole) found with its words adjacent,
- * weighted by its words' idf. Before the score: an author whose name holds a short query's words in
- * order (a name), then papers holding the quoted phrases or the short query whole, then papers
- * holding every word of a short query.
+ * The candidates in their final order. The score: BM25F over every word of the query (the common
+ * ones too, their df estimated by the probe; title 10, authors 4, abstract 1 as in the index, each
+ * field normalized by its length), plus each phrase (quoted, adjacent query words, the short query
+ * whole) found with its words adjacent, weighted by its words' idf. Before the score: an author whose
+ * name holds a short query's words in order (a name), then papers holding the quoted phrases or the
+ * short query whole, then for a short query papers holding every word, and more of them in the title.
+ * The common arm keeps its order by place (phrase in the title, words in the title, the same in the
+ * abstract), then newer, then more upvoted: bm25 on 300 newest matches of common words says little.
  */
 function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   const { rows, df, total, common } = found;
@@ -506,47 +529,48 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
     wordIdf.set(s, Math.max(wordIdf.get(s) ?? 0, idfOf(df.get(w) ?? 0)));
   }
   const tiers = tierPhrases(parsed).map((p) => p.map(stem));
-  const short = parsed.words.length <= 6;
+  const short = parsed.words.length <= SHORT_QUERY;
   const bonusPhrases = [...parsed.phrases, ...parsed.pairs, ...(parsed.whole ? [parsed.whole] : [])].map((p) => {
     const stems = p.map(stem);
-    const idf = stems.reduce((a, s) => a + (wordIdf.get(s) ?? 0), 0);
-    return { stems, idf: PHRASE_WEIGHT * idf };
+    return { stems, idf: PHRASE_WEIGHT * stems.reduce((a, s) => a + (wordIdf.get(s) ?? 0), 0) };
   });
   const nameWords =
     parsed.words.length >= 2 && parsed.words.length <= 4 && !parsed.phrases.length ? parsed.words : null;
   const docs = rows.map((row) => {
-    const title = tokenize(row.paper.title);
-    const abstract = tokenize(row.paper.abstract);
     const authorNames = row.paper.authors.map((a) => a.normalize("NFKC").toLowerCase().match(TOKEN) ?? []);
-    const authors = authorNames.flat().map(stem);
-    return { row, title, abstract, authors, authorNames, length: title.length + abstract.length + authors.length };
+    const fields = [tokenize(row.paper.title), authorNames.flat().map(stem), tokenize(row.paper.abstract)].map(
+      (tokens) => ({ tokens, at: positions(tokens) }),
+    );
+    return { row, fields, authorNames };
   });
-  const avgdl = docs.reduce((a, d) => a + d.length, 0) / Math.max(1, docs.length) || 1;
+  const avg = FIELDS.map(
+    (_, f) => docs.reduce((a, d) => a + d.fields[f]!.tokens.length, 0) / Math.max(1, docs.length) || 1,
+  );
+  const saturate = (tf: number, idf: number) => (tf ? (idf * tf * (K1 + 1)) / (tf + K1) : 0);
   const scored = docs.map((d) => {
-    const norm = K1 * (1 - B + (B * d.length) / avgdl);
-    const part = (tf: number, idf: number) => (tf ? (idf * tf * (K1 + 1)) / (tf + norm) : 0);
-    const count = (tokens: string[], s: string) => tokens.reduce((a, t) => a + (t === s ? 1 : 0), 0);
+    const norm = FIELDS.map((f, i) => f.weight / (1 - f.b + (f.b * d.fields[i]!.tokens.length) / avg[i]!));
     let score = 0;
     let every = true;
     let [titlePhrase, titleWords, abstractPhrase, abstractWords] = [0, 0, 0, 0];
     for (const [s, idf] of wordIdf) {
-      const [t, a] = [count(d.title, s), count(d.abstract, s)];
-      const tf = W_TITLE * t + W_AUTHORS * count(d.authors, s) + a;
+      const counts = d.fields.map((f) => f.at.get(s)?.length ?? 0);
+      const tf = counts.reduce((a, c, i) => a + c * norm[i]!, 0);
       if (!tf) every = false;
-      if (t) titleWords++;
-      if (a) abstractWords++;
-      score += part(tf, idf);
+      if (counts[0]) titleWords++;
+      if (counts[2]) abstractWords++;
+      score += saturate(tf, idf);
     }
+    const [title, , abstract] = d.fields as [(typeof d.fields)[0], unknown, (typeof d.fields)[0]];
     for (const p of bonusPhrases) {
-      if (occurrences(d.title, p.stems)) titlePhrase = 1;
-      if (occurrences(d.abstract, p.stems)) abstractPhrase = 1;
+      const [t, a] = [occurrences(title.tokens, title.at, p.stems), occurrences(abstract.tokens, abstract.at, p.stems)];
+      if (t) titlePhrase = 1;
+      if (a) abstractPhrase = 1;
+      score += saturate(t * norm[0]! + a * norm[2]!, p.idf);
     }
-    for (const p of bonusPhrases)
-      score += part(W_TITLE * occurrences(d.title, p.stems) + occurrences(d.abstract, p.stems), p.idf);
-    const holds = (p: string[]) => occurrences(d.title, p) + occurrences(d.abstract, p) + occurrences(d.authors, p) > 0;
-    const name = nameWords ? d.authorNames.some((a) => occurrences(a, nameWords) > 0) : false;
-    const tier = name ? 3 : tiers.length && tiers.every(holds) ? 2 : short && every ? 1 : 0;
-    // the common arm: the phrase in the title, the words in the title, the same in the abstract, then newer, then more upvoted
+    const holds = (p: string[]) => d.fields.some((f) => occurrences(f.tokens, f.at, p) > 0);
+    const name = nameWords ? d.authorNames.some((a) => occurrences(a, positions(a), nameWords) > 0) : false;
+    const inTitle = titleWords === wordIdf.size;
+    const tier = name ? 3 : (tiers.length && tiers.every(holds)) || (short && inTitle) ? 2 : short && every ? 1 : 0;
     const where = common ? [titlePhrase, titleWords, abstractPhrase, abstractWords] : [];
     return { row: d.row, tier, score, where };
   });
@@ -558,9 +582,8 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   scored.sort(
     (a, b) =>
       b.tier - a.tier ||
-      (common
-        ? byWhere(a.where, b.where) || newer(a.row, b.row)
-        : b.score - a.score || a.row.paper.num - b.row.paper.num),
+      byWhere(a.where, b.where) ||
+      (common ? newer(a.row, b.row) : b.score - a.score || a.row.paper.num - b.row.paper.num),
   );
   return scored.map((s) => s.row);
 }
