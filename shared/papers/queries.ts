@@ -476,6 +476,8 @@ const FIELDS = [
 ] as const;
 /** A phrase found in a paper (its words adjacent) scores this share of its words' idf on top of them. */
 export const PHRASE_WEIGHT = 1;
+/** Of two papers that match a query alike, the more upvoted first: each paper's score gains this much per e-fold of its upvotes + 1. */
+export const UPVOTE_PRIOR = 0.5;
 /** Queries of at most this many words are a topic, a name or a few title words (rather than a sentence): see rescore. */
 const SHORT_QUERY = 6;
 
@@ -572,6 +574,7 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
     const inTitle = titleWords === wordIdf.size;
     const tier = name ? 3 : (tiers.length && tiers.every(holds)) || (short && inTitle) ? 2 : short && every ? 1 : 0;
     const where = common ? [titlePhrase, titleWords, abstractPhrase, abstractWords] : [];
+    score += UPVOTE_PRIOR * Math.log1p(Math.max(0, d.row.upvotes));
     return { row: d.row, tier, score, where };
   });
   const byWhere = (a: number[], b: number[]) => a.reduce((r, x, i) => r || b[i]! - x, 0);
