@@ -294,11 +294,11 @@ export interface SearchResult {
 }
 
 /**
- * The most postings a search's first pass reads: each word is probed for its document frequency up
- * to POSTINGS_BUDGET / (number of words), and only the words found at most that often pick the
- * candidates by bm25, so that their doclists together hold at most POSTINGS_BUDGET postings
- * whatever the catalog's size. 100,000 postings: about 40 ms of FTS5 work for a 20-word sentence at
- * 154k real papers (measured with node:sqlite on the eval:search catalog).
+ * The most postings a search's passes read: the probe reads at most POSTINGS_BUDGET / (number of
+ * words) + 1 postings per word, and the bm25 pass ranks only the rarest words whose doclists
+ * together hold at most POSTINGS_BUDGET postings (see searchPapers), whatever the catalog's size.
+ * 100,000 postings: about 40 ms of FTS5 work for a 20-word sentence at 154k real papers (measured
+ * with node:sqlite on the eval:search catalog).
  */
 export const POSTINGS_BUDGET = 100_000;
 /** The most candidates the bm25 arm picks (15 pages of 20); each arm of a search picks at most this many. */
@@ -329,14 +329,16 @@ type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
  *    the probes read at most POSTINGS_BUDGET + words postings in all. A word found fewer times is
  *    counted exactly; a commoner one is estimated from the span of rowids its last matches cover.
  * 2. Candidates, with their text, by one of two arms:
- *    - some word is rare (1 <= df <= the probe's cap): the RANKED_CANDIDATES best by bm25 (title 10,
- *      authors 4, abstract 1) over an OR of the rare words and of the phrases (quoted ones, and
- *      adjacent query words) that hold a rare word, and as many by the short query's whole phrase
- *      when it holds a rare word. bm25 reads each element's doclist to weigh it; every element holds a
- *      word of at most budget / words postings, so a pass reads at most POSTINGS_BUDGET postings plus
- *      doclist seeks into the phrases' other words. Missing words (df 0) and common ones drop out of
- *      the OR: no empty answer for one missing word.
- *    - every word is common: bm25 would read every posting (its idf alone counts every match), so
+ *    - some words are rare: the rarest words, taken in order of df while their dfs add up to at most
+ *      POSTINGS_BUDGET (every word counted exactly fits, as words x cap = budget; a commoner one
+ *      counts by its estimate). The RANKED_CANDIDATES best by bm25 (title 10, authors 4, abstract 1)
+ *      over an OR of those words and of the phrases (quoted ones, and adjacent query words) that hold
+ *      one, and as many by the short query's whole phrase when it holds one. bm25 reads each
+ *      element's doclist to weigh it: the words' doclists, at most POSTINGS_BUDGET postings (up to
+ *      an estimate's error for the words past the probe's cap), plus doclist seeks into the phrases'
+ *      other words. Missing words (df 0) and the commonest drop out of the OR: no empty answer for
+ *      one missing word, and no read of every posting of a common word.
+ *    - no word fits the budget: bm25 would read every posting (its idf alone counts every match), so
  *      the COMMON_WINDOW matches most recently added of the phrase (quoted, else the short query
  *      whole), then of all words, then of any word. FTS5 walks the doclists from the end in rowid
  *      order and stops at the window.
@@ -516,7 +518,7 @@ function occurrences(tokens: string[], at: Map<string, number[]>, phrase: string
  * The candidates in their final order. The score: BM25F over every word of the query (the common
  * ones too, their df estimated by the probe; title 10, authors 4, abstract 1 as in the index, each
  * field normalized by its length), plus each phrase (quoted, adjacent query words, the short query
- * whole) found with its words adjacent, weighted by its words' idf. Before the score: an author whose
+ * whole) found with its words adjacent, weighted by its words' idf, plus UPVOTE_PRIOR x ln(1 + upvotes). Before the score: an author whose
  * name holds a short query's words in order (a name), then papers holding the quoted phrases or the
  * short query whole, then for a short query papers holding every word, and more of them in the title.
  * The common arm keeps its order by place (phrase in the title, words in the title, the same in the
