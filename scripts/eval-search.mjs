@@ -25,7 +25,8 @@
 // answer other than 200 makes the run INVALID (exit code 1).
 // Options: EVAL_SENTENCES (300), EVAL_TOPICS (400 of about 1,000), EVAL_TITLES (600),
 // EVAL_SAMPLE=n to set all three at once (EVAL_SAMPLE=20 for a quick check), EVAL_SEED (1),
-// EVAL_CONCURRENCY (4 requests at a time), EVAL_OUT=path to also write the figures as JSON.
+// EVAL_CONCURRENCY (4 requests at a time), EVAL_OUT=path to also write the figures as JSON,
+// EVAL_MISSES=n to print, per set, n queries whose paper is not first, with the top 3 found.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -53,6 +54,7 @@ const SETTINGS = {
 };
 const CONCURRENCY = Math.max(1, intEnv("EVAL_CONCURRENCY", 4));
 const OUT = process.env.EVAL_OUT;
+const MISSES = intEnv("EVAL_MISSES", 0);
 /** The API's limits (workers/api/src/api/api-schemas.ts MAX_QUERY and MAX_LIMIT). */
 const MAX_QUERY = 250;
 const LIMIT = 100;
@@ -369,6 +371,25 @@ console.log(
 );
 const runMs = Date.now() - started;
 console.log(`run time ${(runMs / 1000).toFixed(0)} s`);
+
+if (MISSES) {
+  const db = new DatabaseSync(catalog.dbFile, { readOnly: true });
+  const titleOf = db.prepare("SELECT title FROM papers WHERE id = ?");
+  const label = (id) => `${id} ${String(titleOf.get(id)?.title ?? "?").slice(0, 80)}`;
+  for (const name of ["sentence", "topic", "title"]) {
+    const misses = sets[name]
+      .map((query, i) => ({ ...query, got: system[name][i].filter((id) => name !== "topic" || judged.has(id)) }))
+      .filter((m) => !m.relevant.includes(m.got[0]))
+      .slice(0, MISSES);
+    console.log(`\n${name}: ${misses.length} misses shown`);
+    for (const m of misses) {
+      const rank = m.got.findIndex((id) => m.relevant.includes(id)) + 1;
+      console.log(`- ${JSON.stringify(m.q)} -> first relevant at ${rank || "none"}; wanted ${label(m.relevant[0])}`);
+      for (const id of m.got.slice(0, 3)) console.log(`    ${m.relevant.includes(id) ? "*" : " "} ${label(id)}`);
+    }
+  }
+  db.close();
+}
 
 if (OUT) {
   /** @type {string | null} */

@@ -301,16 +301,16 @@ export interface SearchResult {
 }
 
 /**
- * The most postings the ranked arm of a search reads per pass: each word is probed for its
- * document frequency up to POSTINGS_BUDGET / (number of words), and only the words found at most
- * that often are ranked by bm25, so that their doclists together hold at most POSTINGS_BUDGET
- * postings whatever the catalog's size. 100,000 postings: about 40 ms of FTS5 work for a 20-word
- * sentence at 154k real papers (measured with node:sqlite on the eval:search catalog).
+ * The most postings a search's passes read: the probe reads at most POSTINGS_BUDGET / (number of
+ * words) + 1 postings per word, and the bm25 pass ranks only the rarest words whose doclists
+ * together hold at most POSTINGS_BUDGET postings (see searchPapers), whatever the catalog's size.
+ * 100,000 postings: about 40 ms of FTS5 work for a 20-word sentence at 154k real papers (measured
+ * with node:sqlite on the eval:search catalog).
  */
 export const POSTINGS_BUDGET = 100_000;
-/** The most candidates the bm25 arm ranks and pages through (15 pages of 20). */
+/** The most candidates the bm25 arm picks (15 pages of 20); each arm of a search picks at most this many. */
 export const RANKED_CANDIDATES = 300;
-/** The matches a query of only common words ranks: the ones most recently added to the catalog (15 pages). */
+/** The matches a query of only common words picks: the ones most recently added to the catalog (15 pages). */
 export const COMMON_WINDOW = 300;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
 const MATCH_NOTHING = '""';
@@ -326,34 +326,32 @@ function listedInRankOrder(db: Db, ranked: SQL) {
     .orderBy(sql`ranked.ord`);
 }
 
-/** D1 refuses a LIKE pattern over 50 bytes ("LIKE or GLOB pattern too complex"): longer ones are not tested. */
-const likeable = (text: string) => new TextEncoder().encode(`% ${text}%`).length <= 50;
-
-/** A text with - : ( / as spaces, lower-cased, between spaces: what LIKE '% word%' tests word starts on. */
-const spaced = (column: SQL) =>
-  sql`(' ' || lower(replace(replace(replace(replace(${column}, '-', ' '), ':', ' '), '(', ' '), '/', ' ')) || ' ')`;
+type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
 
 /**
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
- * statements at most:
- * 1. Document frequencies: each word's matches are counted on the FTS index up to
- *    POSTINGS_BUDGET / words + 1 (FTS5 walks a doclist lazily and stops at the LIMIT), so the
- *    probes read at most POSTINGS_BUDGET + words postings in all.
- * 2. Ranking, one of two arms:
- *    - some word is rare (1 <= df <= the probe's cap): bm25 (title 10, authors 4, abstract 1) over
- *      an OR of the rare words and of the phrases (quoted ones, and adjacent query words) that hold
- *      a rare word. bm25 reads each element's doclist to weigh it; every element holds a word of at
- *      most budget / words postings, so a pass reads at most POSTINGS_BUDGET postings plus doclist
- *      seeks into the phrases' other words. A paper with the phrase scores the phrase on top of its
- *      words, so it ranks above the same words apart. Words missing from the catalog (df 0) and
- *      common ones drop out of the OR: no empty answer for one missing word. Of the
- *      RANKED_CANDIDATES best, papers whose authors hold the whole query (an author's name) come first.
- *    - every word is common: bm25 would read every posting (its idf alone counts every match), so
- *      the COMMON_WINDOW matches most recently added of the quoted phrases (else all words, else any
- *      word) are ranked by where they match: the phrase in the title, the words in the title, the
- *      phrase in the abstract, the words in the abstract, then newer, then more upvoted. FTS5 walks
- *      the doclists from the end in rowid order and stops at the window.
+ * statements:
+ * 1. Document frequencies: each word's matches added last are read on the FTS index, at most
+ *    POSTINGS_BUDGET / words + 1 of them (FTS5 walks a doclist lazily and stops at the LIMIT), so
+ *    the probes read at most POSTINGS_BUDGET + words postings in all. A word found fewer times is
+ *    counted exactly; a commoner one is estimated from the span of rowids its last matches cover.
+ * 2. Candidates, with their text, by one of two arms:
+ *    - some words are rare: the rarest words, taken in order of df while their dfs add up to at most
+ *      POSTINGS_BUDGET (every word counted exactly fits, as words x cap = budget; a commoner one
+ *      counts by its estimate). The RANKED_CANDIDATES best by bm25 (title 10, authors 4, abstract 1)
+ *      over an OR of those words and of the phrases (quoted ones, and adjacent query words) that hold
+ *      one, and as many by the short query's whole phrase when it holds one. bm25 reads each
+ *      element's doclist to weigh it: the words' doclists, at most POSTINGS_BUDGET postings (up to
+ *      an estimate's error for the words past the probe's cap), plus doclist seeks into the phrases'
+ *      other words. Missing words (df 0) and the commonest drop out of the OR: no empty answer for
+ *      one missing word, and no read of every posting of a common word.
+ *    - no word fits the budget: bm25 would read every posting (its idf alone counts every match), so
+ *      the COMMON_WINDOW matches most recently added of the phrase (quoted, else the short query
+ *      whole), then of all words, then of any word. FTS5 walks the doclists from the end in rowid
+ *      order and stops at the window.
  *    Excluded words are tested per candidate by a rowid lookup (a seek), never by reading their doclist.
+ * Then the candidates (at most 2 x RANKED_CANDIDATES) are rescored in the worker from their text
+ * with every word of the query (rescore): no posting is read for that.
  * An arXiv id or address answers that paper (one statement, on the papers' id index).
  */
 export async function searchPapers(
@@ -365,15 +363,17 @@ export async function searchPapers(
   const limit = opts.limit ?? 20;
   const offset = (opts.page ?? 0) * limit;
   const terms = queryTerms(parsed);
-  let ranked: SQL;
+  let rows: ListedRow[];
   if (parsed.arxivId) {
-    ranked = sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId} AND ${offset} = 0`;
+    rows = offset
+      ? []
+      : await listedInRankOrder(db, sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId}`);
   } else if (parsed.words.length) {
-    ranked = await rankedSearch(db, parsed, { limit, offset, budget: opts.budget ?? POSTINGS_BUDGET });
+    const found = await candidates(db, parsed, opts.budget ?? POSTINGS_BUDGET);
+    rows = rescore(parsed, found).slice(offset, offset + limit + 1);
   } else {
     return { hits: [], more: false };
   }
-  const rows = await listedInRankOrder(db, ranked);
   return {
     hits: rows.slice(0, limit).map((r) => ({
       ...asListed(r),
@@ -384,94 +384,220 @@ export async function searchPapers(
   };
 }
 
-async function rankedSearch(
-  db: Db,
-  parsed: ParsedQuery,
-  page: { limit: number; offset: number; budget: number },
-): Promise<SQL> {
+interface Candidates {
+  rows: ListedRow[];
+  /** Each word's document frequency, exact or estimated. */
+  df: Map<string, number>;
+  /** The number of papers, estimated by the highest num. */
+  total: number;
+  /** Every word was common: the candidates are the newest matches, ordered by where the words stand rather than by bm25. */
+  common: boolean;
+}
+
+async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<Candidates> {
   const { words, excluded } = parsed;
-  const cap = Math.max(1, Math.floor(page.budget / words.length));
+  const cap = Math.max(1, Math.floor(budget / words.length));
   const values = sql.join(
     words.map((w) => sql`(${ftsString(w)})`),
     sql`, `,
   );
-  const probes = await db.all<{ term: string; df: number }>(sql`
-    SELECT column1 AS term, (SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH column1 LIMIT ${cap + 1})) AS df
+  const probes = await db.all<{ term: string; seen: string; total: number | null }>(sql`
+    SELECT column1 AS term, (SELECT max(num) FROM papers) AS total,
+      (SELECT count(*) || ' ' || coalesce(min(r), 0) FROM (
+        SELECT rowid AS r FROM papers_fts WHERE papers_fts MATCH column1 ORDER BY rowid DESC LIMIT ${cap + 1})) AS seen
     FROM (VALUES ${values})`);
-  const df = new Map(probes.map((p) => [p.term, Number(p.df)]));
-  const dfOf = (w: string) => df.get(ftsString(w)) ?? 0;
-  const rare = new Set(words.filter((w) => dfOf(w) >= 1 && dfOf(w) <= cap));
+  const total = Math.max(1, Number(probes[0]?.total ?? 1));
+  const counted = new Map(
+    probes.map((p) => {
+      const [seen = 0, oldest = 0] = String(p.seen).split(" ").map(Number);
+      // the last `seen` matches span rowids oldest..total: as dense over the whole catalog
+      return [
+        p.term,
+        seen <= cap ? seen : Math.min(total, Math.round((seen * total) / Math.max(1, total - oldest + 1))),
+      ];
+    }),
+  );
+  const df = new Map(words.map((w) => [w, counted.get(ftsString(w)) ?? 0]));
+  // The rarest words whose doclists together hold at most the budget: every word counted exactly
+  // (df <= cap) fits, as words x cap = budget; then commoner ones while their estimates still fit.
+  const rare = new Set<string>();
+  let postings = 0;
+  for (const w of words.filter((x) => df.get(x)! >= 1).sort((a, b) => df.get(a)! - df.get(b)!)) {
+    if (postings + df.get(w)! > budget) break;
+    postings += df.get(w)!;
+    rare.add(w);
+  }
   // Adjacent-word pairs help a sentence (5 words or more); in a few title words they mostly mislead.
   const phrases = [...parsed.phrases, ...(words.length >= 5 ? parsed.pairs : [])];
-  // The phrases whose papers come first: the quoted ones, else a short query as a whole.
-  const tiers = parsed.phrases.length ? parsed.phrases : parsed.whole ? [parsed.whole] : [];
+  const tiers = tierPhrases(parsed);
   const notExcluded = excluded.length
     ? sql`AND NOT EXISTS (SELECT 1 FROM papers_fts AS x WHERE x.papers_fts MATCH ${excluded.map(ftsString).join(" OR ")} AND x.rowid = f.rowid)`
     : sql``;
-  const { limit, offset } = page;
+  let ranked: SQL;
   if (rare.size) {
     const elements = [...[...rare].map(ftsString), ...phrases.filter((p) => p.some((t) => rare.has(t))).map(ftsString)];
-    // An author's full name: a query of two to four words that some author's name holds in order.
-    const isName = words.length >= 2 && words.length <= 4 && !parsed.phrases.length && likeable(` ${words.join(" ")} `);
-    const authorHit = isName ? sql`(p.authors LIKE ${`%${words.join(" ")}%`})` : sql`(0 = 1)`;
-    // The tier phrases: papers holding them all come first (a rowid lookup per candidate), and when
-    // each holds a rare word, their own bm25 top list joins the candidates (bounded like the words).
     const tierMatch = tiers.map(ftsString).join(" AND ");
-    const tierHit = tiers.length
-      ? sql`EXISTS (SELECT 1 FROM papers_fts AS y WHERE y.papers_fts MATCH ${tierMatch} AND y.rowid = c.num)`
-      : sql`(0 = 1)`;
-    const tierArm = (m: string) => sql`SELECT * FROM (
+    const tierRare = tiers.length > 0 && tiers.every((p) => p.some((t) => rare.has(t)));
+    const arm = (m: string) => sql`SELECT * FROM (
       SELECT f.rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts AS f
       WHERE papers_fts MATCH ${m} ${notExcluded}
       ORDER BY score, num LIMIT ${RANKED_CANDIDATES})`;
-    const tierRare = tiers.length > 0 && tiers.every((p) => p.some((t) => rare.has(t)));
-    return sql`
-      SELECT num, ord FROM (
-        SELECT c.num AS num, row_number() OVER (ORDER BY ${authorHit} DESC, ${tierHit} DESC, c.score, c.num) AS ord
-        FROM (
-          SELECT num, min(score) AS score FROM (
-            ${tierArm(elements.join(" OR "))}
-            UNION ALL ${tierArm(tierRare ? tierMatch : MATCH_NOTHING)})
-          GROUP BY num) AS c
-        JOIN papers AS p ON p.num = c.num
-        WHERE p.hidden_at IS NULL)
-    ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset}`;
-  }
-  // Every word common (or absent): the newest matches, ranked by where the words stand.
-  const present = words.filter((w) => dfOf(w) >= 1);
-  const strict = parsed.phrases.length
-    ? parsed.phrases.map(ftsString).join(" AND ")
-    : present.map(ftsString).join(" AND ");
-  const loose = present.length ? present.map(ftsString).join(" OR ") : MATCH_NOTHING;
-  const title = spaced(sql`p.title`);
-  const abstract = spaced(sql`p.abstract`);
-  const stems = queryTerms({ ...parsed, words: present });
-  // Each list is one bound parameter (json_each), whatever its length: D1 allows 100 per statement.
-  const hits = (text: SQL, list: string[]) =>
-    list.length
-      ? sql`(SELECT count(*) FROM json_each(${JSON.stringify(list)}) WHERE ${text} LIKE '% ' || value || '%')`
-      : sql`0`;
-  const phraseIn = (text: SQL) =>
-    sql`(${hits(text, [...phrases, ...tiers].map((p) => p.join(" ")).filter(likeable))} > 0)`;
-  const wordsIn = (text: SQL) => hits(text, stems.filter(likeable));
-  // The papers holding every word (or the quoted phrases) first; any word only when they are fewer than the window.
-  return sql`
-    WITH strict AS MATERIALIZED (
-      SELECT f.rowid AS num FROM papers_fts AS f WHERE papers_fts MATCH ${strict || MATCH_NOTHING} ${notExcluded}
-      ORDER BY f.rowid DESC LIMIT ${COMMON_WINDOW}),
-    loose AS (
+    ranked = sql`
+      SELECT num, row_number() OVER (ORDER BY min(score), num) AS ord FROM (
+        ${arm(elements.join(" OR "))}
+        UNION ALL ${arm(tierRare ? tierMatch : MATCH_NOTHING)})
+      GROUP BY num`;
+  } else {
+    // Every word common (or absent): the newest matches of the phrase, then of all words, then of any.
+    const present = words.filter((w) => df.get(w)! >= 1);
+    const levels = [
+      tiers.length ? tiers.map(ftsString).join(" AND ") : MATCH_NOTHING,
+      present.length ? present.map(ftsString).join(" AND ") : MATCH_NOTHING,
+      present.length > 1 ? present.map(ftsString).join(" OR ") : MATCH_NOTHING,
+    ];
+    const level = (m: string, before: string) => sql`
       SELECT f.rowid AS num FROM papers_fts AS f
-      WHERE papers_fts MATCH (CASE WHEN (SELECT count(*) FROM strict) < ${COMMON_WINDOW} THEN ${loose} ELSE ${MATCH_NOTHING} END) ${notExcluded}
-      ORDER BY f.rowid DESC LIMIT ${COMMON_WINDOW}),
-    candidates AS (SELECT num, 1 AS every FROM strict UNION ALL SELECT num, 0 FROM loose WHERE num NOT IN (SELECT num FROM strict))
-    SELECT num, ord FROM (
-      SELECT w.num AS num, row_number() OVER (ORDER BY w.every DESC, ${phraseIn(title)} DESC, ${wordsIn(title)} DESC,
-        ${phraseIn(abstract)} DESC, ${wordsIn(abstract)} DESC, p.published DESC, coalesce(d.upstream_upvotes, 0) DESC, p.id) AS ord
-      FROM candidates AS w
-      JOIN papers AS p ON p.num = w.num
-      LEFT JOIN daily_entries AS d ON d.paper_id = p.id
-      WHERE p.hidden_at IS NULL)
-    ORDER BY ord LIMIT ${limit + 1} OFFSET ${offset}`;
+      WHERE papers_fts MATCH (CASE WHEN (SELECT count(*) FROM ${sql.raw(before)}) < ${COMMON_WINDOW} THEN ${m} ELSE ${MATCH_NOTHING} END) ${notExcluded}
+      ORDER BY f.rowid DESC LIMIT ${COMMON_WINDOW}`;
+    ranked = sql`
+      WITH l0 AS MATERIALIZED (SELECT 0 AS num WHERE 0),
+      l1 AS MATERIALIZED (${level(levels[0]!, "l0")}),
+      l2 AS MATERIALIZED (SELECT num FROM (${level(levels[1]!, "l1")}) WHERE num NOT IN (SELECT num FROM l1)),
+      l12 AS MATERIALIZED (SELECT num FROM l1 UNION ALL SELECT num FROM l2),
+      l3 AS (SELECT num FROM (${level(levels[2]!, "l12")}) WHERE num NOT IN (SELECT num FROM l12))
+      SELECT num, row_number() OVER (ORDER BY lvl, num DESC) AS ord FROM (
+        SELECT num, 1 AS lvl FROM l1 UNION ALL SELECT num, 2 FROM l2 UNION ALL SELECT num, 3 FROM l3)
+      LIMIT ${COMMON_WINDOW}`;
+  }
+  return { rows: await listedInRankOrder(db, ranked), df, total, common: rare.size === 0 };
+}
+
+/** The phrases whose papers come first: the quoted ones, else a short query as a whole. */
+const tierPhrases = (parsed: ParsedQuery) =>
+  parsed.phrases.length ? parsed.phrases : parsed.whole ? [parsed.whole] : [];
+
+/** BM25F: the usual k1, a length normalization per field, and the index's column weights (title 10, authors 4, abstract 1). */
+const K1 = 1.2;
+const FIELDS = [
+  { weight: 10, b: 0.5 },
+  { weight: 4, b: 0 },
+  { weight: 1, b: 0.75 },
+] as const;
+/** A phrase found in a paper (its words adjacent) scores this share of its words' idf on top of them. */
+export const PHRASE_WEIGHT = 1;
+/** Of two papers that match a query alike, the more upvoted first: each paper's score gains this much per e-fold of its upvotes + 1. */
+export const UPVOTE_PRIOR = 0.5;
+/** Queries of at most this many words are a topic, a name or a few title words (rather than a sentence): see rescore. */
+const SHORT_QUERY = 6;
+
+/** A light suffix stripper, the same for the query and the papers: "models", "modeling" -> "model". */
+export function stem(word: string): string {
+  let w = word;
+  if (w.length <= 3) return w;
+  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith("sses")) w = w.slice(0, -2);
+  else if (w.endsWith("s") && !/(ss|us|is)$/u.test(w)) w = w.slice(0, -1);
+  if (w.length > 5 && w.endsWith("ing")) w = w.slice(0, -3);
+  else if (w.length > 4 && w.endsWith("ed")) w = w.slice(0, -2);
+  if (w.length > 4 && w.endsWith("e")) w = w.slice(0, -1);
+  return w;
+}
+
+const tokenize = (text: string) => (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map(stem);
+
+/** A field's stems with each stem's positions. */
+function positions(tokens: string[]): Map<string, number[]> {
+  const at = new Map<string, number[]>();
+  tokens.forEach((t, i) => {
+    const list = at.get(t);
+    if (list) list.push(i);
+    else at.set(t, [i]);
+  });
+  return at;
+}
+
+/** How often `phrase` (stems) stands in a field as adjacent words. */
+function occurrences(tokens: string[], at: Map<string, number[]>, phrase: string[]): number {
+  return (at.get(phrase[0]!) ?? []).filter((i) => phrase.every((t, j) => tokens[i + j] === t)).length;
+}
+
+/**
+ * The candidates in their final order. The score: BM25F over every word of the query (the common
+ * ones too, their df estimated by the probe; title 10, authors 4, abstract 1 as in the index, each
+ * field normalized by its length), plus each phrase (quoted, adjacent query words, the short query
+ * whole) found with its words adjacent, weighted by its words' idf, plus UPVOTE_PRIOR x ln(1 + upvotes). Before the score: an author whose
+ * name holds a short query's words in order (a name), then papers holding the quoted phrases or the
+ * short query whole, then for a short query papers holding every word, and more of them in the title.
+ * The common arm keeps its order by place (phrase in the title, words in the title, the same in the
+ * abstract), then newer, then more upvoted: bm25 on 300 newest matches of common words says little.
+ */
+function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
+  const { rows, df, total, common } = found;
+  const idfOf = (n: number) => Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
+  const wordIdf = new Map<string, number>();
+  for (const w of parsed.words) {
+    const s = stem(w);
+    wordIdf.set(s, Math.max(wordIdf.get(s) ?? 0, idfOf(df.get(w) ?? 0)));
+  }
+  const tiers = tierPhrases(parsed).map((p) => p.map(stem));
+  const short = parsed.words.length <= SHORT_QUERY;
+  const bonusPhrases = [...parsed.phrases, ...parsed.pairs, ...(parsed.whole ? [parsed.whole] : [])].map((p) => {
+    const stems = p.map(stem);
+    return { stems, idf: PHRASE_WEIGHT * stems.reduce((a, s) => a + (wordIdf.get(s) ?? 0), 0) };
+  });
+  const nameWords =
+    parsed.words.length >= 2 && parsed.words.length <= 4 && !parsed.phrases.length ? parsed.words : null;
+  const docs = rows.map((row) => {
+    const authorNames = row.paper.authors.map((a) => a.normalize("NFKC").toLowerCase().match(TOKEN) ?? []);
+    const fields = [tokenize(row.paper.title), authorNames.flat().map(stem), tokenize(row.paper.abstract)].map(
+      (tokens) => ({ tokens, at: positions(tokens) }),
+    );
+    return { row, fields, authorNames };
+  });
+  const avg = FIELDS.map(
+    (_, f) => docs.reduce((a, d) => a + d.fields[f]!.tokens.length, 0) / Math.max(1, docs.length) || 1,
+  );
+  const saturate = (tf: number, idf: number) => (tf ? (idf * tf * (K1 + 1)) / (tf + K1) : 0);
+  const scored = docs.map((d) => {
+    const norm = FIELDS.map((f, i) => f.weight / (1 - f.b + (f.b * d.fields[i]!.tokens.length) / avg[i]!));
+    let score = 0;
+    let every = true;
+    let [titlePhrase, titleWords, abstractPhrase, abstractWords] = [0, 0, 0, 0];
+    for (const [s, idf] of wordIdf) {
+      const counts = d.fields.map((f) => f.at.get(s)?.length ?? 0);
+      const tf = counts.reduce((a, c, i) => a + c * norm[i]!, 0);
+      if (!tf) every = false;
+      if (counts[0]) titleWords++;
+      if (counts[2]) abstractWords++;
+      score += saturate(tf, idf);
+    }
+    const [title, , abstract] = d.fields as [(typeof d.fields)[0], unknown, (typeof d.fields)[0]];
+    for (const p of bonusPhrases) {
+      const [t, a] = [occurrences(title.tokens, title.at, p.stems), occurrences(abstract.tokens, abstract.at, p.stems)];
+      if (t) titlePhrase = 1;
+      if (a) abstractPhrase = 1;
+      score += saturate(t * norm[0]! + a * norm[2]!, p.idf);
+    }
+    const holds = (p: string[]) => d.fields.some((f) => occurrences(f.tokens, f.at, p) > 0);
+    const name = nameWords ? d.authorNames.some((a) => occurrences(a, positions(a), nameWords) > 0) : false;
+    const inTitle = titleWords === wordIdf.size;
+    const tier = name ? 3 : (tiers.length && tiers.every(holds)) || (short && inTitle) ? 2 : short && every ? 1 : 0;
+    const where = common ? [titlePhrase, titleWords, abstractPhrase, abstractWords] : [];
+    score += UPVOTE_PRIOR * Math.log1p(Math.max(0, d.row.upvotes));
+    return { row: d.row, tier, score, where };
+  });
+  const byWhere = (a: number[], b: number[]) => a.reduce((r, x, i) => r || b[i]! - x, 0);
+  const newer = (a: ListedRow, b: ListedRow) =>
+    (b.paper.published > a.paper.published ? 1 : b.paper.published < a.paper.published ? -1 : 0) ||
+    (b.entry?.upstreamUpvotes ?? 0) - (a.entry?.upstreamUpvotes ?? 0) ||
+    (a.paper.id < b.paper.id ? -1 : 1);
+  scored.sort(
+    (a, b) =>
+      b.tier - a.tier ||
+      byWhere(a.where, b.where) ||
+      (common ? newer(a.row, b.row) : b.score - a.score || a.row.paper.num - b.row.paper.num),
+  );
+  return scored.map((s) => s.row);
 }
 
 /** What a search matched, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting: its words and its phrases' words. */

@@ -75,6 +75,14 @@ describe("search rules on a small catalog", () => {
     expect((await ids(sentence))[0]).toBe("2501.00001");
   });
 
+  it("finds a paper from a sentence whose every word is over budget / words, by its rarest words that fit the budget", async () => {
+    // A budget of 4 postings for 4 words: each word's cap is 1, and every word is in 2 papers or more;
+    // "estimator" and "readings" (2 each) still fit together, and rank their papers over the 3,000
+    // newer fillers that hold "model".
+    const hits = await ids("neural estimator readings model", { budget: 4, limit: 3 });
+    expect(hits.slice(0, 2).sort()).toEqual(["2501.00003", "2501.00008"]);
+  });
+
   it("ranks a phrase above the same words apart, quoted or not, and highlights the phrase's words", async () => {
     // quoted: the phrase in the abstract comes before one of its words in a title
     expect((await ids('"graph neural network"')).slice(0, 1)).toEqual(["2501.00002"]);
