@@ -146,6 +146,26 @@ describe("absolute links", () => {
       expect(written, path).toContain(site);
     }
   });
+
+  it("every page names its canonical address on SITE_URL, whatever host the request was sent to", async () => {
+    const other = "https://paperboy-api.someone.workers.dev";
+    const expected: [string, string][] = [
+      ["/", "/papers/date/2026-06-12"], // the home page is the latest day's
+      ["/papers/date/2026-06-12", "/papers/date/2026-06-12"],
+      ["/papers/week/2026-W24", "/papers/week/2026-W24"],
+      ["/papers/month/2026-06", "/papers/month/2026-06"],
+      ["/papers/trending", "/papers/trending"],
+      ["/about", "/about"],
+      ["/papers/2606.00467", "/papers/2606.00467"],
+      ["/docs/api", "/docs/api"],
+    ];
+    for (const [path, canonical] of expected) {
+      const res = await get(`${other}${path}`);
+      expect(res.status, path).toBe(200);
+      const link = /<link rel="canonical" href="([^"]*)"/.exec(await res.text())?.[1];
+      expect(link, path).toBe(`http://127.0.0.1:8787${canonical}`);
+    }
+  });
 });
 
 describe("repeated query parameters", () => {

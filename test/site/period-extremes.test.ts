@@ -212,7 +212,7 @@ describe("period pages and API periods at the extremes", { timeout: 120_000 }, (
           // The day itself, or the notice that names it and the day shown instead.
           expect(body, path).toContain(`datetime="${value}"`);
         } else {
-          expect(body, path).toContain(`<link rel="canonical" href="/papers/${kind}/${value}"/>`);
+          expect(body, path).toContain(`<link rel="canonical" href="${env.SITE_URL}/papers/${kind}/${value}"/>`);
           expect(body, path).toContain(`Papers featured from ${formatDay(range.from)} to ${formatDay(range.to)}`);
           for (const p of seededIn(range)) expect(body, `${path} lists ${p.id}`).toContain(p.title);
         }

@@ -9,7 +9,18 @@ import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "../ui
 import { Layout } from "../ui/layout";
 import { PaperHead } from "./paper-meta";
 
-export function DayPage({ listing, sort, home }: { listing: DayListing; sort: SortOrder; home?: boolean }) {
+/** `siteUrl`: SITE_URL, on which every page names its canonical address. */
+export function DayPage({
+  listing,
+  sort,
+  home,
+  siteUrl,
+}: {
+  listing: DayListing;
+  sort: SortOrder;
+  home?: boolean;
+  siteUrl: string;
+}) {
   const { day, requested } = listing;
   const title = day ? `Daily Papers · ${formatDay(day)}` : "Daily Papers";
   return (
@@ -17,7 +28,7 @@ export function DayPage({ listing, sort, home }: { listing: DayListing; sort: So
       title={title}
       nav="daily"
       description="The day's notable machine learning papers, upvoted by the research community."
-      canonical={day ? `/papers/date/${day}` : "/"}
+      canonical={`${siteUrl}${day ? `/papers/date/${day}` : "/"}`}
       votes
     >
       <h1>
@@ -77,12 +88,14 @@ export function PeriodPage({
   sort,
   page,
   more,
+  siteUrl,
 }: {
   period: Period;
   items: ListedPaper[];
   sort: SortOrder;
   page: number;
   more: boolean;
+  siteUrl: string;
 }) {
   const path = `/papers/${period.kind}/`;
   const prev = shiftPeriod(period, -1);
@@ -94,7 +107,7 @@ export function PeriodPage({
     <Layout
       title={`Papers of ${formatPeriod(period)}`}
       nav={period.kind === "week" ? "weekly" : "monthly"}
-      canonical={base}
+      canonical={`${siteUrl}${base}`}
       votes
     >
       <h1>{formatPeriod(period)}</h1>
@@ -130,9 +143,9 @@ export function PeriodPage({
   );
 }
 
-export function TrendingPage({ items }: { items: ListedPaper[] }) {
+export function TrendingPage({ items, siteUrl }: { items: ListedPaper[]; siteUrl: string }) {
   return (
-    <Layout title="Trending papers" nav="trending" canonical="/papers/trending" votes>
+    <Layout title="Trending papers" nav="trending" canonical={`${siteUrl}/papers/trending`} votes>
       <h1>Trending papers</h1>
       <p class="lede">
         Upvotes decayed by the time since a paper was featured: <code>{TRENDING_FORMULA}</code>.{" "}
@@ -352,7 +365,7 @@ export function SearchPage(props: {
 /** `siteUrl`: SITE_URL, for the MCP and open data examples that a reader copies. */
 export function AboutPage({ siteUrl }: { siteUrl: string }) {
   return (
-    <Layout title="About" nav="about" canonical="/about">
+    <Layout title="About" nav="about" canonical={`${siteUrl}/about`}>
       <article class="paper">
         <h1>About Paperboy</h1>
         <p>

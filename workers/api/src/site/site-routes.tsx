@@ -84,7 +84,7 @@ siteRoutes.get("/", async (c) => {
   const sort = sortOf(c);
   const listing = await latestDayListing(createDb(c.env.DB), { sort });
   setCache(c, "counts", [LIVE_TAG, ...(listing.day ? tagsForDays([listing.day]) : [])]);
-  return c.html(<DayPage listing={listing} sort={sort} home />);
+  return c.html(<DayPage listing={listing} sort={sort} home siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
 siteRoutes.get("/papers/date/:day", async (c) => {
@@ -93,7 +93,7 @@ siteRoutes.get("/papers/date/:day", async (c) => {
   const sort = sortOf(c);
   const listing = await dayListing(createDb(c.env.DB), day, { sort });
   setCache(c, "counts", tagsForDays(listing.day && listing.day !== day ? [day, listing.day] : [day]));
-  return c.html(<DayPage listing={listing} sort={sort} />);
+  return c.html(<DayPage listing={listing} sort={sort} siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
 async function periodPage(c: Context<AppEnv>, period: Period) {
@@ -105,7 +105,16 @@ async function periodPage(c: Context<AppEnv>, period: Period) {
     limit: PERIOD_PAGE_SIZE,
   });
   setPeriodCache(c, period);
-  return c.html(<PeriodPage period={period} items={items} sort={sort} page={page} more={more} />);
+  return c.html(
+    <PeriodPage
+      period={period}
+      items={items}
+      sort={sort}
+      page={page}
+      more={more}
+      siteUrl={readConfig(c.env).SITE_URL}
+    />,
+  );
 }
 
 async function latestPeriod(c: Context<AppEnv>, kind: "week" | "month") {
@@ -142,7 +151,7 @@ siteRoutes.get("/papers/month/:month", (c) => {
 siteRoutes.get("/papers/trending", async (c) => {
   const items = await trendingPapers(createDb(c.env.DB));
   setCache(c, "counts", [LIVE_TAG]);
-  return c.html(<TrendingPage items={items} />);
+  return c.html(<TrendingPage items={items} siteUrl={readConfig(c.env).SITE_URL} />);
 });
 
 // The id may contain a slash (astro-ph/0601001), so it is the rest of the path.

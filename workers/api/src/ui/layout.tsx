@@ -11,7 +11,7 @@ export interface LayoutProps {
   nav?: NavKey;
   /** The search box's current text. */
   query?: string;
-  /** The page's canonical path, e.g. /papers/date/2026-06-12. */
+  /** The page's canonical address on SITE_URL, e.g. https://paperboy.example/papers/date/2026-06-12. */
   canonical?: string;
   /** More of the head: a paper page's Open Graph, citation tags and JSON-LD. */
   head?: Child;
