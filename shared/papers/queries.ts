@@ -10,7 +10,7 @@ import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
-import { ftsString, MAX_TERMS, type ParsedQuery, parseQuery, STOPWORDS } from "./search-query";
+import { ftsString, MAX_TERMS, type ParsedQuery, parseQuery, STOPWORDS, TOKEN, tokensOf } from "./search-query";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -273,21 +273,6 @@ export async function upvotedPapers(db: Db, accountId: string, limit = 50): Prom
 export const MARK_START = "\u0001";
 export const MARK_END = "\u0002";
 
-const MAX_TERM_LENGTH = 64;
-
-/**
- * Turns whatever a user typed into an FTS5 query of quoted terms, so that no FTS5 syntax (quotes,
- * operators, parentheses, column filters, NEAR) is ever executed; null when nothing is searchable.
- * `all` joins the terms with AND (implicit), otherwise OR.
- */
-export function toFtsQuery(input: string, join: "all" | "any" = "all"): string | null {
-  const terms = (input.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [])
-    .map((t) => t.slice(0, MAX_TERM_LENGTH))
-    .slice(0, MAX_TERMS);
-  if (!terms.length) return null;
-  return terms.map((t) => `"${t}"`).join(join === "all" ? " " : " OR ");
-}
-
 export interface SearchHit extends ListedPaper {
   /** The title with matched words between MARK_START and MARK_END. */
   titleHighlight: string;
@@ -503,7 +488,7 @@ export function stem(word: string): string {
   return w;
 }
 
-const tokenize = (text: string) => (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map(stem);
+const tokenize = (text: string) => tokensOf(text).map(stem);
 
 /** A field's stems with each stem's positions. */
 function positions(tokens: string[]): Map<string, number[]> {
@@ -548,7 +533,7 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   const nameWords =
     parsed.words.length >= 2 && parsed.words.length <= 4 && !parsed.phrases.length ? parsed.words : null;
   const docs = rows.map((row) => {
-    const authorNames = row.paper.authors.map((a) => a.normalize("NFKC").toLowerCase().match(TOKEN) ?? []);
+    const authorNames = row.paper.authors.map(tokensOf);
     const fields = [tokenize(row.paper.title), authorNames.flat().map(stem), tokenize(row.paper.abstract)].map(
       (tokens) => ({ tokens, at: positions(tokens) }),
     );
@@ -600,14 +585,13 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   return scored.map((s) => s.row);
 }
 
-/** What a search matched, lower-cased and cut to a rough stem ("models" -> "model"), for highlighting: its words and its phrases' words. */
+/** What a search matched, cut to the stem the ranking uses ("models" -> "model"), for highlighting: its words and its phrases' words. */
 export function queryTerms(q: string | ParsedQuery): string[] {
   const parsed = typeof q === "string" ? parseQuery(q) : q;
   const words = [...parsed.words, ...parsed.phrases.flat()];
-  return [...new Set(words.map((w) => (w.length > 4 ? w.replace(/(ing|ed|es|s|ly)$/u, "") : w)))];
+  return [...new Set(words.map(stem))];
 }
 
-const TOKEN = /[\p{L}\p{N}]+/gu;
 const matches = (token: string, terms: string[]) => {
   const t = token.normalize("NFKC").toLowerCase();
   return terms.some((term) => t.startsWith(term));
@@ -663,10 +647,8 @@ export function relatedPapersQuery(
 ) {
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
   const limit = opts.limit ?? 5;
-  const words = `${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
-  const distinct = [...new Set(words.map((w) => w.toLowerCase().slice(0, MAX_TERM_LENGTH)))]
-    .filter((w) => w.length > 2 && !STOPWORDS.has(w))
-    .slice(0, MAX_TERMS);
+  const words = tokensOf(`${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`);
+  const distinct = [...new Set(words)].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
   if (!distinct.length) return null;
   const terms = sql.join(
     distinct.map((w) => sql`(${`"${w}"`})`),

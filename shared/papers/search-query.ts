@@ -34,8 +34,10 @@ export interface ParsedQuery {
   whole: string[] | null;
 }
 
-const TOKEN = /[\p{L}\p{N}]+/gu;
-const tokensOf = (text: string) =>
+/** A word as the index's unicode61 tokenizer reads one: letters and digits. */
+export const TOKEN = /[\p{L}\p{N}]+/gu;
+/** The words of a text, lower-cased and cut to MAX_TERM_LENGTH: what a query or a paper is made of here. */
+export const tokensOf = (text: string) =>
   (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
 const HF_PAPER = /^(?:https?:\/\/)?(?:www\.)?huggingface\.co\/papers\/([^/?#\s]+)\/?(?:[?#]\S*)?$/i;
 

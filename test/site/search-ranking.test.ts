@@ -1,14 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import {
-  COMMON_WINDOW,
-  paperById,
-  RARE_TERM_DF,
-  relatedPapers,
-  searchPapers,
-  toFtsQuery,
-} from "#shared/papers/queries";
+import { COMMON_WINDOW, paperById, RARE_TERM_DF, relatedPapers, searchPapers } from "#shared/papers/queries";
+import { ftsString, MAX_TERMS } from "#shared/papers/search-query";
 import { captureItems, get, ingestHfDaily } from "./site-support";
 
 /** Enough papers with "model" in the abstract that the word is common for related papers and for COMMON_BUDGET. */
@@ -47,7 +41,7 @@ async function unboundedRelated(id: string) {
   const { results } = await env.DB.prepare(
     `SELECT p.id FROM papers_fts JOIN papers p ON p.num = papers_fts.rowid WHERE papers_fts MATCH ? AND p.id != ? ORDER BY bm25(papers_fts, 5.0, 1.0, 1.0) LIMIT 5`,
   )
-    .bind(toFtsQuery(distinct.join(" "), "any"), id)
+    .bind(distinct.slice(0, MAX_TERMS).map(ftsString).join(" OR "), id)
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
@@ -69,7 +63,7 @@ async function matchesAny(id: string, terms: string[]) {
   const row = await env.DB.prepare(
     `SELECT count(*) AS n FROM papers_fts JOIN papers p ON p.num = papers_fts.rowid WHERE papers_fts MATCH ? AND p.id = ?`,
   )
-    .bind(toFtsQuery(terms.join(" "), "any"), id)
+    .bind(terms.map(ftsString).join(" OR "), id)
     .first<{ n: number }>();
   return row!.n > 0;
 }

@@ -10,7 +10,6 @@ import {
   periodListing,
   queryTerms,
   snippetOf,
-  toFtsQuery,
   trendingPapers,
 } from "#shared/papers/queries";
 import { insertPapers } from "../../support/catalog";
@@ -60,12 +59,6 @@ describe("listing queries", () => {
 });
 
 describe("search text handling", () => {
-  it("turns any input into quoted FTS5 terms, or null", () => {
-    expect(toFtsQuery('title:"foo" OR (bar*')).toBe('"title" "foo" "OR" "bar"');
-    expect(toFtsQuery('🦙 ( ) " *')).toBeNull();
-    expect(toFtsQuery("a ".repeat(100))!.split(" ")).toHaveLength(32);
-  });
-
   it("marks words that start with a query term's stem and cuts a snippet around the first match", () => {
     const terms = queryTerms("Models");
     expect(markTerms("A model of modeling, not a mode.", terms)).toBe(
