@@ -58,13 +58,14 @@ export function tagsToPurge(req: PurgeRequest): string[] {
   return [...tags];
 }
 
-/** Deletes every cached copy the Cache API holds of those addresses; returns how many were there. */
+/** Deletes every cached copy the Cache API holds of those addresses (and `also`); returns how many were there. */
 export async function purgeCacheApi(
   siteUrl: string,
   req: PurgeRequest,
   cache: Cache = caches.default,
+  also: string[] = [],
 ): Promise<{ urls: number; deleted: number }> {
-  const urls = urlsToPurge(siteUrl, req);
+  const urls = [...new Set([...urlsToPurge(siteUrl, req), ...also])];
   memoryForget(urls);
   const results = await Promise.all(urls.map((u) => cache.delete(new Request(u, { method: "GET" }))));
   return { urls: urls.length, deleted: results.filter(Boolean).length };
@@ -91,12 +92,18 @@ export async function freshenAfterWrite(
 /**
  * Forgets what changed in every layer this worker can reach: the memory tier and Cache API here,
  * and Workers Cache everywhere by tag (where the runtime offers ctx.cache.purge: absent in local
- * runs and Miniflare). For ingest runs (SiteEntrypoint) and curators' changes.
+ * runs and Miniflare). For ingest runs (SiteEntrypoint) and curators' changes; `also` names more
+ * addresses and tags than the papers' and days' (an account's listing and profile).
  */
-export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: unknown): Promise<PurgeResult> {
+export async function purgeEverywhere(
+  siteUrl: string,
+  req: PurgeRequest,
+  ctx: unknown,
+  also: { urls?: string[]; tags?: string[] } = {},
+): Promise<PurgeResult> {
   const request = { papers: [...new Set(req.papers)], days: [...new Set(req.days)] };
-  const result = await purgeCacheApi(siteUrl, request);
-  const tags = tagsToPurge(request);
+  const result = await purgeCacheApi(siteUrl, request, caches.default, also.urls);
+  const tags = [...tagsToPurge(request), ...(also.tags ?? [])];
   const edge = (ctx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)?.cache;
   if (tags.length && edge?.purge) await edge.purge({ tags });
   return { ...result, tags };
@@ -107,19 +114,8 @@ export async function purgeEverywhere(siteUrl: string, req: PurgeRequest, ctx: u
  * their listings, by Cache-Tag too where Workers Cache exists), and the submitter's default API
  * listing, so that the submitter sees the paper at once.
  */
-export async function purgeAfterSubmission(
-  c: Context,
-  siteUrl: string,
-  req: PurgeRequest,
-  handle: string,
-  cache: Cache = caches.default,
-) {
-  const mine = submitterListingKey(siteUrl, handle);
-  memoryForget([mine]);
-  await Promise.all([
-    purgeEverywhere(siteUrl, req, c.executionCtx),
-    cache.delete(new Request(mine, { method: "GET" })),
-  ]);
+export async function purgeAfterSubmission(c: Context, siteUrl: string, req: PurgeRequest, handle: string) {
+  await purgeEverywhere(siteUrl, req, c.executionCtx, { urls: [submitterListingKey(siteUrl, handle)] });
 }
 
 const submitterListingKey = (siteUrl: string, handle: string) =>
@@ -135,20 +131,12 @@ const submitterListingKey = (siteUrl: string, handle: string) =>
  * files, by tag) it submitted, its profile (by its tag) and its API listing. Other pages that
  * showed a submitted paper's card (a related-papers list, a search) expire within VOTE_VISIBLE_S.
  */
-export async function purgeAfterErasure(
-  c: Context,
-  siteUrl: string,
-  shown: PurgeRequest,
-  handle: string | null,
-  cache: Cache = caches.default,
-) {
-  const extra = handle ? [submitterListingKey(siteUrl, handle), new URL(`/u/${handle}`, siteUrl).toString()] : [];
-  memoryForget(extra);
-  const edge = (c.executionCtx as { cache?: { purge?: (o: { tags: string[] }) => Promise<unknown> } } | undefined)
-    ?.cache;
-  await Promise.all([
-    purgeEverywhere(siteUrl, shown, c.executionCtx),
-    ...extra.map((u) => cache.delete(new Request(u, { method: "GET" }))),
-    handle && edge?.purge ? edge.purge({ tags: [profileTag(handle)] }) : undefined,
-  ]);
+export async function purgeAfterErasure(c: Context, siteUrl: string, shown: PurgeRequest, handle: string | null) {
+  const also = handle
+    ? {
+        urls: [submitterListingKey(siteUrl, handle), new URL(`/u/${handle}`, siteUrl).toString()],
+        tags: [profileTag(handle)],
+      }
+    : {};
+  await purgeEverywhere(siteUrl, shown, c.executionCtx, also);
 }
