@@ -45,7 +45,7 @@ export interface MonthSummary {
   /**
    * What the file's content depends on beyond its size, for its ETag: the greatest revision of its
    * lines (line_revisions, which triggers advance on every write to a paper, its entry or its
-   * comments: migrations/0008). SQLite has no hash function, and hashing the lines would mean
+   * comments: migrations/0009_line_revisions.sql). SQLite has no hash function, and hashing the lines would mean
    * rendering the whole month for every request and every row of the index; a revision costs one
    * indexed lookup a line and misses nothing: every write takes a revision greater than any before,
    * so a month that shows the same count of lines and the same greatest revision R as before holds
