@@ -38,6 +38,16 @@ export async function enforceLimits(
   });
 }
 
+/** A limit per client (an IPv6 /64 is one), its key hashed: `prefix:client:<hash>`. */
+export async function clientLimit(
+  request: Request,
+  prefix: string,
+  max: number,
+  windowSeconds: number,
+): Promise<Limit> {
+  return { key: `${prefix}:client:${await sha256Hex(clientKey(request))}`, max, windowSeconds };
+}
+
 /**
  * The two limits of a form that mails an address (subscribe, sign in): per client (its key
  * hashed) and per address (`addressHash`, a keyed hash of it), in one window.
@@ -49,11 +59,7 @@ export async function clientAndAddressLimits(
   rule: { perClient: number; perAddress: number; windowSeconds: number },
 ): Promise<Limit[]> {
   return [
-    {
-      key: `${prefix}:client:${await sha256Hex(clientKey(request))}`,
-      max: rule.perClient,
-      windowSeconds: rule.windowSeconds,
-    },
+    await clientLimit(request, prefix, rule.perClient, rule.windowSeconds),
     { key: `${prefix}:address:${addressHash}`, max: rule.perAddress, windowSeconds: rule.windowSeconds },
   ];
 }

@@ -1,14 +1,12 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { SUBMISSION_COMMENT_MAX as COMMENT_MAX } from "#shared/contracts";
-import { sha256Hex } from "#shared/crypto";
 import { createDb } from "#shared/db/client";
 import { purgeAfterSubmission } from "../cache/purge";
 import { readConfig } from "../env";
 import { ApiError } from "../errors";
-import { clientKey } from "../http/client-limit";
 import { privateAlways } from "../http/private-page";
-import { enforceLimits } from "../http/rate-limit";
+import { clientLimit, enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { handleGate, type WithHandleEnv } from "../http/session-gate";
 import { TitledPage } from "../ui/layout";
@@ -108,7 +106,7 @@ submitRoutes.post("/papers/submit", sameOrigin, submitter, async (c) => {
     [
       // An account id is a random UUID, no address or IP: the key needs no hash.
       { key: `submit:account:${account.id}`, max: perAccount, windowSeconds },
-      { key: `submit:client:${await sha256Hex(clientKey(c.req.raw))}`, max: perClient, windowSeconds },
+      await clientLimit(c.req.raw, "submit", perClient, windowSeconds),
     ],
     "Too many submission attempts in a short time. Nothing was submitted: please wait a while and try again.",
   );
