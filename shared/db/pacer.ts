@@ -4,15 +4,14 @@
  * Concurrent callers share the slots, so an upstream's rate limit is kept without relying on 429s.
  * The mailer paces Resend ("resend"), the ingest worker arXiv ("arxiv").
  */
+const reserve = (bounded: boolean) =>
+  `INSERT INTO send_pacer (name, next_at_ms) VALUES (?1, ?2 + ?3)
+   ON CONFLICT(name) DO UPDATE SET next_at_ms = max(next_at_ms, ?2) + ?3 ${bounded ? "WHERE max(next_at_ms, ?2) <= ?2 + ?4" : ""}
+   RETURNING next_at_ms`;
+
+/** The next free slot of `name`, however far away, taken. */
 export async function reserveSlot(d1: D1Database, name: string, intervalMs: number, now = Date.now()): Promise<number> {
-  const row = await d1
-    .prepare(
-      `INSERT INTO send_pacer (name, next_at_ms) VALUES (?1, ?2 + ?3)
-       ON CONFLICT(name) DO UPDATE SET next_at_ms = max(next_at_ms, ?2) + ?3
-       RETURNING next_at_ms`,
-    )
-    .bind(name, now, intervalMs)
-    .first<{ next_at_ms: number }>();
+  const row = await d1.prepare(reserve(false)).bind(name, now, intervalMs).first<{ next_at_ms: number }>();
   return row!.next_at_ms - intervalMs;
 }
 
@@ -27,17 +26,12 @@ export async function reserveSlotWithin(
   maxWaitMs: number,
   now = Date.now(),
 ): Promise<{ ok: true; at: number } | { ok: false; freeAt: number }> {
-  const [reserved, current] = await d1.batch<{ next_at_ms: number }>([
-    d1
-      .prepare(
-        `INSERT INTO send_pacer (name, next_at_ms) VALUES (?1, ?2 + ?3)
-         ON CONFLICT(name) DO UPDATE SET next_at_ms = max(next_at_ms, ?2) + ?3 WHERE max(next_at_ms, ?2) <= ?2 + ?4
-         RETURNING next_at_ms`,
-      )
-      .bind(name, now, intervalMs, maxWaitMs),
-    d1.prepare("SELECT next_at_ms FROM send_pacer WHERE name = ?1").bind(name),
-  ]);
-  const row = reserved?.results[0];
+  const row = await d1.prepare(reserve(true)).bind(name, now, intervalMs, maxWaitMs).first<{ next_at_ms: number }>();
   if (row) return { ok: true, at: row.next_at_ms - intervalMs };
-  return { ok: false, freeAt: Math.max(current?.results[0]?.next_at_ms ?? now, now) };
+  // Refused (the caller will not wait that long): read when the next slot is free, taking none.
+  const current = await d1
+    .prepare("SELECT next_at_ms FROM send_pacer WHERE name = ?1")
+    .bind(name)
+    .first<number>("next_at_ms");
+  return { ok: false, freeAt: Math.max(current ?? now, now) };
 }

@@ -28,7 +28,12 @@ describe("the send pacer", () => {
     });
     expect(await paced.sendBatch([], "k1")).toMatchObject({ ok: true });
     expect(await paced.sendBatch([], "k2")).toMatchObject({ ok: true });
+    const turn = () =>
+      env.DB.prepare("SELECT next_at_ms FROM send_pacer WHERE name = 'resend'").first<number>("next_at_ms");
+    const before = await turn();
     expect(await paced.sendBatch([], "k3")).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 2 });
+    // A refused call takes no turn: the calls after it are not pushed further back.
+    expect(await turn()).toBe(before);
     expect(calls).toEqual(["k1", "k2"]);
     expect(slept).toHaveLength(1);
     expect(slept[0]).toBeGreaterThan(900);
