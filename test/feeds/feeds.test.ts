@@ -2,8 +2,9 @@ import { parseFeed } from "@rowanmanning/feed-parser";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderAtom, renderRss, xmlEscape } from "../../workers/api/src/feeds/feed-xml";
-import { get, ingestRealCapture, insertPapers } from "../api/api-support";
+import { get } from "../api/api-support";
 import * as fx from "../support/fixtures";
+import { seedFeeds } from "./feed-support";
 
 const SITE = "http://127.0.0.1:8787";
 const capture = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string } }[];
@@ -19,18 +20,7 @@ async function fetchFeed(path: string, type: RegExp) {
 }
 
 beforeAll(async () => {
-  await ingestRealCapture();
-  await insertPapers([
-    {
-      id: "2606.90001",
-      day: "2026-06-11",
-      title: HOSTILE,
-      authors: ["Zoë <Ünicode> & Co", "B. O'Brien"],
-      abstract: HOSTILE,
-    },
-    { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
-    { id: "2601.00009", day: "2026-01-05", title: "An old day, outside the daily feed" },
-  ]);
+  await seedFeeds(HOSTILE, [{ id: "2601.00009", day: "2026-01-05", title: "An old day, outside the daily feed" }]);
 });
 
 describe("daily feeds", () => {

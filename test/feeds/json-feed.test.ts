@@ -2,8 +2,9 @@ import { XMLParser } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CACHE_POLICIES } from "../../workers/api/src/cache/cache-policy";
 import { JSON_FEED_VERSION, JsonFeed } from "../../workers/api/src/feeds/feed-json";
-import { get, ingestRealCapture, insertPapers } from "../api/api-support";
+import { get } from "../api/api-support";
 import * as fx from "../support/fixtures";
+import { seedFeeds } from "./feed-support";
 
 const SITE = "http://127.0.0.1:8787";
 const capture = JSON.parse(fx.hfDaily2026) as { paper: { id: string; title: string } }[];
@@ -40,17 +41,7 @@ async function rssGuids(path: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await ingestRealCapture();
-  await insertPapers([
-    {
-      id: "2606.90001",
-      day: "2026-06-11",
-      title: HOSTILE,
-      authors: ["Zoë <Ünicode> & Co", "B. O'Brien"],
-      abstract: HOSTILE,
-    },
-    { id: "astro-ph/0601001", day: "2026-06-10", title: "Old-style id paper" },
-  ]);
+  await seedFeeds(HOSTILE);
 });
 
 describe("JSON Feed 1.1 beside RSS and Atom", () => {
