@@ -73,7 +73,7 @@ const COMMON_WORDS = [
 const SORTS = ["upvotes", "trending", "newest"];
 const API_SORTS = ["", "&sort=publishedAt", "&sort=trending"];
 /** Result pages a common-word search has (shared/papers/queries.ts COMMON_WINDOW / 20). */
-const COMMON_PAGES = 25;
+const COMMON_PAGES = 10;
 /** The search's longest query (workers/api/src/api/api-schemas.ts MAX_QUERY). */
 const MAX_QUERY = 250;
 /** Distinct queries each of the sentence, topic and phrase walks is made of, at most. */

@@ -10,7 +10,16 @@ import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
-import { ftsString, MAX_TERMS, type ParsedQuery, parseQuery, STOPWORDS, TOKEN, tokensOf } from "./search-query";
+import {
+  ftsString,
+  MAX_TERM_LENGTH,
+  MAX_TERMS,
+  type ParsedQuery,
+  parseQuery,
+  STOPWORDS,
+  TOKEN,
+  tokensOf,
+} from "./search-query";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -289,14 +298,18 @@ export interface SearchResult {
  * The most postings a search's passes read: the probe reads at most POSTINGS_BUDGET / (number of
  * words) + 1 postings per word, and the bm25 pass ranks only the rarest words whose doclists
  * together hold at most POSTINGS_BUDGET postings (see searchPapers), whatever the catalog's size.
- * 100,000 postings: about 40 ms of FTS5 work for a 20-word sentence at 154k real papers (measured
- * with node:sqlite on the eval:search catalog).
+ * The bm25 pass costs about half a microsecond a posting (node:sqlite on the eval:search catalog);
+ * 30,000 keeps a sentence's within the targets of eval:search (docs/benchmarks.md: at 100,000 a
+ * sentence found its paper a little more often, MRR@10 0.99 against 0.97, for three times the SQL).
  */
-export const POSTINGS_BUDGET = 100_000;
-/** The most candidates the bm25 arm picks (15 pages of 20); each arm of a search picks at most this many. */
-export const RANKED_CANDIDATES = 300;
-/** The matches a query of only common words picks: the ones most recently added to the catalog (15 pages). */
-export const COMMON_WINDOW = 300;
+export const POSTINGS_BUDGET = 30_000;
+/**
+ * The most candidates the bm25 arm picks (10 pages of 20), and the phrase arm as many. Rescoring
+ * reads each one's text, so the worker's time grows with it; fewer (120) cost topics 0.02 of nDCG@10.
+ */
+export const RANKED_CANDIDATES = 200;
+/** The matches a query of only common words picks: the ones most recently added to the catalog (10 pages). */
+export const COMMON_WINDOW = 200;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
 const MATCH_NOTHING = '""';
 
@@ -324,8 +337,8 @@ type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
  *    - some words are rare: the rarest words, taken in order of df while their dfs add up to at most
  *      POSTINGS_BUDGET (every word counted exactly fits, as words x cap = budget; a commoner one
  *      counts by its estimate). The RANKED_CANDIDATES best by bm25 (title 10, authors 4, abstract 1)
- *      over an OR of those words and of the phrases (quoted ones, and adjacent query words) that hold
- *      one, and as many by the short query's whole phrase when it holds one. bm25 reads each
+ *      over an OR of those words and of the quoted phrases that hold one, and as many by the short
+ *      query's whole phrase when it holds one. bm25 reads each
  *      element's doclist to weigh it: the words' doclists, at most POSTINGS_BUDGET postings (up to
  *      an estimate's error for the words past the probe's cap), plus doclist seeks into the phrases'
  *      other words. Missing words (df 0) and the commonest drop out of the OR: no empty answer for
@@ -412,8 +425,9 @@ async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<
     postings += df.get(w)!;
     rare.add(w);
   }
-  // Adjacent-word pairs help a sentence (5 words or more); in a few title words they mostly mislead.
-  const phrases = [...parsed.phrases, ...(words.length >= 5 ? parsed.pairs : [])];
+  // The quoted phrases only: adjacent-word pairs would cost the bm25 pass more than half its time
+  // (a phrase seeks into its commoner words' doclists) for no better candidates; rescore counts them.
+  const phrases = parsed.phrases;
   const tiers = tierPhrases(parsed);
   const notExcluded = excluded.length
     ? sql`AND NOT EXISTS (SELECT 1 FROM papers_fts AS x WHERE x.papers_fts MATCH ${excluded.map(ftsString).join(" OR ")} AND x.rowid = f.rowid)`
@@ -488,22 +502,79 @@ export function stem(word: string): string {
   return w;
 }
 
-const tokenize = (text: string) => tokensOf(text).map(stem);
-
-/** A field's stems with each stem's positions. */
-function positions(tokens: string[]): Map<string, number[]> {
-  const at = new Map<string, number[]>();
-  tokens.forEach((t, i) => {
-    const list = at.get(t);
-    if (list) list.push(i);
-    else at.set(t, [i]);
-  });
-  return at;
+/** Stems already cut: a paper's words repeat across candidates and queries. Cleared when it grows past STEM_CACHE. */
+const stems = new Map<string, string>();
+const STEM_CACHE = 50_000;
+function stemCached(token: string): string {
+  let s = stems.get(token);
+  if (s === undefined) {
+    if (stems.size >= STEM_CACHE) stems.clear();
+    s = stem(token);
+    stems.set(token, s);
+  }
+  return s;
 }
 
+/** A field as the rescoring reads it: its length in words and where each wanted stem stands in it. */
+interface Field {
+  length: number;
+  at: Map<string, number[]>;
+}
+
+/** A word's characters (TOKEN's), for telling whether another word stands between two matches. */
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** How many words a text holds, counted as runs of characters other than white space. */
+function wordCount(text: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || c === 160;
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
+/**
+ * Reads where the query's stems (`wanted`) stand in a text, without cutting all of the text into
+ * words: one regular expression finds the words that start as a wanted stem does (a stem is its
+ * word's beginning, but for "ies" -> "y", whose "i" form is sought too), and only those are
+ * stemmed and kept when their stem is wanted. Two matches are adjacent (positions n and n + 1) when
+ * no other word stands between them. The field's length is its count of words. A paper's words are
+ * about 150; a query's stems find a tenth of them or less, so this reads each candidate's text once
+ * in native code instead of building and stemming every word (a third of the rescoring's time).
+ */
+function scannerFor(wanted: ReadonlySet<string>): (text: string) => Field {
+  const starts = [...wanted].flatMap((s) => (s.endsWith("y") && s.length > 1 ? [s, `${s.slice(0, -1)}i`] : [s]));
+  const words = starts.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${starts.join("|")})[\\p{L}\\p{N}]*`, "gu") : null;
+  return (text) => {
+    const at = new Map<string, number[]>();
+    const lower = text.normalize("NFKC").toLowerCase();
+    let pos = 0;
+    let end = 0;
+    for (const m of words ? lower.matchAll(words) : []) {
+      pos += WORD_CHAR.test(lower.slice(end, m.index)) ? 2 : 1;
+      end = m.index + m[0].length;
+      const s = stemCached(m[0].slice(0, MAX_TERM_LENGTH));
+      if (!wanted.has(s)) continue;
+      const list = at.get(s);
+      if (list) list.push(pos);
+      else at.set(s, [pos]);
+    }
+    return { length: wordCount(lower), at };
+  };
+}
+
+/** Whether `run` stands in `tokens` as adjacent words. */
+const isRun = (tokens: string[], run: string[]) => tokens.some((_, i) => run.every((t, j) => tokens[i + j] === t));
+
 /** How often `phrase` (stems) stands in a field as adjacent words. */
-function occurrences(tokens: string[], at: Map<string, number[]>, phrase: string[]): number {
-  return (at.get(phrase[0]!) ?? []).filter((i) => phrase.every((t, j) => tokens[i + j] === t)).length;
+function occurrences(field: Field, phrase: string[]): number {
+  const rest = phrase.slice(1).map((s) => field.at.get(s));
+  if (rest.some((list) => !list)) return 0;
+  return (field.at.get(phrase[0]!) ?? []).filter((i) => rest.every((list, j) => list!.includes(i + j + 1))).length;
 }
 
 /**
@@ -532,19 +603,19 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   });
   const nameWords =
     parsed.words.length >= 2 && parsed.words.length <= 4 && !parsed.phrases.length ? parsed.words : null;
+  const wanted = new Set([...wordIdf.keys(), ...tiers.flat(), ...bonusPhrases.flatMap((p) => p.stems)]);
+  const scan = scannerFor(wanted);
   const docs = rows.map((row) => {
-    const authorNames = row.paper.authors.map(tokensOf);
-    const fields = [tokenize(row.paper.title), authorNames.flat().map(stem), tokenize(row.paper.abstract)].map(
-      (tokens) => ({ tokens, at: positions(tokens) }),
-    );
-    return { row, fields, authorNames };
+    const { title, authors, abstract } = row.paper;
+    const fields = [scan(title), scan(authors.join(", ")), scan(abstract)] as const;
+    // a name: the short query's words in order in one author's name, as typed (not stemmed)
+    const name = nameWords ? authors.some((a) => isRun(tokensOf(a), nameWords)) : false;
+    return { row, fields, name };
   });
-  const avg = FIELDS.map(
-    (_, f) => docs.reduce((a, d) => a + d.fields[f]!.tokens.length, 0) / Math.max(1, docs.length) || 1,
-  );
+  const avg = FIELDS.map((_, f) => docs.reduce((a, d) => a + d.fields[f]!.length, 0) / Math.max(1, docs.length) || 1);
   const saturate = (tf: number, idf: number) => (tf ? (idf * tf * (K1 + 1)) / (tf + K1) : 0);
   const scored = docs.map((d) => {
-    const norm = FIELDS.map((f, i) => f.weight / (1 - f.b + (f.b * d.fields[i]!.tokens.length) / avg[i]!));
+    const norm = FIELDS.map((f, i) => f.weight / (1 - f.b + (f.b * d.fields[i]!.length) / avg[i]!));
     let score = 0;
     let every = true;
     let [titlePhrase, titleWords, abstractPhrase, abstractWords] = [0, 0, 0, 0];
@@ -556,15 +627,15 @@ function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
       if (counts[2]) abstractWords++;
       score += saturate(tf, idf);
     }
-    const [title, , abstract] = d.fields as [(typeof d.fields)[0], unknown, (typeof d.fields)[0]];
+    const [title, , abstract] = d.fields;
     for (const p of bonusPhrases) {
-      const [t, a] = [occurrences(title.tokens, title.at, p.stems), occurrences(abstract.tokens, abstract.at, p.stems)];
+      const [t, a] = [occurrences(title, p.stems), occurrences(abstract, p.stems)];
       if (t) titlePhrase = 1;
       if (a) abstractPhrase = 1;
       score += saturate(t * norm[0]! + a * norm[2]!, p.idf);
     }
-    const holds = (p: string[]) => d.fields.some((f) => occurrences(f.tokens, f.at, p) > 0);
-    const name = nameWords ? d.authorNames.some((a) => occurrences(a, positions(a), nameWords) > 0) : false;
+    const holds = (p: string[]) => d.fields.some((f) => occurrences(f, p) > 0);
+    const name = d.name;
     const inTitle = titleWords === wordIdf.size;
     const tier = name ? 3 : (tiers.length && tiers.every(holds)) || (short && inTitle) ? 2 : short && every ? 1 : 0;
     const where = common ? [titlePhrase, titleWords, abstractPhrase, abstractWords] : [];

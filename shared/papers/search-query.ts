@@ -11,7 +11,7 @@ import { parseArxivId } from "./records";
 export const MAX_TERMS = 32;
 /** At most this many phrases (quoted and adjacent-word ones together). */
 export const MAX_PHRASES = 16;
-const MAX_TERM_LENGTH = 64;
+export const MAX_TERM_LENGTH = 64;
 
 export const STOPWORDS: ReadonlySet<string> = new Set(
   "a an and are as at be by for from how in into is it its of on or our the their this to via we what when where which with without".split(

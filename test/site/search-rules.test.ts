@@ -53,6 +53,8 @@ beforeAll(async () => {
       abstract: "A systems paper on accelerators.",
       day: "2025-01-06",
     },
+    { id: "2501.00009", title: "Robot studies in the wild", abstract: "Field notes.", day: "2025-01-08" },
+    { id: "2501.00010", title: "Robot arms", abstract: "A robot that grasps.", day: "2025-01-09", upvotes: 500 },
   ]);
   // Added last, so that a newest-first answer would list them before the best match.
   await env.DB.prepare(
@@ -94,6 +96,13 @@ describe("search rules on a small catalog", () => {
     expect(hit!.snippet).toContain(
       `${MARK_START}graph${MARK_END} ${MARK_START}neural${MARK_END} ${MARK_START}network${MARK_END}`,
     );
+  });
+
+  it("counts a word whatever its ending, though the index holds it only as typed", async () => {
+    // "study" is in no paper as such: the index finds both robots; the rescoring reads "studies" as
+    // "study", so the paper holding every word comes before the more upvoted one holding one
+    expect((await ids("robot study")).slice(0, 2)).toEqual(["2501.00009", "2501.00010"]);
+    expect((await ids("robot arm")).slice(0, 2)).toEqual(["2501.00010", "2501.00009"]);
   });
 
   it("ranks a word that thousands of papers hold best match first, not newest first", async () => {
