@@ -7,7 +7,7 @@
 // steps in the same run, not the worker's latency (workerd, D1 and the network add theirs).
 // Queries: the first PROFILE_QUERIES (30) ai_summary sentences (cut to 250 characters at a word)
 // and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz. PROFILE_BUDGETS (100000,30000,
-// 10000) are the postings budgets tried (POSTINGS_BUDGET is the first).
+// 10000) are the postings budgets tried (POSTINGS_BUDGET, then SHORT_QUERY_BUDGET, then a smaller one).
 import { createReadStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,7 +18,7 @@ import { ROOT } from "./lib/local-stack.mjs";
 import { DAILY_FILE, realCatalog } from "./lib/real-catalog.mjs";
 
 const COUNT = Number(process.env.PROFILE_QUERIES ?? 30);
-const BUDGETS = (process.env.PROFILE_BUDGETS ?? "100000,30000,10000").split(",").map(Number);
+const BUDGETS = (process.env.PROFILE_BUDGETS ?? "30000,60000,10000").split(",").map(Number);
 
 const catalog = await realCatalog();
 const out = join(ROOT, ".bench", "profile-search");

@@ -295,14 +295,18 @@ export interface SearchResult {
 }
 
 /**
- * The most postings a search's passes read: the probe reads at most POSTINGS_BUDGET / (number of
- * words) + 1 postings per word, and the bm25 pass ranks only the rarest words whose doclists
- * together hold at most POSTINGS_BUDGET postings (see searchPapers), whatever the catalog's size.
- * The bm25 pass costs about half a microsecond a posting (node:sqlite on the eval:search catalog);
- * 30,000 keeps a sentence's within the targets of eval:search (docs/benchmarks.md: at 100,000 a
- * sentence found its paper a little more often, MRR@10 0.99 against 0.97, for three times the SQL).
+ * The most postings a search's passes read: the probe reads at most the budget / (number of words)
+ * + 1 postings per word, and the bm25 pass ranks only the rarest words whose doclists together hold
+ * at most the budget (see searchPapers), whatever the catalog's size. The bm25 pass costs about
+ * half a microsecond a posting (node:sqlite on the eval:search catalog). A sentence's budget is
+ * POSTINGS_BUDGET: it holds enough rare words to find its paper (eval:search, docs/benchmarks.md:
+ * at 100,000 a sentence found its paper a little more often, MRR@10 0.99 against 0.97, for three
+ * times the SQL). A short query (SHORT_QUERY words or fewer: a topic, a name, a few title words)
+ * gets SHORT_QUERY_BUDGET: its few words are commoner, and at 30,000 a few title words found their
+ * paper less often (0.944 against 0.952).
  */
 export const POSTINGS_BUDGET = 30_000;
+export const SHORT_QUERY_BUDGET = 60_000;
 /**
  * The most candidates the bm25 arm picks (10 pages of 20), and the phrase arm as many. Rescoring
  * reads each one's text, so the worker's time grows with it; fewer (120) cost topics 0.02 of nDCG@10.
@@ -330,16 +334,17 @@ type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
  * statements:
  * 1. Document frequencies: each word's matches added last are read on the FTS index, at most
- *    POSTINGS_BUDGET / words + 1 of them (FTS5 walks a doclist lazily and stops at the LIMIT), so
- *    the probes read at most POSTINGS_BUDGET + words postings in all. A word found fewer times is
+ *    budget / words + 1 of them (FTS5 walks a doclist lazily and stops at the LIMIT), so the probes
+ *    read at most budget + words postings in all (the budget: POSTINGS_BUDGET, or
+ *    SHORT_QUERY_BUDGET for a short query). A word found fewer times is
  *    counted exactly; a commoner one is estimated from the span of rowids its last matches cover.
  * 2. Candidates, with their text, by one of two arms:
  *    - some words are rare: the rarest words, taken in order of df while their dfs add up to at most
- *      POSTINGS_BUDGET (every word counted exactly fits, as words x cap = budget; a commoner one
+ *      the budget (every word counted exactly fits, as words x cap = budget; a commoner one
  *      counts by its estimate). The RANKED_CANDIDATES best by bm25 (title 10, authors 4, abstract 1)
  *      over an OR of those words and of the quoted phrases that hold one, and as many by the short
  *      query's whole phrase when it holds one. bm25 reads each
- *      element's doclist to weigh it: the words' doclists, at most POSTINGS_BUDGET postings (up to
+ *      element's doclist to weigh it: the words' doclists, at most the budget's postings (up to
  *      an estimate's error for the words past the probe's cap), plus doclist seeks into the phrases'
  *      other words. Missing words (df 0) and the commonest drop out of the OR: no empty answer for
  *      one missing word, and no read of every posting of a common word.
@@ -367,7 +372,8 @@ export async function searchPapers(
       ? []
       : await listedInRankOrder(db, sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId}`);
   } else if (parsed.words.length) {
-    const found = await candidates(db, parsed, opts.budget ?? POSTINGS_BUDGET);
+    const budget = opts.budget ?? (parsed.words.length <= SHORT_QUERY ? SHORT_QUERY_BUDGET : POSTINGS_BUDGET);
+    const found = await candidates(db, parsed, budget);
     rows = rescore(parsed, found).slice(offset, offset + limit + 1);
   } else {
     return { hits: [], more: false };
