@@ -6,7 +6,7 @@
 // are told apart. One query at a time, in one process: the figures are for comparing budgets and
 // steps in the same run, not the worker's latency (workerd, D1 and the network add theirs).
 // Queries: the first PROFILE_QUERIES (30) ai_summary sentences (cut to 250 characters at a word)
-// and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz. PROFILE_BUDGETS (100000,30000,
+// and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz. PROFILE_BUDGETS (30000,60000,
 // 10000) are the postings budgets tried (POSTINGS_BUDGET, then SHORT_QUERY_BUDGET, then a smaller one).
 import { createReadStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
