@@ -5,10 +5,15 @@
 // (the two statements) and the time in JavaScript (drizzle's rows, the rescoring, highlighting)
 // are told apart. One query at a time, in one process: the figures are for comparing budgets and
 // steps in the same run, not the worker's latency (workerd, D1 and the network add theirs).
-// Queries: the first PROFILE_QUERIES (30) ai_summary sentences (cut to 250 characters at a word)
-// and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz. PROFILE_BUDGETS (30000,60000,
-// 10000) are the postings budgets tried (POSTINGS_BUDGET, then SHORT_QUERY_BUDGET, then a smaller one).
-import { createReadStream, mkdirSync } from "node:fs";
+// Queries: the first PROFILE_QUERIES (150) of each of eval:search's query sets when it has run on
+// this catalog (it keeps them beside the catalog), each also scored as eval:search scores it
+// (MRR@10, or nDCG@10 for topics, on a second pass at limit 100) in Node, so that a change's cost
+// and its quality are read in one run; else as many ai_summary sentences (cut to 250 characters
+// at a word) and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz, timed only. The
+// figures eval:search reports through the API are the ones that count. PROFILE_BUDGETS
+// (default,100000,10000) are the postings budgets tried ("default": the production choice,
+// POSTINGS_BUDGET for a sentence and SHORT_QUERY_BUDGET for a short query).
+import { createReadStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
@@ -17,8 +22,10 @@ import { build } from "esbuild";
 import { ROOT } from "./lib/local-stack.mjs";
 import { DAILY_FILE, realCatalog } from "./lib/real-catalog.mjs";
 
-const COUNT = Number(process.env.PROFILE_QUERIES ?? 30);
-const BUDGETS = (process.env.PROFILE_BUDGETS ?? "30000,60000,10000").split(",").map(Number);
+const COUNT = Number(process.env.PROFILE_QUERIES ?? 150);
+const BUDGETS = (process.env.PROFILE_BUDGETS ?? "default,100000,10000")
+  .split(",")
+  .map((b) => (b === "default" ? 0 : Number(b)));
 
 const catalog = await realCatalog();
 const out = join(ROOT, ".bench", "profile-search");
@@ -61,32 +68,81 @@ const db = drizzle({
   batch: async (all) => Promise.all(all.map((s) => s.all())),
 });
 
-/** @type {{ sentence: string[]; topic: string[] }} */
-const sets = { sentence: [], topic: [] };
-for await (const line of createInterface({ input: createReadStream(DAILY_FILE).pipe(createGunzip()) })) {
-  const paper = JSON.parse(line);
-  if (paper.ai_summary && sets.sentence.length < COUNT) {
-    sets.sentence.push(
-      paper.ai_summary.length > 250 ? paper.ai_summary.slice(0, 250).replace(/\s\S*$/, "") : paper.ai_summary,
-    );
-  }
-  for (const k of paper.ai_keywords ?? []) {
-    if (k.trim().split(/\s+/).length === 2 && sets.topic.length < COUNT) sets.topic.push(k.trim().toLowerCase());
+/**
+ * The queries: eval:search's kept sets when it has run on this catalog (each query with the papers
+ * it must find, so that quality is measured beside time), else sentences and topics read here.
+ * @type {Record<string, { q: string; relevant?: string[] }[]>}
+ */
+let sets = { sentence: [], topic: [] };
+let judged = null;
+const kept = readdirSync(catalog.persistTo).find((f) => f.startsWith("eval-sets-"));
+if (kept) {
+  const saved = JSON.parse(readFileSync(join(catalog.persistTo, kept), "utf8")).sets;
+  sets = { sentence: saved.sentence, topic: saved.topic, title: saved.title };
+  for (const name of Object.keys(sets)) sets[name] = sets[name].slice(0, COUNT);
+  judged = new Set(saved.judged);
+} else {
+  for await (const line of createInterface({ input: createReadStream(DAILY_FILE).pipe(createGunzip()) })) {
+    const paper = JSON.parse(line);
+    if (paper.ai_summary && sets.sentence.length < COUNT) {
+      const q = paper.ai_summary.length > 250 ? paper.ai_summary.slice(0, 250).replace(/\s\S*$/, "") : paper.ai_summary;
+      sets.sentence.push({ q });
+    }
+    for (const k of paper.ai_keywords ?? []) {
+      if (k.trim().split(/\s+/).length === 2 && sets.topic.length < COUNT)
+        sets.topic.push({ q: k.trim().toLowerCase() });
+    }
   }
 }
 
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+/** As eval:search scores: MRR@10 of the one paper, or for a topic nDCG@10 among the judged papers. */
+function quality(name, queries, rankings) {
+  if (name !== "topic") {
+    return mean(
+      queries.map(({ relevant }, i) => {
+        const r = rankings[i].indexOf(relevant[0]) + 1;
+        return r >= 1 && r <= 10 ? 1 / r : 0;
+      }),
+    );
+  }
+  return mean(
+    queries.map(({ relevant }, i) => {
+      const rel = new Set(relevant);
+      const top = rankings[i].filter((id) => judged.has(id)).slice(0, 10);
+      const dcg = top.reduce((a, id, k) => a + (rel.has(id) ? 1 / Math.log2(k + 2) : 0), 0);
+      let idcg = 0;
+      for (let k = 0; k < Math.min(10, rel.size); k++) idcg += 1 / Math.log2(k + 2);
+      return dcg / idcg;
+    }),
+  );
+}
+
 console.log(`# Search profile (${new Date().toISOString()}, node ${process.version}): ${catalog.stats.count} papers`);
-console.log("\n| set | budget | ms a query | in SQL | in JavaScript |\n|---|---:|---:|---:|---:|");
+console.log(
+  `queries: ${kept ? `eval:search's sets (${kept}), the first ${COUNT} of each` : "read here (run eval:search first to measure quality too)"}`,
+);
+console.log(
+  "\n| set | budget | ms a query | in SQL | in JavaScript | quality (limit 100) |\n|---|---:|---:|---:|---:|---:|",
+);
 for (const [name, queries] of Object.entries(sets)) {
   for (const budget of BUDGETS) {
-    for (const q of queries.slice(0, 3)) await searchPapers(db, q, { budget }); // warm the page cache
+    const opts = budget ? { budget } : {};
+    for (const { q } of queries.slice(0, 3)) await searchPapers(db, q, opts); // warm the page cache
     sqlMs = 0;
     const start = performance.now();
-    for (const q of queries) await searchPapers(db, q, { limit: 20, budget });
+    for (const { q } of queries) await searchPapers(db, q, { limit: 20, ...opts });
     const each = (performance.now() - start) / queries.length;
     const inSql = sqlMs / queries.length;
+    let found = "-";
+    if (judged) {
+      const rankings = [];
+      for (const { q } of queries)
+        rankings.push((await searchPapers(db, q, { limit: 100, ...opts })).hits.map((h) => h.paper.id));
+      found = `${name === "topic" ? "nDCG@10" : "MRR@10"} ${quality(name, queries, rankings).toFixed(3)}`;
+    }
     console.log(
-      `| ${name} (${queries.length}) | ${budget} | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} |`,
+      `| ${name} (${queries.length}) | ${budget || "default"} | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} | ${found} |`,
     );
   }
 }
