@@ -2,12 +2,13 @@ import { formatDay, formatPeriod, type Period, shiftPeriod } from "#shared/domai
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { plural } from "#shared/papers/text";
+import { dayCard } from "../cards/card-data";
 import type { ThreadComment } from "../comments/comment-store";
 import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
 import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "../ui/components";
 import { Layout } from "../ui/layout";
-import { PaperHead } from "./paper-meta";
+import { PaperHead, ShareHead } from "./paper-meta";
 
 /** `siteUrl`: SITE_URL, on which every page names its canonical address. */
 export function DayPage({
@@ -23,12 +24,24 @@ export function DayPage({
 }) {
   const { day, requested } = listing;
   const title = day ? `Daily Papers · ${formatDay(day)}` : "Daily Papers";
+  const description = "The day's notable machine learning papers, upvoted by the research community.";
+  const canonical = `${siteUrl}${day ? `/papers/date/${day}` : "/"}`;
   return (
     <Layout
       title={title}
       nav="daily"
-      description="The day's notable machine learning papers, upvoted by the research community."
-      canonical={`${siteUrl}${day ? `/papers/date/${day}` : "/"}`}
+      description={description}
+      canonical={canonical}
+      head={
+        <ShareHead
+          type="website"
+          title={`${title} · Paperboy`}
+          description={description}
+          canonical={canonical}
+          card={dayCard(home ? null : day, listing.items)}
+          siteUrl={siteUrl}
+        />
+      }
       votes
     >
       <h1>
@@ -181,7 +194,7 @@ export function PaperPage({
       title={paper.title}
       description={description}
       canonical={canonical}
-      head={<PaperHead item={item} canonical={canonical} description={description} />}
+      head={<PaperHead item={item} canonical={canonical} description={description} siteUrl={siteUrl} />}
       votes
     >
       <article class="paper" id={`paper-${paper.id}`}>

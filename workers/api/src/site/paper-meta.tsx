@@ -1,4 +1,6 @@
 import type { ListedPaper } from "#shared/papers/queries";
+import { cardAlt, cardPath, paperCard } from "../cards/card-data";
+import { CARD_HEIGHT, CARD_WIDTH, type DayCardData, type PaperCardData } from "../cards/card-svg";
 
 /**
  * JSON for a `<script type="application/ld+json">` block: a data block, never executed (so the
@@ -51,22 +53,24 @@ export function PaperHead({
   item,
   canonical,
   description,
+  siteUrl,
 }: {
   item: ListedPaper;
   canonical: string;
   description: string;
+  siteUrl: string;
 }) {
   const { paper } = item;
   return (
     <>
-      <meta property="og:type" content="article" />
-      <meta property="og:title" content={paper.title} />
-      <meta property="og:description" content={description} />
-      <meta property="og:url" content={canonical} />
-      <meta property="og:site_name" content="Paperboy" />
-      <meta name="twitter:card" content="summary" />
-      <meta name="twitter:title" content={paper.title} />
-      <meta name="twitter:description" content={description} />
+      <ShareHead
+        type="article"
+        title={paper.title}
+        description={description}
+        canonical={canonical}
+        card={paperCard(item)}
+        siteUrl={siteUrl}
+      />
       <meta name="citation_title" content={paper.title} />
       {paper.authors.map((a) => (
         <meta name="citation_author" content={a} />
@@ -80,6 +84,41 @@ export function PaperHead({
         type="application/ld+json"
         dangerouslySetInnerHTML={{ __html: scriptSafeJson(scholarlyArticle(item, canonical)) }}
       />
+    </>
+  );
+}
+
+/**
+ * Open Graph and a Twitter card for a link preview: the page's title and description, and its
+ * share card (1200 x 630, at its versioned address on SITE_URL) as the large image.
+ */
+export function ShareHead(props: {
+  type: "article" | "website";
+  title: string;
+  description: string;
+  canonical: string;
+  card: PaperCardData | DayCardData;
+  siteUrl: string;
+}) {
+  const image = `${props.siteUrl}${cardPath(props.card)}`;
+  const alt = cardAlt(props.card);
+  return (
+    <>
+      <meta property="og:type" content={props.type} />
+      <meta property="og:title" content={props.title} />
+      <meta property="og:description" content={props.description} />
+      <meta property="og:url" content={props.canonical} />
+      <meta property="og:site_name" content="Paperboy" />
+      <meta property="og:image" content={image} />
+      <meta property="og:image:type" content="image/png" />
+      <meta property="og:image:width" content={String(CARD_WIDTH)} />
+      <meta property="og:image:height" content={String(CARD_HEIGHT)} />
+      <meta property="og:image:alt" content={alt} />
+      <meta name="twitter:card" content="summary_large_image" />
+      <meta name="twitter:title" content={props.title} />
+      <meta name="twitter:description" content={props.description} />
+      <meta name="twitter:image" content={image} />
+      <meta name="twitter:image:alt" content={alt} />
     </>
   );
 }
