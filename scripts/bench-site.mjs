@@ -16,6 +16,8 @@
 // the featured papers' ai_summary (hf-daily-2024-2025.jsonl.gz), the topics their two-word
 // ai_keywords; at a synthetic size, a sentence is a run of words from a sampled paper's abstract
 // and a topic two adjacent words of one, so that each finds at least its paper.
+// Two last routes measure the share cards (issue 24): a paper's card.png, each paper once (a render
+// with resvg), and one card at its versioned address, the paper page's og:image (a cache hit).
 // Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3, after a
 // warm-up round of BENCH_WARMUP=2 seconds a route), BENCH_CONNECTIONS (16), BENCH_TIMEOUT (30 s, wrk's
 // per-request timeout), BENCH_RAW=1 to print
@@ -191,6 +193,11 @@ function walks(dbFile, ids, days, people) {
   return {
     dayListing: withPages(dayList),
     paperPage: withPages(shuffled(ids.map((id) => `/papers/${id}`))),
+    // each paper's card as it is now: a render, then kept (15 s) like the counts it shows
+    paperCard: shuffled(
+      ids.map((id) => `/papers/${id}/card.png`),
+      5,
+    ),
     searchRare: site(rare),
     searchCommon: site(common),
     searchTwoCommon: site(two),
@@ -359,6 +366,12 @@ async function benchSize(size) {
     console.log(
       `cached day page: ${Buffer.byteLength(html)} bytes of HTML, second fetch X-Cache: ${cached.headers.get("X-Cache")}`,
     );
+    // a card at its versioned address (the paper page's og:image), stored for good once drawn
+    const paperHtml = await (await fetch(`${base}/papers/${cat.ids[0]}`)).text();
+    const card = new URL(/<meta property="og:image" content="([^"]+)"/.exec(paperHtml)?.[1] ?? "/card-missing")
+      .pathname;
+    const cardBytes = (await (await fetch(base + card)).arrayBuffer()).byteLength;
+    console.log(`share card: ${card}, ${cardBytes} bytes of PNG`);
     /** @type {[string, string[]][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both
@@ -377,6 +390,8 @@ async function benchSize(size) {
         ["uncached search, a sentence of up to 250 characters", w.searchSentence],
         ["uncached search, a two-word topic", w.searchTopic],
         ["uncached search, a quoted two-word phrase", w.searchPhrase],
+        ["uncached share card (a paper's card.png, drawn)", w.paperCard],
+        ["cached share card (its versioned address, a hit)", [card]],
       );
     const cursors = runs.map(() => 0);
     // A warm-up round, not counted: the isolate's start, V8's compilation of each route's code and
@@ -412,7 +427,9 @@ async function benchSize(size) {
         raw: rs.map((x) => x.raw).join("\n"),
       };
     });
-    const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch, ...people] = results;
+    const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch, ...rest] = results;
+    const people = rest.slice(0, 3);
+    const [cardMiss, cardHit] = rest.slice(3);
     console.log(
       `\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
     );
@@ -429,7 +446,7 @@ async function benchSize(size) {
       console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
       console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
       console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
-      const worst = results.slice(2).reduce((a, r) => (r.p99 > a.p99 ? r : a));
+      const worst = [dayMiss, paper, rare, common, two, apiList, apiSearch, ...people].reduce((a, r) => (r.p99 > a.p99 ? r : a));
       console.log(
         `worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`,
       );
@@ -441,6 +458,10 @@ async function benchSize(size) {
     if (w)
       console.log(
         `also: rare search ${ratio(rare.rps, dayMiss.rps)}, API listing ${ratio(apiList.rps, dayMiss.rps)}, API search ${ratio(apiSearch.rps, dayMiss.rps)} of the day listing`,
+      );
+    if (w && cardMiss && cardHit)
+      console.log(
+        `share card: drawn ${cardMiss.cpuMs.toFixed(1)} ms of CPU a request (${ratio(cardMiss.cpuMs, dayMiss.cpuMs)}x the uncached day listing's), a hit ${cardHit.cpuMs.toFixed(2)} ms (${ratio(cardHit.cpuMs, hit.cpuMs)}x the cached day page's)`,
       );
     if (w) {
       // issue 21's targets for the searches people type, against the day listing of the same run

@@ -195,7 +195,8 @@ describe("a paper page's metadata", () => {
     expect(meta(html, "property", "og:url")).toEqual([`${SITE}/papers/${id}`]);
     expect(meta(html, "property", "og:site_name")).toEqual(["Paperboy"]);
     expect(unhtml(meta(html, "property", "og:description")[0]!)).toBe(item.paper.summary.slice(0, 200));
-    expect(meta(html, "name", "twitter:card")).toEqual(["summary"]);
+    expect(meta(html, "name", "twitter:card")).toEqual(["summary_large_image"]);
+    expect(meta(html, "property", "og:image")[0]).toMatch(new RegExp(`^${SITE}/papers/${id}/card-[0-9a-f]{8}\\.png$`));
     expect(meta(html, "name", "citation_title").map(unhtml)).toEqual([item.paper.title]);
     expect(meta(html, "name", "citation_author")).toEqual([
       "Etienne Casanova",
