@@ -446,7 +446,9 @@ async function benchSize(size) {
       console.log(`\nuncached paper page / uncached day listing: ${ratio(paper.rps, dayMiss.rps)} (target >= 0.8)`);
       console.log(`uncached common-word search / day listing: ${ratio(common.rps, dayMiss.rps)} (target >= 0.5)`);
       console.log(`uncached two-common-word search / day listing: ${ratio(two.rps, dayMiss.rps)} (target >= 0.5)`);
-      const worst = [dayMiss, paper, rare, common, two, apiList, apiSearch, ...people].reduce((a, r) => (r.p99 > a.p99 ? r : a));
+      const worst = [dayMiss, paper, rare, common, two, apiList, apiSearch, ...people].reduce((a, r) =>
+        r.p99 > a.p99 ? r : a,
+      );
       console.log(
         `worst uncached p99 / day listing p99: ${ratio(worst.p99, dayMiss.p99)} (${worst.name}; target <= 3)`,
       );

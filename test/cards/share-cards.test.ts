@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { drawable, wrap } from "../../workers/api/src/cards/card-svg";
 import { cardFonts } from "../../workers/api/src/cards/render-card";
-import { darkPixels, decodePng } from "../support/png";
 import { get, insertPapers } from "../site/site-support";
+import { darkPixels, decodePng } from "../support/png";
 
 const DAY = "2025-01-02";
 /** A title of 1,000 characters with right-to-left text, emoji, TeX, CJK and markup. */
