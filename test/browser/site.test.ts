@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -127,7 +127,7 @@ describe("light and dark", () => {
   // `npm run screenshots` refreshes the README's pictures; a plain run keeps its own in test-results.
   const dir = process.env.UPDATE_SCREENSHOTS ? SHOTS : join(import.meta.dirname, "../../test-results/screenshots");
 
-  it("follows the system colour scheme, and screenshots the home page in both and a paper page", async () => {
+  it("follows the system colour scheme, and screenshots the home page in both, a paper page and its share card", async () => {
     mkdirSync(dir, { recursive: true });
     for (const scheme of ["light", "dark"] as const) {
       const { page, close } = await open("/", { colorScheme: scheme });
@@ -138,6 +138,11 @@ describe("light and dark", () => {
     }
     const { page, close } = await open("/papers/2606.00467");
     await page.screenshot({ path: join(dir, "paper-light.png") });
+    // the page's share card, as a link to it unfurls
+    const card = new URL((await page.locator('meta[property="og:image"]').getAttribute("content")) ?? "").pathname;
+    const png = await fetch(`${baseUrl}${card}`);
+    expect(png.headers.get("Content-Type")).toBe("image/png");
+    writeFileSync(join(dir, "card-paper.png"), new Uint8Array(await png.arrayBuffer()));
     await close();
   });
 });

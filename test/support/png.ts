@@ -33,7 +33,9 @@ export async function decodePng(bytes: Uint8Array): Promise<DecodedPng> {
     at += 12 + length;
   }
   const inflated = new Uint8Array(
-    await new Response(new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer(),
+    await new Response(
+      new Blob(idat.map((d) => d.slice())).stream().pipeThrough(new DecompressionStream("deflate")),
+    ).arrayBuffer(),
   );
   const stride = width * channels;
   const pixels = new Uint8Array(stride * height);
