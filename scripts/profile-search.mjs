@@ -74,6 +74,7 @@ const db = drizzle({
  * @type {Record<string, { q: string; relevant?: string[] }[]>}
  */
 let sets = { sentence: [], topic: [] };
+/** @type {Set<string> | null} */
 let judged = null;
 const kept = readdirSync(catalog.persistTo).find((f) => f.startsWith("eval-sets-"));
 if (kept) {
@@ -109,7 +110,7 @@ function quality(name, queries, rankings) {
   return mean(
     queries.map(({ relevant }, i) => {
       const rel = new Set(relevant);
-      const top = rankings[i].filter((id) => judged.has(id)).slice(0, 10);
+      const top = rankings[i].filter((id) => judged?.has(id)).slice(0, 10);
       const dcg = top.reduce((a, id, k) => a + (rel.has(id) ? 1 / Math.log2(k + 2) : 0), 0);
       let idcg = 0;
       for (let k = 0; k < Math.min(10, rel.size); k++) idcg += 1 / Math.log2(k + 2);
