@@ -5,7 +5,7 @@
 // its .dev.vars, and uses the same persisted state as `wrangler dev --persist-to` (v3/, D1 keyed
 // by the same database id), so both modes read the same seeded database.
 // Used by `npm run bench:site` (unless BENCH_WRANGLER_DEV=1).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -29,10 +29,17 @@ export async function startDirect({ port, persistTo }) {
   const workers = CONFIGS.map((config) => {
     const name = config === "wrangler.toml" ? "api" : config.split("/")[1];
     const outdir = join(ROOT, ".bench/direct", name);
+    rmSync(outdir, { recursive: true, force: true });
     // --outdir is resolved against the config's folder: make it absolute.
     wrangler(["deploy", "--dry-run", "--outdir", outdir, "-c", config], { stdio: ["ignore", "ignore", "inherit"] });
-    const main = readdirSync(outdir).find((f) => f.endsWith(".js") && !f.endsWith(".map.js"));
+    const files = readdirSync(outdir);
+    const main = files.find((f) => f.endsWith(".js") && !f.endsWith(".map.js"));
     if (!main) throw new Error(`no bundle in ${outdir}`);
+    // The bundle's other modules, as wrangler's rules typed them (a .wasm compiled, a .ttf data).
+    const extra = files.flatMap((f) => {
+      const type = f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".ttf") ? "Data" : null;
+      return type ? [{ type, path: join(outdir, f) }] : [];
+    });
     const configPath = join(ROOT, config);
     const { workerOptions } = unstable_getMiniflareWorkerOptions(configPath);
     const raw = readFileSync(configPath, "utf8");
@@ -42,8 +49,7 @@ export async function startDirect({ port, persistTo }) {
       name: workerName,
       rootPath: undefined,
       modulesRules: undefined,
-      modules: true,
-      scriptPath: join(outdir, main),
+      modules: [{ type: "ESModule", path: join(outdir, main) }, ...extra],
       modulesRoot: outdir,
       bindings: {
         .../** @type {Record<string, unknown>} */ (workerOptions.bindings),
