@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { drawable, wrap } from "../../workers/api/src/cards/card-svg";
 import { cardFonts } from "../../workers/api/src/cards/render-card";
-import { get, insertPapers } from "../site/site-support";
+import { get, insertPapers, request } from "../site/site-support";
 import { darkPixels, decodePng } from "../support/png";
 
 const DAY = "2025-01-02";
@@ -116,6 +116,17 @@ describe("share cards", () => {
     await expectCard(await cardOf(`/papers/date/${DAY}`));
     expect(await cardOf("/")).toMatch(/^\/papers\/card-[0-9a-f]{8}\.png$/);
     await expectCard(await cardOf("/"));
+  });
+
+  it("takes a paper's card down with the paper when a curator hides it", async () => {
+    expect((await get("/papers/2501.00001/card.png")).status).toBe(200);
+    const hide = await request(
+      "/admin/papers/2501.00001/hide",
+      { method: "POST", headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}` } },
+      { form: {} },
+    );
+    expect(hide.status).toBeLessThan(400);
+    expect((await get("/papers/2501.00001/card.png")).status).toBe(404);
   });
 
   it("answers a card of nothing with a clear error", async () => {

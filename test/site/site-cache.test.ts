@@ -216,6 +216,8 @@ describe("the Cache API layer", () => {
         "https://paperboy.example/papers/astro-ph/0601001",
         "https://paperboy.example/papers/astro-ph/0601001.md",
         "https://paperboy.example/papers/astro-ph/0601001.bib",
+        "https://paperboy.example/papers/astro-ph/0601001/card.png",
+        "https://paperboy.example/papers/date/2026-06-12/card.png",
       ]),
     );
   });
@@ -232,6 +234,7 @@ describe("the Cache API layer", () => {
         "/?sort=trending",
         "/?sort=newest",
         "/papers/trending",
+        "/papers/card.png",
         "/api/daily_papers?date=0000-01-01",
         "/papers/month/0000-01",
         "/papers/month/0000-01?sort=trending",

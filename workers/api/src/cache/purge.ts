@@ -25,12 +25,16 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
   const listing = (path: string) => {
     for (const s of SORT_VARIANTS) paths.add(path + s);
   };
+  // A share card at its plain address shows the counts as they are now (cards/); its versioned
+  // addresses are tagged with the paper or the day, for Workers Cache's purge by tag.
   if (req.days.length) {
     listing("/");
     paths.add("/papers/trending");
+    paths.add("/papers/card.png");
   }
   for (const day of req.days) {
     for (const near of neighbours(day)) listing(`/papers/date/${near}`);
+    paths.add(`/papers/date/${day}/card.png`);
     for (const p of periodsOfDay(day)) {
       if (p.kind !== "day") listing(`/papers/${p.kind}/${p.key}`);
       // The API's default addresses (edge-cache.ts apiCache); other parameters expire on their own.
@@ -41,6 +45,7 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
     paths.add(`/papers/${id}`);
     paths.add(`/papers/${id}.md`);
     paths.add(`/papers/${id}.bib`);
+    paths.add(`/papers/${id}/card.png`);
     paths.add(`/api/papers/${id}`);
   }
   return [...paths].map((p) => new URL(p, siteUrl).toString());
