@@ -103,6 +103,8 @@ describe("share cards", () => {
     // what the font cannot draw is a white square; markup stays text for the SVG's escaping
     expect(text).toContain("\u25a1");
     expect(text).not.toContain("🚀");
+    // a bidi override would show the rest of the line reversed
+    expect(drawable("\u202eevil\u202c name", bold)).toBe("evil name");
     const lines = wrap(text, bold, 50, 1056, 4);
     expect(lines).toHaveLength(4);
     expect(lines[3]!.endsWith("…")).toBe(true);

@@ -47,12 +47,13 @@ export interface DayCardData {
 const escapeXml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-/** The text as the card can draw it: one line of it, controls dropped, missing characters squared. */
+/** The text as the card can draw it: one line of it, controls and bidi overrides dropped, missing characters squared. */
 export function drawable(text: string, font: FontMetrics): string {
   let out = "";
   for (const ch of text.normalize("NFC").replace(/\s+/gu, " ").trim()) {
     const cp = ch.codePointAt(0)!;
-    if (/[\p{Cc}\p{Cs}\p{Co}\p{Cn}]/u.test(ch)) continue;
+    // controls, and the bidi embeddings, overrides and isolates that could show text reversed
+    if (/[\p{Cc}\p{Cs}\p{Co}\p{Cn}\u202a-\u202e\u2066-\u2069]/u.test(ch)) continue;
     // format characters (bidi marks, joiners) draw nothing and take no width
     if (/\p{Cf}/u.test(ch) || /\p{Mn}/u.test(ch) || font.advance(cp) !== null) out += ch;
     else out += MISSING;
