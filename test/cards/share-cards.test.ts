@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { drawable, wrap } from "../../workers/api/src/cards/card-svg";
 import { cardFonts } from "../../workers/api/src/cards/render-card";
@@ -129,6 +129,19 @@ describe("share cards", () => {
     );
     expect(hide.status).toBeLessThan(400);
     expect((await get("/papers/2501.00001/card.png")).status).toBe(404);
+  });
+
+  it("leaves the pages' caching as it was: an uncached page is looked up and stored once", async () => {
+    const match = vi.spyOn(caches.default, "match");
+    const put = vi.spyOn(caches.default, "put");
+    try {
+      expect((await get("/papers/2501.00003.bib")).status).toBe(200);
+      expect(match).toHaveBeenCalledTimes(1);
+      expect(put).toHaveBeenCalledTimes(1);
+    } finally {
+      match.mockRestore();
+      put.mockRestore();
+    }
   });
 
   it("answers a card of nothing with a clear error", async () => {

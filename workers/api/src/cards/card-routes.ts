@@ -18,8 +18,9 @@ import { cardPath, cardVersion, dayCard, paperCard } from "./card-data";
 import { type DayCardData, dayCardSvg, type PaperCardData, paperCardSvg } from "./card-svg";
 import { cardFonts, renderPng } from "./render-card";
 
+// edgeCache on each route, not `use("/papers/*")`: mounted at the root, that would run it a second
+// time in front of every page of the site's routes.
 export const cardRoutes = new Hono<AppEnv>();
-cardRoutes.use("/papers/*", edgeCache);
 
 const FILE = "card(?:-[0-9a-f]{8})?\\.png";
 const askedVersion = (file: string) => /^card-([0-9a-f]{8})\.png$/.exec(file)?.[1] ?? null;
@@ -36,12 +37,12 @@ async function answerCard(c: Context<AppEnv>, file: string, data: PaperCardData 
   return c.body(png, 200, { "Content-Type": "image/png" });
 }
 
-cardRoutes.get(`/papers/:file{${FILE}}`, async (c) => {
+cardRoutes.get(`/papers/:file{${FILE}}`, edgeCache, async (c) => {
   const listing = await latestDayListing(createDb(c.env.DB), { sort: "upvotes", limit: 3 });
   return answerCard(c, c.req.param("file"), dayCard(null, listing.items), [LIVE_TAG]);
 });
 
-cardRoutes.get(`/papers/date/:day/:file{${FILE}}`, async (c) => {
+cardRoutes.get(`/papers/date/:day/:file{${FILE}}`, edgeCache, async (c) => {
   const day = parseDay(c.req.param("day"));
   if (!day) throw badRequest("invalid_date", "the date must be a real day written YYYY-MM-DD, like 2026-06-12");
   const listing = await dayListing(createDb(c.env.DB), day, { sort: "upvotes", limit: 3 });
@@ -50,7 +51,7 @@ cardRoutes.get(`/papers/date/:day/:file{${FILE}}`, async (c) => {
 });
 
 // The id may contain a slash (astro-ph/0601001): the card's file is the path's last part.
-cardRoutes.get(`/papers/:path{.+/${FILE}}`, async (c) => {
+cardRoutes.get(`/papers/:path{.+/${FILE}}`, edgeCache, async (c) => {
   const path = c.req.param("path");
   const cut = path.lastIndexOf("/");
   const [id, file] = [path.slice(0, cut), path.slice(cut + 1)];
