@@ -312,6 +312,12 @@ export const SHORT_QUERY_BUDGET = 60_000;
  * reads each one's text, so the worker's time grows with it; fewer (120) cost topics 0.02 of nDCG@10.
  */
 export const RANKED_CANDIDATES = 200;
+/**
+ * A sentence's (more than SHORT_QUERY words) candidates: its rare words pick its paper among the
+ * first few, so half as many do as well (profile:search on 300 sentences: MRR@10 0.970 at 100
+ * against 0.968 at 200, for 30% less time) and leave five pages of 20.
+ */
+export const SENTENCE_CANDIDATES = 100;
 /** The matches a query of only common words picks: the ones most recently added to the catalog (10 pages). */
 export const COMMON_WINDOW = 200;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */
@@ -446,7 +452,7 @@ async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<
     const arm = (m: string) => sql`SELECT * FROM (
       SELECT f.rowid AS num, bm25(papers_fts, 10.0, 4.0, 1.0) AS score FROM papers_fts AS f
       WHERE papers_fts MATCH ${m} ${notExcluded}
-      ORDER BY score, num LIMIT ${RANKED_CANDIDATES})`;
+      ORDER BY score, num LIMIT ${words.length > SHORT_QUERY ? SENTENCE_CANDIDATES : RANKED_CANDIDATES})`;
     ranked = sql`
       SELECT num, row_number() OVER (ORDER BY min(score), num) AS ord FROM (
         ${arm(elements.join(" OR "))}
