@@ -5,13 +5,14 @@
  * answers them.
  */
 import type { ListedPaper } from "#shared/papers/queries";
+import { shortAuthors } from "#shared/papers/text";
 import { contentHash } from "../ui/content-hash";
 import { CARD_TEMPLATE, type DayCardData, type PaperCardData } from "./card-svg";
 
 export const paperCard = (item: ListedPaper): PaperCardData => ({
   id: item.paper.id,
   title: item.paper.title,
-  authors: item.paper.authors.slice(0, 4),
+  authors: shortAuthors(item.paper.authors, 3),
   primaryCategory: item.paper.primaryCategory,
   day: item.entry?.day ?? null,
   upvotes: item.entry ? item.upvotes : null,

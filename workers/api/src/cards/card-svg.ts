@@ -6,6 +6,9 @@
  * draw (an emoji, CJK) is shown as a white square, so that nothing overflows and nothing errors.
  * Dark text on white, the site's palette: every colour pair passes WCAG AA for its size.
  */
+import { formatDay } from "#shared/domain/periods";
+import { plural } from "#shared/papers/text";
+import { xmlEscape } from "../feeds/feed-xml";
 import type { FontMetrics } from "./font-metrics";
 
 export const CARD_WIDTH = 1200;
@@ -13,7 +16,7 @@ export const CARD_HEIGHT = 630;
 /** The font family the renderer is given (render-card.ts bundles its regular and bold faces). */
 export const CARD_FONT = "DejaVu Sans";
 /** Bump when the drawing changes: it is part of every card's address (cardVersion). */
-export const CARD_TEMPLATE = 1;
+export const CARD_TEMPLATE = 2;
 
 const MARGIN = 72;
 const TEXT_WIDTH = CARD_WIDTH - 2 * MARGIN;
@@ -29,7 +32,8 @@ export interface CardFonts {
 export interface PaperCardData {
   id: string;
   title: string;
-  authors: string[];
+  /** The first authors, as the site's cards shorten them (shortAuthors). */
+  authors: string;
   primaryCategory: string | null;
   /** The featured day, or null for a paper only announced. */
   day: string | null;
@@ -43,9 +47,6 @@ export interface DayCardData {
   /** The day's top titles, best first (three are shown). */
   titles: string[];
 }
-
-const escapeXml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** The text as the card can draw it: one line of it, controls and bidi overrides dropped, missing characters squared. */
 export function drawable(text: string, font: FontMetrics): string {
@@ -116,7 +117,7 @@ interface TextLine {
 }
 
 const textElement = ({ x, y, size, text, bold, colour = COLOURS.fg, anchor = "start" }: TextLine) =>
-  `<text x="${x}" y="${y}" font-size="${size}"${bold ? ' font-weight="bold"' : ""} fill="${colour}"${anchor === "end" ? ' text-anchor="end"' : ""}>${escapeXml(text)}</text>`;
+  `<text x="${x}" y="${y}" font-size="${size}"${bold ? ' font-weight="bold"' : ""} fill="${colour}"${anchor === "end" ? ' text-anchor="end"' : ""}>${xmlEscape(text)}</text>`;
 
 function frame(lines: TextLine[], footer: string): string {
   return [
@@ -152,14 +153,6 @@ function titleLines(title: string, fonts: CardFonts, top: number): { lines: Text
   return { lines, bottom: top + size + (wrapped.length - 1) * step };
 }
 
-const shortDate = (day: string) =>
-  new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-
 /** A paper's card: its id and category, title, first authors, and its featured day and upvotes. */
 export function paperCardSvg(paper: PaperCardData, fonts: CardFonts): string {
   const head = drawable(
@@ -167,12 +160,11 @@ export function paperCardSvg(paper: PaperCardData, fonts: CardFonts): string {
     fonts.regular,
   );
   const { lines, bottom } = titleLines(paper.title, fonts, 100);
-  const shown = paper.authors.slice(0, 3).join(", ") + (paper.authors.length > 3 ? ", et al." : "");
-  const [authors = ""] = wrap(drawable(shown, fonts.regular), fonts.regular, 30, TEXT_WIDTH, 1);
+  const [authors = ""] = wrap(drawable(paper.authors, fonts.regular), fonts.regular, 30, TEXT_WIDTH, 1);
   const footer =
     paper.day === null
       ? "Daily ML papers"
-      : `Featured ${shortDate(paper.day)}${paper.upvotes === null ? "" : ` · ${paper.upvotes} upvote${paper.upvotes === 1 ? "" : "s"}`}`;
+      : `Featured ${formatDay(paper.day)}${paper.upvotes === null ? "" : ` · ${plural(paper.upvotes, "upvote")}`}`;
   return frame(
     [
       { x: MARGIN, y: 84, size: 28, text: head, colour: COLOURS.muted },
@@ -185,7 +177,7 @@ export function paperCardSvg(paper: PaperCardData, fonts: CardFonts): string {
 
 /** A day's card (the date and its top three titles), or the home page's with the latest day's. */
 export function dayCardSvg(card: DayCardData, fonts: CardFonts): string {
-  const heading = card.day === null ? "Today's notable ML papers" : `Daily papers · ${shortDate(card.day)}`;
+  const heading = card.day === null ? "Today's notable ML papers" : `Daily papers · ${formatDay(card.day)}`;
   const titles = card.titles.slice(0, 3).map((t, i) => {
     const [line = ""] = wrap(drawable(t, fonts.regular), fonts.regular, 36, TEXT_WIDTH - 56, 1);
     return [
