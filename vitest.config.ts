@@ -25,6 +25,8 @@ export default defineConfig(async () => {
             RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXMh",
             // test/support/accounts.ts signedInAccount("curator") holds this address.
             CURATOR_EMAILS: "Curator@Example.com, other-curator@example.com",
+            // the production host, whatever a local .dev.vars points it at; tests stub fetch
+            THUMBNAIL_ORIGIN: "https://cdn-thumbnails.huggingface.co",
           },
           // The API and ingest workers reach each other's RPC entrypoints; in tests both live in
           // the one test worker (test/support/test-worker.ts), so the bindings point back at it.

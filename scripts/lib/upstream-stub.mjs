@@ -1,9 +1,11 @@
 // A local stand-in for arXiv and Hugging Face's daily papers API, serving the real captures in
 // test/fixtures/upstream. `npm run dev` and the browser tests point the ingest worker at it, so
-// local runs work offline and go through the production parsers and upsert code.
+// local runs work offline and go through the production parsers and upsert code. Thumbnails
+// (cdn-thumbnails.huggingface.co/social-thumbnails/...) are pictures it draws itself.
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 
 const FIXTURES = new URL("../../test/fixtures/upstream/", import.meta.url).pathname;
 const read = (path) => readFileSync(join(FIXTURES, path), "utf8");
@@ -58,6 +60,59 @@ function combinedListing() {
   return first.slice(0, first.indexOf("<item>")) + items.join("\n    ") + "\n  </channel>\n</rss>\n";
 }
 
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * Hugging Face's thumbnail of a paper stands in as a picture of our own: a bar chart in colours
+ * drawn from the id, 600x315 like a social card, so that pages show thumbnails offline and each
+ * paper's differs.
+ */
+function standInThumbnail(id) {
+  const [w, h] = [600, 315];
+  let seed = [...id].reduce((a, ch) => (a * 31 + ch.charCodeAt(0)) >>> 0, 7);
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+  const hue = [60 + next() * 140, 60 + next() * 140, 60 + next() * 140];
+  const bars = Array.from({ length: 6 }, () => 0.2 + next() * 0.7);
+  const raw = Buffer.alloc((w * 3 + 1) * h, 0);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const bar = Math.floor((x - 60) / 80);
+      const inBar = x >= 60 && bar < 6 && (x - 60) % 80 < 56 && y > 40 + (1 - bars[bar]) * 235 && y < 275;
+      const at = y * (w * 3 + 1) + 1 + x * 3;
+      for (let c = 0; c < 3; c++) raw[at + c] = inBar ? hue[c] : 244 - (y / h) * 20;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
 function respond(url) {
   if (url.pathname.startsWith("/rss/")) return [200, "application/rss+xml", combinedListing()];
   if (url.pathname === "/api/query") {
@@ -77,6 +132,8 @@ function respond(url) {
   if (url.pathname === "/api/daily_papers") {
     return [200, "application/json", DAILY[url.searchParams.get("date")] ?? "[]"];
   }
+  const thumbnail = /^\/social-thumbnails\/papers\/(.+)\.png$/.exec(url.pathname);
+  if (thumbnail) return [200, "image/png", standInThumbnail(thumbnail[1])];
   return [404, "text/plain", "no such capture"];
 }
 

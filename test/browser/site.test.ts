@@ -82,6 +82,10 @@ describe("every page type in Chromium", () => {
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
       expect(overflow, path).toBeLessThanOrEqual(0);
+      if (path.startsWith("/papers/date/")) {
+        mkdirSync(join(import.meta.dirname, "../../test-results/screenshots"), { recursive: true });
+        await page.screenshot({ path: join(import.meta.dirname, "../../test-results/screenshots/day-phone.png") });
+      }
       await close();
     }
   });
@@ -119,6 +123,77 @@ describe("navigation without JavaScript", () => {
     await page.waitForURL(/\/papers\/\d{4}\.\d{4,5}$/);
     expect(await page.locator("h1").innerText()).toBe(title);
     expect(await page.getByRole("link", { name: "PDF" }).getAttribute("href")).toMatch(/^https:\/\/arxiv\.org\/pdf\//);
+    await close();
+  });
+});
+
+describe("pictures", () => {
+  /** Opens a day page, scrolls down it, and answers what its images were and did. */
+  async function scrollThrough(javaScriptEnabled: boolean) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled });
+    const page = await context.newPage();
+    const requested: string[] = [];
+    page.on("request", (r) => {
+      if (r.resourceType() === "image") requested.push(r.url());
+    });
+    await page.goto(`${baseUrl}/papers/date/2026-06-12`, { waitUntil: "networkidle" });
+    const firstScreen = requested.length;
+    const shots = join(import.meta.dirname, "../../test-results/screenshots");
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `day-thumbnails${javaScriptEnabled ? "" : "-no-js"}.png`) });
+    const cards = await page.locator("ol.cards > li").count();
+    for (let i = 0; i < cards; i++) {
+      await page.locator("ol.cards > li").nth(i).scrollIntoViewIfNeeded();
+      await page.waitForTimeout(20);
+    }
+    await page.waitForLoadState("networkidle");
+    const images = await page.locator("ol.cards img").evaluateAll((imgs) =>
+      (imgs as HTMLImageElement[]).map((img) => {
+        const box = img.getBoundingClientRect();
+        return {
+          src: img.getAttribute("src"),
+          loaded: img.complete && img.naturalWidth > 0,
+          width: img.getAttribute("width"),
+          height: img.getAttribute("height"),
+          alt: img.alt,
+          shape: box.width / box.height,
+        };
+      }),
+    );
+    return { page, context, cards, firstScreen, images, requested };
+  }
+
+  it("loads every thumbnail of a day page from this site, sized and described, no more than six on the first screen", async () => {
+    const { context, cards, firstScreen, images, requested } = await scrollThrough(true);
+    expect(firstScreen).toBeGreaterThan(0);
+    expect(firstScreen).toBeLessThanOrEqual(6);
+    expect(images).toHaveLength(cards);
+    for (const img of images) {
+      expect(img, img.src ?? "").toMatchObject({ loaded: true, width: "1200", height: "630" });
+      expect(img.alt).toMatch(/^Preview of arXiv /);
+      expect(img.shape).toBeCloseTo(40 / 21, 1);
+    }
+    expect(new Set(requested).size).toBe(cards);
+    expect(
+      requested.every((url) => url.startsWith(`${baseUrl}/media/thumbnails/`)),
+      requested.join(" "),
+    ).toBe(true);
+    await context.close();
+  });
+
+  it("loads them without JavaScript too, as the browser's lazy loading does", async () => {
+    const { context, cards, images } = await scrollThrough(false);
+    expect(images).toHaveLength(cards);
+    expect(images.filter((img) => !img.loaded).map((img) => img.src)).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the thumbnail on the paper page", async () => {
+    const { page, close } = await open("/papers/2606.00467");
+    await page.waitForLoadState("networkidle");
+    const preview = page.locator("article.paper > img");
+    expect(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    expect(await preview.getAttribute("alt")).toBe("Preview of arXiv 2606.00467");
     await close();
   });
 });

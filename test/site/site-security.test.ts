@@ -2,7 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../workers/api/src/app";
 import * as fx from "../support/fixtures";
-import { get, ingestHfDaily, ORIGIN, withoutJsonLd, withoutVotesScript } from "./site-support";
+import { get, ingestHfDaily, ORIGIN, withoutJsonLd, withoutThumbnails, withoutVotesScript } from "./site-support";
 
 const XSS = `<script>alert("x")</script><img src=x onerror=alert(1)>"'&`;
 
@@ -37,14 +37,16 @@ describe("escaping", () => {
     for (const path of PAGES) {
       const page = await (await get(path)).text();
       // A paper page carries exactly one JSON-LD data block (never executed); nothing else may be a script.
-      const body = withoutVotesScript(path === "/papers/2606.00467" ? withoutJsonLd(page) : page);
+      const body = withoutThumbnails(withoutVotesScript(path === "/papers/2606.00467" ? withoutJsonLd(page) : page));
       expect(body, path).not.toMatch(/<script|<img|onerror=alert\(1\)>/i);
     }
     const paper = await (await get("/papers/2606.00467")).text();
     expect(paper).toContain(
       "Attention &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp; title",
     );
-    const search = withoutVotesScript(await (await get(`/search?q=${encodeURIComponent(XSS)}`)).text());
+    const search = withoutThumbnails(
+      withoutVotesScript(await (await get(`/search?q=${encodeURIComponent(XSS)}`)).text()),
+    );
     expect(search).not.toMatch(/<script|<img/i);
   });
 });

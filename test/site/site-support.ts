@@ -4,8 +4,10 @@ export {
   JSON_LD_BLOCK,
   ORIGIN,
   request,
+  THUMBNAIL_TAG,
   VOTES_SCRIPT_TAG,
   withoutJsonLd,
+  withoutThumbnails,
   withoutVotesScript,
 } from "../support/request";
 

@@ -69,6 +69,13 @@ export const VOTES_SCRIPT_TAG = /<script src="\/static\/votes\.[0-9a-f]{8}\.js" 
 /** A page's HTML without its votes script tag: what is left must hold no script at all. */
 export const withoutVotesScript = (html: string) => html.replace(VOTES_SCRIPT_TAG, "");
 
+/** The site's own thumbnails (workers/api/src/ui/components.tsx Thumbnail): an id in a fixed form, no text of a paper. */
+export const THUMBNAIL_TAG =
+  /<img src="\/media\/thumbnails\/[\w./-]+" width="1200" height="630" alt="Preview of arXiv [\w./-]+"( loading="lazy")?\/>/g;
+
+/** A page without the site's own thumbnails, so that any other image tag stands out. */
+export const withoutThumbnails = (html: string) => html.replace(THUMBNAIL_TAG, "");
+
 /**
  * The one JSON-LD data block of a paper page (workers/api/src/site/paper-meta.tsx): a data block,
  * not a script the browser runs, and its JSON escapes every "<", so nothing inside can end it.

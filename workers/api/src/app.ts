@@ -4,6 +4,7 @@ import { adminRoutes } from "./admin/admin-routes";
 import { apiRoutes } from "./api/api-routes";
 import { apiDocsRoutes } from "./api/docs-page";
 import { cardRoutes } from "./cards/card-routes";
+import { thumbnailRoutes } from "./cards/thumbnail-routes";
 import { commentRoutes } from "./comments/comment-routes";
 import { dataRoutes } from "./data/data-routes";
 import { devRoutes } from "./dev/dev-routes";
@@ -44,6 +45,7 @@ export function createApp() {
   // Before the site: /papers/submit is not a paper, and never goes through the public cache.
   app.route("/", submitRoutes);
   app.route("/", cardRoutes);
+  app.route("/", thumbnailRoutes);
   app.route("/", siteRoutes);
   app.notFound((c) => handleError(notFound("there is no page at this address"), c));
   app.onError(handleError);

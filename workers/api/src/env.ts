@@ -30,6 +30,12 @@ export interface Env {
   SUBMISSION_DAILY_CAP?: string;
   /** "true" accepts submissions on Saturday and Sunday (UTC). */
   SUBMISSION_WEEKENDS?: string;
+  /** The one host whose thumbnails /media/thumbnails proxies (the daily feed's `thumbnail` addresses). */
+  THUMBNAIL_HOST?: string;
+  /** Where that host's files are fetched from; unset: https://{THUMBNAIL_HOST}. Locally the upstream stub. */
+  THUMBNAIL_ORIGIN?: string;
+  /** How long a thumbnail's fetch may take before the card picture stands in, in milliseconds. */
+  THUMBNAIL_TIMEOUT_MS?: string;
 }
 
 export type AppEnv = { Bindings: Env };
@@ -61,6 +67,15 @@ const ApiConfig = z.object({
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false")
     .transform((v) => v === "true"),
+  THUMBNAIL_HOST: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, "must be a host name, like cdn-thumbnails.huggingface.co")
+    .default("cdn-thumbnails.huggingface.co"),
+  THUMBNAIL_ORIGIN: z
+    .url({ protocol: /^https?$/ })
+    .transform((s) => new URL(s).origin)
+    .optional(),
+  THUMBNAIL_TIMEOUT_MS: z.coerce.number().int().min(1).max(30_000).default(3_000),
 });
 
 export type ApiConfig = z.output<typeof ApiConfig> & { suppression: SuppressionSecrets };

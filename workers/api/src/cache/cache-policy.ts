@@ -12,6 +12,9 @@ import { dayPeriod, type Period, periodKey, periodsOfDay } from "#shared/domain/
  * - search: not purged (its addresses are endless), and it shows counts and must drop a paper a
  *   curator hides: as brief as counts.
  * - asset: content-hashed static files.
+ * - media: an upstream thumbnail, proxied (cards/thumbnail-routes.ts): a paper's picture rarely changes; a day at most.
+ * - fallback: our card standing in for a thumbnail that failed: the upstream is asked again after
+ *   five minutes, not on every view of every card.
  */
 const BRIEF = "public, max-age=0, s-maxage=15, stale-while-revalidate=15";
 
@@ -20,6 +23,8 @@ export const CACHE_POLICIES = {
   static: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
   search: BRIEF,
   asset: "public, max-age=31536000, immutable",
+  media: "public, max-age=86400, s-maxage=86400",
+  fallback: "public, max-age=300, s-maxage=300",
   none: "no-store",
 } as const;
 

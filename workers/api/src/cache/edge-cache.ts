@@ -67,6 +67,8 @@ interface EdgeCacheOptions {
   cacheable: (url: URL, request: Request) => boolean;
   /** Whether this 200 may be stored, beyond being public and cookie-free. */
   store: (res: Response) => boolean;
+  /** Whether the isolate's memory tier holds these too (not for images: it keeps 64 hot pages). */
+  memory?: boolean;
 }
 
 /**
@@ -84,8 +86,9 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
     const inm = c.req.header("If-None-Match") ?? null;
 
     // A hit of the memory tier is the hot path: no Request, no cache subrequest, headers ready.
+    const memory = opts.memory ?? true;
     if (useCache) {
-      let res = memoryGet(keyUrl);
+      let res = memory ? memoryGet(keyUrl) : null;
       if (!res) {
         const hit = await caches.default.match(new Request(keyUrl, { method: "GET" }));
         if (hit) {
@@ -96,7 +99,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
           res.headers.set("X-Cache", "HIT");
           res.headers.delete("Age");
           addSecureHeaders(res.headers, false);
-          memoryPut(keyUrl, body, res.headers);
+          if (memory) memoryPut(keyUrl, body, res.headers);
         }
       }
       if (res) {
@@ -113,7 +116,7 @@ export function edgeCacheWith(opts: EdgeCacheOptions): MiddlewareHandler<AppEnv>
       const hitHeaders = new Headers(res.headers);
       hitHeaders.set("X-Cache", "HIT");
       addSecureHeaders(hitHeaders, false);
-      memoryPut(keyUrl, body, hitHeaders);
+      if (memory) memoryPut(keyUrl, body, hitHeaders);
       c.executionCtx.waitUntil(caches.default.put(new Request(keyUrl, { method: "GET" }), forCacheApi(body, res)));
       res.headers.set("X-Cache", "MISS");
     }
@@ -129,6 +132,9 @@ const siteCache: EdgeCacheOptions = {
 };
 
 export const edgeCache = edgeCacheWith(siteCache);
+
+/** Pictures proxied from upstream (cards/thumbnail-routes.ts): cached like pages, but never in the memory tier. */
+export const mediaCache = edgeCacheWith({ ...siteCache, memory: false });
 
 const onCachedPath = (path: string) =>
   SITE_CACHED_PATHS.some((p) => (p.endsWith("/*") ? path.startsWith(p.slice(0, -1)) : path === p));

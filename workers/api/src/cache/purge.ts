@@ -46,6 +46,7 @@ export function urlsToPurge(siteUrl: string, req: PurgeRequest): string[] {
     paths.add(`/papers/${id}.md`);
     paths.add(`/papers/${id}.bib`);
     paths.add(`/papers/${id}/card.png`);
+    paths.add(`/media/thumbnails/${id}`);
     paths.add(`/api/papers/${id}`);
   }
   return [...paths].map((p) => new URL(p, siteUrl).toString());

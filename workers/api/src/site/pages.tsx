@@ -6,7 +6,7 @@ import { dayCard } from "../cards/card-data";
 import type { ThreadComment } from "../comments/comment-store";
 import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Pager, PaperCard, SortLinks, Submitter, VoteButton } from "../ui/components";
+import { Cards, Pager, PaperCard, SortLinks, Submitter, Thumbnail, VoteButton } from "../ui/components";
 import { Layout } from "../ui/layout";
 import { PaperHead, ShareHead } from "./paper-meta";
 
@@ -222,6 +222,7 @@ export function PaperPage({
             Cite (BibTeX)
           </a>
         </div>
+        <Thumbnail item={item} lazy={false} />
         <dl class="facts">
           <dt>arXiv</dt>
           <dd>
@@ -359,8 +360,8 @@ export function SearchPage(props: {
       )}
       {hits.length ? (
         <ol class="cards">
-          {hits.map((h) => (
-            <PaperCard item={h} showDay titleHighlight={h.titleHighlight} snippet={h.snippet} />
+          {hits.map((h, index) => (
+            <PaperCard item={h} showDay titleHighlight={h.titleHighlight} snippet={h.snippet} index={index} />
           ))}
         </ol>
       ) : null}

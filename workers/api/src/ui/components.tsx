@@ -5,6 +5,33 @@ import { MARK_END, MARK_START } from "#shared/papers/queries";
 import { excerpt, plural, shortAuthors } from "#shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;
+/** A featured paper's upstream thumbnail, through our own address (cards/thumbnail-routes.ts). */
+export const thumbnailPath = (id: string) => `/media/thumbnails/${id}`;
+
+/** Cards of a listing whose thumbnail loads at once: the first screen's, on a laptop. */
+export const EAGER_THUMBNAILS = 4;
+
+/**
+ * A featured paper's thumbnail, when upstream's feed gave it one, sized before it loads (no layout
+ * shift). Past the first cards it is written inside <noscript>: the page script (votes-script.ts)
+ * puts it in place as its card nears the screen, so that the first screen loads a handful of
+ * pictures (a browser's own lazy loading fetches any within 1,250 to 2,500 pixels of it, a dozen
+ * cards); without JavaScript the browser lazy-loads it. A paper without one shows no picture: our
+ * own card would only repeat the title beside it.
+ */
+export function Thumbnail({ item, lazy }: { item: ListedPaper; lazy: boolean }) {
+  if (!item.entry?.thumbnail) return null;
+  const img = (
+    <img
+      src={thumbnailPath(item.paper.id)}
+      width="1200"
+      height="630"
+      alt={`Preview of arXiv ${item.paper.id}`}
+      loading={lazy ? "lazy" : undefined}
+    />
+  );
+  return lazy ? <noscript>{img}</noscript> : img;
+}
 
 /**
  * Who submitted a featured paper: the display name (or handle) linked to the profile when a
@@ -66,16 +93,18 @@ export interface CardProps {
   showDay?: boolean;
   titleHighlight?: string;
   snippet?: string;
+  /** Its place in the listing, from 0: the first EAGER_THUMBNAILS load their picture at once. */
+  index?: number;
 }
 
-export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }: CardProps) {
+export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet, index = 0 }: CardProps) {
   const { paper, entry } = item;
   const Heading = level === 2 ? "h2" : "h3";
   const cats = paper.primaryCategory
     ? [paper.primaryCategory, ...paper.categories.filter((c) => c !== paper.primaryCategory)]
     : paper.categories;
   return (
-    <li class="card" id={`paper-${paper.id}`}>
+    <li class={entry?.thumbnail ? "card pic" : "card"} id={`paper-${paper.id}`}>
       <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
       <div class="body">
         <Heading>
@@ -120,6 +149,7 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
           </ul>
         ) : null}
       </div>
+      <Thumbnail item={item} lazy={index >= EAGER_THUMBNAILS} />
     </li>
   );
 }
@@ -127,8 +157,8 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet }:
 export function Cards({ items, level, showDay }: { items: ListedPaper[]; level?: 2 | 3; showDay?: boolean }) {
   return (
     <ol class="cards">
-      {items.map((item) => (
-        <PaperCard item={item} level={level} showDay={showDay} />
+      {items.map((item, index) => (
+        <PaperCard item={item} level={level} showDay={showDay} index={index} />
       ))}
     </ol>
   );

@@ -50,6 +50,10 @@ ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-
 .paper .votes{display:inline-flex;align-items:center;gap:.4rem;padding:.3rem .6rem;flex:none;margin:0 0 .6rem}
 .paper .votes b{display:inline}
 .card .body{min-width:0;flex:1}
+.pic img,.paper>img{height:auto;aspect-ratio:40/21;object-fit:cover;border:1px solid var(--line);border-radius:.4rem;background:var(--chip)}
+.pic{position:relative;padding-right:9.4rem}
+.pic img{position:absolute;top:.9rem;right:1rem;width:7.5rem}
+.paper>img{display:block;width:100%;max-width:36rem;margin:0 0 1rem}
 .card h2,.card h3{font-size:1.05rem;margin:0 0 .25rem;line-height:1.35}
 .card h2 a,.card h3 a{color:var(--fg);text-decoration:none}
 .card h2 a:hover,.card h3 a:hover{text-decoration:underline}
@@ -90,7 +94,7 @@ textarea{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--
 textarea:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .js .own{display:none}.js .own.mine{display:flex}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:40rem){h1{font-size:1.35rem}.card{padding:.75rem;gap:.6rem}.votes{flex-basis:2.8rem}form.search{max-width:none}}
+@media (max-width:40rem){h1{font-size:1.35rem}.card{padding:.75rem;gap:.6rem}.votes{flex-basis:2.8rem}.pic{padding-right:5.85rem}.pic img{top:.75rem;right:.75rem;width:4.5rem}form.search{max-width:none}}
 `.trim();
 
 /** FNV-1a, synchronous so that the path is known at module load. */

@@ -6,9 +6,29 @@ import { contentHash } from "./content-hash";
  * without a reload through /api/me/upvotes/{id}. Without it, or signed out, the vote forms post
  * as usual. On a discussion it shows the Edit and Delete controls of the signed-in person's own
  * comments (data-author) and hides everyone else's (the server refuses them anyway); Edit only
- * while the comment is in its edit window (data-edit-until). Plain ES2020, no dependencies; keep it a few KB.
+ * while the comment is in its edit window (data-edit-until). And it puts the thumbnails a listing
+ * writes in <noscript> in place as their cards near the screen (ui/components.tsx Thumbnail).
+ * Plain ES2020, no dependencies; keep it a few KB.
  */
 export const VOTES_JS = `
+(() => {
+  const later = [...document.querySelectorAll(".pic > noscript")];
+  const show = (noscript) => {
+    const template = document.createElement("template");
+    template.innerHTML = noscript.textContent;
+    noscript.replaceWith(template.content);
+  };
+  if (!later.length) return;
+  if (!("IntersectionObserver" in window)) return later.forEach(show);
+  const near = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      near.unobserve(entry.target);
+      show(entry.target.querySelector(":scope > noscript"));
+    }
+  }, { rootMargin: "0px 0px 200px 0px" });
+  for (const noscript of later) near.observe(noscript.parentElement);
+})();
 (() => {
   const widgets = (id) => [...document.querySelectorAll("form.votes")].filter((f) => !id || f.querySelector("button[data-paper]")?.dataset.paper === id);
   const authored = [...document.querySelectorAll(".comment[data-author]")];
