@@ -222,7 +222,6 @@ export function PaperPage({
             Cite (BibTeX)
           </a>
         </div>
-        <Thumbnail item={item} lazy={false} />
         <dl class="facts">
           <dt>arXiv</dt>
           <dd>
@@ -297,6 +296,7 @@ export function PaperPage({
         </dl>
         <h2>Abstract</h2>
         <p class="abstract">{paper.abstract}</p>
+        <Thumbnail item={item} lazy={false} />
         {paper.aiSummary ? (
           <>
             <h2>AI summary</h2>

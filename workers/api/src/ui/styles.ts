@@ -53,7 +53,7 @@ ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-
 .pic img,.paper>img{height:auto;aspect-ratio:40/21;object-fit:cover;border:1px solid var(--line);border-radius:.4rem;background:var(--chip)}
 .pic{position:relative;padding-right:9.4rem}
 .pic img{position:absolute;top:.9rem;right:1rem;width:7.5rem}
-.paper>img{display:block;width:100%;max-width:36rem;margin:0 0 1rem}
+.paper>img{display:block;width:100%;max-width:30rem;margin:0 0 1rem}
 .card h2,.card h3{font-size:1.05rem;margin:0 0 .25rem;line-height:1.35}
 .card h2 a,.card h3 a{color:var(--fg);text-decoration:none}
 .card h2 a:hover,.card h3 a:hover{text-decoration:underline}
