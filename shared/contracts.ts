@@ -37,6 +37,10 @@ export const messageOf = (k: DeliveryKey): SubscriberMail =>
  * The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker: POST /admin/ingest,
  * and a submission (/papers/submit), which looks the paper up on arXiv and then writes it.
  */
+import type { EmbedOutcome } from "./vectors/paper-vectors";
+
+export type { EmbedOutcome };
+
 export interface IngestService {
   runIngest(request: IngestRequest): Promise<IngestOutcome>;
   /** One paper from arXiv's API (`id_list`), through the ingest worker's polite fetch and parser. Writes nothing. */
@@ -46,6 +50,11 @@ export interface IngestService {
    * rules it holds only the two a concurrent write can break: featured once and the daily cap.
    */
   recordSubmission(submission: SubmissionWrite): Promise<SubmissionRecorded>;
+  /**
+   * One bounded chunk of the vector backfill (shared/vectors/paper-vectors.ts): up to `limit`
+   * papers that wait for a vector get one. Null when vectors are off (no AI or VECTORIZE binding).
+   */
+  embedWaiting(limit: number): Promise<EmbedOutcome | null>;
 }
 
 /**

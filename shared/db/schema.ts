@@ -114,9 +114,43 @@ export const ingestRuns = sqliteTable(
     moved: integer("moved").notNull().default(0),
     skipped: integer("skipped").notNull().default(0),
     error: text("error"),
+    /** Papers given a vector after the run's write (shared/vectors); null when vectors are off. */
+    embedded: integer("embedded"),
+    /** Papers still without a vector in the embedder's space after the run: they wait for the next. */
+    embedWaiting: integer("embed_waiting"),
+    /** Why embedding stopped, when the embedder or the index failed (the run itself stays ok). */
+    embedError: text("embed_error"),
   },
   (t) => [index("ingest_runs_source_idx").on(t.source, t.startedAt)],
 );
+
+/**
+ * Which papers have a vector in which space (an embedder's model and size, shared/vectors): the
+ * vectors live in the vector index, this table says which exist. A paper whose title or abstract
+ * changes loses its rows (a trigger, migrations/0011) and so waits for a new vector.
+ */
+export const paperVectors = sqliteTable(
+  "paper_vectors",
+  {
+    space: text("space").notNull(),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id, { onDelete: "cascade" }),
+    embeddedAt: text("embedded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.space, t.paperId] })],
+);
+
+/** Each space vectors were made in: it answers (related papers) once complete, until a newer one is. */
+export const vectorSpaces = sqliteTable("vector_spaces", {
+  space: text("space").primaryKey(),
+  startedAt: text("started_at").notNull(),
+  /** When every paper first had a vector here: from then on this space answers. */
+  completedAt: text("completed_at"),
+  lastRunAt: text("last_run_at"),
+  lastRunEmbedded: integer("last_run_embedded"),
+  lastRunError: text("last_run_error"),
+});
 
 export type PaperRow = typeof papers.$inferSelect;
 /** What a source describes about a paper: never Paperboy's own state (the vote count, a curator's hiding). */
@@ -362,6 +396,7 @@ export const AUDIT_ACTIONS = [
   "show-comment",
   "run-ingest",
   "redrive-dead-letters",
+  "backfill-vectors",
 ] as const;
 
 /** Every curator action: who, what, when, and the row before and after. */

@@ -336,6 +336,17 @@ function listedInRankOrder(db: Db, ranked: SQL) {
 
 type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
 
+/** The visible papers among `ids`, in the order given (a vector index's neighbours). */
+export async function papersInOrder(db: Db, ids: string[]): Promise<ListedPaper[]> {
+  if (!ids.length) return [];
+  const values = sql.join(
+    ids.map((id, i) => sql`(${id}, ${i})`),
+    sql`, `,
+  );
+  const ranked = sql`SELECT p.num AS num, v.column2 AS ord FROM (VALUES ${values}) AS v JOIN ${papers} AS p ON p.id = v.column1`;
+  return (await listedInRankOrder(db, ranked)).map(asListed);
+}
+
 /**
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
  * statements:

@@ -84,6 +84,7 @@ function ingestHeldAtWrite(n: number): IngestService {
   return {
     runIngest: (request) => env.INGEST.runIngest(request),
     lookupArxivPaper: (id) => env.INGEST.lookupArxivPaper(id),
+    embedWaiting: (limit) => env.INGEST.embedWaiting(limit),
     recordSubmission: async (submission) => {
       await wait();
       return env.INGEST.recordSubmission(submission);

@@ -17,6 +17,8 @@ const TABLES = [
   "rate_limits",
   "send_pacer",
   "announcements",
+  "paper_vectors",
+  "vector_spaces",
   "daily_entries",
   "papers",
   "ingest_runs",

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { IngestService } from "#shared/contracts";
 import { SuppressionConfig, type SuppressionSecrets } from "#shared/mail/address";
+import type { VectorEnv } from "#shared/vectors/from-env";
 
 /** Bindings and vars of the API worker, as wrangler.toml and its secrets declare them. */
-export interface Env {
+export interface Env extends VectorEnv {
   DB: D1Database;
   INGEST: IngestService;
   MAIL_QUEUE: Queue;

@@ -28,6 +28,7 @@ export const ErrorCode = z.enum([
   "rate_limited",
   "http_error",
   "internal_error",
+  "vectors_off",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { SiteService } from "#shared/contracts";
+import type { VectorEnv } from "#shared/vectors/from-env";
 
-export interface Env {
+export interface Env extends VectorEnv {
   DB: D1Database;
   MAIL_QUEUE: Queue;
   SITE: SiteService;

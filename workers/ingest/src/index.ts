@@ -1,15 +1,21 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { ArxivLookup, IngestOutcome, IngestService, SubmissionRecorded } from "#shared/contracts";
+import { z } from "zod";
+import type { ArxivLookup, EmbedOutcome, IngestOutcome, IngestService, SubmissionRecorded } from "#shared/contracts";
 import { createDb } from "#shared/db/client";
 import { todayUtc } from "#shared/domain/periods";
 import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
+import { vectorsFrom } from "#shared/vectors/from-env";
+import { embedWaiting } from "#shared/vectors/paper-vectors";
 import { type Env, readConfig } from "./env";
 import { purgeExpiredSignins } from "./housekeeping";
 import { runIngest } from "./run-ingest";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { lookupArxivPaper, recordSubmission } from "./submission";
+
+/** A backfill chunk: at most 1,000 papers (ten embedder calls), well inside one invocation's limits. */
+const BackfillLimit = z.number().int().min(1).max(1000);
 
 /**
  * Called by the API worker through a service binding: POST /admin/ingest, and /papers/submit in
@@ -28,6 +34,12 @@ export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestSer
 
   async recordSubmission(submission: unknown): Promise<SubmissionRecorded> {
     return recordSubmission(createDb(this.env.DB), submission, new Date().toISOString());
+  }
+
+  async embedWaiting(limit: unknown): Promise<EmbedOutcome | null> {
+    const vectors = vectorsFrom(this.env);
+    if (!vectors) return null;
+    return embedWaiting(createDb(this.env.DB), vectors, { limit: BackfillLimit.parse(limit), now: new Date() });
   }
 }
 

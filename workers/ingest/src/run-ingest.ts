@@ -5,6 +5,8 @@ import { ingestRuns, papers } from "#shared/db/schema";
 import { DAY_MS, todayUtc } from "#shared/domain/periods";
 import type { IngestRequest } from "#shared/papers/ingest-request";
 import { emptyBatch, type ParsedBatch, reject } from "#shared/papers/records";
+import { vectorsFrom } from "#shared/vectors/from-env";
+import { embedWaiting } from "#shared/vectors/paper-vectors";
 import { type Env, type IngestConfig, readConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
@@ -54,6 +56,8 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     });
   }
 
+  const embedding = error ? null : await embedAfterWrite(env, db, now());
+
   const finished = await db
     .update(ingestRuns)
     .set({
@@ -65,6 +69,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
       moved: result.moved,
       skipped: batch.skipped,
       error,
+      ...embedding,
     })
     .where(eq(ingestRuns.id, run.id))
     .returning()
@@ -75,6 +80,27 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
     changedDays: result.changedDays,
     problems: batch.problems,
   };
+}
+
+/** Papers a run embeds after its write: five calls of the embedder; the backfill does the rest. */
+export const EMBED_PER_RUN = 500;
+
+/**
+ * Vectors for the papers that wait for one (the run's new and changed ones first: newest first),
+ * after the run's write is committed. A failure of the embedder or the index is counted on the
+ * run, never fails it: the papers wait for the next run.
+ */
+async function embedAfterWrite(env: Env, db: Db, at: Date) {
+  const vectors = vectorsFrom(env);
+  if (!vectors) return null;
+  try {
+    const outcome = await embedWaiting(db, vectors, { limit: EMBED_PER_RUN, now: at });
+    return { embedded: outcome.embedded, embedWaiting: outcome.remaining, embedError: outcome.error };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error("embedding after the ingest failed", message);
+    return { embedded: 0, embedWaiting: null, embedError: message };
+  }
 }
 
 /**

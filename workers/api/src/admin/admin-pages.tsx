@@ -3,6 +3,7 @@ import type { IngestRunRow, mailDeadLetters } from "#shared/db/schema";
 import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
+import type { vectorCoverage } from "#shared/vectors/paper-vectors";
 import type { AuditEntry } from "../curators/audit";
 import { utcTime } from "../ui/components";
 import { Layout } from "../ui/layout";
@@ -83,7 +84,53 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   );
 }
 
-export function Dashboard({ actor, audit }: { actor: string; audit: AuditEntry[] }) {
+type Coverage = Awaited<ReturnType<typeof vectorCoverage>>;
+
+/** Vectors per space: how many papers have one, how many wait, and the last run that embedded. */
+export function VectorCoverage({ coverage, active }: { coverage: Coverage; active: string | null }) {
+  if (!coverage.spaces.length)
+    return <p>No vectors yet: production embeds papers with Workers AI once its bindings are deployed.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Space (model@dimensions)</th>
+          <th scope="col">With a vector</th>
+          <th scope="col">Without</th>
+          <th scope="col">State</th>
+          <th scope="col">Last run</th>
+        </tr>
+      </thead>
+      <tbody>
+        {coverage.spaces.map((s) => (
+          <tr>
+            <td>{s.space}</td>
+            <td>{s.withVector}</td>
+            <td>{Math.max(0, coverage.papers - s.withVector)}</td>
+            <td>{s.space === active ? "answers" : s.completedAt ? "complete, replaced" : "filling"}</td>
+            <td>
+              {s.lastRunAt
+                ? `${utcTime(s.lastRunAt)} UTC: ${s.lastRunEmbedded ?? 0} embedded${s.lastRunError ? `; stopped: ${s.lastRunError}` : ""}`
+                : "none"}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Dashboard({
+  actor,
+  audit,
+  coverage,
+  active,
+}: {
+  actor: string;
+  audit: AuditEntry[];
+  coverage: Coverage;
+  active: string | null;
+}) {
   return (
     <AdminPage title="Curators' desk">
       <p>{`Signed in as ${actor}. Every action here is recorded below, with what it changed.`}</p>
@@ -91,6 +138,13 @@ export function Dashboard({ actor, audit }: { actor: string; audit: AuditEntry[]
         <p>
           <label for="id">Curate a paper (arXiv id or address)</label>{" "}
           <input id="id" name="id" required maxlength={300} /> <button type="submit">Open</button>
+        </p>
+      </form>
+      <h2>Vectors</h2>
+      <VectorCoverage coverage={coverage} active={active} />
+      <form method="post" action="/admin/vectors/backfill">
+        <p>
+          <button type="submit">Embed the next 500 papers that wait</button>
         </p>
       </form>
       <h2>Audit log</h2>
@@ -198,7 +252,15 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
       </form>
       <AdminTable
         caption="The latest ingest runs, newest first"
-        columns={["Started (UTC)", "Source", "Target", "Status", "Read · new · changed · moved · skipped", "Error"]}
+        columns={[
+          "Started (UTC)",
+          "Source",
+          "Target",
+          "Status",
+          "Read · new · changed · moved · skipped",
+          "Vectors: embedded · waiting",
+          "Error",
+        ]}
       >
         {runs.map((r) => (
           <tr class={r.status === "failed" ? "failed" : undefined}>
@@ -207,7 +269,8 @@ export function IngestRunsPage({ runs }: { runs: IngestRunRow[] }) {
             <td>{r.target ?? "—"}</td>
             <td>{r.status}</td>
             <td>{`${r.read} · ${r.inserted} · ${r.updated} · ${r.moved} · ${r.skipped}`}</td>
-            <td>{r.error ?? ""}</td>
+            <td>{r.embedded === null ? "off" : `${r.embedded} · ${r.embedWaiting ?? "?"}`}</td>
+            <td>{[r.error, r.embedError && `vectors: ${r.embedError}`].filter(Boolean).join("; ")}</td>
           </tr>
         ))}
       </AdminTable>

@@ -7,13 +7,14 @@ import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
+import { activeSpace, vectorCoverage } from "#shared/vectors/paper-vectors";
 import { purgeEverywhere } from "../cache/purge";
 import { paperComments } from "../comments/comment-store";
 import { auditStatement, recentAudit } from "../curators/audit";
 import { editLinks, featurePaper, setCommentHidden, setPaperHidden, unfeaturePaper } from "../curators/curator-actions";
 import { type CuratorEnv, requireCurator } from "../curators/curator-auth";
 import { readConfig } from "../env";
-import { badRequest, notFound, validate } from "../errors";
+import { ApiError, badRequest, notFound, validate } from "../errors";
 import { paperIdFrom } from "../http/paper-id";
 import { sameOrigin } from "../http/same-origin";
 import { Dashboard, DeadLettersPage, IngestRunsPage, PaperCuration } from "./admin-pages";
@@ -47,9 +48,14 @@ function paperIdParam(c: Context<CuratorEnv>): string {
 const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }) =>
   purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
 
-adminRoutes.get("/", async (c) =>
-  c.html(<Dashboard actor={c.get("curator").actor} audit={await recentAudit(db(c), { limit: 50 })} />),
-);
+adminRoutes.get("/", async (c) => {
+  const [audit, coverage, active] = await Promise.all([
+    recentAudit(db(c), { limit: 50 }),
+    vectorCoverage(db(c)),
+    activeSpace(db(c)),
+  ]);
+  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} active={active} />);
+});
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
 adminRoutes.get("/papers", (c) => {
@@ -175,6 +181,40 @@ adminRoutes.post("/ingest", async (c) => {
   });
   if (html) return c.redirect("/admin/ingest-runs", 303);
   return c.json(run, run.status === "ok" ? 200 : 502);
+});
+
+// ---- Vectors ----
+
+/** Coverage per space (papers with and without a vector) and which space answers. */
+adminRoutes.get("/vectors", async (c) => {
+  const [coverage, active] = await Promise.all([vectorCoverage(db(c)), activeSpace(db(c))]);
+  return c.json({ active, ...coverage });
+});
+
+const BackfillRequest = z.strictObject({ limit: z.number().int().min(1).max(1000).default(500) });
+
+/**
+ * One bounded chunk of the backfill, in the ingest worker (it holds the embedder): up to `limit`
+ * papers without a vector in the configured space get one. A loop of calls finishes the job,
+ * whatever loaded the catalog; running two at once embeds a few papers twice and changes nothing.
+ */
+adminRoutes.post("/vectors/backfill", async (c) => {
+  const html = wantsHtml(c);
+  const isJson = (c.req.header("Content-Type") ?? "").includes("application/json");
+  const { limit } = isJson ? await jsonBody(c, BackfillRequest) : BackfillRequest.parse({});
+  const outcome = await c.env.INGEST.embedWaiting(limit);
+  if (!outcome)
+    throw new ApiError(503, "vectors_off", "vectors are off here: the workers have no AI and VECTORIZE bindings");
+  if (outcome.embedded)
+    await auditStatement(db(c), {
+      by: c.get("curator"),
+      action: "backfill-vectors",
+      target: `vectors:${outcome.space}`,
+      before: { limit },
+      after: outcome,
+    });
+  if (html) return c.redirect("/admin", 303);
+  return c.json(outcome, outcome.error ? 502 : 200);
 });
 
 // ---- Dead letters ----

@@ -6,6 +6,8 @@ import { type ListedPaper, paperById, relatedPapers, type SortOrder, trendingPap
 import { parseArxivId } from "#shared/papers/records";
 import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { excerpt, shortAuthors } from "#shared/papers/text";
+import { relatedByMeaning } from "#shared/vectors/related";
+import type { VectorIndex } from "#shared/vectors/vectors";
 import { listDaily, periodOf, searchForApi } from "../api/api-queries";
 import { MAX_QUERY, ONLY_EXCLUSIONS } from "../api/api-schemas";
 import { ARXIV_ID_HINT } from "../http/paper-id";
@@ -87,7 +89,7 @@ const API_SORT = { upvotes: undefined, trending: "trending", newest: "publishedA
 const SORT_HEADINGS: Record<SortOrder, string> = { upvotes: "most upvoted", trending: "trending", newest: "newest" };
 
 /** One server per request (the transport is stateless), reading `db` and linking to `siteUrl`. */
-export function buildMcpServer(db: Db, siteUrl: string): McpServer {
+export function buildMcpServer(db: Db, siteUrl: string, index: VectorIndex | null = null): McpServer {
   const server = new McpServer({ name: "paperboy", title: "Paperboy: daily ML papers", version: "1.0.0" });
 
   server.registerTool(
@@ -189,7 +191,9 @@ export function buildMcpServer(db: Db, siteUrl: string): McpServer {
       if (!parsed) throw new Error(`"${raw.slice(0, 100)}" is not an arXiv id: ${ARXIV_ID_HINT}`);
       const item = await paperById(db, parsed.id);
       if (!item) throw new Error(`paper ${parsed.id} is not in Paperboy's catalog (yet)`);
-      const related = (await relatedPapers(db, item.paper)).map((r) => summaryOf(r, siteUrl));
+      const related = ((await relatedByMeaning(db, index, item.paper.id)) ?? (await relatedPapers(db, item.paper))).map(
+        (r) => summaryOf(r, siteUrl),
+      );
       const entry = item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null;
       let text = renderPaperMarkdown(item.paper, { siteUrl, entry, numComments: item.numComments });
       if (related.length) text += `\n${listMarkdown("Related papers", related).replace(/^# /, "## ")}`;

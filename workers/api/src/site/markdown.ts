@@ -26,7 +26,13 @@ const day = (iso: string) => iso.slice(0, 10);
 
 export function renderPaperMarkdown(
   paper: PaperFields,
-  opts: { siteUrl: string; entry?: MarkdownEntry | null; numComments?: number },
+  opts: {
+    siteUrl: string;
+    entry?: MarkdownEntry | null;
+    numComments?: number;
+    /** Related papers, as the paper page lists them (by meaning where vectors are on, else by words). */
+    related?: Pick<PaperFields, "id" | "title">[];
+  },
 ): string {
   const comments = opts.numComments ?? 0;
   const abs = `https://arxiv.org/abs/${paper.id}`;
@@ -69,6 +75,11 @@ export function renderPaperMarkdown(
   ];
   if (paper.aiSummary) parts.push("## AI summary", mdEscape(paper.aiSummary));
   if (paper.aiKeywords?.length) parts.push(`**Keywords:** ${paper.aiKeywords.map(mdEscape).join(", ")}`);
+  if (opts.related?.length)
+    parts.push(
+      "## Related papers",
+      opts.related.map((r) => `- ${link(r.title, `${opts.siteUrl}/papers/${r.id}`)} (arXiv ${r.id})`).join("\n"),
+    );
   parts.push(`---\n\nFrom ${link("Paperboy", `${opts.siteUrl}/papers/${paper.id}`)}. Metadata from arXiv (CC0).`);
   return `${parts.join("\n\n")}\n`;
 }

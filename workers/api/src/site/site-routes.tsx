@@ -17,12 +17,15 @@ import {
   paperById,
   periodListing,
   relatedFromRows,
+  relatedPapers,
   relatedPapersQuery,
   SORT_ORDERS,
   searchPapers,
   trendingPapers,
 } from "#shared/papers/queries";
 import { isSearchable, onlyExclusions, parseQuery } from "#shared/papers/search-query";
+import { vectorIndexFrom } from "#shared/vectors/from-env";
+import { relatedByMeaning } from "#shared/vectors/related";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
 import { commentThreadQuery, threadOf } from "../comments/comment-store";
@@ -173,20 +176,24 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
+    const related = (await relatedByMeaning(db, vectorIndexFrom(c.env), id)) ?? (await relatedPapers(db, item.paper));
     const body = renderPaperMarkdown(item.paper, {
       siteUrl: readConfig(c.env).SITE_URL,
       entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null,
       numComments: item.numComments,
+      related: related.map((r) => r.paper),
     });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
-  // the related papers and the discussion in one round trip: the page's second and last
-  const relatedQuery = relatedPapersQuery(db, item.paper);
+  // Related papers by meaning (the paper's vector's neighbours) where vectors are on; else by
+  // words, with the discussion in one round trip: the page's second and last.
+  const byMeaning = await relatedByMeaning(db, vectorIndexFrom(c.env), id);
+  const relatedQuery = byMeaning ? null : relatedPapersQuery(db, item.paper);
   const threadQuery = commentThreadQuery(db, id);
   const [threadRows, relatedRows] = relatedQuery
     ? await db.batch([threadQuery, relatedQuery])
     : [await threadQuery, []];
-  const related = relatedFromRows(relatedRows);
+  const related = byMeaning ?? relatedFromRows(relatedRows);
   const thread = threadOf(threadRows);
   return c.html(<PaperPage item={item} related={related} thread={thread} siteUrl={readConfig(c.env).SITE_URL} />);
 });
