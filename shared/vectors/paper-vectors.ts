@@ -1,8 +1,8 @@
 /**
  * Keeping every paper's vector: which papers wait for one in the embedder's space, embedding them
  * in bounded chunks (after each ingest, and by the backfill a curator or a script starts), and
- * which space answers. Safe to run twice or concurrently: an upsert of the same vector and an
- * INSERT OR REPLACE of the same row change nothing.
+ * which space answers. Safe to run twice or concurrently: two runs may embed a paper twice, and
+ * the second upsert of its vector and of its row changes nothing.
  */
 import { and, count, desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
