@@ -26,7 +26,11 @@
 // Options: EVAL_SENTENCES (300), EVAL_TOPICS (400 of about 1,000), EVAL_TITLES (600),
 // EVAL_SAMPLE=n to set all three at once (EVAL_SAMPLE=20 for a quick check), EVAL_SEED (1),
 // EVAL_CONCURRENCY (4 requests at a time), EVAL_OUT=path to also write the figures as JSON,
-// EVAL_MISSES=n to print, per set, n queries whose paper is not first, with the top 3 found.
+// EVAL_MISSES=n to print, per set, n queries whose paper is not first, with the top 3 found,
+// EVAL_LSA=1 to add the vector arm of a local model (issue 22) computed in Node: paper vectors
+// learnt from the catalog by LSA (scripts/lib/lsa.mjs, 256 dimensions), each query's nearest 100,
+// alone and fused with the API's words ranking by reciprocal rank fusion (k=60) at a few weights,
+// and fused only for sentences (more than six words): a second table (about five minutes more).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -35,6 +39,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startDirect } from "./lib/direct-stack.mjs";
 import { ROOT } from "./lib/local-stack.mjs";
+import { nearestToVector, trainLsa } from "./lib/lsa.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
 
 /** A non-negative integer from the environment, or `fallback`; anything else stops the run. */
@@ -55,6 +60,7 @@ const SETTINGS = {
 const CONCURRENCY = Math.max(1, intEnv("EVAL_CONCURRENCY", 4));
 const OUT = process.env.EVAL_OUT;
 const MISSES = intEnv("EVAL_MISSES", 0);
+const WITH_LSA = intEnv("EVAL_LSA", 0) !== 0;
 /** The API's limits (workers/api/src/api/api-schemas.ts MAX_QUERY and MAX_LIMIT). */
 const MAX_QUERY = 250;
 const LIMIT = 100;
@@ -369,6 +375,60 @@ console.log(
   `bm25-OR baseline in Node (one at a time): p50 ${ms(quantile(baselineMs, 0.5))}, ` +
     `p95 ${ms(quantile(baselineMs, 0.95))}`,
 );
+
+if (WITH_LSA) {
+  const db = new DatabaseSync(catalog.dbFile, { readOnly: true });
+  const rows = db.prepare("SELECT id, title, abstract FROM papers ORDER BY num").all();
+  db.close();
+  const ids = rows.map((r) => String(r.id));
+  const K = 256;
+  const lsa = trainLsa(
+    rows.map((r) => `${r.title} ${r.title} ${r.abstract}`),
+    { k: K },
+  );
+  /** @type {Record<string, string[][]>} */
+  const vector = {};
+  for (const name of ["sentence", "topic", "title"])
+    vector[name] = sets[name].map(({ q }) => {
+      const v = lsa.embed(q);
+      return v ? nearestToVector(lsa.vectors, K, v, LIMIT).map(([r]) => ids[r]) : [];
+    });
+  /** Reciprocal rank fusion (k=60) of the words ranking with the vector arm at `weight`. */
+  const fused = (words, vec, weight) => {
+    const score = new Map();
+    words.forEach((id, i) => score.set(id, 1 / (61 + i)));
+    vec.forEach((id, i) => score.set(id, (score.get(id) ?? 0) + weight / (61 + i)));
+    return [...score]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, LIMIT)
+      .map(([id]) => id);
+  };
+  const sentence = (q) => q.trim().split(/\s+/).length > 6;
+  const arms = {
+    words: (name) => system[name],
+    vectors: (name) => vector[name],
+    "rrf 0.15": (name) => system[name].map((w, i) => fused(w, vector[name][i], 0.15)),
+    "rrf 0.5": (name) => system[name].map((w, i) => fused(w, vector[name][i], 0.5)),
+    "rrf 1": (name) => system[name].map((w, i) => fused(w, vector[name][i], 1)),
+    "rrf 0.5, sentences only": (name) =>
+      system[name].map((w, i) => (sentence(sets[name][i].q) ? fused(w, vector[name][i], 0.5) : w)),
+  };
+  const table = [
+    `| set | metric | ${Object.keys(arms).join(" | ")} |`,
+    `|---|---|${Object.keys(arms)
+      .map(() => "---:")
+      .join("|")}|`,
+  ];
+  for (const name of ["sentence", "topic", "title"]) {
+    const per = Object.values(arms).map((arm) =>
+      name === "topic" ? topicScores(sets.topic, arm(name), judged) : knownItem(sets[name], arm(name)),
+    );
+    for (const metric of Object.keys(per[0]))
+      table.push(`| ${name} | ${metric} | ${per.map((p) => fmt(p[metric])).join(" | ")} |`);
+  }
+  console.log(`\nthe vector arm of an LSA model (k=${K}, ${lsa.vocabulary} terms), in Node:\n${table.join("\n")}\n`);
+}
+
 const runMs = Date.now() - started;
 console.log(`run time ${(runMs / 1000).toFixed(0)} s`);
 

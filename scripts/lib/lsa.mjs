@@ -162,22 +162,58 @@ export function trainLsa(
     s = Math.sqrt(s) || 1;
     for (let d = 0; d < k; d++) vectors[i * k + d] /= s;
   }
-  return { vectors, k, vocabulary: V };
+  // the projection of a tf-idf row onto the paper vectors' space: P = Q W (V x k), for new texts
+  const P = new Float32Array(V * k);
+  for (let j = 0; j < V; j++)
+    for (let d = 0; d < k; d++) {
+      let v = 0;
+      for (let a = 0; a < L; a++) v += Q[j * L + a] * W[a * L + top[d]];
+      P[j * k + d] = v;
+    }
+  /** A text's unit vector in the same space as the papers' (null when none of its terms is known). */
+  const embed = (text) => {
+    const tf = new Map();
+    for (const w of termsOf(text)) {
+      const j = index.get(w);
+      if (j !== undefined) tf.set(j, (tf.get(j) ?? 0) + 1);
+    }
+    if (!tf.size) return null;
+    const out = new Float32Array(k);
+    for (const [j, c] of tf) {
+      const weight = (1 + Math.log(c)) * idf[j];
+      for (let d = 0; d < k; d++) out[d] += weight * P[j * k + d];
+    }
+    const norm = Math.hypot(...out) || 1;
+    for (let d = 0; d < k; d++) out[d] /= norm;
+    return out;
+  };
+  return { vectors, k, vocabulary: V, embed };
 }
 
-/** The `limit` rows nearest row `i` by cosine (unit vectors), itself left out: [row, score][]. */
-export function nearestRows(vectors, k, i, limit) {
+/** The `limit` rows nearest a unit vector by cosine: [row, score][], nearest first. */
+export function nearestToVector(vectors, k, query, limit, leaveOut = -1) {
   const n = vectors.length / k;
-  const best = [];
+  const scores = new Float32Array(n);
   for (let r = 0; r < n; r++) {
-    if (r === i) continue;
     let d = 0;
-    for (let c = 0; c < k; c++) d += vectors[i * k + c] * vectors[r * k + c];
-    if (best.length < limit || d > best[best.length - 1][1]) {
-      best.push([r, d]);
+    for (let c = 0; c < k; c++) d += query[c] * vectors[r * k + c];
+    scores[r] = r === leaveOut ? -Infinity : d;
+  }
+  const best = [];
+  let floor = -Infinity;
+  for (let r = 0; r < n; r++) {
+    if (scores[r] <= floor && best.length >= limit) continue;
+    best.push([r, scores[r]]);
+    if (best.length > limit * 4) {
       best.sort((a, b) => b[1] - a[1]);
-      if (best.length > limit) best.pop();
+      best.length = limit;
+      floor = best[limit - 1][1];
     }
   }
-  return best;
+  best.sort((a, b) => b[1] - a[1]);
+  return best.slice(0, limit);
 }
+
+/** The `limit` rows nearest row `i` by cosine, itself left out: [row, score][]. */
+export const nearestRows = (vectors, k, i, limit) =>
+  nearestToVector(vectors, k, vectors.subarray(i * k, (i + 1) * k), limit, i);

@@ -715,18 +715,21 @@ export const RARE_TERM_DF = 200;
 const RELATED_WINDOW = 500;
 
 /**
- * Papers whose text is closest to this one's title and keywords, at a cost bounded at any catalog
- * size. In one statement: each term's document frequency among the other papers is counted on the
- * FTS index up to `rareTermDf` + 1. The terms found in some other paper and at most that frequent
- * make an OR query, ranked by bm25 (title 5, authors 1, abstract 1) over at most RELATED_WINDOW of
- * its matches, on the FTS index alone, before any join. Rare terms are what bm25's idf weighs
- * anyway: the common ones it drops barely moved the ranking and made the query match most papers.
- * When no term is rare, the papers that share the rarest (of equally frequent ones, the longest),
+ * Papers whose text is closest to this one's title, keywords and abstract (its first MAX_TERMS
+ * distinct terms, the title's first), at a cost bounded at any catalog size. In one statement: each
+ * term's document frequency among the other papers is counted on the FTS index up to
+ * `rareTermDf` + 1. The terms found in some other paper and at most that frequent make an OR
+ * query, ranked by bm25 (title 5, authors 1, abstract 1) over at most RELATED_WINDOW of its
+ * matches, on the FTS index alone, before any join. Rare terms are what bm25's idf weighs anyway:
+ * the common ones it drops barely moved the ranking and made the query match most papers. The
+ * abstract's terms doubled how often a related paper shares the paper's topic (npm run
+ * eval:related, docs/benchmarks.md); the bound is the same, MAX_TERMS probes of at most
+ * `rareTermDf` + 1 postings. When no term is rare, the papers that share the rarest (of equally frequent ones, the longest),
  * most recently added first: no bm25 there, as its idf alone reads every match of a common word.
  */
 export async function relatedPapers(
   db: Db,
-  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords">,
+  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords" | "abstract">,
   opts: { limit?: number; rareTermDf?: number } = {},
 ): Promise<ListedPaper[]> {
   const query = relatedPapersQuery(db, paper, opts);
@@ -736,12 +739,12 @@ export async function relatedPapers(
 /** relatedPapers' one statement, to run in a batch with others (relatedFromRows reads its rows); null when no term can match. */
 export function relatedPapersQuery(
   db: Db,
-  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords">,
+  paper: Pick<PaperRow, "num" | "id" | "title" | "aiKeywords" | "abstract">,
   opts: { limit?: number; rareTermDf?: number } = {},
 ) {
   const rare = opts.rareTermDf ?? RARE_TERM_DF;
   const limit = opts.limit ?? 5;
-  const words = tokensOf(`${paper.title} ${(paper.aiKeywords ?? []).join(" ")}`);
+  const words = tokensOf(`${paper.title} ${(paper.aiKeywords ?? []).join(" ")} ${paper.abstract}`);
   const distinct = [...new Set(words)].filter((w) => w.length > 2 && !STOPWORDS.has(w)).slice(0, MAX_TERMS);
   if (!distinct.length) return null;
   const terms = sql.join(

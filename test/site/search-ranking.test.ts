@@ -33,10 +33,13 @@ async function related(id: string, rareTermDf?: number) {
   return (await relatedPapers(db, item!.paper, { rareTermDf })).map((r) => r.paper.id);
 }
 
-/** The related-papers query before it was bounded: every title and keyword term, every match ranked. */
+/** The related-papers query before it was bounded: every title, keyword and abstract term (MAX_TERMS of them), every match ranked. */
 async function unboundedRelated(id: string) {
   const item = await paperById(createDb(env.DB), id);
-  const words = `${item!.paper.title} ${(item!.paper.aiKeywords ?? []).join(" ")}`.match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    `${item!.paper.title} ${(item!.paper.aiKeywords ?? []).join(" ")} ${item!.paper.abstract}`.match(
+      /[\p{L}\p{N}]+/gu,
+    ) ?? [];
   const distinct = [...new Set(words.map((w) => w.toLowerCase()))].filter((w) => w.length > 2 && !STOPWORDS.has(w));
   const { results } = await env.DB.prepare(
     `SELECT p.id FROM papers_fts JOIN papers p ON p.num = papers_fts.rowid WHERE papers_fts MATCH ? AND p.id != ? ORDER BY bm25(papers_fts, 5.0, 1.0, 1.0) LIMIT 5`,
@@ -69,11 +72,13 @@ async function matchesAny(id: string, terms: string[]) {
 }
 
 describe("related papers on the real captures", () => {
-  it("ranks first the papers that share the paper's title words, weighted by rarity", async () => {
-    // "From 2D Grids to 1D Tokens: Reforming Shared Representations for Multimodal Image Fusion":
-    // MaskAlign ("Token-Subset Representation Alignment ...") and HYDRA-X ("Native Unified
-    // Multimodal Models with Holistic Visual Tokenizers") share its title words.
-    expect(await related("2606.12303")).toEqual(["2606.08788", "2606.13289", "2606.11096", "2606.06113", "2606.13392"]);
+  it("ranks first the papers that share the paper's rarest words, in its title and its abstract", async () => {
+    // "From 2D Grids to 1D Tokens: Reforming Shared Representations for Multimodal Image Fusion"
+    // (a frozen pretrained image tokenizer, reconstruction): MaskAlign ("Token-Subset Representation
+    // Alignment ...") shares its title words, IDEAL ("... A Discrete Representation AutoEncoder":
+    // pretrained vision models, reconstruction) its abstract's, HYDRA-X ("Native Unified Multimodal
+    // Models with Holistic Visual Tokenizers") both.
+    expect((await related("2606.12303")).slice(0, 3)).toEqual(["2606.08788", "2606.11096", "2606.13289"]);
   });
 
   it("gives the same lists as ranking every match of every term, at the captures' word frequencies", async () => {
