@@ -77,8 +77,11 @@ describe("thumbnails on the pages", () => {
       new RegExp(`<img src="/media/thumbnails/${id}" width="1200" height="630" alt="Preview of arXiv ${id}"`),
     );
     expect(page.headers.get("Content-Security-Policy")).toContain("img-src 'self' data:");
+    // the paper itself shows none (its related papers' cards may)
     const without = await (await get("/papers/2606.99001")).text();
-    expect(without).not.toContain("<img");
+    const article = without.slice(without.indexOf('<article class="paper"'), without.indexOf("</article>"));
+    expect(article).toContain("Submitted on Paperboy");
+    expect(article).not.toContain("<img");
   });
 });
 
