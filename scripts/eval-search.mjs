@@ -404,6 +404,17 @@ if (WITH_LSA) {
       .map(([id]) => id);
   };
   const sentence = (q) => q.trim().split(/\s+/).length > 6;
+  /** The words ranking's first `n` as they are, then the fusion of the rest of both arms. */
+  const keepFirst = (n, words, vec, weight) => {
+    const head = words.slice(0, n);
+    const kept = new Set(head);
+    const rest = fused(
+      words.slice(n),
+      vec.filter((id) => !kept.has(id)),
+      weight,
+    );
+    return [...head, ...rest].slice(0, LIMIT);
+  };
   const arms = {
     words: (name) => system[name],
     vectors: (name) => vector[name],
@@ -412,6 +423,9 @@ if (WITH_LSA) {
     "rrf 1": (name) => system[name].map((w, i) => fused(w, vector[name][i], 1)),
     "rrf 0.5, sentences only": (name) =>
       system[name].map((w, i) => (sentence(sets[name][i].q) ? fused(w, vector[name][i], 0.5) : w)),
+    // the words' first places kept, the fusion below them: it cannot reorder a confident top
+    "words' first 3, then rrf 0.5": (name) => system[name].map((w, i) => keepFirst(3, w, vector[name][i], 0.5)),
+    "words' first 10, then rrf 1": (name) => system[name].map((w, i) => keepFirst(10, w, vector[name][i], 1)),
   };
   const table = [
     `| set | metric | ${Object.keys(arms).join(" | ")} |`,
