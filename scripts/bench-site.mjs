@@ -30,12 +30,12 @@
 // the default mode is the one whose ratios say something about the deployed worker.
 import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
 import { ensureDevVars, migrateLocal, ROOT, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
+import { freePort } from "./lib/script-env.mjs";
 import { DAYS, fillCatalog, LAST_DAY, PER_DAY } from "./lib/synthetic-catalog.mjs";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map((s) => {
@@ -243,15 +243,6 @@ function treeCpuMs(pid) {
     for (const p of stats) if (!tree.has(p.pid) && tree.has(p.ppid)) tree.add(p.pid), (grew = true);
   }
   return stats.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 10; // USER_HZ is 100
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -15,10 +15,10 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { migrateLocal, ROOT, startLocalStack } from "./lib/local-stack.mjs";
+import { freePort } from "./lib/script-env.mjs";
 
 const ACCOUNTS = Number(process.env.BENCH_VOTES_ACCOUNTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -29,15 +29,6 @@ const VOTES_PER_MINUTE = 60;
 const BLOCK = 200;
 const WORK = join(ROOT, ".bench");
 const persistTo = join(WORK, "votes-state");
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function d1File() {
   const dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");

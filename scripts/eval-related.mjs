@@ -17,18 +17,12 @@
 // Options: EVAL_RELATED (400 papers), EVAL_K (256), EVAL_SEED (1), EVAL_CONCURRENCY (4),
 // EVAL_LSA=0 to measure the words method alone (the LSA's training takes about three minutes).
 
-import { createServer } from "node:net";
 import { DatabaseSync } from "node:sqlite";
 import { startDirect } from "./lib/direct-stack.mjs";
 import { nearestRows, trainLsa } from "./lib/lsa.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
+import { freePort, intEnv, rng } from "./lib/script-env.mjs";
 
-function intEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, not "${raw}"`);
-  return Number(raw);
-}
 const COUNT = intEnv("EVAL_RELATED", 400);
 const K = intEnv("EVAL_K", 256);
 const SEED = intEnv("EVAL_SEED", 1);
@@ -37,14 +31,6 @@ const WITH_LSA = intEnv("EVAL_LSA", 1) !== 0;
 const TOP = 5;
 const started = Date.now();
 const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${msg}`);
-
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 requireCorpus();
 const catalog = await realCatalog(log);
@@ -104,12 +90,7 @@ function score(lists) {
 }
 
 // --- words: through the product ------------------------------------------------------------------
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const { port: p } = /** @type {import("node:net").AddressInfo} */ (s.address());
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const mf = await startDirect({ port, persistTo: catalog.persistTo });
 const wordsLists = new Array(asked.length);
 try {

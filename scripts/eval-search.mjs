@@ -34,21 +34,13 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startDirect } from "./lib/direct-stack.mjs";
 import { ROOT } from "./lib/local-stack.mjs";
 import { nearestToVector, trainLsa } from "./lib/lsa.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
-
-/** A non-negative integer from the environment, or `fallback`; anything else stops the run. */
-function intEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, not "${raw}"`);
-  return Number(raw);
-}
+import { freePort, intEnv, rng } from "./lib/script-env.mjs";
 
 const SAMPLE = intEnv("EVAL_SAMPLE", 0) || undefined;
 const SETTINGS = {
@@ -72,11 +64,6 @@ const SETS_VERSION = 1;
 const started = Date.now();
 requireCorpus();
 
-// A deterministic generator and shuffle (the same LCG as bench-site's walks).
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 function shuffled(xs, rand) {
   const a = [...xs];
   for (let i = a.length - 1; i > 0; i--) {
@@ -173,15 +160,6 @@ function baselineRankings(db, queries) {
     return ids;
   });
   return { rankings, times };
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {import("node:net").AddressInfo} */ (s.address());
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Every query through GET /api/papers/search, CONCURRENCY at a time, each from its own address. */
