@@ -4,10 +4,15 @@
  * which space answers. Safe to run twice or concurrently: two runs may embed a paper twice, and
  * the second upsert of its vector and of its row changes nothing.
  */
-import { and, count, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { dailyEntries, papers, paperVectors, vectorSpaces } from "../db/schema";
 import { type Embedder, type PaperVectorMetadata, paperText, type VectorIndex } from "./vectors";
+
+/** Papers one chunk embeds unless asked otherwise: after each ingest run, and a backfill call's default (five embedder calls). */
+export const EMBED_CHUNK = 500;
+/** The most one chunk may embed: ten embedder calls, well inside one invocation's limits. */
+export const MAX_EMBED_CHUNK = 1000;
 
 export interface Vectors {
   embedder: Embedder;
@@ -23,18 +28,27 @@ export interface EmbedOutcome {
   error: string | null;
 }
 
+type SpaceState = { space: string; completedAt: string | null };
+
 /**
  * The space that answers: the most recently completed one. A new model's space takes over only
  * once every paper has a vector there; until then the old one answers (or none, the first time).
  */
+function answering(spaces: SpaceState[]): string | null {
+  let best: SpaceState | null = null;
+  for (const s of spaces) {
+    if (!s.completedAt) continue;
+    if (!best || s.completedAt > best.completedAt! || (s.completedAt === best.completedAt && s.space > best.space))
+      best = s;
+  }
+  return best?.space ?? null;
+}
+
+/** The space that answers (a row per model ever used: read whole). */
 export async function activeSpace(db: Db): Promise<string | null> {
-  const row = await db
-    .select({ space: vectorSpaces.space })
-    .from(vectorSpaces)
-    .where(isNotNull(vectorSpaces.completedAt))
-    .orderBy(desc(vectorSpaces.completedAt), desc(vectorSpaces.space))
-    .get();
-  return row?.space ?? null;
+  return answering(
+    await db.select({ space: vectorSpaces.space, completedAt: vectorSpaces.completedAt }).from(vectorSpaces).all(),
+  );
 }
 
 /** Papers without a vector in `space` (every paper counts, hidden ones too: unhiding needs no wait). */
@@ -150,8 +164,10 @@ export interface SpaceCoverage {
   lastRunError: string | null;
 }
 
-/** Every space's coverage, newest first, and the catalog's size: what /admin shows. */
-export async function vectorCoverage(db: Db): Promise<{ papers: number; spaces: SpaceCoverage[] }> {
+/** Every space's coverage, newest first, the space that answers and the catalog's size: what /admin shows. */
+export async function vectorCoverage(
+  db: Db,
+): Promise<{ papers: number; active: string | null; spaces: SpaceCoverage[] }> {
   const total = await db.select({ n: count() }).from(papers).get();
   const spaces = await db
     .select({
@@ -166,5 +182,9 @@ export async function vectorCoverage(db: Db): Promise<{ papers: number; spaces: 
     .from(vectorSpaces)
     .orderBy(desc(vectorSpaces.startedAt))
     .all();
-  return { papers: total?.n ?? 0, spaces: spaces.map((s) => ({ ...s, withVector: Number(s.withVector) })) };
+  return {
+    papers: total?.n ?? 0,
+    active: answering(spaces),
+    spaces: spaces.map((s) => ({ ...s, withVector: Number(s.withVector) })),
+  };
 }

@@ -7,15 +7,14 @@ import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
 import { vectorsFrom } from "#shared/vectors/from-env";
-import { embedWaiting } from "#shared/vectors/paper-vectors";
+import { embedWaiting, MAX_EMBED_CHUNK } from "#shared/vectors/paper-vectors";
 import { type Env, readConfig } from "./env";
 import { purgeExpiredSignins } from "./housekeeping";
 import { runIngest } from "./run-ingest";
 import { CRONS, isArxivAnnouncementHour } from "./schedule";
 import { lookupArxivPaper, recordSubmission } from "./submission";
 
-/** A backfill chunk: at most 1,000 papers (ten embedder calls), well inside one invocation's limits. */
-const BackfillLimit = z.number().int().min(1).max(1000);
+const BackfillLimit = z.number().int().min(1).max(MAX_EMBED_CHUNK);
 
 /**
  * Called by the API worker through a service binding: POST /admin/ingest, and /papers/submit in

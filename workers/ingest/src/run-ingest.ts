@@ -6,7 +6,7 @@ import { DAY_MS, todayUtc } from "#shared/domain/periods";
 import type { IngestRequest } from "#shared/papers/ingest-request";
 import { emptyBatch, type ParsedBatch, reject } from "#shared/papers/records";
 import { vectorsFrom } from "#shared/vectors/from-env";
-import { embedWaiting } from "#shared/vectors/paper-vectors";
+import { EMBED_CHUNK, embedWaiting } from "#shared/vectors/paper-vectors";
 import { type Env, type IngestConfig, readConfig } from "./env";
 import { parseArxivAtom } from "./sources/arxiv-api";
 import { parseArxivRss } from "./sources/arxiv-rss";
@@ -82,9 +82,6 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   };
 }
 
-/** Papers a run embeds after its write: five calls of the embedder; the backfill does the rest. */
-export const EMBED_PER_RUN = 500;
-
 /**
  * Vectors for the papers that wait for one (the run's new and changed ones first: newest first),
  * after the run's write is committed. A failure of the embedder or the index is counted on the
@@ -94,7 +91,7 @@ async function embedAfterWrite(env: Env, db: Db, at: Date) {
   const vectors = vectorsFrom(env);
   if (!vectors) return null;
   try {
-    const outcome = await embedWaiting(db, vectors, { limit: EMBED_PER_RUN, now: at });
+    const outcome = await embedWaiting(db, vectors, { limit: EMBED_CHUNK, now: at });
     return { embedded: outcome.embedded, embedWaiting: outcome.remaining, embedError: outcome.error };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

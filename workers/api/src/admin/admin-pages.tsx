@@ -3,7 +3,7 @@ import type { IngestRunRow, mailDeadLetters } from "#shared/db/schema";
 import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
-import type { vectorCoverage } from "#shared/vectors/paper-vectors";
+import { EMBED_CHUNK, type vectorCoverage } from "#shared/vectors/paper-vectors";
 import type { AuditEntry } from "../curators/audit";
 import { utcTime } from "../ui/components";
 import { Layout } from "../ui/layout";
@@ -87,7 +87,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
 type Coverage = Awaited<ReturnType<typeof vectorCoverage>>;
 
 /** Vectors per space: how many papers have one, how many wait, and the last run that embedded. */
-export function VectorCoverage({ coverage, active }: { coverage: Coverage; active: string | null }) {
+export function VectorCoverage({ coverage }: { coverage: Coverage }) {
   if (!coverage.spaces.length)
     return <p>No vectors yet: production embeds papers with Workers AI once its bindings are deployed.</p>;
   return (
@@ -107,7 +107,7 @@ export function VectorCoverage({ coverage, active }: { coverage: Coverage; activ
             <td>{s.space}</td>
             <td>{s.withVector}</td>
             <td>{Math.max(0, coverage.papers - s.withVector)}</td>
-            <td>{s.space === active ? "answers" : s.completedAt ? "complete, replaced" : "filling"}</td>
+            <td>{s.space === coverage.active ? "answers" : s.completedAt ? "complete, replaced" : "filling"}</td>
             <td>
               {s.lastRunAt
                 ? `${utcTime(s.lastRunAt)} UTC: ${s.lastRunEmbedded ?? 0} embedded${s.lastRunError ? `; stopped: ${s.lastRunError}` : ""}`
@@ -120,17 +120,7 @@ export function VectorCoverage({ coverage, active }: { coverage: Coverage; activ
   );
 }
 
-export function Dashboard({
-  actor,
-  audit,
-  coverage,
-  active,
-}: {
-  actor: string;
-  audit: AuditEntry[];
-  coverage: Coverage;
-  active: string | null;
-}) {
+export function Dashboard({ actor, audit, coverage }: { actor: string; audit: AuditEntry[]; coverage: Coverage }) {
   return (
     <AdminPage title="Curators' desk">
       <p>{`Signed in as ${actor}. Every action here is recorded below, with what it changed.`}</p>
@@ -141,10 +131,10 @@ export function Dashboard({
         </p>
       </form>
       <h2>Vectors</h2>
-      <VectorCoverage coverage={coverage} active={active} />
+      <VectorCoverage coverage={coverage} />
       <form method="post" action="/admin/vectors/backfill">
         <p>
-          <button type="submit">Embed the next 500 papers that wait</button>
+          <button type="submit">{`Embed the next ${EMBED_CHUNK} papers that wait`}</button>
         </p>
       </form>
       <h2>Audit log</h2>

@@ -7,7 +7,7 @@ import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
-import { activeSpace, vectorCoverage } from "#shared/vectors/paper-vectors";
+import { EMBED_CHUNK, MAX_EMBED_CHUNK, vectorCoverage } from "#shared/vectors/paper-vectors";
 import { purgeEverywhere } from "../cache/purge";
 import { paperComments } from "../comments/comment-store";
 import { auditStatement, recentAudit } from "../curators/audit";
@@ -49,12 +49,8 @@ const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }
   purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
 
 adminRoutes.get("/", async (c) => {
-  const [audit, coverage, active] = await Promise.all([
-    recentAudit(db(c), { limit: 50 }),
-    vectorCoverage(db(c)),
-    activeSpace(db(c)),
-  ]);
-  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} active={active} />);
+  const [audit, coverage] = await Promise.all([recentAudit(db(c), { limit: 50 }), vectorCoverage(db(c))]);
+  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} />);
 });
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
@@ -186,12 +182,11 @@ adminRoutes.post("/ingest", async (c) => {
 // ---- Vectors ----
 
 /** Coverage per space (papers with and without a vector) and which space answers. */
-adminRoutes.get("/vectors", async (c) => {
-  const [coverage, active] = await Promise.all([vectorCoverage(db(c)), activeSpace(db(c))]);
-  return c.json({ active, ...coverage });
-});
+adminRoutes.get("/vectors", async (c) => c.json(await vectorCoverage(db(c))));
 
-const BackfillRequest = z.strictObject({ limit: z.number().int().min(1).max(1000).default(500) });
+const BackfillRequest = z.strictObject({
+  limit: z.number().int().min(1).max(MAX_EMBED_CHUNK).default(EMBED_CHUNK),
+});
 
 /**
  * One bounded chunk of the backfill, in the ingest worker (it holds the embedder): up to `limit`
