@@ -152,6 +152,18 @@ export const vectorSpaces = sqliteTable("vector_spaces", {
   lastRunError: text("last_run_error"),
 });
 
+/**
+ * Switches a curator flips at /admin without a deploy, by name (SWITCHES in
+ * shared/vectors/query-arm.ts names the one there is): a switch without a row is on.
+ */
+export const switches = sqliteTable("switches", {
+  name: text("name").primaryKey(),
+  on: integer("on", { mode: "boolean" }).notNull(),
+  changedAt: text("changed_at").notNull(),
+  /** The curator who flipped it last (their address, or "token" for a script). */
+  changedBy: text("changed_by").notNull(),
+});
+
 export type PaperRow = typeof papers.$inferSelect;
 /** What a source describes about a paper: never Paperboy's own state (the vote count, a curator's hiding). */
 export type PaperFields = Omit<
@@ -397,6 +409,7 @@ export const AUDIT_ACTIONS = [
   "run-ingest",
   "redrive-dead-letters",
   "backfill-vectors",
+  "flip-switch",
 ] as const;
 
 /** Every curator action: who, what, when, and the row before and after. */

@@ -10,10 +10,13 @@ import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
+import type { VectorArm } from "../vectors/query-arm";
+import { fuseBelowFirst } from "./fusion";
 import {
   ftsString,
   MAX_TERM_LENGTH,
   MAX_TERMS,
+  meaningText,
   type ParsedQuery,
   parseQuery,
   STOPWORDS,
@@ -289,9 +292,21 @@ export interface SearchHit extends ListedPaper {
   snippet: string;
 }
 
+/** What ranked a search: the words alone, the words with the vector arm, or the words alone because the arm failed. */
+export type SearchRanking = "words" | "hybrid" | "words-fallback";
+
 export interface SearchResult {
   hits: SearchHit[];
   more: boolean;
+  ranking: SearchRanking;
+}
+
+export interface SearchOptions {
+  page?: number;
+  limit?: number;
+  budget?: number;
+  /** Hybrid search's vector arm (shared/vectors/query-arm.ts), asked for sentence-like queries only. */
+  vectorArm?: VectorArm | null;
 }
 
 /**
@@ -336,14 +351,10 @@ function listedInRankOrder(db: Db, ranked: SQL) {
 
 type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
 
-/** The visible papers among `ids`, in the order given (a vector index's neighbours). */
+/** The visible papers among `ids`, in the order given (a vector index's neighbours): one bound parameter, whatever their number. */
 export async function papersInOrder(db: Db, ids: string[]): Promise<ListedPaper[]> {
   if (!ids.length) return [];
-  const values = sql.join(
-    ids.map((id, i) => sql`(${id}, ${i})`),
-    sql`, `,
-  );
-  const ranked = sql`SELECT p.num AS num, v.column2 AS ord FROM (VALUES ${values}) AS v JOIN ${papers} AS p ON p.id = v.column1`;
+  const ranked = sql`SELECT p.num AS num, j.key AS ord FROM json_each(${JSON.stringify(ids)}) AS j JOIN ${papers} AS p ON p.id = j.value`;
   return (await listedInRankOrder(db, ranked)).map(asListed);
 }
 
@@ -374,35 +385,74 @@ export async function papersInOrder(db: Db, ids: string[]): Promise<ListedPaper[
  * with every word of the query (rescore): no posting is read for that.
  * An arXiv id or address answers that paper (one statement, on the papers' id index).
  */
-export async function searchPapers(
-  db: Db,
-  q: string,
-  opts: { page?: number; limit?: number; budget?: number } = {},
-): Promise<SearchResult> {
+export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}): Promise<SearchResult> {
   const parsed = parseQuery(q);
   const limit = opts.limit ?? 20;
   const offset = (opts.page ?? 0) * limit;
   const terms = queryTerms(parsed);
-  let rows: ListedRow[];
+  let listed: ListedPaper[];
+  let ranking: SearchRanking = "words";
   if (parsed.arxivId) {
-    rows = offset
+    listed = offset
       ? []
-      : await listedInRankOrder(db, sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId}`);
+      : (await listedInRankOrder(db, sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId}`)).map(asListed);
   } else if (parsed.words.length) {
     const budget = opts.budget ?? (parsed.words.length <= SHORT_QUERY ? SHORT_QUERY_BUDGET : POSTINGS_BUDGET);
-    const found = await candidates(db, parsed, budget);
-    rows = rescore(parsed, found).slice(offset, offset + limit + 1);
+    // the arm runs while D1 finds the words' candidates
+    const near = parsed.words.length > SHORT_QUERY && opts.vectorArm ? askArm(opts.vectorArm, q) : null;
+    const words = rescore(parsed, await candidates(db, parsed, budget)).map(asListed);
+    ({ listed, ranking } = await withVectorArm(db, parsed, words, near));
+    listed = listed.slice(offset, offset + limit + 1);
   } else {
-    return { hits: [], more: false };
+    return { hits: [], more: false, ranking };
   }
   return {
-    hits: rows.slice(0, limit).map((r) => ({
-      ...asListed(r),
-      titleHighlight: markTerms(r.paper.title, terms),
-      snippet: snippetOf(r.paper.abstract, terms),
+    hits: listed.slice(0, limit).map((p) => ({
+      ...p,
+      titleHighlight: markTerms(p.paper.title, terms),
+      snippet: snippetOf(p.paper.abstract, terms),
     })),
-    more: rows.length > limit,
+    more: listed.length > limit,
+    ranking,
   };
+}
+
+/** The arm's answer: ids, null where it does not apply, or "failed" (logged: an error, garbage, or late). */
+function askArm(arm: VectorArm, q: string): Promise<string[] | null | "failed"> {
+  return arm(meaningText(q)).catch((err) => {
+    console.warn("search: the vector arm failed; words alone answer", err instanceof Error ? err.message : err);
+    return "failed" as const;
+  });
+}
+
+/**
+ * The words' ranking with the arm's papers fused below its first places (fusion.ts). A paper only
+ * the arm found is read here (one statement) and left out when it holds an excluded word or is
+ * hidden, as the words' arm leaves them out.
+ */
+async function withVectorArm(
+  db: Db,
+  parsed: ParsedQuery,
+  words: ListedPaper[],
+  near: Promise<string[] | null | "failed"> | null,
+): Promise<{ listed: ListedPaper[]; ranking: SearchRanking }> {
+  const ids = await near;
+  if (!ids) return { listed: words, ranking: "words" };
+  if (ids === "failed") return { listed: words, ranking: "words-fallback" };
+  const byId = new Map(words.map((p) => [p.paper.id, p]));
+  const order = fuseBelowFirst(
+    words.map((p) => p.paper.id),
+    ids,
+  );
+  const excluded = new Set(parsed.excluded.map(stem));
+  const holdsExcluded = ({ paper }: ListedPaper) =>
+    tokensOf(`${paper.title} ${paper.authors.join(" ")} ${paper.abstract}`).some((t) => excluded.has(stem(t)));
+  for (const p of await papersInOrder(
+    db,
+    order.filter((id) => !byId.has(id)),
+  ))
+    if (!holdsExcluded(p)) byId.set(p.paper.id, p);
+  return { listed: order.flatMap((id) => byId.get(id) ?? []), ranking: "hybrid" };
 }
 
 interface Candidates {

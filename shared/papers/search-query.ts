@@ -110,6 +110,14 @@ function adjacentPairs(tokens: string[]): string[][] {
   return out;
 }
 
+/** The query as an embedding model reads it (hybrid search's vector arm): as typed, without quotes or excluded words. */
+export const meaningText = (input: string) =>
+  input
+    .replace(/"/g, " ")
+    .split(/\s+/)
+    .filter((chunk) => chunk && !/^-[\p{L}\p{N}]/u.test(chunk))
+    .join(" ");
+
 /** Whether the query has anything to find (an id, a word or a phrase), as opposed to nothing or only exclusions. */
 export const isSearchable = (q: ParsedQuery) => q.arxivId !== null || q.words.length > 0 || q.phrases.length > 0;
 

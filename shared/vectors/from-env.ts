@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { Db } from "../db/client";
 import type { Vectors } from "./paper-vectors";
+import { QUERY_EMBED_TIMEOUT_MS, type VectorArm, vectorArm } from "./query-arm";
 import { type VectorizeBinding, vectorizeIndex } from "./vectorize";
 import type { VectorIndex } from "./vectors";
 import { type AiRunner, workersAiEmbedder } from "./workers-ai";
@@ -15,6 +17,8 @@ export interface VectorEnv {
   EMBEDDING_MODEL?: string;
   /** Dimensions kept (a Matryoshka model's prefix); the Vectorize index is created with as many. */
   EMBEDDING_DIMENSIONS?: string;
+  /** How long hybrid search waits for the query's vector arm, in milliseconds (1,000). */
+  QUERY_EMBED_TIMEOUT_MS?: string;
 }
 
 const Settings = z.object({
@@ -23,6 +27,7 @@ const Settings = z.object({
     .regex(/^@cf\/[\w.-]+\/[\w.-]+$/, "must name a Workers AI model, like @cf/qwen/qwen3-embedding-0.6b")
     .default("@cf/qwen/qwen3-embedding-0.6b"),
   EMBEDDING_DIMENSIONS: z.coerce.number().int().min(32).max(1536).default(256),
+  QUERY_EMBED_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(QUERY_EMBED_TIMEOUT_MS),
 });
 
 /** The vector index alone (related papers read it), or null without a VECTORIZE binding. */
@@ -38,3 +43,7 @@ export function vectorsFrom(env: VectorEnv): Vectors | null {
     index: vectorizeIndex(env.VECTORIZE),
   };
 }
+
+/** Hybrid search's vector arm, or null unless both bindings are there. */
+export const vectorArmFrom = (env: VectorEnv, db: Db): VectorArm | null =>
+  vectorArm(db, vectorsFrom(env), Settings.parse(env).QUERY_EMBED_TIMEOUT_MS);

@@ -4,6 +4,7 @@ import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
 import { EMBED_CHUNK, type vectorCoverage } from "#shared/vectors/paper-vectors";
+import type { allSwitches } from "#shared/vectors/query-arm";
 import type { AuditEntry } from "../curators/audit";
 import { utcTime } from "../ui/components";
 import { Layout } from "../ui/layout";
@@ -120,7 +121,37 @@ export function VectorCoverage({ coverage }: { coverage: Coverage }) {
   );
 }
 
-export function Dashboard({ actor, audit, coverage }: { actor: string; audit: AuditEntry[]; coverage: Coverage }) {
+type Switches = Awaited<ReturnType<typeof allSwitches>>;
+
+/** Each switch, its state, who flipped it last, and a button that flips it. */
+function SwitchList({ switches }: { switches: Switches }) {
+  return (
+    <ul>
+      {switches.map((s) => (
+        <li>
+          <form method="post" action={`/admin/switches/${s.name}`}>
+            <strong>{`${s.name}: ${s.on ? "on" : "off"}`}</strong>
+            {` (${s.about}${s.changedAt ? ` Last flipped by ${s.changedBy} at ${s.changedAt}.` : ""}) `}
+            <input type="hidden" name="on" value={s.on ? "false" : "true"} />
+            <button type="submit">{s.on ? `Switch ${s.name} off` : `Switch ${s.name} on`}</button>
+          </form>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Dashboard({
+  actor,
+  audit,
+  coverage,
+  switches,
+}: {
+  actor: string;
+  audit: AuditEntry[];
+  coverage: Coverage;
+  switches: Switches;
+}) {
   return (
     <AdminPage title="Curators' desk">
       <p>{`Signed in as ${actor}. Every action here is recorded below, with what it changed.`}</p>
@@ -137,6 +168,8 @@ export function Dashboard({ actor, audit, coverage }: { actor: string; audit: Au
           <button type="submit">{`Embed the next ${EMBED_CHUNK} papers that wait`}</button>
         </p>
       </form>
+      <h2>Switches</h2>
+      <SwitchList switches={switches} />
       <h2>Audit log</h2>
       <AuditTable entries={audit} />
     </AdminPage>

@@ -8,6 +8,7 @@ import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letter
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
 import { EMBED_CHUNK, MAX_EMBED_CHUNK, vectorCoverage } from "#shared/vectors/paper-vectors";
+import { allSwitches, SWITCHES, type SwitchName, switchStatement } from "#shared/vectors/query-arm";
 import { purgeEverywhere } from "../cache/purge";
 import { paperComments } from "../comments/comment-store";
 import { auditStatement, recentAudit } from "../curators/audit";
@@ -49,8 +50,12 @@ const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }
   purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
 
 adminRoutes.get("/", async (c) => {
-  const [audit, coverage] = await Promise.all([recentAudit(db(c), { limit: 50 }), vectorCoverage(db(c))]);
-  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} />);
+  const [audit, coverage, switches] = await Promise.all([
+    recentAudit(db(c), { limit: 50 }),
+    vectorCoverage(db(c)),
+    allSwitches(db(c)),
+  ]);
+  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} switches={switches} />);
 });
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
@@ -210,6 +215,37 @@ adminRoutes.post("/vectors/backfill", async (c) => {
     });
   if (html) return c.redirect("/admin", 303);
   return c.json(outcome, outcome.error ? 502 : 200);
+});
+
+// ---- Switches ----
+
+const SwitchRequest = z.strictObject({ on: z.boolean() });
+const SwitchForm = z.object({ on: z.enum(["true", "false"]).transform((v) => v === "true") });
+
+/** Flips a switch (query-arm.ts SWITCHES) at once, without a deploy: JSON `{"on": false}`, or the dashboard's form. */
+adminRoutes.post("/switches/:name", async (c) => {
+  const name = c.req.param("name");
+  if (!Object.hasOwn(SWITCHES, name)) throw notFound(`no switch named ${name}`);
+  const html = wantsHtml(c);
+  const { on } = html
+    ? validate(SwitchForm, await c.req.parseBody(), "invalid_form")
+    : await jsonBody(c, SwitchRequest);
+  const by = c.get("curator");
+  const at = new Date().toISOString();
+  const before = (await allSwitches(db(c))).find((s) => s.name === name)!.on;
+  await db(c).batch([
+    switchStatement(db(c), name as SwitchName, on, by.actor, at),
+    auditStatement(db(c), {
+      by,
+      action: "flip-switch",
+      target: `switch:${name}`,
+      before: { on: before },
+      after: { on },
+      at,
+    }),
+  ]);
+  if (html) return c.redirect("/admin", 303);
+  return c.json({ name, on });
 });
 
 // ---- Dead letters ----

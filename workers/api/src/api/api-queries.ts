@@ -5,7 +5,6 @@ import {
   latestDayWithPapers,
   periodListing,
   type SortOrder,
-  searchPapers,
   trendingPapers,
 } from "#shared/papers/queries";
 import { badRequest } from "../errors";
@@ -66,8 +65,4 @@ export async function listDaily(db: Db, q: DailyPapersQuery): Promise<ListedPape
 /** trendingPapers has no offset: the window is a few hundred papers, so a page is sliced from the top. */
 export async function trendingPage(db: Db, p: number, limit: number): Promise<ListedPaper[]> {
   return (await trendingPapers(db, { limit: (p + 1) * limit })).slice(p * limit);
-}
-
-export async function searchForApi(db: Db, q: string, limit: number): Promise<ListedPaper[]> {
-  return (await searchPapers(db, q, { limit })).hits;
 }

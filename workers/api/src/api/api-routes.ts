@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "#shared/db/client";
-import { paperById } from "#shared/papers/queries";
-import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
+import { paperById, searchPapers as searchCatalog } from "#shared/papers/queries";
+import { vectorArmFrom } from "#shared/vectors/from-env";
+import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
 import { apiCache } from "../cache/edge-cache";
 import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
@@ -9,7 +10,7 @@ import { ApiError, notFound, rejectInvalid } from "../errors";
 import { rateLimit } from "../http/client-limit";
 import { apiDocument, cachedHeaders, errorResponse, notModified } from "../http/openapi";
 import { readOnlyCors } from "../http/read-only-cors";
-import { listDaily, periodOf, searchForApi } from "./api-queries";
+import { listDaily, periodOf } from "./api-queries";
 import { commonErrors, DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
 import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
@@ -107,9 +108,13 @@ const searchPapers = createRoute({
 // Declared before /papers/{id} so that "search" is never read as an id.
 apiRoutes.openapi(searchPapers, async (c) => {
   const query = c.req.valid("query");
-  const rows = await searchForApi(createDb(c.env.DB), query.q, query.limit);
-  setCache(c, "search");
-  return c.json(rows.map(toHfDailyPaper), 200);
+  const db = createDb(c.env.DB);
+  const { hits, ranking } = await searchCatalog(db, query.q, {
+    limit: query.limit,
+    vectorArm: vectorArmFrom(c.env, db),
+  });
+  setSearchCache(c, ranking);
+  return c.json(hits.map(toHfDailyPaper), 200);
 });
 
 const getPaper = createRoute({

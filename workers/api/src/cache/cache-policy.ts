@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { dayPeriod, type Period, periodKey, periodsOfDay } from "#shared/domain/periods";
+import type { SearchRanking } from "#shared/papers/queries";
 
 /**
  * How fresh each kind of response is. `s-maxage` is for the edge (Workers Cache, the Cache API),
@@ -11,6 +12,8 @@ import { dayPeriod, type Period, periodKey, periodsOfDay } from "#shared/domain/
  * - static: pages without counts (about, API docs, the API index).
  * - search: not purged (its addresses are endless), and it shows counts and must drop a paper a
  *   curator hides: as brief as counts.
+ * - searchFallback: a search the words answered alone because the vector arm failed or was late:
+ *   briefer, so that the hybrid answer comes back soon.
  * - asset: content-hashed static files.
  * - media: an upstream thumbnail, proxied (cards/thumbnail-routes.ts): a paper's picture rarely changes; a day at most.
  * - fallback: our card standing in for a thumbnail that failed: the upstream is asked again after
@@ -22,6 +25,7 @@ export const CACHE_POLICIES = {
   counts: BRIEF,
   static: "public, max-age=60, s-maxage=300, stale-while-revalidate=600",
   search: BRIEF,
+  searchFallback: "public, max-age=0, s-maxage=5",
   asset: "public, max-age=31536000, immutable",
   media: "public, max-age=86400, s-maxage=86400",
   fallback: "public, max-age=300, s-maxage=300",
@@ -65,4 +69,10 @@ export function setPeriodCache(c: Context, period: Period) {
 /** A paper's page or record, tagged with its day when it was featured. */
 export function setPaperCache(c: Context, id: string, day: string | undefined) {
   setCache(c, "counts", [paperTag(id), ...(day ? [dayTag(day)] : [])]);
+}
+
+/** A search's answer, with a header saying what ranked it (words, hybrid, or words because the vector arm failed). */
+export function setSearchCache(c: Context, ranking: SearchRanking) {
+  setCache(c, ranking === "words-fallback" ? "searchFallback" : "search");
+  c.header("X-Search-Ranking", ranking);
 }

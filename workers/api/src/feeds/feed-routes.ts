@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createDb, type Db } from "#shared/db/client";
-import { latestDays, periodListing, trendingPapers } from "#shared/papers/queries";
-import { searchForApi } from "../api/api-queries";
+import { latestDays, periodListing, searchPapers, trendingPapers } from "#shared/papers/queries";
+import { vectorArmFrom } from "#shared/vectors/from-env";
 import { commonErrors, queryOf, SearchQuery } from "../api/api-schemas";
 import type { PaperWithEntry } from "../api/hf-shape";
-import { LIVE_TAG, setCache, tagsForDays } from "../cache/cache-policy";
+import { LIVE_TAG, setCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
 import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { rejectInvalid } from "../errors";
@@ -110,8 +110,9 @@ async function trendingFeed(c: Context<AppEnv>, self: string) {
 
 async function searchFeed(c: Context<AppEnv>, self: string, q: string) {
   const site = readConfig(c.env).SITE_URL;
-  const rows = await searchForApi(createDb(c.env.DB), q, 50);
-  setCache(c, "search");
+  const db = createDb(c.env.DB);
+  const { hits: rows, ranking } = await searchPapers(db, q, { limit: 50, vectorArm: vectorArmFrom(c.env, db) });
+  setSearchCache(c, ranking);
   const qs = encodeURIComponent(q);
   return {
     title: `Paperboy · Search: ${q}`,

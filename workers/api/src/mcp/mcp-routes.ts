@@ -2,7 +2,7 @@ import { StreamableHTTPTransport } from "@hono/mcp";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { createDb } from "#shared/db/client";
-import { vectorIndexFrom } from "#shared/vectors/from-env";
+import { vectorArmFrom, vectorIndexFrom } from "#shared/vectors/from-env";
 import { type AppEnv, readConfig } from "../env";
 import { ApiError } from "../errors";
 import { limitClient } from "../http/client-limit";
@@ -46,7 +46,11 @@ mcpRoutes.post("/", async (c) => {
     return c.json({ jsonrpc: "2.0", error: { code: -32600, message }, id: null }, 400);
   }
   const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  const server = buildMcpServer(createDb(c.env.DB), readConfig(c.env).SITE_URL, vectorIndexFrom(c.env));
+  const db = createDb(c.env.DB);
+  const server = buildMcpServer(db, readConfig(c.env).SITE_URL, {
+    index: vectorIndexFrom(c.env),
+    arm: vectorArmFrom(c.env, db),
+  });
   await server.connect(transport);
   const res = await transport.handleRequest(c, body);
   return res ?? c.body(null, 202);

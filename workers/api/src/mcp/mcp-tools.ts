@@ -2,13 +2,21 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Db } from "#shared/db/client";
 import { formatDay } from "#shared/domain/periods";
-import { type ListedPaper, paperById, relatedPapers, type SortOrder, trendingPapers } from "#shared/papers/queries";
+import {
+  type ListedPaper,
+  paperById,
+  relatedPapers,
+  type SortOrder,
+  searchPapers,
+  trendingPapers,
+} from "#shared/papers/queries";
 import { parseArxivId } from "#shared/papers/records";
 import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { excerpt, shortAuthors } from "#shared/papers/text";
+import type { VectorArm } from "#shared/vectors/query-arm";
 import { relatedByMeaning } from "#shared/vectors/related";
 import type { VectorIndex } from "#shared/vectors/vectors";
-import { listDaily, periodOf, searchForApi } from "../api/api-queries";
+import { listDaily, periodOf } from "../api/api-queries";
 import { MAX_QUERY, ONLY_EXCLUSIONS } from "../api/api-schemas";
 import { ARXIV_ID_HINT } from "../http/paper-id";
 import { mdEscape, renderPaperMarkdown } from "../site/markdown";
@@ -89,7 +97,13 @@ const API_SORT = { upvotes: undefined, trending: "trending", newest: "publishedA
 const SORT_HEADINGS: Record<SortOrder, string> = { upvotes: "most upvoted", trending: "trending", newest: "newest" };
 
 /** One server per request (the transport is stateless), reading `db` and linking to `siteUrl`. */
-export function buildMcpServer(db: Db, siteUrl: string, index: VectorIndex | null = null): McpServer {
+/** `index` answers related papers by meaning, `arm` is search's vector arm: null without vectors. */
+export function buildMcpServer(
+  db: Db,
+  siteUrl: string,
+  vectors: { index: VectorIndex | null; arm: VectorArm | null } = { index: null, arm: null },
+): McpServer {
+  const { index, arm } = vectors;
   const server = new McpServer({ name: "paperboy", title: "Paperboy: daily ML papers", version: "1.0.0" });
 
   server.registerTool(
@@ -170,7 +184,8 @@ export function buildMcpServer(db: Db, siteUrl: string, index: VectorIndex | nul
       outputSchema: PaperList,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query, limit }) => listResult(`Search: ${query}`, await searchForApi(db, query, limit), siteUrl),
+    async ({ query, limit }) =>
+      listResult(`Search: ${query}`, (await searchPapers(db, query, { limit, vectorArm: arm })).hits, siteUrl),
   );
 
   server.registerTool(

@@ -24,9 +24,9 @@ import {
   trendingPapers,
 } from "#shared/papers/queries";
 import { isSearchable, onlyExclusions, parseQuery } from "#shared/papers/search-query";
-import { vectorIndexFrom } from "#shared/vectors/from-env";
+import { vectorArmFrom, vectorIndexFrom } from "#shared/vectors/from-env";
 import { relatedByMeaning } from "#shared/vectors/related";
-import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, tagsForDays } from "../cache/cache-policy";
+import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
 import { commentThreadQuery, threadOf } from "../comments/comment-store";
 import { type AppEnv, readConfig } from "../env";
@@ -206,10 +206,11 @@ siteRoutes.get("/search", async (c) => {
   // Behind edgeCache: a search answered from a cache never gets here and costs nothing; one that
   // reaches D1's full-text index counts like an /api search.
   if (searchable) await limitClient(c);
-  const { hits, more } = searchable
-    ? await searchPapers(createDb(c.env.DB), q, { page: page - 1, limit: SEARCH_PAGE_SIZE })
-    : { hits: [], more: false };
-  setCache(c, "search");
+  const db = createDb(c.env.DB);
+  const { hits, more, ranking } = searchable
+    ? await searchPapers(db, q, { page: page - 1, limit: SEARCH_PAGE_SIZE, vectorArm: vectorArmFrom(c.env, db) })
+    : { hits: [], more: false, ranking: "words" as const };
+  setSearchCache(c, ranking);
   // A pasted arXiv id or address goes to the paper's page, as people expect of a known paper.
   if (parsed.arxivId && hits[0]?.paper.id === parsed.arxivId) return c.redirect(`/papers/${parsed.arxivId}`, 302);
   const why = onlyExclusions(parsed) ? "only-exclusions" : searchable ? null : "no-words";

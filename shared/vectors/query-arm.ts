@@ -1,0 +1,95 @@
+/**
+ * The vector arm of hybrid search: the papers nearest a query's meaning, in the space that answers.
+ * searchPapers (shared/papers/queries.ts) asks it only for sentence-like queries and fuses what it
+ * answers below the words' first places (shared/papers/fusion.ts); when it fails or is late, the
+ * answer is the words' ranking alone.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { switches } from "../db/schema";
+import { activeSpace, type Vectors } from "./paper-vectors";
+
+/** What a curator can switch off at /admin without a deploy. */
+export const SWITCHES = {
+  "vector-search": "The vector arm of search: sentence-like queries also find papers near their meaning.",
+} as const;
+export type SwitchName = keyof typeof SWITCHES;
+
+/** Whether a switch is on (a switch without a row is). */
+export async function switchOn(db: Db, name: SwitchName): Promise<boolean> {
+  const row = await db.select({ on: switches.on }).from(switches).where(eq(switches.name, name)).get();
+  return row?.on ?? true;
+}
+
+/** Every switch and its state, for /admin. */
+export async function allSwitches(
+  db: Db,
+): Promise<{ name: SwitchName; on: boolean; about: string; changedAt: string | null; changedBy: string | null }[]> {
+  const rows = await db.select().from(switches).all();
+  return (Object.keys(SWITCHES) as SwitchName[]).map((name) => {
+    const row = rows.find((r) => r.name === name);
+    return {
+      name,
+      on: row?.on ?? true,
+      about: SWITCHES[name],
+      changedAt: row?.changedAt ?? null,
+      changedBy: row?.changedBy ?? null,
+    };
+  });
+}
+
+/** The statement that flips a switch, to go in one batch with its audit row. */
+export function switchStatement(db: Db, name: SwitchName, on: boolean, by: string, at: string) {
+  return db
+    .insert(switches)
+    .values({ name, on, changedAt: at, changedBy: by })
+    .onConflictDoUpdate({ target: switches.name, set: { on, changedAt: at, changedBy: by } });
+}
+
+/** The query's neighbours the arm asks for: as many as a sentence's words candidates (SENTENCE_CANDIDATES). */
+export const VECTOR_ARM_K = 100;
+/** How long the query's embedding and the index's answer may take together before words answer alone. */
+export const QUERY_EMBED_TIMEOUT_MS = 1000;
+
+/**
+ * Paper ids nearest a query, nearest first; null when the arm does not apply here (switched off,
+ * or no space of this embedder's model is complete, so the papers' vectors and the query's would
+ * not compare). Throws when the embedder or the index fails, answers garbage or is late.
+ */
+export type VectorArm = (text: string) => Promise<string[] | null>;
+
+class Late extends Error {}
+
+/** Rejects with Late after `ms`; the timer is cleared once `work` settles. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Late(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The arm over `vectors`, or null without them (no AI and VECTORIZE bindings). */
+export function vectorArm(db: Db, vectors: Vectors | null, timeoutMs = QUERY_EMBED_TIMEOUT_MS): VectorArm | null {
+  if (!vectors) return null;
+  const { embedder, index } = vectors;
+  return async (text) => {
+    const [on, space] = await Promise.all([switchOn(db, "vector-search"), activeSpace(db)]);
+    if (!on || space !== embedder.key) return null;
+    return within(
+      (async () => {
+        const [vector] = await embedder.embed([text], "query");
+        // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
+        if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
+          throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
+        const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K });
+        return near.map((n) => n.paperId);
+      })(),
+      timeoutMs,
+    );
+  };
+}
