@@ -23,6 +23,7 @@ const TABLES = [
   "papers",
   "ingest_runs",
   "line_revisions",
+  "switches",
 ];
 
 /** Empties every table of the file's D1, so that a test starts from a known state whatever ran before it. */
