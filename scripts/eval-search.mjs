@@ -27,18 +27,23 @@
 // EVAL_SAMPLE=n to set all three at once (EVAL_SAMPLE=20 for a quick check), EVAL_SEED (1),
 // EVAL_CONCURRENCY (4 requests at a time), EVAL_OUT=path to also write the figures as JSON,
 // EVAL_MISSES=n to print, per set, n queries whose paper is not first, with the top 3 found,
-// EVAL_LSA=1 to add the vector arm of a local model (issue 22) computed in Node: paper vectors
-// learnt from the catalog by LSA (scripts/lib/lsa.mjs, 256 dimensions), each query's nearest 100,
-// alone and fused with the API's words ranking by reciprocal rank fusion (k=60) at a few weights,
-// and fused only for sentences (more than six words): a second table (about five minutes more).
+// EVAL_VECTORS=1 to measure hybrid search with the local default (issue 22) through the product:
+// the local model is learnt and every paper embedded by the API's own routes (POST
+// /admin/vectors/train, then /admin/vectors/backfill until none wait; once, kept with the catalog,
+// timed), then every query asked again with the vector arm on: "words" is the API with the arm
+// switched off (POST /admin/switches/vector-search), "hybrid" with it on, and "vectors" the stored
+// vectors alone (each query's nearest 100 of every paper's vector, in Node, by the same model).
+// Without it the API is asked with the arm off, so that a catalog with vectors measures the words.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { dequantise } from "../shared/vectors/int8.ts";
+import { embedText } from "../shared/vectors/lsa.ts";
 import { startDirect } from "./lib/direct-stack.mjs";
-import { ROOT } from "./lib/local-stack.mjs";
-import { nearestToVector, trainLsa } from "./lib/lsa.mjs";
+import { ROOT, readDevVar, seedVectors } from "./lib/local-stack.mjs";
+import { nearestToVector } from "./lib/lsa.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
 import { freePort, intEnv, rng } from "./lib/script-env.mjs";
 
@@ -52,7 +57,7 @@ const SETTINGS = {
 const CONCURRENCY = Math.max(1, intEnv("EVAL_CONCURRENCY", 4));
 const OUT = process.env.EVAL_OUT;
 const MISSES = intEnv("EVAL_MISSES", 0);
-const WITH_LSA = intEnv("EVAL_LSA", 0) !== 0;
+const WITH_VECTORS = intEnv("EVAL_VECTORS", 0) !== 0;
 /** The API's limits (workers/api/src/api/api-schemas.ts MAX_QUERY and MAX_LIMIT). */
 const MAX_QUERY = 250;
 const LIMIT = 100;
@@ -191,6 +196,40 @@ async function apiRankings(base, queries) {
   return { rankings, times, failures };
 }
 
+/**
+ * The vector arm alone, in Node: each query embedded by the local model of the space that answers
+ * (its terms as stored, int8 read back) and its LIMIT nearest among every stored paper vector by
+ * cosine: all of them, not the inverted file's probed clusters the API reads.
+ */
+function storedVectorRankings(dbFile) {
+  const db = new DatabaseSync(dbFile, { readOnly: true });
+  const space = db
+    .prepare(
+      "SELECT space FROM vector_spaces WHERE completed_at IS NOT NULL ORDER BY completed_at DESC, space DESC LIMIT 1",
+    )
+    .get()?.space;
+  if (!space) throw new Error("no complete vector space in the catalog");
+  const k = Number(db.prepare("SELECT dimensions FROM local_models WHERE space = ?").get(space)?.dimensions);
+  const terms = new Map();
+  for (const r of db.prepare("SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ?").iterate(space))
+    terms.set(r.term, { idf: Number(r.idf), row: dequantise(String(r.vector), Number(r.scale)) });
+  const rows = db.prepare("SELECT paper_id, scale, vector FROM local_vectors WHERE space = ?").all(space);
+  db.close();
+  const ids = rows.map((r) => String(r.paper_id));
+  const vectors = new Float32Array(rows.length * k);
+  rows.forEach((r, i) => {
+    vectors.set(dequantise(String(r.vector), Number(r.scale)), i * k);
+  });
+  /** @type {Record<string, string[][]>} */
+  const rankings = {};
+  for (const name of ["sentence", "topic", "title"])
+    rankings[name] = sets[name].map(({ q }) => {
+      const v = embedText(q, k, (t) => terms.get(t));
+      return v ? nearestToVector(vectors, k, v, LIMIT).map(([r]) => ids[r]) : [];
+    });
+  return { space: String(space), terms: terms.size, papers: rows.length, rankings };
+}
+
 // --- scores --------------------------------------------------------------------------------------
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -293,22 +332,51 @@ const mf = await startDirect({ port, persistTo: catalog.persistTo });
 /** @type {Record<string, string[][]>} */
 const system = {};
 const times = {};
+/** @type {Record<string, string[][]>} */
+const hybrid = {};
+const hybridTimes = {};
 const failures = [];
-const apiStarted = Date.now();
+const admin = { Authorization: `Bearer ${readDevVar("ADMIN_TOKEN")}`, "Content-Type": "application/json" };
+/** Switches hybrid search's vector arm on or off (it is on by default: left on at the end). */
+async function vectorArm(on) {
+  const res = await fetch(`${base}/admin/switches/vector-search`, {
+    method: "POST",
+    headers: admin,
+    body: JSON.stringify({ on }),
+  });
+  if (!res.ok) throw new Error(`switching the vector arm failed: ${res.status} ${await res.text()}`);
+}
+let apiMs = 0;
+let vectorsMs = 0;
 try {
+  if (WITH_VECTORS) {
+    const t = Date.now();
+    await seedVectors(base, readDevVar("ADMIN_TOKEN"), console.log);
+    vectorsMs = Date.now() - t;
+  }
   // one request first, so that the isolate's start and SQLite's first reads fall outside the timings
   const warm = `${base}/api/papers/search?q=warm&limit=${LIMIT}`;
   await (await fetch(warm, { headers: { "CF-Connecting-IP": "10.255.255.255" } })).text();
+  await vectorArm(false);
+  const apiStarted = Date.now();
   for (const name of ["sentence", "topic", "title"]) {
     const r = await apiRankings(base, sets[name]);
     system[name] = r.rankings;
     times[name] = r.times;
     failures.push(...r.failures);
   }
+  apiMs = Date.now() - apiStarted;
+  await vectorArm(true);
+  if (WITH_VECTORS)
+    for (const name of ["sentence", "topic", "title"]) {
+      const r = await apiRankings(base, sets[name]);
+      hybrid[name] = r.rankings;
+      hybridTimes[name] = r.times;
+      failures.push(...r.failures);
+    }
 } finally {
   await mf.dispose();
 }
-const apiMs = Date.now() - apiStarted;
 
 const scores = {
   sentence: {
@@ -354,57 +422,9 @@ console.log(
     `p95 ${ms(quantile(baselineMs, 0.95))}`,
 );
 
-if (WITH_LSA) {
-  const db = new DatabaseSync(catalog.dbFile, { readOnly: true });
-  const rows = db.prepare("SELECT id, title, abstract FROM papers ORDER BY num").all();
-  db.close();
-  const ids = rows.map((r) => String(r.id));
-  const K = 256;
-  const lsa = trainLsa(
-    rows.map((r) => `${r.title} ${r.title} ${r.abstract}`),
-    { k: K },
-  );
-  /** @type {Record<string, string[][]>} */
-  const vector = {};
-  for (const name of ["sentence", "topic", "title"])
-    vector[name] = sets[name].map(({ q }) => {
-      const v = lsa.embed(q);
-      return v ? nearestToVector(lsa.vectors, K, v, LIMIT).map(([r]) => ids[r]) : [];
-    });
-  /** Reciprocal rank fusion (k=60) of the words ranking with the vector arm at `weight`. */
-  const fused = (words, vec, weight) => {
-    const score = new Map();
-    words.forEach((id, i) => score.set(id, 1 / (61 + i)));
-    vec.forEach((id, i) => score.set(id, (score.get(id) ?? 0) + weight / (61 + i)));
-    return [...score]
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, LIMIT)
-      .map(([id]) => id);
-  };
-  const sentence = (q) => q.trim().split(/\s+/).length > 6;
-  /** The words ranking's first `n` as they are, then the fusion of the rest of both arms. */
-  const keepFirst = (n, words, vec, weight) => {
-    const head = words.slice(0, n);
-    const kept = new Set(head);
-    const rest = fused(
-      words.slice(n),
-      vec.filter((id) => !kept.has(id)),
-      weight,
-    );
-    return [...head, ...rest].slice(0, LIMIT);
-  };
-  const arms = {
-    words: (name) => system[name],
-    vectors: (name) => vector[name],
-    "rrf 0.15": (name) => system[name].map((w, i) => fused(w, vector[name][i], 0.15)),
-    "rrf 0.5": (name) => system[name].map((w, i) => fused(w, vector[name][i], 0.5)),
-    "rrf 1": (name) => system[name].map((w, i) => fused(w, vector[name][i], 1)),
-    "rrf 0.5, sentences only": (name) =>
-      system[name].map((w, i) => (sentence(sets[name][i].q) ? fused(w, vector[name][i], 0.5) : w)),
-    // the words' first places kept, the fusion below them: it cannot reorder a confident top
-    "words' first 3, then rrf 0.5": (name) => system[name].map((w, i) => keepFirst(3, w, vector[name][i], 0.5)),
-    "words' first 10, then rrf 1": (name) => system[name].map((w, i) => keepFirst(10, w, vector[name][i], 1)),
-  };
+if (WITH_VECTORS) {
+  const vector = storedVectorRankings(catalog.dbFile);
+  const arms = { words: system, vectors: vector.rankings, hybrid };
   const table = [
     `| set | metric | ${Object.keys(arms).join(" | ")} |`,
     `|---|---|${Object.keys(arms)
@@ -413,12 +433,21 @@ if (WITH_LSA) {
   ];
   for (const name of ["sentence", "topic", "title"]) {
     const per = Object.values(arms).map((arm) =>
-      name === "topic" ? topicScores(sets.topic, arm(name), judged) : knownItem(sets[name], arm(name)),
+      name === "topic" ? topicScores(sets.topic, arm[name], judged) : knownItem(sets[name], arm[name]),
     );
     for (const metric of Object.keys(per[0]))
       table.push(`| ${name} | ${metric} | ${per.map((p) => fmt(p[metric])).join(" | ")} |`);
   }
-  console.log(`\nthe vector arm of an LSA model (k=${K}, ${lsa.vocabulary} terms), in Node:\n${table.join("\n")}\n`);
+  const hybridAll = Object.values(hybridTimes).flat();
+  console.log(
+    `\nthe local default (${vector.space}: ${vector.terms} terms, ${vector.papers} paper vectors; ` +
+      `learnt and embedded in ${(vectorsMs / 1000).toFixed(0)} s${vectorsMs < 5000 ? ", kept from an earlier run" : ""}), ` +
+      `words with the vector arm off, hybrid with it on, through the API:\n${table.join("\n")}\n`,
+  );
+  console.log(
+    `hybrid API latency: p50 ${ms(quantile(hybridAll, 0.5))}, p95 ${ms(quantile(hybridAll, 0.95))} ` +
+      `(sentences ${both(spread(hybridTimes.sentence))})`,
+  );
 }
 
 const runMs = Date.now() - started;

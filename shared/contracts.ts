@@ -37,9 +37,13 @@ export const messageOf = (k: DeliveryKey): SubscriberMail =>
  * The ingest worker's `IngestEntrypoint`, bound as INGEST in the API worker: POST /admin/ingest,
  * and a submission (/papers/submit), which looks the paper up on arXiv and then writes it.
  */
+import type { TrainOutcome } from "./vectors/local-model";
 import type { EmbedOutcome } from "./vectors/paper-vectors";
 
-export type { EmbedOutcome };
+export type { EmbedOutcome, TrainOutcome };
+
+/** A local model learnt, or why not (Workers AI makes the vectors here; too few papers). */
+export type TrainAnswer = ({ status: "trained" } & TrainOutcome) | { status: "refused"; reason: string };
 
 export interface IngestService {
   runIngest(request: IngestRequest): Promise<IngestOutcome>;
@@ -52,9 +56,12 @@ export interface IngestService {
   recordSubmission(submission: SubmissionWrite): Promise<SubmissionRecorded>;
   /**
    * One bounded chunk of the vector backfill (shared/vectors/paper-vectors.ts): up to `limit`
-   * papers that wait for a vector get one. Null when vectors are off (no AI or VECTORIZE binding).
+   * papers that wait for a vector get one. Null when vectors are off (no AI or VECTORIZE binding,
+   * and no local model learnt yet).
    */
   embedWaiting(limit: number): Promise<EmbedOutcome | null>;
+  /** Learns a new local model now (POST /admin/vectors/train), where Workers AI is not bound. */
+  trainLocalModel(): Promise<TrainAnswer>;
 }
 
 /**

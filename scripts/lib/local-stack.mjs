@@ -140,6 +140,35 @@ export async function seed(baseUrl, adminToken, log = console.log) {
   return runs;
 }
 
+/**
+ * The local default's vectors (no Workers AI here): the backfill until no paper waits, after
+ * learning a model from the seeded catalog when there is none yet (a restart keeps the one it has).
+ */
+export async function seedVectors(baseUrl, adminToken, log = console.log) {
+  const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
+  const post = async (path, body) => {
+    const res = await fetch(`${baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+    return { res, body: await res.json() };
+  };
+  let embedded = 0;
+  for (;;) {
+    const chunk = await post("/admin/vectors/backfill", { limit: 1000 });
+    if (chunk.res.status === 503) {
+      const model = await post("/admin/vectors/train", {});
+      if (!model.res.ok) throw new Error(`learning the local model failed: ${JSON.stringify(model.body)}`);
+      const m = model.body;
+      log(
+        `vectors: learnt ${m.space} from ${m.sample} papers (${m.terms} terms, ${m.clusters} clusters) in ${m.ms} ms`,
+      );
+      continue;
+    }
+    if (!chunk.res.ok) throw new Error(`the vectors' backfill failed: ${JSON.stringify(chunk.body)}`);
+    embedded += chunk.body.embedded;
+    if (!chunk.body.remaining) break;
+  }
+  log(`vectors: ${embedded} papers embedded; every paper has one`);
+}
+
 /** Everything a local run needs; resolves to { baseUrl, stop }. */
 export async function startLocalStack({
   port = 8787,
@@ -159,6 +188,7 @@ export async function startLocalStack({
   try {
     await waitUntilUp(baseUrl, child);
     await seed(baseUrl, readDevVar("ADMIN_TOKEN"), log);
+    await seedVectors(baseUrl, readDevVar("ADMIN_TOKEN"), log);
   } catch (err) {
     await stop();
     throw err;

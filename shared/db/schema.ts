@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 // `num` is an explicit rowid alias: the FTS5 index (migrations/0001_papers_fts.sql) points at it,
 // and an implicit rowid could be renumbered by VACUUM.
@@ -151,6 +151,66 @@ export const vectorSpaces = sqliteTable("vector_spaces", {
   lastRunEmbedded: integer("last_run_embedded"),
   lastRunError: text("last_run_error"),
 });
+
+/**
+ * The local default's models (shared/vectors/local-model.ts): LSA learnt from a sample of the
+ * catalog where Workers AI is not bound. A model is usable once `readyAt` is set (its terms all
+ * written); its space then fills like any other (paper_vectors, vector_spaces).
+ */
+export const localModels = sqliteTable("local_models", {
+  space: text("space").primaryKey(),
+  dimensions: integer("dimensions").notNull(),
+  terms: integer("terms").notNull(),
+  /** Papers the model learnt from (a sample spread over the catalog). */
+  sample: integer("sample").notNull(),
+  /** Papers in the catalog when it learnt: a catalog twice as large learns again. */
+  catalog: integer("catalog").notNull(),
+  /** The inverted file's centroids (clusters x dimensions float32), base64. */
+  centroids: text("centroids").notNull(),
+  clusters: integer("clusters").notNull(),
+  trainedAt: text("trained_at").notNull(),
+  readyAt: text("ready_at"),
+});
+
+/** A local model's terms: idf and projection row (int8, scaled; base64). */
+export const localModelTerms = sqliteTable(
+  "local_model_terms",
+  {
+    space: text("space")
+      .notNull()
+      .references(() => localModels.space, { onDelete: "cascade" }),
+    term: text("term").notNull(),
+    idf: real("idf").notNull(),
+    scale: real("scale").notNull(),
+    vector: text("vector").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.space, t.term] })],
+);
+
+/**
+ * The local vector index (shared/vectors/local-index.ts): each paper's vector in a local space,
+ * int8 with its scale (base64), filed under its nearest centroid so that a query reads a few clusters.
+ */
+export const localVectors = sqliteTable(
+  "local_vectors",
+  {
+    space: text("space")
+      .notNull()
+      .references(() => localModels.space, { onDelete: "cascade" }),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id, { onDelete: "cascade" }),
+    cluster: integer("cluster").notNull(),
+    /** The clusters a query by this paper's vector reads (its PROBES nearest centroids, JSON): its neighbours in one statement. */
+    probes: text("probes").notNull(),
+    scale: real("scale").notNull(),
+    vector: text("vector").notNull(),
+    day: text("day"),
+    month: text("month").notNull(),
+    category: text("category").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.space, t.paperId] }), index("local_vectors_cluster").on(t.space, t.cluster)],
+);
 
 /**
  * Switches a curator flips at /admin without a deploy, by name (SWITCHES in
@@ -409,6 +469,7 @@ export const AUDIT_ACTIONS = [
   "run-ingest",
   "redrive-dead-letters",
   "backfill-vectors",
+  "train-vectors",
   "flip-switch",
 ] as const;
 

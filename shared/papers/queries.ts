@@ -5,7 +5,7 @@
  *
  * Each listing is one SQL statement, so that an uncached page costs at most two D1 queries.
  */
-import { and, asc, desc, eq, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
@@ -62,11 +62,16 @@ function orderFor(sort: SortOrder, now: Date): (SQL | AnySQLiteColumn)[] {
   return [desc(upvotesSql), desc(dailyEntries.day), papers.id];
 }
 
+/**
+ * A listed paper's columns. No two may share a name: a D1 batch answers rows as objects keyed by
+ * column name, which drizzle reads back in order (d1ToRawMapping), so a repeated name (both tables'
+ * created_at, papers.local_upvotes twice) would drop a value and shift every one after it.
+ */
 const listedColumns = {
   paper: papers,
-  entry: dailyEntries,
+  entry: { ...getTableColumns(dailyEntries), createdAt: sql<string>`${dailyEntries.createdAt}`.as("entry_created_at") },
   upvotes: upvotesSql,
-  localUpvotes: localUpvotesSql,
+  localUpvotes: sql<number>`${localUpvotesSql}`.as("listed_local_upvotes"),
   numComments: numCommentsSql,
 };
 
@@ -86,7 +91,8 @@ function visibleDaySql(op: "<" | "<=" | ">" | ">=", than: SQL | string): SQL<str
     ORDER BY ${day} ${order} LIMIT 1)`;
 }
 
-function asListed<
+/** A listed row as the pages take it. */
+export function asListed<
   T extends {
     entry: DailyEntryRow | null;
     upvotes: number;
@@ -243,13 +249,26 @@ export async function paperById(
   id: string,
   opts: { includeHidden?: boolean } = {},
 ): Promise<ListedPaper | null> {
+  return (await paperByIdWith(db, id, sql<null>`NULL`, opts)).item;
+}
+
+/**
+ * paperById, and a value of another table read in the same statement (`extra`, a scalar subquery):
+ * one round trip for both. (Not a D1 batch: drizzle maps this select's joined columns wrongly there.)
+ */
+export async function paperByIdWith<T>(
+  db: Db,
+  id: string,
+  extra: SQL<T>,
+  opts: { includeHidden?: boolean } = {},
+): Promise<{ item: ListedPaper | null; extra: T | null }> {
   const row = await db
-    .select(listedColumns)
+    .select({ ...listedColumns, extra })
     .from(papers)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
     .where(and(eq(papers.id, id), opts.includeHidden ? undefined : visible))
     .get();
-  return row ? asListed(row) : null;
+  return row ? { item: asListed(row), extra: row.extra } : { item: null, extra: null };
 }
 
 /** The papers an account submitted, latest day first (a public profile's list). */
@@ -353,10 +372,15 @@ type ListedRow = Awaited<ReturnType<typeof listedInRankOrder>>[number];
 
 /** The visible papers among `ids`, in the order given (a vector index's neighbours): one bound parameter, whatever their number. */
 export async function papersInOrder(db: Db, ids: string[]): Promise<ListedPaper[]> {
-  if (!ids.length) return [];
-  const ranked = sql`SELECT p.num AS num, j.key AS ord FROM json_each(${JSON.stringify(ids)}) AS j JOIN ${papers} AS p ON p.id = j.value`;
-  return (await listedInRankOrder(db, ranked)).map(asListed);
+  return ids.length ? (await papersInOrderQuery(db, ids)).map(asListed) : [];
 }
+
+/** papersInOrder's one statement, to run in a batch with others (asListed reads its rows). */
+export const papersInOrderQuery = (db: Db, ids: string[]) =>
+  listedInRankOrder(
+    db,
+    sql`SELECT p.num AS num, j.key AS ord FROM json_each(${JSON.stringify(ids)}) AS j JOIN ${papers} AS p ON p.id = j.value`,
+  );
 
 /**
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { localVectorIndex } from "./local-index";
+import { localEmbedder, readyModels } from "./local-model";
 import type { Vectors } from "./paper-vectors";
 import { QUERY_EMBED_TIMEOUT_MS, type VectorArm, vectorArm } from "./query-arm";
 import { type VectorizeBinding, vectorizeIndex } from "./vectorize";
@@ -8,7 +10,8 @@ import { type AiRunner, workersAiEmbedder } from "./workers-ai";
 
 /**
  * The bindings and vars vectors need. Production declares AI and VECTORIZE (scripts/deploy.sh adds
- * them); local runs and tests have neither (no local simulation exists): tests pass fakes here.
+ * them); local runs and tests have neither (no local simulation exists) and use the local default
+ * (local-model.ts, local-index.ts), or fakes the tests pass here.
  */
 export interface VectorEnv {
   AI?: AiRunner;
@@ -30,20 +33,33 @@ const Settings = z.object({
   QUERY_EMBED_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(QUERY_EMBED_TIMEOUT_MS),
 });
 
-/** The vector index alone (related papers read it), or null without a VECTORIZE binding. */
-export const vectorIndexFrom = (env: VectorEnv): VectorIndex | null =>
-  env.VECTORIZE ? vectorizeIndex(env.VECTORIZE) : null;
+/** Where vectors live: Vectorize when bound, else the local index in D1 (local-index.ts). */
+export const vectorIndexFrom = (env: VectorEnv, db: Db): VectorIndex =>
+  env.VECTORIZE ? vectorizeIndex(env.VECTORIZE) : localVectorIndex(db);
 
-/** The embedder and the index (ingest, backfill), or null unless both bindings are there. */
-export function vectorsFrom(env: VectorEnv): Vectors | null {
-  if (!env.AI || !env.VECTORIZE) return null;
-  const settings = Settings.parse(env);
-  return {
-    embedder: workersAiEmbedder(env.AI, { model: settings.EMBEDDING_MODEL, dimensions: settings.EMBEDDING_DIMENSIONS }),
-    index: vectorizeIndex(env.VECTORIZE),
-  };
+/** Whether Workers AI and Vectorize make the vectors here (else the local default does). */
+export const onCloudflare = (env: VectorEnv) => Boolean(env.AI && env.VECTORIZE);
+
+/**
+ * The embedder and the index: Workers AI and Vectorize when both are bound; else the local default,
+ * the model of `space` or the newest ready one (null until one is learnt).
+ */
+export async function vectorsFrom(env: VectorEnv, db: Db, space?: string): Promise<Vectors | null> {
+  if (env.AI && env.VECTORIZE) {
+    const settings = Settings.parse(env);
+    return {
+      embedder: workersAiEmbedder(env.AI, {
+        model: settings.EMBEDDING_MODEL,
+        dimensions: settings.EMBEDDING_DIMENSIONS,
+      }),
+      index: vectorizeIndex(env.VECTORIZE),
+    };
+  }
+  const models = await readyModels(db);
+  const model = space ? models.find((m) => m.space === space) : models[0];
+  return model ? { embedder: localEmbedder(db, model), index: localVectorIndex(db) } : null;
 }
 
-/** Hybrid search's vector arm, or null unless both bindings are there. */
-export const vectorArmFrom = (env: VectorEnv, db: Db): VectorArm | null =>
-  vectorArm(db, vectorsFrom(env), Settings.parse(env).QUERY_EMBED_TIMEOUT_MS);
+/** Hybrid search's vector arm: the vectors of the space that answers. */
+export const vectorArmFrom = (env: VectorEnv, db: Db): VectorArm =>
+  vectorArm(db, (space) => vectorsFrom(env, db, space), Settings.parse(env).QUERY_EMBED_TIMEOUT_MS);

@@ -46,10 +46,17 @@ function answering(spaces: SpaceState[]): string | null {
 
 /** The space that answers (a row per model ever used: read whole). */
 export async function activeSpace(db: Db): Promise<string | null> {
-  return answering(
-    await db.select({ space: vectorSpaces.space, completedAt: vectorSpaces.completedAt }).from(vectorSpaces).all(),
-  );
+  return answering(await spacesQuery(db));
 }
+
+/** The spaces' states; `answering` picks the one that answers. */
+const spacesQuery = (db: Db) =>
+  db.select({ space: vectorSpaces.space, completedAt: vectorSpaces.completedAt }).from(vectorSpaces);
+
+/** The space that answers as a scalar subquery, by answering()'s rule, to read beside something else. */
+export const answeringSpaceSql = sql<string | null>`(
+  SELECT ${vectorSpaces.space} FROM ${vectorSpaces} WHERE ${vectorSpaces.completedAt} IS NOT NULL
+  ORDER BY ${vectorSpaces.completedAt} DESC, ${vectorSpaces.space} DESC LIMIT 1)`;
 
 /** Papers without a vector in `space` (every paper counts, hidden ones too: unhiding needs no wait). */
 export async function papersWaiting(db: Db, space: string): Promise<number> {

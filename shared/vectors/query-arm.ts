@@ -73,13 +73,18 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** The arm over `vectors`, or null without them (no AI and VECTORIZE bindings). */
-export function vectorArm(db: Db, vectors: Vectors | null, timeoutMs = QUERY_EMBED_TIMEOUT_MS): VectorArm | null {
-  if (!vectors) return null;
-  const { embedder, index } = vectors;
+/** The arm over the vectors `load` gives for the space that answers (none: the arm stays out). */
+export function vectorArm(
+  db: Db,
+  load: (space: string) => Promise<Vectors | null>,
+  timeoutMs = QUERY_EMBED_TIMEOUT_MS,
+): VectorArm {
   return async (text) => {
     const [on, space] = await Promise.all([switchOn(db, "vector-search"), activeSpace(db)]);
-    if (!on || space !== embedder.key) return null;
+    if (!on || !space) return null;
+    const vectors = await load(space);
+    if (!vectors || vectors.embedder.key !== space) return null;
+    const { embedder, index } = vectors;
     return within(
       (async () => {
         const [vector] = await embedder.embed([text], "query");

@@ -1,35 +1,51 @@
 import type { Db } from "../db/client";
-import { type ListedPaper, papersInOrder } from "../papers/queries";
-import { activeSpace } from "./paper-vectors";
+import { type ListedPaper, paperByIdWith, papersInOrder } from "../papers/queries";
+import { activeSpace, answeringSpaceSql } from "./paper-vectors";
 import type { VectorIndex } from "./vectors";
 
 /** Neighbours asked for beyond the limit: hidden papers are left out after the index answers. */
 const SPARE = 3;
 
+/** A paper and the space that answers, in one round trip (the paper page's first). */
+export async function paperAndSpace(db: Db, id: string): Promise<{ item: ListedPaper | null; space: string | null }> {
+  const { item, extra } = await paperByIdWith(db, id, answeringSpaceSql);
+  return { item, space: extra };
+}
+
 /**
- * Related papers by meaning: the nearest neighbours of the paper's stored vector in the space that
- * answers, no model call. Null (the caller falls back to related papers by words) when vectors are
- * off, no space is complete, the paper has no vector yet, or the index fails.
+ * The ids of a paper's nearest neighbours in `space` (limit + SPARE of them, for the hidden ones
+ * the listing leaves out), no model call. Null (related papers by words instead) when the paper has
+ * no vector yet or the index fails.
  */
-export async function relatedByMeaning(
-  db: Db,
-  index: VectorIndex | null,
+export async function neighbourIds(
+  index: VectorIndex,
+  space: string,
   paperId: string,
   limit = 5,
-): Promise<ListedPaper[] | null> {
-  if (!index) return null;
+): Promise<string[] | null> {
   try {
-    const space = await activeSpace(db);
-    if (!space) return null;
     const near = await index.neighboursOf(space, paperId, { topK: limit + SPARE });
-    if (!near.length) return null;
-    const listed = await papersInOrder(
-      db,
-      near.map((n) => n.paperId),
-    );
-    return listed.length ? listed.slice(0, limit) : null;
+    return near.length ? near.map((n) => n.paperId) : null;
   } catch (err) {
     console.warn(`related papers by meaning failed for ${paperId}; by words instead`, err);
     return null;
   }
+}
+
+/**
+ * Related papers by meaning: the nearest neighbours of the paper's stored vector in the space that
+ * answers. Null (the caller falls back to related papers by words) when no space is complete, the
+ * paper has no vector yet, or the index fails.
+ */
+export async function relatedByMeaning(
+  db: Db,
+  index: VectorIndex,
+  paperId: string,
+  limit = 5,
+): Promise<ListedPaper[] | null> {
+  const space = await activeSpace(db);
+  const near = space ? await neighbourIds(index, space, paperId, limit) : null;
+  if (!near) return null;
+  const listed = await papersInOrder(db, near);
+  return listed.length ? listed.slice(0, limit) : null;
 }

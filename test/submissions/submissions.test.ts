@@ -85,6 +85,7 @@ function ingestHeldAtWrite(n: number): IngestService {
     runIngest: (request) => env.INGEST.runIngest(request),
     lookupArxivPaper: (id) => env.INGEST.lookupArxivPaper(id),
     embedWaiting: (limit) => env.INGEST.embedWaiting(limit),
+    trainLocalModel: () => env.INGEST.trainLocalModel(),
     recordSubmission: async (submission) => {
       await wait();
       return env.INGEST.recordSubmission(submission);

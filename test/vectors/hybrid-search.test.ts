@@ -47,7 +47,7 @@ beforeEach(async () => {
       abstract: `Protein folding, ocean currents and chess openings, study ${i}.`,
     })),
   ]);
-  const vectors = vectorsFrom({ ...env, ...withVectors() })!;
+  const vectors = (await vectorsFrom({ ...env, ...withVectors() }, createDb(env.DB)))!;
   expect(await embedWaiting(createDb(env.DB), vectors, { limit: 1000, now: new Date() })).toMatchObject({
     remaining: 0,
   });
@@ -146,10 +146,7 @@ describe("the words answer alone when the vector arm cannot", () => {
   const expectFallback = async (more: Partial<Env>) => {
     const answer = await apiSearch(SENTENCE, more);
     expect(answer).toEqual({ ids: words, ranking: "words-fallback", cache: "public, max-age=0, s-maxage=5" });
-    expect(warn).toHaveBeenCalledWith(
-      "search: the vector arm failed; words alone answer",
-      expect.any(String),
-    );
+    expect(warn).toHaveBeenCalledWith("search: the vector arm failed; words alone answer", expect.any(String));
   };
 
   it("when the query's embedding takes longer than its time limit", async () => {

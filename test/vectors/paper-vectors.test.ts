@@ -120,7 +120,7 @@ describe("a vector for every paper", () => {
 
   it("re-embeds a paper whose title or abstract changed, and only that one", async () => {
     await ingestDay(withVectors());
-    const vectors = vectorsFrom(withVectors())!;
+    const vectors = (await vectorsFrom(withVectors(), db()))!;
     const [paper] = (await env.DB.prepare("SELECT id FROM papers ORDER BY id LIMIT 1").all<{ id: string }>()).results;
     await env.DB.prepare("UPDATE papers SET title = title || ' (v2)' WHERE id = ?").bind(paper!.id).run();
     expect(await papersWaiting(db(), SPACE)).toBe(1);
@@ -133,7 +133,7 @@ describe("a vector for every paper", () => {
   it("resumes a backfill cut off mid-way, chunk by chunk, and is safe to run twice", async () => {
     await ingestDay(env);
     const total = await count("SELECT count(*) AS n FROM papers");
-    const vectors = vectorsFrom(withVectors())!;
+    const vectors = (await vectorsFrom(withVectors(), db()))!;
     const small = { ...vectors, embedder: { ...vectors.embedder, maxBatch: 4 } };
     // the index fails on the third batch: the first two stay done
     let upserts = 0;
@@ -163,7 +163,7 @@ describe("a vector for every paper", () => {
 
   it("switches to a new model only once its space is complete", async () => {
     await ingestDay(withVectors());
-    const next = vectorsFrom(withVectors({ EMBEDDING_DIMENSIONS: "64" }))!;
+    const next = (await vectorsFrom(withVectors({ EMBEDDING_DIMENSIONS: "64" }), db()))!;
     expect(next.embedder.key).toBe("qwen3-embedding-0.6b@64");
     const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
     const first = await embedWaiting(db(), next, { limit: 10, now: later(1) });
@@ -178,7 +178,8 @@ describe("POST /admin/vectors/backfill", () => {
   const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}`, "Content-Type": "application/json" };
   /** The ingest worker's side with the fakes: a service binding cannot carry them. */
   const ingestWithVectors = (): Partial<IngestService> => ({
-    embedWaiting: async (limit) => embedWaiting(db(), vectorsFrom(withVectors())!, { limit, now: new Date() }),
+    embedWaiting: async (limit) =>
+      embedWaiting(db(), (await vectorsFrom(withVectors(), db()))!, { limit, now: new Date() }),
   });
 
   it("runs one bounded chunk and answers how many papers remain, until none do", async () => {

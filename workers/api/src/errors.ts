@@ -29,6 +29,7 @@ export const ErrorCode = z.enum([
   "http_error",
   "internal_error",
   "vectors_off",
+  "not_trained",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

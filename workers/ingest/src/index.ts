@@ -1,12 +1,21 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
-import type { ArxivLookup, EmbedOutcome, IngestOutcome, IngestService, SubmissionRecorded } from "#shared/contracts";
+import type {
+  ArxivLookup,
+  EmbedOutcome,
+  IngestOutcome,
+  IngestService,
+  SubmissionRecorded,
+  TrainAnswer,
+} from "#shared/contracts";
 import { createDb } from "#shared/db/client";
+import { papers as papersTable } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
-import { vectorsFrom } from "#shared/vectors/from-env";
+import { onCloudflare, vectorsFrom } from "#shared/vectors/from-env";
+import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
 import { embedWaiting, MAX_EMBED_CHUNK } from "#shared/vectors/paper-vectors";
 import { type Env, readConfig } from "./env";
 import { purgeExpiredSignins } from "./housekeeping";
@@ -36,9 +45,19 @@ export class IngestEntrypoint extends WorkerEntrypoint<Env> implements IngestSer
   }
 
   async embedWaiting(limit: unknown): Promise<EmbedOutcome | null> {
-    const vectors = vectorsFrom(this.env);
+    const db = createDb(this.env.DB);
+    const vectors = await vectorsFrom(this.env, db);
     if (!vectors) return null;
-    return embedWaiting(createDb(this.env.DB), vectors, { limit: BackfillLimit.parse(limit), now: new Date() });
+    return embedWaiting(db, vectors, { limit: BackfillLimit.parse(limit), now: new Date() });
+  }
+
+  async trainLocalModel(): Promise<TrainAnswer> {
+    if (onCloudflare(this.env)) return { status: "refused", reason: "Workers AI makes the vectors here" };
+    const db = createDb(this.env.DB);
+    const papers = await db.$count(papersTable);
+    if (papers < MIN_TRAIN_PAPERS)
+      return { status: "refused", reason: `${papers} papers: a local model needs at least ${MIN_TRAIN_PAPERS}` };
+    return { status: "trained", ...(await trainLocalModel(db, new Date())) };
   }
 }
 
@@ -50,6 +69,8 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     await runIngest(env, { source: "arxiv-api" });
     await runDigestSchedule(env, at);
     await purgeExpiredSignins(env.DB, at);
+    if (!onCloudflare(env))
+      await maintainLocalModel(createDb(env.DB), at).catch((err) => console.error("local model", err));
     return;
   }
   if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });

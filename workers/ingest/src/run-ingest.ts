@@ -88,9 +88,9 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
  * run, never fails it: the papers wait for the next run.
  */
 async function embedAfterWrite(env: Env, db: Db, at: Date) {
-  const vectors = vectorsFrom(env);
-  if (!vectors) return null;
   try {
+    const vectors = await vectorsFrom(env, db);
+    if (!vectors) return null;
     const outcome = await embedWaiting(db, vectors, { limit: EMBED_CHUNK, now: at });
     return { embedded: outcome.embedded, embedWaiting: outcome.remaining, embedError: outcome.error };
   } catch (err) {

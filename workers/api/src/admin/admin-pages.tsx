@@ -90,7 +90,12 @@ type Coverage = Awaited<ReturnType<typeof vectorCoverage>>;
 /** Vectors per space: how many papers have one, how many wait, and the last run that embedded. */
 export function VectorCoverage({ coverage }: { coverage: Coverage }) {
   if (!coverage.spaces.length)
-    return <p>No vectors yet: production embeds papers with Workers AI once its bindings are deployed.</p>;
+    return (
+      <p>
+        No vectors yet: production embeds papers with Workers AI once its bindings are deployed; without them, a local
+        model learnt from the catalog does (the hourly cron learns one, or the button below).
+      </p>
+    );
   return (
     <table>
       <thead>
@@ -146,11 +151,14 @@ export function Dashboard({
   audit,
   coverage,
   switches,
+  local,
 }: {
   actor: string;
   audit: AuditEntry[];
   coverage: Coverage;
   switches: Switches;
+  /** Whether the local default makes the vectors here (no Workers AI). */
+  local: boolean;
 }) {
   return (
     <AdminPage title="Curators' desk">
@@ -168,6 +176,14 @@ export function Dashboard({
           <button type="submit">{`Embed the next ${EMBED_CHUNK} papers that wait`}</button>
         </p>
       </form>
+      {local && (
+        <form method="post" action="/admin/vectors/train">
+          <p>
+            <button type="submit">Learn a new local model from the catalog</button> (its space fills by the backfill,
+            then answers)
+          </p>
+        </form>
+      )}
       <h2>Switches</h2>
       <SwitchList switches={switches} />
       <h2>Audit log</h2>

@@ -7,6 +7,7 @@ import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
+import { onCloudflare } from "#shared/vectors/from-env";
 import { EMBED_CHUNK, MAX_EMBED_CHUNK, vectorCoverage } from "#shared/vectors/paper-vectors";
 import { allSwitches, SWITCHES, type SwitchName, switchStatement } from "#shared/vectors/query-arm";
 import { purgeEverywhere } from "../cache/purge";
@@ -55,7 +56,15 @@ adminRoutes.get("/", async (c) => {
     vectorCoverage(db(c)),
     allSwitches(db(c)),
   ]);
-  return c.html(<Dashboard actor={c.get("curator").actor} audit={audit} coverage={coverage} switches={switches} />);
+  return c.html(
+    <Dashboard
+      actor={c.get("curator").actor}
+      audit={audit}
+      coverage={coverage}
+      switches={switches}
+      local={!onCloudflare(c.env)}
+    />,
+  );
 });
 
 /** "Curate a paper" on the dashboard: any pasted form of the id. */
@@ -204,7 +213,11 @@ adminRoutes.post("/vectors/backfill", async (c) => {
   const { limit } = isJson ? await jsonBody(c, BackfillRequest) : BackfillRequest.parse({});
   const outcome = await c.env.INGEST.embedWaiting(limit);
   if (!outcome)
-    throw new ApiError(503, "vectors_off", "vectors are off here: the workers have no AI and VECTORIZE bindings");
+    throw new ApiError(
+      503,
+      "vectors_off",
+      "vectors are off here: the workers have no AI and VECTORIZE bindings, and no local model is learnt yet (POST /admin/vectors/train)",
+    );
   if (outcome.embedded)
     await auditStatement(db(c), {
       by: c.get("curator"),
@@ -215,6 +228,24 @@ adminRoutes.post("/vectors/backfill", async (c) => {
     });
   if (html) return c.redirect("/admin", 303);
   return c.json(outcome, outcome.error ? 502 : 200);
+});
+
+/**
+ * Learns a new local model now (where Workers AI is not bound; the hourly cron learns one by itself
+ * when there is none or the catalog has doubled). Its space then fills through the backfill and
+ * answers once complete. 409 where Workers AI makes the vectors, or with too few papers.
+ */
+adminRoutes.post("/vectors/train", async (c) => {
+  const answer = await c.env.INGEST.trainLocalModel();
+  if (answer.status === "refused") throw new ApiError(409, "not_trained", `no local model learnt: ${answer.reason}`);
+  await auditStatement(db(c), {
+    by: c.get("curator"),
+    action: "train-vectors",
+    target: `vectors:${answer.space}`,
+    after: answer,
+  });
+  if (wantsHtml(c)) return c.redirect("/admin", 303);
+  return c.json(answer);
 });
 
 // ---- Switches ----

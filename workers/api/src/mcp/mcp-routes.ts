@@ -48,7 +48,7 @@ mcpRoutes.post("/", async (c) => {
   const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   const db = createDb(c.env.DB);
   const server = buildMcpServer(db, readConfig(c.env).SITE_URL, {
-    index: vectorIndexFrom(c.env),
+    index: vectorIndexFrom(c.env, db),
     arm: vectorArmFrom(c.env, db),
   });
   await server.connect(transport);

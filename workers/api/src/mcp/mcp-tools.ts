@@ -206,9 +206,10 @@ export function buildMcpServer(
       if (!parsed) throw new Error(`"${raw.slice(0, 100)}" is not an arXiv id: ${ARXIV_ID_HINT}`);
       const item = await paperById(db, parsed.id);
       if (!item) throw new Error(`paper ${parsed.id} is not in Paperboy's catalog (yet)`);
-      const related = ((await relatedByMeaning(db, index, item.paper.id)) ?? (await relatedPapers(db, item.paper))).map(
-        (r) => summaryOf(r, siteUrl),
-      );
+      const related = (
+        (index && (await relatedByMeaning(db, index, item.paper.id))) ??
+        (await relatedPapers(db, item.paper))
+      ).map((r) => summaryOf(r, siteUrl));
       const entry = item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null;
       let text = renderPaperMarkdown(item.paper, { siteUrl, entry, numComments: item.numComments });
       if (related.length) text += `\n${listMarkdown("Related papers", related).replace(/^# /, "## ")}`;

@@ -14,7 +14,7 @@ import {
   dayListing,
   latestDayListing,
   latestDayWithPapers,
-  paperById,
+  papersInOrderQuery,
   periodListing,
   relatedFromRows,
   relatedPapers,
@@ -25,7 +25,7 @@ import {
 } from "#shared/papers/queries";
 import { isSearchable, onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { vectorArmFrom, vectorIndexFrom } from "#shared/vectors/from-env";
-import { relatedByMeaning } from "#shared/vectors/related";
+import { neighbourIds, paperAndSpace, relatedByMeaning } from "#shared/vectors/related";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
 import { edgeCache, SITE_CACHED_PATHS } from "../cache/edge-cache";
 import { commentThreadQuery, threadOf } from "../comments/comment-store";
@@ -168,7 +168,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   const parsed = paperIdFrom(id);
   if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${extension}`, 301);
   const db = createDb(c.env.DB);
-  const item = await paperById(db, id);
+  const { item, space } = await paperAndSpace(db, id);
   if (!item) throw notFound(`paper ${id} is not in the catalog (yet)`);
   setPaperCache(c, id, item.entry?.day);
   if (bibtex) return c.body(renderBibtex(item.paper), 200, { "Content-Type": "application/x-bibtex; charset=utf-8" });
@@ -176,7 +176,8 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const related = (await relatedByMeaning(db, vectorIndexFrom(c.env), id)) ?? (await relatedPapers(db, item.paper));
+    const related =
+      (await relatedByMeaning(db, vectorIndexFrom(c.env, db), id)) ?? (await relatedPapers(db, item.paper));
     const body = renderPaperMarkdown(item.paper, {
       siteUrl: readConfig(c.env).SITE_URL,
       entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null,
@@ -185,15 +186,16 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
     });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
-  // Related papers by meaning (the paper's vector's neighbours) where vectors are on; else by
-  // words, with the discussion in one round trip: the page's second and last.
-  const byMeaning = await relatedByMeaning(db, vectorIndexFrom(c.env), id);
-  const relatedQuery = byMeaning ? null : relatedPapersQuery(db, item.paper);
+  // Related papers by meaning (the paper's vector's neighbours, asked of the index between the
+  // page's two round trips) where a space answers; else by words. Either comes with the discussion
+  // in one round trip: the page's second and last.
+  const near = space ? await neighbourIds(vectorIndexFrom(c.env, db), space, id) : null;
+  const relatedQuery = near ? papersInOrderQuery(db, near) : relatedPapersQuery(db, item.paper);
   const threadQuery = commentThreadQuery(db, id);
   const [threadRows, relatedRows] = relatedQuery
     ? await db.batch([threadQuery, relatedQuery])
     : [await threadQuery, []];
-  const related = byMeaning ?? relatedFromRows(relatedRows);
+  const related = relatedFromRows(relatedRows).slice(0, 5);
   const thread = threadOf(threadRows);
   return c.html(<PaperPage item={item} related={related} thread={thread} siteUrl={readConfig(c.env).SITE_URL} />);
 });

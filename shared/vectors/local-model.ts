@@ -1,0 +1,254 @@
+/**
+ * The local default, for `npm run dev`, the tests and self-hosting without Workers AI: an LSA model
+ * (lsa.ts) learnt from the catalog itself by the ingest worker and kept in D1, an Embedder over it,
+ * and the inverted file's centroids for local-index.ts. Learning is bounded whatever the catalog's
+ * size: it reads a sample of at most TRAIN_SAMPLE papers spread over the catalog, keeps at most
+ * MAX_TERMS terms, and so fits one invocation (about 10 s of CPU and 70 MB at the full sample;
+ * bench figures in docs/benchmarks.md). A model becomes usable when its last term is written
+ * (`ready_at`); one killed half-way is never used and is dropped by the next maintenance. Its
+ * space then fills through the same backfill as Workers AI's, and answers once complete
+ * (paper-vectors.ts), so the old model answers until then.
+ */
+import { desc, eq, isNotNull, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { localModels, papers } from "../db/schema";
+import { dequantise, quantise } from "./int8";
+import { encodeCentroids } from "./local-index";
+import { embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
+import { activeSpace } from "./paper-vectors";
+import { type Embedder, paperText } from "./vectors";
+
+/** Dimensions asked of a local model (fewer when a small catalog cannot give as many). */
+export const LOCAL_DIMENSIONS = 256;
+/** Papers a model learns from at most: a sample spread over the catalog by its insertion order. */
+export const TRAIN_SAMPLE = 20_000;
+export const MAX_TERMS = 16_000;
+/** Below this many papers there is too little to learn from: no local model, related papers by words. */
+export const MIN_TRAIN_PAPERS = 50;
+/** The inverted file's clusters: about √papers, at most this many. */
+export const MAX_CLUSTERS = 256;
+/** Vectors k-means learns the centroids from, per cluster. */
+const KMEANS_PER_CLUSTER = 20;
+const KMEANS_ITERATIONS = 6;
+/** Texts one embed call takes: the terms they hold are read in one statement. */
+const EMBED_BATCH = 100;
+/** Terms written per statement (one JSON parameter of about 400 KB). */
+const TERMS_PER_STATEMENT = 1000;
+const SAMPLE_PAGE = 2000;
+
+export interface TrainOutcome {
+  space: string;
+  dimensions: number;
+  terms: number;
+  sample: number;
+  catalog: number;
+  clusters: number;
+  ms: number;
+}
+
+/** The sample's texts: every stride-th paper by num, read in pages (the rows are not kept). */
+async function* sampleTexts(db: Db, stride: number): AsyncGenerator<string> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.all<{ num: number; title: string; abstract: string }>(sql`
+      SELECT num, title, abstract FROM ${papers} WHERE num > ${after} AND num % ${stride} = 0
+      ORDER BY num LIMIT ${SAMPLE_PAGE}`);
+    for (const r of rows) yield paperText(r);
+    if (rows.length < SAMPLE_PAGE) return;
+    after = rows.at(-1)!.num;
+  }
+}
+
+/** Spherical k-means over unit vectors (rows of `vectors`, k wide): `clusters` unit centroids. */
+export function kMeans(
+  vectors: Float32Array,
+  k: number,
+  clusters: number,
+  iterations = KMEANS_ITERATIONS,
+): Float32Array {
+  const n = vectors.length / k;
+  const centroids = new Float32Array(clusters * k);
+  // evenly spaced vectors to start: deterministic, and spread as the sample is
+  for (let c = 0; c < clusters; c++)
+    centroids.set(
+      vectors.subarray(Math.floor((c * n) / clusters) * k, (Math.floor((c * n) / clusters) + 1) * k),
+      c * k,
+    );
+  const assigned = new Int32Array(n);
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      let bestScore = -Infinity;
+      for (let c = 0; c < clusters; c++) {
+        let d = 0;
+        for (let j = 0; j < k; j++) d += centroids[c * k + j]! * vectors[i * k + j]!;
+        if (d > bestScore) [best, bestScore] = [c, d];
+      }
+      assigned[i] = best;
+    }
+    const sums = new Float32Array(clusters * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) sums[assigned[i]! * k + j]! += vectors[i * k + j]!;
+    for (let c = 0; c < clusters; c++) {
+      let norm = 0;
+      for (let j = 0; j < k; j++) norm += sums[c * k + j]! ** 2;
+      if (!norm) continue; // an empty cluster keeps its centroid
+      norm = Math.sqrt(norm);
+      for (let j = 0; j < k; j++) centroids[c * k + j] = sums[c * k + j]! / norm;
+    }
+  }
+  return centroids;
+}
+
+/** A model's own vectors of some of its sample's texts, for k-means. */
+function vectorsOfModel(model: LsaModel, texts: string[]): Float32Array {
+  const rows = new Map(model.terms.map((t, j) => [t, j]));
+  const out: Float32Array[] = [];
+  for (const text of texts) {
+    const v = embedText(text, model.k, (term) => {
+      const j = rows.get(term);
+      return j === undefined
+        ? undefined
+        : { idf: model.idf[j]!, row: model.projection.subarray(j * model.k, (j + 1) * model.k) };
+    });
+    if (v) out.push(v);
+  }
+  const all = new Float32Array(out.length * model.k);
+  out.forEach((v, i) => {
+    all.set(v, i * model.k);
+  });
+  return all;
+}
+
+/**
+ * Learns a new local model from the catalog and writes it, ready, in a space of its own
+ * ("lsa-{time}@{dimensions}"). Throws when the catalog has fewer than MIN_TRAIN_PAPERS papers.
+ */
+export async function trainLocalModel(db: Db, now: Date): Promise<TrainOutcome> {
+  const started = Date.now();
+  const total = Number((await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${papers}`))?.n ?? 0);
+  if (total < MIN_TRAIN_PAPERS)
+    throw new Error(`${total} papers: a local model needs at least ${MIN_TRAIN_PAPERS} to learn from`);
+  const maxNum = Number((await db.get<{ n: number }>(sql`SELECT max(num) AS n FROM ${papers}`))?.n ?? 0);
+  const stride = Math.max(1, Math.ceil(maxNum / TRAIN_SAMPLE));
+  const texts: string[] = [];
+  for await (const t of sampleTexts(db, stride)) texts.push(t);
+  // k-means learns from a share of the sample, spread over it
+  const clusters = Math.max(1, Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(total))));
+  const kmeansEvery = Math.max(1, Math.floor(texts.length / (clusters * KMEANS_PER_CLUSTER)));
+  const kmeansTexts = texts.filter((_, i) => i % kmeansEvery === 0);
+  const minDf = Math.max(2, Math.min(5, Math.floor(texts.length / 100)));
+  const sample = texts.length;
+  // each text is let go once counted
+  const drain = function* () {
+    while (texts.length) yield texts.pop()!;
+  };
+  const model = trainLsa(drain(), { k: LOCAL_DIMENSIONS, maxTerms: MAX_TERMS, minDf });
+  const sampleVectors = vectorsOfModel(model, kmeansTexts);
+  const centroids = kMeans(sampleVectors, model.k, Math.min(clusters, sampleVectors.length / model.k || 1));
+
+  const stamp = now.toISOString().replace(/[-:]/g, "").slice(0, 15);
+  const space = `lsa-${stamp}@${model.k}`;
+  await db.insert(localModels).values({
+    space,
+    dimensions: model.k,
+    terms: model.terms.length,
+    sample,
+    catalog: total,
+    centroids: encodeCentroids(centroids),
+    clusters: centroids.length / model.k,
+    trainedAt: now.toISOString(),
+  });
+  const statements = [];
+  for (let s = 0; s < model.terms.length; s += TERMS_PER_STATEMENT) {
+    const rows = model.terms.slice(s, s + TERMS_PER_STATEMENT).map((term, i) => {
+      const j = s + i;
+      const { scale, data } = quantise(model.projection.subarray(j * model.k, (j + 1) * model.k));
+      return { term, idf: model.idf[j], scale, data };
+    });
+    statements.push(
+      db.run(sql`
+        INSERT INTO local_model_terms (space, term, idf, scale, vector)
+        SELECT ${space}, j.value ->> 'term', j.value ->> 'idf', j.value ->> 'scale', j.value ->> 'data'
+        FROM json_each(${JSON.stringify(rows)}) AS j`),
+    );
+  }
+  for (const statement of statements) await statement;
+  await db.update(localModels).set({ readyAt: new Date().toISOString() }).where(eq(localModels.space, space));
+  return {
+    space,
+    dimensions: model.k,
+    terms: model.terms.length,
+    sample,
+    catalog: total,
+    clusters: centroids.length / model.k,
+    ms: Date.now() - started,
+  };
+}
+
+/** An embedder over a ready local model: reads the terms its texts hold, one statement a batch. */
+export function localEmbedder(db: Db, model: { space: string; dimensions: number }): Embedder {
+  return {
+    key: model.space,
+    dimensions: model.dimensions,
+    maxBatch: EMBED_BATCH,
+    async embed(texts, mode) {
+      if (texts.length > EMBED_BATCH) throw new Error(`${texts.length} texts in one call; at most ${EMBED_BATCH}`);
+      const wanted = [...new Set(texts.flatMap(termsOf))];
+      const rows = wanted.length
+        ? await db.all<{ term: string; idf: number; scale: number; vector: string }>(sql`
+            SELECT term, idf, scale, vector FROM local_model_terms
+            WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))`)
+        : [];
+      const known = new Map(rows.map((r) => [r.term, { idf: r.idf, row: dequantise(r.vector, r.scale) }]));
+      return texts.map((t) => {
+        const v = embedText(t, model.dimensions, (term) => known.get(term));
+        if (v) return v;
+        // a query of words the catalog never had has no meaning here: the words answer alone
+        if (mode === "query") throw new Error("the query holds no term the local model knows");
+        // a paper of such words (a title of stopwords, another language) is filed apart: the first
+        // component alone, near nothing in particular
+        const none = new Float32Array(model.dimensions);
+        none[0] = 1;
+        return none;
+      });
+    },
+  };
+}
+
+/** The ready local models, newest first. */
+export function readyModels(db: Db) {
+  return db
+    .select({ space: localModels.space, dimensions: localModels.dimensions, catalog: localModels.catalog })
+    .from(localModels)
+    .where(isNotNull(localModels.readyAt))
+    .orderBy(desc(localModels.trainedAt))
+    .all();
+}
+
+/**
+ * Keeps the local model current (the ingest worker's hourly cron, without Workers AI): learns one
+ * when there is none and the catalog is large enough, and again when the catalog has doubled since
+ * (new words, new topics); drops models neither the newest nor the one that answers, with their
+ * vectors, and any model a killed run left unready. Returns what it learnt, or null.
+ */
+export async function maintainLocalModel(db: Db, now: Date): Promise<TrainOutcome | null> {
+  const [models, active] = await Promise.all([readyModels(db), activeSpace(db)]);
+  const keep = new Set([models[0]?.space, active].filter(Boolean));
+  // an unready model less than an hour old may be one a run is writing now
+  const abandoned = new Date(now.getTime() - 3_600_000).toISOString();
+  const stale = (
+    await db
+      .select({ space: localModels.space, readyAt: localModels.readyAt, trainedAt: localModels.trainedAt })
+      .from(localModels)
+      .all()
+  ).filter((m) => !keep.has(m.space) && (m.readyAt !== null || m.trainedAt < abandoned));
+  for (const m of stale) {
+    await db.run(sql`DELETE FROM paper_vectors WHERE space = ${m.space}`);
+    await db.run(sql`DELETE FROM vector_spaces WHERE space = ${m.space}`);
+    await db.delete(localModels).where(eq(localModels.space, m.space));
+  }
+  const total = Number((await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${papers}`))?.n ?? 0);
+  const newest = models[0];
+  if (total < MIN_TRAIN_PAPERS || (newest && total < 2 * newest.catalog)) return null;
+  return trainLocalModel(db, now);
+}

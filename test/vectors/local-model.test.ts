@@ -1,0 +1,242 @@
+import { env } from "cloudflare:test";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { createDb } from "#shared/db/client";
+import { vectorsFrom } from "#shared/vectors/from-env";
+import { dequantise, quantise } from "#shared/vectors/int8";
+import { decodeCentroids, nearestCentroids, PROBES } from "#shared/vectors/local-index";
+import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
+import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
+import { memoryForget } from "../../workers/api/src/cache/memory-tier";
+import { insertPapers } from "../support/catalog";
+import { emptyDatabase } from "../support/database";
+import { request } from "../support/request";
+
+/**
+ * A catalog of TOPICS topics, each with its own words: what a model learnt from it must keep
+ * apart. Ten papers a topic, so that a topic's words are in at most an eighth of the catalog (LSA
+ * leaves out the words in more than a fifth of it).
+ */
+const TOPICS = {
+  diffusion: "diffusion denoising sampler noise schedule pixels latent guidance inpainting",
+  speech: "speech audio acoustic phoneme waveform speaker transcription prosody vocoder",
+  robots: "robot manipulation grasping locomotion gripper trajectories actuator dexterous",
+  graphs: "graph node edge message passing molecules neighbourhood spectral",
+  proteins: "protein folding residue amino sequence structure binding enzyme",
+  markets: "market portfolio trading price volatility asset hedging option",
+  weather: "weather precipitation forecast climate ocean temperature storm satellite",
+  chess: "chess opening endgame board move engine tactics grandmaster",
+} as const;
+type Topic = keyof typeof TOPICS;
+const FILLER = "study evaluate experiments dataset performance baseline improve analysis".split(" ");
+const PER_TOPIC = 10;
+
+function rng(seed: number) {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+const idOf = (t: number, i: number) => `2602.${String(t).padStart(2, "0")}${String(i).padStart(3, "0")}`;
+const topicOf = (id: string) => (Object.keys(TOPICS) as Topic[])[Number(id.slice(5, 7))]!;
+
+async function insertCatalog(perTopic = PER_TOPIC, from = 0) {
+  const random = rng(7 + from);
+  const pick = (words: readonly string[], n: number) =>
+    Array.from({ length: n }, () => words[Math.floor(random() * words.length)]!).join(" ");
+  await insertPapers(
+    (Object.entries(TOPICS) as [Topic, string][]).flatMap(([, words], t) =>
+      Array.from({ length: perTopic }, (_, i) => {
+        const own = words.split(" ");
+        return {
+          id: idOf(t, from + i),
+          title: `${pick(own, 3)} ${pick(FILLER, 1)}`,
+          abstract: `${pick(own, 25)} ${pick(FILLER, 12)}.`,
+        };
+      }),
+    ),
+  );
+}
+
+const db = () => createDb(env.DB);
+const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}`, "Content-Type": "application/json" };
+const count = async (sql: string, ...binds: unknown[]) =>
+  Number(
+    (
+      await env.DB.prepare(sql)
+        .bind(...binds)
+        .first<{ n: number }>()
+    )?.n,
+  );
+
+/** The backfill as a script runs it: one chunk a call until none remain. */
+async function backfill(limit = 30) {
+  const remaining: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const res = await request("/admin/vectors/backfill", {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ limit }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { remaining: number; space: string };
+    remaining.push(body.remaining);
+    if (!body.remaining) return { remaining, space: body.space };
+  }
+  throw new Error(`the backfill did not finish: ${remaining.join(", ")}`);
+}
+
+async function relatedOn(id: string) {
+  memoryForget([`${env.SITE_URL}/papers/${id}`]);
+  await caches.default.delete(new Request(`${env.SITE_URL}/papers/${id}`));
+  const html = await (await request(`/papers/${id}`)).text();
+  const section = html.slice(html.indexOf('<section aria-labelledby="related">'));
+  return [...section.matchAll(/<li class="card[^"]*" id="paper-([^"]+)"/g)].map((m) => m[1]!);
+}
+
+beforeEach(async () => {
+  await emptyDatabase();
+});
+
+describe("the local default", () => {
+  it("learns from the catalog, fills its space by the backfill, and then answers related papers by meaning", async () => {
+    await insertCatalog();
+    const train = await request("/admin/vectors/train", { method: "POST", headers: admin });
+    expect(train.status).toBe(200);
+    const model = (await train.json()) as { space: string; dimensions: number; terms: number; sample: number };
+    expect(model).toMatchObject({ status: "trained", sample: 8 * PER_TOPIC });
+    expect(model.space).toMatch(/^lsa-\d{8}T\d{6}@\d+$/);
+    expect(model.terms).toBeGreaterThan(50);
+    // not answering before its space is complete
+    expect(await activeSpace(db())).toBeNull();
+    expect((await backfill()).space).toBe(model.space);
+    expect(await activeSpace(db())).toBe(model.space);
+    expect(await count("SELECT count(*) AS n FROM local_vectors WHERE space = ?", model.space)).toBe(8 * PER_TOPIC);
+
+    // every paper's related papers are of its own topic, which shares no word with the others
+    let same = 0;
+    let all = 0;
+    for (const t of [0, 3, 6]) {
+      const id = idOf(t, 0);
+      const related = await relatedOn(id);
+      expect(related).toHaveLength(5);
+      same += related.filter((r) => topicOf(r) === topicOf(id)).length;
+      all += related.length;
+    }
+    expect(same / all).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("makes search hybrid offline: a sentence finds papers by meaning below the words' first places", async () => {
+    await insertCatalog();
+    await request("/admin/vectors/train", { method: "POST", headers: admin });
+    await backfill();
+    // a sentence of one topic's words and words no paper holds
+    const q = "we study denoising diffusion samplers for guidance and inpainting in latent pixels";
+    const res = await request(`/api/papers/search?q=${encodeURIComponent(q)}&limit=20`);
+    expect(res.headers.get("X-Search-Ranking")).toBe("hybrid");
+    const ids = ((await res.json()) as { paper: { id: string } }[]).map((r) => r.paper.id);
+    expect(ids.slice(0, 10).every((id) => topicOf(id) === "diffusion")).toBe(true);
+  });
+
+  it("stores vectors as int8 within 0.001 of their cosine, filed under their nearest centroid, and a query reads the nearest clusters", async () => {
+    const random = rng(3);
+    const v = Float32Array.from({ length: 256 }, () => random() - 0.5);
+    const norm = Math.hypot(...v);
+    const unit = v.map((x) => x / norm);
+    const { scale, data } = quantise(unit);
+    expect(atob(data)).toHaveLength(256);
+    const back = dequantise(data, scale);
+    const cos = unit.reduce((a, x, i) => a + x * back[i]!, 0) / Math.hypot(...back);
+    expect(cos).toBeGreaterThan(0.999);
+
+    await insertCatalog();
+    await request("/admin/vectors/train", { method: "POST", headers: admin });
+    const { space } = await backfill();
+    const model = await env.DB.prepare("SELECT centroids, dimensions, clusters FROM local_models").first<{
+      centroids: string;
+      dimensions: number;
+      clusters: number;
+    }>();
+    const centroids = decodeCentroids(model!.centroids);
+    expect(centroids).toHaveLength(model!.clusters * model!.dimensions);
+    expect(model!.clusters).toBe(Math.round(Math.sqrt(8 * PER_TOPIC)));
+    const { results: rows } = await env.DB.prepare(
+      "SELECT paper_id, cluster, scale, vector FROM local_vectors WHERE space = ?",
+    )
+      .bind(space)
+      .all<{ paper_id: string; cluster: number; scale: number; vector: string }>();
+    for (const r of rows)
+      expect(r.cluster).toBe(nearestCentroids(centroids, model!.dimensions, dequantise(r.vector, r.scale), 1)[0]);
+
+    // the index's answer is the brute-force answer over the probed clusters, and leaves the others out
+    const vectors = (await vectorsFrom(env, db()))!;
+    const [query] = await vectors.embedder.embed(["grasping robot trajectories with a dexterous gripper"], "query");
+    const probed = new Set(nearestCentroids(centroids, model!.dimensions, query!, PROBES));
+    const brute = rows
+      .filter((r) => probed.has(r.cluster))
+      .map((r) => ({ id: r.paper_id, score: dequantise(r.vector, r.scale).reduce((a, x, i) => a + x * query![i]!, 0) }))
+      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      .slice(0, 10)
+      .map((r) => r.id);
+    const near = await vectors.index.nearest(space, query!, { topK: 10 });
+    expect(near.map((n) => n.paperId)).toEqual(brute);
+    expect(near.map((n) => topicOf(n.paperId)).slice(0, 5)).toEqual(Array(5).fill("robots"));
+  });
+
+  it("learns again when the catalog has doubled; the old model answers until the new space is complete, then goes", async () => {
+    await insertCatalog();
+    await maintainLocalModel(db(), new Date("2026-06-01T00:00:00Z"));
+    const first = (await env.DB.prepare("SELECT space FROM local_models").first<{ space: string }>())!.space;
+    await backfill();
+    expect(await activeSpace(db())).toBe(first);
+    // not yet doubled: nothing learnt
+    expect(await maintainLocalModel(db(), new Date("2026-06-01T01:00:00Z"))).toBeNull();
+
+    await insertCatalog(PER_TOPIC, 100);
+    const second = await maintainLocalModel(db(), new Date("2026-06-01T02:00:00Z"));
+    expect(second?.space).not.toBe(first);
+    const vectors = (await vectorsFrom(env, db()))!;
+    expect(vectors.embedder.key).toBe(second!.space);
+    const chunk = await embedWaiting(db(), vectors, { limit: 50, now: new Date() });
+    expect(chunk.remaining).toBeGreaterThan(0);
+    expect(await activeSpace(db())).toBe(first);
+    expect((await relatedOn(idOf(1, 0))).length).toBe(5);
+
+    await backfill();
+    expect(await activeSpace(db())).toBe(second!.space);
+    expect(await maintainLocalModel(db(), new Date("2026-06-01T03:00:00Z"))).toBeNull();
+    expect(await count("SELECT count(*) AS n FROM local_models")).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM local_vectors WHERE space = ?", first)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM local_model_terms WHERE space = ?", first)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", first)).toBe(0);
+  });
+
+  it("never uses a model whose learning was killed before its last term, and drops it an hour later", async () => {
+    await insertCatalog();
+    const at = new Date("2026-06-01T00:00:00Z");
+    const model = await trainLocalModel(db(), at);
+    // as if killed while writing its terms: ready_at unset, some terms missing
+    await env.DB.prepare("UPDATE local_models SET ready_at = NULL WHERE space = ?").bind(model.space).run();
+    expect(await vectorsFrom(env, db())).toBeNull();
+    const off = await request("/admin/vectors/backfill", { method: "POST", headers: admin, body: "{}" });
+    expect(off.status).toBe(503);
+
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect((await maintainLocalModel(db(), new Date(at.getTime() + 30 * 60_000)))?.space).toBeDefined();
+    warn.mockRestore();
+    // the killed one is younger than an hour at that point: kept (a run may be writing it)
+    expect(await count("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(1);
+    await maintainLocalModel(db(), new Date(at.getTime() + 2 * 3_600_000));
+    expect(await count("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(0);
+  });
+
+  it("refuses to learn from too small a catalog, and changes nothing", async () => {
+    await insertCatalog(Math.floor((MIN_TRAIN_PAPERS - 1) / 8));
+    const res = await request("/admin/vectors/train", { method: "POST", headers: admin });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ code: "not_trained", error: expect.stringMatching(/at least 50/) });
+    expect(await count("SELECT count(*) AS n FROM local_models")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM audit_log")).toBe(0);
+  });
+});
