@@ -1,3 +1,6 @@
+-- Written by drizzle-kit, then WITHOUT ROWID added by hand to local_model_terms and local_vectors
+-- (drizzle's schema cannot say it): rows lie in primary-key order, so a model's terms and a
+-- cluster's vectors are read as ranges (shared/vectors/local-index.ts).
 CREATE TABLE `local_model_terms` (
 	`space` text NOT NULL,
 	`term` text NOT NULL,
@@ -6,7 +9,7 @@ CREATE TABLE `local_model_terms` (
 	`vector` text NOT NULL,
 	PRIMARY KEY(`space`, `term`),
 	FOREIGN KEY (`space`) REFERENCES `local_models`(`space`) ON UPDATE no action ON DELETE cascade
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `local_models` (
 	`space` text PRIMARY KEY NOT NULL,
@@ -30,9 +33,9 @@ CREATE TABLE `local_vectors` (
 	`day` text,
 	`month` text NOT NULL,
 	`category` text NOT NULL,
-	PRIMARY KEY(`space`, `paper_id`),
+	PRIMARY KEY(`space`, `cluster`, `paper_id`),
 	FOREIGN KEY (`space`) REFERENCES `local_models`(`space`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`paper_id`) REFERENCES `papers`(`id`) ON UPDATE no action ON DELETE cascade
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
-CREATE INDEX `local_vectors_cluster` ON `local_vectors` (`space`,`cluster`);
+CREATE UNIQUE INDEX `local_vectors_paper` ON `local_vectors` (`space`,`paper_id`);

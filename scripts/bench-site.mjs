@@ -33,7 +33,15 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
-import { ensureDevVars, migrateLocal, ROOT, startWorkers, waitUntilUp } from "./lib/local-stack.mjs";
+import {
+  ensureDevVars,
+  migrateLocal,
+  ROOT,
+  readDevVar,
+  seedVectors,
+  startWorkers,
+  waitUntilUp,
+} from "./lib/local-stack.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
 import { freePort } from "./lib/script-env.mjs";
 import { DAYS, fillCatalog, LAST_DAY, PER_DAY } from "./lib/synthetic-catalog.mjs";
@@ -192,7 +200,9 @@ function walks(dbFile, ids, days, people) {
   const limits = [10, 20, 30, 50, 100];
   return {
     dayListing: withPages(dayList),
-    paperPage: withPages(shuffled(ids.map((id) => `/papers/${id}`))),
+    paperPage: withPages(shuffled(ids.filter((_, i) => i % 2 === 0).map((id) => `/papers/${id}`))),
+    // other papers than paperPage's: a page the other route asked would be a cache hit
+    paperPageOther: withPages(shuffled(ids.filter((_, i) => i % 2 === 1).map((id) => `/papers/${id}`))),
     // each paper's card as it is now: a render, then kept (15 s) like the counts it shows
     paperCard: shuffled(
       ids.map((id) => `/papers/${id}/card.png`),
@@ -292,9 +302,27 @@ end
   };
 }
 
-/** The real catalog's D1, copied fresh into persistTo (no cache, no rate-limit state of earlier runs). */
+/**
+ * The real catalog's D1, copied fresh into persistTo (no cache, no rate-limit state of earlier runs),
+ * with the local default's vectors: learnt and embedded into the kept build through the API the
+ * first time (timed: the backfill's papers per second), kept from then on.
+ */
 async function loadReal() {
   const cat = await realCatalog();
+  const vectorPort = await freePort();
+  const vectorStack = await startDirect({ port: vectorPort, persistTo: cat.persistTo });
+  try {
+    const done = await seedVectors(`http://127.0.0.1:${vectorPort}`, readDevVar("ADMIN_TOKEN"), () => {});
+    console.log(
+      done.embedded
+        ? `\nvectors: ${done.learnt ? `learnt ${done.learnt.space} from ${done.learnt.sample} papers in ${(done.learnt.ms / 1000).toFixed(1)} s (one invocation), then ` : ""}` +
+            `${done.embedded} papers embedded by the backfill in ${(done.backfillMs / 1000).toFixed(1)} s: ` +
+            `${(done.embedded / (done.backfillMs / 1000)).toFixed(0)} papers/s (chunks of 1,000, one invocation each)`
+        : "\nvectors: kept from an earlier run",
+    );
+  } finally {
+    await vectorStack.dispose();
+  }
   cpSync(join(cat.persistTo, "v3/d1"), join(persistTo, "v3/d1"), { recursive: true });
   const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
   const dbFile = join(d1Dir, readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite") ?? "");
@@ -363,7 +391,8 @@ async function benchSize(size) {
       .pathname;
     const cardBytes = (await (await fetch(base + card)).arrayBuffer()).byteLength;
     console.log(`share card: ${card}, ${cardBytes} bytes of PNG`);
-    /** @type {[string, string[]][]} */
+    /** Each route's switches (`/admin/switches`): both on unless the route says otherwise. */
+    /** @type {[string, string[], Record<string, boolean>?][]} */
     const runs = [
       // through the same Lua script as the rest: wrk's work per request is then the same for both
       ["baseline: GET /healthz", ["/healthz"]],
@@ -384,24 +413,49 @@ async function benchSize(size) {
         ["uncached share card (a paper's card.png, drawn)", w.paperCard],
         ["cached share card (its versioned address, a hit)", [card]],
       );
+    // the local default's vectors (the real catalog has them): the same routes with their arm off
+    if (w && size === "real")
+      runs.push(
+        [
+          "uncached paper page, related by words (related-by-meaning off)",
+          w.paperPageOther,
+          { "related-by-meaning": false },
+        ],
+        ["uncached search, a sentence, words alone (vector-search off)", w.searchSentence, { "vector-search": false }],
+      );
+    const admin = { Authorization: `Bearer ${readDevVar("ADMIN_TOKEN")}`, "Content-Type": "application/json" };
+    /** Sets the switches a route runs with (a request each, before its wrk: outside the figures). */
+    const switchesFor = async (wanted = {}) => {
+      for (const name of ["vector-search", "related-by-meaning"]) {
+        const res = await fetch(`${base}/admin/switches/${name}`, {
+          method: "POST",
+          headers: admin,
+          body: JSON.stringify({ on: wanted[name] ?? true }),
+        });
+        if (!res.ok) throw new Error(`switch ${name}: ${res.status} ${await res.text()}`);
+      }
+    };
     const cursors = runs.map(() => 0);
     // A warm-up round, not counted: the isolate's start, V8's compilation of each route's code and
     // SQLite's first reads of the database file would otherwise fall on the first round measured
     // (it ran 0.6-0.7x the later rounds' speed, the cached page slower than the rest).
-    runs.forEach(([, paths], i) => {
+    for (const [i, [, paths, switches]] of runs.entries()) {
+      await switchesFor(switches);
       cursors[i] += wrk(base, paths, cursors[i], `route${i}`, WARMUP).requests + CONNECTIONS * 2;
-    });
+    }
     const rounds = runs.map(() => /** @type {ReturnType<typeof wrk>[]} */ ([]));
     // The box is shared: the routes take turns, ROUNDS times, and each figure is the median of its rounds.
     for (let r = 0; r < ROUNDS; r++) {
-      runs.forEach(([, paths], i) => {
+      for (const [i, [, paths, switches]] of runs.entries()) {
+        await switchesFor(switches);
         const cpuBefore = cpuMs();
         const res = wrk(base, paths, cursors[i], `route${i}`);
         res.cpuPerRequestMs = (cpuMs() - cpuBefore) / res.requests;
         cursors[i] += res.requests + CONNECTIONS * 2;
         rounds[i].push(res);
-      });
+      }
     }
+    await switchesFor();
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const results = runs.map(([name, paths], i) => {
       const rs = rounds[i];
@@ -420,7 +474,7 @@ async function benchSize(size) {
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch, ...rest] = results;
     const people = rest.slice(0, 3);
-    const [cardMiss, cardHit] = rest.slice(3);
+    const [cardMiss, cardHit, paperByWords, sentenceWords] = rest.slice(3);
     console.log(
       `\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
     );
@@ -469,6 +523,14 @@ async function benchSize(size) {
           `- ${r.name}: req/s ${share.toFixed(2)}x (${holds(share >= PEOPLE_RPS_SHARE)}), p99 ${times.toFixed(2)}x (${holds(times <= PEOPLE_P99_TIMES)})`,
         );
       }
+    }
+    if (paperByWords && sentenceWords) {
+      const [sentence] = people;
+      console.log(
+        `\nthe local default's vectors (issue 22): paper page with neighbours by meaning / by words ${ratio(paper.rps, paperByWords.rps)} (target >= 0.8); ` +
+          `hybrid sentence search / uncached day listing ${ratio(sentence.rps, dayMiss.rps)} (target >= 0.33), ` +
+          `/ the same sentences by words alone ${ratio(sentence.rps, sentenceWords.rps)}; p99 hybrid ${sentence.p99.toFixed(0)} ms, words ${sentenceWords.p99.toFixed(0)} ms`,
+      );
     }
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
     // An answer that failed is fast: no ratio above means anything then (rerun with BENCH_RAW=1 to see them).

@@ -143,6 +143,7 @@ export async function seed(baseUrl, adminToken, log = console.log) {
 /**
  * The local default's vectors (no Workers AI here): the backfill until no paper waits, after
  * learning a model from the seeded catalog when there is none yet (a restart keeps the one it has).
+ * Resolves to what it did: the model learnt (or null), the papers embedded and the backfill's time.
  */
 export async function seedVectors(baseUrl, adminToken, log = console.log) {
   const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
@@ -151,12 +152,16 @@ export async function seedVectors(baseUrl, adminToken, log = console.log) {
     return { res, body: await res.json() };
   };
   let embedded = 0;
+  /** @type {{ space: string, sample: number, terms: number, clusters: number, ms: number } | null} */
+  let learnt = null;
+  const started = Date.now();
   for (;;) {
     const chunk = await post("/admin/vectors/backfill", { limit: 1000 });
     if (chunk.res.status === 503) {
       const model = await post("/admin/vectors/train", {});
       if (!model.res.ok) throw new Error(`learning the local model failed: ${JSON.stringify(model.body)}`);
       const m = model.body;
+      learnt = m;
       log(
         `vectors: learnt ${m.space} from ${m.sample} papers (${m.terms} terms, ${m.clusters} clusters) in ${m.ms} ms`,
       );
@@ -166,7 +171,9 @@ export async function seedVectors(baseUrl, adminToken, log = console.log) {
     embedded += chunk.body.embedded;
     if (!chunk.body.remaining) break;
   }
-  log(`vectors: ${embedded} papers embedded; every paper has one`);
+  const backfillMs = Date.now() - started - (learnt?.ms ?? 0);
+  log(`vectors: ${embedded} papers embedded in ${(backfillMs / 1000).toFixed(1)} s; every paper has one`);
+  return { learnt, embedded, backfillMs };
 }
 
 /** Everything a local run needs; resolves to { baseUrl, stop }. */

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { type AnySQLiteColumn, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 // `num` is an explicit rowid alias: the FTS5 index (migrations/0001_papers_fts.sql) points at it,
 // and an implicit rowid could be renumbered by VACUUM.
@@ -209,7 +218,12 @@ export const localVectors = sqliteTable(
     month: text("month").notNull(),
     category: text("category").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.space, t.paperId] }), index("local_vectors_cluster").on(t.space, t.cluster)],
+  // Keyed by cluster first, WITHOUT ROWID (migrations/0013): a cluster's rows lie together, so a
+  // query reads its probed clusters as a few ranges rather than a row lookup each.
+  (t) => [
+    primaryKey({ columns: [t.space, t.cluster, t.paperId] }),
+    uniqueIndex("local_vectors_paper").on(t.space, t.paperId),
+  ],
 );
 
 /**

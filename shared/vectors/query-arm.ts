@@ -12,6 +12,8 @@ import { activeSpace, type Vectors } from "./paper-vectors";
 /** What a curator can switch off at /admin without a deploy. */
 export const SWITCHES = {
   "vector-search": "The vector arm of search: sentence-like queries also find papers near their meaning.",
+  "related-by-meaning":
+    "Related papers by meaning (the paper's vector's neighbours) on paper pages, their Markdown and MCP; off: by shared words.",
 } as const;
 export type SwitchName = keyof typeof SWITCHES;
 

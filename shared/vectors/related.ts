@@ -1,14 +1,22 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { switches } from "../db/schema";
 import { type ListedPaper, paperByIdWith, papersInOrder } from "../papers/queries";
-import { activeSpace, answeringSpaceSql } from "./paper-vectors";
+import { answeringSpaceSql } from "./paper-vectors";
+import type { SwitchName } from "./query-arm";
 import type { VectorIndex } from "./vectors";
 
 /** Neighbours asked for beyond the limit: hidden papers are left out after the index answers. */
 const SPARE = 3;
 
-/** A paper and the space that answers, in one round trip (the paper page's first). */
+/** The space related papers come from: the one that answers, unless a curator switched them off (query-arm.ts). */
+const relatedSpaceSql = sql<string | null>`(CASE WHEN coalesce(
+  (SELECT ${switches.on} FROM ${switches} WHERE ${switches.name} = ${"related-by-meaning" satisfies SwitchName}), 1)
+  THEN ${answeringSpaceSql} END)`;
+
+/** A paper and the space its related papers come from, in one round trip (the paper page's first). */
 export async function paperAndSpace(db: Db, id: string): Promise<{ item: ListedPaper | null; space: string | null }> {
-  const { item, extra } = await paperByIdWith(db, id, answeringSpaceSql);
+  const { item, extra } = await paperByIdWith(db, id, relatedSpaceSql);
   return { item, space: extra };
 }
 
@@ -43,7 +51,7 @@ export async function relatedByMeaning(
   paperId: string,
   limit = 5,
 ): Promise<ListedPaper[] | null> {
-  const space = await activeSpace(db);
+  const space = (await db.get<{ space: string | null }>(sql`SELECT ${relatedSpaceSql} AS space`))?.space;
   const near = space ? await neighbourIds(index, space, paperId, limit) : null;
   if (!near) return null;
   const listed = await papersInOrder(db, near);

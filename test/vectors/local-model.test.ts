@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
+import { paperById, relatedPapers } from "#shared/papers/queries";
 import { vectorsFrom } from "#shared/vectors/from-env";
 import { dequantise, quantise } from "#shared/vectors/int8";
 import { decodeCentroids, nearestCentroids, PROBES } from "#shared/vectors/local-index";
@@ -125,6 +126,18 @@ describe("the local default", () => {
       all += related.length;
     }
     expect(same / all).toBeGreaterThanOrEqual(0.9);
+
+    // a curator switches related papers by meaning off: by words at once, no deploy
+    const id = idOf(0, 0);
+    const byWords = (await relatedPapers(db(), (await paperById(db(), id))!.paper)).map((p) => p.paper.id);
+    const byMeaning = await relatedOn(id);
+    expect(byWords).not.toEqual(byMeaning);
+    const flip = (on: boolean) =>
+      request("/admin/switches/related-by-meaning", { method: "POST", headers: admin, body: JSON.stringify({ on }) });
+    expect((await flip(false)).status).toBe(200);
+    expect(await relatedOn(id)).toEqual(byWords);
+    expect((await flip(true)).status).toBe(200);
+    expect(await relatedOn(id)).toEqual(byMeaning);
   });
 
   it("makes search hybrid offline: a sentence finds papers by meaning below the words' first places", async () => {
