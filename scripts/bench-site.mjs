@@ -32,6 +32,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { bundle } from "./lib/bench-worker.mjs";
 import { startDirect, workerdPids } from "./lib/direct-stack.mjs";
 import {
   ensureDevVars,
@@ -42,7 +43,7 @@ import {
   startWorkers,
   waitUntilUp,
 } from "./lib/local-stack.mjs";
-import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
+import { DAILY_FILE, d1File, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
 import { freePort } from "./lib/script-env.mjs";
 import { DAYS, fillCatalog, LAST_DAY, PER_DAY } from "./lib/synthetic-catalog.mjs";
 
@@ -322,6 +323,19 @@ async function loadReal() {
     );
   } finally {
     await vectorStack.dispose();
+  }
+  // each job's peak memory, in a fresh Node process on the kept build (the same V8 as workerd)
+  const memoryFile = await bundle("scripts/bench/vector-memory.ts", "node");
+  const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  for (const job of ["learn", "embed"]) {
+    const m = JSON.parse(
+      execFileSync(process.execPath, [memoryFile, job, d1File(cat.persistTo)], { encoding: "utf8" }),
+    );
+    console.log(
+      job === "learn"
+        ? `memory, learning the local model (${m.sample} papers, ${m.terms} terms, ${m.clusters} clusters; ${(m.ms / 1000).toFixed(1)} s in Node): peak RSS +${mb(m.peakRssGrowth)} (an isolate has 128 MB)`
+        : `memory, one backfill chunk (${m.papers} papers, ${m.termRows} term rows read; ${m.ms.toFixed(0)} ms in Node): peak RSS +${mb(m.peakRssGrowth)} (an isolate has 128 MB)`,
+    );
   }
   cpSync(join(cat.persistTo, "v3/d1"), join(persistTo, "v3/d1"), { recursive: true });
   const d1Dir = join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
