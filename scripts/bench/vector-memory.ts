@@ -1,8 +1,10 @@
 // Peak memory of the local default's two jobs, each in a fresh Node process (the same V8 as
-// workerd), on the real catalog's D1 file: `learn` reads the sample trainLocalModel reads and
-// learns the model and its centroids from it; `embed` embeds one backfill chunk (MAX_EMBED_CHUNK
-// papers, the newest) with the stored model's terms, as localEmbedder does. Prints JSON.
-import { readFileSync } from "node:fs";
+// workerd), from the real catalog: `learn` learns the model and its centroids from the sample
+// trainLocalModel reads; `embed` embeds one backfill chunk (MAX_EMBED_CHUNK papers, the newest)
+// with the stored model's term rows, as localEmbedder does. Each prints JSON; `prepare` first
+// writes what they read.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { dequantise } from "../../shared/vectors/int8";
 import { kMeans, LOCAL_DIMENSIONS, MAX_CLUSTERS, MAX_TERMS, TRAIN_SAMPLE } from "../../shared/vectors/local-model";
@@ -11,22 +13,62 @@ import { MAX_EMBED_CHUNK } from "../../shared/vectors/paper-vectors";
 import { paperText } from "../../shared/vectors/vectors";
 
 const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))![1]) * 1024;
-const [job, dbFile] = process.argv.slice(2);
-const db = new DatabaseSync(dbFile!, { readOnly: true });
-const before = peakRss();
-const started = performance.now();
-let what: Record<string, number>;
+const [job, path, out] = process.argv.slice(2);
 
-if (job === "learn") {
+/**
+ * `prepare DB DIR`: what each job reads, written out of the D1 file first, so that the jobs never
+ * open SQLite (node:sqlite maps the file: its pages would count in the process's memory, where a
+ * Worker's D1 is a remote database). sample.json: the texts trainLocalModel reads (every stride-th
+ * paper); chunk.json: one backfill chunk's texts and, per batch of 100, the term rows D1 answers.
+ */
+if (job === "prepare") {
+  const db = new DatabaseSync(path!, { readOnly: true });
   const maxNum = Number((db.prepare("SELECT max(num) AS n FROM papers").get() as { n: number }).n);
   const total = Number((db.prepare("SELECT count(*) AS n FROM papers").get() as { n: number }).n);
   const stride = Math.max(1, Math.ceil(maxNum / TRAIN_SAMPLE));
-  const texts = (
+  const sample = (
     db.prepare("SELECT title, abstract FROM papers WHERE num % ? = 0 ORDER BY num").all(stride) as {
       title: string;
       abstract: string;
     }[]
   ).map(paperText);
+  writeFileSync(join(out!, "sample.json"), JSON.stringify({ total, texts: sample }));
+  const space = (
+    db
+      .prepare(
+        "SELECT space FROM vector_spaces WHERE completed_at IS NOT NULL ORDER BY completed_at DESC, space DESC LIMIT 1",
+      )
+      .get() as { space: string }
+  ).space;
+  const k = Number(
+    (db.prepare("SELECT dimensions FROM local_models WHERE space = ?").get(space) as { dimensions: number }).dimensions,
+  );
+  const texts = (
+    db.prepare("SELECT title, abstract FROM papers ORDER BY num DESC LIMIT ?").all(MAX_EMBED_CHUNK) as {
+      title: string;
+      abstract: string;
+    }[]
+  ).map(paperText);
+  const batches = [];
+  for (let i = 0; i < texts.length; i += 100) {
+    const batch = texts.slice(i, i + 100);
+    const rows = db
+      .prepare(
+        "SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ? AND term IN (SELECT value FROM json_each(?))",
+      )
+      .all(space, JSON.stringify([...new Set(batch.flatMap(termsOf))]));
+    batches.push({ texts: batch, rows });
+  }
+  writeFileSync(join(out!, "chunk.json"), JSON.stringify({ k, batches }));
+  db.close();
+  process.exit(0);
+}
+
+const before = peakRss();
+const started = performance.now();
+let what: Record<string, number>;
+if (job === "learn") {
+  const { total, texts } = JSON.parse(readFileSync(path!, "utf8")) as { total: number; texts: string[] };
   const clusters = Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(total)));
   const every = Math.max(1, Math.floor(texts.length / (clusters * 20)));
   const kmeansTexts = texts.filter((_, i) => i % every === 0);
@@ -54,39 +96,22 @@ if (job === "learn") {
   kMeans(all, model.k, clusters);
   what = { sample, terms: model.terms.length, clusters };
 } else if (job === "embed") {
-  const space = (
-    db
-      .prepare(
-        "SELECT space FROM vector_spaces WHERE completed_at IS NOT NULL ORDER BY completed_at DESC, space DESC LIMIT 1",
-      )
-      .get() as { space: string }
-  ).space;
-  const k = Number(
-    (db.prepare("SELECT dimensions FROM local_models WHERE space = ?").get(space) as { dimensions: number }).dimensions,
-  );
-  const papers = db.prepare("SELECT title, abstract FROM papers ORDER BY num DESC LIMIT ?").all(MAX_EMBED_CHUNK) as {
-    title: string;
-    abstract: string;
-  }[];
-  const texts = papers.map(paperText);
-  // the chunk's batches of 100, as embedWaiting calls the embedder: each reads its texts' terms
+  const { k, batches } = JSON.parse(readFileSync(path!, "utf8")) as {
+    k: number;
+    batches: { texts: string[]; rows: { term: string; idf: number; scale: number; vector: string }[] }[];
+  };
+  // the chunk's batches of 100, as embedWaiting calls the embedder: each with its texts' term rows
   let terms = 0;
-  for (let i = 0; i < texts.length; i += 100) {
-    const batch = texts.slice(i, i + 100);
-    const wanted = [...new Set(batch.flatMap(termsOf))];
-    const rows = db
-      .prepare(
-        "SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ? AND term IN (SELECT value FROM json_each(?))",
-      )
-      .all(space, JSON.stringify(wanted)) as { term: string; idf: number; scale: number; vector: string }[];
-    terms += rows.length;
-    const known = new Map(rows.map((r) => [r.term, { idf: r.idf, row: dequantise(r.vector, r.scale) }]));
-    for (const t of batch) embedText(t, k, (term) => known.get(term));
+  let papers = 0;
+  for (const batch of batches) {
+    terms += batch.rows.length;
+    papers += batch.texts.length;
+    const known = new Map(batch.rows.map((r) => [r.term, { idf: r.idf, row: dequantise(r.vector, r.scale) }]));
+    for (const t of batch.texts) embedText(t, k, (term) => known.get(term));
   }
-  what = { papers: texts.length, termRows: terms };
-} else throw new Error(`job must be learn or embed, not ${job}`);
+  what = { papers, termRows: terms };
+} else throw new Error(`job must be prepare, learn or embed, not ${job}`);
 
-db.close();
 console.log(
   JSON.stringify({
     job,

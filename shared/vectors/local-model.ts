@@ -21,8 +21,8 @@ import { type Embedder, paperText } from "./vectors";
 /** Dimensions asked of a local model (fewer when a small catalog cannot give as many). */
 export const LOCAL_DIMENSIONS = 256;
 /** Papers a model learns from at most: a sample spread over the catalog by its insertion order. */
-export const TRAIN_SAMPLE = 20_000;
-export const MAX_TERMS = 16_000;
+export const TRAIN_SAMPLE = 12_000;
+export const MAX_TERMS = 12_000;
 /** Below this many papers there is too little to learn from: no local model, related papers by words. */
 export const MIN_TRAIN_PAPERS = 50;
 /** The inverted file's clusters: about √papers, at most this many. */
