@@ -5,8 +5,9 @@
 // asked about: featured papers that share at least two keyword phrases with another featured paper
 // (a seeded sample). For each, a related paper "shares" when it carries one of its keyword phrases.
 // A related paper without keywords (never featured) is unjudged: counted in judged@5 only.
-// Methods, each over the whole catalog, through the product: the "Related papers" of
-// GET /papers/{id}.md from the three workers' bundles in Miniflare, with the local default's vectors
+// Methods, each over the whole catalog, through the product: the "Related papers" of the paper's
+// Markdown (GET /papers/{id} with Accept: text/markdown, which no cache stores) from the three
+// workers' bundles in Miniflare, with the local default's vectors
 // (learnt and embedded through the API's own routes the first time, then kept with the catalog):
 // - words: the related-by-meaning switch off (rare shared words);
 // - meaning: on (the nearest neighbours of the paper's vector, in the inverted file);
@@ -104,15 +105,14 @@ async function productLists(on) {
     body: JSON.stringify({ on }),
   });
   if (!res.ok) throw new Error(`switching related-by-meaning failed: ${res.status}`);
-  // an address no earlier run asked: the page as it is now, not a cached copy
-  const fresh = `run=${started}-${on}`;
   const lists = new Array(asked.length);
   let next = 0;
   const lane = async () => {
     while (next < asked.length) {
       const i = next++;
-      const res = await fetch(`${base}/papers/${asked[i]}.md?${fresh}`);
-      if (res.status !== 200) throw new Error(`GET /papers/${asked[i]}.md answered ${res.status}: INVALID run`);
+      // Markdown negotiated at the HTML address: never stored by a cache, so the page as it is now
+      const res = await fetch(`${base}/papers/${asked[i]}`, { headers: { Accept: "text/markdown" } });
+      if (res.status !== 200) throw new Error(`GET /papers/${asked[i]} answered ${res.status}: INVALID run`);
       const md = await res.text();
       const section = md.includes("## Related papers") ? md.slice(md.indexOf("## Related papers")) : "";
       lists[i] = [...section.matchAll(/\(arXiv ([^)\s]+)\)/g)].map((m) => m[1]);

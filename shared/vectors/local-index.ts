@@ -10,8 +10,15 @@ import type { Db } from "../db/client";
 import { dequantise, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
-/** Clusters a query reads. More find more of the true nearest (eval:related, docs/benchmarks.md) for more rows read. */
+/**
+ * Clusters a query reads (nearest, hybrid search's arm), and the most a paper's neighbours read
+ * (neighboursOf, related papers; set per call by NEIGHBOUR_PROBES). More find more of the true
+ * nearest (eval:related, eval:search, docs/benchmarks.md) for more rows read: each row costs D1
+ * about 10 microseconds to read and hand over, far more than scoring it.
+ */
 export const PROBES = 8;
+/** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
+export const NEIGHBOUR_PROBES = 1;
 
 /** The dot product of a stored vector with `x`, decoded on the way. */
 function dotStored(data: string, scale: number, x: Float32Array): number {
@@ -134,7 +141,8 @@ export function localVectorIndex(db: Db): VectorIndex {
         UNION ALL
         SELECT 0, paper_id, scale, vector FROM local_vectors
         WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
-          (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId}))) ${filterSql(query.filter)}`);
+          (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${NEIGHBOUR_PROBES})
+        ${filterSql(query.filter)}`);
       const own = rows.find((r) => r.own === 1);
       return own ? best(rows, dequantise(own.vector, own.scale), query.topK, paperId) : [];
     },
