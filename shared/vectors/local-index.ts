@@ -11,10 +11,10 @@ import { dequantise, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
 /**
- * Clusters a query reads (nearest, hybrid search's arm), and the most a paper's neighbours read
- * (neighboursOf, related papers; set per call by NEIGHBOUR_PROBES). More find more of the true
- * nearest (eval:related, eval:search, docs/benchmarks.md) for more rows read: each row costs D1
- * about 10 microseconds to read and hand over, far more than scoring it.
+ * Clusters a query reads (nearest: hybrid search's arm), and a paper's neighbours when its own
+ * clusters hold too few. More find more of the true nearest (eval:related, eval:search,
+ * docs/benchmarks.md) for more rows read: each row costs D1 about 10 microseconds to read and
+ * hand over, far more than scoring it.
  */
 export const PROBES = 8;
 /** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
@@ -134,17 +134,24 @@ export function localVectorIndex(db: Db): VectorIndex {
       return best(rows, vector, query.topK);
     },
     async neighboursOf(space, paperId, query) {
-      // one statement: the paper's own row first, then the rows of the clusters its vector probes
-      // (stored with it, so that no centroid is read here)
-      const rows = await db.all<Row & { own: number }>(sql`
-        SELECT 1 AS own, paper_id, scale, vector FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId}
-        UNION ALL
-        SELECT 0, paper_id, scale, vector FROM local_vectors
-        WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
-          (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${NEIGHBOUR_PROBES})
-        ${filterSql(query.filter)}`);
-      const own = rows.find((r) => r.own === 1);
-      return own ? best(rows, dequantise(own.vector, own.scale), query.topK, paperId) : [];
+      // one statement: the paper's own row first, then the rows of the first `probes` clusters its
+      // vector probes (stored with it, so that no centroid is read here); a cluster too small to
+      // hold topK neighbours (a small catalog) widens to PROBES clusters
+      let found: Neighbour[] = [];
+      for (const probes of [NEIGHBOUR_PROBES, PROBES]) {
+        const rows = await db.all<Row & { own: number }>(sql`
+          SELECT 1 AS own, paper_id, scale, vector FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId}
+          UNION ALL
+          SELECT 0, paper_id, scale, vector FROM local_vectors
+          WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
+            (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
+          ${filterSql(query.filter)}`);
+        const own = rows.find((r) => r.own === 1);
+        if (!own) return [];
+        found = best(rows, dequantise(own.vector, own.scale), query.topK, paperId);
+        if (found.length >= query.topK) break;
+      }
+      return found;
     },
     async delete(space, paperIds) {
       await db.run(
