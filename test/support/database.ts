@@ -33,3 +33,14 @@ const TABLES = [
 export async function emptyDatabase() {
   await env.DB.batch(TABLES.map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
 }
+
+/** The `n` a counting query answers (`SELECT count(*) AS n ...`), as a number. */
+export async function countOf(query: string, ...binds: unknown[]): Promise<number> {
+  return Number(
+    (
+      await env.DB.prepare(query)
+        .bind(...binds)
+        .first<{ n: number }>()
+    )?.n,
+  );
+}

@@ -9,7 +9,7 @@ import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/v
 import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { insertPapers } from "../support/catalog";
-import { emptyDatabase } from "../support/database";
+import { countOf, emptyDatabase } from "../support/database";
 import { request } from "../support/request";
 
 /**
@@ -62,14 +62,6 @@ async function insertCatalog(perTopic = PER_TOPIC, from = 0) {
 
 const db = () => createDb(env.DB);
 const admin = { Authorization: `Bearer ${env.ADMIN_TOKEN}`, "Content-Type": "application/json" };
-const count = async (sql: string, ...binds: unknown[]) =>
-  Number(
-    (
-      await env.DB.prepare(sql)
-        .bind(...binds)
-        .first<{ n: number }>()
-    )?.n,
-  );
 
 /** The backfill as a script runs it: one chunk a call until none remain. */
 async function backfill(limit = 30) {
@@ -113,7 +105,7 @@ describe("the local default", () => {
     expect(await activeSpace(db())).toBeNull();
     expect((await backfill()).space).toBe(model.space);
     expect(await activeSpace(db())).toBe(model.space);
-    expect(await count("SELECT count(*) AS n FROM local_vectors WHERE space = ?", model.space)).toBe(8 * PER_TOPIC);
+    expect(await countOf("SELECT count(*) AS n FROM local_vectors WHERE space = ?", model.space)).toBe(8 * PER_TOPIC);
 
     // every paper's related papers are of its own topic, which shares no word with the others
     let same = 0;
@@ -219,10 +211,10 @@ describe("the local default", () => {
     await backfill();
     expect(await activeSpace(db())).toBe(second!.space);
     expect(await maintainLocalModel(db(), new Date("2026-06-01T03:00:00Z"))).toBeNull();
-    expect(await count("SELECT count(*) AS n FROM local_models")).toBe(1);
-    expect(await count("SELECT count(*) AS n FROM local_vectors WHERE space = ?", first)).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM local_model_terms WHERE space = ?", first)).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", first)).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM local_models")).toBe(1);
+    expect(await countOf("SELECT count(*) AS n FROM local_vectors WHERE space = ?", first)).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM local_model_terms WHERE space = ?", first)).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", first)).toBe(0);
   });
 
   it("never uses a model whose learning was killed before its last term, and drops it an hour later", async () => {
@@ -239,9 +231,9 @@ describe("the local default", () => {
     expect((await maintainLocalModel(db(), new Date(at.getTime() + 30 * 60_000)))?.space).toBeDefined();
     warn.mockRestore();
     // the killed one is younger than an hour at that point: kept (a run may be writing it)
-    expect(await count("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(1);
+    expect(await countOf("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(1);
     await maintainLocalModel(db(), new Date(at.getTime() + 2 * 3_600_000));
-    expect(await count("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(0);
   });
 
   it("refuses to learn from too small a catalog, and changes nothing", async () => {
@@ -249,7 +241,7 @@ describe("the local default", () => {
     const res = await request("/admin/vectors/train", { method: "POST", headers: admin });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ code: "not_trained", error: expect.stringMatching(/at least 50/) });
-    expect(await count("SELECT count(*) AS n FROM local_models")).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM audit_log")).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM local_models")).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM audit_log")).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import { cutAndNormalise } from "#shared/vectors/vectors";
 import { workersAiEmbedder } from "#shared/vectors/workers-ai";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { runIngest } from "../../workers/ingest/src/run-ingest";
-import { emptyDatabase } from "../support/database";
+import { countOf, emptyDatabase } from "../support/database";
 import { type FakeAi, type FakeVectorize, fakeAi, fakeVectorize } from "../support/fake-vectors";
 import * as fx from "../support/fixtures";
 import { ORIGIN, request } from "../support/request";
@@ -33,15 +33,6 @@ async function ingestDay(vectorEnv: ReturnType<typeof withVectors> | typeof env)
     stub.spy.mockRestore();
   }
 }
-
-const count = async (sql: string, ...binds: unknown[]) =>
-  Number(
-    (
-      await env.DB.prepare(sql)
-        .bind(...binds)
-        .first<{ n: number }>()
-    )?.n,
-  );
 
 beforeEach(async () => {
   await emptyDatabase();
@@ -78,14 +69,14 @@ describe("a vector for every paper", () => {
   it("embeds the papers an ingest wrote, after its write, and the space then answers", async () => {
     const run = await ingestDay(withVectors());
     expect(run.status).toBe("ok");
-    const papers = await count("SELECT count(*) AS n FROM papers");
+    const papers = await countOf("SELECT count(*) AS n FROM papers");
     expect(papers).toBeGreaterThan(20);
     expect(run.embedError).toBeNull();
     expect(run.embedded).toBe(papers);
     expect(run.embedWaiting).toBe(0);
     expect(run.embedError).toBeNull();
     expect(vz.stored.size).toBe(papers);
-    expect(await count("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", SPACE)).toBe(papers);
+    expect(await countOf("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", SPACE)).toBe(papers);
     expect(await activeSpace(db())).toBe(SPACE);
     // batches of at most 100 texts, each vector in its space with its metadata
     const [id, stored] = [...vz.stored.entries()][0]!;
@@ -100,7 +91,7 @@ describe("a vector for every paper", () => {
     expect(run.inserted).toBeGreaterThan(20);
     expect(run.embedded).toBe(0);
     expect(run.embedError).toMatch(/AI is down/);
-    expect(run.embedWaiting).toBe(await count("SELECT count(*) AS n FROM papers"));
+    expect(run.embedWaiting).toBe(await countOf("SELECT count(*) AS n FROM papers"));
     expect(await activeSpace(db())).toBeNull();
 
     ai.failWith = null;
@@ -132,7 +123,7 @@ describe("a vector for every paper", () => {
 
   it("resumes a backfill cut off mid-way, chunk by chunk, and is safe to run twice", async () => {
     await ingestDay(env);
-    const total = await count("SELECT count(*) AS n FROM papers");
+    const total = await countOf("SELECT count(*) AS n FROM papers");
     const vectors = (await vectorsFrom(withVectors(), db()))!;
     const small = { ...vectors, embedder: { ...vectors.embedder, maxBatch: 4 } };
     // the index fails on the third batch: the first two stay done
@@ -157,7 +148,7 @@ describe("a vector for every paper", () => {
     }
     expect(remaining.at(-1)).toBe(0);
     expect(remaining).toEqual([...remaining].sort((a, b) => b - a));
-    expect(await count("SELECT count(*) AS n FROM paper_vectors")).toBe(total);
+    expect(await countOf("SELECT count(*) AS n FROM paper_vectors")).toBe(total);
     expect(await embedWaiting(db(), small, { limit: 10, now })).toMatchObject({ embedded: 0, remaining: 0 });
   });
 
@@ -184,7 +175,7 @@ describe("POST /admin/vectors/backfill", () => {
 
   it("runs one bounded chunk and answers how many papers remain, until none do", async () => {
     await ingestDay(env);
-    const total = await count("SELECT count(*) AS n FROM papers");
+    const total = await countOf("SELECT count(*) AS n FROM papers");
     const seen: number[] = [];
     for (let i = 0; i < 10; i++) {
       const res = await request(
