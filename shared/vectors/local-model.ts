@@ -3,8 +3,8 @@
  * (lsa.ts) learnt from the catalog itself by the ingest worker and kept in D1, an Embedder over it,
  * and the inverted file's centroids for local-index.ts. Learning is bounded whatever the catalog's
  * size: it reads a sample of at most TRAIN_SAMPLE papers spread over the catalog, keeps at most
- * MAX_TERMS terms, and so fits one invocation (about 10 s of CPU and 70 MB at the full sample;
- * bench figures in docs/benchmarks.md). A model becomes usable when its last term is written
+ * MAX_TERMS terms, and so fits one invocation (12 s in workerd at the full sample, its heap's live
+ * objects under 64 MB beside about 60 MB of typed arrays: docs/benchmarks.md). A model becomes usable when its last term is written
  * (`ready_at`); one killed half-way is never used and is dropped by the next maintenance. Its
  * space then fills through the same backfill as Workers AI's, and answers once complete
  * (paper-vectors.ts), so the old model answers until then.
