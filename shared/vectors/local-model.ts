@@ -13,9 +13,9 @@ import { desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { localModels, papers } from "../db/schema";
 import { dequantise, quantise } from "./int8";
-import { encodeCentroids } from "./local-index";
+import { encodeCentroids, localVectorIndex } from "./local-index";
 import { embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
-import { activeSpace } from "./paper-vectors";
+import { activeSpace, embedWaiting, MAX_EMBED_CHUNK } from "./paper-vectors";
 import { type Embedder, paperText } from "./vectors";
 
 /** Dimensions asked of a local model (fewer when a small catalog cannot give as many). */
@@ -251,4 +251,31 @@ export async function maintainLocalModel(db: Db, now: Date): Promise<TrainOutcom
   const newest = models[0];
   if (total < MIN_TRAIN_PAPERS || (newest && total < 2 * newest.catalog)) return null;
   return trainLocalModel(db, now);
+}
+
+/** How long the hourly cron spends embedding waiting papers with the local model (a cron gets 15 minutes). */
+export const LOCAL_FILL_MS = 60_000;
+
+/**
+ * The hourly cron's care of the local default: maintainLocalModel, then the backfill in chunks of
+ * MAX_EMBED_CHUNK until no paper waits or `budgetMs` is spent (one chunk at least), so that a
+ * self-hosted catalog fills by itself (about 60,000 papers an hour at the real catalog's
+ * 1,000 papers/s) rather than only through POST /admin/vectors/backfill.
+ */
+export async function keepLocalVectors(
+  db: Db,
+  now: Date,
+  budgetMs = LOCAL_FILL_MS,
+): Promise<{ learnt: TrainOutcome | null; embedded: number; remaining: number | null }> {
+  const learnt = await maintainLocalModel(db, now);
+  const [model] = await readyModels(db);
+  if (!model) return { learnt, embedded: 0, remaining: null };
+  const vectors = { embedder: localEmbedder(db, model), index: localVectorIndex(db) };
+  const until = Date.now() + budgetMs;
+  let embedded = 0;
+  for (;;) {
+    const chunk = await embedWaiting(db, vectors, { limit: MAX_EMBED_CHUNK, now: new Date() });
+    embedded += chunk.embedded;
+    if (!chunk.remaining || chunk.error || Date.now() >= until) return { learnt, embedded, remaining: chunk.remaining };
+  }
 }

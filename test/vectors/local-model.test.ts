@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
 import { paperById, relatedPapers } from "#shared/papers/queries";
@@ -8,9 +8,12 @@ import { decodeCentroids, nearestCentroids, PROBES } from "#shared/vectors/local
 import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
 import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
+import { scheduled } from "../../workers/ingest/src/index";
 import { insertPapers } from "../support/catalog";
 import { countOf, emptyDatabase } from "../support/database";
+import * as fx from "../support/fixtures";
 import { request } from "../support/request";
+import { stubUpstream, xml } from "../support/upstream-stub";
 
 /**
  * A catalog of TOPICS topics, each with its own words: what a model learnt from it must keep
@@ -234,6 +237,27 @@ describe("the local default", () => {
     expect(await countOf("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(1);
     await maintainLocalModel(db(), new Date(at.getTime() + 2 * 3_600_000));
     expect(await countOf("SELECT count(*) AS n FROM local_models WHERE space = ?", model.space)).toBe(0);
+  });
+
+  it("is learnt and filled by the ingest worker's hourly cron by itself, without Workers AI", async () => {
+    await insertCatalog();
+    stubUpstream({
+      "https://hf.test/api/daily_papers": () => new Response("down", { status: 503 }),
+      "https://export.arxiv.test/api/query": () => xml(fx.atomZeroResults),
+    });
+    const hourly = () =>
+      scheduled(createScheduledController({ cron: "15 * * * *", scheduledTime: Date.parse("2026-06-13T06:15:00Z") }), {
+        ...env,
+        ARXIV_MIN_INTERVAL_MS: "0",
+      });
+    await hourly();
+    const space = await activeSpace(db());
+    expect(space).toMatch(/^lsa-/);
+    expect(await countOf("SELECT count(*) AS n FROM local_vectors WHERE space = ?", space)).toBe(8 * PER_TOPIC);
+    // the next hour: nothing to learn, nothing waits
+    await hourly();
+    expect(await countOf("SELECT count(*) AS n FROM local_models")).toBe(1);
+    vi.restoreAllMocks();
   });
 
   it("refuses to learn from too small a catalog, and changes nothing", async () => {

@@ -15,7 +15,7 @@ import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
 import { onCloudflare, vectorsFrom } from "#shared/vectors/from-env";
-import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
+import { keepLocalVectors, MIN_TRAIN_PAPERS, trainLocalModel } from "#shared/vectors/local-model";
 import { embedWaiting, MAX_EMBED_CHUNK } from "#shared/vectors/paper-vectors";
 import { type Env, readConfig } from "./env";
 import { purgeExpiredSignins } from "./housekeeping";
@@ -70,7 +70,7 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     await runDigestSchedule(env, at);
     await purgeExpiredSignins(env.DB, at);
     if (!onCloudflare(env))
-      await maintainLocalModel(createDb(env.DB), at).catch((err) => console.error("local model", err));
+      await keepLocalVectors(createDb(env.DB), at).catch((err) => console.error("local model", err));
     return;
   }
   if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });
