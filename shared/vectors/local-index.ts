@@ -127,10 +127,17 @@ export function localVectorIndex(db: Db): VectorIndex {
       const centroids = await centroidsOf(db, space);
       if (!centroids) return [];
       const probed = nearestCentroids(centroids, vector.length, vector, PROBES);
-      const rows = await db.all<Row>(sql`
-        SELECT paper_id, scale, vector FROM local_vectors
+      // a row per cluster, its vectors joined into one text: D1 hands over 8 rows, not thousands
+      const packs = await db.all<{ pack: string }>(sql`
+        SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack FROM local_vectors
         WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)}))
-        ${filterSql(query.filter)}`);
+        ${filterSql(query.filter)} GROUP BY cluster`);
+      const rows: Row[] = [];
+      for (const { pack } of packs) {
+        const parts = pack.split(" ");
+        for (let i = 0; i + 2 < parts.length; i += 3)
+          rows.push({ paper_id: parts[i]!, scale: Number(parts[i + 1]), vector: parts[i + 2]! });
+      }
       return best(rows, vector, query.topK);
     },
     async neighboursOf(space, paperId, query) {
