@@ -254,7 +254,7 @@ export async function paperById(
 
 /**
  * paperById, and a value of another table read in the same statement (`extra`, a scalar subquery):
- * one round trip for both. (Not a D1 batch: drizzle maps this select's joined columns wrongly there.)
+ * one round trip for both, and one statement (the paper page's first).
  */
 export async function paperByIdWith<T>(
   db: Db,
