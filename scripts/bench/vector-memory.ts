@@ -1,5 +1,5 @@
 // Peak memory of the local default's two jobs, each in a fresh Node process (the same V8 as
-// workerd), from the real catalog: `learn` learns the model and its centroids from the sample
+// workerd), from the real catalog: `learn` runs learnFromTexts (what trainLocalModel runs) on the sample
 // trainLocalModel reads; `embed` embeds one backfill chunk (MAX_EMBED_CHUNK papers, the newest)
 // with the stored model's term rows, as localEmbedder does. Each prints JSON; `prepare` first
 // writes what they read.
@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { dequantise } from "../../shared/vectors/int8";
-import { kMeans, LOCAL_DIMENSIONS, MAX_CLUSTERS, MAX_TERMS, TRAIN_SAMPLE } from "../../shared/vectors/local-model";
-import { embedText, termsOf, trainLsa } from "../../shared/vectors/lsa";
+import { learnFromTexts, TRAIN_SAMPLE } from "../../shared/vectors/local-model";
+import { embedText, termsOf } from "../../shared/vectors/lsa";
 import { MAX_EMBED_CHUNK } from "../../shared/vectors/paper-vectors";
 import { paperText } from "../../shared/vectors/vectors";
 
@@ -69,32 +69,9 @@ const started = performance.now();
 let what: Record<string, number>;
 if (job === "learn") {
   const { total, texts } = JSON.parse(readFileSync(path!, "utf8")) as { total: number; texts: string[] };
-  const clusters = Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(total)));
-  const every = Math.max(1, Math.floor(texts.length / (clusters * 20)));
-  const kmeansTexts = texts.filter((_, i) => i % every === 0);
   const sample = texts.length;
-  const model = trainLsa(
-    (function* () {
-      while (texts.length) yield texts.pop()!;
-    })(),
-    { k: LOCAL_DIMENSIONS, maxTerms: MAX_TERMS, minDf: 5 },
-  );
-  const row = new Map(model.terms.map((t, j) => [t, j]));
-  const vectors = kmeansTexts.flatMap((t) => {
-    const v = embedText(t, model.k, (term) => {
-      const j = row.get(term);
-      return j === undefined
-        ? undefined
-        : { idf: model.idf[j]!, row: model.projection.subarray(j * model.k, (j + 1) * model.k) };
-    });
-    return v ? [v] : [];
-  });
-  const all = new Float32Array(vectors.length * model.k);
-  vectors.forEach((v, i) => {
-    all.set(v, i * model.k);
-  });
-  kMeans(all, model.k, clusters);
-  what = { sample, terms: model.terms.length, clusters };
+  const { model, centroids } = learnFromTexts(texts, total);
+  what = { sample, terms: model.terms.length, clusters: centroids.length / model.k };
 } else if (job === "embed") {
   const { k, batches } = JSON.parse(readFileSync(path!, "utf8")) as {
     k: number;

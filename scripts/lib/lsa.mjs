@@ -2,7 +2,7 @@
 // (shared/vectors/lsa.ts, run here with Node's type stripping) over every paper, and the nearest
 // rows by cosine, for npm run eval:related and EVAL_LSA=1 npm run eval:search.
 
-import { embedText, trainLsa as learn } from "../../shared/vectors/lsa.ts";
+import { embedderOf, trainLsa as learn } from "../../shared/vectors/lsa.ts";
 
 /**
  * Paper vectors of `k` dimensions from `texts`, by the local default's own model
@@ -12,15 +12,8 @@ import { embedText, trainLsa as learn } from "../../shared/vectors/lsa.ts";
 export function trainLsa(texts, { k = 256, maxTerms = 40_000, seed = 1, log = (_message) => {} } = {}) {
   const model = learn(texts, { k, maxTerms, seed });
   log(`lsa: ${texts.length} papers, ${model.terms.length} terms, k=${model.k}`);
-  const row = new Map(model.terms.map((t, j) => [t, j]));
-  const rowOf = (term) => {
-    const j = row.get(term);
-    return j === undefined
-      ? undefined
-      : { idf: model.idf[j], row: model.projection.subarray(j * model.k, (j + 1) * model.k) };
-  };
   /** A text's unit vector in the same space as the papers' (null when none of its terms is known). */
-  const embed = (text) => embedText(text, model.k, rowOf);
+  const embed = embedderOf(model);
   const vectors = new Float32Array(texts.length * model.k);
   texts.forEach((text, i) => {
     const v = embed(text);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { localVectorIndex } from "./local-index";
-import { localEmbedder, readyModels } from "./local-model";
+import { localEmbedder, localModelOf, readyModels } from "./local-model";
 import type { Vectors } from "./paper-vectors";
 import { QUERY_EMBED_TIMEOUT_MS, type VectorArm, vectorArm } from "./query-arm";
 import { type VectorizeBinding, vectorizeIndex } from "./vectorize";
@@ -42,7 +42,7 @@ export const onCloudflare = (env: VectorEnv) => Boolean(env.AI && env.VECTORIZE)
 
 /**
  * The embedder and the index: Workers AI and Vectorize when both are bound; else the local default,
- * the model of `space` or the newest ready one (null until one is learnt).
+ * the model of `space` (a space that answers) or the newest ready one (null until one is learnt).
  */
 export async function vectorsFrom(env: VectorEnv, db: Db, space?: string): Promise<Vectors | null> {
   if (env.AI && env.VECTORIZE) {
@@ -55,8 +55,8 @@ export async function vectorsFrom(env: VectorEnv, db: Db, space?: string): Promi
       index: vectorizeIndex(env.VECTORIZE),
     };
   }
-  const models = await readyModels(db);
-  const model = space ? models.find((m) => m.space === space) : models[0];
+  // a space that answers is complete, so its model is ready: named by it, no read (hybrid search's hot path)
+  const model = space ? localModelOf(space) : (await readyModels(db))[0];
   return model ? { embedder: localEmbedder(db, model), index: localVectorIndex(db) } : null;
 }
 

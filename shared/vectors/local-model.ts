@@ -14,7 +14,7 @@ import type { Db } from "../db/client";
 import { localModels, papers } from "../db/schema";
 import { dequantise, quantise } from "./int8";
 import { encodeCentroids, localVectorIndex } from "./local-index";
-import { embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
+import { embedderOf, embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
 import { activeSpace, embedWaiting, MAX_EMBED_CHUNK } from "./paper-vectors";
 import { type Embedder, paperText } from "./vectors";
 
@@ -60,12 +60,7 @@ async function* sampleTexts(db: Db, stride: number): AsyncGenerator<string> {
 }
 
 /** Spherical k-means over unit vectors (rows of `vectors`, k wide): `clusters` unit centroids. */
-export function kMeans(
-  vectors: Float32Array,
-  k: number,
-  clusters: number,
-  iterations = KMEANS_ITERATIONS,
-): Float32Array {
+function kMeans(vectors: Float32Array, k: number, clusters: number, iterations = KMEANS_ITERATIONS): Float32Array {
   const n = vectors.length / k;
   const centroids = new Float32Array(clusters * k);
   // evenly spaced vectors to start: deterministic, and spread as the sample is
@@ -101,15 +96,10 @@ export function kMeans(
 
 /** A model's own vectors of some of its sample's texts, for k-means. */
 function vectorsOfModel(model: LsaModel, texts: string[]): Float32Array {
-  const rows = new Map(model.terms.map((t, j) => [t, j]));
+  const embed = embedderOf(model);
   const out: Float32Array[] = [];
   for (const text of texts) {
-    const v = embedText(text, model.k, (term) => {
-      const j = rows.get(term);
-      return j === undefined
-        ? undefined
-        : { idf: model.idf[j]!, row: model.projection.subarray(j * model.k, (j + 1) * model.k) };
-    });
+    const v = embed(text);
     if (v) out.push(v);
   }
   const all = new Float32Array(out.length * model.k);
@@ -117,6 +107,26 @@ function vectorsOfModel(model: LsaModel, texts: string[]): Float32Array {
     all.set(v, i * model.k);
   });
   return all;
+}
+
+/**
+ * The model and the inverted file's centroids learnt from a sample's `texts` (emptied: each text is
+ * let go once counted) of a catalog of `total` papers. No I/O: trainLocalModel reads and writes
+ * around it, and bench:site measures its memory on the real sample (scripts/bench/vector-memory.ts).
+ */
+export function learnFromTexts(texts: string[], total: number): { model: LsaModel; centroids: Float32Array } {
+  // k-means learns from a share of the sample, spread over it
+  const clusters = Math.max(1, Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(total))));
+  const kmeansEvery = Math.max(1, Math.floor(texts.length / (clusters * KMEANS_PER_CLUSTER)));
+  const kmeansTexts = texts.filter((_, i) => i % kmeansEvery === 0);
+  const minDf = Math.max(2, Math.min(5, Math.floor(texts.length / 100)));
+  const drain = function* () {
+    while (texts.length) yield texts.pop()!;
+  };
+  const model = trainLsa(drain(), { k: LOCAL_DIMENSIONS, maxTerms: MAX_TERMS, minDf });
+  const sampleVectors = vectorsOfModel(model, kmeansTexts);
+  const centroids = kMeans(sampleVectors, model.k, Math.min(clusters, sampleVectors.length / model.k || 1));
+  return { model, centroids };
 }
 
 /**
@@ -132,22 +142,9 @@ export async function trainLocalModel(db: Db, now: Date): Promise<TrainOutcome> 
   const stride = Math.max(1, Math.ceil(maxNum / TRAIN_SAMPLE));
   const texts: string[] = [];
   for await (const t of sampleTexts(db, stride)) texts.push(t);
-  // k-means learns from a share of the sample, spread over it
-  const clusters = Math.max(1, Math.min(MAX_CLUSTERS, Math.round(Math.sqrt(total))));
-  const kmeansEvery = Math.max(1, Math.floor(texts.length / (clusters * KMEANS_PER_CLUSTER)));
-  const kmeansTexts = texts.filter((_, i) => i % kmeansEvery === 0);
-  const minDf = Math.max(2, Math.min(5, Math.floor(texts.length / 100)));
   const sample = texts.length;
-  // each text is let go once counted
-  const drain = function* () {
-    while (texts.length) yield texts.pop()!;
-  };
-  const model = trainLsa(drain(), { k: LOCAL_DIMENSIONS, maxTerms: MAX_TERMS, minDf });
-  const sampleVectors = vectorsOfModel(model, kmeansTexts);
-  const centroids = kMeans(sampleVectors, model.k, Math.min(clusters, sampleVectors.length / model.k || 1));
-
-  const stamp = now.toISOString().replace(/[-:]/g, "").slice(0, 15);
-  const space = `lsa-${stamp}@${model.k}`;
+  const { model, centroids } = learnFromTexts(texts, total);
+  const space = localSpace(now, model.k);
   await db.insert(localModels).values({
     space,
     dimensions: model.k,
@@ -158,21 +155,17 @@ export async function trainLocalModel(db: Db, now: Date): Promise<TrainOutcome> 
     clusters: centroids.length / model.k,
     trainedAt: now.toISOString(),
   });
-  const statements = [];
   for (let s = 0; s < model.terms.length; s += TERMS_PER_STATEMENT) {
     const rows = model.terms.slice(s, s + TERMS_PER_STATEMENT).map((term, i) => {
       const j = s + i;
       const { scale, data } = quantise(model.projection.subarray(j * model.k, (j + 1) * model.k));
       return { term, idf: model.idf[j], scale, data };
     });
-    statements.push(
-      db.run(sql`
-        INSERT INTO local_model_terms (space, term, idf, scale, vector)
-        SELECT ${space}, j.value ->> 'term', j.value ->> 'idf', j.value ->> 'scale', j.value ->> 'data'
-        FROM json_each(${JSON.stringify(rows)}) AS j`),
-    );
+    await db.run(sql`
+      INSERT INTO local_model_terms (space, term, idf, scale, vector)
+      SELECT ${space}, j.value ->> 'term', j.value ->> 'idf', j.value ->> 'scale', j.value ->> 'data'
+      FROM json_each(${JSON.stringify(rows)}) AS j`);
   }
-  for (const statement of statements) await statement;
   await db.update(localModels).set({ readyAt: new Date().toISOString() }).where(eq(localModels.space, space));
   return {
     space,
@@ -183,6 +176,17 @@ export async function trainLocalModel(db: Db, now: Date): Promise<TrainOutcome> 
     clusters: centroids.length / model.k,
     ms: Date.now() - started,
   };
+}
+
+/** A local model's space: "lsa-{time}@{dimensions}", so that its dimensions are known from its name. */
+const LOCAL_SPACE = /^lsa-\d{8}T\d{6}@(\d+)$/;
+const localSpace = (at: Date, dimensions: number) =>
+  `lsa-${at.toISOString().replace(/[-:]/g, "").slice(0, 15)}@${dimensions}`;
+
+/** The local model a space names, or null for another kind of space (a Workers AI model's). */
+export function localModelOf(space: string): { space: string; dimensions: number } | null {
+  const m = LOCAL_SPACE.exec(space);
+  return m ? { space, dimensions: Number(m[1]) } : null;
 }
 
 /** An embedder over a ready local model: reads the terms its texts hold, one statement a batch. */

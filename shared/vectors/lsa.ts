@@ -279,3 +279,15 @@ export function embedText(
   for (let d = 0; d < k; d++) out[d]! /= norm;
   return out;
 }
+
+/** Texts' vectors by a model held in memory (its projection's rows read in place). */
+export function embedderOf(model: LsaModel): (text: string) => Float32Array | null {
+  const row = new Map(model.terms.map((t, j) => [t, j]));
+  return (text) =>
+    embedText(text, model.k, (term) => {
+      const j = row.get(term);
+      return j === undefined
+        ? undefined
+        : { idf: model.idf[j]!, row: model.projection.subarray(j * model.k, (j + 1) * model.k) };
+    });
+}

@@ -28,35 +28,20 @@ export interface EmbedOutcome {
   error: string | null;
 }
 
-type SpaceState = { space: string; completedAt: string | null };
-
 /**
- * The space that answers: the most recently completed one. A new model's space takes over only
- * once every paper has a vector there; until then the old one answers (or none, the first time).
+ * The space that answers, as a scalar subquery: the most recently completed one. A new model's
+ * space takes over only once every paper has a vector there; until then the old one answers (or
+ * none, the first time). The one rule: every reader of the answering space reads it here, alone
+ * (activeSpace) or beside something else in the same statement (a paper, the coverage, a switch).
  */
-function answering(spaces: SpaceState[]): string | null {
-  let best: SpaceState | null = null;
-  for (const s of spaces) {
-    if (!s.completedAt) continue;
-    if (!best || s.completedAt > best.completedAt! || (s.completedAt === best.completedAt && s.space > best.space))
-      best = s;
-  }
-  return best?.space ?? null;
-}
-
-/** The space that answers (a row per model ever used: read whole). */
-export async function activeSpace(db: Db): Promise<string | null> {
-  return answering(await spacesQuery(db));
-}
-
-/** The spaces' states; `answering` picks the one that answers. */
-const spacesQuery = (db: Db) =>
-  db.select({ space: vectorSpaces.space, completedAt: vectorSpaces.completedAt }).from(vectorSpaces);
-
-/** The space that answers as a scalar subquery, by answering()'s rule, to read beside something else. */
 export const answeringSpaceSql = sql<string | null>`(
   SELECT ${vectorSpaces.space} FROM ${vectorSpaces} WHERE ${vectorSpaces.completedAt} IS NOT NULL
   ORDER BY ${vectorSpaces.completedAt} DESC, ${vectorSpaces.space} DESC LIMIT 1)`;
+
+/** The space that answers, or null. */
+export async function activeSpace(db: Db): Promise<string | null> {
+  return (await db.get<{ space: string | null }>(sql`SELECT ${answeringSpaceSql} AS space`))?.space ?? null;
+}
 
 /** Papers without a vector in `space` (every paper counts, hidden ones too: unhiding needs no wait). */
 export async function papersWaiting(db: Db, space: string): Promise<number> {
@@ -175,7 +160,7 @@ export interface SpaceCoverage {
 export async function vectorCoverage(
   db: Db,
 ): Promise<{ papers: number; active: string | null; spaces: SpaceCoverage[] }> {
-  const total = await db.select({ n: count() }).from(papers).get();
+  const total = await db.select({ n: count(), active: answeringSpaceSql }).from(papers).get();
   const spaces = await db
     .select({
       space: vectorSpaces.space,
@@ -191,7 +176,7 @@ export async function vectorCoverage(
     .all();
   return {
     papers: total?.n ?? 0,
-    active: answering(spaces),
+    active: total?.active ?? null,
     spaces: spaces.map((s) => ({ ...s, withVector: Number(s.withVector) })),
   };
 }

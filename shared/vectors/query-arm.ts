@@ -4,10 +4,10 @@
  * answers below the words' first places (shared/papers/fusion.ts); when it fails or is late, the
  * answer is the words' ranking alone.
  */
-import { eq } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { switches } from "../db/schema";
-import { activeSpace, type Vectors } from "./paper-vectors";
+import { answeringSpaceSql, type Vectors } from "./paper-vectors";
 
 /** What a curator can switch off at /admin without a deploy. */
 export const SWITCHES = {
@@ -17,11 +17,12 @@ export const SWITCHES = {
 } as const;
 export type SwitchName = keyof typeof SWITCHES;
 
-/** Whether a switch is on (a switch without a row is). */
-export async function switchOn(db: Db, name: SwitchName): Promise<boolean> {
-  const row = await db.select({ on: switches.on }).from(switches).where(eq(switches.name, name)).get();
-  return row?.on ?? true;
-}
+/**
+ * The space that answers unless the switch `name` is off (a switch without a row is on), as a
+ * scalar subquery: a reader learns both in the statement it makes anyway.
+ */
+export const answeringUnlessOff = (name: SwitchName) => sql<string | null>`(CASE WHEN coalesce(
+  (SELECT ${switches.on} FROM ${switches} WHERE ${switches.name} = ${name}), 1) THEN ${answeringSpaceSql} END)`;
 
 /** Every switch and its state, for /admin. */
 export async function allSwitches(
@@ -82,8 +83,9 @@ export function vectorArm(
   timeoutMs = QUERY_EMBED_TIMEOUT_MS,
 ): VectorArm {
   return async (text) => {
-    const [on, space] = await Promise.all([switchOn(db, "vector-search"), activeSpace(db)]);
-    if (!on || !space) return null;
+    const space = (await db.get<{ space: string | null }>(sql`SELECT ${answeringUnlessOff("vector-search")} AS space`))
+      ?.space;
+    if (!space) return null;
     const vectors = await load(space);
     if (!vectors || vectors.embedder.key !== space) return null;
     const { embedder, index } = vectors;

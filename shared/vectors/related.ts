@@ -1,18 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { switches } from "../db/schema";
 import { type ListedPaper, paperByIdWith, papersInOrder } from "../papers/queries";
-import { answeringSpaceSql } from "./paper-vectors";
-import type { SwitchName } from "./query-arm";
+import { answeringUnlessOff } from "./query-arm";
 import type { VectorIndex } from "./vectors";
 
 /** Neighbours asked for beyond the limit: hidden papers are left out after the index answers. */
 const SPARE = 3;
 
-/** The space related papers come from: the one that answers, unless a curator switched them off (query-arm.ts). */
-const relatedSpaceSql = sql<string | null>`(CASE WHEN coalesce(
-  (SELECT ${switches.on} FROM ${switches} WHERE ${switches.name} = ${"related-by-meaning" satisfies SwitchName}), 1)
-  THEN ${answeringSpaceSql} END)`;
+/** The space related papers come from: the one that answers, unless a curator switched them off. */
+const relatedSpaceSql = answeringUnlessOff("related-by-meaning");
 
 /** A paper and the space its related papers come from, in one round trip (the paper page's first). */
 export async function paperAndSpace(db: Db, id: string): Promise<{ item: ListedPaper | null; space: string | null }> {
