@@ -263,6 +263,8 @@ export const subscribers = sqliteTable(
     frequency: text("frequency", { enum: FREQUENCIES }).notNull(),
     categories: text("categories", { mode: "json" }).$type<string[]>().notNull(),
     keywords: text("keywords", { mode: "json" }).$type<string[]>().notNull(),
+    /** The digest's papers in the order of the For-you model of the account of the same address, when there is one. */
+    rankedForMe: integer("ranked_for_me", { mode: "boolean" }).notNull().default(false),
     confirmedAt: text("confirmed_at"),
     unsubscribedAt: text("unsubscribed_at"),
     createdAt: text("created_at").notNull().default(nowIso),
@@ -384,6 +386,11 @@ export const accounts = sqliteTable("accounts", {
   email: text("email").notNull().unique(),
   handle: text("handle").unique(),
   displayName: text("display_name"),
+  /**
+   * The SHA-256 of the secret in the address of the person's private For-you feed (a feed reader
+   * has no cookie); null until they ask for one, replaced when they renew it.
+   */
+  feedTokenHash: text("feed_token_hash").unique(),
   createdAt: text("created_at").notNull().default(nowIso),
 });
 
@@ -511,3 +518,63 @@ export const auditLog = sqliteTable(
 export type AccountRow = typeof accounts.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type SigninTokenRow = typeof signinTokens.$inferSelect;
+
+// ---- Papers for you (issue 23): a person's follows, "not for me" marks and ranking ----
+
+export const FOLLOW_KINDS = ["author", "category", "topic"] as const;
+export type FollowKind = (typeof FOLLOW_KINDS)[number];
+
+/** What a person follows: an author's name, an arXiv category, or a topic (a saved search). */
+export const follows = sqliteTable(
+  "follows",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: FOLLOW_KINDS }).notNull(),
+    /** What is matched: an author's name key (authorKey), a category as arXiv spells it, a topic's words lower-cased. */
+    key: text("key").notNull(),
+    /** What the person followed, as shown back to them. */
+    label: text("label").notNull(),
+    createdAt: text("created_at").notNull().default(nowIso),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.kind, t.key] })],
+);
+
+/** A paper a person marked "not for me": kept out of their For you, and a negative signal for their model. */
+export const notForMe = sqliteTable(
+  "not_for_me",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    paperId: text("paper_id")
+      .notNull()
+      .references(() => papers.id),
+    createdAt: text("created_at").notNull().default(nowIso),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.paperId] }),
+    index("not_for_me_account_idx").on(t.accountId, t.createdAt),
+  ],
+);
+
+/**
+ * A person's For-you ranking, built from their model when it is asked for and kept until its inputs
+ * change: a vote, a mark or a follow deletes the row in the same batch; a newer paper in the catalog
+ * or another answering vector space makes it stale. Never read by a public page.
+ */
+export const readerRankings = sqliteTable("reader_rankings", {
+  accountId: text("account_id")
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: "cascade" }),
+  /** The catalog's newest publication time when built. */
+  newest: text("newest").notNull(),
+  /** The vector space it was built in ("" when none answered). */
+  space: text("space").notNull(),
+  builtAt: text("built_at").notNull(),
+  /** The ranked papers, best first, each with its score and reasons (shared/readers/for-you.ts RankedPaper). */
+  ranking: text("ranking", { mode: "json" }).notNull(),
+});
+
+export type FollowRow = typeof follows.$inferSelect;

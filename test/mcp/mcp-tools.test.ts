@@ -36,9 +36,15 @@ const call = async (name: string, args: Record<string, unknown>) => {
 };
 
 describe("the MCP server", () => {
-  it("lists its four tools, each with an input and an output schema", async () => {
+  it("lists its five tools, each with an input and an output schema", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["daily_papers", "get_paper", "search_papers", "trending_papers"]);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "author_papers",
+      "daily_papers",
+      "get_paper",
+      "search_papers",
+      "trending_papers",
+    ]);
     for (const tool of tools) {
       expect(tool.inputSchema.type, tool.name).toBe("object");
       expect(tool.outputSchema?.type, tool.name).toBe("object");

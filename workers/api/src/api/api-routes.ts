@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDb } from "#shared/db/client";
+import { AUTHOR_PAGE_SIZE, papersByAuthor } from "#shared/papers/authors";
 import { paperById, searchPapers as searchCatalog } from "#shared/papers/queries";
 import { vectorArmFrom } from "#shared/vectors/from-env";
 import { LIVE_TAG, setCache, setPaperCache, setPeriodCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
@@ -11,7 +12,16 @@ import { rateLimit } from "../http/client-limit";
 import { apiDocument, cachedHeaders, errorResponse, notModified } from "../http/openapi";
 import { readOnlyCors } from "../http/read-only-cors";
 import { listDaily, periodOf } from "./api-queries";
-import { commonErrors, DailyPapersQuery, PaperId, queryOf, SearchQuery } from "./api-schemas";
+import {
+  AuthorName,
+  AuthorPapers,
+  AuthorQuery,
+  commonErrors,
+  DailyPapersQuery,
+  PaperId,
+  queryOf,
+  SearchQuery,
+} from "./api-schemas";
 import { HfDailyPapers, HfPaper } from "./hf-schema";
 import { toHfDailyPaper, toHfPaper } from "./hf-shape";
 
@@ -28,6 +38,7 @@ apiRoutes.use("*", async (c, next) => {
 });
 apiRoutes.use("/daily_papers", apiCache);
 apiRoutes.use("/papers/*", apiCache);
+apiRoutes.use("/authors/*", apiCache);
 
 apiRoutes.get("/", (c) => {
   const site = readConfig(c.env).SITE_URL;
@@ -144,6 +155,44 @@ apiRoutes.openapi(
   },
   rejectInvalid("invalid_id"),
 );
+
+const authorPapers = createRoute({
+  method: "get",
+  path: "/authors/{name}",
+  operationId: "authorPapers",
+  summary: "Every paper with an author of this name, newest first",
+  description:
+    "The name is matched after Unicode normalisation (NFKC) and case folding, and must be written whole " +
+    `(URL-encoded). Paged with p (0-based), ${AUTHOR_PAGE_SIZE} papers a page. A name is not an identity: two people ` +
+    "with one name share the list. An unknown name answers total 0.",
+  request: { params: z.object({ name: AuthorName }), query: queryOf(AuthorQuery) },
+  responses: {
+    200: {
+      description: "the author's papers",
+      headers: cachedHeaders,
+      content: { "application/json": { schema: AuthorPapers } },
+    },
+    304: notModified,
+    ...commonErrors,
+  },
+});
+
+apiRoutes.openapi(authorPapers, async (c) => {
+  const { name } = c.req.valid("param");
+  const { p } = c.req.valid("query");
+  const found = await papersByAuthor(createDb(c.env.DB), name, p);
+  setCache(c, "counts");
+  return c.json(
+    {
+      name: found.name,
+      total: found.total,
+      p,
+      pageSize: AUTHOR_PAGE_SIZE,
+      papers: found.items.map((item) => ({ ...toHfDailyPaper(item), featured: item.entry !== null })),
+    },
+    200,
+  );
+});
 
 const openApiDocument = createRoute({
   method: "get",

@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_AUTHOR_NAME } from "#shared/papers/authors";
 import { ARXIV_ID } from "#shared/papers/records";
 import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { commonErrorsOf } from "../http/openapi";
+import { HfDailyPaper } from "./hf-schema";
 
 /** Query and path schemas of the JSON API: the routes' validators, and so the source of /api/openapi.json. */
 
@@ -99,6 +101,34 @@ export const PaperId = z
   .string()
   .regex(ARXIV_ID, "must be an arXiv id such as 2606.00467 or astro-ph/0601001 (no version)")
   .meta({ description: "arXiv id without version; old-style ids keep their slash", example: "2606.00467" });
+
+export const AuthorName = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, "must not be empty")
+      .max(MAX_AUTHOR_NAME, `must be at most ${MAX_AUTHOR_NAME} characters`)
+      .refine((s) => !/\p{Cc}/u.test(s), "must not hold control characters"),
+  )
+  .meta({ description: "an author's full name, URL-encoded", example: "Yann LeCun" });
+
+export const AuthorQuery = z.object({ p: intParam(0, 1000, 0, { description: "0-based page number", example: "0" }) });
+
+export const AuthorPapers = z
+  .object({
+    name: z.string().meta({ description: "the name as the newest of its papers spells it" }),
+    total: z.number().int().meta({ description: "papers with this name in all" }),
+    p: z.number().int(),
+    pageSize: z.number().int(),
+    papers: z.array(
+      HfDailyPaper.safeExtend({
+        featured: z.boolean().meta({ description: "featured on some day (else only announced)" }),
+      }),
+    ),
+  })
+  .meta({ id: "AuthorPapers" });
 
 /** The 400 and 429 answers every route of the API, the feeds and the open data declares. */
 export const commonErrors = commonErrorsOf(

@@ -6,7 +6,7 @@ import { answerConditional, withWeakEtag } from "./etag";
 import { memoryGet, memoryPut } from "./memory-tier";
 
 /** The addresses of the site's cached pages: site-routes.tsx puts edgeCache in front of each. */
-export const SITE_CACHED_PATHS = ["/", "/papers/*", "/search", "/about", "/static/*"] as const;
+export const SITE_CACHED_PATHS = ["/", "/papers/*", "/authors/*", "/search", "/about", "/static/*"] as const;
 
 /** Query parameters a site page reads; any other is dropped from the cache key. */
 export const SITE_KEY_PARAMS = ["q", "sort", "page"] as const;

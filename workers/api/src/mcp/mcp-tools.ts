@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Db } from "#shared/db/client";
 import { formatDay } from "#shared/domain/periods";
+import { AUTHOR_PAGE_SIZE, MAX_AUTHOR_NAME, papersByAuthor } from "#shared/papers/authors";
 import {
   type ListedPaper,
   paperById,
@@ -186,6 +187,31 @@ export function buildMcpServer(
     },
     async ({ query, limit }) =>
       listResult(`Search: ${query}`, (await searchPapers(db, query, { limit, vectorArm: arm })).hits, siteUrl),
+  );
+
+  server.registerTool(
+    "author_papers",
+    {
+      title: "An author's papers",
+      description:
+        "Every paper in the catalog with an author of this name (matched after Unicode normalisation and case folding), newest first, paged. A name is not an identity: two people with one name share the list.",
+      inputSchema: {
+        name: z
+          .string()
+          .trim()
+          .min(1, "name must not be empty")
+          .max(MAX_AUTHOR_NAME, `name must be at most ${MAX_AUTHOR_NAME} characters`)
+          .describe("an author's full name as papers write it, e.g. Yann LeCun"),
+        page: z.number().int().min(0).max(1000).default(0).describe(`0-based page of ${AUTHOR_PAGE_SIZE} papers`),
+      },
+      outputSchema: { ...PaperList, name: z.string(), total: z.number().int() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ name, page }) => {
+      const found = await papersByAuthor(db, name, page);
+      const result = listResult(`Papers by ${found.name} (${found.total} in all)`, found.items, siteUrl);
+      return { ...result, structuredContent: { ...result.structuredContent, name: found.name, total: found.total } };
+    },
   );
 
   server.registerTool(

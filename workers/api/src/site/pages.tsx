@@ -1,12 +1,13 @@
 import { formatDay, formatPeriod, type Period, shiftPeriod } from "#shared/domain/periods";
 import { TRENDING_FORMULA, TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "#shared/domain/trending";
+import { type AuthorPapers, authorPath } from "#shared/papers/authors";
 import type { DayListing, ListedPaper, SearchHit, SortOrder } from "#shared/papers/queries";
 import { plural } from "#shared/papers/text";
 import { dayCard } from "../cards/card-data";
 import type { ThreadComment } from "../comments/comment-store";
 import { CommentThread } from "../comments/comment-thread";
 import { SubscribeForm } from "../subscribe/subscribe-form";
-import { Cards, Pager, PaperCard, SortLinks, Submitter, Thumbnail, VoteButton } from "../ui/components";
+import { AuthorLinks, Cards, Pager, PaperCard, SortLinks, Submitter, Thumbnail, VoteButton } from "../ui/components";
 import { Layout } from "../ui/layout";
 import { PaperHead, ShareHead } from "./paper-meta";
 
@@ -201,7 +202,9 @@ export function PaperPage({
         <h1>{paper.title}</h1>
         <VoteButton id={paper.id} title={paper.title} upvotes={item.upvotes} />
         {paper.withdrawnAt ? <p class="notice">This paper was withdrawn on {fmtTime(paper.withdrawnAt)}.</p> : null}
-        <p class="meta">{paper.authors.join(", ") || "Unknown authors"}</p>
+        <p class="meta">
+          <AuthorLinks authors={paper.authors} />
+        </p>
         <div class="links">
           <a href={abs}>arXiv abstract</a>
           <a href={pdf}>PDF</a>
@@ -377,6 +380,39 @@ export function SearchPage(props: {
 }
 
 /** `siteUrl`: SITE_URL, for the MCP and open data examples that a reader copies. */
+export function AuthorPage(props: { found: AuthorPapers; page: number; more: boolean; canonical: string }) {
+  const { found, page, more } = props;
+  const base = authorPath(found.name);
+  return (
+    <Layout title={`Papers by ${found.name}`} canonical={props.canonical} votes>
+      <h1>{found.name}</h1>
+      <p class="lede">
+        {`${plural(found.total, "paper")} in the catalog with an author named ${found.name}, newest first${page > 1 ? `, page ${page}` : ""}.`}
+      </p>
+      <p>
+        <small>
+          A name is not an identity: everyone who writes their name this way shares this page.
+          {found.truncated ? " This name is so common that only its newest papers are listed." : ""}
+        </small>
+      </p>
+      <form method="post" action="/follows">
+        <input type="hidden" name="kind" value="author" />
+        <input type="hidden" name="value" value={found.name} />
+        <button type="submit">Follow this author</button>{" "}
+        <small>Their new papers then come first in your For you.</small>
+      </form>
+      <Cards items={found.items} showDay />
+      {page > 1 || more ? (
+        <Pager
+          label="Pages"
+          prev={page > 1 ? { href: page === 2 ? base : `${base}?page=${page - 1}`, text: "Newer papers" } : null}
+          next={more ? { href: `${base}?page=${page + 1}`, text: "Older papers" } : null}
+        />
+      ) : null}
+    </Layout>
+  );
+}
+
 export function AboutPage({ siteUrl }: { siteUrl: string }) {
   return (
     <Layout title="About" nav="about" canonical={`${siteUrl}/about`}>

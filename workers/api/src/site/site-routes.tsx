@@ -10,6 +10,7 @@ import {
   todayUtc,
   weeksInIsoYear,
 } from "#shared/domain/periods";
+import { AUTHOR_PAGE_SIZE, authorPath, MAX_AUTHOR_NAME, papersByAuthor } from "#shared/papers/authors";
 import {
   dayListing,
   latestDayListing,
@@ -37,7 +38,7 @@ import { CSS_HASH, SITE_CSS } from "../ui/styles";
 import { VOTES_JS, VOTES_JS_PATH } from "../ui/votes-script";
 import { renderBibtex } from "./bibtex";
 import { renderPaperMarkdown } from "./markdown";
-import { AboutPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
+import { AboutPage, AuthorPage, DayPage, PaperPage, PeriodPage, SearchPage, TrendingPage } from "./pages";
 
 export const siteRoutes = new Hono<AppEnv>();
 
@@ -217,6 +218,28 @@ siteRoutes.get("/search", async (c) => {
   if (parsed.arxivId && hits[0]?.paper.id === parsed.arxivId) return c.redirect(`/papers/${parsed.arxivId}`, 302);
   const why = onlyExclusions(parsed) ? "only-exclusions" : searchable ? null : "no-words";
   return c.html(<SearchPage q={q} hits={hits} page={page} more={more} unsearchable={why} />);
+});
+
+siteRoutes.get("/authors/:name", async (c) => {
+  const name = c.req.param("name").trim();
+  if (!name || name.length > MAX_AUTHOR_NAME || /\p{Cc}/u.test(name))
+    throw badRequest(
+      "invalid_request",
+      `an author's name is 1 to ${MAX_AUTHOR_NAME} characters, without control characters`,
+    );
+  const page = pageOf(c);
+  const found = await papersByAuthor(createDb(c.env.DB), name, page - 1);
+  setCache(c, "counts");
+  if (!found.total) throw notFound(`no paper in the catalog has an author named ${name}`);
+  const siteUrl = readConfig(c.env).SITE_URL;
+  return c.html(
+    <AuthorPage
+      found={found}
+      page={page}
+      more={page * AUTHOR_PAGE_SIZE < found.total}
+      canonical={`${siteUrl}${authorPath(found.name)}`}
+    />,
+  );
 });
 
 siteRoutes.get("/about", (c) => {

@@ -1,8 +1,9 @@
 import type { DailyEntryRow } from "#shared/db/schema";
 import { formatDay } from "#shared/domain/periods";
+import { authorPath } from "#shared/papers/authors";
 import type { ListedPaper } from "#shared/papers/queries";
 import { MARK_END, MARK_START } from "#shared/papers/queries";
-import { excerpt, plural, shortAuthors } from "#shared/papers/text";
+import { excerpt, plural } from "#shared/papers/text";
 
 export const paperPath = (id: string) => `/papers/${id}`;
 /** A featured paper's upstream thumbnail, through our own address (cards/thumbnail-routes.ts). */
@@ -51,6 +52,27 @@ export function Submitter({ entry }: { entry: DailyEntryRow }) {
  * Text with MARK_START/MARK_END around matches (from FTS5 highlight/snippet), rendered as <mark>:
  * the text itself goes through JSX and so is escaped.
  */
+/**
+ * A paper's authors, each a link to their author page; with `max`, the first max - 1 and how many
+ * others (as shortAuthors writes it).
+ */
+export function AuthorLinks({ authors, max }: { authors: string[]; max?: number }) {
+  if (!authors.length) return <>Unknown authors</>;
+  const shown = max && authors.length > max ? authors.slice(0, max - 1) : authors;
+  const rest = authors.length - shown.length;
+  return (
+    <>
+      {shown.map((name, i) => (
+        <>
+          {i ? ", " : ""}
+          <a href={authorPath(name)}>{name}</a>
+        </>
+      ))}
+      {rest ? ` and ${rest} others` : ""}
+    </>
+  );
+}
+
 export function Marked({ text }: { text: string }) {
   const parts = text.split(new RegExp(`(${MARK_START}[^${MARK_END}]*${MARK_END})`, "u"));
   return (
@@ -110,11 +132,13 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet, i
         <Heading>
           <a href={paperPath(paper.id)}>{titleHighlight ? <Marked text={titleHighlight} /> : paper.title}</a>
         </Heading>
-        <p class="meta">{shortAuthors(paper.authors)}</p>
+        <p class="meta">
+          <AuthorLinks authors={paper.authors} max={5} />
+        </p>
         <p class="meta">
           {showDay && entry ? (
             <>
-              <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
+              Featured <a href={`/papers/date/${entry.day}`}>{formatDay(entry.day)}</a>
               {" · "}
             </>
           ) : null}
