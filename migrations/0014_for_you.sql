@@ -20,6 +20,7 @@ CREATE TABLE `not_for_me` (
 CREATE INDEX `not_for_me_account_idx` ON `not_for_me` (`account_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `reader_rankings` (
 	`account_id` text PRIMARY KEY NOT NULL,
+	`inputs` integer NOT NULL,
 	`newest` text NOT NULL,
 	`space` text NOT NULL,
 	`built_at` text NOT NULL,
@@ -27,6 +28,7 @@ CREATE TABLE `reader_rankings` (
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-ALTER TABLE `accounts` ADD `feed_token_hash` text;--> statement-breakpoint
-CREATE UNIQUE INDEX `accounts_feed_token_hash_unique` ON `accounts` (`feed_token_hash`);--> statement-breakpoint
+ALTER TABLE `accounts` ADD `feed_key` text;--> statement-breakpoint
+ALTER TABLE `accounts` ADD `reader_inputs` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX `accounts_feed_key_unique` ON `accounts` (`feed_key`);--> statement-breakpoint
 ALTER TABLE `subscribers` ADD `ranked_for_me` integer DEFAULT false NOT NULL;

@@ -387,10 +387,17 @@ export const accounts = sqliteTable("accounts", {
   handle: text("handle").unique(),
   displayName: text("display_name"),
   /**
-   * The SHA-256 of the secret in the address of the person's private For-you feed (a feed reader
-   * has no cookie); null until they ask for one, replaced when they renew it.
+   * The random id in the address of the person's private For-you feed (a feed reader has no
+   * cookie), which carries it with its HMAC under TOKEN_SECRET (shared/readers/feed-token.ts): a
+   * dump of the database opens no feed. Null until they ask for one; a renewal replaces it.
    */
-  feedTokenHash: text("feed_token_hash").unique(),
+  feedKey: text("feed_key").unique(),
+  /**
+   * Counts the changes to what the person's For-you model is made of (an upvote, a mark, a follow),
+   * each in the write's own batch: a ranking built from an older count is stale, even when the
+   * change landed while it was being built.
+   */
+  readerInputs: integer("reader_inputs").notNull().default(0),
   createdAt: text("created_at").notNull().default(nowIso),
 });
 
@@ -560,14 +567,16 @@ export const notForMe = sqliteTable(
 );
 
 /**
- * A person's For-you ranking, built from their model when it is asked for and kept until its inputs
- * change: a vote, a mark or a follow deletes the row in the same batch; a newer paper in the catalog
- * or another answering vector space makes it stale. Never read by a public page.
+ * A person's For-you ranking, built from their model when it is asked for and kept until it is
+ * stale: their inputs changed (accounts.reader_inputs moved past `inputs`), a newer paper came into
+ * the catalog, or another vector space answers. Never read by a public page.
  */
 export const readerRankings = sqliteTable("reader_rankings", {
   accountId: text("account_id")
     .primaryKey()
     .references(() => accounts.id, { onDelete: "cascade" }),
+  /** accounts.reader_inputs when built. */
+  inputs: integer("inputs").notNull(),
   /** The catalog's newest publication time when built. */
   newest: text("newest").notNull(),
   /** The vector space it was built in ("" when none answered). */

@@ -92,6 +92,9 @@ function best(rows: Row[], vector: Float32Array, topK: number, leaveOut?: string
   return scored.sort((a, b) => b.score - a.score || (a.paperId < b.paperId ? -1 : 1)).slice(0, topK);
 }
 
+/** Papers whose vectors vectorsOf reads in one row. */
+const PACKED_IDS = 1000;
+
 /** The local vector index over `db`: any space of a ready local model. */
 export function localVectorIndex(db: Db): VectorIndex {
   return {
@@ -157,6 +160,25 @@ export function localVectorIndex(db: Db): VectorIndex {
         if (!own) return [];
         found = best(rows, dequantise(own.vector, own.scale), query.topK, paperId);
         if (found.length >= query.topK) break;
+      }
+      return found;
+    },
+    async vectorsOf(space, paperIds) {
+      // a row per PACKED_IDS papers, as nearest reads a row per cluster: thousands of rows cost D1
+      // more than their bytes, and a row stays far below D1's 2 MB (about 360 bytes a paper)
+      const packs = await Promise.all(
+        Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
+          db.get<{ pack: string | null }>(sql`
+            SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack FROM local_vectors
+            WHERE space = ${space}
+              AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))`),
+        ),
+      );
+      const found = new Map<string, Float32Array>();
+      for (const row of packs) {
+        const parts = row?.pack?.split(" ") ?? [];
+        for (let i = 0; i + 2 < parts.length; i += 3)
+          found.set(parts[i]!, dequantise(parts[i + 2]!, Number(parts[i + 1])));
       }
       return found;
     },

@@ -5,7 +5,13 @@ const MAX_UPSERT = 1000;
 const MAX_TOP_K = 100;
 
 /** The part of a Vectorize binding this module uses. */
-export type VectorizeBinding = Pick<Vectorize, "upsert" | "query" | "queryById" | "deleteByIds" | "describe">;
+export type VectorizeBinding = Pick<
+  Vectorize,
+  "upsert" | "query" | "queryById" | "getByIds" | "deleteByIds" | "describe"
+>;
+
+/** Ids a getByIds call asks for: Vectorize documents no bound, so as many as a query returns without values. */
+const MAX_GET = 100;
 
 /**
  * A vector's id in the index: its space and the paper, so that two models' vectors of one paper
@@ -53,6 +59,18 @@ export function vectorizeIndex(binding: VectorizeBinding): VectorIndex {
       // the paper itself comes back first: one more, then left out
       const answer = await binding.queryById(vectorId(space, paperId), options(space, query, 1));
       return matches(space, answer, paperId).slice(0, query.topK);
+    },
+    async vectorsOf(space, paperIds) {
+      const calls = [];
+      for (let i = 0; i < paperIds.length; i += MAX_GET)
+        calls.push(binding.getByIds(paperIds.slice(i, i + MAX_GET).map((id) => vectorId(space, id))));
+      const found = new Map<string, Float32Array>();
+      for (const vectors of await Promise.all(calls))
+        for (const v of vectors) {
+          const paperId = paperOf(space, v.id);
+          if (paperId) found.set(paperId, Float32Array.from(v.values as ArrayLike<number>));
+        }
+      return found;
     },
     async delete(space, paperIds) {
       for (let i = 0; i < paperIds.length; i += MAX_UPSERT)

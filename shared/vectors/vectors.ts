@@ -51,6 +51,8 @@ export interface VectorIndex {
   nearest(space: string, vector: Float32Array, query: NeighbourQuery): Promise<Neighbour[]>;
   /** The papers nearest a stored paper's vector, itself left out; none when it has no vector. */
   neighboursOf(space: string, paperId: string, query: NeighbourQuery): Promise<Neighbour[]>;
+  /** The stored vectors of these papers, those that have one (a reader's model and its candidates). */
+  vectorsOf(space: string, paperIds: string[]): Promise<Map<string, Float32Array>>;
   delete(space: string, paperIds: string[]): Promise<void>;
   /** Vectors stored, every space together. */
   count(): Promise<number>;

@@ -69,6 +69,7 @@ export interface FakeVectorize {
   upsert(vectors: VectorizeVector[]): Promise<VectorizeAsyncMutation>;
   query(vector: VectorFloatArray | number[], options?: VectorizeQueryOptions): Promise<VectorizeMatches>;
   queryById(id: string, options?: VectorizeQueryOptions): Promise<VectorizeMatches>;
+  getByIds(ids: string[]): Promise<VectorizeVector[]>;
   deleteByIds(ids: string[]): Promise<VectorizeAsyncMutation>;
   describe(): Promise<VectorizeIndexInfo>;
 }
@@ -106,6 +107,15 @@ export function fakeVectorize(): FakeVectorize {
       const stored = index.stored.get(id);
       if (!stored) return { matches: [], count: 0 };
       return index.query(stored.values, options);
+    },
+    async getByIds(ids) {
+      if (index.failWith) throw new Error("Vectorize is down (fake)");
+      return ids.flatMap((id) => {
+        const s = index.stored.get(id);
+        return s
+          ? [{ id, values: s.values, namespace: s.namespace, metadata: s.metadata as VectorizeVector["metadata"] }]
+          : [];
+      });
     },
     async deleteByIds(ids) {
       for (const id of ids) index.stored.delete(id);

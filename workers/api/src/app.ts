@@ -15,6 +15,7 @@ import { feedRoutes } from "./feeds/feed-routes";
 import { documentRoutes } from "./http/openapi";
 import { secureHeaders } from "./http/secure-headers";
 import { mcpRoutes } from "./mcp/mcp-routes";
+import { readerRoutes } from "./readers/reader-routes";
 import { siteRoutes } from "./site/site-routes";
 import { submitRoutes } from "./submissions/submit-routes";
 import { subscribeRoutes } from "./subscribe/subscribe-routes";
@@ -28,7 +29,9 @@ export function createApp() {
   app.use("*", secureHeaders);
   app.get("/healthz", (c) => c.text("ok"));
   app.route("/admin", adminRoutes);
-  // Before /api: the signed-in person's own JSON, private, never behind the public API's CORS or cache.
+  // Before /api and the site: the signed-in person's own pages and JSON (For you, follows, marks),
+  // private, never behind the public API's CORS or any cache.
+  app.route("/", readerRoutes);
   app.route("/api/me", meRoutes);
   app.route("/api", apiRoutes);
   app.route("/feeds", feedRoutes);

@@ -3,15 +3,27 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "#shared/db/client";
 import { isUniqueViolation } from "#shared/db/errors";
-import { accounts, dailyEntries, type SubscriberRow, subscribers } from "#shared/db/schema";
+import {
+  accounts,
+  dailyEntries,
+  FOLLOW_KINDS,
+  type FollowRow,
+  follows,
+  type SubscriberRow,
+  subscribers,
+} from "#shared/db/schema";
 import { Filters } from "#shared/mail/messages";
 import { type BlockingReason, blockingSuppression, subscribeVerified } from "#shared/mail/subscribers";
+import { authorPath } from "#shared/papers/authors";
 import { purgeAfterErasure } from "../cache/purge";
 import { type AppEnv, readConfig } from "../env";
 import { describeZodError } from "../errors";
+import type { Format } from "../feeds/feed-format";
 import { privateAlways, privateHtml } from "../http/private-page";
 import { sameOrigin } from "../http/same-origin";
 import { activeSessions, clearSessionCookie, currentSession, requireSession, type Session } from "../http/sessions";
+import { feedAddresses } from "../readers/feed-addresses";
+import { FollowForms } from "../readers/for-you-page";
 import { PreferenceFields, SubscriptionControls } from "../subscribe/pages";
 import { ACCOUNT_CONSENT_TEXT } from "../subscribe/subscribe-form";
 import { ChoiceFields, changeSubscription, filterInput } from "../subscribe/subscription-change";
@@ -99,6 +111,71 @@ function DigestSection(props: {
   );
 }
 
+const FOLLOW_NAMES = { author: "Authors", category: "Categories", topic: "Topics" } as const;
+
+function ForYouSection(props: { follows: FollowRow[]; feeds: Record<Format, string> | null }) {
+  return (
+    <section aria-labelledby="for-you">
+      <h2 id="for-you">For you</h2>
+      <p>
+        <a href="/for-you">For you</a> ranks the papers of the last two weeks by what you upvoted and what you follow.
+      </p>
+      {props.follows.length ? (
+        FOLLOW_KINDS.map((kind) => {
+          const list = props.follows.filter((f) => f.kind === kind);
+          return list.length ? (
+            <>
+              <h3>{FOLLOW_NAMES[kind]} you follow</h3>
+              <ul class="follows">
+                {list.map((f) => (
+                  <li>
+                    {kind === "author" ? <a href={authorPath(f.label)}>{f.label}</a> : f.label}{" "}
+                    <form method="post" action="/follows/delete" class="inline">
+                      <input type="hidden" name="kind" value={f.kind} />
+                      <input type="hidden" name="key" value={f.key} />
+                      <button type="submit" aria-label={`Stop following ${f.label}`}>
+                        Remove
+                      </button>
+                    </form>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null;
+        })
+      ) : (
+        <p>You follow no author, category or topic yet.</p>
+      )}
+      <FollowForms />
+      <h3>Your private feed</h3>
+      {props.feeds ? (
+        <>
+          <p>
+            For you in a feed reader. These addresses are secret: anyone who has one reads your For you. Renew them if
+            one leaked; the old ones stop working.
+          </p>
+          <ul>
+            <li>
+              RSS: <code>{props.feeds.rss}</code>
+            </li>
+            <li>
+              Atom: <code>{props.feeds.atom}</code>
+            </li>
+            <li>
+              JSON Feed: <code>{props.feeds.json}</code>
+            </li>
+          </ul>
+        </>
+      ) : (
+        <p>A secret address that gives your For you to a feed reader (which has no cookie).</p>
+      )}
+      <form method="post" action="/account/feed">
+        <button type="submit">{props.feeds ? "Renew the addresses" : "Make my feed's address"}</button>
+      </form>
+    </section>
+  );
+}
+
 function AccountPage(props: {
   email: string;
   handle: string | null;
@@ -106,6 +183,8 @@ function AccountPage(props: {
   sessions: SessionView[];
   subscriber: SubscriberRow | undefined;
   blocked: BlockingReason | null;
+  follows: FollowRow[];
+  feeds: Record<Format, string> | null;
   notice?: string;
 }) {
   return (
@@ -140,6 +219,7 @@ function AccountPage(props: {
         <button type="submit">Save</button>
       </form>
       <DigestSection email={props.email} subscriber={props.subscriber} blocked={props.blocked} />
+      <ForYouSection follows={props.follows} feeds={props.feeds} />
       <h2>Where you are signed in</h2>
       <ul>
         {props.sessions.map((s) => (
@@ -163,10 +243,13 @@ function AccountPage(props: {
 async function renderAccount(c: Context<AppEnv>, session: Session, notice?: string, status: 200 | 400 | 409 = 200) {
   const db = createDb(c.env.DB);
   const { email } = session.account;
-  const [rows, subscriber, blocked] = await Promise.all([
+  const config = readConfig(c.env);
+  const [rows, subscriber, blocked, followed, feeds] = await Promise.all([
     activeSessions(db, session.account.id),
     db.select().from(subscribers).where(eq(subscribers.email, email)).get(),
-    blockingSuppression(db, readConfig(c.env).suppression, email),
+    blockingSuppression(db, config.suppression, email),
+    db.select().from(follows).where(eq(follows.accountId, session.account.id)).orderBy(follows.kind, follows.label),
+    feedAddresses(config.SITE_URL, config.TOKEN_SECRET, session.account.feedKey),
   ]);
   const list = rows.map((s) => ({
     current: s.idHash === session.idHash,
@@ -176,7 +259,15 @@ async function renderAccount(c: Context<AppEnv>, session: Session, notice?: stri
   }));
   return privateHtml(
     c,
-    <AccountPage {...session.account} sessions={list} subscriber={subscriber} blocked={blocked} notice={notice} />,
+    <AccountPage
+      {...session.account}
+      sessions={list}
+      subscriber={subscriber}
+      blocked={blocked}
+      follows={followed}
+      feeds={feeds}
+      notice={notice}
+    />,
     status,
   );
 }

@@ -4,15 +4,14 @@ import { createDb, type Db } from "#shared/db/client";
 import { latestDays, periodListing, searchPapers, trendingPapers } from "#shared/papers/queries";
 import { vectorArmFrom } from "#shared/vectors/from-env";
 import { commonErrors, queryOf, SearchQuery } from "../api/api-schemas";
-import type { PaperWithEntry } from "../api/hf-shape";
 import { LIVE_TAG, setCache, setSearchCache, tagsForDays } from "../cache/cache-policy";
 import { etag } from "../cache/etag";
 import { type AppEnv, readConfig } from "../env";
 import { rejectInvalid } from "../errors";
 import { rateLimit } from "../http/client-limit";
 import { readOnlyCors } from "../http/read-only-cors";
-import { JsonFeed, renderJsonFeed } from "./feed-json";
-import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from "./feed-xml";
+import { FORMAT_NAMES, FORMATS, type Format, MEDIA_TYPES, send, toEntry } from "./feed-format";
+import { JsonFeed } from "./feed-json";
 
 /** RSS, Atom and JSON feeds; declared with createRoute, so that /api/openapi.json describes them too. */
 export const feedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid() });
@@ -21,16 +20,6 @@ feedRoutes.use("*", readOnlyCors, rateLimit, etag);
 /** How many featured days the daily feed spans, and how many items any feed carries at most. */
 export const DAILY_FEED_DAYS = 3;
 export const FEED_ITEMS = 100;
-
-type Format = "rss" | "atom" | "json";
-const FORMATS = ["rss", "atom", "json"] as const satisfies readonly Format[];
-const MEDIA_TYPES: Record<Format, string> = {
-  rss: "application/rss+xml",
-  atom: "application/atom+xml",
-  json: "application/feed+json",
-};
-const FORMAT_NAMES: Record<Format, string> = { rss: "RSS 2.0", atom: "Atom", json: "JSON Feed 1.1" };
-const RENDERERS: Record<Format, (doc: FeedDoc) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
 
 /** A feed route's declaration: GET /feeds/{name}.{format}, answering the feed. */
 const feedRoute = (name: string, format: Format, summary: string) =>
@@ -52,28 +41,6 @@ const feedRoute = (name: string, format: Format, summary: string) =>
 async function latestSpan(db: Db, n: number): Promise<{ from: string; to: string } | null> {
   const days = await latestDays(db, n);
   return days.length ? { from: days.at(-1)!, to: days[0]! } : null;
-}
-
-function toEntry(site: string, { paper, entry, numComments }: PaperWithEntry): FeedEntry {
-  const featured = entry ? `${entry.day}T00:00:00.000Z` : paper.published;
-  return {
-    id: paper.id,
-    title: paper.title,
-    link: `${site}/papers/${paper.id}`,
-    authors: paper.authors,
-    summary: paper.abstract,
-    published: featured,
-    updated: paper.updated > featured ? paper.updated : featured,
-    categories: paper.categories,
-    numComments,
-  };
-}
-
-function send(c: Context<AppEnv>, format: Format, doc: Omit<FeedDoc, "updated">) {
-  const updated = doc.entries.reduce((max, e) => (e.updated > max ? e.updated : max), "1970-01-01T00:00:00.000Z");
-  return c.body(RENDERERS[format]({ ...doc, updated }), 200, {
-    "Content-Type": `${MEDIA_TYPES[format]}; charset=utf-8`,
-  });
 }
 
 /**

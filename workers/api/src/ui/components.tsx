@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import type { DailyEntryRow } from "#shared/db/schema";
 import { formatDay } from "#shared/domain/periods";
 import { authorPath } from "#shared/papers/authors";
@@ -117,9 +118,11 @@ export interface CardProps {
   snippet?: string;
   /** Its place in the listing, from 0: the first EAGER_THUMBNAILS load their picture at once. */
   index?: number;
+  /** More below the card's text (For you's reasons and its "not for me" button). */
+  extra?: Child;
 }
 
-export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet, index = 0 }: CardProps) {
+export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet, index = 0, extra }: CardProps) {
   const { paper, entry } = item;
   const Heading = level === 2 ? "h2" : "h3";
   const cats = paper.primaryCategory
@@ -172,6 +175,7 @@ export function PaperCard({ item, level = 2, showDay, titleHighlight, snippet, i
             ))}
           </ul>
         ) : null}
+        {extra}
       </div>
       <Thumbnail item={item} lazy={index >= EAGER_THUMBNAILS} />
     </li>

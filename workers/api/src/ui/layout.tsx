@@ -3,7 +3,7 @@ import type { Child } from "hono/jsx";
 import { CSS_PATH } from "./styles";
 import { VOTES_JS_PATH } from "./votes-script";
 
-export type NavKey = "daily" | "weekly" | "monthly" | "trending" | "search" | "about" | null;
+export type NavKey = "daily" | "weekly" | "monthly" | "trending" | "foryou" | "search" | "about" | null;
 
 export interface LayoutProps {
   title: string;
@@ -25,6 +25,7 @@ const NAV: { key: Exclude<NavKey, null>; href: string; label: string }[] = [
   { key: "weekly", href: "/papers/week", label: "Weekly" },
   { key: "monthly", href: "/papers/month", label: "Monthly" },
   { key: "trending", href: "/papers/trending", label: "Trending" },
+  { key: "foryou", href: "/for-you", label: "For you" },
   { key: "about", href: "/about", label: "About" },
 ];
 

@@ -61,6 +61,11 @@ ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-
 .excerpt{margin:.4rem 0 0;font-size:.925rem;overflow-wrap:anywhere}
 .chips{display:flex;flex-wrap:wrap;gap:.3rem;list-style:none;padding:0;margin:.4rem 0 0}
 .chips li{background:var(--chip);border-radius:1rem;padding:0 .55rem;font-size:.8rem}
+.why{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:.5rem;margin:.5rem 0 0;font-size:.875rem}
+.why ul{margin:0;padding-left:1.1rem}
+.why form,form.inline{display:inline;margin:0}
+ul.follows li{margin:.2rem 0}
+code{overflow-wrap:anywhere}
 mark{background:var(--mark);color:inherit;padding:0 .1em;border-radius:.15em}
 article.paper{max-width:50rem}
 article.paper .abstract{font-size:1.02rem;overflow-wrap:anywhere}

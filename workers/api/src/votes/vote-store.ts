@@ -2,6 +2,7 @@ import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
 import { dailyEntries, papers, upvotes } from "#shared/db/schema";
 import { upvotesSql, visible } from "#shared/papers/queries";
+import { touchReader } from "#shared/readers/reader-store";
 
 /** What a vote leaves behind: whether this account's vote stands, and the counts shown. */
 export interface VoteResult {
@@ -56,12 +57,14 @@ export async function castVote(
     .from(papers)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
     .where(shown);
+  // the voter's For-you model learns from their upvotes: its ranking is stale from this batch on
+  const touch = touchReader(db, accountId, paperShown);
   const rows =
     intent === "vote"
-      ? (await db.batch([insertIf().onConflictDoNothing(), read]))[1]
+      ? (await db.batch([insertIf().onConflictDoNothing(), touch, read]))[2]
       : intent === "unvote"
-        ? (await db.batch([remove, read]))[1]
-        : (await db.batch([remove, insertIf(sql`changes() = 0`), read]))[2];
+        ? (await db.batch([remove, touch, read]))[2]
+        : (await db.batch([remove, insertIf(sql`changes() = 0`), touch, read]))[3];
   const row = rows[0];
   if (!row) return null;
   return { paperId, voted: Number(row.voted) === 1, upvotes: Number(row.upvotes), localUpvotes: row.localUpvotes };

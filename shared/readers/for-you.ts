@@ -1,0 +1,150 @@
+/**
+ * A reader's model and the ranking it gives: the arithmetic of "For you", with no I/O (the store,
+ * reader-store.ts, reads the inputs from D1 and keeps the ranking; eval:foryou runs this same file
+ * in Node over the real catalog's vectors). No imports: Node's type stripping reads it as it is.
+ *
+ * The model is the reader's upvoted papers' vectors, kept as they are: a candidate's likeness is its
+ * cosine with their centroid (CENTROID_SHARE), and the nearest of them is the reason the card gives
+ * ("like X, which you upvoted"). eval:foryou chose the centroid: over simulated readers of one topic
+ * each, the cosine with the nearest upvote alone, or half of it, finds fewer of the topic's next
+ * papers (docs/benchmarks.md). Papers marked "not for me" push their
+ * neighbours down; follows add a bonus that outweighs likeness (an author followed, a saved topic)
+ * or breaks its ties (a category).
+ */
+
+/** How much of the likeness is the cosine with the centroid; the rest is the nearest upvote's. */
+export const CENTROID_SHARE = 1;
+/** How strongly a "not for me" mark pushes down the papers near it (times their cosine with it). */
+export const MARK_WEIGHT = 0.5;
+/**
+ * A paper by an author the reader follows, or on a topic they saved, comes before any paper that is
+ * only like their upvotes (a likeness is at most 1): they asked for it by name.
+ */
+export const AUTHOR_BONUS = 1;
+export const TOPIC_BONUS = 1;
+/** A followed category is broad (cs.LG holds most of the catalog): it only breaks near ties. */
+export const CATEGORY_BONUS = 0.05;
+
+export type Reason =
+  | { kind: "like"; paperId: string; title: string }
+  | { kind: "author"; name: string }
+  | { kind: "topic"; label: string }
+  | { kind: "category"; name: string };
+
+export interface RankedPaper {
+  paperId: string;
+  score: number;
+  /** Why it is there, the strongest first. */
+  reasons: Reason[];
+}
+
+export interface ReaderModel {
+  /** The upvoted papers with a vector, most recent first. */
+  liked: { paperId: string; title: string; vector: Float32Array }[];
+  /** The papers marked "not for me" with a vector. */
+  marked: Float32Array[];
+  /** Followed authors: name key (authorKey) to the name as followed. */
+  authors: Map<string, string>;
+  /** Followed categories, as arXiv spells them. */
+  categories: Set<string>;
+  /** Saved topics: the label shown and the words a paper must hold, all of them. */
+  topics: { label: string; words: string[] }[];
+  /** Papers never to show: upvoted or marked. */
+  seen: Set<string>;
+}
+
+export interface Candidate {
+  paperId: string;
+  /** Its vector in the reader's space, when it has one. */
+  vector: Float32Array | null;
+  /** Its authors' name keys. */
+  authorKeys: string[];
+  /** The names as written, in the same order. */
+  authors: string[];
+  categories: string[];
+  /** The words of its title and abstract (only read when the reader saved a topic). */
+  words: Set<string> | null;
+  upvotes: number;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** The unit centroid of `vectors`, or null when there are none. */
+export function centroidOf(vectors: Float32Array[]): Float32Array | null {
+  if (!vectors.length) return null;
+  const c = new Float32Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < c.length; i++) c[i]! += v[i]!;
+  const norm = Math.hypot(...c);
+  if (!norm) return null;
+  for (let i = 0; i < c.length; i++) c[i]! /= norm;
+  return c;
+}
+
+/** Whether the reader gave anything to rank by: an upvote with a vector, or a follow. */
+export const hasSignal = (model: ReaderModel) =>
+  model.liked.length > 0 || model.authors.size > 0 || model.categories.size > 0 || model.topics.length > 0;
+
+/**
+ * The candidates ranked for the reader, best first, at most `limit`: those with a reason only (a
+ * likeness to an upvote, or a follow), never one they upvoted or marked. Ties go to the more
+ * upvoted, then the newer id. `centroidShare` is eval:foryou's knob.
+ */
+export function rankForReader(
+  model: ReaderModel,
+  candidates: Candidate[],
+  limit: number,
+  centroidShare = CENTROID_SHARE,
+): RankedPaper[] {
+  const centroid = centroidOf(model.liked.map((l) => l.vector));
+  const ranked: (RankedPaper & { upvotes: number })[] = [];
+  for (const c of candidates) {
+    if (model.seen.has(c.paperId)) continue;
+    const reasons: Reason[] = [];
+    let score = 0;
+    c.authorKeys.forEach((key, i) => {
+      if (model.authors.has(key) && !reasons.some((r) => r.kind === "author")) {
+        score += AUTHOR_BONUS;
+        reasons.push({ kind: "author", name: c.authors[i] ?? model.authors.get(key)! });
+      }
+    });
+    if (c.words) {
+      const topic = model.topics.find((t) => t.words.length && t.words.every((w) => c.words!.has(w)));
+      if (topic) {
+        score += TOPIC_BONUS;
+        reasons.push({ kind: "topic", label: topic.label });
+      }
+    }
+    if (c.vector && centroid) {
+      let best = -1;
+      let nearest = model.liked[0]!;
+      for (const l of model.liked) {
+        const s = dot(c.vector, l.vector);
+        if (s > best) {
+          best = s;
+          nearest = l;
+        }
+      }
+      let likeness = centroidShare * dot(c.vector, centroid) + (1 - centroidShare) * best;
+      for (const m of model.marked) likeness -= MARK_WEIGHT * Math.max(0, dot(c.vector, m));
+      if (likeness > 0) {
+        score += likeness;
+        reasons.push({ kind: "like", paperId: nearest.paperId, title: nearest.title });
+      }
+    }
+    const category = c.categories.find((cat) => model.categories.has(cat));
+    if (category) {
+      score += CATEGORY_BONUS;
+      reasons.push({ kind: "category", name: category });
+    }
+    if (reasons.length) ranked.push({ paperId: c.paperId, score, reasons, upvotes: c.upvotes });
+  }
+  ranked.sort(
+    (a, b) =>
+      b.score - a.score || b.upvotes - a.upvotes || (a.paperId < b.paperId ? 1 : a.paperId > b.paperId ? -1 : 0),
+  );
+  return ranked.slice(0, limit).map(({ paperId, score, reasons }) => ({ paperId, score, reasons }));
+}
