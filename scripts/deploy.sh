@@ -36,12 +36,14 @@ if ! w deployments list --name paperboy-api >/dev/null 2>&1; then
 fi
 # Vectors (shared/vectors, deploy/vectors.toml): the Vectorize index and its metadata indexes are
 # created when missing, before any vector (filters apply only to vectors stored after them); the API
-# and ingest workers get the AI and VECTORIZE bindings. PAPERBOY_VECTORS=off deploys without them.
+# and ingest workers get the AI and VECTORIZE bindings, the mailer too (a digest "ranked for me"
+# reads the papers' vectors; it never calls AI). PAPERBOY_VECTORS=off deploys without them.
 index=$(sed -n 's/^index_name = "\(.*\)"$/\1/p' deploy/vectors.toml)
 dims=${index##*-}
 with_vectors() { cat "$1" deploy/vectors.toml >"${1%.toml}.vectors.toml" && echo "${1%.toml}.vectors.toml"; }
 api_config=wrangler.toml
 ingest_config=workers/ingest/wrangler.toml
+mailer_config=workers/mailer/wrangler.toml
 if [ "${PAPERBOY_VECTORS:-on}" != off ]; then
   w vectorize get "$index" >/dev/null 2>&1 || w vectorize create "$index" --dimensions="$dims" --metric=cosine
   indexed=$(w vectorize list-metadata-index "$index" --json 2>/dev/null || echo "[]")
@@ -50,10 +52,11 @@ if [ "${PAPERBOY_VECTORS:-on}" != off ]; then
   done
   api_config=$(with_vectors wrangler.toml)
   ingest_config=$(with_vectors workers/ingest/wrangler.toml)
-  trap 'rm -f wrangler.vectors.toml workers/ingest/wrangler.vectors.toml' EXIT
+  mailer_config=$(with_vectors workers/mailer/wrangler.toml)
+  trap 'rm -f wrangler.vectors.toml workers/ingest/wrangler.vectors.toml workers/mailer/wrangler.vectors.toml' EXIT
 fi
 
-w deploy -c workers/mailer/wrangler.toml
+w deploy -c "$mailer_config"
 w deploy -c "$api_config"
 w deploy -c "$ingest_config"
 if [ "${PAPERBOY_VECTORS:-on}" != off ]; then

@@ -58,12 +58,50 @@ export interface ForYou {
 /** A topic's words as a paper must hold them: tokensOf, as the search reads a paper. */
 export const topicWords = (label: string) => [...new Set(tokensOf(label))];
 
-function modelOf(
-  follows: FollowRow[],
-  liked: { paperId: string; title: string }[],
-  marked: string[],
-  vectors: Map<string, Float32Array>,
-): ReaderModel {
+/** What the models of `accountIds` are made of, read for them all at once (a digest batch's readers, or one). */
+interface Inputs {
+  follows: FollowRow[];
+  liked: { paperId: string; title: string }[];
+  marked: string[];
+}
+
+/**
+ * The inputs of these readers' models, three statements at once whatever their number: each
+ * reader's FOLLOWS_MAX follows, LIKED_MAX latest upvotes and MARKS_MAX latest marks, those made by
+ * `asOf` (an ISO time; all by default).
+ */
+async function readInputs(db: Db, accountIds: string[], asOf = "9999"): Promise<Map<string, Inputs>> {
+  const ids = JSON.stringify(accountIds);
+  const [followRows, likedRows, markedRows] = await Promise.all([
+    db
+      .select()
+      .from(follows)
+      .where(sql`${follows.accountId} IN (SELECT value FROM json_each(${ids})) AND ${follows.createdAt} <= ${asOf}`),
+    db.all<{ account_id: string; paper_id: string; title: string }>(sql`
+      SELECT account_id, paper_id, title FROM (
+        SELECT u.account_id, u.paper_id, p.title,
+          row_number() OVER (PARTITION BY u.account_id ORDER BY u.created_at DESC) AS n
+        FROM ${upvotes} AS u JOIN ${papers} AS p ON p.id = u.paper_id
+        WHERE u.account_id IN (SELECT value FROM json_each(${ids})) AND u.created_at <= ${asOf})
+      WHERE n <= ${LIKED_MAX}`),
+    db.all<{ account_id: string; paper_id: string }>(sql`
+      SELECT account_id, paper_id FROM (
+        SELECT account_id, paper_id, row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC) AS n
+        FROM ${notForMe} WHERE account_id IN (SELECT value FROM json_each(${ids})) AND created_at <= ${asOf})
+      WHERE n <= ${MARKS_MAX}`),
+  ]);
+  const inputs = new Map<string, Inputs>(accountIds.map((id) => [id, { follows: [], liked: [], marked: [] }]));
+  for (const f of followRows) inputs.get(f.accountId)?.follows.push(f);
+  for (const l of likedRows) inputs.get(l.account_id)?.liked.push({ paperId: l.paper_id, title: l.title });
+  for (const m of markedRows) inputs.get(m.account_id)?.marked.push(m.paper_id);
+  return inputs;
+}
+
+/** The ids whose vectors the models of `inputs` need. */
+const inputPapers = (inputs: Iterable<Inputs>) =>
+  [...inputs].flatMap((i) => [...i.liked.map((l) => l.paperId), ...i.marked]);
+
+function modelOf({ follows, liked, marked }: Inputs, vectors: Map<string, Float32Array>): ReaderModel {
   return {
     liked: liked.flatMap((l) => {
       const vector = vectors.get(l.paperId);
@@ -77,6 +115,71 @@ function modelOf(
   };
 }
 
+/** A paper as a model ranks it. */
+export interface RankablePaper {
+  id: string;
+  authors: string[];
+  categories: string[];
+  /** Its title and abstract, read only when a reader saved a topic. */
+  text?: string | null;
+  upvotes: number;
+}
+
+function candidatesOf(rows: RankablePaper[], vectors: Map<string, Float32Array>, withWords: boolean): Candidate[] {
+  return rows.map((w) => ({
+    paperId: w.id,
+    vector: vectors.get(w.id) ?? null,
+    authors: w.authors,
+    authorKeys: w.authors.map(authorKey),
+    categories: w.categories,
+    words: withWords && w.text ? new Set(tokensOf(w.text)) : null,
+    upvotes: w.upvotes,
+  }));
+}
+
+/** The stored vectors of `ids` in `space`; none (and the ranking by follows alone) when the index fails. */
+async function vectorsFor(index: VectorIndex, space: string, ids: string[]): Promise<Map<string, Float32Array> | null> {
+  if (!space) return new Map();
+  try {
+    return await index.vectorsOf(space, [...new Set(ids)]);
+  } catch (err) {
+    console.error("For you: reading vectors failed; ranking by follows alone", err);
+    return null;
+  }
+}
+
+/**
+ * `papers` in each reader's order (a digest "ranked for me"): what their model ranks first, then
+ * the rest in the order given. Readers without a model's input keep the order given. The model is
+ * made of what the reader gave by `asOf` (a digest's period end: a mail rendered again, to replay
+ * a call of unknown outcome, gets the same order whatever they upvoted since). Three statements
+ * for the readers' inputs and one read of vectors, however many readers.
+ */
+export async function orderForReaders(
+  db: Db,
+  index: VectorIndex,
+  space: string | null,
+  accountIds: string[],
+  papers: RankablePaper[],
+  asOf: string,
+): Promise<Map<string, string[]>> {
+  const inputs = await readInputs(db, accountIds, asOf);
+  const vectors =
+    (await vectorsFor(index, space ?? "", [...inputPapers(inputs.values()), ...papers.map((p) => p.id)])) ?? new Map();
+  const withWords = [...inputs.values()].some((i) => i.follows.some((f) => f.kind === "topic"));
+  const candidates = candidatesOf(papers, vectors, withWords);
+  const orders = new Map<string, string[]>();
+  for (const [accountId, input] of inputs) {
+    const model = modelOf(input, vectors);
+    // a digest lists papers the reader upvoted too: only "not for me" leaves the ranking
+    model.seen = new Set(input.marked);
+    const first = hasSignal(model) ? rankForReader(model, candidates, candidates.length).map((r) => r.paperId) : [];
+    const ranked = new Set(first);
+    orders.set(accountId, [...first, ...papers.map((p) => p.id).filter((id) => !ranked.has(id))]);
+  }
+  return orders;
+}
+
 /**
  * The reader's For you: the kept ranking when it is fresh, else a rebuild (read the model's
  * inputs and the window's papers, rank, keep), in the space that answers, read through `index`;
@@ -84,44 +187,38 @@ function modelOf(
  * read of vectors and the write.
  */
 export async function forYou(db: Db, index: VectorIndex, accountId: string, now = new Date()): Promise<ForYou> {
-  const [state, kept, followed, upvoted] = await db.batch([
+  const [state, kept] = await db.batch([
     db
-      .select({ inputs: accounts.readerInputs, newest: newestSql, space: answeringSpaceSql })
+      .select({
+        inputs: accounts.readerInputs,
+        newest: newestSql,
+        space: answeringSpaceSql,
+        signals: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.accountId} = ${accountId})
+          + (SELECT count(*) FROM ${upvotes} WHERE ${upvotes.accountId} = ${accountId})`,
+      })
       .from(accounts)
       .where(eq(accounts.id, accountId)),
     db.select().from(readerRankings).where(eq(readerRankings.accountId, accountId)),
-    db.select().from(follows).where(eq(follows.accountId, accountId)).limit(FOLLOWS_MAX),
-    db
-      .select({ paperId: upvotes.paperId, title: papers.title })
-      .from(upvotes)
-      .innerJoin(papers, eq(papers.id, upvotes.paperId))
-      .where(eq(upvotes.accountId, accountId))
-      .orderBy(desc(upvotes.createdAt))
-      .limit(LIKED_MAX),
   ]);
   const inputs = state[0]?.inputs ?? 0;
   const newest = state[0]?.newest ?? "";
   const space = state[0]?.space ?? "";
-  const signals = followed.length + upvoted.length;
+  const signals = Number(state[0]?.signals ?? 0);
   const row = kept[0];
   if (row && row.inputs === inputs && row.newest === newest && row.space === space)
     return { ranked: row.ranking as RankedPaper[], signals, builtAt: row.builtAt };
 
-  const withWords = followed.some((f) => f.kind === "topic");
-  const [marked, window] = await db.batch([
-    db
-      .select({ paperId: notForMe.paperId })
-      .from(notForMe)
-      .where(eq(notForMe.accountId, accountId))
-      .orderBy(desc(notForMe.createdAt))
-      .limit(MARKS_MAX),
+  const [mine, window] = await Promise.all([
+    readInputs(db, [accountId]),
     db
       .select({
         id: papers.id,
         authors: papers.authors,
         categories: papers.categories,
-        text: withWords ? sql<string>`${papers.title} || ' ' || ${papers.abstract}` : sql<string>`''`,
-        upvotes: upvotesSql,
+        // the words only for a reader with a saved topic: 14 days of abstracts are megabytes
+        text: sql<string | null>`CASE WHEN EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.accountId} = ${accountId}
+          AND ${follows.kind} = 'topic') THEN ${papers.title} || ' ' || ${papers.abstract} END`,
+        upvotes: sql<number>`${upvotesSql}`.mapWith(Number),
       })
       .from(papers)
       .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
@@ -131,28 +228,21 @@ export async function forYou(db: Db, index: VectorIndex, accountId: string, now 
       .orderBy(desc(papers.published))
       .limit(WINDOW_MAX),
   ]);
-  const markedIds = marked.map((m) => m.paperId);
-  const found = space
-    ? await index.vectorsOf(space, [
-        ...new Set([...upvoted.map((u) => u.paperId), ...markedIds, ...window.map((w) => w.id)]),
-      ])
-    : new Map<string, Float32Array>();
-  const model = modelOf(followed, upvoted, markedIds, found);
-  const candidates: Candidate[] = window.map((w) => ({
-    paperId: w.id,
-    vector: found.get(w.id) ?? null,
-    authors: w.authors,
-    authorKeys: w.authors.map(authorKey),
-    categories: w.categories,
-    words: withWords ? new Set(tokensOf(w.text)) : null,
-    upvotes: Number(w.upvotes),
-  }));
+  const input = mine.get(accountId)!;
+  const found = await vectorsFor(index, space, [...inputPapers([input]), ...window.map((w) => w.id)]);
+  const model = modelOf(input, found ?? new Map());
+  const withWords = model.topics.length > 0;
+  const candidates = candidatesOf(window, found ?? new Map(), withWords);
   const ranked = hasSignal(model) ? rankForReader(model, candidates, FOR_YOU_KEPT) : [];
   const builtAt = now.toISOString();
-  const values = { accountId, inputs, newest, space, builtAt, ranking: ranked };
-  await db
-    .insert(readerRankings)
-    .values(values)
-    .onConflictDoUpdate({ target: readerRankings.accountId, set: { inputs, newest, space, builtAt, ranking: ranked } });
+  // a ranking made without the vectors (the index failed) is not kept: the next view tries again
+  if (found)
+    await db
+      .insert(readerRankings)
+      .values({ accountId, inputs, newest, space, builtAt, ranking: ranked })
+      .onConflictDoUpdate({
+        target: readerRankings.accountId,
+        set: { inputs, newest, space, builtAt, ranking: ranked },
+      });
   return { ranked, signals, builtAt };
 }

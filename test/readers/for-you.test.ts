@@ -11,6 +11,7 @@ import { signedInAccount } from "../support/accounts";
 import { insertPapers } from "../support/catalog";
 import { countOf, emptyDatabase } from "../support/database";
 import { type FakeAi, type FakeVectorize, fakeAi, fakeVectorize } from "../support/fake-vectors";
+import { freshWindow } from "../support/rate-limit-window";
 import { request } from "../support/request";
 
 // Two topics in the last two weeks (the newest paper: June 20), an author on one paper of the
@@ -243,6 +244,7 @@ describe("follows and marks: bad input changes nothing", () => {
 
   it("limits follows and marks per account", async () => {
     const { cookie } = await signedInAccount();
+    await freshWindow();
     for (let i = 0; i < 30; i++)
       expect((await post("/follows", cookie, { kind: "topic", value: `topic number ${i}` })).status).toBe(200);
     expect((await post("/follows", cookie, { kind: "topic", value: "one too many" })).status).toBe(429);
@@ -279,6 +281,33 @@ describe("the account's For you", () => {
     expect((await request(address.replace(/\.[^./]+\.rss$/, ".AAAA.rss"))).status).toBe(404);
     await post("/account/feed", cookie);
     expect((await request(address)).status).toBe(404);
+  });
+
+  it("the account's export holds the follows, marks and ranking, to the signed-in person only", async () => {
+    const { cookie, id } = await signedInAccount();
+    await upvote(id, DECODING[0]!);
+    await post("/follows", cookie, { kind: "topic", value: "protein folding" });
+    await post(`/papers/${PROTEIN[0]}/not-for-me`, cookie);
+    await page(cookie);
+    const res = await request("/account/export.json", { headers: { Cookie: cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Cache-Control")).toBe("private, no-store");
+    expect(res.headers.get("Content-Disposition")).toContain("attachment");
+    const data = (await res.json()) as {
+      account: { handle: string };
+      upvotes: { paperId: string }[];
+      forYou: {
+        follows: { kind: string; name: string }[];
+        notForMe: { paperId: string }[];
+        model: { ranking: { papers: { paperId: string }[] } };
+      };
+    };
+    expect(data.upvotes.map((u) => u.paperId)).toEqual([DECODING[0]]);
+    expect(data.forYou.follows).toMatchObject([{ kind: "topic", name: "protein folding" }]);
+    expect(data.forYou.notForMe.map((m) => m.paperId)).toEqual([PROTEIN[0]]);
+    expect(data.forYou.model.ranking.papers.length).toBeGreaterThan(0);
+    const signedOut = await request("/account/export.json");
+    expect(signedOut.status).toBe(303);
   });
 
   it("an erasure takes the follows, marks and ranking with the account", async () => {

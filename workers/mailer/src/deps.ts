@@ -1,5 +1,6 @@
 import type { Db } from "#shared/db/client";
 import type { SuppressionSecrets } from "#shared/mail/address";
+import type { VectorIndex } from "#shared/vectors/vectors";
 import type { MailerConfig } from "./env";
 import type { Transport } from "./transport";
 
@@ -14,4 +15,6 @@ export interface Deps {
   sleep: (ms: number) => Promise<void>;
   /** Jitter for retry delays. */
   random: () => number;
+  /** Where the papers' vectors are read, for a digest "ranked for me". */
+  vectors: VectorIndex;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { VectorizeBinding } from "#shared/vectors/vectorize";
 
 /** Bindings, vars and secrets of the mailer, as workers/mailer/wrangler.toml and its secrets declare them. */
 export interface Env {
@@ -18,6 +19,8 @@ export interface Env {
   /** Resend's rate limit for the team; calls are paced to it across invocations. */
   RESEND_REQUESTS_PER_SECOND?: string;
   RESEND_TIMEOUT_MS?: string;
+  /** Vectorize, when deployed with vectors (deploy/vectors.toml): a digest "ranked for me" reads the papers' vectors. */
+  VECTORIZE?: VectorizeBinding;
 }
 
 /** Must match max_retries in workers/mailer/wrangler.toml (a test checks): the attempt after which a message dead-letters. */

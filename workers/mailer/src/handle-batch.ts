@@ -3,7 +3,7 @@ import { deliveryKeyOf, MailMessage, messageOf, type SubscriberMail } from "#sha
 import { sha256Hex } from "#shared/crypto";
 import { chunk, selectInChunks } from "#shared/db/chunk";
 import type { Db } from "#shared/db/client";
-import { type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
+import { accounts, type SubscriberRow, subscribers, suppressions } from "#shared/db/schema";
 import { type SuppressionSecrets, suppressionHasher } from "#shared/mail/address";
 import { type DeadLetter, recordDeadLetters } from "#shared/mail/dead-letters";
 import {
@@ -18,6 +18,8 @@ import {
   settle,
 } from "#shared/mail/ledger";
 import { suppress } from "#shared/mail/subscribers";
+import { orderForReaders } from "#shared/readers/reader-store";
+import { activeSpace } from "#shared/vectors/paper-vectors";
 import type { Deps } from "./deps";
 import { type DigestPaper, periodCandidates, selectDigest } from "./digest-query";
 import { letterOf } from "./letter";
@@ -140,6 +142,9 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
   );
   const suppressed = await loadSuppressed(db, [...subs.values()], deps.suppression);
   const candidates = new Map<string, DigestPaper[]>();
+  const rankedFor = await rankedReaders(db, [...subs.values()]);
+  /** Per digest period: each "ranked for me" reader's order of its candidates. */
+  const orders = new Map<string, Map<string, string[]>>();
 
   const skips: Settlement[] = [];
   const fresh: Item[] = [];
@@ -193,7 +198,13 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
       }
       if (!candidates.has(message.period)) candidates.set(message.period, await periodCandidates(db, digest.period));
       const filters = { categories: sub.categories, keywords: sub.keywords };
-      const papers = selectDigest(candidates.get(message.period)!, filters);
+      const reader = rankedFor.get(sub.id);
+      const papers = selectDigest(
+        reader
+          ? await rankedCandidates(deps, orders, message.period, digest.period, candidates, rankedFor, reader)
+          : candidates.get(message.period)!,
+        filters,
+      );
       if (!papers.length) {
         skip("no papers matched the filters");
         continue;
@@ -213,6 +224,7 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
           papers,
           filters,
           links,
+          rankedForYou: Boolean(reader),
         })),
         headers: {
           "List-Unsubscribe": `<${links.unsubscribe}>`,
@@ -227,6 +239,46 @@ async function plan(mails: Map<string, Mail>, deps: Deps) {
   }
   await settle(d1, skips);
   return { replays, fresh };
+}
+
+/** The accounts of the subscribers who chose "ranked for me" (by their address), by subscriber id. */
+async function rankedReaders(db: Db, subs: SubscriberRow[]): Promise<Map<string, string>> {
+  const emails = new Map(subs.filter((s) => s.rankedForMe).map((s) => [s.email, s.id]));
+  if (!emails.size) return new Map();
+  const rows = await selectInChunks([...emails.keys()], (part) =>
+    db.select({ id: accounts.id, email: accounts.email }).from(accounts).where(inArray(accounts.email, part)),
+  );
+  return new Map(rows.map((r) => [emails.get(r.email)!, r.id]));
+}
+
+/**
+ * A period's candidates in a "ranked for me" reader's order: their For-you model's, as of the
+ * period's end, computed once per period for every such reader of the batch.
+ */
+async function rankedCandidates(
+  deps: Deps,
+  orders: Map<string, Map<string, string[]>>,
+  key: string,
+  period: { to: string },
+  candidates: Map<string, DigestPaper[]>,
+  rankedFor: Map<string, string>,
+  reader: string,
+): Promise<DigestPaper[]> {
+  const list = candidates.get(key)!;
+  if (!orders.has(key))
+    orders.set(
+      key,
+      await orderForReaders(
+        deps.db,
+        deps.vectors,
+        await activeSpace(deps.db),
+        [...new Set(rankedFor.values())],
+        list.map((p) => ({ ...p, text: `${p.title} ${p.abstract}` })),
+        `${period.to}T23:59:59.999Z`,
+      ),
+    );
+  const byId = new Map(list.map((p) => [p.id, p]));
+  return (orders.get(key)!.get(reader) ?? []).map((id) => byId.get(id)!);
 }
 
 async function loadSubscribers(db: Db, ids: string[]) {

@@ -1,5 +1,6 @@
 import { createDb } from "#shared/db/client";
 import { SuppressionConfig } from "#shared/mail/address";
+import { vectorIndexFrom } from "#shared/vectors/from-env";
 import { handleDeadLetters } from "./dead-letters";
 import { DEAD_LETTER_QUEUE, type Env, readConfig } from "./env";
 import { handleMailBatch } from "./handle-batch";
@@ -35,6 +36,7 @@ export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<voi
     transport,
     sleep,
     random: Math.random,
+    vectors: vectorIndexFrom(env, createDb(env.DB)),
   });
 }
 

@@ -75,12 +75,15 @@ export async function renderDigest(input: {
   papers: DigestPaper[];
   filters: Filters;
   links: Links;
+  /** Ordered by the reader's For-you model ("ranked for me"), not by upvotes. */
+  rankedForYou?: boolean;
 }): Promise<RenderedMail> {
   // The site's name of the period: "Jun 12, 2026", "Week 24 of 2026 (Jun 8 – Jun 14)".
   const when = formatPeriod(input.period);
   const subject = `${input.papers.length} top ML paper${input.papers.length === 1 ? "" : "s"} of ${when}`;
   const paperUrl = (id: string) => `${input.siteUrl}/papers/${encodeURIComponent(id)}`;
-  const why = `You get this ${input.frequency} digest because you subscribed to Paperboy (${describeFilters(input.filters)}).`;
+  const heading = `${input.rankedForYou ? "Your papers" : "Top papers"} of ${when}`;
+  const why = `You get this ${input.frequency} digest because you subscribed to Paperboy (${describeFilters(input.filters)}${input.rankedForYou ? "; ranked for you by what you upvoted and follow" : ""}).`;
   const html = await toHtml(
     <Layout
       title={subject}
@@ -99,7 +102,7 @@ export async function renderDigest(input: {
         </>
       }
     >
-      <h1 style="margin:0 0 16px;font-size:20px;">{`Top papers of ${when}`}</h1>
+      <h1 style="margin:0 0 16px;font-size:20px;">{heading}</h1>
       {input.papers.map((p, i) => (
         <div style="margin:0 0 20px;">
           <p style="margin:0 0 4px;font-size:16px;font-weight:600;">
@@ -115,7 +118,7 @@ export async function renderDigest(input: {
     </Layout>,
   );
   const text = [
-    `Top papers of ${when}`,
+    heading,
     "",
     ...input.papers.flatMap((p, i) => [
       `${i + 1}. ${p.title}`,

@@ -30,6 +30,7 @@ import { ChoiceFields, changeSubscription, filterInput } from "../subscribe/subs
 import { Notice, utcTime } from "../ui/components";
 import { TitledPage } from "../ui/layout";
 import { eraseAccount } from "./erase-account";
+import { exportAccount } from "./export-account";
 import { DisplayName, Handle, isUpstreamSubmitter } from "./handles";
 
 /**
@@ -86,6 +87,16 @@ function DigestSection(props: {
               </button>
             </form>
           ) : null}
+          <form method="post" action="/account/digest-order">
+            <p>
+              {sub.rankedForMe
+                ? "Your digest lists its papers ranked for you, by what you upvoted and follow (its filters still apply)."
+                : "Your digest lists the most upvoted papers first."}{" "}
+              <button type="submit" name="ranked" value={sub.rankedForMe ? "no" : "yes"}>
+                {sub.rankedForMe ? "Most upvoted first instead" : "Rank it for me"}
+              </button>
+            </p>
+          </form>
           {sub.status !== "unsubscribed" || canSubscribe ? (
             <SubscriptionControls
               {...sub}
@@ -232,6 +243,12 @@ function AccountPage(props: {
       <form method="post" action="/signout/everywhere">
         <button type="submit">Sign out everywhere</button>
       </form>
+      <h2>Your data</h2>
+      <p>
+        <a href="/account/export.json" download="paperboy-account.json">
+          Download everything Paperboy holds about you (JSON)
+        </a>
+      </p>
       <h2>Delete your account</h2>
       <p>
         <a href="/account/delete">Delete your account and everything it holds…</a>
@@ -360,6 +377,22 @@ accountPageRoutes.post("/account/subscription", sameOrigin, async (c) => {
   return c.redirect("/account", 303);
 });
 
+const DigestOrderBody = z.object({ ranked: z.enum(["yes", "no"], { error: "choose yes or no" }) });
+
+/** "Ranked for me": the digest of the account's address in the order of its For-you model, or not. */
+accountPageRoutes.post("/account/digest-order", sameOrigin, async (c) => {
+  const session = await requireSession(c);
+  const parsed = DigestOrderBody.safeParse(await c.req.parseBody());
+  if (!parsed.success) return renderAccount(c, session, `Nothing changed: ${describeZodError(parsed.error)}.`, 400);
+  const changed = await createDb(c.env.DB)
+    .update(subscribers)
+    .set({ rankedForMe: parsed.data.ranked === "yes", updatedAt: new Date().toISOString() })
+    .where(eq(subscribers.email, session.account.email))
+    .returning({ id: subscribers.id });
+  if (!changed.length) return renderAccount(c, session, "Nothing changed: this address has no subscription yet.", 400);
+  return c.redirect("/account#digest", 303);
+});
+
 function DeletePage(props: { email: string; handle: string | null; notice?: string }) {
   return (
     <TitledPage title="Delete your account">
@@ -369,6 +402,7 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
         <li>{`your account${props.handle ? ` (@${props.handle}, free for anyone to take afterwards)` : ""}, its address ${props.email} and display name;`}</li>
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which leave the papers' counts;</li>
+        <li>what For you knows: your follows, your "not for me" marks, your ranking and your private feed;</li>
         <li>the text of your comments: each shows as "[deleted]", so that replies to it stay in place;</li>
         <li>your name on the papers you submitted (they stay featured, without a submitter);</li>
         <li>the digest subscription of this address, its preferences and consent records, if there is one;</li>
@@ -392,6 +426,13 @@ function DeletePage(props: { email: string; handle: string | null; notice?: stri
     </TitledPage>
   );
 }
+
+accountPageRoutes.get("/account/export.json", async (c) => {
+  const session = await currentSession(createDb(c.env.DB), c);
+  if (!session) return c.redirect("/signin", 303);
+  c.header("Content-Disposition", 'attachment; filename="paperboy-account.json"');
+  return c.json(await exportAccount(createDb(c.env.DB), session.account));
+});
 
 accountPageRoutes.get("/account/delete", async (c) => {
   const session = await currentSession(createDb(c.env.DB), c);
@@ -425,6 +466,7 @@ accountPageRoutes.get("/account/deleted", (c) => {
         <li>your account: its address, handle and display name (the handle is free again);</li>
         <li>all its sessions: you are signed out everywhere;</li>
         <li>your upvotes, which are out of the papers' counts;</li>
+        <li>your follows, "not for me" marks, For-you ranking and private feed;</li>
         <li>the text of your comments, which show as "[deleted]";</li>
         <li>your name on the papers you submitted;</li>
         <li>the sign-in links mailed to the address.</li>
