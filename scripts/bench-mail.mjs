@@ -2,6 +2,8 @@
 // production code inside workerd (Miniflare, local D1 with the real migrations), through the real
 // Resend SDK to a stub Resend on this machine that allows 5 requests a second (a token bucket of
 // 5, refilled at 5 a second; 429 with retry-after beyond it). The bound is 10,000 / 100 / 5 = 20 s.
+// Half the subscribers choose a digest "ranked for me" (issue 23): accounts with 10 upvotes each,
+// the day's papers with vectors, so that every queue batch reads and ranks by their models.
 // Sizes: BENCH_MAIL_SUBSCRIBERS (default 10000), BENCH_MAIL_RPS (default 5).
 import { createServer } from "node:http";
 import { bundle, startBenchWorker } from "./lib/bench-worker.mjs";

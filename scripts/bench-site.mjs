@@ -18,6 +18,10 @@
 // and a topic two adjacent words of one, so that each finds at least its paper.
 // Two last routes measure the share cards (issue 24): a paper's card.png, each paper once (a render
 // with resvg), and one card at its versioned address, the paper page's og:image (a cache hit).
+// Two more measure For you (issue 23) for signed-in readers written into the bench's copy of the
+// catalog (10 random upvotes each): each reader's first view (a rebuild of their ranking: the
+// window's vectors read and scored) and later views (the kept ranking read back); private pages,
+// never cached.
 // Options: BENCH_SIZES (10000,100000), BENCH_SECONDS (5 per round), BENCH_ROUNDS (3, after a
 // warm-up round of BENCH_WARMUP=2 seconds a route), BENCH_CONNECTIONS (16), BENCH_TIMEOUT (30 s, wrk's
 // per-request timeout), BENCH_RAW=1 to print
@@ -29,6 +33,7 @@
 // in wrangler's Node process. Production has neither, and the rewriter taxes HTML routes only, so
 // the default mode is the one whose ratios say something about the deployed worker.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -260,7 +265,8 @@ function treeCpuMs(pid) {
 
 /**
  * wrk with a Lua script that walks `paths` from `start`: thread t of 2 takes start + t, + 2, ...;
- * every request has its own CF-Connecting-IP. Returns the figures and how many requests it made.
+ * every request has its own CF-Connecting-IP. A path may carry a Cookie header after a tab (a
+ * signed-in reader's). Returns the figures and how many requests it made.
  */
 function wrk(base, paths, start, name, seconds = SECONDS) {
   const list = join(ROOT, `.bench/${name}.txt`);
@@ -276,9 +282,11 @@ init = function(args)
   i = ${start} + tid
 end
 request = function()
-  local path = paths[(i % #paths) + 1]
+  local path, cookie = paths[(i % #paths) + 1]:match("^([^\t]*)\t?(.*)$")
   i = i + 2
-  return wrk.format("GET", path, { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) })
+  local headers = { ["CF-Connecting-IP"] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256) }
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  return wrk.format("GET", path, headers)
 end
 `,
   );
@@ -369,6 +377,41 @@ async function loadReal() {
   return { dbFile, ids, days, count: cat.stats.count, people: await realQueries() };
 }
 
+/** Signed-in readers For you is measured for: the first view of each rebuilds, the next reads what it kept. */
+const FIRST_VIEW_READERS = 6000;
+const KEPT_READERS = 200;
+/** Each reader's upvotes: 10 papers, as eval:foryou's simulated readers. */
+const READER_UPVOTES = 10;
+
+/**
+ * Accounts with a live session and 10 upvotes each, written into the bench's copy of the catalog
+ * before the workers start (the kept real build is never written). Returns each one's Cookie.
+ */
+function seedReaders(dbFile, ids, count) {
+  const db = new DatabaseSync(dbFile);
+  const cookies = [];
+  db.exec("BEGIN");
+  const account = db.prepare("INSERT INTO accounts (id, email, handle) VALUES (?, ?, ?)");
+  const session = db.prepare("INSERT INTO sessions (id_hash, account_id, expires_at) VALUES (?, ?, ?)");
+  const upvote = db.prepare("INSERT OR IGNORE INTO upvotes (account_id, paper_id) VALUES (?, ?)");
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed;
+  };
+  for (let r = 0; r < count; r++) {
+    const id = `bench-reader-${r}`;
+    const secret = `bench-session-${r}-${next()}`;
+    account.run(id, `${id}@bench.test`, id);
+    session.run(createHash("sha256").update(secret).digest("hex"), id, Date.now() + 86_400_000);
+    for (let k = 0; k < READER_UPVOTES; k++) upvote.run(id, ids[next() % ids.length]);
+    cookies.push(`__Host-session=${secret}`);
+  }
+  db.exec("COMMIT");
+  db.close();
+  return cookies;
+}
+
 async function benchSize(size) {
   ensureDevVars();
   rmSync(persistTo, { recursive: true, force: true });
@@ -388,6 +431,7 @@ async function benchSize(size) {
   const papers = size === "real" ? `${cat.count} real` : cat.count;
   const lastDay = size === "real" ? cat.days[cat.days.length - 1] : LAST_DAY;
   const w = ONLY_CACHED ? null : walks(cat.dbFile, cat.ids, cat.days, cat.people);
+  const readers = w ? seedReaders(cat.dbFile, cat.ids, FIRST_VIEW_READERS + KEPT_READERS) : [];
   if (w)
     console.log(
       `walks: ${cat.days.length * SORTS.length} day listings (then with page=), ${cat.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages, ${w.counts.sentences} sentences, ${w.counts.topics} topics (and as phrases)`,
@@ -450,6 +494,15 @@ async function benchSize(size) {
         ],
         ["uncached search, a sentence, words alone (vector-search off)", w.searchSentence, { "vector-search": false }],
       );
+    // For you (issue 23): private, never cached; a reader's first view rebuilds their ranking, later ones read it
+    if (w)
+      runs.push(
+        [
+          "For you, a reader's first view (ranked anew)",
+          readers.slice(0, FIRST_VIEW_READERS).map((cookie) => `/for-you\t${cookie}`),
+        ],
+        ["For you, a later view (the kept ranking)", readers.slice(FIRST_VIEW_READERS).map((c) => `/for-you\t${c}`)],
+      );
     const admin = { Authorization: `Bearer ${readDevVar("ADMIN_TOKEN")}`, "Content-Type": "application/json" };
     /** Sets the switches a route runs with (a request each, before its wrk: outside the figures). */
     const switchesFor = async (wanted = {}) => {
@@ -501,7 +554,11 @@ async function benchSize(size) {
     });
     const [baseline, hit, dayMiss, paper, rare, common, two, apiList, apiSearch, ...rest] = results;
     const people = rest.slice(0, 3);
-    const [cardMiss, cardHit, paperByWords, sentenceWords] = rest.slice(3);
+    const named = (name) => results.find((r) => r.name.startsWith(name));
+    const cardMiss = named("uncached share card");
+    const cardHit = named("cached share card");
+    const paperByWords = named("uncached paper page, related by words");
+    const sentenceWords = named("uncached search, a sentence, words alone");
     console.log(
       `\n| route (${papers} papers) | req/s | p50 ms | p99 ms | CPU ms/request | requests | errors |\n|---|---:|---:|---:|---:|---:|---:|`,
     );
@@ -558,6 +615,14 @@ async function benchSize(size) {
           `hybrid sentence search / uncached day listing ${ratio(sentence.rps, dayMiss.rps)} (target >= 0.33), ` +
           `/ the same sentences by words alone ${ratio(sentence.rps, sentenceWords.rps)}; p99 hybrid ${sentence.p99.toFixed(0)} ms, words ${sentenceWords.p99.toFixed(0)} ms`,
       );
+    }
+    const forYou = results.filter((r) => r.name.startsWith("For you"));
+    if (forYou.length) {
+      console.log("\nFor you (issue 23), of the uncached day listing (target: p50 and p99 within 2x):");
+      for (const r of forYou)
+        console.log(
+          `- ${r.name}: p50 ${ratio(r.p50, dayMiss.p50)}x, p99 ${ratio(r.p99, dayMiss.p99)}x, req/s ${ratio(r.rps, dayMiss.rps)}x`,
+        );
     }
     if (process.env.BENCH_RAW) for (const r of results) console.log(`\n## ${r.name}\n${r.raw}`);
     // An answer that failed is fast: no ratio above means anything then (rerun with BENCH_RAW=1 to see them).

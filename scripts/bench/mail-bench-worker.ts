@@ -6,6 +6,7 @@
 import type { MailMessage } from "#shared/contracts";
 import { chunk } from "#shared/db/chunk";
 import { enqueueDigests } from "#shared/mail/digest-schedule";
+import { quantise } from "#shared/vectors/int8";
 import type { Env } from "../../workers/mailer/src/env";
 import { queue } from "../../workers/mailer/src/index";
 
@@ -46,6 +47,53 @@ async function seed(db: D1Database, subscribers: number) {
           `INSERT INTO subscribers (id, email, status, frequency, categories, keywords) VALUES ${part.map(() => "(?, ?, 'confirmed', 'daily', ?, '[]')").join(", ")}`,
         )
         .bind(...part.flatMap((i) => [`sub-${i}`, `reader${i}@bench.example`, i % 3 ? "[]" : '["cs.CL"]'])),
+    );
+  // Half the subscribers (the even ones) choose "ranked for me": each is an account of the same
+  // address with 10 upvotes among the day's papers (issue 23), and every paper has a 64-dimension
+  // vector in a completed local space, so that the mailer reads and scores vectors as in production.
+  const space = "bench@64";
+  statements.push(
+    db
+      .prepare(
+        "INSERT INTO local_models (space, dimensions, terms, sample, catalog, centroids, clusters, trained_at, ready_at) VALUES (?, 64, 0, 30, 30, '', 1, ?, ?)",
+      )
+      .bind(space, "2026-06-12T00:00:00Z", "2026-06-12T00:00:00Z"),
+    db
+      .prepare("INSERT INTO vector_spaces (space, started_at, completed_at) VALUES (?, ?, ?)")
+      .bind(space, "2026-06-12T00:00:00Z", "2026-06-12T00:00:00Z"),
+  );
+  for (const part of chunk(papers, 12))
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO local_vectors (space, paper_id, cluster, probes, scale, vector, month, category) VALUES ${part.map(() => "(?, ?, 0, '[0]', ?, ?, '2026-06', 'cs.LG')").join(", ")}`,
+        )
+        .bind(
+          ...part.flatMap((id, i) => {
+            const v = Array.from({ length: 64 }, (_, d) => Math.sin((Number(id.slice(5)) + 1) * (d + 1) + i));
+            const { scale, data } = quantise(v);
+            return [space, id, scale, data];
+          }),
+        ),
+    );
+  const ranked = ids.filter((i) => i % 2 === 0);
+  for (const part of chunk(ranked, 33)) {
+    statements.push(
+      db
+        .prepare(`INSERT INTO accounts (id, email) VALUES ${part.map(() => "(?, ?)").join(", ")}`)
+        .bind(...part.flatMap((i) => [`account-${i}`, `reader${i}@bench.example`])),
+      db
+        .prepare(`UPDATE subscribers SET ranked_for_me = 1 WHERE id IN (${part.map(() => "?").join(", ")})`)
+        .bind(...part.map((i) => `sub-${i}`)),
+    );
+  }
+  for (const part of chunk(ranked, 4))
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO upvotes (account_id, paper_id, created_at) VALUES ${part.flatMap(() => Array.from({ length: 10 }, () => "(?, ?, '2026-06-12T01:00:00Z')")).join(", ")}`,
+        )
+        .bind(...part.flatMap((i) => Array.from({ length: 10 }, (_, k) => [`account-${i}`, papers[(i + k * 3) % 30]!]).flat())),
     );
   for (const part of chunk(statements, 50)) await db.batch(part);
 }
