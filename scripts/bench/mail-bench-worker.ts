@@ -93,7 +93,11 @@ async function seed(db: D1Database, subscribers: number) {
         .prepare(
           `INSERT INTO upvotes (account_id, paper_id, created_at) VALUES ${part.flatMap(() => Array.from({ length: 10 }, () => "(?, ?, '2026-06-12T01:00:00Z')")).join(", ")}`,
         )
-        .bind(...part.flatMap((i) => Array.from({ length: 10 }, (_, k) => [`account-${i}`, papers[(i + k * 3) % 30]!]).flat())),
+        .bind(
+          ...part.flatMap((i) =>
+            Array.from({ length: 10 }, (_, k) => [`account-${i}`, papers[(i + k * 3) % 30]!]).flat(),
+          ),
+        ),
     );
   for (const part of chunk(statements, 50)) await db.batch(part);
 }

@@ -125,6 +125,9 @@ export interface RankablePaper {
   upvotes: number;
 }
 
+/** A text's words as Candidate.words holds them. */
+const wordsOf = (text: string) => ` ${tokensOf(text).join(" ")} `;
+
 function candidatesOf(rows: RankablePaper[], vectors: Map<string, Float32Array>, withWords: boolean): Candidate[] {
   return rows.map((w) => ({
     paperId: w.id,
@@ -132,7 +135,7 @@ function candidatesOf(rows: RankablePaper[], vectors: Map<string, Float32Array>,
     authors: w.authors,
     authorKeys: w.authors.map(authorKey),
     categories: w.categories,
-    words: withWords && w.text ? new Set(tokensOf(w.text)) : null,
+    words: withWords && w.text ? wordsOf(w.text) : null,
     upvotes: w.upvotes,
   }));
 }
@@ -180,11 +183,82 @@ export async function orderForReaders(
   return orders;
 }
 
+/** The window's papers as every reader's rebuild ranks them, with their vectors. */
+interface Window {
+  key: string;
+  at: number;
+  candidates: Candidate[];
+  /** False when the index failed: ranked by follows alone, and neither kept here nor by a reader. */
+  complete: boolean;
+  /** The candidates with their words, once a reader with a saved topic asked. */
+  withWords?: Candidate[];
+}
+
+/**
+ * The window of the last one an isolate read: the same for every reader until a paper is written,
+ * another space answers or WINDOW_TTL_MS passes (its counts of upvotes only break ties; a paper a
+ * curator hides meanwhile is left out when the ranking is shown). A rebuild then reads only its
+ * reader's inputs: 2,630 papers' rows and vectors (the real catalog's window) cost about 20 times
+ * a day listing to read, a few megabytes to keep.
+ */
+let lastWindow: Window | null = null;
+export const WINDOW_TTL_MS = 10 * 60_000;
+
+async function windowOf(db: Db, index: VectorIndex, space: string, newest: string, last: number): Promise<Window> {
+  const key = `${space}|${newest}|${last}`;
+  if (lastWindow?.key === key && lastWindow.complete && Date.now() - lastWindow.at < WINDOW_TTL_MS) return lastWindow;
+  const rows = await db
+    .select({
+      id: papers.id,
+      authors: papers.authors,
+      categories: papers.categories,
+      upvotes: sql<number>`${upvotesSql}`.mapWith(Number),
+    })
+    .from(papers)
+    .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
+    .where(
+      and(visible, sql`${papers.published} >= strftime('%Y-%m-%dT%H:%M:%fZ', ${newest}, ${`-${WINDOW_DAYS} days`})`),
+    )
+    .orderBy(desc(papers.published))
+    .limit(WINDOW_MAX);
+  const vectors = await vectorsFor(
+    index,
+    space,
+    rows.map((r) => r.id),
+  );
+  const window = {
+    key,
+    at: Date.now(),
+    candidates: candidatesOf(rows, vectors ?? new Map(), false),
+    complete: !!vectors,
+  };
+  if (window.complete) lastWindow = window;
+  return window;
+}
+
+/** The window's candidates with their words (read once per window: 14 days of abstracts are megabytes). */
+async function withWords(db: Db, window: Window): Promise<Candidate[]> {
+  if (!window.withWords) {
+    const texts = new Map(
+      (
+        await db
+          .select({ id: papers.id, text: sql<string>`${papers.title} || ' ' || ${papers.abstract}` })
+          .from(papers)
+          .where(
+            sql`${papers.id} IN (SELECT value FROM json_each(${JSON.stringify(window.candidates.map((c) => c.paperId))}))`,
+          )
+      ).map((r) => [r.id, wordsOf(r.text)]),
+    );
+    window.withWords = window.candidates.map((c) => ({ ...c, words: texts.get(c.paperId) ?? null }));
+  }
+  return window.withWords;
+}
+
 /**
  * The reader's For you: the kept ranking when it is fresh, else a rebuild (read the model's
- * inputs and the window's papers, rank, keep), in the space that answers, read through `index`;
- * without one the ranking is by follows alone. One batch when fresh; a rebuild adds a second, a
- * read of vectors and the write.
+ * inputs, the window's papers (windowOf), rank, keep), in the space that answers, read through
+ * `index`; without one the ranking is by follows alone. One batch when fresh; a rebuild adds the
+ * reader's three statements of inputs, a read of their upvotes' vectors and the write.
  */
 export async function forYou(db: Db, index: VectorIndex, accountId: string, now = new Date()): Promise<ForYou> {
   const [state, kept] = await db.batch([
@@ -193,6 +267,8 @@ export async function forYou(db: Db, index: VectorIndex, accountId: string, now 
         inputs: accounts.readerInputs,
         newest: newestSql,
         space: answeringSpaceSql,
+        // the catalog's last row: a paper written since (an ingest, a backfill) makes a new window
+        last: sql<number>`(SELECT max(${papers.num}) FROM ${papers})`,
         signals: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.accountId} = ${accountId})
           + (SELECT count(*) FROM ${upvotes} WHERE ${upvotes.accountId} = ${accountId})`,
       })
@@ -210,33 +286,16 @@ export async function forYou(db: Db, index: VectorIndex, accountId: string, now 
 
   const [mine, window] = await Promise.all([
     readInputs(db, [accountId]),
-    db
-      .select({
-        id: papers.id,
-        authors: papers.authors,
-        categories: papers.categories,
-        // the words only for a reader with a saved topic: 14 days of abstracts are megabytes
-        text: sql<string | null>`CASE WHEN EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.accountId} = ${accountId}
-          AND ${follows.kind} = 'topic') THEN ${papers.title} || ' ' || ${papers.abstract} END`,
-        upvotes: sql<number>`${upvotesSql}`.mapWith(Number),
-      })
-      .from(papers)
-      .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
-      .where(
-        and(visible, sql`${papers.published} >= strftime('%Y-%m-%dT%H:%M:%fZ', ${newest}, ${`-${WINDOW_DAYS} days`})`),
-      )
-      .orderBy(desc(papers.published))
-      .limit(WINDOW_MAX),
+    windowOf(db, index, space, newest, Number(state[0]?.last ?? 0)),
   ]);
   const input = mine.get(accountId)!;
-  const found = await vectorsFor(index, space, [...inputPapers([input]), ...window.map((w) => w.id)]);
+  const found = await vectorsFor(index, space, inputPapers([input]));
   const model = modelOf(input, found ?? new Map());
-  const withWords = model.topics.length > 0;
-  const candidates = candidatesOf(window, found ?? new Map(), withWords);
+  const candidates = model.topics.length ? await withWords(db, window) : window.candidates;
   const ranked = hasSignal(model) ? rankForReader(model, candidates, FOR_YOU_KEPT) : [];
   const builtAt = now.toISOString();
   // a ranking made without the vectors (the index failed) is not kept: the next view tries again
-  if (found)
+  if (found && window.complete)
     await db
       .insert(readerRankings)
       .values({ accountId, inputs, newest, space, builtAt, ranking: ranked })

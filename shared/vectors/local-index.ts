@@ -165,12 +165,14 @@ export function localVectorIndex(db: Db): VectorIndex {
     },
     async vectorsOf(space, paperIds) {
       // a row per PACKED_IDS papers, as nearest reads a row per cluster: thousands of rows cost D1
-      // more than their bytes, and a row stays far below D1's 2 MB (about 360 bytes a paper)
+      // more than their bytes, and a row stays far below D1's 2 MB (about 360 bytes a paper).
+      // INDEXED BY: for an IN list SQLite's planner would rather walk the whole space by its
+      // primary key (385 ms for 2,630 papers of the real catalog, against 27 ms by the index).
       const packs = await Promise.all(
         Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
           db.get<{ pack: string | null }>(sql`
-            SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack FROM local_vectors
-            WHERE space = ${space}
+            SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack
+            FROM local_vectors INDEXED BY local_vectors_paper WHERE space = ${space}
               AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))`),
         ),
       );
@@ -184,7 +186,8 @@ export function localVectorIndex(db: Db): VectorIndex {
     },
     async delete(space, paperIds) {
       await db.run(
-        sql`DELETE FROM local_vectors WHERE space = ${space} AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds)}))`,
+        sql`DELETE FROM local_vectors INDEXED BY local_vectors_paper
+          WHERE space = ${space} AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds)}))`,
       );
     },
     async count() {

@@ -51,9 +51,9 @@ describe("For you in Chromium", () => {
     const author = fifth.locator("p.meta a[href^='/authors/']").first();
     const name = await author.innerText();
     await author.click();
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe(name);
     await page.getByRole("button", { name: "Follow this author" }).click();
-    await expect(page.getByRole("status")).toContainText(`You now follow the author ${name}`);
+    expect(await page.getByRole("status").innerText()).toContain(`You now follow the author ${name}`);
     followed = { name, paperId };
     expect(errors).toEqual([]);
     await page.close();
@@ -62,13 +62,13 @@ describe("For you in Chromium", () => {
   it("opens For you and sees why each paper is there", async () => {
     const page = watch(await signedIn.newPage());
     await page.goto(`${baseUrl}/for-you`);
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("For you");
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("For you");
     expect(await page.getByText("Pick three papers or topics first").count()).toBe(0);
     const cards = page.locator("ol.cards > li.card");
     expect(await cards.count()).toBeGreaterThan(3);
     // the followed author's paper first, saying so
-    await expect(cards.first()).toHaveAttribute("id", `paper-${followed.paperId}`);
-    await expect(cards.first().getByRole("list", { name: "Why it is here" })).toContainText(
+    expect(await cards.first().getAttribute("id")).toBe(`paper-${followed.paperId}`);
+    expect(await cards.first().getByRole("list", { name: "Why it is here" }).innerText()).toContain(
       `By ${followed.name}, an author you follow`,
     );
     // every card says why, and the others are like an upvoted paper

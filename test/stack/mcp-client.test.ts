@@ -21,7 +21,13 @@ const text = (result: Awaited<ReturnType<Client["callTool"]>>) =>
 
 it("lists the tools and calls each one", async () => {
   const { tools } = await client.listTools();
-  expect(tools.map((t) => t.name).sort()).toEqual(["daily_papers", "get_paper", "search_papers", "trending_papers"]);
+  expect(tools.map((t) => t.name).sort()).toEqual([
+    "author_papers",
+    "daily_papers",
+    "get_paper",
+    "search_papers",
+    "trending_papers",
+  ]);
 
   const daily = await client.callTool({ name: "daily_papers", arguments: { date: "2026-06-12", limit: 3 } });
   const papers = (daily.structuredContent as { papers: { id: string }[] }).papers;

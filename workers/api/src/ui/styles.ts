@@ -64,6 +64,7 @@ ol.cards{list-style:none;padding:0;margin:0;display:grid;gap:1rem;grid-template-
 .why{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:.5rem;margin:.5rem 0 0;font-size:.875rem}
 .why ul{margin:0;padding-left:1.1rem}
 .why form,form.inline{display:inline;margin:0}
+button.quiet{background:var(--bg);color:var(--fg);border:1px solid var(--muted);font-weight:400;font-size:.85rem;padding:.2rem .6rem}
 ul.follows li{margin:.2rem 0}
 code{overflow-wrap:anywhere}
 mark{background:var(--mark);color:inherit;padding:0 .1em;border-radius:.15em}
