@@ -153,9 +153,10 @@ export function rankForReader(
     if (category) reasons.push({ kind: "category", name: category });
     first.push({ c, bonus, likeness, reasons, upvotes: c.upvotes, upper: bonus + Math.max(0, likeness) });
   }
-  const order = (a: { score: number; upvotes: number; c: Candidate }, b: typeof a) =>
-    b.score - a.score || b.upvotes - a.upvotes || (a.c.paperId < b.c.paperId ? 1 : a.c.paperId > b.c.paperId ? -1 : 0);
-  first.sort((a, b) => order({ ...a, score: a.upper }, { ...b, score: b.upper }));
+  // best first: the score, then the more upvoted, then the newer id
+  const before = (scoreA: number, a: Scored, scoreB: number, b: Scored) =>
+    scoreA !== scoreB ? scoreA > scoreB : a.upvotes !== b.upvotes ? a.upvotes > b.upvotes : a.c.paperId > b.c.paperId;
+  first.sort((a, b) => (before(a.upper, a, b.upper, b) ? -1 : before(b.upper, b, a.upper, a) ? 1 : 0));
   const kept: (Scored & { score: number })[] = [];
   for (const f of first) {
     // sorted by their scores before the marks: none further on can beat the last kept
@@ -169,8 +170,16 @@ export function rankForReader(
       const { nearest } = nearestLiked(model, f.c.vector);
       reasons.splice(at < 0 ? reasons.length : at, 0, { kind: "like", paperId: nearest.paperId, title: nearest.title });
     } else if (!reasons.length) continue;
-    kept.push({ ...f, reasons, score: f.bonus + Math.max(0, likeness) });
-    kept.sort(order);
+    const entry = { ...f, reasons, score: f.bonus + Math.max(0, likeness) };
+    // into its place: the kept stay in order, and past `limit` the last goes
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(kept[mid]!.score, kept[mid]!, entry.score, entry)) lo = mid + 1;
+      else hi = mid;
+    }
+    kept.splice(lo, 0, entry);
     if (kept.length > limit) kept.pop();
   }
   return kept.map(({ c, score, reasons }) => ({ paperId: c.paperId, score, reasons }));

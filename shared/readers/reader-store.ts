@@ -260,7 +260,22 @@ async function withWords(db: Db, window: Window): Promise<Candidate[]> {
  * `index`; without one the ranking is by follows alone. One batch when fresh; a rebuild adds the
  * reader's three statements of inputs, a read of their upvotes' vectors and the write.
  */
-export async function forYou(db: Db, index: VectorIndex, accountId: string, now = new Date()): Promise<ForYou> {
+export async function forYou(db: Db, index: VectorIndex, accountId: string, now?: Date): Promise<ForYou>;
+/** With `ahead`: only for a reader who has a kept ranking (someone who reads For you), built anew when stale. */
+export async function forYou(
+  db: Db,
+  index: VectorIndex,
+  accountId: string,
+  now: Date,
+  ahead: "ahead",
+): Promise<ForYou | null>;
+export async function forYou(
+  db: Db,
+  index: VectorIndex,
+  accountId: string,
+  now = new Date(),
+  ahead?: "ahead",
+): Promise<ForYou | null> {
   const [state, kept] = await db.batch([
     db
       .select({
@@ -283,6 +298,7 @@ export async function forYou(db: Db, index: VectorIndex, accountId: string, now 
   const row = kept[0];
   if (row && row.inputs === inputs && row.newest === newest && row.space === space)
     return { ranked: row.ranking as RankedPaper[], signals, builtAt: row.builtAt };
+  if (ahead && !row) return null;
 
   const [mine, window] = await Promise.all([
     readInputs(db, [accountId]),

@@ -182,6 +182,30 @@ describe("For you", () => {
     expect((await forYou(db(), index, id, new Date("2026-06-22T00:00:00Z"))).builtAt).toBe("2026-06-22T00:00:00.000Z");
   });
 
+  it("a vote ranks again, ahead of the next view, for someone who reads For you; for no one else", async () => {
+    const reader = await signedInAccount();
+    const other = await signedInAccount();
+    await upvote(reader.id, DECODING[0]!);
+    await page(reader.cookie);
+    const kept = () =>
+      env.DB.prepare(
+        "SELECT r.inputs AS kept, a.reader_inputs AS now, r.ranking AS ranking FROM reader_rankings r JOIN accounts a ON a.id = r.account_id WHERE r.account_id = ?",
+      )
+        .bind(reader.id)
+        .first<{ kept: number; now: number; ranking: string }>();
+    const before = (await kept())!;
+    expect(before.kept).toBe(before.now);
+    const ids = (ranking: string) => (JSON.parse(ranking) as { paperId: string }[]).map((r) => r.paperId);
+    expect(ids(before.ranking)).toContain(DECODING[1]);
+    for (const who of [reader, other])
+      expect((await post(`/papers/${DECODING[1]}/upvote`, who.cookie)).status).toBe(303);
+    const after = (await kept())!;
+    expect(after.now).toBe(before.now + 1);
+    expect(after.kept).toBe(after.now);
+    expect(ids(after.ranking)).not.toContain(DECODING[1]);
+    expect(await countOf("SELECT count(*) AS n FROM reader_rankings WHERE account_id = ?", other.id)).toBe(0);
+  });
+
   it("works without vectors: follows alone rank", async () => {
     const { cookie } = await signedInAccount();
     expect((await post("/follows", cookie, { kind: "category", value: "cs.LG" })).status).toBe(200);

@@ -29,6 +29,7 @@ const EXAMPLES: Record<string, string> = {
   "/api/daily_papers": "/api/daily_papers?date=2026-06-12&limit=5",
   "/api/papers/search": "/api/papers/search?q=diffusion&limit=5",
   "/api/papers/{id}": "/api/papers/2606.00467",
+  "/api/authors/{name}": "/api/authors/Yann%20LeCun",
   "/feeds/search.rss": "/feeds/search.rss?q=diffusion",
   "/feeds/search.atom": "/feeds/search.atom?q=diffusion",
   "/feeds/search.json": "/feeds/search.json?q=diffusion",

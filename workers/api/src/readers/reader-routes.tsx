@@ -19,6 +19,7 @@ import { type SignedInEnv, signedInGate } from "../http/session-gate";
 import { TitledPage } from "../ui/layout";
 import { addFollow, FollowBody, markNotForMe, removeFollow } from "./follow-store";
 import { type ForYouItem, ForYouPage, PICKS_WANTED } from "./for-you-page";
+import { rankAgainSoon } from "./rank-soon";
 
 /**
  * Papers for you: follows (`POST /follows`, `/follows/delete`), "not for me" marks
@@ -85,6 +86,7 @@ readerRoutes.post("/follows", sameOrigin, signedInPage, async (c) => {
   const follow = parsed.data;
   const what = `${KIND_NAMES[follow.kind]} ${follow.label}`;
   const outcome = await addFollow(createDb(c.env.DB), c.var.session.account.id, follow);
+  if (outcome === "followed") rankAgainSoon(c, c.var.session.account.id);
   if (outcome === "followed")
     return answer(c, "Followed", `You now follow ${what}. Its papers come first in your For you.`, 200);
   if (outcome === "already") return answer(c, "Already followed", `You already follow ${what}. Nothing changed.`, 409);
@@ -112,6 +114,7 @@ readerRoutes.post("/follows/delete", sameOrigin, signedInPage, async (c) => {
   const { kind, key } = parsed.data;
   if (!(await removeFollow(createDb(c.env.DB), c.var.session.account.id, kind, key)))
     return answer(c, "Not removed", "You do not follow this. Nothing changed.", 404);
+  rankAgainSoon(c, c.var.session.account.id);
   return c.redirect("/account#for-you", 303);
 });
 
@@ -120,6 +123,7 @@ readerRoutes.post("/papers/:id{.+}/not-for-me", sameOrigin, signedInPage, async 
   await limitWrites(c);
   const marked = await markNotForMe(createDb(c.env.DB), c.var.session.account.id, paperId);
   if (marked === null) throw notFound(`paper ${paperId} is not in the catalog`);
+  if (marked) rankAgainSoon(c, c.var.session.account.id);
   c.header("Cache-Control", PRIVATE);
   return c.redirect("/for-you", 303);
 });

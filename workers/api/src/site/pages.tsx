@@ -459,19 +459,26 @@ export function AboutPage({ siteUrl }: { siteUrl: string }) {
           <li>
             <code>/search?q=</code>: full-text search over titles, authors and abstracts.
           </li>
+          <li>
+            <code>/authors/{"{name}"}</code>: every paper with an author of that name (a name is not an identity).
+          </li>
+          <li>
+            <a href="/for-you">/for-you</a>: signed in, the papers of the last two weeks ranked for you by what you
+            upvoted and what you follow (authors, categories, topics), each saying why; only you see it.
+          </li>
         </ul>
         <h2>API and feeds</h2>
         <p>
           A JSON API compatible with Hugging Face's (<a href="/api">/api</a>: <code>/api/daily_papers</code>,{" "}
-          <code>/api/papers/{"{id}"}</code>, <code>/api/papers/search</code>) and feeds in{" "}
-          <a href="/feeds/daily.rss">RSS</a>, <a href="/feeds/daily.atom">Atom</a> and{" "}
+          <code>/api/papers/{"{id}"}</code>, <code>/api/papers/search</code>, <code>/api/authors/{"{name}"}</code>) and
+          feeds in <a href="/feeds/daily.rss">RSS</a>, <a href="/feeds/daily.atom">Atom</a> and{" "}
           <a href="/feeds/daily.json">JSON Feed</a>.
         </p>
         <h2 id="mcp">For AI assistants (MCP)</h2>
         <p>
-          <code>{`${siteUrl}/mcp`}</code> is a Model Context Protocol server (Streamable HTTP, no sign-in) with four
-          tools: <code>daily_papers</code>, <code>trending_papers</code>, <code>search_papers</code> and{" "}
-          <code>get_paper</code>. Add it to Claude Code with
+          <code>{`${siteUrl}/mcp`}</code> is a Model Context Protocol server (Streamable HTTP, no sign-in) with five
+          tools: <code>daily_papers</code>, <code>trending_papers</code>, <code>search_papers</code>,{" "}
+          <code>author_papers</code> and <code>get_paper</code>. Add it to Claude Code with
         </p>
         <pre tabindex={0}>{`claude mcp add --transport http paperboy ${siteUrl}/mcp`}</pre>
         <p>or to a client that reads a JSON configuration (Cursor, VS Code, and others) with</p>

@@ -9,6 +9,7 @@ import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { type SignedInEnv, signedInGate } from "../http/session-gate";
 import { currentSession, type Session } from "../http/sessions";
+import { rankAgainSoon } from "../readers/rank-soon";
 import { Layout } from "../ui/layout";
 import { castVote, upvotedBy, type VoteIntent } from "./vote-store";
 
@@ -48,6 +49,7 @@ async function vote(c: Context<SignedInEnv>, session: Session, paperId: string, 
   );
   const result = await castVote(createDb(c.env.DB), session.account.id, paperId, intent);
   if (!result) throw notFound(`paper ${paperId} is not in the catalog`);
+  rankAgainSoon(c, session.account.id);
   const back = backTo(c, paperId);
   // The voter's next view of this page shows the vote; every other copy expires within VOTE_VISIBLE_S.
   await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, back);
