@@ -126,57 +126,78 @@ export function rankForReader(
   centroidShare = CENTROID_SHARE,
 ): RankedPaper[] {
   const centroid = centroidOf(model.liked.map((l) => l.vector));
-  type Scored = { c: Candidate; bonus: number; likeness: number; reasons: Reason[]; upvotes: number };
-  const first: (Scored & { upper: number })[] = [];
-  for (const c of candidates) {
+  const n = candidates.length;
+  // the first pass in typed arrays: no object for a candidate until the second pass takes it
+  const upper = new Float64Array(n);
+  const likeness = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  const bonus = new Float64Array(n);
+  const author = new Int32Array(n).fill(-1);
+  const topics = new Map<number, { label: string }>();
+  const categories = new Map<number, string>();
+  const taken: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = candidates[i]!;
     if (model.seen.has(c.paperId)) continue;
-    const reasons: Reason[] = [];
-    let bonus = 0;
-    const author = c.authorKeys.findIndex((key) => model.authors.has(key));
-    if (author >= 0) {
-      bonus += AUTHOR_BONUS;
-      reasons.push({ kind: "author", name: c.authors[author] ?? model.authors.get(c.authorKeys[author]!)! });
-    }
+    if (model.authors.size) author[i] = c.authorKeys.findIndex((key) => model.authors.has(key));
+    if (author[i]! >= 0) bonus[i]! += AUTHOR_BONUS;
     const topic = c.words ? model.topics.find((t) => holdsTopic(c.words!, t)) : undefined;
     if (topic) {
-      bonus += TOPIC_BONUS;
-      reasons.push({ kind: "topic", label: topic.label });
+      bonus[i]! += TOPIC_BONUS;
+      topics.set(i, topic);
     }
-    const category = c.categories.find((cat) => model.categories.has(cat));
-    if (category) bonus += CATEGORY_BONUS;
-    let likeness = Number.NEGATIVE_INFINITY;
+    const category = model.categories.size ? c.categories.find((cat) => model.categories.has(cat)) : undefined;
+    if (category) {
+      bonus[i]! += CATEGORY_BONUS;
+      categories.set(i, category);
+    }
     if (c.vector && centroid) {
-      likeness = centroidShare * dot(c.vector, centroid);
-      if (centroidShare < 1) likeness += (1 - centroidShare) * nearestLiked(model, c.vector).best;
+      likeness[i] = centroidShare * dot(c.vector, centroid);
+      if (centroidShare < 1) likeness[i]! += (1 - centroidShare) * nearestLiked(model, c.vector).best;
     }
-    if (!reasons.length && !category && !(likeness > 0)) continue;
-    if (category) reasons.push({ kind: "category", name: category });
-    first.push({ c, bonus, likeness, reasons, upvotes: c.upvotes, upper: bonus + Math.max(0, likeness) });
+    if (bonus[i]! > 0 || likeness[i]! > 0) {
+      upper[i] = bonus[i]! + Math.max(0, likeness[i]!);
+      taken.push(i);
+    }
   }
   // best first: the score, then the more upvoted, then the newer id
-  const before = (scoreA: number, a: Scored, scoreB: number, b: Scored) =>
-    scoreA !== scoreB ? scoreA > scoreB : a.upvotes !== b.upvotes ? a.upvotes > b.upvotes : a.c.paperId > b.c.paperId;
-  first.sort((a, b) => (before(a.upper, a, b.upper, b) ? -1 : before(b.upper, b, a.upper, a) ? 1 : 0));
-  const kept: (Scored & { score: number })[] = [];
-  for (const f of first) {
+  const before = (scoreA: number, a: Candidate, scoreB: number, b: Candidate) =>
+    scoreA !== scoreB ? scoreA > scoreB : a.upvotes !== b.upvotes ? a.upvotes > b.upvotes : a.paperId > b.paperId;
+  taken.sort((i, j) =>
+    before(upper[i]!, candidates[i]!, upper[j]!, candidates[j]!)
+      ? -1
+      : before(upper[j]!, candidates[j]!, upper[i]!, candidates[i]!)
+        ? 1
+        : 0,
+  );
+  const kept: { c: Candidate; score: number; reasons: Reason[] }[] = [];
+  for (const i of taken) {
     // sorted by their scores before the marks: none further on can beat the last kept
-    if (kept.length >= limit && f.upper < kept[kept.length - 1]!.score) break;
-    let likeness = f.likeness;
-    if (f.c.vector) for (const m of model.marked) likeness -= MARK_WEIGHT * Math.max(0, dot(f.c.vector, m));
-    const reasons = [...f.reasons];
-    if (likeness > 0 && f.c.vector) {
-      // the strongest follow first, then the likeness, then a category (a tie-break)
-      const at = reasons.findIndex((r) => r.kind === "category");
-      const { nearest } = nearestLiked(model, f.c.vector);
-      reasons.splice(at < 0 ? reasons.length : at, 0, { kind: "like", paperId: nearest.paperId, title: nearest.title });
-    } else if (!reasons.length) continue;
-    const entry = { ...f, reasons, score: f.bonus + Math.max(0, likeness) };
+    if (kept.length >= limit && upper[i]! < kept[kept.length - 1]!.score) break;
+    const c = candidates[i]!;
+    let like = likeness[i]!;
+    if (c.vector) for (const m of model.marked) like -= MARK_WEIGHT * Math.max(0, dot(c.vector, m));
+    // the strongest follow first, then the likeness, then a category (a tie-break)
+    const reasons: Reason[] = [];
+    if (author[i]! >= 0) {
+      const key = c.authorKeys[author[i]!]!;
+      reasons.push({ kind: "author", name: c.authors[author[i]!] ?? model.authors.get(key)! });
+    }
+    const topic = topics.get(i);
+    if (topic) reasons.push({ kind: "topic", label: topic.label });
+    if (like > 0 && c.vector) {
+      const { nearest } = nearestLiked(model, c.vector);
+      reasons.push({ kind: "like", paperId: nearest.paperId, title: nearest.title });
+    }
+    const category = categories.get(i);
+    if (category) reasons.push({ kind: "category", name: category });
+    if (!reasons.length) continue;
+    const entry = { c, score: bonus[i]! + Math.max(0, like), reasons };
     // into its place: the kept stay in order, and past `limit` the last goes
     let lo = 0;
     let hi = kept.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (before(kept[mid]!.score, kept[mid]!, entry.score, entry)) lo = mid + 1;
+      if (before(kept[mid]!.score, kept[mid]!.c, entry.score, c)) lo = mid + 1;
       else hi = mid;
     }
     kept.splice(lo, 0, entry);

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import {
   accounts,
   dailyEntries,
+  type FollowKind,
   type FollowRow,
   follows,
   notForMe,
@@ -66,34 +67,35 @@ interface Inputs {
 }
 
 /**
- * The inputs of these readers' models, three statements at once whatever their number: each
- * reader's FOLLOWS_MAX follows, LIKED_MAX latest upvotes and MARKS_MAX latest marks, those made by
- * `asOf` (an ISO time; all by default).
+ * The inputs of these readers' models, in one statement whatever their number: each reader's
+ * follows, LIKED_MAX latest upvotes (with their titles, a card's reason) and MARKS_MAX latest
+ * marks, those made by `asOf` (an ISO time; all by default).
  */
 async function readInputs(db: Db, accountIds: string[], asOf = "9999"): Promise<Map<string, Inputs>> {
-  const ids = JSON.stringify(accountIds);
-  const [followRows, likedRows, markedRows] = await Promise.all([
-    db
-      .select()
-      .from(follows)
-      .where(sql`${follows.accountId} IN (SELECT value FROM json_each(${ids})) AND ${follows.createdAt} <= ${asOf}`),
-    db.all<{ account_id: string; paper_id: string; title: string }>(sql`
-      SELECT account_id, paper_id, title FROM (
-        SELECT u.account_id, u.paper_id, p.title,
-          row_number() OVER (PARTITION BY u.account_id ORDER BY u.created_at DESC) AS n
-        FROM ${upvotes} AS u JOIN ${papers} AS p ON p.id = u.paper_id
-        WHERE u.account_id IN (SELECT value FROM json_each(${ids})) AND u.created_at <= ${asOf})
-      WHERE n <= ${LIKED_MAX}`),
-    db.all<{ account_id: string; paper_id: string }>(sql`
-      SELECT account_id, paper_id FROM (
-        SELECT account_id, paper_id, row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC) AS n
-        FROM ${notForMe} WHERE account_id IN (SELECT value FROM json_each(${ids})) AND created_at <= ${asOf})
-      WHERE n <= ${MARKS_MAX}`),
-  ]);
+  const ids = sql`(SELECT value FROM json_each(${JSON.stringify(accountIds)}))`;
+  const rows = await db.all<{ t: "f" | "u" | "m"; account: string; a: string; b: string; c: string; d: string }>(sql`
+    SELECT 'f' AS t, account_id AS account, kind AS a, key AS b, label AS c, created_at AS d FROM ${follows}
+    WHERE account_id IN ${ids} AND created_at <= ${asOf}
+    UNION ALL
+    SELECT 'u', account_id, paper_id, title, NULL, NULL FROM (
+      SELECT u.account_id, u.paper_id, p.title,
+        row_number() OVER (PARTITION BY u.account_id ORDER BY u.created_at DESC) AS n
+      FROM ${upvotes} AS u JOIN ${papers} AS p ON p.id = u.paper_id
+      WHERE u.account_id IN ${ids} AND u.created_at <= ${asOf})
+    WHERE n <= ${LIKED_MAX}
+    UNION ALL
+    SELECT 'm', account_id, paper_id, NULL, NULL, NULL FROM (
+      SELECT account_id, paper_id, row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC) AS n
+      FROM ${notForMe} WHERE account_id IN ${ids} AND created_at <= ${asOf})
+    WHERE n <= ${MARKS_MAX}`);
   const inputs = new Map<string, Inputs>(accountIds.map((id) => [id, { follows: [], liked: [], marked: [] }]));
-  for (const f of followRows) inputs.get(f.accountId)?.follows.push(f);
-  for (const l of likedRows) inputs.get(l.account_id)?.liked.push({ paperId: l.paper_id, title: l.title });
-  for (const m of markedRows) inputs.get(m.account_id)?.marked.push(m.paper_id);
+  for (const r of rows) {
+    const mine = inputs.get(r.account);
+    if (r.t === "f")
+      mine?.follows.push({ accountId: r.account, kind: r.a as FollowKind, key: r.b, label: r.c, createdAt: r.d });
+    else if (r.t === "u") mine?.liked.push({ paperId: r.a, title: r.b });
+    else mine?.marked.push(r.a);
+  }
   return inputs;
 }
 
