@@ -9,6 +9,7 @@ import {
   notForMe,
   papers,
   readerRankings,
+  sessions,
   upvotes,
 } from "../db/schema";
 import { authorKey } from "../papers/authors";
@@ -322,4 +323,33 @@ export async function forYou(
         set: { inputs, newest, space, builtAt, ranking: ranked },
       });
   return { ranked, signals, builtAt };
+}
+
+/** How many readers the hourly cron ranks ahead at most (about 20 ms of CPU each). */
+export const RANK_AHEAD_READERS = 200;
+/** A reader is someone whose session was seen in this many days. */
+const ACTIVE_DAYS = 14;
+
+/**
+ * The hourly cron's part (the ingest worker): the kept rankings that a newer paper made stale, of
+ * people seen in the last 14 days, most recently built first, ranked again, so that their first
+ * view after the day's papers arrive finds it ready. At most `limit` a run; the rest wait for the
+ * next run or their own view. Returns how many it ranked.
+ */
+export async function rankAhead(db: Db, index: VectorIndex, now: Date, limit = RANK_AHEAD_READERS): Promise<number> {
+  const since = new Date(now.getTime() - ACTIVE_DAYS * 86_400_000).toISOString();
+  const stale = await db
+    .select({ id: readerRankings.accountId })
+    .from(readerRankings)
+    .where(
+      and(
+        sql`${readerRankings.newest} IS NOT ${newestSql}`,
+        sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.accountId} = ${readerRankings.accountId}
+          AND ${sessions.lastSeenAt} >= ${since})`,
+      ),
+    )
+    .orderBy(desc(readerRankings.builtAt))
+    .limit(limit);
+  for (const { id } of stale) await forYou(db, index, id, now, "ahead");
+  return stale.length;
 }

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
-import { forYou } from "#shared/readers/reader-store";
+import { forYou, rankAhead } from "#shared/readers/reader-store";
 import { vectorsFrom } from "#shared/vectors/from-env";
 import { embedWaiting } from "#shared/vectors/paper-vectors";
 import { vectorizeIndex } from "#shared/vectors/vectorize";
@@ -204,6 +204,40 @@ describe("For you", () => {
     expect(after.kept).toBe(after.now);
     expect(ids(after.ranking)).not.toContain(DECODING[1]);
     expect(await countOf("SELECT count(*) AS n FROM reader_rankings WHERE account_id = ?", other.id)).toBe(0);
+  });
+
+  it("the hourly cron ranks ahead the readers a newer paper made stale, if they were seen lately", async () => {
+    const index = vectorizeIndex(vz);
+    const seen = await signedInAccount();
+    const away = await signedInAccount();
+    for (const who of [seen, away]) {
+      await upvote(who.id, DECODING[0]!);
+      await forYou(db(), index, who.id, new Date("2026-06-21T00:00:00Z"));
+    }
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = '2026-05-01T00:00:00.000Z' WHERE account_id = ?")
+      .bind(away.id)
+      .run();
+    await insertPapers([
+      {
+        id: "2606.00500",
+        day: "2026-06-22",
+        title: "Speculative decoding with draft trees, a new variant",
+        abstract: "Draft models propose tokens that a target model verifies in speculative decoding, anew.",
+      },
+    ]);
+    const vectors = (await vectorsFrom({ ...env, ...vectorEnv() }, db()))!;
+    await embedWaiting(db(), vectors, { limit: 100, now: new Date() });
+    const now = new Date("2026-06-22T01:00:00Z");
+    expect(await rankAhead(db(), index, now)).toBe(1);
+    const kept = await env.DB.prepare("SELECT newest, ranking FROM reader_rankings WHERE account_id = ?")
+      .bind(seen.id)
+      .first<{ newest: string; ranking: string }>();
+    expect(kept!.newest).toBe("2026-06-22T00:00:00.000Z");
+    expect((JSON.parse(kept!.ranking) as { paperId: string }[]).slice(0, 6).map((r) => r.paperId)).toContain(
+      "2606.00500",
+    );
+    // fresh now: a second run ranks no one
+    expect(await rankAhead(db(), index, now)).toBe(0);
   });
 
   it("works without vectors: follows alone rank", async () => {

@@ -14,7 +14,8 @@ import { todayUtc } from "#shared/domain/periods";
 import { runDigestSchedule } from "#shared/mail/digest-schedule";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { arxivId } from "#shared/papers/records";
-import { onCloudflare, vectorsFrom } from "#shared/vectors/from-env";
+import { rankAhead } from "#shared/readers/reader-store";
+import { onCloudflare, vectorIndexFrom, vectorsFrom } from "#shared/vectors/from-env";
 import { keepLocalVectors, MIN_TRAIN_PAPERS, trainLocalModel } from "#shared/vectors/local-model";
 import { embedWaiting, MAX_EMBED_CHUNK } from "#shared/vectors/paper-vectors";
 import { type Env, readConfig } from "./env";
@@ -71,6 +72,9 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     await purgeExpiredSignins(env.DB, at);
     if (!onCloudflare(env))
       await keepLocalVectors(createDb(env.DB), at).catch((err) => console.error("local model", err));
+    // after the new papers' vectors: For you's readers find the day's papers ranked
+    const db = createDb(env.DB);
+    await rankAhead(db, vectorIndexFrom(env, db), at).catch((err) => console.error("For you ahead", err));
     return;
   }
   if (isArxivAnnouncementHour(at)) await runIngest(env, { source: "arxiv-rss" });
