@@ -158,8 +158,8 @@ async function vectorsFor(index: VectorIndex, space: string, ids: string[]): Pro
  * `papers` in each reader's order (a digest "ranked for me"): what their model ranks first, then
  * the rest in the order given. Readers without a model's input keep the order given. The model is
  * made of what the reader gave by `asOf` (a digest's period end: a mail rendered again, to replay
- * a call of unknown outcome, gets the same order whatever they upvoted since). Three statements
- * for the readers' inputs and one read of vectors, however many readers.
+ * a call of unknown outcome, gets the same order whatever they upvoted since). One statement for
+ * the readers' inputs and one read of vectors, however many readers.
  */
 export async function orderForReaders(
   db: Db,
@@ -201,8 +201,8 @@ interface Window {
  * The window of the last one an isolate read: the same for every reader until a paper is written,
  * another space answers or WINDOW_TTL_MS passes (its counts of upvotes only break ties; a paper a
  * curator hides meanwhile is left out when the ranking is shown). A rebuild then reads only its
- * reader's inputs: 2,630 papers' rows and vectors (the real catalog's window) cost about 20 times
- * a day listing to read, a few megabytes to keep.
+ * reader's inputs: 2,630 papers' rows and vectors (the real catalog's window) cost several day
+ * listings to read, a few megabytes to keep.
  */
 let lastWindow: Window | null = null;
 export const WINDOW_TTL_MS = 10 * 60_000;
@@ -261,7 +261,7 @@ async function withWords(db: Db, window: Window): Promise<Candidate[]> {
  * The reader's For you: the kept ranking when it is fresh, else a rebuild (read the model's
  * inputs, the window's papers (windowOf), rank, keep), in the space that answers, read through
  * `index`; without one the ranking is by follows alone. One batch when fresh; a rebuild adds the
- * reader's three statements of inputs, a read of their upvotes' vectors and the write.
+ * reader's one statement of inputs, a read of their upvotes' and marks' vectors and the write.
  */
 export async function forYou(db: Db, index: VectorIndex, accountId: string, now?: Date): Promise<ForYou>;
 /** With `ahead`: only for a reader who has a kept ranking (someone who reads For you), built anew when stale. */
