@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "../db/client";
 import { type ListedPaper, papersInOrder } from "./queries";
 import { ftsString, tokensOf } from "./search-query";
@@ -14,6 +15,14 @@ export const authorPath = (name: string) => `/authors/${encodeURIComponent(name.
 
 /** The longest name an author page or a follow takes. */
 export const MAX_AUTHOR_NAME = 100;
+
+/** An author's name as the page, the API, the MCP tool and a follow take it. */
+export const AuthorName = z
+  .string()
+  .trim()
+  .min(1, "an author's name must not be empty")
+  .max(MAX_AUTHOR_NAME, `an author's name is at most ${MAX_AUTHOR_NAME} characters`)
+  .refine((s) => !/\p{Cc}/u.test(s), "an author's name holds no control characters");
 export const AUTHOR_PAGE_SIZE = 30;
 /**
  * The most papers an author page reads to find one name's: the index's phrase matches of the name

@@ -84,6 +84,15 @@ const filterSql = (filter: NeighbourQuery["filter"]) =>
 
 type Row = { paper_id: string; scale: number; vector: string };
 
+/** The rows of a pack: `group_concat(paper_id || ' ' || scale || ' ' || vector, ' ')`, one row of D1's for many. */
+function unpack(pack: string | null | undefined): Row[] {
+  const parts = pack?.split(" ") ?? [];
+  const rows: Row[] = [];
+  for (let i = 0; i + 2 < parts.length; i += 3)
+    rows.push({ paper_id: parts[i]!, scale: Number(parts[i + 1]), vector: parts[i + 2]! });
+  return rows;
+}
+
 /** The `topK` rows nearest `vector`, nearest first, `leaveOut` left out. */
 function best(rows: Row[], vector: Float32Array, topK: number, leaveOut?: string): Neighbour[] {
   const scored: Neighbour[] = [];
@@ -135,13 +144,11 @@ export function localVectorIndex(db: Db): VectorIndex {
         SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack FROM local_vectors
         WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)}))
         ${filterSql(query.filter)} GROUP BY cluster`);
-      const rows: Row[] = [];
-      for (const { pack } of packs) {
-        const parts = pack.split(" ");
-        for (let i = 0; i + 2 < parts.length; i += 3)
-          rows.push({ paper_id: parts[i]!, scale: Number(parts[i + 1]), vector: parts[i + 2]! });
-      }
-      return best(rows, vector, query.topK);
+      return best(
+        packs.flatMap(({ pack }) => unpack(pack)),
+        vector,
+        query.topK,
+      );
     },
     async neighboursOf(space, paperId, query) {
       // one statement: the paper's own row first, then the rows of the first `probes` clusters its
@@ -176,13 +183,7 @@ export function localVectorIndex(db: Db): VectorIndex {
               AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))`),
         ),
       );
-      const found = new Map<string, Float32Array>();
-      for (const row of packs) {
-        const parts = row?.pack?.split(" ") ?? [];
-        for (let i = 0; i + 2 < parts.length; i += 3)
-          found.set(parts[i]!, dequantise(parts[i + 2]!, Number(parts[i + 1])));
-      }
-      return found;
+      return new Map(packs.flatMap((row) => unpack(row?.pack)).map((r) => [r.paper_id, dequantise(r.vector, r.scale)]));
     },
     async delete(space, paperIds) {
       await db.run(

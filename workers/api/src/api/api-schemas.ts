@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_AUTHOR_NAME } from "#shared/papers/authors";
+import { AuthorName as AuthorNameRule } from "#shared/papers/authors";
 import { ARXIV_ID } from "#shared/papers/records";
 import { onlyExclusions, parseQuery } from "#shared/papers/search-query";
 import { commonErrorsOf } from "../http/openapi";
@@ -102,17 +102,10 @@ export const PaperId = z
   .regex(ARXIV_ID, "must be an arXiv id such as 2606.00467 or astro-ph/0601001 (no version)")
   .meta({ description: "arXiv id without version; old-style ids keep their slash", example: "2606.00467" });
 
-export const AuthorName = z
-  .string()
-  .transform((s) => s.trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "must not be empty")
-      .max(MAX_AUTHOR_NAME, `must be at most ${MAX_AUTHOR_NAME} characters`)
-      .refine((s) => !/\p{Cc}/u.test(s), "must not hold control characters"),
-  )
-  .meta({ description: "an author's full name, URL-encoded", example: "Yann LeCun" });
+export const AuthorName = AuthorNameRule.meta({
+  description: "an author's full name, URL-encoded",
+  example: "Yann LeCun",
+});
 
 export const AuthorQuery = z.object({ p: intParam(0, 1000, 0, { description: "0-based page number", example: "0" }) });
 

@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Db } from "#shared/db/client";
 import { formatDay } from "#shared/domain/periods";
-import { AUTHOR_PAGE_SIZE, MAX_AUTHOR_NAME, papersByAuthor } from "#shared/papers/authors";
+import { AUTHOR_PAGE_SIZE, AuthorName, papersByAuthor } from "#shared/papers/authors";
 import {
   type ListedPaper,
   paperById,
@@ -196,12 +196,7 @@ export function buildMcpServer(
       description:
         "Every paper in the catalog with an author of this name (matched after Unicode normalisation and case folding), newest first, paged. A name is not an identity: two people with one name share the list.",
       inputSchema: {
-        name: z
-          .string()
-          .trim()
-          .min(1, "name must not be empty")
-          .max(MAX_AUTHOR_NAME, `name must be at most ${MAX_AUTHOR_NAME} characters`)
-          .describe("an author's full name as papers write it, e.g. Yann LeCun"),
+        name: AuthorName.describe("an author's full name as papers write it, e.g. Yann LeCun"),
         page: z.number().int().min(0).max(1000).default(0).describe(`0-based page of ${AUTHOR_PAGE_SIZE} papers`),
       },
       outputSchema: { ...PaperList, name: z.string(), total: z.number().int() },

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "#shared/db/client";
 import { accounts, type FollowKind, follows, notForMe, papers } from "#shared/db/schema";
-import { authorKey, MAX_AUTHOR_NAME, papersByAuthor } from "#shared/papers/authors";
+import { AuthorName, authorKey, papersByAuthor } from "#shared/papers/authors";
 import { visible } from "#shared/papers/queries";
 import { arxivCategory } from "#shared/papers/records";
 import { FOLLOWS_MAX, topicWords, touchReader } from "#shared/readers/reader-store";
@@ -16,15 +16,7 @@ const noControls = (s: string) => !/\p{Cc}/u.test(s);
 /** What a follow form posts, checked per kind; `key` is what matching reads, `label` what the person sees. */
 export const FollowBody = z
   .discriminatedUnion("kind", [
-    z.object({
-      kind: z.literal("author"),
-      value: z
-        .string()
-        .trim()
-        .min(1, "name an author")
-        .max(MAX_AUTHOR_NAME, `an author's name is at most ${MAX_AUTHOR_NAME} characters`)
-        .refine(noControls, "an author's name holds no control characters"),
-    }),
+    z.object({ kind: z.literal("author"), value: AuthorName }),
     z.object({ kind: z.literal("category"), value: arxivCategory }),
     z.object({
       kind: z.literal("topic"),

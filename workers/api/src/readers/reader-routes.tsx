@@ -10,12 +10,13 @@ import { vectorIndexFrom } from "#shared/vectors/from-env";
 import { toHfDailyPaper } from "../api/hf-shape";
 import { readConfig } from "../env";
 import { ApiError, describeZodError, notFound } from "../errors";
-import { type Format, send, toEntry } from "../feeds/feed-format";
+import { FORMATS, type Format, send, toEntry } from "../feeds/feed-format";
 import { paperIdFrom } from "../http/paper-id";
 import { PRIVATE, privateAlways, privateHtml } from "../http/private-page";
 import { enforceLimits } from "../http/rate-limit";
 import { sameOrigin } from "../http/same-origin";
 import { type SignedInEnv, signedInGate } from "../http/session-gate";
+import { Notice } from "../ui/components";
 import { TitledPage } from "../ui/layout";
 import { addFollow, FollowBody, markNotForMe, removeFollow } from "./follow-store";
 import { type ForYouItem, ForYouPage, PICKS_WANTED } from "./for-you-page";
@@ -36,6 +37,8 @@ export const READER_LIMIT = { max: 30, windowSeconds: 60 };
 /** How many ranked papers the page shows, and the most the JSON and the feed give. */
 export const FOR_YOU_SHOWN = 30;
 const MAX_API_LIMIT = 100;
+/** A private feed's file: the token, then one of the feeds' formats. */
+const FEED_FILE = new RegExp(`^(.+)\\.(${FORMATS.join("|")})$`);
 
 const signedInPage = signedInGate((c) =>
   privateHtml(
@@ -59,9 +62,7 @@ const answer = (c: Context<SignedInEnv>, title: string, text: string, status: 20
   privateHtml(
     c,
     <TitledPage title={title}>
-      <p class="notice" role="status">
-        {text}
-      </p>
+      <Notice text={text} />
       <p>
         <a href="/for-you">For you</a> · <a href="/account#for-you">Your follows</a>
       </p>
@@ -128,15 +129,12 @@ readerRoutes.post("/papers/:id{.+}/not-for-me", sameOrigin, signedInPage, async 
   return c.redirect("/for-you", 303);
 });
 
-/** The person's ranking with its papers as the site lists them (a paper hidden since it was ranked left out). */
+/** The person's ranking with its papers as the site lists them (papersInOrder leaves out one hidden since). */
 async function rankedItems(db: Db, ranking: ForYou, limit: number): Promise<ForYouItem[]> {
   const top = ranking.ranked.slice(0, limit);
-  const items = await papersInOrder(
-    db,
-    top.map((r) => r.paperId),
-  );
   const reasons = new Map(top.map((r) => [r.paperId, r.reasons]));
-  return items.filter((i) => !i.paper.hiddenAt).map((item) => ({ item, reasons: reasons.get(item.paper.id) ?? [] }));
+  const items = await papersInOrder(db, [...reasons.keys()]);
+  return items.map((item) => ({ item, reasons: reasons.get(item.paper.id) ?? [] }));
 }
 
 readerRoutes.get("/for-you", signedInPage, async (c) => {
@@ -169,7 +167,7 @@ readerRoutes.get("/api/me/for-you", signedInJson, async (c) => {
 });
 
 readerRoutes.get("/for-you/feed/:file", async (c) => {
-  const match = /^(.+)\.(rss|atom|json)$/.exec(c.req.param("file"));
+  const match = FEED_FILE.exec(c.req.param("file"));
   const config = readConfig(c.env);
   const key = match ? await feedKeyOf(config.TOKEN_SECRET, match[1]!) : null;
   const db = createDb(c.env.DB);

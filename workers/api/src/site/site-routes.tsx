@@ -10,7 +10,7 @@ import {
   todayUtc,
   weeksInIsoYear,
 } from "#shared/domain/periods";
-import { AUTHOR_PAGE_SIZE, authorPath, MAX_AUTHOR_NAME, papersByAuthor } from "#shared/papers/authors";
+import { AUTHOR_PAGE_SIZE, AuthorName, authorPath, papersByAuthor } from "#shared/papers/authors";
 import {
   dayListing,
   latestDayListing,
@@ -221,12 +221,7 @@ siteRoutes.get("/search", async (c) => {
 });
 
 siteRoutes.get("/authors/:name", async (c) => {
-  const name = c.req.param("name").trim();
-  if (!name || name.length > MAX_AUTHOR_NAME || /\p{Cc}/u.test(name))
-    throw badRequest(
-      "invalid_request",
-      `an author's name is 1 to ${MAX_AUTHOR_NAME} characters, without control characters`,
-    );
+  const name = validate(AuthorName, c.req.param("name"));
   const page = pageOf(c);
   const found = await papersByAuthor(createDb(c.env.DB), name, page - 1);
   setCache(c, "counts");

@@ -47,9 +47,11 @@ async function vote(c: Context<SignedInEnv>, session: Session, paperId: string, 
     [{ key: `vote:account:${session.account.id}`, ...VOTE_LIMIT }],
     "Too many votes in a short time. Please wait a minute and try again.",
   );
-  const result = await castVote(createDb(c.env.DB), session.account.id, paperId, intent);
-  if (!result) throw notFound(`paper ${paperId} is not in the catalog`);
-  rankAgainSoon(c, session.account.id);
+  const cast = await castVote(createDb(c.env.DB), session.account.id, paperId, intent);
+  if (!cast) throw notFound(`paper ${paperId} is not in the catalog`);
+  // the vote's own batch said whether the voter reads For you: no other read for anyone else
+  const { readsForYou, ...result } = cast;
+  if (readsForYou) rankAgainSoon(c, session.account.id);
   const back = backTo(c, paperId);
   // The voter's next view of this page shows the vote; every other copy expires within VOTE_VISIBLE_S.
   await freshenAfterWrite(readConfig(c.env).SITE_URL, paperId, back);

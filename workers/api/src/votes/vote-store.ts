@@ -1,6 +1,6 @@
 import { and, desc, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { Db } from "#shared/db/client";
-import { dailyEntries, papers, upvotes } from "#shared/db/schema";
+import { dailyEntries, papers, readerRankings, upvotes } from "#shared/db/schema";
 import { upvotesSql, visible } from "#shared/papers/queries";
 import { touchReader } from "#shared/readers/reader-store";
 
@@ -10,6 +10,8 @@ export interface VoteResult {
   voted: boolean;
   upvotes: number;
   localUpvotes: number;
+  /** Whether the voter reads For you (has a kept ranking): then it is ranked again ahead of their next view. */
+  readsForYou: boolean;
 }
 
 /** What someone asks for: a vote, no vote, or the other of what they have (the form without JavaScript). */
@@ -53,6 +55,7 @@ export async function castVote(
       localUpvotes: papers.localUpvotes,
       upvotes: upvotesSql,
       voted: sql<number>`EXISTS (SELECT 1 FROM ${upvotes} WHERE account_id = ${accountId} AND paper_id = ${paperId})`,
+      readsForYou: sql<number>`EXISTS (SELECT 1 FROM ${readerRankings} WHERE account_id = ${accountId})`,
     })
     .from(papers)
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
@@ -67,7 +70,13 @@ export async function castVote(
         : (await db.batch([remove, insertIf(sql`changes() = 0`), touch, read]))[3];
   const row = rows[0];
   if (!row) return null;
-  return { paperId, voted: Number(row.voted) === 1, upvotes: Number(row.upvotes), localUpvotes: row.localUpvotes };
+  return {
+    paperId,
+    voted: Number(row.voted) === 1,
+    upvotes: Number(row.upvotes),
+    localUpvotes: row.localUpvotes,
+    readsForYou: Number(row.readsForYou) === 1,
+  };
 }
 
 /** The papers an account upvoted, most recent first. */
