@@ -70,10 +70,9 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     await runIngest(env, { source: "arxiv-api" });
     await runDigestSchedule(env, at);
     await purgeExpiredSignins(env.DB, at);
-    if (!onCloudflare(env))
-      await keepLocalVectors(createDb(env.DB), at).catch((err) => console.error("local model", err));
-    // after the new papers' vectors: For you's readers find the day's papers ranked
     const db = createDb(env.DB);
+    if (!onCloudflare(env)) await keepLocalVectors(db, at).catch((err) => console.error("local model", err));
+    // after the new papers' vectors: For you's readers find the day's papers ranked
     await rankAhead(db, vectorIndexFrom(env, db), at).catch((err) => console.error("For you ahead", err));
     return;
   }

@@ -1,7 +1,7 @@
 import { authorPath } from "#shared/papers/authors";
 import type { ListedPaper } from "#shared/papers/queries";
 import type { Reason } from "#shared/readers/for-you";
-import { Cards, Notice, PaperCard, paperPath } from "../ui/components";
+import { Cards, PaperCard, paperPath, utcTime } from "../ui/components";
 import { Layout } from "../ui/layout";
 import { MAX_TOPIC } from "./follow-store";
 
@@ -68,13 +68,11 @@ export function ForYouPage(props: {
   builtAt: string;
   /** Papers to start from when the person has given nothing yet. */
   starters: ListedPaper[];
-  notice?: string;
 }) {
   const { items, signals } = props;
   return (
     <Layout title="For you" nav="foryou" votes>
       <h1>For you</h1>
-      <Notice text={props.notice} />
       <p class="lede">
         The papers of the last two weeks, ranked for you: like the papers you upvoted, by the authors you follow, on
         your topics. Only you see this page.
@@ -125,7 +123,7 @@ export function ForYouPage(props: {
       ) : null}
       <p>
         <small>
-          {`Ranked ${props.builtAt.slice(0, 16).replace("T", " ")} UTC, again after your next upvote, follow or mark, or when new papers arrive. `}
+          {`Ranked ${utcTime(props.builtAt)} UTC, again after your next upvote, follow or mark, or when new papers arrive. `}
           Your follows and your private feed: <a href="/account#for-you">your account</a>.
         </small>
       </p>
