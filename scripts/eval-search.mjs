@@ -42,7 +42,7 @@ import { DatabaseSync } from "node:sqlite";
 import { dequantise } from "../shared/vectors/int8.ts";
 import { embedText } from "../shared/vectors/lsa.ts";
 import { startDirect } from "./lib/direct-stack.mjs";
-import { ROOT, readDevVar, seedVectors } from "./lib/local-stack.mjs";
+import { ROOT, readDevVar, seedSearchIndex, seedVectors } from "./lib/local-stack.mjs";
 import { nearestToVector } from "./lib/lsa.mjs";
 import { DAILY_FILE, readJsonl, realCatalog, requireCorpus } from "./lib/real-catalog.mjs";
 import { freePort, intEnv, rng } from "./lib/script-env.mjs";
@@ -354,6 +354,7 @@ try {
     await seedVectors(base, readDevVar("ADMIN_TOKEN"), console.log);
     vectorsMs = Date.now() - t;
   }
+  await seedSearchIndex(base, readDevVar("ADMIN_TOKEN"), console.log);
   // one request first, so that the isolate's start and SQLite's first reads fall outside the timings
   const warm = `${base}/api/papers/search?q=warm&limit=${LIMIT}`;
   await (await fetch(warm, { headers: { "CF-Connecting-IP": "10.255.255.255" } })).text();

@@ -176,6 +176,31 @@ export async function seedVectors(baseUrl, adminToken, log = console.log) {
   return { learnt, embedded, backfillMs };
 }
 
+/**
+ * The search's term index over the catalog: POST /admin/search/index until nothing remains (a
+ * restart finds it built and returns at once). Resolves to the steps taken and their time.
+ */
+export async function seedSearchIndex(baseUrl, adminToken, log = console.log) {
+  const headers = { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" };
+  const started = Date.now();
+  let steps = 0;
+  for (;;) {
+    const res = await fetch(`${baseUrl}/admin/search/index`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ steps: 50 }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`building the search index failed: ${JSON.stringify(body)}`);
+    steps += body.steps.length;
+    if (!body.remaining) {
+      const ms = Date.now() - started;
+      if (steps) log(`search index: ${body.indexed} papers in ${steps} steps, ${(ms / 1000).toFixed(1)} s`);
+      return { steps, ms, indexed: body.indexed };
+    }
+  }
+}
+
 /** Everything a local run needs; resolves to { baseUrl, stop }. */
 export async function startLocalStack({
   port = 8787,
@@ -196,6 +221,7 @@ export async function startLocalStack({
     await waitUntilUp(baseUrl, child);
     await seed(baseUrl, readDevVar("ADMIN_TOKEN"), log);
     await seedVectors(baseUrl, readDevVar("ADMIN_TOKEN"), log);
+    await seedSearchIndex(baseUrl, readDevVar("ADMIN_TOKEN"), log);
   } catch (err) {
     await stop();
     throw err;

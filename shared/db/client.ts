@@ -1,5 +1,7 @@
+import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import * as schema from "./schema";
 
 /** Built per request or per run from the binding; never held at module scope. */
@@ -13,4 +15,20 @@ export type Db = ReturnType<typeof createDb>;
 export async function runBatch(db: Db, statements: BatchItem<"sqlite">[]): Promise<unknown[]> {
   const [first, ...rest] = statements;
   return first ? db.batch([first, ...rest]) : [];
+}
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * Raw SQL statements in one D1 batch, a transaction (drizzle batches only its builders, not `sql`):
+ * each becomes a prepared statement with its parameters bound.
+ */
+export async function runSqlBatch(db: Db, statements: SQL[]): Promise<D1Result[]> {
+  if (!statements.length) return [];
+  return db.$client.batch(
+    statements.map((s) => {
+      const q = dialect.sqlToQuery(s);
+      return db.$client.prepare(q.sql).bind(...q.params);
+    }),
+  );
 }

@@ -227,6 +227,38 @@ export const localVectors = sqliteTable(
 );
 
 /**
+ * The search's term index (shared/papers/term-index.ts): the catalog cut into segments of papers by
+ * num, each holding, per term, its best papers by their bm25 weight. A segment is `live` (searched),
+ * `building` (a merge of `sources` under way, `cursor` the last term written) or `retired` (merged
+ * into another; its lists wait to be swept).
+ */
+export const termSegments = sqliteTable("term_segments", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  level: integer("level").notNull(),
+  firstNum: integer("first_num").notNull(),
+  lastNum: integer("last_num").notNull(),
+  papers: integer("papers").notNull(),
+  state: text("state", { enum: ["live", "building", "retired"] }).notNull(),
+  sources: text("sources", { mode: "json" }).$type<number[]>(),
+  cursor: text("cursor"),
+  createdAt: text("created_at").notNull(),
+});
+
+/** A term's list in a segment: its document frequency there and its best papers as "num impact" pairs, best first. */
+export const termLists = sqliteTable(
+  "term_lists",
+  {
+    term: text("term").notNull(),
+    segment: integer("segment").notNull(),
+    df: integer("df").notNull(),
+    postings: text("postings").notNull(),
+  },
+  // A rowid table, not WITHOUT ROWID: a list runs to 20 kB, and an index b-tree keeps whole rows in
+  // its interior pages (counting 30 words' document frequencies took 9.5 ms that way, 0.6 ms this way)
+  (t) => [uniqueIndex("term_lists_term").on(t.term, t.segment), index("term_lists_segment").on(t.segment, t.term)],
+);
+
+/**
  * Switches a curator flips at /admin without a deploy, by name (SWITCHES in
  * shared/vectors/query-arm.ts names the one there is): a switch without a row is on.
  */

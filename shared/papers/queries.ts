@@ -20,9 +20,11 @@ import {
   type ParsedQuery,
   parseQuery,
   STOPWORDS,
+  stem,
   TOKEN,
   tokensOf,
 } from "./search-query";
+import { bestByImpact, type IndexedTerms, readIndexedTerms, termOf } from "./term-index";
 
 export type SortOrder = "upvotes" | "trending" | "newest";
 export const SORT_ORDERS: readonly SortOrder[] = ["upvotes", "trending", "newest"];
@@ -323,6 +325,7 @@ export interface SearchResult {
 export interface SearchOptions {
   page?: number;
   limit?: number;
+  /** The postings budget of a search on FTS5 alone (ftsCandidates); the term index has its own (INDEX_BUDGET). */
   budget?: number;
   /** Hybrid search's vector arm (shared/vectors/query-arm.ts), asked for sentence-like queries only. */
   vectorArm?: VectorArm | null;
@@ -384,7 +387,8 @@ export const papersInOrderQuery = (db: Db, ids: string[]) =>
 
 /**
  * Best match first, for any query, at a cost bounded whatever its words' frequencies. Two D1
- * statements:
+ * statements on the term index (indexedCandidates), once it holds all but at most TAIL_PAPERS of
+ * the catalog; else, on FTS5 alone (ftsCandidates), after the index's read, two more:
  * 1. Document frequencies: each word's matches added last are read on the FTS index, at most
  *    budget / words + 1 of them (FTS5 walks a doclist lazily and stops at the LIMIT), so the probes
  *    read at most budget + words postings in all (the budget: POSTINGS_BUDGET, or
@@ -489,7 +493,81 @@ interface Candidates {
   common: boolean;
 }
 
+/**
+ * Papers after the term index's last segment that a search reads on FTS5 beside the index (the
+ * tail: papers ingested since the index's last step, normally none). When more wait, the index is
+ * behind (never built, or its steps failing) and the search ranks on FTS5 alone (ftsCandidates).
+ */
+export const TAIL_PAPERS = 2000;
+/** The tail's matches of any word a search adds to the index's candidates, newest first. */
+const TAIL_CANDIDATES = 50;
+/**
+ * The most postings of the term index a search reads: its words' lists, rarest first, while they
+ * fit. A list holds at most LIST_LENGTH postings a segment, so a short query's words all fit.
+ */
+export const INDEX_BUDGET = 20_000;
+/**
+ * A phrase's rarest word in at most this many papers: its papers are read on FTS5 (bm25 over the
+ * phrase: the doclists of its words, its rarest one's at most this long).
+ */
+export const PHRASE_DF = 20_000;
+
+/** bm25's idf, as FTS5 computes it: a word in `n` of `total` papers. */
+const idfOf = (total: number, n: number) => Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
+
 async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<Candidates> {
+  const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET);
+  return indexed.covered > 0 && indexed.total - indexed.covered <= TAIL_PAPERS
+    ? indexedCandidates(db, parsed, indexed)
+    : ftsCandidates(db, parsed, budget);
+}
+
+/** An excluded word's test on a candidate `num`: a rowid seek into its doclist, never a read of it. */
+const notExcludedSql = (excluded: string[], num: SQL) =>
+  excluded.length
+    ? sql`AND NOT EXISTS (SELECT 1 FROM papers_fts AS x WHERE x.papers_fts MATCH ${excluded.map(ftsString).join(" OR ")} AND x.rowid = ${num})`
+    : sql``;
+
+/**
+ * Candidates from the term index (term-index.ts), in two statements whatever the catalog's size:
+ * the words' rows (readIndexedTerms), then the best papers by idf x impact over the rarest words'
+ * lists (at most INDEX_BUDGET postings), with the tail's newest matches, read with their text.
+ */
+async function indexedCandidates(db: Db, parsed: ParsedQuery, indexed: IndexedTerms): Promise<Candidates> {
+  const { words, excluded } = parsed;
+  const { total, covered } = indexed;
+  const count = words.length > SHORT_QUERY ? SENTENCE_CANDIDATES : RANKED_CANDIDATES;
+  const best = bestByImpact(indexed.lists, (term) => idfOf(total, indexed.df.get(term) ?? 0), count, total);
+  // The phrases that come first (quoted, or a short query whole): their best papers by FTS5's bm25,
+  // which reads the doclists of the phrases' words; so only when each phrase has a word at most
+  // PHRASE_DF papers hold. A phrase's papers the words' lists miss are what topics need most.
+  const tiers = tierPhrases(parsed);
+  const phraseDf = (p: string[]) => Math.min(...p.map((w) => indexed.df.get(termOf(w)) ?? 0));
+  const phraseMatch =
+    tiers.length && tiers.every((p) => phraseDf(p) <= PHRASE_DF) ? tiers.map(ftsString).join(" AND ") : MATCH_NOTHING;
+  // the tail only when there is one: past the last num, FTS5 still walks an OR's doclists to find nothing
+  const ranked = sql`
+    SELECT c.num AS num, min(c.ord) AS ord FROM (
+      SELECT j.value AS num, j.key AS ord FROM json_each(${JSON.stringify(best)}) AS j
+      UNION ALL
+      SELECT * FROM (SELECT rowid AS num, ${count} AS ord FROM papers_fts WHERE papers_fts MATCH ${phraseMatch}
+        ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0), rowid LIMIT ${RANKED_CANDIDATES})
+      UNION ALL
+      SELECT * FROM (SELECT rowid AS num, ${count} AS ord FROM papers_fts
+        WHERE papers_fts MATCH ${covered < total ? words.map(ftsString).join(" OR ") : MATCH_NOTHING} AND rowid > ${covered}
+        ORDER BY rowid DESC LIMIT ${TAIL_CANDIDATES})) AS c
+    WHERE true ${notExcludedSql(excluded, sql`c.num`)}
+    GROUP BY c.num`;
+  return {
+    rows: await listedInRankOrder(db, ranked),
+    df: new Map(words.map((w) => [w, indexed.df.get(termOf(w)) ?? 0])),
+    total: Math.max(1, total),
+    common: false,
+  };
+}
+
+/** Candidates ranked on FTS5 alone: the catalog before its term index is built, or while it is behind. */
+async function ftsCandidates(db: Db, parsed: ParsedQuery, budget: number): Promise<Candidates> {
   const { words, excluded } = parsed;
   const cap = Math.max(1, Math.floor(budget / words.length));
   const values = sql.join(
@@ -526,9 +604,7 @@ async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<
   // (a phrase seeks into its commoner words' doclists) for no better candidates; rescore counts them.
   const phrases = parsed.phrases;
   const tiers = tierPhrases(parsed);
-  const notExcluded = excluded.length
-    ? sql`AND NOT EXISTS (SELECT 1 FROM papers_fts AS x WHERE x.papers_fts MATCH ${excluded.map(ftsString).join(" OR ")} AND x.rowid = f.rowid)`
-    : sql``;
+  const notExcluded = notExcludedSql(excluded, sql`f.rowid`);
   let ranked: SQL;
   if (rare.size) {
     const elements = [...[...rare].map(ftsString), ...phrases.filter((p) => p.some((t) => rare.has(t))).map(ftsString)];
@@ -585,19 +661,6 @@ export const PHRASE_WEIGHT = 1;
 export const UPVOTE_PRIOR = 0.5;
 /** Queries of at most this many words are a topic, a name or a few title words (rather than a sentence): see rescore. */
 const SHORT_QUERY = 6;
-
-/** A light suffix stripper, the same for the query and the papers: "models", "modeling" -> "model". */
-export function stem(word: string): string {
-  let w = word;
-  if (w.length <= 3) return w;
-  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith("sses")) w = w.slice(0, -2);
-  else if (w.endsWith("s") && !/(ss|us|is)$/u.test(w)) w = w.slice(0, -1);
-  if (w.length > 5 && w.endsWith("ing")) w = w.slice(0, -3);
-  else if (w.length > 4 && w.endsWith("ed")) w = w.slice(0, -2);
-  if (w.length > 4 && w.endsWith("e")) w = w.slice(0, -1);
-  return w;
-}
 
 /** Stems already cut: a paper's words repeat across candidates and queries. Cleared when it grows past STEM_CACHE. */
 const stems = new Map<string, string>();
@@ -686,11 +749,10 @@ function occurrences(field: Field, phrase: string[]): number {
  */
 function rescore(parsed: ParsedQuery, found: Candidates): ListedRow[] {
   const { rows, df, total, common } = found;
-  const idfOf = (n: number) => Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
   const wordIdf = new Map<string, number>();
   for (const w of parsed.words) {
     const s = stem(w);
-    wordIdf.set(s, Math.max(wordIdf.get(s) ?? 0, idfOf(df.get(w) ?? 0)));
+    wordIdf.set(s, Math.max(wordIdf.get(s) ?? 0, idfOf(total, df.get(w) ?? 0)));
   }
   const tiers = tierPhrases(parsed).map((p) => p.map(stem));
   const short = parsed.words.length <= SHORT_QUERY;

@@ -39,6 +39,19 @@ export const TOKEN = /[\p{L}\p{N}]+/gu;
 /** The words of a text, lower-cased and cut to MAX_TERM_LENGTH: what a query or a paper is made of here. */
 export const tokensOf = (text: string) =>
   (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
+/** A light suffix stripper, the same for the query and the papers: "models", "modeling" -> "model". */
+export function stem(word: string): string {
+  let w = word;
+  if (w.length <= 3) return w;
+  if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith("sses")) w = w.slice(0, -2);
+  else if (w.endsWith("s") && !/(ss|us|is)$/u.test(w)) w = w.slice(0, -1);
+  if (w.length > 5 && w.endsWith("ing")) w = w.slice(0, -3);
+  else if (w.length > 4 && w.endsWith("ed")) w = w.slice(0, -2);
+  if (w.length > 4 && w.endsWith("e")) w = w.slice(0, -1);
+  return w;
+}
+
 const HF_PAPER = /^(?:https?:\/\/)?(?:www\.)?huggingface\.co\/papers\/([^/?#\s]+)\/?(?:[?#]\S*)?$/i;
 
 /** The arXiv id a pasted text names as a whole: 2606.00467, arXiv:2606.00467v2, an arxiv.org or hf.co/papers address. */

@@ -5,6 +5,7 @@ import { ingestRuns, papers } from "#shared/db/schema";
 import { DAY_MS, todayUtc } from "#shared/domain/periods";
 import type { IngestRequest } from "#shared/papers/ingest-request";
 import { emptyBatch, type ParsedBatch, reject } from "#shared/papers/records";
+import { INGEST_INDEX_STEPS, indexSteps } from "#shared/papers/term-index";
 import { vectorsFrom } from "#shared/vectors/from-env";
 import { EMBED_CHUNK, embedWaiting } from "#shared/vectors/paper-vectors";
 import { type Env, type IngestConfig, readConfig } from "./env";
@@ -57,6 +58,7 @@ export async function runIngest(env: Env, request: IngestRequest, deps: IngestDe
   }
 
   const embedding = error ? null : await embedAfterWrite(env, db, now());
+  if (!error) await indexAfterWrite(db, now());
 
   const finished = await db
     .update(ingestRuns)
@@ -98,6 +100,17 @@ async function embedAfterWrite(env: Env, db: Db, at: Date) {
     console.error("embedding after the ingest failed", message);
     return { embedded: 0, embedWaiting: null, embedError: message };
   }
+}
+
+/**
+ * The run's papers into the search's term index, and the index's merges onward, a bounded number
+ * of steps (each one batch). A failure is logged and leaves the papers waiting for the next run;
+ * meanwhile the search reads them on FTS5 (queries.ts, TAIL_PAPERS).
+ */
+async function indexAfterWrite(db: Db, at: Date) {
+  await indexSteps(db, { now: at, steps: INGEST_INDEX_STEPS }).catch((err: unknown) => {
+    console.error("indexing after the ingest failed", err instanceof Error ? err.message : err);
+  });
 }
 
 /**

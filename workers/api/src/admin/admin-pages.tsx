@@ -3,6 +3,8 @@ import type { IngestRunRow, mailDeadLetters } from "#shared/db/schema";
 import { INGEST_SOURCES } from "#shared/db/schema";
 import { todayUtc } from "#shared/domain/periods";
 import type { ListedPaper } from "#shared/papers/queries";
+import { INDEX_STEPS, type IndexCoverage } from "#shared/papers/term-index";
+import { plural } from "#shared/papers/text";
 import { EMBED_CHUNK, type vectorCoverage } from "#shared/vectors/paper-vectors";
 import type { allSwitches } from "#shared/vectors/query-arm";
 import type { AuditEntry } from "../curators/audit";
@@ -126,6 +128,27 @@ export function VectorCoverage({ coverage }: { coverage: Coverage }) {
   );
 }
 
+/** The search's term index: papers held and waiting, live segments per level, a merge under way. */
+function SearchIndex({ index }: { index: IndexCoverage }) {
+  const levels = index.live.map((l) => `level ${l.level}: ${plural(l.segments, "segment")}, ${l.papers} papers`);
+  return (
+    <>
+      <p>
+        {`${index.indexed} papers indexed, ${index.waiting} waiting (searched on FTS5 meanwhile). `}
+        {levels.length ? `Live segments: ${levels.join("; ")}.` : "No segment yet: search ranks on FTS5 alone."}
+        {index.building ? ` Merging ${index.building.papers} papers into level ${index.building.level}.` : ""}
+        {index.retired ? ` ${plural(index.retired, "merged segment")} to sweep.` : ""}
+      </p>
+      <form method="post" action="/admin/search/index">
+        <p>
+          <button type="submit">{`Run ${INDEX_STEPS} steps of the index`}</button> (each ingest run does this for its
+          papers)
+        </p>
+      </form>
+    </>
+  );
+}
+
 type Switches = Awaited<ReturnType<typeof allSwitches>>;
 
 /** Each switch, its state, who flipped it last, and a button that flips it. */
@@ -151,12 +174,14 @@ export function Dashboard({
   audit,
   coverage,
   switches,
+  index,
   local,
 }: {
   actor: string;
   audit: AuditEntry[];
   coverage: Coverage;
   switches: Switches;
+  index: IndexCoverage;
   /** Whether the local default makes the vectors here (no Workers AI). */
   local: boolean;
 }) {
@@ -184,6 +209,8 @@ export function Dashboard({
           </p>
         </form>
       )}
+      <h2>Search index</h2>
+      <SearchIndex index={index} />
       <h2>Switches</h2>
       <SwitchList switches={switches} />
       <h2>Audit log</h2>

@@ -7,6 +7,7 @@ import { parseDay } from "#shared/domain/periods";
 import { pendingDeadLetters, redriveDeadLetters } from "#shared/mail/dead-letters";
 import { IngestRequest } from "#shared/papers/ingest-request";
 import { paperById } from "#shared/papers/queries";
+import { INDEX_STEPS, indexCoverage, indexSteps, MAX_INDEX_STEPS } from "#shared/papers/term-index";
 import { onCloudflare } from "#shared/vectors/from-env";
 import { EMBED_CHUNK, MAX_EMBED_CHUNK, vectorCoverage } from "#shared/vectors/paper-vectors";
 import { allSwitches, SWITCHES, type SwitchName, switchStatement } from "#shared/vectors/query-arm";
@@ -51,10 +52,11 @@ const purge = (c: Context<CuratorEnv>, req: { papers: string[]; days: string[] }
   purgeEverywhere(readConfig(c.env).SITE_URL, req, c.executionCtx);
 
 adminRoutes.get("/", async (c) => {
-  const [audit, coverage, switches] = await Promise.all([
+  const [audit, coverage, switches, index] = await Promise.all([
     recentAudit(db(c), { limit: 50 }),
     vectorCoverage(db(c)),
     allSwitches(db(c)),
+    indexCoverage(db(c)),
   ]);
   return c.html(
     <Dashboard
@@ -62,6 +64,7 @@ adminRoutes.get("/", async (c) => {
       audit={audit}
       coverage={coverage}
       switches={switches}
+      index={index}
       local={!onCloudflare(c.env)}
     />,
   );
@@ -246,6 +249,34 @@ adminRoutes.post("/vectors/train", async (c) => {
   });
   if (wantsHtml(c)) return c.redirect("/admin", 303);
   return c.json(answer);
+});
+
+// ---- The search's term index ----
+
+/** Its segments and the papers it does not hold yet. */
+adminRoutes.get("/search/index", async (c) => c.json(await indexCoverage(db(c))));
+
+const IndexRequest = z.strictObject({
+  steps: z.number().int().min(1).max(MAX_INDEX_STEPS).default(INDEX_STEPS),
+});
+
+/**
+ * Up to `steps` bounded steps of keeping the term index (shared/papers/term-index.ts): index the
+ * papers it does not hold, merge segments, sweep retired ones. Answers the coverage after them with
+ * `remaining`, the papers still waiting plus one while a merge or a sweep is left, so that a loop of
+ * calls builds the index over a catalog loaded by any means. Two at once write the same rows.
+ */
+adminRoutes.post("/search/index", async (c) => {
+  const isJson = (c.req.header("Content-Type") ?? "").includes("application/json");
+  const { steps } = isJson ? await jsonBody(c, IndexRequest) : IndexRequest.parse({});
+  const done = await indexSteps(db(c), { now: new Date(), steps });
+  const coverage = await indexCoverage(db(c));
+  if (wantsHtml(c)) return c.redirect("/admin", 303);
+  return c.json({
+    steps: done,
+    remaining: coverage.waiting + (coverage.busy && !coverage.waiting ? 1 : 0),
+    ...coverage,
+  });
 });
 
 // ---- Switches ----
