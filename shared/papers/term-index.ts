@@ -179,7 +179,7 @@ export async function indexStep(db: Db, opts: IndexOptions): Promise<IndexStep> 
     .orderBy(asc(papers.num))
     .limit(opts.chunk ?? CHUNK_PAPERS);
   if (chunk.length) {
-    await indexChunk(db, segments.at(-1)?.id ?? 0, after, chunk, opts.now);
+    await indexChunk(db, segments.at(-1)?.id ?? 0, after, chunk, opts);
     return "indexed";
   }
   const retired = segments.find((s) => s.state === "retired");
@@ -196,7 +196,7 @@ async function indexChunk(
   lastId: number,
   after: number,
   chunk: { num: number; title: string; authors: string[]; abstract: string }[],
-  now: Date,
+  { now, listLength = LIST_LENGTH }: IndexOptions,
 ) {
   const lists = new Map<string, Posting[]>();
   for (const p of chunk)
@@ -205,7 +205,11 @@ async function indexChunk(
       if (list) list.push([p.num, impact]);
       else lists.set(term, [[p.num, impact]]);
     }
-  const rows = [...lists].map(([term, list]) => ({ term, df: list.length, postings: packList(list.sort(bestFirst)) }));
+  const rows = [...lists].map(([term, list]) => ({
+    term,
+    df: list.length,
+    postings: packList(list.sort(bestFirst).slice(0, listLength)),
+  }));
   const id = lastId + 1;
   const [first, last] = [chunk[0]!.num, chunk.at(-1)!.num];
   // The segment only if no other step indexed these papers meanwhile, and its rows only if the
