@@ -351,10 +351,11 @@ export const SHORT_QUERY_BUDGET = 60_000;
 export const RANKED_CANDIDATES = 200;
 /**
  * A sentence's (more than SHORT_QUERY words) candidates: its rare words pick its paper among the
- * first few, so half as many do as well (profile:search on 300 sentences: MRR@10 0.970 at 100
- * against 0.968 at 200, for 30% less time) and leave five pages of 20.
+ * first few, so fewer do as well and cost less to read and rescore (on FTS5, profile:search on 300
+ * sentences: MRR@10 0.968 at 200, 0.970 at 100, 0.968 at 60; on the term index, the paper among
+ * the candidates for 0.980 of sentences at 100, 0.977 at 60), and leave three pages of 20.
  */
-export const SENTENCE_CANDIDATES = 100;
+export const SENTENCE_CANDIDATES = 60;
 /** The matches a query of only common words picks: the ones most recently added to the catalog (10 pages). */
 export const COMMON_WINDOW = 200;
 /** An FTS5 query that matches nothing at once: the arm of a search that does not apply. */

@@ -49,7 +49,7 @@ export function switchStatement(db: Db, name: SwitchName, on: boolean, by: strin
     .onConflictDoUpdate({ target: switches.name, set: { on, changedAt: at, changedBy: by } });
 }
 
-/** The query's neighbours the arm asks for: as many as a sentence's words candidates (SENTENCE_CANDIDATES). */
+/** The query's neighbours the arm asks for: the words' candidates for a sentence when the fusion was chosen (eval:search). */
 export const VECTOR_ARM_K = 100;
 /** How long the query's embedding and the index's answer may take together before words answer alone. */
 export const QUERY_EMBED_TIMEOUT_MS = 1000;
