@@ -104,6 +104,13 @@ export function eachPosting(packed: string, each: (num: number, impact: number) 
 
 const bestFirst = (a: Posting, b: Posting) => b[1] - a[1] || a[0] - b[0];
 
+/** A term's row: its document frequency, and its `listLength` best postings packed. */
+const termRow = (term: string, df: number, list: Posting[], listLength: number): TermRow => ({
+  term,
+  df,
+  postings: packList(list.sort(bestFirst).slice(0, listLength)),
+});
+
 interface TermRow {
   term: string;
   df: number;
@@ -205,11 +212,7 @@ async function indexChunk(
       if (list) list.push([p.num, impact]);
       else lists.set(term, [[p.num, impact]]);
     }
-  const rows = [...lists].map(([term, list]) => ({
-    term,
-    df: list.length,
-    postings: packList(list.sort(bestFirst).slice(0, listLength)),
-  }));
+  const rows = [...lists].map(([term, list]) => termRow(term, list.length, list, listLength));
   const id = lastId + 1;
   const [first, last] = [chunk[0]!.num, chunk.at(-1)!.num];
   // The segment only if no other step indexed these papers meanwhile, and its rows only if the
@@ -253,11 +256,7 @@ async function mergeStep(db: Db, building: typeof termSegments.$inferSelect, lis
       eachPosting(r.postings, (n, q) => m.list.push([n, q]));
       merged.set(r.term, m);
     }
-  const rows = [...merged].map(([term, m]) => ({
-    term,
-    df: m.df,
-    postings: packList(m.list.sort(bestFirst).slice(0, listLength)),
-  }));
+  const rows = [...merged].map(([term, m]) => termRow(term, m.df, m.list, listLength));
   // a step that finds another one moved the cursor meanwhile writes nothing (the other wrote the same)
   const stillHere = sql`EXISTS (SELECT 1 FROM term_segments WHERE id = ${building.id} AND state = 'building' AND cursor = ${cursor})`;
   await runSqlBatch(db, [
