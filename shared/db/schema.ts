@@ -227,6 +227,29 @@ export const localVectors = sqliteTable(
 );
 
 /**
+ * The local vector index's packs (shared/vectors/local-index.ts): a cluster's papers and the sign
+ * bits of their vectors, a few rows a cluster, so that a query reads tens of rows rather than the
+ * thousands of its clusters' vectors. Each upsert appends a part to each cluster it touches; a
+ * cluster of more than MAX_PARTS parts is merged into one in the same batch.
+ */
+export const localPacks = sqliteTable(
+  "local_packs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    space: text("space")
+      .notNull()
+      .references(() => localModels.space, { onDelete: "cascade" }),
+    cluster: integer("cluster").notNull(),
+    papers: integer("papers").notNull(),
+    /** The papers' ids, space-separated. */
+    ids: text("ids").notNull(),
+    /** Their codes in the same order, each codeWidth characters of base64. */
+    codes: text("codes").notNull(),
+  },
+  (t) => [index("local_packs_cluster").on(t.space, t.cluster, t.id)],
+);
+
+/**
  * The search's term index (shared/papers/term-index.ts): the catalog cut into segments of papers by
  * num, each holding, per term, its best papers by their bm25 weight. A segment is `live` (searched),
  * `building` (a merge of `sources` under way, `cursor` the last term written) or `retired` (merged

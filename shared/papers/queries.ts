@@ -430,7 +430,7 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
     // the arm runs while D1 finds the words' candidates
     const near = parsed.words.length > SHORT_QUERY && opts.vectorArm ? askArm(opts.vectorArm, q) : null;
     const words = rescore(parsed, await candidates(db, parsed, budget)).map(asListed);
-    ({ listed, ranking } = await withVectorArm(db, parsed, words, near));
+    ({ listed, ranking } = await withVectorArm(db, parsed, words, near, offset + limit + 1));
     listed = listed.slice(offset, offset + limit + 1);
   } else {
     return { hits: [], more: false, ranking };
@@ -455,15 +455,16 @@ function askArm(arm: VectorArm, q: string): Promise<string[] | null | "failed"> 
 }
 
 /**
- * The words' ranking with the arm's papers fused below its first places (fusion.ts). A paper only
- * the arm found is read here (one statement) and left out when it holds an excluded word or is
- * hidden, as the words' arm leaves them out.
+ * The words' ranking with the arm's papers fused below its first places (fusion.ts), its first
+ * `wanted` papers. A paper only the arm found is read here (one statement, unless some were left
+ * out) and left out when it holds an excluded word or is hidden, as the words' arm leaves them out.
  */
 async function withVectorArm(
   db: Db,
   parsed: ParsedQuery,
   words: ListedPaper[],
   near: Promise<string[] | null | "failed"> | null,
+  wanted: number,
 ): Promise<{ listed: ListedPaper[]; ranking: SearchRanking }> {
   const ids = await near;
   if (!ids) return { listed: words, ranking: "words" };
@@ -476,12 +477,24 @@ async function withVectorArm(
   const excluded = new Set(parsed.excluded.map(stem));
   const holdsExcluded = ({ paper }: ListedPaper) =>
     tokensOf(`${paper.title} ${paper.authors.join(" ")} ${paper.abstract}`).some((t) => excluded.has(stem(t)));
-  for (const p of await papersInOrder(
-    db,
-    order.filter((id) => !byId.has(id)),
-  ))
-    if (!holdsExcluded(p)) byId.set(p.paper.id, p);
-  return { listed: order.flatMap((id) => byId.get(id) ?? []), ranking: "hybrid" };
+  const listed: ListedPaper[] = [];
+  for (let at = 0; listed.length < wanted && at < order.length; ) {
+    const window = order.slice(at, at + wanted - listed.length);
+    at += window.length;
+    const found = new Map(
+      (
+        await papersInOrder(
+          db,
+          window.filter((id) => !byId.has(id)),
+        )
+      ).map((p) => [p.paper.id, p]),
+    );
+    for (const id of window) {
+      const p = byId.get(id) ?? found.get(id);
+      if (p && (byId.has(id) || !holdsExcluded(p))) listed.push(p);
+    }
+  }
+  return { listed, ranking: "hybrid" };
 }
 
 interface Candidates {

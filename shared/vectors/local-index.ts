@@ -1,12 +1,16 @@
 /**
- * The local default's vector index, in D1 (table local_vectors): each vector as int8 with one
- * scale (a quarter of float32's bytes; cosine within about 0.001), filed under the nearest of its
- * model's centroids, an inverted file: a query compares itself with the centroids and reads only
- * the PROBES nearest clusters' rows, a bounded share of the catalog (PROBES / clusters: 8 of 256 at
- * the real catalog's size, about 3%) instead of all of it.
+ * The local default's vector index, in D1. Each vector is stored as int8 with one scale (table
+ * local_vectors: a quarter of float32's bytes; cosine within about 0.001), filed under the nearest
+ * of its model's centroids, an inverted file; and each cluster's papers are packed, a few rows a
+ * cluster, with a code of each vector: a bit a dimension (table local_packs). A query compares
+ * itself with the centroids, reads the packs of the PROBES nearest clusters (tens of rows, a
+ * bounded share of the catalog: 8 of 256 clusters at the real catalog's size, about 3%), scores
+ * every code there against its own exact vector, and reads whole only the RESCORED best, to rank
+ * them by their int8 vectors. Reading the clusters' vectors themselves cost D1 a row each, thousands
+ * a query (docs/benchmarks.md).
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { type Db, runSqlBatch } from "../db/client";
 import { dequantise, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
@@ -17,6 +21,14 @@ import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vect
  * hand over, far more than scoring it.
  */
 export const PROBES = 8;
+/**
+ * Papers a query reads whole after the codes' first pass: eval on the real catalog (Node, the
+ * codes of 8 probed clusters, docs/benchmarks.md) kept the exact ranking's MRR@10 (0.771 against
+ * 0.770) and Recall@100 (0.910 against 0.913) at 100.
+ */
+export const RESCORED = 100;
+/** A cluster's parts in local_packs at most: one more, and an upsert merges them into one. */
+export const MAX_PARTS = 8;
 /** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
 export const NEIGHBOUR_PROBES = 1;
 
@@ -29,6 +41,51 @@ function dotStored(data: string, scale: number, x: Float32Array): number {
     sum += (b > 127 ? b - 256 : b) * x[i]!;
   }
   return sum * scale;
+}
+
+/**
+ * Bytes of a vector's code: a bit a dimension, padded to a multiple of three so that base64 needs
+ * no padding and codes joined end to end are one base64 text (a pack's codes are decoded at once).
+ */
+const codeBytes = (dimensions: number) => Math.ceil(dimensions / 24) * 3;
+
+/** A vector's code: bit i set where component i is positive, in base64. */
+export function codeOf(v: ArrayLike<number>): string {
+  const bytes = new Uint8Array(codeBytes(v.length));
+  for (let i = 0; i < v.length; i++) if (v[i]! > 0) bytes[i >> 3]! |= 1 << (i & 7);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/**
+ * The table codeScores sums from: for each byte position of a code, the dot product of its eight
+ * components of `x` with each byte's signs (+1 where a bit is set, -1 where not), x kept exact.
+ */
+export function codeTable(x: Float32Array): Float32Array {
+  const n = codeBytes(x.length);
+  const table = new Float32Array(n * 256);
+  for (let b = 0; b < n; b++) {
+    const at = b * 256;
+    for (let j = 0; j < 8; j++) table[at]! -= x[b * 8 + j] ?? 0;
+    // a byte's sum is that of the byte without its lowest bit, that bit's component turned to +
+    for (let byte = 1; byte < 256; byte++) {
+      const low = 31 - Math.clz32(byte & -byte);
+      table[at + byte] = table[at + (byte & (byte - 1))]! + 2 * (x[b * 8 + low] ?? 0);
+    }
+  }
+  return table;
+}
+
+/** Each code's score (codes joined end to end) from a query's codeTable: its signs' dot product with the query. */
+export function codeScores(codes: string, table: Float32Array): Float32Array {
+  const n = table.length / 256;
+  const bytes = atob(codes);
+  const out = new Float32Array(bytes.length / n);
+  for (let v = 0; v < out.length; v++) {
+    let sum = 0;
+    for (let b = 0; b < n; b++) sum += table[b * 256 + bytes.charCodeAt(v * n + b)]!;
+    out[v] = sum;
+  }
+  return out;
 }
 
 /** Centroids as a model stores them: clusters x dimensions float32, base64. */
@@ -119,13 +176,31 @@ export function localVectorIndex(db: Db): VectorIndex {
           probes: JSON.stringify(probes),
           scale,
           data,
+          code: codeOf(v.vector),
           day: v.metadata.day ?? null,
           month: v.metadata.month,
           category: v.metadata.category,
         };
       });
-      // one bound parameter per statement whatever the batch's size (D1 binds at most 100)
-      await db.run(sql`
+      const parts = new Map<number, { cluster: number; papers: number; ids: string[]; codes: string[] }>();
+      for (const r of rows) {
+        const part = parts.get(r.cluster) ?? { cluster: r.cluster, papers: 0, ids: [], codes: [] };
+        part.papers++;
+        part.ids.push(r.paper);
+        part.codes.push(r.code);
+        parts.set(r.cluster, part);
+      }
+      const touched = JSON.stringify([...parts.keys()]);
+      const overfull = (most: number) => sql`SELECT cluster FROM local_packs WHERE space = ${space}
+        AND cluster IN (SELECT value FROM json_each(${touched})) GROUP BY cluster HAVING count(*) > ${most}`;
+      // one batch, a few bound parameters a statement whatever the batch's size (D1 binds at most
+      // 100): the vectors, a part per cluster they fall in, and each cluster that now has more than
+      // MAX_PARTS parts merged into one (its parts joined: ids and codes are aggregated over the same
+      // rows in the same order), the merged part being the cluster's newest. A paper upserted again
+      // stays in its old part beside the new one until then and after: a query keeps its best code,
+      // and reads its vector, the current one, by its id.
+      await runSqlBatch(db, [
+        sql`
         INSERT INTO local_vectors (space, paper_id, cluster, probes, scale, vector, day, month, category)
         SELECT ${space}, j.value ->> 'paper', j.value ->> 'cluster', j.value ->> 'probes', j.value ->> 'scale',
           j.value ->> 'data', j.value ->> 'day', j.value ->> 'month', j.value ->> 'category'
@@ -133,22 +208,49 @@ export function localVectorIndex(db: Db): VectorIndex {
         WHERE true
         ON CONFLICT (space, paper_id) DO UPDATE SET cluster = excluded.cluster, probes = excluded.probes,
           scale = excluded.scale, vector = excluded.vector, day = excluded.day, month = excluded.month,
-          category = excluded.category`);
+          category = excluded.category`,
+        sql`
+        INSERT INTO local_packs (space, cluster, papers, ids, codes)
+        SELECT ${space}, j.value ->> 'cluster', j.value ->> 'papers', j.value ->> 'ids', j.value ->> 'codes'
+        FROM json_each(${JSON.stringify([...parts.values()].map((p) => ({ ...p, ids: p.ids.join(" "), codes: p.codes.join("") })))}) AS j`,
+        sql`
+        INSERT INTO local_packs (space, cluster, papers, ids, codes)
+        SELECT space, cluster, sum(papers), group_concat(ids, ' '), group_concat(codes, '') FROM local_packs
+        WHERE space = ${space} AND cluster IN (${overfull(MAX_PARTS)}) GROUP BY cluster`,
+        // a merged cluster now has at least MAX_PARTS + 2 parts, any other at most MAX_PARTS
+        sql`
+        DELETE FROM local_packs WHERE space = ${space} AND cluster IN (${overfull(MAX_PARTS + 1)})
+          AND id < (SELECT max(id) FROM local_packs AS newest WHERE newest.space = local_packs.space
+            AND newest.cluster = local_packs.cluster)`,
+      ]);
     },
     async nearest(space, vector, query) {
       const centroids = await centroidsOf(db, space);
       if (!centroids) return [];
       const probed = nearestCentroids(centroids, vector.length, vector, PROBES);
-      // a row per cluster, its vectors joined into one text: D1 hands over 8 rows, not thousands
-      const packs = await db.all<{ pack: string }>(sql`
-        SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack FROM local_vectors
-        WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)}))
-        ${filterSql(query.filter)} GROUP BY cluster`);
-      return best(
-        packs.flatMap(({ pack }) => unpack(pack)),
-        vector,
-        query.topK,
-      );
+      const packs = await db.all<{ ids: string; codes: string }>(sql`
+        SELECT ids, codes FROM local_packs
+        WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)}))`);
+      const table = codeTable(vector);
+      const scored = packs.map((pack) => ({ ids: pack.ids.split(" "), scores: codeScores(pack.codes, table) }));
+      // the shortlist: codes scoring at least the RESCORED-th best (a filter may leave out any of
+      // them: then every candidate), each paper once (one upserted again is in two parts)
+      const all = new Float32Array(scored.reduce((n, s) => n + s.scores.length, 0));
+      let at = 0;
+      for (const s of scored) {
+        all.set(s.scores, at);
+        at += s.scores.length;
+      }
+      const wanted = Math.max(query.topK, RESCORED);
+      const bar = query.filter || all.length <= wanted ? -Infinity : all.sort()[all.length - wanted]!;
+      const shortlist = new Set<string>();
+      for (const s of scored) for (const [i, id] of s.ids.entries()) if (s.scores[i]! >= bar) shortlist.add(id);
+      if (!shortlist.size) return [];
+      const row = await db.get<{ pack: string | null }>(sql`
+        SELECT group_concat(v.paper_id || ' ' || v.scale || ' ' || v.vector, ' ') AS pack
+        FROM json_each(${JSON.stringify([...shortlist])}) AS j CROSS JOIN local_vectors AS v
+        WHERE v.space = ${space} AND v.paper_id = j.value ${filterSql(query.filter)}`);
+      return best(unpack(row?.pack), vector, query.topK);
     },
     async neighboursOf(space, paperId, query) {
       // one statement: the paper's own row first, then the rows of the first `probes` clusters its

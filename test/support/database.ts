@@ -22,6 +22,7 @@ const TABLES = [
   "announcements",
   "paper_vectors",
   "local_vectors",
+  "local_packs",
   "local_model_terms",
   "local_models",
   "vector_spaces",
