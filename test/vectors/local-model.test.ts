@@ -4,7 +4,16 @@ import { createDb } from "#shared/db/client";
 import { paperById, relatedPapers } from "#shared/papers/queries";
 import { vectorsFrom } from "#shared/vectors/from-env";
 import { dequantise, quantise } from "#shared/vectors/int8";
-import { decodeCentroids, nearestCentroids, PROBES } from "#shared/vectors/local-index";
+import {
+  codeOf,
+  codeScores,
+  codeTable,
+  decodeCentroids,
+  localVectorIndex,
+  MAX_PARTS,
+  nearestCentroids,
+  PROBES,
+} from "#shared/vectors/local-index";
 import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
 import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
@@ -216,6 +225,7 @@ describe("the local default", () => {
     expect(await maintainLocalModel(db(), new Date("2026-06-01T03:00:00Z"))).toBeNull();
     expect(await countOf("SELECT count(*) AS n FROM local_models")).toBe(1);
     expect(await countOf("SELECT count(*) AS n FROM local_vectors WHERE space = ?", first)).toBe(0);
+    expect(await countOf("SELECT count(*) AS n FROM local_packs WHERE space = ?", first)).toBe(0);
     expect(await countOf("SELECT count(*) AS n FROM local_model_terms WHERE space = ?", first)).toBe(0);
     expect(await countOf("SELECT count(*) AS n FROM paper_vectors WHERE space = ?", first)).toBe(0);
   });
@@ -267,5 +277,92 @@ describe("the local default", () => {
     expect(await res.json()).toMatchObject({ code: "not_trained", error: expect.stringMatching(/at least 50/) });
     expect(await countOf("SELECT count(*) AS n FROM local_models")).toBe(0);
     expect(await countOf("SELECT count(*) AS n FROM audit_log")).toBe(0);
+  });
+});
+
+describe("the local index's packs", () => {
+  /** A ready model learnt from the topics' catalog, and its space's index. */
+  async function learnt() {
+    await insertCatalog();
+    const model = await trainLocalModel(db(), new Date("2026-06-01T00:00:00Z"));
+    return { space: model.space, dimensions: model.dimensions, index: localVectorIndex(db()) };
+  }
+
+  /** A unit vector of `dimensions` random components. */
+  function unitVector(random: () => number, dimensions: number) {
+    const v = Float32Array.from({ length: dimensions }, () => random() - 0.5);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  }
+
+  const metadata = { month: "2025-01", category: "cs.LG" };
+
+  it("score a code as the query's dot product with the vector's signs, for any number of dimensions", () => {
+    const random = rng(11);
+    for (const dimensions of [256, 50, 7]) {
+      const vectors = Array.from({ length: 5 }, () => unitVector(random, dimensions));
+      const x = unitVector(random, dimensions);
+      const codes = vectors.map(codeOf);
+      // no base64 padding: codes joined end to end are read as one
+      expect(codes.every((c) => !c.includes("=") && c.length === codes[0]!.length)).toBe(true);
+      const scores = codeScores(codes.join(""), codeTable(x));
+      expect(scores).toHaveLength(5);
+      vectors.forEach((v, n) => {
+        const exact = x.reduce((a, xi, i) => a + xi * (v[i]! > 0 ? 1 : -1), 0);
+        expect(scores[n]).toBeCloseTo(exact, 5);
+      });
+    }
+  });
+
+  it("hold every vector once in its cluster's parts, at most MAX_PARTS parts a cluster, however many upserts", async () => {
+    const { space, dimensions, index } = await learnt();
+    const random = rng(5);
+    const ids = Object.keys(TOPICS).flatMap((_, t) => Array.from({ length: PER_TOPIC }, (_, i) => idOf(t, i)));
+    // one paper an upsert: the parts of a cluster pile up and are merged again and again
+    for (const paperId of ids)
+      await index.upsert(space, [{ paperId, vector: unitVector(random, dimensions), metadata }]);
+    const parts = await env.DB.prepare(
+      "SELECT cluster, count(*) AS parts, sum(papers) AS papers, group_concat(ids, ' ') AS ids, sum(length(codes)) AS chars FROM local_packs WHERE space = ? GROUP BY cluster",
+    )
+      .bind(space)
+      .all<{ cluster: number; parts: number; papers: number; ids: string; chars: number }>();
+    const { results: rows } = await env.DB.prepare("SELECT paper_id, cluster FROM local_vectors WHERE space = ?")
+      .bind(space)
+      .all<{ paper_id: string; cluster: number }>();
+    expect(rows).toHaveLength(ids.length);
+    for (const part of parts.results) {
+      expect(part.parts).toBeLessThanOrEqual(MAX_PARTS);
+      const own = rows.filter((r) => r.cluster === part.cluster).map((r) => r.paper_id);
+      expect(part.ids.split(" ").sort()).toEqual(own.sort());
+      expect(part.chars).toBe(part.papers * codeOf(new Float32Array(dimensions)).length);
+    }
+    expect(parts.results.reduce((a, p) => a + p.papers, 0)).toBe(ids.length);
+    expect(parts.results.some((p) => p.papers > MAX_PARTS)).toBe(true);
+  });
+
+  it("answer a paper upserted again once, by its current vector, and no vector deleted", async () => {
+    const { space, dimensions, index } = await learnt();
+    const random = rng(9);
+    const ids = Array.from({ length: PER_TOPIC }, (_, i) => idOf(0, i));
+    const first = ids.map((paperId) => ({ paperId, vector: unitVector(random, dimensions), metadata }));
+    await index.upsert(space, first);
+    const query = first[0]!.vector;
+    expect((await index.nearest(space, query, { topK: 3 }))[0]).toMatchObject({ paperId: ids[0] });
+
+    // its text changed: a new vector, its old code still in the old part
+    const moved = unitVector(random, dimensions);
+    await index.upsert(space, [{ paperId: ids[0]!, vector: moved, metadata }]);
+    const near = await index.nearest(space, query, { topK: PER_TOPIC });
+    expect(near.filter((n) => n.paperId === ids[0])).toHaveLength(1);
+    const current = near.find((n) => n.paperId === ids[0])!;
+    expect(current.score).toBeCloseTo(
+      query.reduce((a, x, i) => a + x * moved[i]!, 0),
+      2,
+    );
+
+    await index.delete(space, [ids[1]!]);
+    const after = await index.nearest(space, first[1]!.vector, { topK: PER_TOPIC });
+    expect(after.map((n) => n.paperId)).not.toContain(ids[1]);
+    expect(after).toHaveLength(PER_TOPIC - 1);
   });
 });
