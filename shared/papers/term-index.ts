@@ -20,9 +20,11 @@
  * postings of the text it was indexed with, merges copy them as they are; the rescoring reads its
  * current text.
  */
+
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { papers, termLists, termSegments } from "../db/schema";
+import { kthLargest } from "../select";
 import { stem, tokensOf } from "./search-query";
 
 /** Papers a level-0 segment holds at most: one indexing step reads their text (about 1.5 MB). */
@@ -406,9 +408,13 @@ export function bestByImpact(
       scores[num]! += weight * impact;
     });
   }
-  // the count-th best score by a native sort of the scores alone, then only the papers at or above it sorted
-  const values = Float64Array.from(touched, (n) => scores[n]!).sort();
-  const floor = values.length > count ? values[values.length - count]! : Number.NEGATIVE_INFINITY;
+  // the count-th best score by a selection over the scores alone, then only the papers at or above it sorted
+  let floor = Number.NEGATIVE_INFINITY;
+  if (touched.length > count) {
+    const values = new Float32Array(touched.length);
+    for (let i = 0; i < touched.length; i++) values[i] = scores[touched[i]!]!;
+    floor = kthLargest(values, count);
+  }
   const best = touched
     .filter((n) => scores[n]! >= floor)
     .sort((a, b) => scores[b]! - scores[a]! || a - b)

@@ -11,6 +11,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
+import { kthLargest } from "../select";
 import { dequantise, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
@@ -196,9 +197,11 @@ export function localVectorIndex(db: Db): VectorIndex {
       // one batch, a few bound parameters a statement whatever the batch's size (D1 binds at most
       // 100): the vectors, a part per cluster they fall in, and each cluster that now has more than
       // MAX_PARTS parts merged into one (its parts joined: ids and codes are aggregated over the same
-      // rows in the same order), the merged part being the cluster's newest. A paper upserted again
-      // stays in its old part beside the new one until then and after: a query keeps its best code,
-      // and reads its vector, the current one, by its id.
+      // rows in the same order), the merged part being the cluster's newest. Parts are only ever
+      // joined, so a paper upserted again keeps its old code beside the new one (a query keeps its
+      // best code and reads the current vector by the paper's id), and a deleted vector's code stays
+      // and finds no vector. Both are rare (a revised abstract, a dropped paper) and go with the
+      // space when a new model replaces it.
       await runSqlBatch(db, [
         sql`
         INSERT INTO local_vectors (space, paper_id, cluster, probes, scale, vector, day, month, category)
@@ -242,7 +245,7 @@ export function localVectorIndex(db: Db): VectorIndex {
         at += s.scores.length;
       }
       const wanted = Math.max(query.topK, RESCORED);
-      const bar = query.filter || all.length <= wanted ? -Infinity : all.sort()[all.length - wanted]!;
+      const bar = query.filter || all.length <= wanted ? Number.NEGATIVE_INFINITY : kthLargest(all, wanted);
       const shortlist = new Set<string>();
       for (const s of scored) for (const [i, id] of s.ids.entries()) if (s.scores[i]! >= bar) shortlist.add(id);
       if (!shortlist.size) return [];

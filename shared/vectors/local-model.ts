@@ -189,8 +189,17 @@ export function localModelOf(space: string): { space: string; dimensions: number
   return m ? { space, dimensions: Number(m[1]) } : null;
 }
 
-/** An embedder over a ready local model: reads the terms its texts hold, one statement a batch. */
+/**
+ * Terms of local models as read, per isolate, by space and term (null: not in the model): a model
+ * never changes once ready, and a query's words are mostly words asked before, so that embedding a
+ * query usually reads nothing. At most TERM_CACHE entries (about 4 MB), then emptied.
+ */
+const termCache = new Map<string, { idf: number; scale: number; vector: string } | null>();
+const TERM_CACHE = 10_000;
+
+/** An embedder over a ready local model: reads the terms its texts hold that it has not read before, one statement a batch. */
 export function localEmbedder(db: Db, model: { space: string; dimensions: number }): Embedder {
+  const key = (term: string) => `${model.space} ${term}`;
   return {
     key: model.space,
     dimensions: model.dimensions,
@@ -198,12 +207,20 @@ export function localEmbedder(db: Db, model: { space: string; dimensions: number
     async embed(texts, mode) {
       if (texts.length > EMBED_BATCH) throw new Error(`${texts.length} texts in one call; at most ${EMBED_BATCH}`);
       const wanted = [...new Set(texts.flatMap(termsOf))];
-      const rows = wanted.length
-        ? await db.all<{ term: string; idf: number; scale: number; vector: string }>(sql`
-            SELECT term, idf, scale, vector FROM local_model_terms
-            WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))`)
-        : [];
-      const known = new Map(rows.map((r) => [r.term, { idf: r.idf, row: dequantise(r.vector, r.scale) }]));
+      const unread = wanted.filter((term) => !termCache.has(key(term)));
+      if (unread.length) {
+        const rows = await db.all<{ term: string; idf: number; scale: number; vector: string }>(sql`
+          SELECT term, idf, scale, vector FROM local_model_terms
+          WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(unread)}))`);
+        if (termCache.size + unread.length > TERM_CACHE) termCache.clear();
+        for (const term of unread) termCache.set(key(term), null);
+        for (const r of rows) termCache.set(key(r.term), { idf: r.idf, scale: r.scale, vector: r.vector });
+      }
+      const known = new Map<string, { idf: number; row: Float32Array }>();
+      for (const term of wanted) {
+        const r = termCache.get(key(term));
+        if (r) known.set(term, { idf: r.idf, row: dequantise(r.vector, r.scale) });
+      }
       return texts.map((t) => {
         const v = embedText(t, model.dimensions, (term) => known.get(term));
         if (v) return v;

@@ -14,10 +14,11 @@ import {
   nearestCentroids,
   PROBES,
 } from "#shared/vectors/local-index";
-import { MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
+import { localEmbedder, MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
 import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { scheduled } from "../../workers/ingest/src/index";
+import { countingD1 } from "../site/site-support";
 import { insertPapers } from "../support/catalog";
 import { countOf, emptyDatabase } from "../support/database";
 import * as fx from "../support/fixtures";
@@ -281,10 +282,15 @@ describe("the local default", () => {
 });
 
 describe("the local index's packs", () => {
-  /** A ready model learnt from the topics' catalog, and its space's index. */
+  /**
+   * A ready model learnt from the topics' catalog, and its space's index. Each in a space of its own,
+   * as models are (named by the second they were learnt), and none the other tests here use: an
+   * isolate keeps a model's centroids and terms by its space.
+   */
+  let learning = 0;
   async function learnt() {
     await insertCatalog();
-    const model = await trainLocalModel(db(), new Date("2026-06-01T00:00:00Z"));
+    const model = await trainLocalModel(db(), new Date(Date.UTC(2030, 0, 1) + 1000 * learning++));
     return { space: model.space, dimensions: model.dimensions, index: localVectorIndex(db()) };
   }
 
@@ -312,6 +318,24 @@ describe("the local index's packs", () => {
         expect(scores[n]).toBeCloseTo(exact, 5);
       });
     }
+  });
+
+  it("embed a query by reading only the terms not read before: a model never changes once ready", async () => {
+    const { space, dimensions } = await learnt();
+    const { binding, counter } = countingD1(env.DB);
+    const embedder = localEmbedder(createDb(binding), { space, dimensions });
+    const [first] = await embedder.embed(["grasping robot trajectories"], "query");
+    expect(counter.queries).toBe(1);
+    const [again] = await embedder.embed(["grasping robot trajectories"], "query");
+    expect(counter.queries).toBe(1);
+    expect(again).toEqual(first);
+    // a word the model lacks is remembered as lacking, a new word is read
+    await embedder.embed(["robot trajectories zxqv"], "query");
+    await embedder.embed(["robot trajectories zxqv"], "query");
+    expect(counter.queries).toBe(2);
+    const [other] = await embedder.embed(["gripper actuator dexterous"], "query");
+    expect(counter.queries).toBe(3);
+    expect(other).not.toEqual(first);
   });
 
   it("hold every vector once in its cluster's parts, at most MAX_PARTS parts a cluster, however many upserts", async () => {
