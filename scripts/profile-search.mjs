@@ -12,7 +12,9 @@
 // at a word) and two-word ai_keywords topics of hf-daily-2024-2025.jsonl.gz, timed only. The
 // figures eval:search reports through the API are the ones that count. PROFILE_BUDGETS
 // (default,100000,10000) are the postings budgets tried ("default": the production choice,
-// POSTINGS_BUDGET for a sentence and SHORT_QUERY_BUDGET for a short query).
+// POSTINGS_BUDGET for a sentence and SHORT_QUERY_BUDGET for a short query). When the catalog holds a
+// complete space of the local default's vectors, the sentences are then run by words alone, hybrid
+// (with the vector arm, shared/vectors/query-arm.ts) and by the arm alone.
 import { createReadStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,7 +35,13 @@ mkdirSync(out, { recursive: true });
 const bundle = join(out, "search.mjs");
 await build({
   stdin: {
-    contents: 'export { drizzle } from "drizzle-orm/d1"; export { searchPapers } from "./shared/papers/queries";',
+    contents: [
+      'export { drizzle } from "drizzle-orm/d1";',
+      'export { searchPapers } from "./shared/papers/queries";',
+      'export { localEmbedder } from "./shared/vectors/local-model";',
+      'export { localVectorIndex } from "./shared/vectors/local-index";',
+      'export { vectorArm } from "./shared/vectors/query-arm";',
+    ].join(" "),
     resolveDir: ROOT,
     loader: "ts",
   },
@@ -43,7 +51,7 @@ await build({
   outfile: bundle,
   logLevel: "error",
 });
-const { drizzle, searchPapers } = await import(bundle);
+const { drizzle, searchPapers, localEmbedder, localVectorIndex, vectorArm } = await import(bundle);
 
 const sqlite = new DatabaseSync(catalog.dbFile, { readOnly: true });
 let sqlMs = 0;
@@ -144,6 +152,51 @@ for (const [name, queries] of Object.entries(sets)) {
     }
     console.log(
       `| ${name} (${queries.length}) | ${budget || "default"} | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} | ${found} |`,
+    );
+  }
+}
+
+// Hybrid search (issue 22) when the catalog holds a complete space of the local default (eval:search
+// with EVAL_VECTORS=1, or bench:site, made one): the sentences by words alone and with the vector
+// arm, the arm alone, in the same run.
+const answering = sqlite
+  .prepare(
+    `SELECT s.space, m.dimensions FROM vector_spaces AS s JOIN local_models AS m ON m.space = s.space
+     WHERE s.completed_at IS NOT NULL AND m.ready_at IS NOT NULL ORDER BY s.completed_at DESC LIMIT 1`,
+  )
+  .get();
+const switchedOff = sqlite.prepare(`SELECT 1 FROM switches WHERE name = 'vector-search' AND "on" = 0`).get();
+if (!answering)
+  console.log("\nno complete space of the local default here: run `EVAL_VECTORS=1 npm run eval:search` first");
+else if (switchedOff) console.log("\nthe vector-search switch is off in this catalog: hybrid not profiled");
+else {
+  const vectors = { embedder: localEmbedder(db, answering), index: localVectorIndex(db) };
+  const arm = vectorArm(db, async () => vectors, 60_000);
+  const queries = sets.sentence;
+  console.log(
+    `\nhybrid sentences (${answering.space}), one at a time:\n\n| route | ms a query | in SQL | in JavaScript | quality (limit 100) |\n|---|---:|---:|---:|---:|`,
+  );
+  /** @type {[string, (q: string, limit: number) => Promise<{ hits: { paper: { id: string } }[] }>][]} */
+  const routes = [
+    ["words alone", (q, limit) => searchPapers(db, q, { limit })],
+    ["hybrid", (q, limit) => searchPapers(db, q, { limit, vectorArm: arm })],
+    ["the vector arm alone", (q) => arm(q).then((ids) => ({ hits: (ids ?? []).map((id) => ({ paper: { id } })) }))],
+  ];
+  for (const [name, run] of routes) {
+    for (const { q } of queries.slice(0, 3)) await run(q, 20);
+    sqlMs = 0;
+    const start = performance.now();
+    for (const { q } of queries) await run(q, 20);
+    const each = (performance.now() - start) / queries.length;
+    const inSql = sqlMs / queries.length;
+    let found = "-";
+    if (judged) {
+      const rankings = [];
+      for (const { q } of queries) rankings.push((await run(q, 100)).hits.map((h) => h.paper.id));
+      found = `MRR@10 ${quality("sentence", queries, rankings).toFixed(3)}`;
+    }
+    console.log(
+      `| ${name} (${queries.length}) | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} | ${found} |`,
     );
   }
 }

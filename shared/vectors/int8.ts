@@ -15,11 +15,36 @@ export function quantise(v: ArrayLike<number>): { scale: number; data: string } 
 }
 
 export function dequantise(data: string, scale: number): Float32Array {
-  const bytes = atob(data);
+  const bytes = int8Of(data);
   const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes.charCodeAt(i);
-    out[i] = (b > 127 ? b - 256 : b) * scale;
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! * scale;
+  return out;
+}
+
+/** Each base64 character's six bits, by its code. */
+export const SIXES = new Uint8Array(128);
+for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].entries())
+  SIXES[c.charCodeAt(0)] = i;
+
+/**
+ * The bytes of base64 `data` as int8, decoded in one pass into the array (atob makes a string of
+ * them first, read again a character at a time).
+ */
+export function int8Of(data: string): Int8Array {
+  let end = data.length;
+  while (end > 0 && data.charCodeAt(end - 1) === 61) end--; // "=" pads
+  const out = new Int8Array((end * 3) >> 2);
+  let bits = 0;
+  let held = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    bits = (bits << 6) | SIXES[data.charCodeAt(i)]!;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out[o++] = bits >> held; // stored as its low 8 bits, signed
+      bits &= (1 << held) - 1;
+    }
   }
   return out;
 }

@@ -12,7 +12,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
-import { dequantise, quantise } from "./int8";
+import { dequantise, int8Of, quantise, SIXES } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
 /**
@@ -33,13 +33,22 @@ export const MAX_PARTS = 8;
 /** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
 export const NEIGHBOUR_PROBES = 1;
 
-/** The dot product of a stored vector with `x`, decoded on the way. */
+/** The dot product of a stored vector with `x`, decoded on the way (as int8Of decodes, without an array). */
 function dotStored(data: string, scale: number, x: Float32Array): number {
-  const bytes = atob(data);
   let sum = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes.charCodeAt(i);
-    sum += (b > 127 ? b - 256 : b) * x[i]!;
+  let bits = 0;
+  let held = 0;
+  let d = 0;
+  for (let i = 0; i < data.length && d < x.length; i++) {
+    const c = data.charCodeAt(i);
+    if (c === 61) break; // "=" pads
+    bits = (bits << 6) | SIXES[c]!;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      sum += (((bits >> held) << 24) >> 24) * x[d++]!;
+      bits &= (1 << held) - 1;
+    }
   }
   return sum * scale;
 }
@@ -76,17 +85,39 @@ export function codeTable(x: Float32Array): Float32Array {
   return table;
 }
 
-/** Each code's score (codes joined end to end) from a query's codeTable: its signs' dot product with the query. */
-export function codeScores(codes: string, table: Float32Array): Float32Array {
+/** Codes joined end to end in base64, as bytes. */
+export const codeBytesOf = (codes: string) => new Uint8Array(int8Of(codes).buffer);
+
+/** Each code's score from a query's codeTable: its signs' dot product with the query. */
+export function codeScores(bytes: Uint8Array, table: Float32Array): Float32Array {
   const n = table.length / 256;
-  const bytes = atob(codes);
   const out = new Float32Array(bytes.length / n);
   for (let v = 0; v < out.length; v++) {
     let sum = 0;
-    for (let b = 0; b < n; b++) sum += table[b * 256 + bytes.charCodeAt(v * n + b)]!;
+    for (let b = 0; b < n; b++) sum += table[b * 256 + bytes[v * n + b]!]!;
     out[v] = sum;
   }
   return out;
+}
+
+/**
+ * Parts of local_packs as read, per isolate, by id: a part never changes once written (a merge
+ * writes a new one), and ids are never reused (AUTOINCREMENT), so that a query reads again only the
+ * parts it has not read before. At most PART_CACHE_PAPERS papers' (about 60 bytes each: the real
+ * catalog's every part in 9 MB), the least recently used let go first.
+ */
+const partCache = new Map<number, { cluster: number; ids: string[]; bytes: Uint8Array }>();
+const PART_CACHE_PAPERS = 160_000;
+let partCachePapers = 0;
+
+function keepPart(id: number, part: { cluster: number; ids: string[]; bytes: Uint8Array }) {
+  partCache.set(id, part);
+  partCachePapers += part.ids.length;
+  for (const [oldest, old] of partCache) {
+    if (partCachePapers <= PART_CACHE_PAPERS) break;
+    partCache.delete(oldest);
+    partCachePapers -= old.ids.length;
+  }
 }
 
 /** Centroids as a model stores them: clusters x dimensions float32, base64. */
@@ -231,11 +262,25 @@ export function localVectorIndex(db: Db): VectorIndex {
       const centroids = await centroidsOf(db, space);
       if (!centroids) return [];
       const probed = nearestCentroids(centroids, vector.length, vector, PROBES);
-      const packs = await db.all<{ ids: string; codes: string }>(sql`
-        SELECT ids, codes FROM local_packs
-        WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)}))`);
+      // the probed clusters' parts, the text only of those not read before
+      const cached = [...partCache].filter(([, p]) => probed.includes(p.cluster)).map(([id]) => id);
+      const rows = await db.all<{ id: number; cluster: number; ids: string | null; codes: string | null }>(sql`
+        SELECT id, cluster, iif(kept, NULL, ids) AS ids, iif(kept, NULL, codes) AS codes
+        FROM (SELECT *, id IN (SELECT value FROM json_each(${JSON.stringify(cached)})) AS kept FROM local_packs
+          WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)})))`);
       const table = codeTable(vector);
-      const scored = packs.map((pack) => ({ ids: pack.ids.split(" "), scores: codeScores(pack.codes, table) }));
+      const scored = rows.map((row) => {
+        let part = partCache.get(row.id);
+        if (part) {
+          // the most recently used last
+          partCache.delete(row.id);
+          partCache.set(row.id, part);
+        } else {
+          part = { cluster: row.cluster, ids: row.ids!.split(" "), bytes: codeBytesOf(row.codes!) };
+          keepPart(row.id, part);
+        }
+        return { ids: part.ids, scores: codeScores(part.bytes, table) };
+      });
       // the shortlist: codes scoring at least the RESCORED-th best (a filter may leave out any of
       // them: then every candidate), each paper once (one upserted again is in two parts)
       const all = new Float32Array(scored.reduce((n, s) => n + s.scores.length, 0));
@@ -247,7 +292,8 @@ export function localVectorIndex(db: Db): VectorIndex {
       const wanted = Math.max(query.topK, RESCORED);
       const bar = query.filter || all.length <= wanted ? Number.NEGATIVE_INFINITY : kthLargest(all, wanted);
       const shortlist = new Set<string>();
-      for (const s of scored) for (const [i, id] of s.ids.entries()) if (s.scores[i]! >= bar) shortlist.add(id);
+      for (const { ids, scores } of scored)
+        for (let i = 0; i < ids.length; i++) if (scores[i]! >= bar) shortlist.add(ids[i]!);
       if (!shortlist.size) return [];
       const row = await db.get<{ pack: string | null }>(sql`
         SELECT group_concat(v.paper_id || ' ' || v.scale || ' ' || v.vector, ' ') AS pack

@@ -12,7 +12,7 @@
 import { desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { localModels, papers } from "../db/schema";
-import { dequantise, quantise } from "./int8";
+import { int8Of, quantise } from "./int8";
 import { encodeCentroids, localVectorIndex } from "./local-index";
 import { embedderOf, embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
 import { activeSpace, embedWaiting, MAX_EMBED_CHUNK } from "./paper-vectors";
@@ -192,9 +192,10 @@ export function localModelOf(space: string): { space: string; dimensions: number
 /**
  * Terms of local models as read, per isolate, by space and term (null: not in the model): a model
  * never changes once ready, and a query's words are mostly words asked before, so that embedding a
- * query usually reads nothing. At most TERM_CACHE entries (about 4 MB), then emptied.
+ * query usually reads nothing. Kept as int8 with the scale folded into the idf (embedText weighs a
+ * row by its idf), at most TERM_CACHE entries (about 3 MB), then emptied.
  */
-const termCache = new Map<string, { idf: number; scale: number; vector: string } | null>();
+const termCache = new Map<string, { idf: number; row: Int8Array } | null>();
 const TERM_CACHE = 10_000;
 
 /** An embedder over a ready local model: reads the terms its texts hold that it has not read before, one statement a batch. */
@@ -214,15 +215,10 @@ export function localEmbedder(db: Db, model: { space: string; dimensions: number
           WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(unread)}))`);
         if (termCache.size + unread.length > TERM_CACHE) termCache.clear();
         for (const term of unread) termCache.set(key(term), null);
-        for (const r of rows) termCache.set(key(r.term), { idf: r.idf, scale: r.scale, vector: r.vector });
-      }
-      const known = new Map<string, { idf: number; row: Float32Array }>();
-      for (const term of wanted) {
-        const r = termCache.get(key(term));
-        if (r) known.set(term, { idf: r.idf, row: dequantise(r.vector, r.scale) });
+        for (const r of rows) termCache.set(key(r.term), { idf: r.idf * r.scale, row: int8Of(r.vector) });
       }
       return texts.map((t) => {
-        const v = embedText(t, model.dimensions, (term) => known.get(term));
+        const v = embedText(t, model.dimensions, (term) => termCache.get(key(term)) ?? undefined);
         if (v) return v;
         // a query of words the catalog never had has no meaning here: the words answer alone
         if (mode === "query") throw new Error("the query holds no term the local model knows");
