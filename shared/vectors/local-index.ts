@@ -18,17 +18,20 @@ import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vect
 /**
  * Clusters a query reads (nearest: hybrid search's arm), and a paper's neighbours when its own
  * clusters hold too few. More find more of the true nearest (eval:related, eval:search,
- * docs/benchmarks.md) for more rows read: each row costs D1 about 10 microseconds to read and
- * hand over, far more than scoring it.
+ * docs/benchmarks.md) for more codes scored: 4 instead of 8 lost a tenth of the arm's Recall@100.
  */
 export const PROBES = 8;
 /**
- * Papers a query reads whole after the codes' first pass: eval on the real catalog (Node, the
- * codes of 8 probed clusters, docs/benchmarks.md) kept the exact ranking's MRR@10 (0.771 against
- * 0.770) and Recall@100 (0.910 against 0.913) at 100.
+ * Papers a query reads whole after the codes' first pass, to rank them by their int8 vectors: at
+ * 100 the arm finds what reading every vector of its clusters found (MRR@10 0.770 against 0.769,
+ * Recall@100 0.933 both: `npm run profile:search`, docs/benchmarks.md).
  */
 export const RESCORED = 100;
-/** A cluster's parts in local_packs at most: one more, and an upsert merges them into one. */
+/**
+ * A cluster's parts in local_packs at most: one more, and an upsert merges them into one. A merged
+ * part holds a cluster's every paper at about 55 bytes each: D1's 2 MB a row is some 35,000 papers
+ * a cluster (the real catalog's largest cluster holds 2,855).
+ */
 export const MAX_PARTS = 8;
 /** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
 export const NEIGHBOUR_PROBES = 1;
