@@ -20,7 +20,6 @@
  * postings of the text it was indexed with, merges copy them as they are; the rescoring reads its
  * current text.
  */
-
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { papers, termLists, termSegments } from "../db/schema";

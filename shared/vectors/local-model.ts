@@ -199,7 +199,7 @@ const termCache = new Map<string, { idf: number; row: Int8Array } | null>();
 const TERM_CACHE = 10_000;
 
 /** An embedder over a ready local model: reads the terms its texts hold that it has not read before, one statement a batch. */
-export function localEmbedder(db: Db, model: { space: string; dimensions: number }): Embedder {
+export function localEmbedder(db: Db, model: { space: string; dimensions: number }, keepTerms = TERM_CACHE): Embedder {
   const key = (term: string) => `${model.space} ${term}`;
   return {
     key: model.space,
@@ -208,17 +208,28 @@ export function localEmbedder(db: Db, model: { space: string; dimensions: number
     async embed(texts, mode) {
       if (texts.length > EMBED_BATCH) throw new Error(`${texts.length} texts in one call; at most ${EMBED_BATCH}`);
       const wanted = [...new Set(texts.flatMap(termsOf))];
-      const unread = wanted.filter((term) => !termCache.has(key(term)));
+      // this call's terms in a map of its own: another call may empty the cache while this one waits
+      const known = new Map<string, { idf: number; row: Int8Array }>();
+      const unread: string[] = [];
+      for (const term of wanted) {
+        const kept = termCache.get(key(term));
+        if (kept === undefined) unread.push(term);
+        else if (kept) known.set(term, kept);
+      }
       if (unread.length) {
         const rows = await db.all<{ term: string; idf: number; scale: number; vector: string }>(sql`
           SELECT term, idf, scale, vector FROM local_model_terms
           WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(unread)}))`);
-        if (termCache.size + unread.length > TERM_CACHE) termCache.clear();
+        if (termCache.size + unread.length > keepTerms) termCache.clear();
         for (const term of unread) termCache.set(key(term), null);
-        for (const r of rows) termCache.set(key(r.term), { idf: r.idf * r.scale, row: int8Of(r.vector) });
+        for (const r of rows) {
+          const row = { idf: r.idf * r.scale, row: int8Of(r.vector) };
+          termCache.set(key(r.term), row);
+          known.set(r.term, row);
+        }
       }
       return texts.map((t) => {
-        const v = embedText(t, model.dimensions, (term) => termCache.get(key(term)) ?? undefined);
+        const v = embedText(t, model.dimensions, (term) => known.get(term));
         if (v) return v;
         // a query of words the catalog never had has no meaning here: the words answer alone
         if (mode === "query") throw new Error("the query holds no term the local model knows");

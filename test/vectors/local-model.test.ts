@@ -345,6 +345,19 @@ describe("the local index's packs", () => {
     expect(other).not.toEqual(first);
   });
 
+  it("embed a text with every term it holds when the terms kept overflow and are let go", async () => {
+    const { space, dimensions } = await learnt();
+    const text = "grasping robot trajectories with a dexterous gripper";
+    // "robot" kept; then the text's other terms overflow a cache of three and empty it
+    const small = localEmbedder(db(), { space, dimensions }, 3);
+    await small.embed(["robot"], "query");
+    const [overflowed] = await small.embed([text], "query");
+    const [read] = await localEmbedder(db(), { space, dimensions }).embed([text], "query");
+    expect(overflowed).toEqual(read);
+    const [without] = await localEmbedder(db(), { space, dimensions }).embed([text.replace("robot ", "")], "query");
+    expect(overflowed).not.toEqual(without);
+  });
+
   it("hold every vector once in its cluster's parts, at most MAX_PARTS parts a cluster, however many upserts", async () => {
     const { space, dimensions, index } = await learnt();
     const random = rng(5);
