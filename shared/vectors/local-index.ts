@@ -309,21 +309,28 @@ export function localVectorIndex(db: Db): VectorIndex {
       return best(unpack(row?.pack), vector, query.topK);
     },
     async neighboursOf(space, paperId, query) {
-      // one statement: the paper's own row first, then the rows of the first `probes` clusters its
-      // vector probes (stored with it, so that no centroid is read here); a cluster too small to
-      // hold topK neighbours (a small catalog) widens to PROBES clusters
+      // one statement, two rows: the paper's own vector, then the vectors of the first `probes`
+      // clusters its vector probes (stored with it, so that no centroid is read here) joined into
+      // one text, as D1 hands over a row at a cost; a cluster too small to hold topK neighbours (a
+      // small catalog) widens to PROBES clusters
       let found: Neighbour[] = [];
       for (const probes of [NEIGHBOUR_PROBES, PROBES]) {
-        const rows = await db.all<Row & { own: number }>(sql`
-          SELECT 1 AS own, paper_id, scale, vector FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId}
+        const rows = await db.all<{ own: number; pack: string | null }>(sql`
+          SELECT 1 AS own, paper_id || ' ' || scale || ' ' || vector AS pack FROM local_vectors
+          WHERE space = ${space} AND paper_id = ${paperId}
           UNION ALL
-          SELECT 0, paper_id, scale, vector FROM local_vectors
+          SELECT 0, group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') FROM local_vectors
           WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
             (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
           ${filterSql(query.filter)}`);
-        const own = rows.find((r) => r.own === 1);
+        const [own] = unpack(rows.find((r) => r.own === 1)?.pack);
         if (!own) return [];
-        found = best(rows, dequantise(own.vector, own.scale), query.topK, paperId);
+        found = best(
+          unpack(rows.find((r) => r.own === 0)?.pack),
+          dequantise(own.vector, own.scale),
+          query.topK,
+          paperId,
+        );
         if (found.length >= query.topK) break;
       }
       return found;
