@@ -243,7 +243,7 @@ export const localPacks = sqliteTable(
     papers: integer("papers").notNull(),
     /** The papers' ids, space-separated. */
     ids: text("ids").notNull(),
-    /** Their codes in the same order, each codeWidth characters of base64. */
+    /** Their codes in the same order, joined end to end as one base64 text (local-index.ts, codeOf). */
     codes: text("codes").notNull(),
   },
   (t) => [index("local_packs_cluster").on(t.space, t.cluster, t.id)],

@@ -22,18 +22,18 @@ export function dequantise(data: string, scale: number): Float32Array {
 }
 
 /** Each base64 character's six bits, by its code. */
-export const SIXES = new Uint8Array(128);
+const SIXES = new Uint8Array(128);
 for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].entries())
   SIXES[c.charCodeAt(0)] = i;
 
 /**
- * The bytes of base64 `data` as int8, decoded in one pass into the array (atob makes a string of
- * them first, read again a character at a time).
+ * The bytes of base64 `data`, decoded in one pass into the array (atob makes a string of them
+ * first, read again a character at a time): the local index's vectors, codes and centroids.
  */
-export function int8Of(data: string): Int8Array {
+export function bytesOf(data: string): Uint8Array {
   let end = data.length;
   while (end > 0 && data.charCodeAt(end - 1) === 61) end--; // "=" pads
-  const out = new Int8Array((end * 3) >> 2);
+  const out = new Uint8Array((end * 3) >> 2);
   let bits = 0;
   let held = 0;
   let o = 0;
@@ -42,9 +42,12 @@ export function int8Of(data: string): Int8Array {
     held += 6;
     if (held >= 8) {
       held -= 8;
-      out[o++] = bits >> held; // stored as its low 8 bits, signed
+      out[o++] = bits >> held; // stored as its low 8 bits
       bits &= (1 << held) - 1;
     }
   }
   return out;
 }
+
+/** The bytes of base64 `data` as int8: a stored vector's components. */
+export const int8Of = (data: string) => new Int8Array(bytesOf(data).buffer);

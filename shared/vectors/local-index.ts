@@ -12,7 +12,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
-import { dequantise, int8Of, quantise, SIXES } from "./int8";
+import { bytesOf, dequantise, int8Of, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
 /**
@@ -36,23 +36,11 @@ export const MAX_PARTS = 8;
 /** Clusters a paper's neighbours read: its own (eval:related: precision 0.417 at 1, 0.424 at 2, for 1.2x the page's time). */
 export const NEIGHBOUR_PROBES = 1;
 
-/** The dot product of a stored vector with `x`, decoded on the way (as int8Of decodes, without an array). */
+/** The dot product of a stored vector with `x`. */
 function dotStored(data: string, scale: number, x: Float32Array): number {
+  const v = int8Of(data);
   let sum = 0;
-  let bits = 0;
-  let held = 0;
-  let d = 0;
-  for (let i = 0; i < data.length && d < x.length; i++) {
-    const c = data.charCodeAt(i);
-    if (c === 61) break; // "=" pads
-    bits = (bits << 6) | SIXES[c]!;
-    held += 6;
-    if (held >= 8) {
-      held -= 8;
-      sum += (((bits >> held) << 24) >> 24) * x[d++]!;
-      bits &= (1 << held) - 1;
-    }
-  }
+  for (let i = 0; i < v.length; i++) sum += v[i]! * x[i]!;
   return sum * scale;
 }
 
@@ -88,10 +76,7 @@ export function codeTable(x: Float32Array): Float32Array {
   return table;
 }
 
-/** Codes joined end to end in base64, as bytes. */
-export const codeBytesOf = (codes: string) => new Uint8Array(int8Of(codes).buffer);
-
-/** Each code's score from a query's codeTable: its signs' dot product with the query. */
+/** Each code's score (codes joined end to end, as bytesOf decodes them) from a query's codeTable: its signs' dot product with the query. */
 export function codeScores(bytes: Uint8Array, table: Float32Array): Float32Array {
   const n = table.length / 256;
   const out = new Float32Array(bytes.length / n);
@@ -131,12 +116,7 @@ export function encodeCentroids(centroids: Float32Array): string {
   return btoa(s);
 }
 
-export function decodeCentroids(data: string): Float32Array {
-  const s = atob(data);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
-}
+export const decodeCentroids = (data: string) => new Float32Array(bytesOf(data).buffer);
 
 /** The `count` centroids nearest `v` (rows of `centroids`, `k` wide), nearest first (ties: the lower). */
 export function nearestCentroids(centroids: Float32Array, k: number, v: ArrayLike<number>, count: number): number[] {
@@ -180,7 +160,10 @@ const filterSql = (filter: NeighbourQuery["filter"]) =>
 
 type Row = { paper_id: string; scale: number; vector: string };
 
-/** The rows of a pack: `group_concat(paper_id || ' ' || scale || ' ' || vector, ' ')`, one row of D1's for many. */
+/** Vectors joined into one text (unpack reads it): D1 hands over a row at a cost, so a pack is one row for many. */
+const PACKED = sql`group_concat(paper_id || ' ' || scale || ' ' || vector, ' ')`;
+
+/** The rows of a PACKED text. */
 function unpack(pack: string | null | undefined): Row[] {
   const parts = pack?.split(" ") ?? [];
   const rows: Row[] = [];
@@ -197,8 +180,26 @@ function best(rows: Row[], vector: Float32Array, topK: number, leaveOut?: string
   return scored.sort((a, b) => b.score - a.score || (a.paperId < b.paperId ? -1 : 1)).slice(0, topK);
 }
 
-/** Papers whose vectors vectorsOf reads in one row. */
+/** Papers whose vectors rowsOf reads in one row. */
 const PACKED_IDS = 1000;
+
+/**
+ * The stored vectors of these papers in `space` that have one (and pass `filter`), a row per
+ * PACKED_IDS papers: far below D1's 2 MB (about 360 bytes a paper). INDEXED BY: for an IN list
+ * SQLite's planner would rather walk the whole space by its primary key (385 ms for 2,630 papers of
+ * the real catalog, against 27 ms by the index).
+ */
+async function rowsOf(db: Db, space: string, paperIds: string[], filter?: NeighbourQuery["filter"]): Promise<Row[]> {
+  const packs = await Promise.all(
+    Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
+      db.get<{ pack: string | null }>(sql`
+        SELECT ${PACKED} AS pack FROM local_vectors INDEXED BY local_vectors_paper WHERE space = ${space}
+          AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))
+          ${filterSql(filter)}`),
+    ),
+  );
+  return packs.flatMap((row) => unpack(row?.pack));
+}
 
 /** The local vector index over `db`: any space of a ready local model. */
 export function localVectorIndex(db: Db): VectorIndex {
@@ -283,7 +284,7 @@ export function localVectorIndex(db: Db): VectorIndex {
           partCache.delete(row.id);
           partCache.set(row.id, part);
         } else {
-          part = { cluster: row.cluster, ids: row.ids!.split(" "), bytes: codeBytesOf(row.codes!) };
+          part = { cluster: row.cluster, ids: row.ids!.split(" "), bytes: bytesOf(row.codes!) };
           keepPart(row.id, part);
         }
         return { ids: part.ids, scores: codeScores(part.bytes, table) };
@@ -301,12 +302,7 @@ export function localVectorIndex(db: Db): VectorIndex {
       const shortlist = new Set<string>();
       for (const { ids, scores } of scored)
         for (let i = 0; i < ids.length; i++) if (scores[i]! >= bar) shortlist.add(ids[i]!);
-      if (!shortlist.size) return [];
-      const row = await db.get<{ pack: string | null }>(sql`
-        SELECT group_concat(v.paper_id || ' ' || v.scale || ' ' || v.vector, ' ') AS pack
-        FROM json_each(${JSON.stringify([...shortlist])}) AS j CROSS JOIN local_vectors AS v
-        WHERE v.space = ${space} AND v.paper_id = j.value ${filterSql(query.filter)}`);
-      return best(unpack(row?.pack), vector, query.topK);
+      return best(await rowsOf(db, space, [...shortlist], query.filter), vector, query.topK);
     },
     async neighboursOf(space, paperId, query) {
       // one statement, two rows: the paper's own vector, then the vectors of the first `probes`
@@ -319,7 +315,7 @@ export function localVectorIndex(db: Db): VectorIndex {
           SELECT 1 AS own, paper_id || ' ' || scale || ' ' || vector AS pack FROM local_vectors
           WHERE space = ${space} AND paper_id = ${paperId}
           UNION ALL
-          SELECT 0, group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') FROM local_vectors
+          SELECT 0, ${PACKED} FROM local_vectors
           WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
             (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
           ${filterSql(query.filter)}`);
@@ -336,19 +332,7 @@ export function localVectorIndex(db: Db): VectorIndex {
       return found;
     },
     async vectorsOf(space, paperIds) {
-      // a row per PACKED_IDS papers, as nearest reads a row per cluster: thousands of rows cost D1
-      // more than their bytes, and a row stays far below D1's 2 MB (about 360 bytes a paper).
-      // INDEXED BY: for an IN list SQLite's planner would rather walk the whole space by its
-      // primary key (385 ms for 2,630 papers of the real catalog, against 27 ms by the index).
-      const packs = await Promise.all(
-        Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
-          db.get<{ pack: string | null }>(sql`
-            SELECT group_concat(paper_id || ' ' || scale || ' ' || vector, ' ') AS pack
-            FROM local_vectors INDEXED BY local_vectors_paper WHERE space = ${space}
-              AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))`),
-        ),
-      );
-      return new Map(packs.flatMap((row) => unpack(row?.pack)).map((r) => [r.paper_id, dequantise(r.vector, r.scale)]));
+      return new Map((await rowsOf(db, space, paperIds)).map((r) => [r.paper_id, dequantise(r.vector, r.scale)]));
     },
     async delete(space, paperIds) {
       await db.run(

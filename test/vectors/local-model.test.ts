@@ -3,9 +3,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
 import { paperById, relatedPapers } from "#shared/papers/queries";
 import { vectorsFrom } from "#shared/vectors/from-env";
-import { dequantise, int8Of, quantise } from "#shared/vectors/int8";
+import { bytesOf, dequantise, int8Of, quantise } from "#shared/vectors/int8";
 import {
-  codeBytesOf,
   codeOf,
   codeScores,
   codeTable,
@@ -318,7 +317,7 @@ describe("the local index's packs", () => {
       const codes = vectors.map(codeOf);
       // no base64 padding: codes joined end to end are read as one
       expect(codes.every((c) => !c.includes("=") && c.length === codes[0]!.length)).toBe(true);
-      const scores = codeScores(codeBytesOf(codes.join("")), codeTable(x));
+      const scores = codeScores(bytesOf(codes.join("")), codeTable(x));
       expect(scores).toHaveLength(5);
       vectors.forEach((v, n) => {
         const exact = x.reduce((a, xi, i) => a + xi * (v[i]! > 0 ? 1 : -1), 0);
