@@ -145,22 +145,35 @@ console.log(
 console.log(
   "\n| set | budget | ms a query | in SQL | in JavaScript | quality (limit 100) |\n|---|---:|---:|---:|---:|---:|",
 );
+/**
+ * Times `run` over the queries at a page of 20 after three to warm the page cache: ms a query, of
+ * them in SQL; then, when the sets are judged, each query's ids at limit 100 for its quality.
+ * @param {{ q: string }[]} queries
+ * @param {(q: string, limit: number) => Promise<{ hits: { paper: { id: string } }[] }>} run
+ */
+async function profile(queries, run) {
+  for (const { q } of queries.slice(0, 3)) await run(q, 20);
+  sqlMs = 0;
+  const start = performance.now();
+  for (const { q } of queries) await run(q, 20);
+  const each = (performance.now() - start) / queries.length;
+  const inSql = sqlMs / queries.length;
+  /** @type {string[][] | null} */
+  let rankings = null;
+  if (judged) {
+    rankings = [];
+    for (const { q } of queries) rankings.push((await run(q, 100)).hits.map((h) => h.paper.id));
+  }
+  return { each, inSql, rankings };
+}
+
 for (const [name, queries] of Object.entries(sets)) {
   for (const budget of BUDGETS) {
     const opts = budget ? { budget } : {};
-    for (const { q } of queries.slice(0, 3)) await searchPapers(db, q, opts); // warm the page cache
-    sqlMs = 0;
-    const start = performance.now();
-    for (const { q } of queries) await searchPapers(db, q, { limit: 20, ...opts });
-    const each = (performance.now() - start) / queries.length;
-    const inSql = sqlMs / queries.length;
-    let found = "-";
-    if (judged) {
-      const rankings = [];
-      for (const { q } of queries)
-        rankings.push((await searchPapers(db, q, { limit: 100, ...opts })).hits.map((h) => h.paper.id));
-      found = `${name === "topic" ? "nDCG@10" : "MRR@10"} ${quality(name, queries, rankings).toFixed(3)}`;
-    }
+    const { each, inSql, rankings } = await profile(queries, (q, limit) => searchPapers(db, q, { limit, ...opts }));
+    const found = rankings
+      ? `${name === "topic" ? "nDCG@10" : "MRR@10"} ${quality(name, queries, rankings).toFixed(3)}`
+      : "-";
     console.log(
       `| ${name} (${queries.length}) | ${budget || "default"} | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} | ${found} |`,
     );
@@ -220,19 +233,12 @@ else {
     ["the vector arm, its clusters' every vector exact", exactArm],
   ];
   for (const [name, run] of routes) {
-    for (const { q } of queries.slice(0, 3)) await run(q, 20);
-    sqlMs = 0;
-    const start = performance.now();
-    for (const { q } of queries) await run(q, 20);
-    const each = (performance.now() - start) / queries.length;
-    const inSql = sqlMs / queries.length;
-    let found = "-";
-    if (judged) {
-      const rankings = [];
-      for (const { q } of queries) rankings.push((await run(q, 100)).hits.map((h) => h.paper.id));
-      const recall = mean(queries.map(({ relevant }, i) => (rankings[i].includes(relevant?.[0]) ? 1 : 0)));
-      found = `MRR@10 ${quality("sentence", queries, rankings).toFixed(3)}, Recall@100 ${recall.toFixed(3)}`;
-    }
+    const { each, inSql, rankings } = await profile(queries, run);
+    const recall =
+      rankings && mean(queries.map(({ relevant }, i) => (rankings[i]?.includes(relevant?.[0] ?? "") ? 1 : 0)));
+    const found = rankings
+      ? `MRR@10 ${quality("sentence", queries, rankings).toFixed(3)}, Recall@100 ${recall?.toFixed(3)}`
+      : "-";
     console.log(
       `| ${name} (${queries.length}) | ${each.toFixed(1)} | ${inSql.toFixed(1)} | ${(each - inSql).toFixed(1)} | ${found} |`,
     );
