@@ -195,7 +195,7 @@ if (!answering)
 else if (switchedOff) console.log("\nthe vector-search switch is off in this catalog: hybrid not profiled");
 else {
   const vectors = { embedder: localEmbedder(db, answering), index: localVectorIndex(db) };
-  const arm = vectorArm(db, async () => vectors, 60_000);
+  const arm = vectorArm(async () => vectors, 60_000);
   const queries = sets.sentence;
   const space = answering.space;
   const centroids = decodeCentroids(

@@ -1,14 +1,14 @@
 // Peak memory of the local default's two jobs, each in a fresh Node process (the same V8 as
 // workerd), from the real catalog: `learn` runs learnFromTexts (what trainLocalModel runs) on the sample
 // trainLocalModel reads; `embed` embeds one backfill chunk (MAX_EMBED_CHUNK papers, the newest)
-// with the stored model's term rows, as localEmbedder does. Each prints JSON; `prepare` first
+// with the stored model's every term row held at once, as localEmbedder holds them. Each prints JSON; `prepare` first
 // writes what they read.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { dequantise } from "../../shared/vectors/int8";
+import { int8Of } from "../../shared/vectors/int8";
 import { learnFromTexts, TRAIN_SAMPLE } from "../../shared/vectors/local-model";
-import { embedText, termsOf } from "../../shared/vectors/lsa";
+import { embedText } from "../../shared/vectors/lsa";
 import { MAX_EMBED_CHUNK } from "../../shared/vectors/paper-vectors";
 import { paperText } from "../../shared/vectors/vectors";
 
@@ -19,7 +19,7 @@ const [job, path, out] = process.argv.slice(2);
  * `prepare DB DIR`: what each job reads, written out of the D1 file first, so that the jobs never
  * open SQLite (node:sqlite maps the file: its pages would count in the process's memory, where a
  * Worker's D1 is a remote database). sample.json: the texts trainLocalModel reads (every stride-th
- * paper); chunk.json: one backfill chunk's texts and, per batch of 100, the term rows D1 answers.
+ * paper); chunk.json: one backfill chunk's texts and the model's every term row.
  */
 if (job === "prepare") {
   const db = new DatabaseSync(path!, { readOnly: true });
@@ -49,17 +49,8 @@ if (job === "prepare") {
       abstract: string;
     }[]
   ).map(paperText);
-  const batches = [];
-  for (let i = 0; i < texts.length; i += 100) {
-    const batch = texts.slice(i, i + 100);
-    const rows = db
-      .prepare(
-        "SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ? AND term IN (SELECT value FROM json_each(?))",
-      )
-      .all(space, JSON.stringify([...new Set(batch.flatMap(termsOf))]));
-    batches.push({ texts: batch, rows });
-  }
-  writeFileSync(join(out!, "chunk.json"), JSON.stringify({ k, batches }));
+  const rows = db.prepare("SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ?").all(space);
+  writeFileSync(join(out!, "chunk.json"), JSON.stringify({ k, texts, rows }));
   db.close();
   process.exit(0);
 }
@@ -73,20 +64,15 @@ if (job === "learn") {
   const { model, centroids } = learnFromTexts(texts, total);
   what = { sample, terms: model.terms.length, clusters: centroids.length / model.k };
 } else if (job === "embed") {
-  const { k, batches } = JSON.parse(readFileSync(path!, "utf8")) as {
+  const { k, texts, rows } = JSON.parse(readFileSync(path!, "utf8")) as {
     k: number;
-    batches: { texts: string[]; rows: { term: string; idf: number; scale: number; vector: string }[] }[];
+    texts: string[];
+    rows: { term: string; idf: number; scale: number; vector: string }[];
   };
-  // the chunk's batches of 100, as embedWaiting calls the embedder: each with its texts' term rows
-  let terms = 0;
-  let papers = 0;
-  for (const batch of batches) {
-    terms += batch.rows.length;
-    papers += batch.texts.length;
-    const known = new Map(batch.rows.map((r) => [r.term, { idf: r.idf, row: dequantise(r.vector, r.scale) }]));
-    for (const t of batch.texts) embedText(t, k, (term) => known.get(term));
-  }
-  what = { papers, termRows: terms };
+  // the model held whole, int8 as localEmbedder holds it
+  const known = new Map(rows.map((r) => [r.term, { idf: r.idf * r.scale, row: int8Of(r.vector) }]));
+  for (const t of texts) embedText(t, k, (term) => known.get(term));
+  what = { papers: texts.length, termRows: rows.length };
 } else throw new Error(`job must be prepare, learn or embed, not ${job}`);
 
 console.log(

@@ -427,9 +427,11 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
       : (await listedInRankOrder(db, sql`SELECT num, 1 AS ord FROM papers WHERE id = ${parsed.arxivId}`)).map(asListed);
   } else if (parsed.words.length) {
     const budget = opts.budget ?? (parsed.words.length <= SHORT_QUERY ? SHORT_QUERY_BUDGET : POSTINGS_BUDGET);
-    // the arm runs while D1 finds the words' candidates
-    const near = parsed.words.length > SHORT_QUERY && opts.vectorArm ? askArm(opts.vectorArm, q) : null;
-    const words = rescore(parsed, await candidates(db, parsed, budget)).map(asListed);
+    const arm = parsed.words.length > SHORT_QUERY ? (opts.vectorArm ?? null) : null;
+    // the arm's space read with the words' index, and the arm run while D1 finds the words' candidates
+    const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET, arm?.space);
+    const near = arm ? askArm(arm, q, indexed.alongside) : null;
+    const words = rescore(parsed, await candidates(db, parsed, budget, indexed)).map(asListed);
     ({ listed, ranking } = await withVectorArm(db, parsed, words, near, offset + limit + 1));
     listed = listed.slice(offset, offset + limit + 1);
   } else {
@@ -447,8 +449,8 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
 }
 
 /** The arm's answer: ids, null where it does not apply, or "failed" (logged: an error, garbage, or late). */
-function askArm(arm: VectorArm, q: string): Promise<string[] | null | "failed"> {
-  return arm(meaningText(q)).catch((err) => {
+function askArm(arm: VectorArm, q: string, space: string | null): Promise<string[] | null | "failed"> {
+  return arm.near(meaningText(q), space).catch((err) => {
     console.warn("search: the vector arm failed; words alone answer", err instanceof Error ? err.message : err);
     return "failed" as const;
   });
@@ -526,8 +528,8 @@ export const PHRASE_DF = 20_000;
 /** bm25's idf, as FTS5 computes it: a word in `n` of `total` papers. */
 const idfOf = (total: number, n: number) => Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
 
-async function candidates(db: Db, parsed: ParsedQuery, budget: number): Promise<Candidates> {
-  const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET);
+/** The candidates on the term index, once it covers all but TAIL_PAPERS of the catalog; else on FTS5 alone. */
+async function candidates(db: Db, parsed: ParsedQuery, budget: number, indexed: IndexedTerms): Promise<Candidates> {
   return indexed.covered > 0 && indexed.total - indexed.covered <= TAIL_PAPERS
     ? indexedCandidates(db, parsed, indexed)
     : ftsCandidates(db, parsed, budget);

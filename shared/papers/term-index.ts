@@ -346,6 +346,8 @@ export interface IndexedTerms {
   df: Map<string, number>;
   /** The terms whose lists were read (the rarest, while their postings fit the budget), packed. */
   lists: Map<string, string>;
+  /** The value of the caller's `alongside` scalar, else null. */
+  alongside: string | null;
 }
 
 /**
@@ -353,10 +355,16 @@ export interface IndexedTerms {
  * only of the rarest terms while their lengths add up to at most `budget`. A list holds at most
  * LIST_LENGTH postings, so every term's lists can fit; a common word's are read only when the rarer
  * words leave room. Counting reads no list: a row's `df` comes before its `postings`, which SQLite
- * leaves on their overflow pages unless asked.
+ * leaves on their overflow pages unless asked. `alongside`: a scalar subquery the caller reads in the
+ * same statement, a D1 round trip it saves (hybrid search's answering space).
  */
-export async function readIndexedTerms(db: Db, terms: string[], budget: number): Promise<IndexedTerms> {
-  const rows = await db.all<{ term: string | null; df: number; postings: string | null }>(sql`
+export async function readIndexedTerms(
+  db: Db,
+  terms: string[],
+  budget: number,
+  alongside: SQL<string | null> = sql`NULL`,
+): Promise<IndexedTerms> {
+  const rows = await db.all<{ term: string | null; df: number; postings: string | null; alongside: string | null }>(sql`
     WITH live AS (SELECT id FROM term_segments WHERE state = 'live'),
     counts AS MATERIALIZED (
       SELECT term, sum(df) AS df, sum(min(df, ${LIST_LENGTH})) AS length FROM term_lists
@@ -364,24 +372,28 @@ export async function readIndexedTerms(db: Db, terms: string[], budget: number):
       GROUP BY term),
     running AS (SELECT term, df, sum(length) OVER (ORDER BY length, term ROWS UNBOUNDED PRECEDING) AS reach FROM counts)
     SELECT term, df, CASE WHEN reach <= ${budget} THEN
-      (SELECT group_concat(l.postings, ' ') FROM term_lists AS l WHERE l.term = running.term AND l.segment IN live) END AS postings
+      (SELECT group_concat(l.postings, ' ') FROM term_lists AS l WHERE l.term = running.term AND l.segment IN live) END AS postings,
+      NULL AS alongside
     FROM running
     UNION ALL
-    SELECT NULL, (SELECT coalesce(max(last_num), 0) FROM term_segments WHERE state = 'live'), (SELECT max(num) FROM papers)`);
+    SELECT NULL, (SELECT coalesce(max(last_num), 0) FROM term_segments WHERE state = 'live'), (SELECT max(num) FROM papers),
+      ${alongside}`);
   const df = new Map<string, number>();
   const lists = new Map<string, string>();
   let covered = 0;
   let total = 0;
+  let found: string | null = null;
   for (const r of rows) {
     if (r.term === null) {
       covered = Number(r.df);
       total = Number(r.postings ?? 0);
+      found = r.alongside;
       continue;
     }
     df.set(r.term, Number(r.df));
     if (r.postings !== null) lists.set(r.term, r.postings);
   }
-  return { covered, total, df, lists };
+  return { covered, total, df, lists, alongside: found };
 }
 
 /** bestByImpact's scores by num, kept per isolate and cleared after each use (only the nums it touched). */

@@ -14,7 +14,7 @@ import type { Db } from "../db/client";
 import { localModels, papers } from "../db/schema";
 import { int8Of, quantise } from "./int8";
 import { encodeCentroids, localVectorIndex } from "./local-index";
-import { embedderOf, embedText, type LsaModel, termsOf, trainLsa } from "./lsa";
+import { embedderOf, embedText, type LsaModel, trainLsa } from "./lsa";
 import { activeSpace, embedWaiting, MAX_EMBED_CHUNK } from "./paper-vectors";
 import { type Embedder, paperText } from "./vectors";
 
@@ -189,47 +189,62 @@ export function localModelOf(space: string): { space: string; dimensions: number
   return m ? { space, dimensions: Number(m[1]) } : null;
 }
 
-/**
- * Terms of local models as read, per isolate, by space and term (null: not in the model): a model
- * never changes once ready, and a query's words are mostly words asked before, so that embedding a
- * query usually reads nothing. Kept as int8 with the scale folded into the idf (embedText weighs a
- * row by its idf), at most TERM_CACHE entries (about 3 MB), then emptied.
- */
-const termCache = new Map<string, { idf: number; row: Int8Array } | null>();
-const TERM_CACHE = 10_000;
+/** A local model's terms as an embedder holds them: int8 rows, the scale folded into the idf (embedText weighs a row by its idf). */
+type Terms = Map<string, { idf: number; row: Int8Array }>;
 
-/** An embedder over a ready local model: reads the terms its texts hold that it has not read before, one statement a batch. */
-export function localEmbedder(db: Db, model: { space: string; dimensions: number }, keepTerms = TERM_CACHE): Embedder {
-  const key = (term: string) => `${model.space} ${term}`;
+/**
+ * Local models' terms, read whole once per isolate by space: a model never changes once ready, and
+ * at most MAX_TERMS terms of LOCAL_DIMENSIONS int8 (3 MB; 12,000 a model) cost one read where a
+ * query's own terms were a statement a query (its rare words new to the isolate). The two spaces
+ * used last (a new model's beside the one answering while it fills); a read that fails is read again.
+ */
+const modelTerms = new Map<string, Promise<Terms>>();
+const KEPT_MODELS = 2;
+/** Terms a row of the read holds (about 380 characters each): far below D1's 2 MB a row. */
+const TERMS_PER_ROW = 2000;
+
+function termsOfModel(db: Db, space: string): Promise<Terms> {
+  let terms = modelTerms.get(space);
+  if (!terms) {
+    terms = readTerms(db, space);
+    modelTerms.set(space, terms);
+    terms.catch(() => modelTerms.get(space) === terms && modelTerms.delete(space));
+    for (const old of modelTerms.keys()) if (modelTerms.size > KEPT_MODELS) modelTerms.delete(old);
+  } else {
+    // the most recently used last
+    modelTerms.delete(space);
+    modelTerms.set(space, terms);
+  }
+  return terms;
+}
+
+/** A model's every term, `perRow` joined in a row (D1 hands over a row at a cost). */
+export async function readTerms(db: Db, space: string, perRow = TERMS_PER_ROW): Promise<Terms> {
+  const rows = await db.all<{ pack: string }>(sql`
+    SELECT group_concat(term || ' ' || idf || ' ' || scale || ' ' || vector, ' ') AS pack FROM (
+      SELECT term, idf, scale, vector, (row_number() OVER (ORDER BY term) - 1) / ${perRow} AS part
+      FROM local_model_terms WHERE space = ${space})
+    GROUP BY part`);
+  const terms: Terms = new Map();
+  for (const { pack } of rows) {
+    const parts = pack.split(" ");
+    for (let i = 0; i + 3 < parts.length; i += 4)
+      terms.set(parts[i]!, { idf: Number(parts[i + 1]) * Number(parts[i + 2]), row: int8Of(parts[i + 3]!) });
+  }
+  return terms;
+}
+
+/** An embedder over a ready local model: the model's terms read whole on its first call in the isolate. */
+export function localEmbedder(db: Db, model: { space: string; dimensions: number }): Embedder {
   return {
     key: model.space,
     dimensions: model.dimensions,
     maxBatch: EMBED_BATCH,
     async embed(texts, mode) {
       if (texts.length > EMBED_BATCH) throw new Error(`${texts.length} texts in one call; at most ${EMBED_BATCH}`);
-      const wanted = [...new Set(texts.flatMap(termsOf))];
-      // this call's terms in a map of its own: another call may empty the cache while this one waits
-      const known = new Map<string, { idf: number; row: Int8Array }>();
-      const unread: string[] = [];
-      for (const term of wanted) {
-        const kept = termCache.get(key(term));
-        if (kept === undefined) unread.push(term);
-        else if (kept) known.set(term, kept);
-      }
-      if (unread.length) {
-        const rows = await db.all<{ term: string; idf: number; scale: number; vector: string }>(sql`
-          SELECT term, idf, scale, vector FROM local_model_terms
-          WHERE space = ${model.space} AND term IN (SELECT value FROM json_each(${JSON.stringify(unread)}))`);
-        if (termCache.size + unread.length > keepTerms) termCache.clear();
-        for (const term of unread) termCache.set(key(term), null);
-        for (const r of rows) {
-          const row = { idf: r.idf * r.scale, row: int8Of(r.vector) };
-          termCache.set(key(r.term), row);
-          known.set(r.term, row);
-        }
-      }
+      const terms = await termsOfModel(db, model.space);
       return texts.map((t) => {
-        const v = embedText(t, model.dimensions, (term) => known.get(term));
+        const v = embedText(t, model.dimensions, (term) => terms.get(term));
         if (v) return v;
         // a query of words the catalog never had has no meaning here: the words answer alone
         if (mode === "query") throw new Error("the query holds no term the local model knows");

@@ -4,7 +4,7 @@
  * answers below the words' first places (shared/papers/fusion.ts); when it fails or is late, the
  * answer is the words' ranking alone.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { switches } from "../db/schema";
 import { answeringSpaceSql, type Vectors } from "./paper-vectors";
@@ -55,11 +55,16 @@ export const VECTOR_ARM_K = 100;
 export const QUERY_EMBED_TIMEOUT_MS = 1000;
 
 /**
- * Paper ids nearest a query, nearest first; null when the arm does not apply here (switched off,
- * or no space of this embedder's model is complete, so the papers' vectors and the query's would
- * not compare). Throws when the embedder or the index fails, answers garbage or is late.
+ * Hybrid search's vector arm, in two steps so that it costs no statement of its own before its
+ * index's: the caller reads `space` (a scalar subquery: the space that answers, NULL where the arm
+ * does not apply: switched off, or no space of the embedder's model complete) in a statement it
+ * makes anyway, then asks `near` for the paper ids nearest a text in it, nearest first (null: the
+ * arm does not apply). `near` throws when the embedder or the index fails, answers garbage or is late.
  */
-export type VectorArm = (text: string) => Promise<string[] | null>;
+export interface VectorArm {
+  space: SQL<string | null>;
+  near(text: string, space: string | null): Promise<string[] | null>;
+}
 
 class Late extends Error {}
 
@@ -78,27 +83,27 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** The arm over the vectors `load` gives for the space that answers (none: the arm stays out). */
 export function vectorArm(
-  db: Db,
   load: (space: string) => Promise<Vectors | null>,
   timeoutMs = QUERY_EMBED_TIMEOUT_MS,
 ): VectorArm {
-  return async (text) => {
-    const space = (await db.get<{ space: string | null }>(sql`SELECT ${answeringUnlessOff("vector-search")} AS space`))
-      ?.space;
-    if (!space) return null;
-    const vectors = await load(space);
-    if (!vectors || vectors.embedder.key !== space) return null;
-    const { embedder, index } = vectors;
-    return within(
-      (async () => {
-        const [vector] = await embedder.embed([text], "query");
-        // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
-        if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
-          throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
-        const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K });
-        return near.map((n) => n.paperId);
-      })(),
-      timeoutMs,
-    );
+  return {
+    space: answeringUnlessOff("vector-search"),
+    async near(text, space) {
+      if (!space) return null;
+      const vectors = await load(space);
+      if (!vectors || vectors.embedder.key !== space) return null;
+      const { embedder, index } = vectors;
+      return within(
+        (async () => {
+          const [vector] = await embedder.embed([text], "query");
+          // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
+          if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
+            throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
+          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K });
+          return near.map((n) => n.paperId);
+        })(),
+        timeoutMs,
+      );
+    },
   };
 }

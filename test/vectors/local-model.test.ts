@@ -14,7 +14,14 @@ import {
   nearestCentroids,
   PROBES,
 } from "#shared/vectors/local-index";
-import { localEmbedder, MIN_TRAIN_PAPERS, maintainLocalModel, trainLocalModel } from "#shared/vectors/local-model";
+import {
+  localEmbedder,
+  MIN_TRAIN_PAPERS,
+  maintainLocalModel,
+  readTerms,
+  trainLocalModel,
+} from "#shared/vectors/local-model";
+import { embedText } from "#shared/vectors/lsa";
 import { activeSpace, embedWaiting } from "#shared/vectors/paper-vectors";
 import { memoryForget } from "../../workers/api/src/cache/memory-tier";
 import { scheduled } from "../../workers/ingest/src/index";
@@ -326,35 +333,40 @@ describe("the local index's packs", () => {
     }
   });
 
-  it("embed a query by reading only the terms not read before: a model never changes once ready", async () => {
+  it("embed with the model's terms read whole once per isolate: no statement after the first, whatever the words", async () => {
     const { space, dimensions } = await learnt();
     const { binding, counter } = countingD1(env.DB);
-    const embedder = localEmbedder(createDb(binding), { space, dimensions });
-    const [first] = await embedder.embed(["grasping robot trajectories"], "query");
+    const text = "grasping robot trajectories with a dexterous gripper";
+    const [first] = await localEmbedder(createDb(binding), { space, dimensions }).embed([text], "query");
     expect(counter.queries).toBe(1);
-    const [again] = await embedder.embed(["grasping robot trajectories"], "query");
+    // another embedder of the model, words never asked and a word the model lacks: nothing read
+    const again = localEmbedder(createDb(binding), { space, dimensions });
+    const [same, other] = await again.embed([text, "gripper actuator zxqv"], "query");
     expect(counter.queries).toBe(1);
-    expect(again).toEqual(first);
-    // a word the model lacks is remembered as lacking, a new word is read
-    await embedder.embed(["robot trajectories zxqv"], "query");
-    await embedder.embed(["robot trajectories zxqv"], "query");
-    expect(counter.queries).toBe(2);
-    const [other] = await embedder.embed(["gripper actuator dexterous"], "query");
-    expect(counter.queries).toBe(3);
+    expect(same).toEqual(first);
     expect(other).not.toEqual(first);
+    // what the stored rows give, term by term
+    const rows = (
+      await env.DB.prepare("SELECT term, idf, scale, vector FROM local_model_terms WHERE space = ?").bind(space).all<{
+        term: string;
+        idf: number;
+        scale: number;
+        vector: string;
+      }>()
+    ).results;
+    const byTerm = new Map(rows.map((r) => [r.term, { idf: r.idf * r.scale, row: int8Of(r.vector) }]));
+    expect(first).toEqual(embedText(text, dimensions, (term) => byTerm.get(term)));
   });
 
-  it("embed a text with every term it holds when the terms kept overflow and are let go", async () => {
-    const { space, dimensions } = await learnt();
-    const text = "grasping robot trajectories with a dexterous gripper";
-    // "robot" kept; then the text's other terms overflow a cache of three and empty it
-    const small = localEmbedder(db(), { space, dimensions }, 3);
-    await small.embed(["robot"], "query");
-    const [overflowed] = await small.embed([text], "query");
-    const [read] = await localEmbedder(db(), { space, dimensions }).embed([text], "query");
-    expect(overflowed).toEqual(read);
-    const [without] = await localEmbedder(db(), { space, dimensions }).embed([text.replace("robot ", "")], "query");
-    expect(overflowed).not.toEqual(without);
+  it("read a model's terms alike in rows of any size", async () => {
+    const { space } = await learnt();
+    const whole = await readTerms(db(), space);
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM local_model_terms WHERE space = ?")
+      .bind(space)
+      .first<{ n: number }>();
+    expect(whole.size).toBe(stored!.n);
+    expect(whole.size).toBeGreaterThan(20);
+    expect(await readTerms(db(), space, 7)).toEqual(whole);
   });
 
   it("hold every vector once in its cluster's parts, at most MAX_PARTS parts a cluster, however many upserts", async () => {
