@@ -195,7 +195,7 @@ if (!answering)
 else if (switchedOff) console.log("\nthe vector-search switch is off in this catalog: hybrid not profiled");
 else {
   const vectors = { embedder: localEmbedder(db, answering), index: localVectorIndex(db) };
-  const arm = vectorArm(async () => vectors, 60_000);
+  const arm = vectorArm(vectors.index, async () => vectors.embedder, 60_000);
   const queries = sets.sentence;
   const space = answering.space;
   const centroids = decodeCentroids(
@@ -228,7 +228,13 @@ else {
   const routes = [
     ["words alone", (q, limit) => searchPapers(db, q, { limit })],
     ["hybrid", (q, limit) => searchPapers(db, q, { limit, vectorArm: arm })],
-    ["the vector arm alone", (q) => arm(q).then((ids) => ({ hits: (ids ?? []).map((id) => ({ paper: { id } })) }))],
+    [
+      "the vector arm alone",
+      (q) =>
+        arm
+          .near(q, JSON.stringify([space, null]))
+          .then((ids) => ({ hits: (ids ?? []).map((id) => ({ paper: { id } })) })),
+    ],
     // what the arm read before the packs: every vector of its clusters, ranked exactly
     ["the vector arm, its clusters' every vector exact", exactArm],
   ];

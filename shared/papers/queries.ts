@@ -428,8 +428,8 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
   } else if (parsed.words.length) {
     const budget = opts.budget ?? (parsed.words.length <= SHORT_QUERY ? SHORT_QUERY_BUDGET : POSTINGS_BUDGET);
     const arm = parsed.words.length > SHORT_QUERY ? (opts.vectorArm ?? null) : null;
-    // the arm's space read with the words' index, and the arm run while D1 finds the words' candidates
-    const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET, arm?.space);
+    // the arm's preface read with the words' index, and the arm run while D1 finds the words' candidates
+    const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET, arm?.preface);
     const near = arm ? askArm(arm, q, indexed.alongside) : null;
     const words = rescore(parsed, await candidates(db, parsed, budget, indexed)).map(asListed);
     ({ listed, ranking } = await withVectorArm(db, parsed, words, near, offset + limit + 1));
@@ -449,8 +449,8 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
 }
 
 /** The arm's answer: ids, null where it does not apply, or "failed" (logged: an error, garbage, or late). */
-function askArm(arm: VectorArm, q: string, space: string | null): Promise<string[] | null | "failed"> {
-  return arm.near(meaningText(q), space).catch((err) => {
+function askArm(arm: VectorArm, q: string, preface: string | null): Promise<string[] | null | "failed"> {
+  return arm.near(meaningText(q), preface).catch((err) => {
     console.warn("search: the vector arm failed; words alone answer", err instanceof Error ? err.message : err);
     return "failed" as const;
   });

@@ -356,7 +356,7 @@ export interface IndexedTerms {
  * LIST_LENGTH postings, so every term's lists can fit; a common word's are read only when the rarer
  * words leave room. Counting reads no list: a row's `df` comes before its `postings`, which SQLite
  * leaves on their overflow pages unless asked. `alongside`: a scalar subquery the caller reads in the
- * same statement, a D1 round trip it saves (hybrid search's answering space).
+ * same statement, a D1 round trip it saves (hybrid search's arm's preface).
  */
 export async function readIndexedTerms(
   db: Db,

@@ -62,4 +62,8 @@ export async function vectorsFrom(env: VectorEnv, db: Db, space?: string): Promi
 
 /** Hybrid search's vector arm: the vectors of the space that answers. */
 export const vectorArmFrom = (env: VectorEnv, db: Db): VectorArm =>
-  vectorArm((space) => vectorsFrom(env, db, space), Settings.parse(env).QUERY_EMBED_TIMEOUT_MS);
+  vectorArm(
+    vectorIndexFrom(env, db),
+    async (space) => (await vectorsFrom(env, db, space))?.embedder ?? null,
+    Settings.parse(env).QUERY_EMBED_TIMEOUT_MS,
+  );

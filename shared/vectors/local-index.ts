@@ -94,11 +94,18 @@ export function codeScores(bytes: Uint8Array, table: Float32Array): Float32Array
  * parts it has not read before. At most PART_CACHE_PAPERS papers' (about 60 bytes each: the real
  * catalog's every part in 9 MB), the least recently used let go first.
  */
-const partCache = new Map<number, { cluster: number; ids: string[]; bytes: Uint8Array }>();
+type Part = { cluster: number; ids: string[]; bytes: Uint8Array };
+const partCache = new Map<number, Part>();
 const PART_CACHE_PAPERS = 160_000;
 let partCachePapers = 0;
 
-function keepPart(id: number, part: { cluster: number; ids: string[]; bytes: Uint8Array }) {
+/** Keeps a part as the most recently used (again, when held already), letting go of the least recently used beyond the bound. */
+function keepPart(id: number, part: Part): Part {
+  const held = partCache.get(id);
+  if (held) {
+    partCache.delete(id);
+    partCachePapers -= held.ids.length;
+  }
   partCache.set(id, part);
   partCachePapers += part.ids.length;
   for (const [oldest, old] of partCache) {
@@ -106,7 +113,15 @@ function keepPart(id: number, part: { cluster: number; ids: string[]; bytes: Uin
     partCache.delete(oldest);
     partCachePapers -= old.ids.length;
   }
+  return part;
 }
+
+/**
+ * The parts each cluster held when last read, per isolate, by space and cluster, with the index's
+ * version then (versionOf: its newest part's id and its number of parts). Any write of packs adds a
+ * part (a merge too, beside its deletes), so that at the same version a cluster's parts are the same.
+ */
+const clusterParts = new Map<string, Map<number, { version: string; ids: number[] }>>();
 
 /** Centroids as a model stores them: clusters x dimensions float32, base64. */
 export function encodeCentroids(centroids: Float32Array): string {
@@ -203,6 +218,37 @@ async function rowsOf(db: Db, space: string, paperIds: string[], filter?: Neighb
 
 /** The local vector index over `db`: any space of a ready local model. */
 export function localVectorIndex(db: Db): VectorIndex {
+  /**
+   * The parts of the `probed` clusters: none read when the isolate holds them at `version` (the
+   * index's, read by the caller), else one statement, the text only of the parts not held.
+   */
+  async function probedParts(space: string, probed: number[], version?: string | null): Promise<Part[]> {
+    const known = clusterParts.get(space);
+    const held = (cluster: number) => {
+      const c = known?.get(cluster);
+      return c && c.version === version && c.ids.every((id) => partCache.has(id)) ? c.ids : null;
+    };
+    if (version && probed.every(held))
+      return probed.flatMap((c) => held(c)!.map((id) => keepPart(id, partCache.get(id)!)));
+    // the parts held taken now: another query may let them go while this one waits
+    const mine = new Map([...partCache].filter(([, p]) => probed.includes(p.cluster)));
+    const rows = await db.all<{ id: number; cluster: number; ids: string | null; codes: string | null }>(sql`
+      SELECT id, cluster, iif(kept, NULL, ids) AS ids, iif(kept, NULL, codes) AS codes
+      FROM (SELECT *, id IN (SELECT value FROM json_each(${JSON.stringify([...mine.keys()])})) AS kept FROM local_packs
+        WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)})))`);
+    if (version) {
+      const lists = clusterParts.get(space) ?? new Map<number, { version: string; ids: number[] }>();
+      for (const c of probed) lists.set(c, { version, ids: rows.filter((r) => r.cluster === c).map((r) => r.id) });
+      clusterParts.set(space, lists);
+    }
+    return rows.map((row) =>
+      keepPart(
+        row.id,
+        mine.get(row.id) ?? { cluster: row.cluster, ids: row.ids!.split(" "), bytes: bytesOf(row.codes!) },
+      ),
+    );
+  }
+
   return {
     async upsert(space, vectors: PaperVector[]) {
       const centroids = await centroidsOf(db, space);
@@ -270,25 +316,11 @@ export function localVectorIndex(db: Db): VectorIndex {
       const centroids = await centroidsOf(db, space);
       if (!centroids) return [];
       const probed = nearestCentroids(centroids, vector.length, vector, PROBES);
-      // the probed clusters' parts, the text only of those not read before
-      const cached = [...partCache].filter(([, p]) => probed.includes(p.cluster)).map(([id]) => id);
-      const rows = await db.all<{ id: number; cluster: number; ids: string | null; codes: string | null }>(sql`
-        SELECT id, cluster, iif(kept, NULL, ids) AS ids, iif(kept, NULL, codes) AS codes
-        FROM (SELECT *, id IN (SELECT value FROM json_each(${JSON.stringify(cached)})) AS kept FROM local_packs
-          WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)})))`);
       const table = codeTable(vector);
-      const scored = rows.map((row) => {
-        let part = partCache.get(row.id);
-        if (part) {
-          // the most recently used last
-          partCache.delete(row.id);
-          partCache.set(row.id, part);
-        } else {
-          part = { cluster: row.cluster, ids: row.ids!.split(" "), bytes: bytesOf(row.codes!) };
-          keepPart(row.id, part);
-        }
-        return { ids: part.ids, scores: codeScores(part.bytes, table) };
-      });
+      const scored = (await probedParts(space, probed, query.version)).map((part) => ({
+        ids: part.ids,
+        scores: codeScores(part.bytes, table),
+      }));
       // the shortlist: codes scoring at least the RESCORED-th best (a filter may leave out any of
       // them: then every candidate), each paper once (one upserted again is in two parts)
       const all = new Float32Array(scored.reduce((n, s) => n + s.scores.length, 0));
@@ -303,6 +335,9 @@ export function localVectorIndex(db: Db): VectorIndex {
       for (const { ids, scores } of scored)
         for (let i = 0; i < ids.length; i++) if (scores[i]! >= bar) shortlist.add(ids[i]!);
       return best(await rowsOf(db, space, [...shortlist], query.filter), vector, query.topK);
+    },
+    versionOf(space) {
+      return sql`(SELECT max(id) || ' ' || count(*) FROM local_packs WHERE space = ${space})`;
     },
     async neighboursOf(space, paperId, query) {
       // one statement, two rows: the paper's own vector, then the vectors of the first `probes`

@@ -7,7 +7,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { switches } from "../db/schema";
-import { answeringSpaceSql, type Vectors } from "./paper-vectors";
+import { answeringSpaceSql } from "./paper-vectors";
+import type { Embedder, VectorIndex } from "./vectors";
 
 /** What a curator can switch off at /admin without a deploy. */
 export const SWITCHES = {
@@ -56,14 +57,15 @@ export const QUERY_EMBED_TIMEOUT_MS = 1000;
 
 /**
  * Hybrid search's vector arm, in two steps so that it costs no statement of its own before its
- * index's: the caller reads `space` (a scalar subquery: the space that answers, NULL where the arm
- * does not apply: switched off, or no space of the embedder's model complete) in a statement it
- * makes anyway, then asks `near` for the paper ids nearest a text in it, nearest first (null: the
- * arm does not apply). `near` throws when the embedder or the index fails, answers garbage or is late.
+ * index's, nor that one when its index holds what it would read: the caller reads `preface` (a
+ * scalar subquery: the space that answers, NULL where the arm does not apply: switched off, or no
+ * space of the embedder's model complete; and the index's version there) in a statement it makes
+ * anyway, then asks `near` for the paper ids nearest a text, nearest first (null: the arm does not
+ * apply). `near` throws when the embedder or the index fails, answers garbage or is late.
  */
 export interface VectorArm {
-  space: SQL<string | null>;
-  near(text: string, space: string | null): Promise<string[] | null>;
+  preface: SQL<string | null>;
+  near(text: string, preface: string | null): Promise<string[] | null>;
 }
 
 class Late extends Error {}
@@ -81,25 +83,27 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** The arm over the vectors `load` gives for the space that answers (none: the arm stays out). */
+/** The arm over `index` and the embedder `embedderOf` gives for the space that answers (none: the arm stays out). */
 export function vectorArm(
-  load: (space: string) => Promise<Vectors | null>,
+  index: VectorIndex,
+  embedderOf: (space: string) => Promise<Embedder | null>,
   timeoutMs = QUERY_EMBED_TIMEOUT_MS,
 ): VectorArm {
+  const space = answeringUnlessOff("vector-search");
   return {
-    space: answeringUnlessOff("vector-search"),
-    async near(text, space) {
+    preface: sql`json_array(${space}, ${index.versionOf?.(space) ?? sql`NULL`})`,
+    async near(text, preface) {
+      const [space, version] = preface ? (JSON.parse(preface) as [string | null, string | null]) : [null, null];
       if (!space) return null;
-      const vectors = await load(space);
-      if (!vectors || vectors.embedder.key !== space) return null;
-      const { embedder, index } = vectors;
+      const embedder = await embedderOf(space);
+      if (embedder?.key !== space) return null;
       return within(
         (async () => {
           const [vector] = await embedder.embed([text], "query");
           // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
           if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
             throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
-          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K });
+          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K, version });
           return near.map((n) => n.paperId);
         })(),
         timeoutMs,

@@ -6,6 +6,8 @@
  * still answers, and takes over only once complete (paper-vectors.ts).
  */
 
+import type { SQL } from "drizzle-orm";
+
 /** A query is embedded with the model's query prompt, a paper with its document prompt. */
 export type EmbedMode = "query" | "document";
 
@@ -43,12 +45,20 @@ export interface Neighbour {
 export interface NeighbourQuery {
   topK: number;
   filter?: Partial<PaperVectorMetadata>;
+  /** What the index's versionOf read in the caller's statement, for nearest. */
+  version?: string | null;
 }
 
 export interface VectorIndex {
   upsert(space: string, vectors: PaperVector[]): Promise<void>;
   /** The papers nearest a vector, nearest first. */
   nearest(space: string, vector: Float32Array, query: NeighbourQuery): Promise<Neighbour[]>;
+  /**
+   * An index in D1: its version in the space `space` names, as a scalar subquery a caller reads in a
+   * statement it makes anyway and passes to nearest (`query.version`), which then reads nothing it
+   * holds already at that version.
+   */
+  versionOf?(space: SQL<string | null>): SQL<string | null>;
   /** The papers nearest a stored paper's vector, itself left out; none when it has no vector. */
   neighboursOf(space: string, paperId: string, query: NeighbourQuery): Promise<Neighbour[]>;
   /** The stored vectors of these papers, those that have one (a reader's model and its candidates). */

@@ -1,4 +1,5 @@
 import { createScheduledController, env } from "cloudflare:test";
+import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
 import { paperById, relatedPapers } from "#shared/papers/queries";
@@ -412,6 +413,37 @@ describe("the local index's packs", () => {
     expect(after).toHaveLength(PER_TOPIC);
     expect(new Set(after.slice(0, 5).map((n) => n.paperId))).toEqual(new Set(ids.slice(5)));
     expect(await index.nearest(space, query, { topK: PER_TOPIC })).toEqual(after);
+  });
+
+  it("read no part at a version it holds the probed clusters' parts at, and every part written since at a new one", async () => {
+    const { space, dimensions } = await learnt();
+    const { binding, counter } = countingD1(env.DB);
+    const index = localVectorIndex(createDb(binding));
+    const random = rng(17);
+    const ids = Array.from({ length: PER_TOPIC }, (_, i) => idOf(3, i));
+    await index.upsert(
+      space,
+      ids.slice(0, 5).map((paperId) => ({ paperId, vector: unitVector(random, dimensions), metadata })),
+    );
+    const versionNow = async () =>
+      (await db().get<{ v: string }>(sql`SELECT ${localVectorIndex(db()).versionOf!(sql`${space}`)} AS v`))!.v;
+    const query = unitVector(random, dimensions);
+    const version = await versionNow();
+    const nearest = (v: string) => index.nearest(space, query, { topK: PER_TOPIC, version: v });
+    const reads = () => counter.queries;
+    const first = await nearest(version);
+    expect(first).toHaveLength(5);
+    // the same version: only the best vectors are read, the parts not at all
+    const before = reads();
+    expect(await nearest(version)).toEqual(first);
+    expect(reads() - before).toBe(1);
+    // papers upserted since: a new version, their parts read
+    for (const paperId of ids.slice(5)) await index.upsert(space, [{ paperId, vector: query, metadata }]);
+    const newer = await versionNow();
+    expect(newer).not.toBe(version);
+    const after = await nearest(newer);
+    expect(after).toHaveLength(PER_TOPIC);
+    expect(new Set(after.slice(0, 5).map((n) => n.paperId))).toEqual(new Set(ids.slice(5)));
   });
 
   it("answer a paper upserted again once, by its current vector, and no vector deleted", async () => {
