@@ -9,7 +9,7 @@
  * them by their int8 vectors. Reading the clusters' vectors themselves cost D1 a row each, thousands
  * a query (docs/benchmarks.md).
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
 import { bytesOf, dequantise, int8Of, quantise } from "./int8";
@@ -195,6 +195,22 @@ function best(rows: Row[], vector: Float32Array, topK: number, leaveOut?: string
   return scored.sort((a, b) => b.score - a.score || (a.paperId < b.paperId ? -1 : 1)).slice(0, topK);
 }
 
+/**
+ * A paper's own vector, then the vectors of the first `probes` clusters its vector probes (stored
+ * with it, so that no centroid is read), as one PACKED text, the own first (NULL without one): a
+ * scalar subquery, so that the paper page reads it with the paper.
+ */
+const neighbourhoodSql = (
+  space: SQL<string | null> | string,
+  paperId: string,
+  probes: number,
+  filter?: NeighbourQuery["filter"],
+) => sql<string | null>`((SELECT paper_id || ' ' || scale || ' ' || vector FROM local_vectors
+    WHERE space = ${space} AND paper_id = ${paperId}) || ' ' || coalesce((SELECT ${PACKED} FROM local_vectors
+    WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
+      (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
+    ${filterSql(filter)}), ''))`;
+
 /** Papers whose vectors rowsOf reads in one row. */
 const PACKED_IDS = 1000;
 
@@ -339,29 +355,25 @@ export function localVectorIndex(db: Db): VectorIndex {
     versionOf(space) {
       return sql`(SELECT max(id) || ' ' || count(*) FROM local_packs WHERE space = ${space})`;
     },
+    neighbourhoodOf(space, paperId) {
+      return neighbourhoodSql(space, paperId, NEIGHBOUR_PROBES);
+    },
     async neighboursOf(space, paperId, query) {
-      // one statement, two rows: the paper's own vector, then the vectors of the first `probes`
-      // clusters its vector probes (stored with it, so that no centroid is read here) joined into
-      // one text, as D1 hands over a row at a cost; a cluster too small to hold topK neighbours (a
-      // small catalog) widens to PROBES clusters
+      // the paper's own vector and its cluster's (read by the caller, or here in one statement); a
+      // cluster too small to hold topK neighbours (a small catalog) widens to PROBES clusters
       let found: Neighbour[] = [];
-      for (const probes of [NEIGHBOUR_PROBES, PROBES]) {
-        const rows = await db.all<{ own: number; pack: string | null }>(sql`
-          SELECT 1 AS own, paper_id || ' ' || scale || ' ' || vector AS pack FROM local_vectors
-          WHERE space = ${space} AND paper_id = ${paperId}
-          UNION ALL
-          SELECT 0, ${PACKED} FROM local_vectors
-          WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
-            (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
-          ${filterSql(query.filter)}`);
-        const [own] = unpack(rows.find((r) => r.own === 1)?.pack);
+      const reads = query.neighbourhood === undefined ? [NEIGHBOUR_PROBES, PROBES] : [0, PROBES];
+      for (const probes of reads) {
+        const pack = probes
+          ? (
+              await db.get<{ pack: string | null }>(
+                sql`SELECT ${neighbourhoodSql(space, paperId, probes, query.filter)} AS pack`,
+              )
+            )?.pack
+          : query.neighbourhood;
+        const [own, ...others] = unpack(pack);
         if (!own) return [];
-        found = best(
-          unpack(rows.find((r) => r.own === 0)?.pack),
-          dequantise(own.vector, own.scale),
-          query.topK,
-          paperId,
-        );
+        found = best(others, dequantise(own.vector, own.scale), query.topK, paperId);
         if (found.length >= query.topK) break;
       }
       return found;

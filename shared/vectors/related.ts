@@ -10,25 +10,42 @@ const SPARE = 3;
 /** The space related papers come from: the one that answers, unless a curator switched them off. */
 const relatedSpaceSql = answeringUnlessOff("related-by-meaning");
 
-/** A paper and the space its related papers come from, in one round trip (the paper page's first). */
-export async function paperAndSpace(db: Db, id: string): Promise<{ item: ListedPaper | null; space: string | null }> {
-  const { item, extra } = await paperByIdWith(db, id, relatedSpaceSql);
-  return { item, space: extra };
+/**
+ * A paper, the space its related papers come from and, where `index` is in D1, what its neighbours
+ * are found from (neighbourIds), in one round trip (the paper page's first).
+ */
+export async function paperAndSpace(
+  db: Db,
+  id: string,
+  index?: VectorIndex,
+): Promise<{ item: ListedPaper | null; space: string | null; neighbourhood?: string | null }> {
+  const around = index?.neighbourhoodOf?.(relatedSpaceSql, id);
+  const { item, extra } = await paperByIdWith(
+    db,
+    id,
+    sql<string>`json_array(${relatedSpaceSql}, ${around ?? sql`NULL`})`,
+  );
+  const [space, neighbourhood] = extra ? (JSON.parse(extra) as [string | null, string | null]) : [null, null];
+  return { item, space, ...(around ? { neighbourhood } : {}) };
 }
 
 /**
  * The ids of a paper's nearest neighbours in `space` (limit + SPARE of them, for the hidden ones
- * the listing leaves out), no model call. Null (related papers by words instead) when the paper has
- * no vector yet or the index fails.
+ * the listing leaves out), no model call, from `neighbourhood` when paperAndSpace read it. Null
+ * (related papers by words instead) when the paper has no vector yet or the index fails.
  */
 export async function neighbourIds(
   index: VectorIndex,
   space: string,
   paperId: string,
   limit = 5,
+  neighbourhood?: string | null,
 ): Promise<string[] | null> {
   try {
-    const near = await index.neighboursOf(space, paperId, { topK: limit + SPARE });
+    const near = await index.neighboursOf(space, paperId, {
+      topK: limit + SPARE,
+      ...(neighbourhood === undefined ? {} : { neighbourhood }),
+    });
     return near.length ? near.map((n) => n.paperId) : null;
   } catch (err) {
     console.warn(`related papers by meaning failed for ${paperId}; by words instead`, err);

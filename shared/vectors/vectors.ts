@@ -47,6 +47,8 @@ export interface NeighbourQuery {
   filter?: Partial<PaperVectorMetadata>;
   /** What the index's versionOf read in the caller's statement, for nearest. */
   version?: string | null;
+  /** What the index's neighbourhoodOf read in the caller's statement, for neighboursOf. */
+  neighbourhood?: string | null;
 }
 
 export interface VectorIndex {
@@ -61,6 +63,11 @@ export interface VectorIndex {
   versionOf?(space: SQL<string | null>): SQL<string | null>;
   /** The papers nearest a stored paper's vector, itself left out; none when it has no vector. */
   neighboursOf(space: string, paperId: string, query: NeighbourQuery): Promise<Neighbour[]>;
+  /**
+   * An index in D1: what neighboursOf reads of a paper in the space `space` names, as a scalar
+   * subquery a caller reads in a statement it makes anyway and passes to it (`query.neighbourhood`).
+   */
+  neighbourhoodOf?(space: SQL<string | null>, paperId: string): SQL<string | null>;
   /** The stored vectors of these papers, those that have one (a reader's model and its candidates). */
   vectorsOf(space: string, paperIds: string[]): Promise<Map<string, Float32Array>>;
   delete(space: string, paperIds: string[]): Promise<void>;

@@ -446,6 +446,36 @@ describe("the local index's packs", () => {
     expect(new Set(after.slice(0, 5).map((n) => n.paperId))).toEqual(new Set(ids.slice(5)));
   });
 
+  it("find a paper's neighbours from what a caller read with the paper, as by their own statement, and none without a vector", async () => {
+    const { space, dimensions } = await learnt();
+    const { binding, counter } = countingD1(env.DB);
+    const index = localVectorIndex(createDb(binding));
+    const random = rng(19);
+    const ids = Array.from({ length: PER_TOPIC }, (_, i) => idOf(1, i));
+    // near one direction, so that they share a cluster: the paper's own holds its neighbours
+    const base = unitVector(random, dimensions);
+    const near = () => {
+      const v = base.map((x) => x + (random() - 0.5) * 0.01);
+      const norm = Math.hypot(...v);
+      return v.map((x) => x / norm);
+    };
+    await index.upsert(
+      space,
+      ids.slice(1).map((paperId) => ({ paperId, vector: near(), metadata })),
+    );
+    const read = async (paperId: string) =>
+      (await db().get<{ pack: string | null }>(sql`SELECT ${index.neighbourhoodOf!(sql`${space}`, paperId)} AS pack`))!
+        .pack;
+    const own = await index.neighboursOf(space, ids[1]!, { topK: 3 });
+    expect(own).toHaveLength(3);
+    const before = counter.queries;
+    expect(await index.neighboursOf(space, ids[1]!, { topK: 3, neighbourhood: await read(ids[1]!) })).toEqual(own);
+    expect(counter.queries).toBe(before);
+    // a paper without a vector: nothing read, no neighbours
+    expect(await read(ids[0]!)).toBeNull();
+    expect(await index.neighboursOf(space, ids[0]!, { topK: 3, neighbourhood: null })).toEqual([]);
+  });
+
   it("answer a paper upserted again once, by its current vector, and no vector deleted", async () => {
     const { space, dimensions, index } = await learnt();
     const random = rng(9);

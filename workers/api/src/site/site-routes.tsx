@@ -169,7 +169,9 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   const parsed = paperIdFrom(id);
   if (parsed.id !== id) return c.redirect(`/papers/${parsed.id}${extension}`, 301);
   const db = createDb(c.env.DB);
-  const { item, space } = await paperAndSpace(db, id);
+  const index = vectorIndexFrom(c.env, db);
+  // the HTML page's related papers by meaning: what they are found from read with the paper
+  const { item, space, neighbourhood } = await paperAndSpace(db, id, bibtex || markdown ? undefined : index);
   if (!item) throw notFound(`paper ${id} is not in the catalog (yet)`);
   setPaperCache(c, id, item.entry?.day);
   if (bibtex) return c.body(renderBibtex(item.paper), 200, { "Content-Type": "application/x-bibtex; charset=utf-8" });
@@ -177,8 +179,7 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
   // Negotiated Markdown at the HTML address is never stored by a shared cache (see negotiatesMarkdown).
   if (markdown && !c.req.path.endsWith(".md")) c.header("Cache-Control", "private, no-store");
   if (markdown) {
-    const related =
-      (await relatedByMeaning(db, vectorIndexFrom(c.env, db), id)) ?? (await relatedPapers(db, item.paper));
+    const related = (await relatedByMeaning(db, index, id)) ?? (await relatedPapers(db, item.paper));
     const body = renderPaperMarkdown(item.paper, {
       siteUrl: readConfig(c.env).SITE_URL,
       entry: item.entry ? { day: item.entry.day, upvotes: item.upvotes } : null,
@@ -187,10 +188,11 @@ siteRoutes.get("/papers/:id{.+}", async (c) => {
     });
     return c.body(body, 200, { "Content-Type": "text/markdown; charset=utf-8" });
   }
-  // Related papers by meaning (the paper's vector's neighbours, asked of the index between the
-  // page's two round trips) where a space answers; else by words. Either comes with the discussion
-  // in one round trip: the page's second and last.
-  const near = space ? await neighbourIds(vectorIndexFrom(c.env, db), space, id) : null;
+  // Related papers by meaning (the paper's vector's neighbours: from what the first round trip read
+  // with the paper where the index is in D1, else asked of the index between the page's two round
+  // trips) where a space answers; else by words. Either comes with the discussion in one round
+  // trip: the page's second and last.
+  const near = space ? await neighbourIds(index, space, id, 5, neighbourhood) : null;
   const relatedQuery = near ? papersInOrderQuery(db, near) : relatedPapersQuery(db, item.paper);
   const threadQuery = commentThreadQuery(db, id);
   const [threadRows, relatedRows] = relatedQuery
