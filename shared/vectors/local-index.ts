@@ -7,7 +7,9 @@
  * bounded share of the catalog: 8 of 256 clusters at the real catalog's size, about 3%), scores
  * every code there against its own exact vector, and reads whole only the RESCORED best, to rank
  * them by their int8 vectors. Reading the clusters' vectors themselves cost D1 a row each, thousands
- * a query (docs/benchmarks.md).
+ * a query (docs/benchmarks.md). An isolate keeps the parts it read: with the index's version read in
+ * the caller's statement (versionOf), a query reads no part it holds; and a paper's neighbourhood
+ * (its vector and its cluster's) is a subquery the paper page reads with the paper (neighbourhoodOf).
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
@@ -196,9 +198,16 @@ function best(rows: Row[], vector: Float32Array, topK: number, leaveOut?: string
 }
 
 /**
+ * The most vectors of its clusters a paper's neighbours are found among: a packed text under D1's
+ * 2 MB a value (about 360 bytes a vector), however large a cluster grows (the real catalog's
+ * largest holds 2,855 papers; 256 clusters at most, so a catalog past a million papers has larger).
+ */
+const NEIGHBOURHOOD_PAPERS = 4000;
+
+/**
  * A paper's own vector, then the vectors of the first `probes` clusters its vector probes (stored
- * with it, so that no centroid is read), as one PACKED text, the own first (NULL without one): a
- * scalar subquery, so that the paper page reads it with the paper.
+ * with it, so that no centroid is read; at most NEIGHBOURHOOD_PAPERS), as one PACKED text, the own
+ * first (NULL without one): a scalar subquery, so that the paper page reads it with the paper.
  */
 const neighbourhoodSql = (
   space: SQL<string | null> | string,
@@ -206,10 +215,11 @@ const neighbourhoodSql = (
   probes: number,
   filter?: NeighbourQuery["filter"],
 ) => sql<string | null>`((SELECT paper_id || ' ' || scale || ' ' || vector FROM local_vectors
-    WHERE space = ${space} AND paper_id = ${paperId}) || ' ' || coalesce((SELECT ${PACKED} FROM local_vectors
-    WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
-      (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
-    ${filterSql(filter)}), ''))`;
+    WHERE space = ${space} AND paper_id = ${paperId}) || ' ' || coalesce((SELECT ${PACKED} FROM (
+      SELECT paper_id, scale, vector FROM local_vectors
+      WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
+        (SELECT probes FROM local_vectors WHERE space = ${space} AND paper_id = ${paperId})) WHERE key < ${probes})
+      ${filterSql(filter)} LIMIT ${NEIGHBOURHOOD_PAPERS})), ''))`;
 
 /** Papers whose vectors rowsOf reads in one row. */
 const PACKED_IDS = 1000;

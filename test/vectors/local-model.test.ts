@@ -426,17 +426,16 @@ describe("the local index's packs", () => {
       ids.slice(0, 5).map((paperId) => ({ paperId, vector: unitVector(random, dimensions), metadata })),
     );
     const versionNow = async () =>
-      (await db().get<{ v: string }>(sql`SELECT ${localVectorIndex(db()).versionOf!(sql`${space}`)} AS v`))!.v;
+      (await db().get<{ v: string }>(sql`SELECT ${index.versionOf!(sql`${space}`)} AS v`))!.v;
     const query = unitVector(random, dimensions);
     const version = await versionNow();
     const nearest = (v: string) => index.nearest(space, query, { topK: PER_TOPIC, version: v });
-    const reads = () => counter.queries;
     const first = await nearest(version);
     expect(first).toHaveLength(5);
     // the same version: only the best vectors are read, the parts not at all
-    const before = reads();
+    const before = counter.queries;
     expect(await nearest(version)).toEqual(first);
-    expect(reads() - before).toBe(1);
+    expect(counter.queries - before).toBe(1);
     // papers upserted since: a new version, their parts read
     for (const paperId of ids.slice(5)) await index.upsert(space, [{ paperId, vector: query, metadata }]);
     const newer = await versionNow();
