@@ -369,11 +369,12 @@ export function localVectorIndex(db: Db): VectorIndex {
       return neighbourhoodSql(space, paperId, NEIGHBOUR_PROBES);
     },
     async neighboursOf(space, paperId, query) {
-      // the paper's own vector and its cluster's (read by the caller, or here in one statement); a
-      // cluster too small to hold topK neighbours (a small catalog) widens to PROBES clusters
+      // the paper's own vector and its cluster's: as the caller read it (neighbourhoodOf, unfiltered:
+      // probes 0 below), or here in one statement; a cluster too small to hold topK neighbours (a
+      // small catalog) widens to PROBES clusters
       let found: Neighbour[] = [];
-      const reads = query.neighbourhood === undefined ? [NEIGHBOUR_PROBES, PROBES] : [0, PROBES];
-      for (const probes of reads) {
+      const given = query.neighbourhood !== undefined && !query.filter;
+      for (const probes of given ? [0, PROBES] : [NEIGHBOUR_PROBES, PROBES]) {
         const pack = probes
           ? (
               await db.get<{ pack: string | null }>(
