@@ -251,17 +251,17 @@ export async function paperById(
   id: string,
   opts: { includeHidden?: boolean } = {},
 ): Promise<ListedPaper | null> {
-  return (await paperByIdWith(db, id, sql<null>`NULL`, opts)).item;
+  return (await paperByIdWith(db, id, {}, opts)).item;
 }
 
 /**
- * paperById, and a value of another table read in the same statement (`extra`, a scalar subquery):
- * one round trip for both, and one statement (the paper page's first).
+ * paperById, and values of other tables read in the same statement (`extra`, scalar subqueries by
+ * name): one round trip for all, and one statement (the paper page's first).
  */
-export async function paperByIdWith<T>(
+export async function paperByIdWith<T extends Record<string, unknown>>(
   db: Db,
   id: string,
-  extra: SQL<T>,
+  extra: { [K in keyof T]: SQL<T[K]> },
   opts: { includeHidden?: boolean } = {},
 ): Promise<{ item: ListedPaper | null; extra: T | null }> {
   const row = await db
@@ -270,7 +270,7 @@ export async function paperByIdWith<T>(
     .leftJoin(dailyEntries, eq(dailyEntries.paperId, papers.id))
     .where(and(eq(papers.id, id), opts.includeHidden ? undefined : visible))
     .get();
-  return row ? { item: asListed(row), extra: row.extra } : { item: null, extra: null };
+  return row ? { item: asListed(row), extra: row.extra as T } : { item: null, extra: null };
 }
 
 /** The papers an account submitted, latest day first (a public profile's list). */

@@ -20,13 +20,11 @@ export async function paperAndSpace(
   index?: VectorIndex,
 ): Promise<{ item: ListedPaper | null; space: string | null; neighbourhood?: string | null }> {
   const around = index?.neighbourhoodOf?.(relatedSpaceSql, id);
-  const { item, extra } = await paperByIdWith(
-    db,
-    id,
-    sql<string>`json_array(${relatedSpaceSql}, ${around ?? sql`NULL`})`,
-  );
-  const [space, neighbourhood] = extra ? (JSON.parse(extra) as [string | null, string | null]) : [null, null];
-  return { item, space, ...(around ? { neighbourhood } : {}) };
+  const { item, extra } = await paperByIdWith(db, id, {
+    space: relatedSpaceSql,
+    neighbourhood: around ?? sql<string | null>`NULL`,
+  });
+  return { item, space: extra?.space ?? null, ...(around ? { neighbourhood: extra?.neighbourhood ?? null } : {}) };
 }
 
 /**
