@@ -396,8 +396,9 @@ export async function readIndexedTerms(
   return { covered, total, df, lists, alongside: found };
 }
 
-/** bestByImpact's scores by num, kept per isolate and cleared after each use (only the nums it touched). */
+/** bestByImpact's scores by num, and the nums it touched, kept per isolate and cleared after each use (only the nums it touched). */
 let scores = new Float32Array(0);
+let touched = new Int32Array(0);
 
 /**
  * The `count` papers with the highest sum of idf x impact over the read lists, best first (ties:
@@ -410,26 +411,28 @@ export function bestByImpact(
   total: number,
 ): number[] {
   if (scores.length <= total) scores = new Float32Array(Math.ceil((total + 1) * 1.25));
-  const touched: number[] = [];
+  // a list's text holds fewer postings than a quarter of its characters ("num impact ")
+  const most = [...lists.values()].reduce((n, packed) => n + (packed.length >> 2) + 1, 0);
+  if (touched.length < most) touched = new Int32Array(most * 2);
+  let n = 0;
   for (const [term, packed] of lists) {
     const weight = idf(term) / QUANT;
     eachPosting(packed, (num, impact) => {
       if (num > total) return;
-      if (scores[num] === 0) touched.push(num);
+      if (scores[num] === 0) touched[n++] = num;
       scores[num]! += weight * impact;
     });
   }
   // the count-th best score by a selection over the scores alone, then only the papers at or above it sorted
   let floor = Number.NEGATIVE_INFINITY;
-  if (touched.length > count) {
-    const values = new Float32Array(touched.length);
-    for (let i = 0; i < touched.length; i++) values[i] = scores[touched[i]!]!;
+  if (n > count) {
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = scores[touched[i]!]!;
     floor = kthLargest(values, count);
   }
-  const best = touched
-    .filter((n) => scores[n]! >= floor)
-    .sort((a, b) => scores[b]! - scores[a]! || a - b)
-    .slice(0, count);
-  for (const n of touched) scores[n] = 0;
-  return best;
+  const best: number[] = [];
+  for (let i = 0; i < n; i++) if (scores[touched[i]!]! >= floor) best.push(touched[i]!);
+  best.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  for (let i = 0; i < n; i++) scores[touched[i]!] = 0;
+  return best.slice(0, count);
 }
