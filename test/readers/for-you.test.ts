@@ -11,7 +11,7 @@ import { signedInAccount } from "../support/accounts";
 import { insertPapers } from "../support/catalog";
 import { countOf, emptyDatabase } from "../support/database";
 import { type FakeAi, type FakeVectorize, fakeAi, fakeVectorize } from "../support/fake-vectors";
-import { freshWindow } from "../support/rate-limit-window";
+import { freshWindow, WINDOW_TEST_TIMEOUT } from "../support/rate-limit-window";
 import { request } from "../support/request";
 
 // Two topics in the last two weeks (the newest paper: June 20), an author on one paper of the
@@ -300,13 +300,17 @@ describe("follows and marks: bad input changes nothing", () => {
     expect(await countOf("SELECT reader_inputs AS n FROM accounts WHERE id = ?", id)).toBe(0);
   });
 
-  it("limits follows and marks per account", async () => {
-    const { cookie } = await signedInAccount();
-    await freshWindow();
-    for (let i = 0; i < 30; i++)
-      expect((await post("/follows", cookie, { kind: "topic", value: `topic number ${i}` })).status).toBe(200);
-    expect((await post("/follows", cookie, { kind: "topic", value: "one too many" })).status).toBe(429);
-  });
+  it(
+    "limits follows and marks per account",
+    async () => {
+      const { cookie } = await signedInAccount();
+      await freshWindow();
+      for (let i = 0; i < 30; i++)
+        expect((await post("/follows", cookie, { kind: "topic", value: `topic number ${i}` })).status).toBe(200);
+      expect((await post("/follows", cookie, { kind: "topic", value: "one too many" })).status).toBe(429);
+    },
+    WINDOW_TEST_TIMEOUT,
+  );
 });
 
 describe("the account's For you", () => {
