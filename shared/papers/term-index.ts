@@ -412,7 +412,8 @@ export function bestByImpact(
 ): number[] {
   if (scores.length <= total) scores = new Float32Array(Math.ceil((total + 1) * 1.25));
   // a list's text holds fewer postings than a quarter of its characters ("num impact ")
-  const most = [...lists.values()].reduce((n, packed) => n + (packed.length >> 2) + 1, 0);
+  let most = 0;
+  for (const packed of lists.values()) most += (packed.length >> 2) + 1;
   if (touched.length < most) touched = new Int32Array(most * 2);
   let n = 0;
   for (const [term, packed] of lists) {

@@ -178,7 +178,8 @@ const filterSql = (filter: NeighbourQuery["filter"]) =>
 type Row = { paper_id: string; scale: number; vector: string };
 
 /** Vectors joined into one text (unpack reads it): D1 hands over a row at a cost, so a pack is one row for many. */
-const PACKED = sql`group_concat(paper_id || ' ' || scale || ' ' || vector, ' ')`;
+const ROW = sql`paper_id || ' ' || scale || ' ' || vector`;
+const PACKED = sql`group_concat(${ROW}, ' ')`;
 
 /** The rows of a PACKED text. */
 function unpack(pack: string | null | undefined): Row[] {
@@ -214,7 +215,7 @@ const neighbourhoodSql = (
   paperId: string,
   probes: number,
   filter?: NeighbourQuery["filter"],
-) => sql<string | null>`((SELECT paper_id || ' ' || scale || ' ' || vector FROM local_vectors
+) => sql<string | null>`((SELECT ${ROW} FROM local_vectors
     WHERE space = ${space} AND paper_id = ${paperId}) || ' ' || coalesce((SELECT ${PACKED} FROM (
       SELECT paper_id, scale, vector FROM local_vectors
       WHERE space = ${space} AND paper_id != ${paperId} AND cluster IN (SELECT value FROM json_each(
@@ -254,8 +255,9 @@ export function localVectorIndex(db: Db): VectorIndex {
       const c = known?.get(cluster);
       return c && c.version === version && c.ids.every((id) => partCache.has(id)) ? c.ids : null;
     };
-    if (version && probed.every(held))
-      return probed.flatMap((c) => held(c)!.map((id) => keepPart(id, partCache.get(id)!)));
+    const lists = version ? probed.map(held) : [];
+    if (version && lists.every((ids) => ids))
+      return lists.flatMap((ids) => ids!.map((id) => keepPart(id, partCache.get(id)!)));
     // the parts held taken now: another query may let them go while this one waits
     const mine = new Map([...partCache].filter(([, p]) => probed.includes(p.cluster)));
     const rows = await db.all<{ id: number; cluster: number; ids: string | null; codes: string | null }>(sql`
@@ -263,9 +265,9 @@ export function localVectorIndex(db: Db): VectorIndex {
       FROM (SELECT *, id IN (SELECT value FROM json_each(${JSON.stringify([...mine.keys()])})) AS kept FROM local_packs
         WHERE space = ${space} AND cluster IN (SELECT value FROM json_each(${JSON.stringify(probed)})))`);
     if (version) {
-      const lists = clusterParts.get(space) ?? new Map<number, { version: string; ids: number[] }>();
-      for (const c of probed) lists.set(c, { version, ids: rows.filter((r) => r.cluster === c).map((r) => r.id) });
-      clusterParts.set(space, lists);
+      const read = clusterParts.get(space) ?? new Map<number, { version: string; ids: number[] }>();
+      for (const c of probed) read.set(c, { version, ids: rows.filter((r) => r.cluster === c).map((r) => r.id) });
+      clusterParts.set(space, read);
     }
     return rows.map((row) =>
       keepPart(
