@@ -696,50 +696,77 @@ interface Field {
   at: Map<string, number[]>;
 }
 
-/** A word's characters (TOKEN's), for telling whether another word stands between two matches. */
-const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** A word's characters beyond ASCII (TOKEN's), tested where wordWidth stands. */
+const WORD_CHAR = /[\p{L}\p{N}]/uy;
 
-/** How many words a text holds, counted as runs of characters other than white space. */
-function wordCount(text: string): number {
-  let n = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 160;
-    if (!space && !inWord) n++;
-    inWord = !space;
-  }
-  return n;
+/** The code units of the word character (TOKEN's) at `i` of `text`: 0 where none stands. */
+function wordWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? 1 : 0;
+  WORD_CHAR.lastIndex = i;
+  return WORD_CHAR.test(text) ? (c >= 0xd800 && c <= 0xdbff ? 2 : 1) : 0;
 }
 
 /**
- * Reads where the query's stems (`wanted`) stand in a text, without cutting all of the text into
- * words: one regular expression finds the words that start as a wanted stem does (a stem is its
- * word's beginning, but for "ies" -> "y", whose "i" form is sought too), and only those are
- * stemmed and kept when their stem is wanted. Two matches are adjacent (positions n and n + 1) when
- * no other word stands between them. The field's length is its count of words. A paper's words are
- * about 150; a query's stems find a tenth of them or less, so this reads each candidate's text once
- * in native code instead of building and stemming every word (a third of the rescoring's time).
+ * Reads where the query's stems (`wanted`) stand in a text, in one pass over its characters: a
+ * word is cut out and stemmed only when it starts as a wanted stem does (a stem is its word's
+ * beginning, but for "ies" -> "y", whose "i" form is sought too), and kept when its stem is wanted.
+ * Two such words are adjacent (positions n and n + 1) when no other word stands between them. The
+ * field's length is its count of runs of characters other than white space. A paper's words are
+ * about 150; a query's stems find a tenth of them or less, so most words cost a look at their
+ * first character. (A regular expression of the stems, built anew for each query, did the same for
+ * a third more of workerd's time: docs/benchmarks.md.)
  */
 function scannerFor(wanted: ReadonlySet<string>): (text: string) => Field {
-  const starts = [...wanted].flatMap((s) => (s.endsWith("y") && s.length > 1 ? [s, `${s.slice(0, -1)}i`] : [s]));
-  const words = starts.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${starts.join("|")})[\\p{L}\\p{N}]*`, "gu") : null;
-  return (text) => {
-    const at = new Map<string, number[]>();
-    const lower = text.normalize("NFKC").toLowerCase();
-    let pos = 0;
-    let end = 0;
-    for (const m of words ? lower.matchAll(words) : []) {
-      pos += WORD_CHAR.test(lower.slice(end, m.index)) ? 2 : 1;
-      end = m.index + m[0].length;
-      const s = stemCached(m[0].slice(0, MAX_TERM_LENGTH));
-      if (!wanted.has(s)) continue;
-      const list = at.get(s);
-      if (list) list.push(pos);
-      else at.set(s, [pos]);
+  const byFirst = new Map<number, string[]>();
+  for (const s of wanted)
+    for (const start of s.endsWith("y") && s.length > 1 ? [s, `${s.slice(0, -1)}i`] : [s]) {
+      const first = start.charCodeAt(0);
+      byFirst.set(first, [...(byFirst.get(first) ?? []), start]);
     }
-    return { length: wordCount(lower), at };
-  };
+  return (text) => scan(text, byFirst, wanted);
+}
+
+/** Text beyond ASCII, which NFKC may change (ASCII it leaves as it is). */
+const BEYOND_ASCII = /[^\0-\x7f]/;
+
+/** scannerFor's pass over one text (a function of its own: V8 optimises it once, not a closure per query). */
+function scan(text: string, byFirst: Map<number, string[]>, wanted: ReadonlySet<string>): Field {
+  const at = new Map<string, number[]>();
+  const lower = (BEYOND_ASCII.test(text) ? text.normalize("NFKC") : text).toLowerCase();
+  let length = 0;
+  let inRun = false;
+  let pos = 0;
+  let between = false;
+  for (let i = 0; i < lower.length; ) {
+    let width = wordWidth(lower, i);
+    if (!width) {
+      const c = lower.charCodeAt(i++);
+      const space = c === 32 || (c >= 9 && c <= 13) || c === 160;
+      if (!space && !inRun) length++;
+      inRun = !space;
+      continue;
+    }
+    if (!inRun) length++;
+    inRun = true;
+    const start = i;
+    do i += width;
+    while (i < lower.length && (width = wordWidth(lower, i)));
+    let sought = false;
+    for (const p of byFirst.get(lower.charCodeAt(start)) ?? []) if ((sought = lower.startsWith(p, start))) break;
+    if (!sought) {
+      between = true;
+      continue;
+    }
+    pos += between ? 2 : 1;
+    between = false;
+    const s = stemCached(lower.slice(start, Math.min(i, start + MAX_TERM_LENGTH)));
+    if (!wanted.has(s)) continue;
+    const list = at.get(s);
+    if (list) list.push(pos);
+    else at.set(s, [pos]);
+  }
+  return { length, at };
 }
 
 /** Whether `run` stands in `tokens` as adjacent words. */
