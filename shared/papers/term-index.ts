@@ -77,12 +77,55 @@ export function impactsOf(paper: { title: string; authors: string[]; abstract: s
   return impacts;
 }
 
-/** A list as stored: "num impact" pairs, best first. */
+/** A posting: a paper's num and the term's impact in it (1..255). */
 type Posting = [num: number, impact: number];
-const packList = (list: Posting[]) => list.map(([n, q]) => `${n} ${q}`).join(" ");
 
-/** Calls `each(num, impact)` for every pair of packed lists (joined by spaces), without cutting the text into strings. */
+/**
+ * A list as stored: LIST_MARK, then its postings best first in base64, four bytes each (the num in
+ * three, high byte first; the impact in one). A search reads its words' lists, joined by spaces
+ * (readIndexedTerms), and parses every posting (bestByImpact): as "num impact" decimal pairs, the
+ * format before this one, a sentence's 20,000 postings were about 200 kB of text to carry and cut
+ * a character at a time, about a tenth of its time in workerd; as four bytes, 107 kB that atob
+ * decodes, in a quarter of the time (docs/benchmarks.md).
+ */
+const LIST_MARK = "~";
+/** The highest num a list holds: three bytes, past any catalog D1's 10 GB could hold (a paper's row is about 2 kB). */
+export const MAX_NUM = 2 ** 24 - 1;
+
+function packList(list: Posting[]): string {
+  let bytes = "";
+  for (const [num, impact] of list) {
+    if (num > MAX_NUM) throw new Error(`paper num ${num} is past the term index's ${MAX_NUM}`);
+    bytes += String.fromCharCode(num >>> 16, (num >>> 8) & 255, num & 255, impact);
+  }
+  return LIST_MARK + btoa(bytes);
+}
+
+/**
+ * Calls `each(num, impact)` for every posting of packed lists (joined by spaces). An index written
+ * before LIST_MARK holds "num impact" decimal pairs: they are read too (eachDecimalPosting), so that
+ * it answers as before until its segments are merged or built again.
+ */
 export function eachPosting(packed: string, each: (num: number, impact: number) => void): void {
+  if (!packed.includes(LIST_MARK)) return eachDecimalPosting(packed, each);
+  const decimal: string[] = [];
+  for (const list of packed.split(" ")) {
+    if (!list.startsWith(LIST_MARK)) {
+      decimal.push(list);
+      continue;
+    }
+    const bytes = atob(list.slice(LIST_MARK.length));
+    for (let i = 0; i + 3 < bytes.length; i += 4)
+      each(
+        (bytes.charCodeAt(i) << 16) | (bytes.charCodeAt(i + 1) << 8) | bytes.charCodeAt(i + 2),
+        bytes.charCodeAt(i + 3),
+      );
+  }
+  if (decimal.length) eachDecimalPosting(decimal.join(" "), each);
+}
+
+/** The pairs of lists in the decimal format ("num impact num impact ..."), without cutting the text into strings. */
+function eachDecimalPosting(packed: string, each: (num: number, impact: number) => void): void {
   let value = 0;
   let num = -1;
   let digits = false;
@@ -411,7 +454,7 @@ export function bestByImpact(
   total: number,
 ): number[] {
   if (scores.length <= total) scores = new Float32Array(Math.ceil((total + 1) * 1.25));
-  // a list's text holds fewer postings than a quarter of its characters ("num impact ")
+  // a list's text holds fewer postings than a quarter of its characters (five and a third each, or "num impact ")
   let most = 0;
   for (const packed of lists.values()) most += (packed.length >> 2) + 1;
   if (touched.length < most) touched = new Int32Array(most * 2);

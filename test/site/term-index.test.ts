@@ -2,7 +2,14 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "#shared/db/client";
 import { searchPapers, TAIL_PAPERS } from "#shared/papers/queries";
-import { type IndexOptions, indexCoverage, indexStep, indexSteps } from "#shared/papers/term-index";
+import {
+  eachPosting,
+  type IndexOptions,
+  indexCoverage,
+  indexStep,
+  indexSteps,
+  MAX_NUM,
+} from "#shared/papers/term-index";
 import { request } from "../support/request";
 import { countingD1, ingestHfDaily, insertPapers } from "./site-support";
 
@@ -35,8 +42,9 @@ async function listed(term: string) {
   )
     .bind(term)
     .all<{ df: number; postings: string }>();
-  const nums = results.flatMap((r) => r.postings.split(" ").filter((_, i) => i % 2 === 0));
-  return { df: results.reduce((a, r) => a + r.df, 0), nums };
+  const nums: number[] = [];
+  for (const r of results) eachPosting(r.postings, (num) => nums.push(num));
+  return { df: results.reduce((a, r) => a + r.df, 0), nums, postings: results.map((r) => r.postings) };
 }
 
 beforeAll(async () => {
@@ -98,6 +106,41 @@ describe("the term index", () => {
     const hits = await ids("widget");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0]).toMatch(/^1903\.0000\d$/);
+    await env.DB.batch([env.DB.prepare("DELETE FROM term_lists"), env.DB.prepare("DELETE FROM term_segments")]);
+    await indexSteps(db(), { ...SMALL, steps: 10_000 });
+  });
+
+  it("reads lists stored as decimal pairs (the format before), alone and beside lists of today's: the same answers", async () => {
+    const before = await answers();
+    const { results } = await env.DB.prepare("SELECT term, segment, postings FROM term_lists").all<{
+      term: string;
+      segment: number;
+      postings: string;
+    }>();
+    expect(results.every((r) => r.postings.startsWith("~"))).toBe(true);
+    const segments = [...new Set(results.map((r) => r.segment))].sort((a, b) => a - b);
+    expect(segments).toHaveLength(2);
+    const asDecimal = (postings: string) => {
+      const pairs: string[] = [];
+      eachPosting(postings, (num, impact) => pairs.push(`${num} ${impact}`));
+      return pairs.join(" ");
+    };
+    // the first segment's lists as decimal pairs: "widget" reads one list of each format
+    const rewrite = (rows: typeof results) =>
+      env.DB.batch(
+        rows.map((r) =>
+          env.DB.prepare("UPDATE term_lists SET postings = ? WHERE term = ? AND segment = ?").bind(
+            asDecimal(r.postings),
+            r.term,
+            r.segment,
+          ),
+        ),
+      );
+    await rewrite(results.filter((r) => r.segment === segments[0]));
+    expect((await answers()).map((a) => a.slice(0, 5))).toEqual(before.map((a) => a.slice(0, 5)));
+    await rewrite(results.filter((r) => r.segment === segments[1]));
+    expect((await listed("widget")).postings.some((p) => p.includes("~"))).toBe(false);
+    expect((await answers()).map((a) => a.slice(0, 5))).toEqual(before.map((a) => a.slice(0, 5)));
     await env.DB.batch([env.DB.prepare("DELETE FROM term_lists"), env.DB.prepare("DELETE FROM term_segments")]);
     await indexSteps(db(), { ...SMALL, steps: 10_000 });
   });
@@ -215,5 +258,24 @@ describe("keeping the term index", () => {
     expect(remaining).toBe(0);
     const coverage = (await (await request("/admin/search/index", { headers: auth })).json()) as { waiting: number };
     expect(coverage.waiting).toBe(0);
+  });
+});
+
+describe("a paper's num past what a list holds", () => {
+  it("stops the index's step with an error that says so, writing nothing", async () => {
+    await env.DB.batch([env.DB.prepare("DELETE FROM term_lists"), env.DB.prepare("DELETE FROM term_segments")]);
+    await env.DB.prepare(
+      `INSERT INTO papers (num, id, version, title, abstract, authors, categories, primary_category, published, updated)
+       VALUES (?, '2512.99999', 1, 'Overflow', 'Past three bytes.', '[]', '["cs.LG"]', 'cs.LG', '2025-12-01T00:00:00.000Z', '2025-12-01T00:00:00.000Z')`,
+    )
+      .bind(MAX_NUM + 1)
+      .run();
+    const before = await indexCoverage(db());
+    expect(before.indexed).toBe(0);
+    // one chunk holds the whole catalog, the paper past MAX_NUM last
+    await expect(indexStep(db(), { ...SMALL, chunk: 100_000 })).rejects.toThrow(
+      `paper num ${MAX_NUM + 1} is past the term index's ${MAX_NUM}`,
+    );
+    expect(await indexCoverage(db())).toEqual(before);
   });
 });
