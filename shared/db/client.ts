@@ -32,3 +32,42 @@ export async function runSqlBatch(db: Db, statements: SQL[]): Promise<D1Result[]
     }),
   );
 }
+
+/** A statement that can go in a D1 batch and, awaited alone, answers `T`: a drizzle builder (its `db.get(sql)` with parameters goes in no batch). */
+export type Batchable<T> = BatchItem<"sqlite"> & PromiseLike<T>;
+
+/** Sends a statement with the others the request makes in the same turn (jointReader). */
+export type JointReader = <T>(statement: Batchable<T>) => Promise<T>;
+
+/**
+ * Statements that parts of one request make without waiting on each other, sent to D1 as one batch:
+ * each statement asked for before the next macrotask goes with the others asked for by then (a part
+ * whose work before its statement is computation alone, in microtasks, is always in time), and each
+ * gets its own answer. A round trip costs about what a statement does (docs/benchmarks.md). A batch
+ * is a transaction: when it fails, each statement is sent again alone, so that one part's failing
+ * statement never fails another part.
+ */
+export function jointReader(db: Db): JointReader {
+  type Queued = { statement: Batchable<unknown>; resolve: (answer: unknown) => void; reject: (err: unknown) => void };
+  let queued: Queued[] = [];
+  const send = async () => {
+    const [first, ...rest] = queued;
+    const all = queued;
+    queued = [];
+    if (first && rest.length) {
+      try {
+        const answers = await db.batch([first.statement, ...rest.map((q) => q.statement)]);
+        all.forEach((q, i) => q.resolve(answers[i]));
+        return;
+      } catch (err) {
+        console.warn("a joint read failed; its statements are sent again one by one", err);
+      }
+    }
+    for (const q of all) Promise.resolve(q.statement).then(q.resolve, q.reject);
+  };
+  return <T>(statement: Batchable<T>) =>
+    new Promise<T>((resolve, reject) => {
+      if (!queued.length) setTimeout(send, 0);
+      queued.push({ statement, resolve: resolve as (answer: unknown) => void, reject });
+    });
+}

@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, getTableColumns, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { Db } from "../db/client";
+import { type Db, type JointReader, jointReader } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 import type { VectorArm } from "../vectors/query-arm";
@@ -428,10 +428,12 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
   } else if (parsed.words.length) {
     const budget = opts.budget ?? (parsed.words.length <= SHORT_QUERY ? SHORT_QUERY_BUDGET : POSTINGS_BUDGET);
     const arm = parsed.words.length > SHORT_QUERY ? (opts.vectorArm ?? null) : null;
-    // the arm's preface read with the words' index, and the arm run while D1 finds the words' candidates
+    // the arm's preface read with the words' index; then the arm's statement (the best vectors) and
+    // the words' candidates in one batch where the arm needs nothing else first (jointReader)
     const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET, arm?.preface);
-    const near = arm ? askArm(arm, q, indexed.alongside) : null;
-    const words = rescore(parsed, await candidates(db, parsed, budget, indexed)).map(asListed);
+    const read = arm ? jointReader(db) : undefined;
+    const near = arm ? askArm(arm, q, indexed.alongside, read) : null;
+    const words = rescore(parsed, await candidates(db, parsed, budget, indexed, read)).map(asListed);
     ({ listed, ranking } = await withVectorArm(db, parsed, words, near, offset + limit + 1));
     listed = listed.slice(offset, offset + limit + 1);
   } else {
@@ -449,8 +451,13 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
 }
 
 /** The arm's answer: ids, null where it does not apply, or "failed" (logged: an error, garbage, or late). */
-function askArm(arm: VectorArm, q: string, preface: string | null): Promise<string[] | null | "failed"> {
-  return arm.near(meaningText(q), preface).catch((err) => {
+function askArm(
+  arm: VectorArm,
+  q: string,
+  preface: string | null,
+  read?: JointReader,
+): Promise<string[] | null | "failed"> {
+  return arm.near(meaningText(q), preface, read).catch((err) => {
     console.warn("search: the vector arm failed; words alone answer", err instanceof Error ? err.message : err);
     return "failed" as const;
   });
@@ -529,9 +536,15 @@ export const PHRASE_DF = 20_000;
 const idfOf = (total: number, n: number) => Math.max(1e-6, Math.log((total - n + 0.5) / (n + 0.5)));
 
 /** The candidates on the term index, once it covers all but TAIL_PAPERS of the catalog; else on FTS5 alone. */
-async function candidates(db: Db, parsed: ParsedQuery, budget: number, indexed: IndexedTerms): Promise<Candidates> {
+async function candidates(
+  db: Db,
+  parsed: ParsedQuery,
+  budget: number,
+  indexed: IndexedTerms,
+  read?: JointReader,
+): Promise<Candidates> {
   return indexed.covered > 0 && indexed.total - indexed.covered <= TAIL_PAPERS
-    ? indexedCandidates(db, parsed, indexed)
+    ? indexedCandidates(db, parsed, indexed, read)
     : ftsCandidates(db, parsed, budget);
 }
 
@@ -546,7 +559,12 @@ const notExcludedSql = (excluded: string[], num: SQL) =>
  * the words' rows (readIndexedTerms), then the best papers by idf x impact over the rarest words'
  * lists (at most INDEX_BUDGET postings), with the tail's newest matches, read with their text.
  */
-async function indexedCandidates(db: Db, parsed: ParsedQuery, indexed: IndexedTerms): Promise<Candidates> {
+async function indexedCandidates(
+  db: Db,
+  parsed: ParsedQuery,
+  indexed: IndexedTerms,
+  read?: JointReader,
+): Promise<Candidates> {
   const { words, excluded } = parsed;
   const { total, covered } = indexed;
   const count = words.length > SHORT_QUERY ? SENTENCE_CANDIDATES : RANKED_CANDIDATES;
@@ -573,8 +591,9 @@ async function indexedCandidates(db: Db, parsed: ParsedQuery, indexed: IndexedTe
         ORDER BY rowid DESC LIMIT ${TAIL_CANDIDATES})) AS c
     WHERE true ${notExcludedSql(excluded, sql`c.num`)}
     GROUP BY c.num`;
+  const statement = listedInRankOrder(db, ranked);
   return {
-    rows: await listedInRankOrder(db, ranked),
+    rows: await (read ? read(statement) : statement),
     df: new Map(words.map((w) => [w, indexed.df.get(termOf(w)) ?? 0])),
     total: Math.max(1, total),
     common: false,

@@ -12,7 +12,7 @@
  * (its vector and its cluster's) is a subquery the paper page reads with the paper (neighbourhoodOf).
  */
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, runSqlBatch } from "../db/client";
+import { type Db, type JointReader, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
 import { bytesOf, dequantise, int8Of, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
@@ -231,16 +231,27 @@ const PACKED_IDS = 1000;
  * SQLite's planner would rather walk the whole space by its primary key (385 ms for 2,630 papers of
  * the real catalog, against 27 ms by the index).
  */
-async function rowsOf(db: Db, space: string, paperIds: string[], filter?: NeighbourQuery["filter"]): Promise<Row[]> {
+async function rowsOf(
+  db: Db,
+  space: string,
+  paperIds: string[],
+  filter?: NeighbourQuery["filter"],
+  read: JointReader = (statement) => Promise.resolve(statement),
+): Promise<Row[]> {
   const packs = await Promise.all(
     Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
-      db.get<{ pack: string | null }>(sql`
-        SELECT ${PACKED} AS pack FROM local_vectors INDEXED BY local_vectors_paper WHERE space = ${space}
-          AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))
-          ${filterSql(filter)}`),
+      // a builder, not db.get(sql): drizzle batches only its builders (jointReader)
+      read(
+        db
+          .select({ pack: sql<string | null>`${PACKED}` })
+          .from(sql`local_vectors INDEXED BY local_vectors_paper`)
+          .where(sql`space = ${space}
+            AND paper_id IN (SELECT value FROM json_each(${JSON.stringify(paperIds.slice(i * PACKED_IDS, (i + 1) * PACKED_IDS))}))
+            ${filterSql(filter)}`),
+      ),
     ),
   );
-  return packs.flatMap((row) => unpack(row?.pack));
+  return packs.flatMap((rows) => unpack(rows[0]?.pack));
 }
 
 /** The local vector index over `db`: any space of a ready local model. */
@@ -362,7 +373,7 @@ export function localVectorIndex(db: Db): VectorIndex {
       const shortlist = new Set<string>();
       for (const { ids, scores } of scored)
         for (let i = 0; i < ids.length; i++) if (scores[i]! >= bar) shortlist.add(ids[i]!);
-      return best(await rowsOf(db, space, [...shortlist], query.filter), vector, query.topK);
+      return best(await rowsOf(db, space, [...shortlist], query.filter, query.read), vector, query.topK);
     },
     versionOf(space) {
       return sql`(SELECT max(id) || ' ' || count(*) FROM local_packs WHERE space = ${space})`;

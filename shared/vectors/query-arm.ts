@@ -5,7 +5,7 @@
  * answer is the words' ranking alone.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Db, JointReader } from "../db/client";
 import { switches } from "../db/schema";
 import { answeringSpaceSql } from "./paper-vectors";
 import type { Embedder, VectorIndex } from "./vectors";
@@ -65,7 +65,8 @@ export const QUERY_EMBED_TIMEOUT_MS = 1000;
  */
 export interface VectorArm {
   preface: SQL<string | null>;
-  near(text: string, preface: string | null): Promise<string[] | null>;
+  /** `read`: the caller's joint reader, for the index's statement to go in a batch with the caller's. */
+  near(text: string, preface: string | null, read?: JointReader): Promise<string[] | null>;
 }
 
 class Late extends Error {}
@@ -92,7 +93,7 @@ export function vectorArm(
   const space = answeringUnlessOff("vector-search");
   return {
     preface: sql`json_array(${space}, ${index.versionOf?.(space) ?? sql`NULL`})`,
-    async near(text, preface) {
+    async near(text, preface, read) {
       const [space, version] = preface ? (JSON.parse(preface) as [string | null, string | null]) : [null, null];
       if (!space) return null;
       const embedder = await embedderOf(space);
@@ -103,7 +104,7 @@ export function vectorArm(
           // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
           if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
             throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
-          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K, version });
+          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K, version, ...(read ? { read } : {}) });
           return near.map((n) => n.paperId);
         })(),
         timeoutMs,

@@ -7,6 +7,7 @@
  */
 
 import type { SQL } from "drizzle-orm";
+import type { JointReader } from "../db/client";
 
 /** A query is embedded with the model's query prompt, a paper with its document prompt. */
 export type EmbedMode = "query" | "document";
@@ -49,6 +50,8 @@ export interface NeighbourQuery {
   version?: string | null;
   /** What the index's neighbourhoodOf read in the caller's statement, for neighboursOf. */
   neighbourhood?: string | null;
+  /** An index in D1: the caller's joint reader, for nearest's statement to go in one batch with the caller's. */
+  read?: JointReader;
 }
 
 export interface VectorIndex {

@@ -2,8 +2,10 @@ import { createScheduledController, env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "#shared/db/client";
-import { paperById, relatedPapers } from "#shared/papers/queries";
-import { vectorsFrom } from "#shared/vectors/from-env";
+import { KEEP_FIRST } from "#shared/papers/fusion";
+import { paperById, relatedPapers, searchPapers } from "#shared/papers/queries";
+import { indexSteps } from "#shared/papers/term-index";
+import { vectorArmFrom, vectorsFrom } from "#shared/vectors/from-env";
 import { bytesOf, dequantise, int8Of, quantise } from "#shared/vectors/int8";
 import {
   codeOf,
@@ -163,6 +165,29 @@ describe("the local default", () => {
     expect(res.headers.get("X-Search-Ranking")).toBe("hybrid");
     const ids = ((await res.json()) as { paper: { id: string } }[]).map((r) => r.paper.id);
     expect(ids.slice(0, 10).every((id) => topicOf(id) === "diffusion")).toBe(true);
+  });
+
+  it("answers a sentence in two round trips once an isolate holds the model and its parts: the arm's statement in a batch with the words'", async () => {
+    await insertCatalog();
+    await request("/admin/vectors/train", { method: "POST", headers: admin });
+    await backfill();
+    await indexSteps(db(), { now: new Date(), steps: 100 });
+    const { binding, counter } = countingD1(env.DB);
+    // the words' first places only (KEEP_FIRST): no paper only the arm found is read for them
+    const search = (q: string) => {
+      const counted = createDb(binding);
+      return searchPapers(counted, q, { limit: KEEP_FIRST - 1, vectorArm: vectorArmFrom(env, counted) });
+    };
+    const q = "speech waveform vocoder for speaker prosody in acoustic phoneme transcription";
+    // the first reads what an isolate keeps: the model's terms, the probed clusters' parts
+    expect((await search(q)).ranking).toBe("hybrid");
+    counter.queries = 0;
+    counter.roundTrips = 0;
+    const { hits, ranking } = await search(q);
+    expect(ranking).toBe("hybrid");
+    expect(topicOf(hits[0]!.paper.id)).toBe("speech");
+    // the words' lists with the arm's preface; then the words' candidates and the arm's best vectors
+    expect(counter).toEqual({ queries: 3, roundTrips: 2 });
   });
 
   it("stores vectors as int8 within 0.001 of their cosine, filed under their nearest centroid, and a query reads the nearest clusters", async () => {
