@@ -51,3 +51,25 @@ export function bytesOf(data: string): Uint8Array {
 
 /** The bytes of base64 `data` as int8: a stored vector's components. */
 export const int8Of = (data: string) => new Int8Array(bytesOf(data).buffer);
+
+/**
+ * The dot product of a stored vector (base64 int8, as quantise makes it) with `x`, its scale left
+ * out, read straight from the base64: no bytes decoded into an array first (a paper page scores its
+ * cluster's ~600 vectors; decoding them cost three times the products).
+ */
+export function dotInt8(data: string, x: ArrayLike<number>): number {
+  let sum = 0;
+  let o = 0;
+  for (let i = 0; o < x.length && i + 3 < data.length; i += 4) {
+    // four characters, three bytes (the last group's "=" pads read as 0 and stop at x's end)
+    const bits =
+      (SIXES[data.charCodeAt(i)]! << 18) |
+      (SIXES[data.charCodeAt(i + 1)]! << 12) |
+      (SIXES[data.charCodeAt(i + 2)]! << 6) |
+      SIXES[data.charCodeAt(i + 3)]!;
+    sum += ((bits << 8) >> 24) * x[o++]!;
+    if (o < x.length) sum += ((bits << 16) >> 24) * x[o++]!;
+    if (o < x.length) sum += ((bits << 24) >> 24) * x[o++]!;
+  }
+  return sum;
+}

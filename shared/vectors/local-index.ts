@@ -14,7 +14,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, type JointReader, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
-import { bytesOf, dequantise, int8Of, quantise } from "./int8";
+import { bytesOf, dequantise, dotInt8, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
 
 /**
@@ -39,12 +39,7 @@ export const MAX_PARTS = 8;
 export const NEIGHBOUR_PROBES = 1;
 
 /** The dot product of a stored vector with `x`. */
-function dotStored(data: string, scale: number, x: Float32Array): number {
-  const v = int8Of(data);
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * x[i]!;
-  return sum * scale;
-}
+const dotStored = (data: string, scale: number, x: Float32Array) => dotInt8(data, x) * scale;
 
 /**
  * Bytes of a vector's code: a bit a dimension, padded to a multiple of three so that base64 needs

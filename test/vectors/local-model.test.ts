@@ -6,7 +6,7 @@ import { KEEP_FIRST } from "#shared/papers/fusion";
 import { paperById, relatedPapers, searchPapers } from "#shared/papers/queries";
 import { indexSteps } from "#shared/papers/term-index";
 import { vectorArmFrom, vectorsFrom } from "#shared/vectors/from-env";
-import { bytesOf, dequantise, int8Of, quantise } from "#shared/vectors/int8";
+import { bytesOf, dequantise, dotInt8, int8Of, quantise } from "#shared/vectors/int8";
 import {
   codeOf,
   codeScores,
@@ -341,6 +341,22 @@ describe("the local index's packs", () => {
   }
 
   const metadata = { month: "2025-01", category: "cs.LG" };
+
+  it("score a stored vector read straight from its base64 as its decoded int8 components do, for any number of dimensions", () => {
+    const random = rng(13);
+    for (const dimensions of [256, 255, 254, 7, 2, 1]) {
+      const x = unitVector(random, dimensions);
+      for (let n = 0; n < 5; n++) {
+        const { data } = quantise(unitVector(random, dimensions));
+        const components = int8Of(data);
+        expect(components).toHaveLength(dimensions);
+        expect(dotInt8(data, x)).toBeCloseTo(
+          components.reduce((a, c, i) => a + c * x[i]!, 0),
+          5,
+        );
+      }
+    }
+  });
 
   it("score a code as the query's dot product with the vector's signs, for any number of dimensions", () => {
     const random = rng(11);
