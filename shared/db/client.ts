@@ -51,9 +51,9 @@ export function jointReader(db: Db): JointReader {
   type Queued = { statement: Batchable<unknown>; resolve: (answer: unknown) => void; reject: (err: unknown) => void };
   let queued: Queued[] = [];
   const send = async () => {
-    const [first, ...rest] = queued;
     const all = queued;
     queued = [];
+    const [first, ...rest] = all;
     if (first && rest.length) {
       try {
         const answers = await db.batch([first.statement, ...rest.map((q) => q.statement)]);

@@ -746,6 +746,8 @@ function scannerFor(wanted: ReadonlySet<string>): (text: string) => Field {
   return (text) => scan(text, byFirst, wanted);
 }
 
+const NO_STEMS: string[] = [];
+
 /** Text beyond ASCII, which NFKC may change (ASCII it leaves as it is). */
 const BEYOND_ASCII = /[^\0-\x7f]/;
 
@@ -772,7 +774,7 @@ function scan(text: string, byFirst: Map<number, string[]>, wanted: ReadonlySet<
     do i += width;
     while (i < lower.length && (width = wordWidth(lower, i)));
     let sought = false;
-    for (const p of byFirst.get(lower.charCodeAt(start)) ?? []) if ((sought = lower.startsWith(p, start))) break;
+    for (const p of byFirst.get(lower.charCodeAt(start)) ?? NO_STEMS) if ((sought = lower.startsWith(p, start))) break;
     if (!sought) {
       between = true;
       continue;

@@ -454,7 +454,7 @@ export function bestByImpact(
   total: number,
 ): number[] {
   if (scores.length <= total) scores = new Float32Array(Math.ceil((total + 1) * 1.25));
-  // a list's text holds fewer postings than a quarter of its characters (five and a third each, or "num impact ")
+  // a list's text holds fewer postings than a quarter of its characters (5.33 a posting in base64, 4 or more as decimal pairs)
   let most = 0;
   for (const packed of lists.values()) most += (packed.length >> 2) + 1;
   if (touched.length < most) touched = new Int32Array(most * 2);

@@ -55,7 +55,7 @@ export const int8Of = (data: string) => new Int8Array(bytesOf(data).buffer);
 /**
  * The dot product of a stored vector (base64 int8, as quantise makes it) with `x`, its scale left
  * out, read straight from the base64: no bytes decoded into an array first (a paper page scores its
- * cluster's ~600 vectors; decoding them cost three times the products).
+ * cluster's ~600 vectors; decoding them cost more than the products).
  */
 export function dotInt8(data: string, x: ArrayLike<number>): number {
   let sum = 0;
