@@ -57,7 +57,7 @@ export function jointReader(db: Db): JointReader {
     if (first && rest.length) {
       try {
         const answers = await db.batch([first.statement, ...rest.map((q) => q.statement)]);
-        all.forEach((q, i) => q.resolve(answers[i]));
+        for (const [i, q] of all.entries()) q.resolve(answers[i]);
         return;
       } catch (err) {
         console.warn("a joint read failed; its statements are sent again one by one", err);

@@ -748,6 +748,12 @@ function scannerFor(wanted: ReadonlySet<string>): (text: string) => Field {
 
 const NO_STEMS: string[] = [];
 
+/** Whether `text` from `at` starts as one of `stems` does. */
+function startsAsAny(text: string, at: number, stems: string[]): boolean {
+  for (const s of stems) if (text.startsWith(s, at)) return true;
+  return false;
+}
+
 /** Text beyond ASCII, which NFKC may change (ASCII it leaves as it is). */
 const BEYOND_ASCII = /[^\0-\x7f]/;
 
@@ -771,11 +777,11 @@ function scan(text: string, byFirst: Map<number, string[]>, wanted: ReadonlySet<
     if (!inRun) length++;
     inRun = true;
     const start = i;
-    do i += width;
-    while (i < lower.length && (width = wordWidth(lower, i)));
-    let sought = false;
-    for (const p of byFirst.get(lower.charCodeAt(start)) ?? NO_STEMS) if ((sought = lower.startsWith(p, start))) break;
-    if (!sought) {
+    while (width) {
+      i += width;
+      width = i < lower.length ? wordWidth(lower, i) : 0;
+    }
+    if (!startsAsAny(lower, start, byFirst.get(lower.charCodeAt(start)) ?? NO_STEMS)) {
       between = true;
       continue;
     }

@@ -107,7 +107,10 @@ function packList(list: Posting[]): string {
  * it answers as before until its segments are merged or built again.
  */
 export function eachPosting(packed: string, each: (num: number, impact: number) => void): void {
-  if (!packed.includes(LIST_MARK)) return eachDecimalPosting(packed, each);
+  if (!packed.includes(LIST_MARK)) {
+    eachDecimalPosting(packed, each);
+    return;
+  }
   const decimal: string[] = [];
   for (const list of packed.split(" ")) {
     if (!list.startsWith(LIST_MARK)) {
