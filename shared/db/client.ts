@@ -36,8 +36,11 @@ export async function runSqlBatch(db: Db, statements: SQL[]): Promise<D1Result[]
 /** A statement that can go in a D1 batch and, awaited alone, answers `T`: a drizzle builder (its `db.get(sql)` with parameters goes in no batch). */
 export type Batchable<T> = BatchItem<"sqlite"> & PromiseLike<T>;
 
-/** Sends a statement with the others the request makes in the same turn (jointReader). */
+/** Sends a statement with the others the request makes in the same turn (jointReader), or alone. */
 export type JointReader = <T>(statement: Batchable<T>) => Promise<T>;
+
+/** A statement sent on its own: where no other part of the request reads beside it. */
+export const alone: JointReader = (statement) => Promise.resolve(statement);
 
 /**
  * Statements that parts of one request make without waiting on each other, sent to D1 as one batch:
@@ -53,17 +56,19 @@ export function jointReader(db: Db): JointReader {
   const send = async () => {
     const all = queued;
     queued = [];
-    const [first, ...rest] = all;
-    if (first && rest.length) {
+    if (all.length > 1) {
       try {
-        const answers = await db.batch([first.statement, ...rest.map((q) => q.statement)]);
+        const answers = await runBatch(
+          db,
+          all.map((q) => q.statement),
+        );
         for (const [i, q] of all.entries()) q.resolve(answers[i]);
         return;
       } catch (err) {
         console.warn("a joint read failed; its statements are sent again one by one", err);
       }
     }
-    for (const q of all) Promise.resolve(q.statement).then(q.resolve, q.reject);
+    for (const q of all) alone(q.statement).then(q.resolve, q.reject);
   };
   return <T>(statement: Batchable<T>) =>
     new Promise<T>((resolve, reject) => {

@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, getTableColumns, gte, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { type Db, type JointReader, jointReader } from "../db/client";
+import { alone, type Db, type JointReader, jointReader } from "../db/client";
 import { accounts, comments, type DailyEntryRow, dailyEntries, type PaperRow, papers, upvotes } from "../db/schema";
 import { TRENDING_GRAVITY, TRENDING_WINDOW_DAYS } from "../domain/trending";
 import type { VectorArm } from "../vectors/query-arm";
@@ -431,7 +431,7 @@ export async function searchPapers(db: Db, q: string, opts: SearchOptions = {}):
     // the arm's preface read with the words' index; then the arm's statement (the best vectors) and
     // the words' candidates in one batch where the arm needs nothing else first (jointReader)
     const indexed = await readIndexedTerms(db, [...new Set(parsed.words.map(termOf))], INDEX_BUDGET, arm?.preface);
-    const read = arm ? jointReader(db) : undefined;
+    const read = arm ? jointReader(db) : alone;
     const near = arm ? askArm(arm, q, indexed.alongside, read) : null;
     const words = rescore(parsed, await candidates(db, parsed, budget, indexed, read)).map(asListed);
     ({ listed, ranking } = await withVectorArm(db, parsed, words, near, offset + limit + 1));
@@ -455,7 +455,7 @@ function askArm(
   arm: VectorArm,
   q: string,
   preface: string | null,
-  read?: JointReader,
+  read: JointReader,
 ): Promise<string[] | null | "failed"> {
   return arm.near(meaningText(q), preface, read).catch((err) => {
     console.warn("search: the vector arm failed; words alone answer", err instanceof Error ? err.message : err);
@@ -541,7 +541,7 @@ async function candidates(
   parsed: ParsedQuery,
   budget: number,
   indexed: IndexedTerms,
-  read?: JointReader,
+  read: JointReader,
 ): Promise<Candidates> {
   return indexed.covered > 0 && indexed.total - indexed.covered <= TAIL_PAPERS
     ? indexedCandidates(db, parsed, indexed, read)
@@ -563,7 +563,7 @@ async function indexedCandidates(
   db: Db,
   parsed: ParsedQuery,
   indexed: IndexedTerms,
-  read?: JointReader,
+  read: JointReader,
 ): Promise<Candidates> {
   const { words, excluded } = parsed;
   const { total, covered } = indexed;
@@ -591,9 +591,8 @@ async function indexedCandidates(
         ORDER BY rowid DESC LIMIT ${TAIL_CANDIDATES})) AS c
     WHERE true ${notExcludedSql(excluded, sql`c.num`)}
     GROUP BY c.num`;
-  const statement = listedInRankOrder(db, ranked);
   return {
-    rows: await (read ? read(statement) : statement),
+    rows: await read(listedInRankOrder(db, ranked)),
     df: new Map(words.map((w) => [w, indexed.df.get(termOf(w)) ?? 0])),
     total: Math.max(1, total),
     common: false,

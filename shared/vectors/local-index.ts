@@ -12,7 +12,7 @@
  * (its vector and its cluster's) is a subquery the paper page reads with the paper (neighbourhoodOf).
  */
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, type JointReader, runSqlBatch } from "../db/client";
+import { alone, type Db, type JointReader, runSqlBatch } from "../db/client";
 import { kthLargest } from "../select";
 import { bytesOf, dequantise, dotInt8, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
@@ -231,7 +231,7 @@ async function rowsOf(
   space: string,
   paperIds: string[],
   filter?: NeighbourQuery["filter"],
-  read: JointReader = (statement) => Promise.resolve(statement),
+  read: JointReader = alone,
 ): Promise<Row[]> {
   const packs = await Promise.all(
     Array.from({ length: Math.ceil(paperIds.length / PACKED_IDS) }, (_, i) =>
