@@ -6,20 +6,11 @@
 // Hugging Face's ai_summary and ai_keywords are never stored: search-quality queries are made
 // from them (scripts/eval-search.mjs) and would otherwise find themselves.
 // The corpus stays where it is: nothing of it is copied into the repository; the built database is
-// kept under .bench/real-catalog/ (ignored by git), keyed by the corpus files' sizes and mtimes,
-// the migrations and this file, so that a second run skips the load.
+// kept under .bench/real-catalog/ (ignored by git), keyed by the corpus files' contents, the
+// migrations and this file, so that a second run skips the load.
 import { createHash } from "node:crypto";
-import {
-  createReadStream,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { join } from "node:path";
+import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
 import { createGunzip } from "node:zlib";
@@ -117,13 +108,18 @@ export async function fillRealCatalog(dbFile) {
   return { count, featured, days, ms: Date.now() - started };
 }
 
-/** What the built database depends on: the corpus files (size, mtime), the migrations and this loader. */
+/**
+ * What the built database depends on: the corpus files' contents (not their times: a machine
+ * provisioned anew has the same files with new ones; hashing both takes a fraction of a second),
+ * the migrations and this loader.
+ */
 function cacheKey() {
   const hash = createHash("sha256");
-  for (const file of [ARXIV_FILE, DAILY_FILE]) {
-    const s = statSync(file);
-    hash.update(`${file}\0${s.size}\0${s.mtimeMs}\0`);
-  }
+  for (const file of [ARXIV_FILE, DAILY_FILE])
+    hash
+      .update(`${basename(file)}\0`)
+      .update(readFileSync(file))
+      .update("\0");
   const migrations = join(ROOT, "migrations");
   for (const name of readdirSync(migrations)
     .filter((f) => f.endsWith(".sql"))
