@@ -5,7 +5,7 @@
  * answer is the words' ranking alone.
  */
 import { type SQL, sql } from "drizzle-orm";
-import { alone, type Db, type JointReader } from "../db/client";
+import type { Db, JointReader } from "../db/client";
 import { switches } from "../db/schema";
 import { answeringSpaceSql } from "./paper-vectors";
 import type { Embedder, VectorIndex } from "./vectors";
@@ -66,7 +66,7 @@ export const QUERY_EMBED_TIMEOUT_MS = 1000;
 export interface VectorArm {
   preface: SQL<string | null>;
   /** `read`: the caller's joint reader, for the index's statement to go in a batch with the caller's. */
-  near(text: string, preface: string | null, read?: JointReader): Promise<string[] | null>;
+  near(text: string, preface: string | null, read: JointReader): Promise<string[] | null>;
 }
 
 class Late extends Error {}
@@ -104,7 +104,7 @@ export function vectorArm(
           // an embedder checks its answers; an arm that ranks by a bad vector would rank at random
           if (vector?.length !== embedder.dimensions || !vector.every(Number.isFinite))
             throw new Error(`the query's vector has ${vector?.length ?? 0} dimensions or a non-finite value`);
-          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K, version, read: read ?? alone });
+          const near = await index.nearest(space, vector, { topK: VECTOR_ARM_K, version, read });
           return near.map((n) => n.paperId);
         })(),
         timeoutMs,
