@@ -890,27 +890,41 @@ export function queryTerms(q: string | ParsedQuery): string[] {
   return [...new Set(words.map(stem))];
 }
 
-const matches = (token: string, terms: string[]) => {
-  const t = token.normalize("NFKC").toLowerCase();
-  return terms.some((term) => t.startsWith(term));
+/** Whether a word (TOKEN's) starts with one of `terms` once read as the index reads it (NFKC, which leaves ASCII as it is; lower case). */
+const startsAsTerm = (terms: string[]) => (word: string) => {
+  const w = (BEYOND_ASCII.test(word) ? word.normalize("NFKC") : word).toLowerCase();
+  return terms.some((term) => w.startsWith(term));
 };
 
 /** Puts MARK_START/MARK_END around every word that starts with a query term's stem. */
 export function markTerms(text: string, terms: string[]): string {
-  if (!terms.length) return text;
-  return text.replace(TOKEN, (token) => (matches(token, terms) ? `${MARK_START}${token}${MARK_END}` : token));
+  return terms.length ? markWords(text, startsAsTerm(terms)) : text;
 }
 
-/** About `words` words of the text around the first match, marked; the opening words when none match. */
+const markWords = (text: string, marked: (word: string) => boolean) =>
+  text.replace(TOKEN, (word) => (marked(word) ? `${MARK_START}${word}${MARK_END}` : word));
+
+/**
+ * About `words` words of the text around the first match, marked; the opening words when none
+ * match. Words here are runs of characters other than white space, joined by one space; the text
+ * is read only as far as the snippet's end.
+ */
 export function snippetOf(text: string, terms: string[], words = 40): string {
-  const tokens = text.replace(/\s+/g, " ").trim().split(" ");
-  const first = Math.max(
-    0,
-    tokens.findIndex((t) => (t.match(TOKEN) ?? []).some((w) => matches(w, terms))),
-  );
-  const start = Math.max(0, first - Math.floor(words / 4));
+  const marked = startsAsTerm(terms);
+  const before = Math.floor(words / 4);
+  const runs = /\S+/g;
+  const tokens: string[] = [];
+  let first = -1;
+  for (let run = runs.exec(text); run; run = runs.exec(text)) {
+    const token = run[0];
+    if (first < 0 && (token.match(TOKEN) ?? []).some(marked)) first = tokens.length;
+    tokens.push(token);
+    // one word past the snippet's end says whether an ellipsis follows
+    if (first >= 0 && tokens.length > Math.max(0, first - before) + words) break;
+  }
+  const start = Math.max(0, first - before);
   const end = Math.min(tokens.length, start + words);
-  return `${start > 0 ? "…" : ""}${markTerms(tokens.slice(start, end).join(" "), terms)}${end < tokens.length ? "…" : ""}`;
+  return `${start > 0 ? "…" : ""}${markWords(tokens.slice(start, end).join(" "), marked)}${end < tokens.length ? "…" : ""}`;
 }
 
 /** Terms at most this frequent (document frequency) make a related-papers query. */

@@ -70,4 +70,21 @@ describe("search text handling", () => {
     expect(snip.endsWith("…")).toBe(true);
     expect(snip).toContain(`${MARK_START}model${MARK_END}`);
   });
+
+  it("cuts a snippet at words of any white space, with an ellipsis exactly where words were left out", () => {
+    const mark = (w: string) => `${MARK_START}${w}${MARK_END}`;
+    const terms = queryTerms("models");
+    // four words from one before the first match: the last one ends the text
+    expect(snippetOf("a b\u00a0model\n\tc  d", terms, 4)).toBe(`…b ${mark("model")} c d`);
+    expect(snippetOf("a b model c d e", terms, 4)).toBe(`…b ${mark("model")} c d…`);
+    // no match, or no terms: the opening words
+    expect(snippetOf("one two three four five", terms, 3)).toBe("one two three…");
+    expect(snippetOf("one two model", [], 3)).toBe("one two model");
+    expect(snippetOf("", terms)).toBe("");
+    // a word is read as the index reads it (NFKC, lower case), and marked as written
+    expect(snippetOf("x ﬁne-tuning MODELS", queryTerms("fine model"), 5)).toBe(
+      `x ${mark("ﬁne")}-tuning ${mark("MODELS")}`,
+    );
+    expect(markTerms("ＭＯＤＥＬ and mode", terms)).toBe(`${mark("ＭＯＤＥＬ")} and mode`);
+  });
 });
