@@ -172,8 +172,17 @@ const filterSql = (filter: NeighbourQuery["filter"]) =>
 
 type Row = { paper_id: string; scale: number; vector: string };
 
+/**
+ * Units of a scale in a pack. SQLite writes a REAL out as text slowly (a third of packing a paper
+ * page's neighbourhood, ~900 vectors: docs/benchmarks.md) and an integer at once, so a scale (a
+ * vector's largest component / 127) is packed as a whole number of 2^-40: below 2^63 for any
+ * component below 10^9, and off by less than 2^-40, a few billionths of a unit vector's scale (int8
+ * itself is off by up to a 254th of the largest component).
+ */
+const SCALE_UNITS = 2 ** 40;
+
 /** Vectors joined into one text (unpack reads it): D1 hands over a row at a cost, so a pack is one row for many. */
-const ROW = sql`paper_id || ' ' || scale || ' ' || vector`;
+const ROW = sql`paper_id || ' ' || CAST(scale * ${sql.raw(String(SCALE_UNITS))} AS INTEGER) || ' ' || vector`;
 const PACKED = sql`group_concat(${ROW}, ' ')`;
 
 /** The rows of a PACKED text. */
@@ -181,7 +190,7 @@ function unpack(pack: string | null | undefined): Row[] {
   const parts = pack?.split(" ") ?? [];
   const rows: Row[] = [];
   for (let i = 0; i + 2 < parts.length; i += 3)
-    rows.push({ paper_id: parts[i]!, scale: Number(parts[i + 1]), vector: parts[i + 2]! });
+    rows.push({ paper_id: parts[i]!, scale: Number(parts[i + 1]) / SCALE_UNITS, vector: parts[i + 2]! });
   return rows;
 }
 

@@ -516,6 +516,38 @@ describe("the local index's packs", () => {
     expect(await index.neighboursOf(space, ids[0]!, { topK: 3, neighbourhood: null })).toEqual([]);
   });
 
+  it("read each vector back with its stored scale, from a unit vector's to one with components of 10^8", async () => {
+    const { space, dimensions, index } = await learnt();
+    const random = rng(11);
+    const ids = Array.from({ length: 6 }, (_, i) => idOf(0, i));
+    const vectors = ids.map((paperId, i) => ({
+      paperId,
+      // unit vectors, then components up to 10^4 and 10^8, far past what an embedder answers
+      vector: unitVector(random, dimensions).map((x) => x * [1, 1, 1, 1, 1e4, 1e8][i]!),
+      metadata,
+    }));
+    await index.upsert(space, vectors);
+    const { results: stored } = await env.DB.prepare(
+      "SELECT paper_id, scale, vector FROM local_vectors WHERE space = ?",
+    )
+      .bind(space)
+      .all<{ paper_id: string; scale: number; vector: string }>();
+    const exact = new Map(stored.map((r) => [r.paper_id, dequantise(r.vector, r.scale)]));
+    const read = await index.vectorsOf!(space, ids);
+    expect(read.size).toBe(ids.length);
+    for (const id of ids)
+      for (const [i, x] of exact.get(id)!.entries())
+        expect(Math.abs(read.get(id)![i]! - x)).toBeLessThanOrEqual(1e-7 * Math.abs(x));
+    // and the neighbours' scores are the stored vectors' dot products
+    const own = exact.get(ids[0]!)!;
+    const near = await index.neighboursOf!(space, ids[0]!, { topK: ids.length - 1 });
+    expect(near.length).toBeGreaterThan(0);
+    for (const n of near) {
+      const dot = exact.get(n.paperId)!.reduce((a, x, i) => a + x * own[i]!, 0);
+      expect(Math.abs(n.score - dot)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(dot)));
+    }
+  });
+
   it("answer a paper upserted again once, by its current vector, and no vector deleted", async () => {
     const { space, dimensions, index } = await learnt();
     const random = rng(9);
