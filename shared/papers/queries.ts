@@ -14,6 +14,7 @@ import type { VectorArm } from "../vectors/query-arm";
 import { fuseBelowFirst } from "./fusion";
 import {
   ftsString,
+  indexCase,
   MAX_TERM_LENGTH,
   MAX_TERMS,
   meaningText,
@@ -753,13 +754,10 @@ function startsAsAny(text: string, at: number, stems: string[]): boolean {
   return false;
 }
 
-/** Text beyond ASCII, which NFKC may change (ASCII it leaves as it is). */
-const BEYOND_ASCII = /[^\0-\x7f]/;
-
 /** scannerFor's pass over one text (a function of its own: V8 optimises it once, not a closure per query). */
 function scan(text: string, byFirst: Map<number, string[]>, wanted: ReadonlySet<string>): Field {
   const at = new Map<string, number[]>();
-  const lower = (BEYOND_ASCII.test(text) ? text.normalize("NFKC") : text).toLowerCase();
+  const lower = indexCase(text);
   let length = 0;
   let inRun = false;
   let pos = 0;
@@ -890,9 +888,9 @@ export function queryTerms(q: string | ParsedQuery): string[] {
   return [...new Set(words.map(stem))];
 }
 
-/** Whether a word (TOKEN's) starts with one of `terms` once read as the index reads it (NFKC, which leaves ASCII as it is; lower case). */
+/** Whether a word (TOKEN's) starts with one of `terms` once read as the index reads it. */
 const startsAsTerm = (terms: string[]) => (word: string) => {
-  const w = (BEYOND_ASCII.test(word) ? word.normalize("NFKC") : word).toLowerCase();
+  const w = indexCase(word);
   return terms.some((term) => w.startsWith(term));
 };
 

@@ -36,9 +36,12 @@ export interface ParsedQuery {
 
 /** A word as the index's unicode61 tokenizer reads one: letters and digits. */
 export const TOKEN = /[\p{L}\p{N}]+/gu;
+/** Text beyond ASCII, which NFKC may change (ASCII it leaves as it is). */
+const BEYOND_ASCII = /[^\0-\x7f]/;
+/** A text as the index reads it: NFKC (run only where it can change something), lower case. */
+export const indexCase = (text: string) => (BEYOND_ASCII.test(text) ? text.normalize("NFKC") : text).toLowerCase();
 /** The words of a text, lower-cased and cut to MAX_TERM_LENGTH: what a query or a paper is made of here. */
-export const tokensOf = (text: string) =>
-  (text.normalize("NFKC").toLowerCase().match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
+export const tokensOf = (text: string) => (indexCase(text).match(TOKEN) ?? []).map((t) => t.slice(0, MAX_TERM_LENGTH));
 /** A light suffix stripper, the same for the query and the papers: "models", "modeling" -> "model". */
 export function stem(word: string): string {
   let w = word;
