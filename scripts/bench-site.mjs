@@ -177,7 +177,7 @@ function shuffled(xs, seed = 7) {
  * A walk's addresses: `base` with `page=1`, then `page=2..`, as many as needed. A page's address
  * with `page` is never stored (edge-cache.ts), as the searches' are: each request is a miss that
  * stores nothing, whichever round it falls in. (A miss at a plain address also stores the page, in
- * Miniflare's cache at about 1.6 ms of workerd's CPU a day listing: when the walks began plain, the
+ * Miniflare's cache at about 1.4 ms of workerd's CPU a day listing: when the walks began plain, the
  * day listing was a quarter faster in the rounds past its plain addresses than in those before.)
  * Routes that ignore `page` (a day, a paper) answer the same page.
  */
