@@ -452,7 +452,7 @@ async function benchSize(size) {
   const readers = w ? seedReaders(cat.dbFile, cat.ids, FIRST_VIEW_READERS + KEPT_READERS) : [];
   if (w)
     console.log(
-      `walks: ${cat.days.length * SORTS.length} day listings (then with page=), ${cat.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages, ${w.counts.sentences} sentences, ${w.counts.topics} topics (and as phrases)`,
+      `walks: ${cat.days.length * SORTS.length} day listings (each with page=, then again with the next page), ${cat.ids.length} paper pages, search ${w.counts.rare} rare / ${w.counts.common} common / ${w.counts.two} two-common result pages, ${w.counts.sentences} sentences, ${w.counts.topics} topics (and as phrases)`,
     );
 
   const port = await freePort();
