@@ -397,12 +397,40 @@ export interface IndexedTerms {
 }
 
 /**
+ * The lists an isolate has read (joined, as readIndexedTerms reads them), by term, with the live
+ * segments they were read at (`version`: their ids). A live segment's lists never change (a merge or
+ * a rebuild writes new segments, whose ids AUTOINCREMENT never reuses), so that at the same version
+ * a term's lists are the same, and a search reads again only the lists it does not hold. A sentence
+ * reads about six lists, 92 kB of text; over the bench's sentences an isolate holding
+ * LIST_CACHE_CHARS found 0.73 of that text held (docs/benchmarks.md). The least recently used go first.
+ */
+const listCache = { version: "", lists: new Map<string, string>(), chars: 0 };
+const LIST_CACHE_CHARS = 16_000_000;
+
+/** Keeps a term's lists as the most recently used (again, when held already), letting go of the least recently used beyond the bound. */
+function keepList(term: string, postings: string) {
+  const old = listCache.lists.get(term);
+  if (old !== undefined) {
+    listCache.lists.delete(term);
+    listCache.chars -= old.length;
+  }
+  listCache.lists.set(term, postings);
+  listCache.chars += postings.length;
+  for (const [oldest, list] of listCache.lists) {
+    if (listCache.chars <= LIST_CACHE_CHARS) break;
+    listCache.lists.delete(oldest);
+    listCache.chars -= list.length;
+  }
+}
+
+/**
  * One statement: each of `terms`' document frequency over the live segments, and the lists (joined)
- * only of the rarest terms while their lengths add up to at most `budget`. A list holds at most
- * LIST_LENGTH postings, so every term's lists can fit; a common word's are read only when the rarer
- * words leave room. Counting reads no list: a row's `df` comes before its `postings`, which SQLite
- * leaves on their overflow pages unless asked. `alongside`: a scalar subquery the caller reads in the
- * same statement, a D1 round trip it saves (hybrid search's arm's preface).
+ * only of the rarest terms while their lengths add up to at most `budget`, but for those the isolate
+ * holds at the live segments' version (listCache: such a row says `held`). A list holds at most LIST_LENGTH postings, so every
+ * term's lists can fit; a common word's are read only when the rarer words leave room. Counting
+ * reads no list: a row's `df` comes before its `postings`, which SQLite leaves on their overflow
+ * pages unless asked. `alongside`: a scalar subquery the caller reads in the same statement, a D1
+ * round trip it saves (hybrid search's arm's preface).
  */
 export async function readIndexedTerms(
   db: Db,
@@ -410,36 +438,59 @@ export async function readIndexedTerms(
   budget: number,
   alongside: SQL<string | null> = sql`NULL`,
 ): Promise<IndexedTerms> {
-  const rows = await db.all<{ term: string | null; df: number; postings: string | null; alongside: string | null }>(sql`
+  // the lists held taken now: another search may let them go while this one waits
+  const mine = {
+    version: listCache.version,
+    lists: new Map(terms.flatMap((t) => (listCache.lists.has(t) ? [[t, listCache.lists.get(t)!]] : []))),
+  };
+  const rows = await db.all<{
+    term: string | null;
+    df: number;
+    postings: string | null;
+    held: number | null;
+    alongside: string | null;
+    version: string | null;
+  }>(sql`
     WITH live AS (SELECT id FROM term_segments WHERE state = 'live'),
+    version AS (SELECT coalesce(group_concat(id, ','), '') AS ids FROM (SELECT id FROM live ORDER BY id)),
     counts AS MATERIALIZED (
       SELECT term, sum(df) AS df, sum(min(df, ${LIST_LENGTH})) AS length FROM term_lists
       WHERE term IN (SELECT value FROM json_each(${JSON.stringify(terms)})) AND segment IN live
       GROUP BY term),
-    running AS (SELECT term, df, sum(length) OVER (ORDER BY length, term ROWS UNBOUNDED PRECEDING) AS reach FROM counts)
-    SELECT term, df, CASE WHEN reach <= ${budget} THEN
+    running AS (SELECT term, df, sum(length) OVER (ORDER BY length, term ROWS UNBOUNDED PRECEDING) AS reach,
+      term IN (SELECT value FROM json_each(${JSON.stringify([...mine.lists.keys()])})) AND (SELECT ids FROM version) = ${mine.version} AS held
+      FROM counts)
+    SELECT term, df, CASE WHEN reach <= ${budget} AND NOT held THEN
       (SELECT group_concat(l.postings, ' ') FROM term_lists AS l WHERE l.term = running.term AND l.segment IN live) END AS postings,
-      NULL AS alongside
+      reach <= ${budget} AND held AS held, NULL AS alongside, NULL AS version
     FROM running
     UNION ALL
     SELECT NULL, (SELECT coalesce(max(last_num), 0) FROM term_segments WHERE state = 'live'), (SELECT max(num) FROM papers),
-      ${alongside}`);
+      NULL, ${alongside}, (SELECT ids FROM version)`);
+  const last = rows.find((r) => r.term === null);
+  const version = last?.version ?? "";
+  if (version !== listCache.version) {
+    listCache.version = version;
+    listCache.lists.clear();
+    listCache.chars = 0;
+  }
   const df = new Map<string, number>();
   const lists = new Map<string, string>();
-  let covered = 0;
-  let total = 0;
-  let found: string | null = null;
   for (const r of rows) {
-    if (r.term === null) {
-      covered = Number(r.df);
-      total = Number(r.postings ?? 0);
-      found = r.alongside;
-      continue;
-    }
+    if (r.term === null) continue;
     df.set(r.term, Number(r.df));
-    if (r.postings !== null) lists.set(r.term, r.postings);
+    const postings = r.held ? mine.lists.get(r.term)! : r.postings;
+    if (postings === null) continue;
+    lists.set(r.term, postings);
+    keepList(r.term, postings);
   }
-  return { covered, total, df, lists, alongside: found };
+  return {
+    covered: Number(last?.df ?? 0),
+    total: Number(last?.postings ?? 0),
+    df,
+    lists,
+    alongside: last?.alongside ?? null,
+  };
 }
 
 /** bestByImpact's scores by num, and the nums it touched, kept per isolate and cleared after each use (only the nums it touched). */

@@ -11,14 +11,18 @@ export {
   withoutVotesScript,
 } from "../support/request";
 
-/** A D1 binding that counts the statements prepared through it. */
 /**
  * A D1 binding that counts what a request asks of the database: `queries`, the statements it
- * prepares, and `roundTrips`, the calls that go to the database (a statement run, or one batch of
- * any number of statements).
+ * prepares, `roundTrips`, the calls that go to the database (a statement run, or one batch of any
+ * number of statements), and `received`, the characters of what they answered (as JSON).
  */
 export function countingD1(db: D1Database) {
-  const counter = { queries: 0, roundTrips: 0 };
+  const counter = { queries: 0, roundTrips: 0, received: 0 };
+  const counted = async (answer: unknown) => {
+    const value = await answer;
+    counter.received += JSON.stringify(value ?? null, (key, v) => (key === "meta" ? undefined : v)).length;
+    return value;
+  };
   const statement = (stmt: D1PreparedStatement): D1PreparedStatement =>
     new Proxy(stmt, {
       get(target, prop) {
@@ -28,7 +32,7 @@ export function countingD1(db: D1Database) {
         if (prop === "all" || prop === "first" || prop === "run" || prop === "raw") {
           return (...args: unknown[]) => {
             counter.roundTrips++;
-            return value.apply(target, args);
+            return counted(value.apply(target, args));
           };
         }
         return value.bind(target);
@@ -47,7 +51,7 @@ export function countingD1(db: D1Database) {
         return (...args: unknown[]) => {
           if (prop === "exec") counter.queries++;
           counter.roundTrips++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          return counted((value as (...a: unknown[]) => unknown).apply(target, args));
         };
       }
       return typeof value === "function" ? value.bind(target) : value;

@@ -125,24 +125,59 @@ describe("the term index", () => {
       eachPosting(postings, (num, impact) => pairs.push(`${num} ${impact}`));
       return pairs.join(" ");
     };
-    // the first segment's lists as decimal pairs: "widget" reads one list of each format
-    const rewrite = (rows: typeof results) =>
-      env.DB.batch(
-        rows.map((r) =>
-          env.DB.prepare("UPDATE term_lists SET postings = ? WHERE term = ? AND segment = ?").bind(
-            asDecimal(r.postings),
-            r.term,
-            r.segment,
+    // the first segment's lists as decimal pairs: "widget" reads one list of each format. A live
+    // segment never changes (the isolate keeps the lists it read by the live segments' ids), so the
+    // rewritten lists go into a segment of a new id, as a build by the code before would have written
+    const rewrite = (segment: number) =>
+      env.DB.batch([
+        ...results
+          .filter((r) => r.segment === segment)
+          .map((r) =>
+            env.DB.prepare("UPDATE term_lists SET postings = ?, segment = ? WHERE term = ? AND segment = ?").bind(
+              asDecimal(r.postings),
+              segment + 1000,
+              r.term,
+              segment,
+            ),
           ),
-        ),
-      );
-    await rewrite(results.filter((r) => r.segment === segments[0]));
+        env.DB.prepare("UPDATE term_segments SET id = ? WHERE id = ?").bind(segment + 1000, segment),
+      ]);
+    await rewrite(segments[0]!);
     expect((await answers()).map((a) => a.slice(0, 5))).toEqual(before.map((a) => a.slice(0, 5)));
-    await rewrite(results.filter((r) => r.segment === segments[1]));
+    await rewrite(segments[1]!);
     expect((await listed("widget")).postings.some((p) => p.includes("~"))).toBe(false);
     expect((await answers()).map((a) => a.slice(0, 5))).toEqual(before.map((a) => a.slice(0, 5)));
     await env.DB.batch([env.DB.prepare("DELETE FROM term_lists"), env.DB.prepare("DELETE FROM term_segments")]);
     await indexSteps(db(), { ...SMALL, steps: 10_000 });
+  });
+
+  it("reads a word's lists once while the live segments stay the same, and again once a step changes them", async () => {
+    await insertPapers([{ id: "2502.00005", title: "Zymurgy of quince cider", abstract: "Quince fermentation." }]);
+    await indexSteps(db(), { ...SMALL, steps: 10_000 });
+    const search = async (q: string) => {
+      const { binding, counter } = countingD1(env.DB);
+      const hits = (await searchPapers(createDb(binding), q, { limit: 50 })).hits.map((h) => h.paper.id);
+      return { hits, received: counter.received, queries: counter.queries };
+    };
+    const q = "widget study of quince";
+    const lists = async () =>
+      (await Promise.all(["widget", "study", "quince"].map(listed))).flatMap((l) => l.postings).join(" ").length;
+    const held = await lists();
+    // every filler holds "widget" and "study": lists of hundreds of papers
+    expect(held).toBeGreaterThan(5000);
+    const first = await search(q);
+    const again = await search(q);
+    expect(first.hits).toContain("2502.00005");
+    expect(again).toMatchObject({ hits: first.hits, queries: 2 });
+    // the same two statements, without the lists' text the second time
+    expect(first.received - again.received).toBeGreaterThan(held - 100);
+    // a step writes a new segment: the lists are read again, the new paper in them
+    await insertPapers([{ id: "2502.00006", title: "Quince cider presses", abstract: "Pressing quince." }]);
+    await indexSteps(db(), { ...SMALL, steps: 10_000 });
+    expect((await indexCoverage(db())).waiting).toBe(0);
+    const after = await search(q);
+    expect(after.hits).toEqual(expect.arrayContaining(["2502.00005", "2502.00006"]));
+    expect(after.received - again.received).toBeGreaterThan((await lists()) - 100);
   });
 
   it("finds papers added after its last step (the tail) at once, and the same once they are indexed", async () => {
@@ -173,7 +208,7 @@ describe("the term index", () => {
     expect(building).toBe(true);
     const coverage = await indexCoverage(db(), SMALL.fanout);
     expect(coverage).toMatchObject({ building: null, retired: 0, busy: false, waiting: 0 });
-    expect(coverage.indexed).toBe(FILLERS + 3 + 4 * SMALL.chunk!);
+    expect(coverage.indexed).toBe(FILLERS + 5 + 4 * SMALL.chunk!);
     expect((await listed("widget")).df).toBe(FILLERS + 4 * SMALL.chunk!);
     const after = await answers();
     QUERIES.forEach((q, i) => expect(after[i]!.slice(0, 5), q).toEqual(before[i]!.slice(0, 5)));

@@ -17,7 +17,7 @@ describe("a joint reader", () => {
       .then(() => undefined)
       .then(() => read(one(db, 2)));
     expect(await Promise.all([read(one(db, 1)), later])).toEqual([[{ x: 1 }], [{ x: 2 }]]);
-    expect(counter).toEqual({ queries: 2, roundTrips: 1 });
+    expect(counter).toMatchObject({ queries: 2, roundTrips: 1 });
   });
 
   it("sends a statement asked for once an earlier one is answered in a batch of its own", async () => {
@@ -27,7 +27,7 @@ describe("a joint reader", () => {
     const first = read(one(db, 1));
     const second = first.then(() => read(one(db, 2)));
     expect(await Promise.all([first, second])).toEqual([[{ x: 1 }], [{ x: 2 }]]);
-    expect(counter).toEqual({ queries: 2, roundTrips: 2 });
+    expect(counter).toMatchObject({ queries: 2, roundTrips: 2 });
   });
 
   it("fails only the statement that fails: the batch's others are sent again alone", async () => {
