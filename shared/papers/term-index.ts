@@ -426,11 +426,11 @@ function keepList(term: string, postings: string) {
 /**
  * One statement: each of `terms`' document frequency over the live segments, and the lists (joined)
  * only of the rarest terms while their lengths add up to at most `budget`, but for those the isolate
- * holds at the live segments' version (listCache: such a row says `held`). A list holds at most LIST_LENGTH postings, so every
- * term's lists can fit; a common word's are read only when the rarer words leave room. Counting
- * reads no list: a row's `df` comes before its `postings`, which SQLite leaves on their overflow
- * pages unless asked. `alongside`: a scalar subquery the caller reads in the same statement, a D1
- * round trip it saves (hybrid search's arm's preface).
+ * holds at the live segments' version (listCache: their rows say `held`). A list holds at most
+ * LIST_LENGTH postings, so every term's lists can fit; a common word's are read only when the rarer
+ * words leave room. Counting reads no list: a row's `df` comes before its `postings`, which SQLite
+ * leaves on their overflow pages unless asked. `alongside`: a scalar subquery the caller reads in the
+ * same statement, a D1 round trip it saves (hybrid search's arm's preface).
  */
 export async function readIndexedTerms(
   db: Db,
