@@ -23,6 +23,7 @@
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { type Db, runSqlBatch } from "../db/client";
 import { papers, termLists, termSegments } from "../db/schema";
+import { RecentlyUsed } from "../recent";
 import { kthLargest } from "../select";
 import { stem, tokensOf } from "./search-query";
 
@@ -402,26 +403,10 @@ export interface IndexedTerms {
  * a rebuild writes new segments, whose ids AUTOINCREMENT never reuses), so that at the same version
  * a term's lists are the same, and a search reads again only the lists it does not hold. A sentence
  * reads about six lists, 92 kB of text; over the bench's sentences an isolate holding
- * LIST_CACHE_CHARS found 0.73 of that text held (docs/benchmarks.md). The least recently used go first.
+ * 16 million characters of them found 0.73 of that text held (docs/benchmarks.md). The least recently
+ * used go first (RecentlyUsed).
  */
-const listCache = { version: "", lists: new Map<string, string>(), chars: 0 };
-const LIST_CACHE_CHARS = 16_000_000;
-
-/** Keeps a term's lists as the most recently used (again, when held already), letting go of the least recently used beyond the bound. */
-function keepList(term: string, postings: string) {
-  const old = listCache.lists.get(term);
-  if (old !== undefined) {
-    listCache.lists.delete(term);
-    listCache.chars -= old.length;
-  }
-  listCache.lists.set(term, postings);
-  listCache.chars += postings.length;
-  for (const [oldest, list] of listCache.lists) {
-    if (listCache.chars <= LIST_CACHE_CHARS) break;
-    listCache.lists.delete(oldest);
-    listCache.chars -= list.length;
-  }
-}
+const listCache = { version: "", lists: new RecentlyUsed<string, string>(16_000_000, (postings) => postings.length) };
 
 /**
  * One statement: each of `terms`' document frequency over the live segments, and the lists (joined)
@@ -441,7 +426,12 @@ export async function readIndexedTerms(
   // the lists held taken now: another search may let them go while this one waits
   const mine = {
     version: listCache.version,
-    lists: new Map(terms.flatMap((t) => (listCache.lists.has(t) ? [[t, listCache.lists.get(t)!]] : []))),
+    lists: new Map(
+      terms.flatMap((t): [string, string][] => {
+        const held = listCache.lists.get(t);
+        return held === undefined ? [] : [[t, held]];
+      }),
+    ),
   };
   const rows = await db.all<{
     term: string | null;
@@ -472,7 +462,6 @@ export async function readIndexedTerms(
   if (version !== listCache.version) {
     listCache.version = version;
     listCache.lists.clear();
-    listCache.chars = 0;
   }
   const df = new Map<string, number>();
   const lists = new Map<string, string>();
@@ -482,7 +471,7 @@ export async function readIndexedTerms(
     const postings = r.held ? mine.lists.get(r.term)! : r.postings;
     if (postings === null) continue;
     lists.set(r.term, postings);
-    keepList(r.term, postings);
+    listCache.lists.keep(r.term, postings);
   }
   return {
     covered: Number(last?.df ?? 0),

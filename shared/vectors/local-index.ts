@@ -13,6 +13,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { alone, type Db, type JointReader, runSqlBatch } from "../db/client";
+import { RecentlyUsed } from "../recent";
 import { kthLargest } from "../select";
 import { bytesOf, dequantise, dotInt8, quantise } from "./int8";
 import type { Neighbour, NeighbourQuery, PaperVector, VectorIndex } from "./vectors";
@@ -89,29 +90,11 @@ export function codeScores(bytes: Uint8Array, table: Float32Array): Float32Array
  * Parts of local_packs as read, per isolate, by id: a part never changes once written (a merge
  * writes a new one), and ids are never reused (AUTOINCREMENT), so that a query reads again only the
  * parts it has not read before. At most PART_CACHE_PAPERS papers' (about 60 bytes each: the real
- * catalog's every part in 9 MB), the least recently used let go first.
+ * catalog's every part in 9 MB), the least recently used let go first (RecentlyUsed).
  */
 type Part = { cluster: number; ids: string[]; bytes: Uint8Array };
-const partCache = new Map<number, Part>();
-const PART_CACHE_PAPERS = 160_000;
-let partCachePapers = 0;
-
-/** Keeps a part as the most recently used (again, when held already), letting go of the least recently used beyond the bound. */
-function keepPart(id: number, part: Part): Part {
-  const held = partCache.get(id);
-  if (held) {
-    partCache.delete(id);
-    partCachePapers -= held.ids.length;
-  }
-  partCache.set(id, part);
-  partCachePapers += part.ids.length;
-  for (const [oldest, old] of partCache) {
-    if (partCachePapers <= PART_CACHE_PAPERS) break;
-    partCache.delete(oldest);
-    partCachePapers -= old.ids.length;
-  }
-  return part;
-}
+const partCache = new RecentlyUsed<number, Part>(160_000, (part) => part.ids.length);
+const keepPart = (id: number, part: Part) => partCache.keep(id, part);
 
 /**
  * The parts each cluster held when last read, per isolate, by space and cluster, with the index's
@@ -274,7 +257,7 @@ export function localVectorIndex(db: Db): VectorIndex {
     if (version && lists.every((ids) => ids))
       return lists.flatMap((ids) => ids!.map((id) => keepPart(id, partCache.get(id)!)));
     // the parts held taken now: another query may let them go while this one waits
-    const mine = new Map([...partCache].filter(([, p]) => probed.includes(p.cluster)));
+    const mine = new Map([...partCache.entries()].filter(([, p]) => probed.includes(p.cluster)));
     const rows = await db.all<{ id: number; cluster: number; ids: string | null; codes: string | null }>(sql`
       SELECT id, cluster, iif(kept, NULL, ids) AS ids, iif(kept, NULL, codes) AS codes
       FROM (SELECT *, id IN (SELECT value FROM json_each(${JSON.stringify([...mine.keys()])})) AS kept FROM local_packs
